@@ -1,0 +1,86 @@
+# Ten: one way to build (make), test (make test) and run (make run).
+
+SHELL     := /bin/bash
+NGINX_SRC ?= /usr/share/nginx/src
+BUILD     := $(CURDIR)/build
+NGX_BUILD := $(BUILD)/nginx
+MODULE    := $(NGX_BUILD)/objs/ngx_http_9p_module.so
+FUZZ_TIME ?= 10
+
+# Debian packages the project needs; `make deps` installs the missing ones.
+DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
+        zlib1g-dev libcmocka-dev clang libclang-rt-14-dev perl \
+        libtest-base-perl procps
+
+CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
+               -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
+CFLAGS_FUZZ := -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all
+
+NINEP_SRCS := src/ninep/ninep.c
+NINEP_HDRS := src/ninep/ninep.h
+
+.PHONY: all module deps test unit fuzz fuzz-run prove run stop clean
+
+all: module
+
+# configure runs once into build/nginx (a copy of Debian's nginx sources),
+# and again only when the addon's `config` changes.
+$(NGX_BUILD)/objs/Makefile: config
+	rm -rf $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -r $(NGINX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" --with-compat \
+	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
+	    || { tail -30 $(BUILD)/configure.log; exit 1; }
+
+module: $(NGX_BUILD)/objs/Makefile
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+
+deps:
+	@missing=""; \
+	for p in $(DEBS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	        | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: everything is installed"; \
+	else \
+	    echo "deps: installing$$missing"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/test_ninep: t/unit/test_ninep.c $(NINEP_SRCS) $(NINEP_HDRS)
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_UNIT) -Isrc/ninep -o $@ t/unit/test_ninep.c $(NINEP_SRCS) \
+	    -lcmocka
+
+unit: $(BUILD)/test_ninep
+	$(BUILD)/test_ninep
+
+$(BUILD)/fuzz_ninep: fuzz/fuzz_ninep.c $(NINEP_SRCS) $(NINEP_HDRS)
+	@mkdir -p $(BUILD)
+	clang $(CFLAGS_FUZZ) -Isrc/ninep -o $@ fuzz/fuzz_ninep.c $(NINEP_SRCS)
+
+fuzz-run: $(BUILD)/fuzz_ninep
+	@mkdir -p $(BUILD)/corpus/ninep
+	$(BUILD)/fuzz_ninep -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/ $(BUILD)/corpus/ninep fuzz/seeds/ninep
+
+fuzz:
+	$(MAKE) fuzz-run FUZZ_TIME=60
+
+prove: module
+	TEN_MODULE=$(MODULE) prove -I t/lib -r t/
+
+test: unit fuzz-run prove
+
+run: module
+	@tools/run.sh start
+
+stop:
+	@tools/run.sh stop
+
+clean:
+	rm -rf $(BUILD) t/servroot*
