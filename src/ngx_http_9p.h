@@ -1,0 +1,101 @@
+
+/*
+ * Ten: the kernel, an nginx module that serves 9P2000 over WebSocket.
+ */
+
+#ifndef _NGX_HTTP_9P_H_INCLUDED_
+#define _NGX_HTTP_9P_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ninep.h"
+
+
+/* RFC 6455 close codes the kernel sends */
+#define NGX_HTTP_9P_WS_NORMAL          1000
+#define NGX_HTTP_9P_WS_GOING_AWAY      1001
+#define NGX_HTTP_9P_WS_PROTOCOL        1002
+#define NGX_HTTP_9P_WS_UNSUPPORTED     1003
+#define NGX_HTTP_9P_WS_BAD_DATA        1007
+#define NGX_HTTP_9P_WS_TOO_BIG         1009
+#define NGX_HTTP_9P_WS_INTERNAL        1011
+
+/* a frame header: 2 bytes, 8 of extended length, 4 of mask */
+#define NGX_HTTP_9P_WS_MAX_HEADER      14
+
+/* room for the largest reply and a control frame beside it */
+#define ngx_http_9p_min_output(msize)                                        \
+    ((msize) + 2 * NGX_HTTP_9P_WS_MAX_HEADER + 125)
+
+#define NGX_HTTP_9P_MIN_MSIZE          256
+#define NGX_HTTP_9P_MAX_MSIZE          (16 * 1024 * 1024)
+
+
+typedef struct {
+    size_t                      msize;
+    size_t                      output_buffer;      /* 0: from msize */
+    ngx_msec_t                  ping_interval;
+    ngx_msec_t                  idle_timeout;
+    ngx_array_t                *allowed_origins;    /* of ngx_str_t */
+} ngx_http_9p_loc_conf_t;
+
+
+typedef struct {
+    ngx_http_request_t         *request;
+    ngx_connection_t           *connection;
+    ngx_http_9p_loc_conf_t     *conf;
+
+    /* raw bytes read from the client, at most one frame plus a header */
+    u_char                     *in;
+    u_char                     *in_pos;
+    u_char                     *in_last;
+    size_t                      in_size;
+
+    /* a fragmented message being reassembled */
+    u_char                     *msg;
+    size_t                      msg_len;
+
+    /* frames waiting to be sent, drained with c->send_chain */
+    ngx_buf_t                   out;
+    ngx_chain_t                 out_chain;
+    size_t                      out_size;
+
+    /* idle detection: server pings, then the idle timeout */
+    ngx_event_t                 timer;
+    ngx_msec_t                  last_recv;
+
+    /* how the session ended: NGX_DONE after a close handshake */
+    ngx_int_t                   done_rc;
+
+    /* the 9P session */
+    uint32_t                    msize;
+
+    unsigned                    fragmented:1;
+    unsigned                    ping_sent:1;
+    unsigned                    close_sent:1;
+    unsigned                    finishing:1;
+    unsigned                    read_blocked:1;
+    unsigned                    done:1;
+} ngx_http_9p_session_t;
+
+
+ngx_int_t ngx_http_9p_handshake(ngx_http_request_t *r);
+
+ngx_int_t ngx_http_9p_ws_start(ngx_http_request_t *r,
+    ngx_http_9p_session_t *s);
+ngx_int_t ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s,
+    ninep_fcall_t *f);
+void ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
+    const char *reason);
+
+ngx_int_t ngx_http_9p_session_message(ngx_http_9p_session_t *s,
+    u_char *msg, size_t len);
+
+
+extern ngx_module_t  ngx_http_9p_module;
+
+
+#endif /* _NGX_HTTP_9P_H_INCLUDED_ */

@@ -1,0 +1,952 @@
+
+/*
+ * Ten: WebSocket framing (RFC 6455) on the raw connection after the 101.
+ *
+ * One binary message carries one 9P message.  Input is read into a buffer
+ * that holds one maximal frame; a complete unfragmented message is handed
+ * to the session in place, fragments are reassembled into a second buffer.
+ * Replies are framed into a bounded output buffer drained with
+ * c->send_chain; while it lacks room for the largest possible reply, no
+ * further input is processed (backpressure).
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_9p.h"
+
+
+#define NGX_HTTP_9P_WS_CONT     0x0
+#define NGX_HTTP_9P_WS_TEXT     0x1
+#define NGX_HTTP_9P_WS_BINARY   0x2
+#define NGX_HTTP_9P_WS_CLOSE    0x8
+#define NGX_HTTP_9P_WS_PING     0x9
+#define NGX_HTTP_9P_WS_PONG     0xa
+
+#define NGX_HTTP_9P_WS_NO_CODE  0       /* a close frame without a code */
+
+
+static void ngx_http_9p_ws_read_handler(ngx_http_request_t *r);
+static void ngx_http_9p_ws_write_handler(ngx_http_request_t *r);
+static void ngx_http_9p_ws_timer_handler(ngx_event_t *ev);
+static void ngx_http_9p_ws_run(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_read(ngx_http_9p_session_t *s);
+static ngx_int_t ngx_http_9p_ws_frames(ngx_http_9p_session_t *s);
+static ngx_int_t ngx_http_9p_ws_frame(ngx_http_9p_session_t *s);
+static ngx_int_t ngx_http_9p_ws_data(ngx_http_9p_session_t *s,
+    ngx_uint_t opcode, ngx_uint_t fin, u_char *payload, size_t len);
+static void ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s,
+    u_char *payload, size_t len);
+static ngx_uint_t ngx_http_9p_ws_valid_code(ngx_uint_t code);
+static ngx_uint_t ngx_http_9p_ws_valid_utf8(u_char *p, size_t len);
+static ngx_int_t ngx_http_9p_ws_fail(ngx_http_9p_session_t *s,
+    ngx_uint_t code, const char *reason);
+static ngx_int_t ngx_http_9p_ws_queue(ngx_http_9p_session_t *s,
+    ngx_uint_t opcode, u_char *payload, size_t len);
+static size_t ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode,
+    size_t len);
+static u_char *ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s,
+    size_t size);
+static size_t ngx_http_9p_ws_room(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_flush(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc);
+static void ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_cleanup(void *data);
+
+
+ngx_int_t
+ngx_http_9p_ws_start(ngx_http_request_t *r, ngx_http_9p_session_t *s)
+{
+    size_t                   pipelined;
+    ngx_buf_t               *hin;
+    ngx_connection_t        *c;
+    ngx_pool_cleanup_t      *cln;
+    ngx_http_9p_loc_conf_t  *conf;
+
+    c = r->connection;
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_9p_module);
+
+    s->request = r;
+    s->connection = c;
+    s->conf = conf;
+    s->msize = conf->msize;
+    s->in_size = conf->msize + NGX_HTTP_9P_WS_MAX_HEADER;
+    s->out_size = conf->output_buffer
+                  ? conf->output_buffer
+                  : ngx_max(256 * 1024,
+                            2 * ngx_http_9p_min_output(conf->msize));
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_9p_ws_cleanup;
+    cln->data = s;
+
+    ngx_http_set_ctx(r, s, ngx_http_9p_module);
+
+    /* frames the client sent right behind its handshake */
+    hin = r->header_in;
+    pipelined = hin->last - hin->pos;
+
+    if (pipelined) {
+        s->in_size = ngx_max(s->in_size, pipelined);
+        s->in = ngx_alloc(s->in_size, c->log);
+        if (s->in == NULL) {
+            return NGX_ERROR;
+        }
+
+        s->in_pos = s->in;
+        s->in_last = ngx_cpymem(s->in, hin->pos, pipelined);
+        hin->pos = hin->last;
+    }
+
+    s->out_chain.buf = &s->out;
+    s->out_chain.next = NULL;
+
+    s->timer.handler = ngx_http_9p_ws_timer_handler;
+    s->timer.data = s;
+    s->timer.log = c->log;
+    s->last_recv = ngx_current_msec;
+    ngx_add_timer(&s->timer, conf->ping_interval);
+
+    c->log->action = "serving 9P over WebSocket";
+
+    r->read_event_handler = ngx_http_9p_ws_read_handler;
+    r->write_event_handler = ngx_http_9p_ws_write_handler;
+    r->main->count++;
+
+    if (ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    /* run once the content phase has returned */
+    ngx_post_event(c->read, &ngx_posted_events);
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_9p_ws_read_handler(ngx_http_request_t *r)
+{
+    ngx_http_9p_session_t  *s;
+
+    s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
+
+    ngx_http_9p_ws_run(s);
+
+    if (s->done) {
+        ngx_http_9p_ws_finalize(s);
+    }
+}
+
+
+static void
+ngx_http_9p_ws_write_handler(ngx_http_request_t *r)
+{
+    ngx_connection_t       *c;
+    ngx_http_9p_session_t  *s;
+
+    c = r->connection;
+    s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
+
+    if (c->write->timedout) {
+        c->timedout = 1;
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "9p: client timed out");
+        ngx_http_9p_ws_finish(s, NGX_HTTP_REQUEST_TIME_OUT);
+
+    } else {
+        ngx_http_9p_ws_run(s);
+    }
+
+    if (s->done) {
+        ngx_http_9p_ws_finalize(s);
+    }
+}
+
+
+/* Server pings after ping_interval of silence, closes after idle_timeout. */
+
+static void
+ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
+{
+    ngx_msec_t              elapsed, next;
+    ngx_connection_t       *c;
+    ngx_http_9p_session_t  *s;
+
+    s = ev->data;
+    c = s->connection;
+
+    elapsed = ngx_current_msec - s->last_recv;
+
+    if (elapsed >= s->conf->idle_timeout) {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "9p: client silent for %M ms, closing", elapsed);
+        (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_GOING_AWAY,
+                                   "idle timeout");
+
+    } else {
+        if (!s->ping_sent && elapsed >= s->conf->ping_interval
+            && ngx_http_9p_ws_room(s) >= NGX_HTTP_9P_WS_MAX_HEADER)
+        {
+            ngx_http_9p_ws_release_idle(s);
+            s->ping_sent = 1;
+            (void) ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PING, NULL, 0);
+        }
+
+        next = s->ping_sent ? s->conf->idle_timeout
+                            : s->conf->ping_interval;
+        ngx_add_timer(ev, next - elapsed);
+    }
+
+    ngx_http_9p_ws_run(s);
+
+    if (s->done) {
+        ngx_http_9p_ws_finalize(s);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* Reads and answers what it can, sends what is queued, ends if done. */
+
+static void
+ngx_http_9p_ws_run(ngx_http_9p_session_t *s)
+{
+    for ( ;; ) {
+        if (!s->finishing) {
+            ngx_http_9p_ws_read(s);
+        }
+
+        if (s->done) {
+            return;
+        }
+
+        ngx_http_9p_ws_flush(s);
+
+        if (s->done || s->finishing || !s->read_blocked
+            || ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
+        {
+            return;
+        }
+
+        s->read_blocked = 0;
+    }
+}
+
+
+static void
+ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
+{
+    ssize_t            n;
+    ngx_int_t          rc;
+    ngx_connection_t  *c;
+
+    c = s->connection;
+
+    for ( ;; ) {
+        rc = ngx_http_9p_ws_frames(s);
+
+        if (rc != NGX_OK || s->finishing) {
+            return;
+        }
+
+        if (s->in == NULL) {
+            s->in = ngx_alloc(s->in_size, c->log);
+            if (s->in == NULL) {
+                ngx_http_9p_ws_finish(s, NGX_ERROR);
+                return;
+            }
+
+            s->in_pos = s->in;
+            s->in_last = s->in;
+
+        } else if (s->in_pos != s->in) {
+            /* keep a partial frame at the start: it may need all the room */
+            s->in_last = ngx_movemem(s->in, s->in_pos, s->in_last - s->in_pos);
+            s->in_pos = s->in;
+        }
+
+        if (s->in_last == s->in + s->in_size) {
+            /* cannot happen: a whole frame always fits */
+            (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_TOO_BIG,
+                                       "frame larger than the input buffer");
+            return;
+        }
+
+        n = c->recv(c, s->in_last, s->in + s->in_size - s->in_last);
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        if (n == NGX_ERROR || n == 0) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "9p: client closed the connection "
+                          "without a close frame");
+            ngx_http_9p_ws_finish(s, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+            return;
+        }
+
+        s->in_last += n;
+        s->last_recv = ngx_current_msec;
+        s->ping_sent = 0;
+    }
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        ngx_http_9p_ws_finish(s, NGX_ERROR);
+    }
+}
+
+
+/*
+ * Handles the complete frames in the input buffer.  NGX_OK: more input is
+ * needed; NGX_AGAIN: the output is full; NGX_ERROR: the session is ending.
+ */
+
+static ngx_int_t
+ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
+{
+    ngx_int_t  rc;
+
+    while (s->in_pos < s->in_last) {
+
+        if (ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize)) {
+            s->read_blocked = 1;
+            return NGX_AGAIN;
+        }
+
+        rc = ngx_http_9p_ws_frame(s);
+
+        if (rc == NGX_AGAIN) {
+            return NGX_OK;
+        }
+
+        if (rc == NGX_ERROR || s->finishing || s->done) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* Parses and handles one frame; NGX_AGAIN if it is not complete yet. */
+
+static ngx_int_t
+ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
+{
+    u_char      *p, *mask, *payload;
+    size_t       avail, hlen, i;
+    uint64_t     len;
+    ngx_uint_t   fin, opcode;
+
+    p = s->in_pos;
+    avail = s->in_last - p;
+
+    if (avail < 2) {
+        return NGX_AGAIN;
+    }
+
+    fin = p[0] & 0x80;
+    opcode = p[0] & 0x0f;
+    len = p[1] & 0x7f;
+    hlen = 2;
+
+    if (p[0] & 0x70) {
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                   "reserved bits set");
+    }
+
+    if (!(p[1] & 0x80)) {
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                   "unmasked client frame");
+    }
+
+    switch (opcode) {
+
+    case NGX_HTTP_9P_WS_CONT:
+    case NGX_HTTP_9P_WS_BINARY:
+        break;
+
+    case NGX_HTTP_9P_WS_TEXT:
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_UNSUPPORTED,
+                                   "text frames are not supported");
+
+    case NGX_HTTP_9P_WS_CLOSE:
+    case NGX_HTTP_9P_WS_PING:
+    case NGX_HTTP_9P_WS_PONG:
+        if (!fin || len > 125) {
+            return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                       "fragmented or long control frame");
+        }
+        break;
+
+    default:
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                   "unknown opcode");
+    }
+
+    if (len == 126) {
+        if (avail < 4) {
+            return NGX_AGAIN;
+        }
+
+        len = ((uint64_t) p[2] << 8) | p[3];
+        hlen = 4;
+
+        if (len < 126) {
+            return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                       "non-minimal payload length");
+        }
+
+    } else if (len == 127) {
+        if (avail < 10) {
+            return NGX_AGAIN;
+        }
+
+        len = 0;
+
+        for (i = 2; i < 10; i++) {
+            len = (len << 8) | p[i];
+        }
+
+        hlen = 10;
+
+        if (len >> 63) {
+            return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                       "payload length with the top bit set");
+        }
+
+        if (len <= 0xffff) {
+            return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                       "non-minimal payload length");
+        }
+    }
+
+    if (opcode == NGX_HTTP_9P_WS_CONT && !s->fragmented) {
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                   "continuation frame without a message");
+    }
+
+    if (opcode == NGX_HTTP_9P_WS_BINARY && s->fragmented) {
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                   "new message inside a fragmented one");
+    }
+
+    /* refuse an oversized message before waiting for its bytes */
+    if ((opcode & 0x8) == 0
+        && (len > s->msize || s->msg_len + len > s->msize))
+    {
+        ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                      "9p: client message of %uL bytes exceeds msize %uD",
+                      s->msg_len + len, s->msize);
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_TOO_BIG,
+                                   "message larger than msize");
+    }
+
+    hlen += 4;
+
+    if (avail < hlen + len) {
+        return NGX_AGAIN;
+    }
+
+    mask = p + hlen - 4;
+    payload = p + hlen;
+
+    for (i = 0; i < len; i++) {
+        payload[i] ^= mask[i & 3];
+    }
+
+    s->in_pos = payload + len;
+
+    switch (opcode) {
+
+    case NGX_HTTP_9P_WS_PING:
+        return ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PONG, payload, len);
+
+    case NGX_HTTP_9P_WS_PONG:
+        return NGX_OK;
+
+    case NGX_HTTP_9P_WS_CLOSE:
+        ngx_http_9p_ws_close_frame(s, payload, len);
+        return NGX_OK;
+
+    default:
+        return ngx_http_9p_ws_data(s, opcode, fin, payload, len);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
+    ngx_uint_t fin, u_char *payload, size_t len)
+{
+    ngx_int_t  rc;
+
+    if (opcode == NGX_HTTP_9P_WS_BINARY && fin) {
+        return ngx_http_9p_session_message(s, payload, len);
+    }
+
+    if (s->msg == NULL) {
+        s->msg = ngx_alloc(s->conf->msize, s->connection->log);
+        if (s->msg == NULL) {
+            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            return NGX_ERROR;
+        }
+    }
+
+    ngx_memcpy(s->msg + s->msg_len, payload, len);
+    s->msg_len += len;
+    s->fragmented = 1;
+
+    if (!fin) {
+        return NGX_OK;
+    }
+
+    s->fragmented = 0;
+    rc = ngx_http_9p_session_message(s, s->msg, s->msg_len);
+    s->msg_len = 0;
+
+    return rc;
+}
+
+
+/* The client's close: validate it, echo its code, then end. */
+
+static void
+ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s, u_char *payload,
+    size_t len)
+{
+    ngx_uint_t  code;
+
+    if (len == 0) {
+        code = NGX_HTTP_9P_WS_NO_CODE;
+
+    } else if (len == 1) {
+        (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                   "close frame with a 1-byte payload");
+        return;
+
+    } else {
+        code = ((ngx_uint_t) payload[0] << 8) | payload[1];
+
+        if (!ngx_http_9p_ws_valid_code(code)) {
+            (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                       "invalid close code");
+            return;
+        }
+
+        if (!ngx_http_9p_ws_valid_utf8(payload + 2, len - 2)) {
+            (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_BAD_DATA,
+                                       "close reason is not UTF-8");
+            return;
+        }
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, s->connection->log, 0,
+                   "9p: client closed with code %ui", code);
+
+    ngx_http_9p_ws_close(s, code, NULL);
+}
+
+
+static ngx_uint_t
+ngx_http_9p_ws_valid_code(ngx_uint_t code)
+{
+    return (code >= 1000 && code <= 1003)
+           || (code >= 1007 && code <= 1014)
+           || (code >= 3000 && code <= 4999);
+}
+
+
+/* RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF. */
+
+static ngx_uint_t
+ngx_http_9p_ws_valid_utf8(u_char *p, size_t len)
+{
+    u_char      *end;
+    uint32_t     cp, min;
+    ngx_uint_t   n;
+
+    end = p + len;
+
+    while (p < end) {
+
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+
+        if ((*p & 0xe0) == 0xc0) {
+            n = 1; cp = *p & 0x1f; min = 0x80;
+
+        } else if ((*p & 0xf0) == 0xe0) {
+            n = 2; cp = *p & 0x0f; min = 0x800;
+
+        } else if ((*p & 0xf8) == 0xf0) {
+            n = 3; cp = *p & 0x07; min = 0x10000;
+
+        } else {
+            return 0;
+        }
+
+        if ((size_t) (end - p) <= n) {
+            return 0;
+        }
+
+        for (p++; n; n--, p++) {
+            if ((*p & 0xc0) != 0x80) {
+                return 0;
+            }
+
+            cp = (cp << 6) | (*p & 0x3f);
+        }
+
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* Fails the WebSocket connection: a close frame, then the end. */
+
+static ngx_int_t
+ngx_http_9p_ws_fail(ngx_http_9p_session_t *s, ngx_uint_t code,
+    const char *reason)
+{
+    ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                  "9p: closing WebSocket with %ui: %s", code, reason);
+
+    ngx_http_9p_ws_close(s, code, reason);
+
+    return NGX_ERROR;
+}
+
+
+void
+ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
+    const char *reason)
+{
+    u_char  payload[125];
+    size_t  len;
+
+    if (s->close_sent) {
+        return;
+    }
+
+    len = 0;
+
+    if (code != NGX_HTTP_9P_WS_NO_CODE) {
+        payload[0] = (u_char) (code >> 8);
+        payload[1] = (u_char) code;
+        len = 2;
+
+        if (reason) {
+            len += ngx_min(ngx_strlen(reason), sizeof(payload) - 2);
+            ngx_memcpy(payload + 2, reason, len - 2);
+        }
+    }
+
+    s->close_sent = 1;
+    s->finishing = 1;
+
+    if (ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_CLOSE, payload, len)
+        != NGX_OK)
+    {
+        ngx_http_9p_ws_finish(s, NGX_ERROR);
+    }
+}
+
+
+ngx_int_t
+ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
+{
+    u_char   *p, header[NGX_HTTP_9P_WS_MAX_HEADER];
+    size_t    hlen;
+    ssize_t   n;
+
+    p = ngx_http_9p_ws_reserve(s, NGX_HTTP_9P_WS_MAX_HEADER + s->msize);
+    if (p == NULL) {
+        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        return NGX_ERROR;
+    }
+
+    /* encode past the longest header, then close the gap */
+    n = ninep_pack(f, p + NGX_HTTP_9P_WS_MAX_HEADER, s->msize);
+
+    if (n < 0) {
+        ngx_log_error(NGX_LOG_ALERT, s->connection->log, 0,
+                      "9p: cannot encode %s: %s",
+                      ninep_type_name(f->type), ninep_strerror((int) n));
+        ngx_http_9p_ws_close(s, NGX_HTTP_9P_WS_INTERNAL, "internal error");
+        return NGX_ERROR;
+    }
+
+    hlen = ngx_http_9p_ws_header(header, NGX_HTTP_9P_WS_BINARY, n);
+
+    ngx_memmove(p + hlen, p + NGX_HTTP_9P_WS_MAX_HEADER, n);
+    ngx_memcpy(p, header, hlen);
+    s->out.last = p + hlen + n;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
+    u_char *payload, size_t len)
+{
+    u_char  *p;
+
+    p = ngx_http_9p_ws_reserve(s, NGX_HTTP_9P_WS_MAX_HEADER + len);
+    if (p == NULL) {
+        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        return NGX_ERROR;
+    }
+
+    p += ngx_http_9p_ws_header(p, opcode, len);
+    s->out.last = ngx_cpymem(p, payload, len);
+
+    return NGX_OK;
+}
+
+
+/* A final, unmasked server frame header with the minimal length form. */
+
+static size_t
+ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode, size_t len)
+{
+    ngx_uint_t  i;
+
+    p[0] = (u_char) (0x80 | opcode);
+
+    if (len < 126) {
+        p[1] = (u_char) len;
+        return 2;
+    }
+
+    if (len <= 0xffff) {
+        p[1] = 126;
+        p[2] = (u_char) (len >> 8);
+        p[3] = (u_char) len;
+        return 4;
+    }
+
+    p[1] = 127;
+
+    for (i = 0; i < 8; i++) {
+        p[9 - i] = (u_char) ((uint64_t) len >> (8 * i));
+    }
+
+    return 10;
+}
+
+
+/* Contiguous room for size bytes at the end of the output, or NULL. */
+
+static u_char *
+ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
+{
+    ngx_buf_t  *b;
+
+    b = &s->out;
+
+    if (b->start == NULL) {
+        b->start = ngx_alloc(s->out_size, s->connection->log);
+        if (b->start == NULL) {
+            return NULL;
+        }
+
+        b->pos = b->start;
+        b->last = b->start;
+        b->end = b->start + s->out_size;
+        b->temporary = 1;
+    }
+
+    if ((size_t) (b->end - b->last) < size && b->pos != b->start) {
+        b->last = ngx_movemem(b->start, b->pos, b->last - b->pos);
+        b->pos = b->start;
+    }
+
+    if ((size_t) (b->end - b->last) < size) {
+        ngx_log_error(NGX_LOG_ALERT, s->connection->log, 0,
+                      "9p: output buffer overflow");
+        return NULL;
+    }
+
+    return b->last;
+}
+
+
+static size_t
+ngx_http_9p_ws_room(ngx_http_9p_session_t *s)
+{
+    return s->out_size - (s->out.last - s->out.pos);
+}
+
+
+static void
+ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
+{
+    off_t                      sent;
+    ngx_chain_t               *cl;
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    r = s->request;
+    c = s->connection;
+    sent = c->sent;
+
+    /* the 101 response may still be queued in the HTTP output filters */
+    if (r->out) {
+        if (ngx_http_output_filter(r, NULL) == NGX_ERROR) {
+            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            return;
+        }
+    }
+
+    if (r->out == NULL && s->out.pos < s->out.last) {
+        cl = c->send_chain(c, &s->out_chain, 0);
+
+        if (cl == NGX_CHAIN_ERROR) {
+            c->error = 1;
+            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            return;
+        }
+    }
+
+    if (r->out == NULL && s->out.pos == s->out.last) {
+
+        if (c->write->timer_set) {
+            ngx_del_timer(c->write);
+        }
+
+        if (s->finishing) {
+            ngx_http_9p_ws_finish(s, NGX_DONE);
+            return;
+        }
+
+        if (s->out.start) {
+            s->out.pos = s->out.start;
+            s->out.last = s->out.start;
+
+            /* an idle session keeps no output buffer */
+            if (s->ping_sent) {
+                ngx_free(s->out.start);
+                s->out.start = NULL;
+                s->out.pos = NULL;
+                s->out.last = NULL;
+                s->out.end = NULL;
+            }
+        }
+
+        return;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (c->sent != sent || !c->write->timer_set) {
+        ngx_add_timer(c->write, clcf->send_timeout);
+    }
+
+    if (ngx_handle_write_event(c->write, clcf->send_lowat) != NGX_OK) {
+        ngx_http_9p_ws_finish(s, NGX_ERROR);
+    }
+}
+
+
+/*
+ * Marks the session as ending; the event handler that is running
+ * finalizes it as its last act, so no caller touches a freed session.
+ */
+
+static void
+ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc)
+{
+    if (!s->done) {
+        s->done = 1;
+        s->done_rc = rc;
+    }
+}
+
+
+/*
+ * NGX_DONE after a close frame went out: nginx's lingering close
+ * half-closes and drains whatever the client still sends.
+ */
+
+static void
+ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s)
+{
+    ngx_http_request_t  *r;
+
+    r = s->request;
+
+    ngx_http_9p_ws_cleanup(s);
+
+    if (s->done_rc == NGX_DONE) {
+        r->lingering_close = 1;
+    }
+
+    ngx_http_finalize_request(r, s->done_rc);
+}
+
+
+/* Frees the input buffers of a session that has gone quiet. */
+
+static void
+ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
+{
+    if (s->in && s->in_pos == s->in_last) {
+        ngx_free(s->in);
+        s->in = NULL;
+        s->in_pos = NULL;
+        s->in_last = NULL;
+    }
+
+    if (s->msg && !s->fragmented) {
+        ngx_free(s->msg);
+        s->msg = NULL;
+    }
+}
+
+
+static void
+ngx_http_9p_ws_cleanup(void *data)
+{
+    ngx_http_9p_session_t  *s = data;
+
+    if (s->timer.timer_set) {
+        ngx_del_timer(&s->timer);
+    }
+
+    if (s->in) {
+        ngx_free(s->in);
+        s->in = NULL;
+        s->in_pos = NULL;
+        s->in_last = NULL;
+    }
+
+    if (s->msg) {
+        ngx_free(s->msg);
+        s->msg = NULL;
+    }
+
+    if (s->out.start) {
+        ngx_free(s->out.start);
+        s->out.start = NULL;
+        s->out.pos = NULL;
+        s->out.last = NULL;
+    }
+}
