@@ -76,7 +76,7 @@ prove: module
 
 test: unit fuzz-run prove
 
-run: module
+run: deps module
 	@tools/run.sh start
 
 stop:
