@@ -240,7 +240,11 @@ size_t ninep_stat_size(const ninep_stat_t *st);
 
 ssize_t ninep_stat_pack(const ninep_stat_t *st, uint8_t *buf, size_t cap);
 
-/* Helpers for building messages. */
+/*
+ * Helpers for building messages.  ninep_str(NULL) is the empty string; a C
+ * string longer than 65535 bytes gives {NULL, 65535}, which ninep_pack()
+ * refuses with NINEP_EINVAL.
+ */
 ninep_str_t ninep_str(const char *s);
 int ninep_str_eq(ninep_str_t s, const char *cstr);
 

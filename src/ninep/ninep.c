@@ -1,0 +1,914 @@
+/*
+ * Ten: the 9P2000 codec, per intro(5) ... stat(5).
+ *
+ * Integers are little-endian; a string is len[2] followed by len bytes;
+ * a qid is type[1] version[4] path[8].  Decoding reads through a cursor
+ * whose first error sticks, so a message body is decoded field by field
+ * and checked once at the end; encoding writes through a cursor that
+ * counts the bytes the message needs, writes only those that fit, and
+ * so reports NINEP_ENOSPACE without ever writing past the buffer.
+ */
+
+
+#include <limits.h>
+#include <string.h>
+
+#include "ninep.h"
+
+
+typedef struct {
+    const uint8_t  *p;
+    const uint8_t  *end;
+    int             err;        /* the first error, NINEP_OK until then */
+    int             efixed;     /* the error for a fixed field overrun */
+} ninep_rd_t;
+
+
+typedef struct {
+    uint8_t        *buf;
+    size_t          cap;
+    size_t          n;          /* bytes needed so far; may exceed cap */
+    int             inval;
+} ninep_wr_t;
+
+
+static uint16_t get16(const uint8_t *p);
+static uint32_t get32(const uint8_t *p);
+static uint64_t get64(const uint8_t *p);
+static const uint8_t *rd_take(ninep_rd_t *r, size_t n, int err);
+static uint8_t rd_u8(ninep_rd_t *r);
+static uint16_t rd_u16(ninep_rd_t *r);
+static uint32_t rd_u32(ninep_rd_t *r);
+static uint64_t rd_u64(ninep_rd_t *r);
+static ninep_str_t rd_str(ninep_rd_t *r);
+static ninep_qid_t rd_qid(ninep_rd_t *r);
+static const uint8_t *rd_rest(ninep_rd_t *r, uint32_t count);
+static int stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st);
+static void unpack_stat(ninep_rd_t *r, ninep_fcall_t *f);
+static void wr_bytes(ninep_wr_t *w, const void *src, size_t n);
+static void wr_u8(ninep_wr_t *w, uint8_t v);
+static void wr_u16(ninep_wr_t *w, uint16_t v);
+static void wr_u32(ninep_wr_t *w, uint32_t v);
+static void wr_u64(ninep_wr_t *w, uint64_t v);
+static void wr_str(ninep_wr_t *w, ninep_str_t s);
+static void wr_qid(ninep_wr_t *w, const ninep_qid_t *q);
+static void wr_data(ninep_wr_t *w, const uint8_t *data, uint32_t count);
+static void wr_stat(ninep_wr_t *w, const ninep_stat_t *st);
+static void pack_stat(ninep_wr_t *w, const ninep_fcall_t *f);
+
+
+static const char  *ninep_type_names[] = {
+    "Tversion", "Rversion", "Tauth", "Rauth", "Tattach", "Rattach",
+    NULL, "Rerror", "Tflush", "Rflush", "Twalk", "Rwalk",
+    "Topen", "Ropen", "Tcreate", "Rcreate", "Tread", "Rread",
+    "Twrite", "Rwrite", "Tclunk", "Rclunk", "Tremove", "Rremove",
+    "Tstat", "Rstat", "Twstat", "Rwstat"
+};
+
+
+static uint16_t
+get16(const uint8_t *p)
+{
+    return (uint16_t) (p[0] | p[1] << 8);
+}
+
+
+static uint32_t
+get32(const uint8_t *p)
+{
+    return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
+           | (uint32_t) p[3] << 24;
+}
+
+
+static uint64_t
+get64(const uint8_t *p)
+{
+    return (uint64_t) get32(p) | (uint64_t) get32(p + 4) << 32;
+}
+
+
+static const uint8_t *
+rd_take(ninep_rd_t *r, size_t n, int err)
+{
+    const uint8_t  *p;
+
+    if (r->err != NINEP_OK) {
+        return NULL;
+    }
+
+    if ((size_t) (r->end - r->p) < n) {
+        r->err = err;
+        return NULL;
+    }
+
+    p = r->p;
+    r->p += n;
+
+    return p;
+}
+
+
+static uint8_t
+rd_u8(ninep_rd_t *r)
+{
+    const uint8_t  *p;
+
+    p = rd_take(r, 1, r->efixed);
+
+    return p ? p[0] : 0;
+}
+
+
+static uint16_t
+rd_u16(ninep_rd_t *r)
+{
+    const uint8_t  *p;
+
+    p = rd_take(r, 2, r->efixed);
+
+    return p ? get16(p) : 0;
+}
+
+
+static uint32_t
+rd_u32(ninep_rd_t *r)
+{
+    const uint8_t  *p;
+
+    p = rd_take(r, 4, r->efixed);
+
+    return p ? get32(p) : 0;
+}
+
+
+static uint64_t
+rd_u64(ninep_rd_t *r)
+{
+    const uint8_t  *p;
+
+    p = rd_take(r, 8, r->efixed);
+
+    return p ? get64(p) : 0;
+}
+
+
+/* a string cut anywhere, even inside its len[2], is NINEP_ESTRING */
+
+static ninep_str_t
+rd_str(ninep_rd_t *r)
+{
+    ninep_str_t     s;
+    const uint8_t  *p;
+
+    s.data = NULL;
+    s.len = 0;
+
+    p = rd_take(r, 2, NINEP_ESTRING);
+    if (p == NULL) {
+        return s;
+    }
+
+    s.data = rd_take(r, get16(p), NINEP_ESTRING);
+    if (s.data != NULL) {
+        s.len = get16(p);
+    }
+
+    return s;
+}
+
+
+static ninep_qid_t
+rd_qid(ninep_rd_t *r)
+{
+    ninep_qid_t  q;
+
+    q.type = rd_u8(r);
+    q.version = rd_u32(r);
+    q.path = rd_u64(r);
+
+    return q;
+}
+
+
+/* Twrite and Rread data: count must cover exactly the rest */
+
+static const uint8_t *
+rd_rest(ninep_rd_t *r, uint32_t count)
+{
+    if (r->err == NINEP_OK && (size_t) (r->end - r->p) != count) {
+        r->err = NINEP_ECOUNT;
+    }
+
+    return rd_take(r, count, NINEP_ECOUNT);
+}
+
+
+/* one entry of exactly len bytes, its size[2] included */
+
+static int
+stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st)
+{
+    ninep_rd_t  r;
+
+    if (len < 2 || (size_t) get16(buf) + 2 != len) {
+        return NINEP_ESTATSZ;
+    }
+
+    r.p = buf + 2;
+    r.end = buf + len;
+    r.err = NINEP_OK;
+    r.efixed = NINEP_ESTATSZ;
+
+    st->type = rd_u16(&r);
+    st->dev = rd_u32(&r);
+    st->qid = rd_qid(&r);
+    st->mode = rd_u32(&r);
+    st->atime = rd_u32(&r);
+    st->mtime = rd_u32(&r);
+    st->length = rd_u64(&r);
+    st->name = rd_str(&r);
+    st->uid = rd_str(&r);
+    st->gid = rd_str(&r);
+    st->muid = rd_str(&r);
+
+    if (r.err != NINEP_OK) {
+        return r.err;
+    }
+
+    return r.p == r.end ? NINEP_OK : NINEP_ESTATSZ;
+}
+
+
+/* Rstat and Twstat: nstat[2] stat[nstat] */
+
+static void
+unpack_stat(ninep_rd_t *r, ninep_fcall_t *f)
+{
+    int  rc;
+
+    f->nstat = rd_u16(r);
+    f->stat = rd_take(r, f->nstat, NINEP_ETRUNC);
+
+    if (f->stat == NULL) {
+        return;
+    }
+
+    rc = stat_decode(f->stat, f->nstat, &f->st);
+    if (rc != NINEP_OK) {
+        r->err = rc;
+    }
+}
+
+
+int64_t
+ninep_peek_size(const uint8_t *buf, size_t len)
+{
+    if (len < 4) {
+        return NINEP_ESHORT;
+    }
+
+    return get32(buf);
+}
+
+
+int
+ninep_unpack(const uint8_t *buf, size_t len, uint32_t msize, int want,
+    ninep_fcall_t *f)
+{
+    int         dir;
+    int64_t     size;
+    uint16_t    i;
+    ninep_rd_t  r;
+
+    size = ninep_peek_size(buf, len);
+    if (size < 0) {
+        return (int) size;
+    }
+
+    if ((uint64_t) size != len) {
+        return NINEP_ESIZE;
+    }
+
+    if (size < NINEP_HDRSZ) {
+        return NINEP_ETOOSMALL;
+    }
+
+    if (msize != 0 && size > msize) {
+        return NINEP_ETOOBIG;
+    }
+
+    dir = ninep_type_dir(buf[4]);
+    if (dir == 0) {
+        return NINEP_EUNKNOWN;
+    }
+
+    if ((want & dir) == 0) {
+        return dir == NINEP_R ? NINEP_EWANT_T : NINEP_EWANT_R;
+    }
+
+    memset(f, 0, sizeof(*f));
+    f->type = buf[4];
+    f->tag = get16(buf + 5);
+
+    r.p = buf + NINEP_HDRSZ;
+    r.end = buf + len;
+    r.err = NINEP_OK;
+    r.efixed = NINEP_ETRUNC;
+
+    switch (f->type) {
+
+    case NINEP_TVERSION:
+    case NINEP_RVERSION:
+        f->msize = rd_u32(&r);
+        f->version = rd_str(&r);
+        break;
+
+    case NINEP_TAUTH:
+        f->afid = rd_u32(&r);
+        f->uname = rd_str(&r);
+        f->aname = rd_str(&r);
+        break;
+
+    case NINEP_TATTACH:
+        f->fid = rd_u32(&r);
+        f->afid = rd_u32(&r);
+        f->uname = rd_str(&r);
+        f->aname = rd_str(&r);
+        break;
+
+    case NINEP_RAUTH:
+    case NINEP_RATTACH:
+        f->qid = rd_qid(&r);
+        break;
+
+    case NINEP_RERROR:
+        f->ename = rd_str(&r);
+        break;
+
+    case NINEP_TFLUSH:
+        f->oldtag = rd_u16(&r);
+        break;
+
+    case NINEP_TWALK:
+        f->fid = rd_u32(&r);
+        f->newfid = rd_u32(&r);
+        f->nwname = rd_u16(&r);
+
+        if (f->nwname > NINEP_MAXWELEM) {
+            return NINEP_EWELEM;
+        }
+
+        for (i = 0; i < f->nwname; i++) {
+            f->wname[i] = rd_str(&r);
+        }
+
+        break;
+
+    case NINEP_RWALK:
+        f->nwqid = rd_u16(&r);
+
+        if (f->nwqid > NINEP_MAXWELEM) {
+            return NINEP_EWQID;
+        }
+
+        for (i = 0; i < f->nwqid; i++) {
+            f->wqid[i] = rd_qid(&r);
+        }
+
+        break;
+
+    case NINEP_TOPEN:
+        f->fid = rd_u32(&r);
+        f->mode = rd_u8(&r);
+        break;
+
+    case NINEP_ROPEN:
+    case NINEP_RCREATE:
+        f->qid = rd_qid(&r);
+        f->iounit = rd_u32(&r);
+        break;
+
+    case NINEP_TCREATE:
+        f->fid = rd_u32(&r);
+        f->name = rd_str(&r);
+        f->perm = rd_u32(&r);
+        f->mode = rd_u8(&r);
+        break;
+
+    case NINEP_TREAD:
+        f->fid = rd_u32(&r);
+        f->offset = rd_u64(&r);
+        f->count = rd_u32(&r);
+        break;
+
+    case NINEP_RREAD:
+        f->count = rd_u32(&r);
+        f->data = rd_rest(&r, f->count);
+        break;
+
+    case NINEP_TWRITE:
+        f->fid = rd_u32(&r);
+        f->offset = rd_u64(&r);
+        f->count = rd_u32(&r);
+        f->data = rd_rest(&r, f->count);
+        break;
+
+    case NINEP_RWRITE:
+        f->count = rd_u32(&r);
+        break;
+
+    case NINEP_TCLUNK:
+    case NINEP_TREMOVE:
+    case NINEP_TSTAT:
+        f->fid = rd_u32(&r);
+        break;
+
+    case NINEP_RSTAT:
+        unpack_stat(&r, f);
+        break;
+
+    case NINEP_TWSTAT:
+        f->fid = rd_u32(&r);
+        unpack_stat(&r, f);
+        break;
+
+    default:
+        /* Rflush, Rclunk, Rremove, Rwstat: nothing after the tag */
+        break;
+    }
+
+    if (r.err != NINEP_OK) {
+        return r.err;
+    }
+
+    return r.p == r.end ? NINEP_OK : NINEP_ETRAILING;
+}
+
+
+static void
+wr_bytes(ninep_wr_t *w, const void *src, size_t n)
+{
+    if (w->n <= w->cap && n <= w->cap - w->n && n != 0) {
+        memcpy(w->buf + w->n, src, n);
+    }
+
+    /* saturate: the total is checked against UINT32_MAX at the end */
+    w->n = n > SIZE_MAX - w->n ? SIZE_MAX : w->n + n;
+}
+
+
+static void
+wr_u8(ninep_wr_t *w, uint8_t v)
+{
+    wr_bytes(w, &v, 1);
+}
+
+
+static void
+wr_u16(ninep_wr_t *w, uint16_t v)
+{
+    uint8_t  b[2];
+
+    b[0] = (uint8_t) v;
+    b[1] = (uint8_t) (v >> 8);
+
+    wr_bytes(w, b, 2);
+}
+
+
+static void
+wr_u32(ninep_wr_t *w, uint32_t v)
+{
+    uint8_t  b[4];
+
+    b[0] = (uint8_t) v;
+    b[1] = (uint8_t) (v >> 8);
+    b[2] = (uint8_t) (v >> 16);
+    b[3] = (uint8_t) (v >> 24);
+
+    wr_bytes(w, b, 4);
+}
+
+
+static void
+wr_u64(ninep_wr_t *w, uint64_t v)
+{
+    wr_u32(w, (uint32_t) v);
+    wr_u32(w, (uint32_t) (v >> 32));
+}
+
+
+/* {NULL, n > 0} is what ninep_str() gives for an over-long C string */
+
+static void
+wr_str(ninep_wr_t *w, ninep_str_t s)
+{
+    if (s.data == NULL && s.len != 0) {
+        w->inval = 1;
+        return;
+    }
+
+    wr_u16(w, s.len);
+    wr_bytes(w, s.data, s.len);
+}
+
+
+static void
+wr_qid(ninep_wr_t *w, const ninep_qid_t *q)
+{
+    wr_u8(w, q->type);
+    wr_u32(w, q->version);
+    wr_u64(w, q->path);
+}
+
+
+static void
+wr_data(ninep_wr_t *w, const uint8_t *data, uint32_t count)
+{
+    if (data == NULL && count != 0) {
+        w->inval = 1;
+        return;
+    }
+
+    wr_u32(w, count);
+    wr_bytes(w, data, count);
+}
+
+
+static void
+wr_stat(ninep_wr_t *w, const ninep_stat_t *st)
+{
+    size_t  size;
+
+    size = ninep_stat_size(st) - 2;
+    if (size > 0xffff) {
+        w->inval = 1;
+        return;
+    }
+
+    wr_u16(w, (uint16_t) size);
+    wr_u16(w, st->type);
+    wr_u32(w, st->dev);
+    wr_qid(w, &st->qid);
+    wr_u32(w, st->mode);
+    wr_u32(w, st->atime);
+    wr_u32(w, st->mtime);
+    wr_u64(w, st->length);
+    wr_str(w, st->name);
+    wr_str(w, st->uid);
+    wr_str(w, st->gid);
+    wr_str(w, st->muid);
+}
+
+
+/* Rstat and Twstat: raw f->stat when set (and sound), else f->st */
+
+static void
+pack_stat(ninep_wr_t *w, const ninep_fcall_t *f)
+{
+    size_t        n;
+    ninep_stat_t  st;
+
+    if (f->stat != NULL) {
+        if (stat_decode(f->stat, f->nstat, &st) != NINEP_OK) {
+            w->inval = 1;
+            return;
+        }
+
+        wr_u16(w, f->nstat);
+        wr_bytes(w, f->stat, f->nstat);
+        return;
+    }
+
+    n = ninep_stat_size(&f->st);
+    if (n > 0xffff) {
+        w->inval = 1;
+        return;
+    }
+
+    wr_u16(w, (uint16_t) n);
+    wr_stat(w, &f->st);
+}
+
+
+ssize_t
+ninep_pack(const ninep_fcall_t *f, uint8_t *buf, size_t cap)
+{
+    size_t      size;
+    uint16_t    i;
+    ninep_wr_t  w;
+
+    w.buf = buf;
+    w.cap = cap;
+    w.n = 0;
+    w.inval = 0;
+
+    wr_u32(&w, 0);          /* size, set below */
+    wr_u8(&w, f->type);
+    wr_u16(&w, f->tag);
+
+    switch (f->type) {
+
+    case NINEP_TVERSION:
+    case NINEP_RVERSION:
+        wr_u32(&w, f->msize);
+        wr_str(&w, f->version);
+        break;
+
+    case NINEP_TAUTH:
+        wr_u32(&w, f->afid);
+        wr_str(&w, f->uname);
+        wr_str(&w, f->aname);
+        break;
+
+    case NINEP_TATTACH:
+        wr_u32(&w, f->fid);
+        wr_u32(&w, f->afid);
+        wr_str(&w, f->uname);
+        wr_str(&w, f->aname);
+        break;
+
+    case NINEP_RAUTH:
+    case NINEP_RATTACH:
+        wr_qid(&w, &f->qid);
+        break;
+
+    case NINEP_RERROR:
+        wr_str(&w, f->ename);
+        break;
+
+    case NINEP_TFLUSH:
+        wr_u16(&w, f->oldtag);
+        break;
+
+    case NINEP_TWALK:
+        if (f->nwname > NINEP_MAXWELEM) {
+            return NINEP_EINVAL;
+        }
+
+        wr_u32(&w, f->fid);
+        wr_u32(&w, f->newfid);
+        wr_u16(&w, f->nwname);
+
+        for (i = 0; i < f->nwname; i++) {
+            wr_str(&w, f->wname[i]);
+        }
+
+        break;
+
+    case NINEP_RWALK:
+        if (f->nwqid > NINEP_MAXWELEM) {
+            return NINEP_EINVAL;
+        }
+
+        wr_u16(&w, f->nwqid);
+
+        for (i = 0; i < f->nwqid; i++) {
+            wr_qid(&w, &f->wqid[i]);
+        }
+
+        break;
+
+    case NINEP_TOPEN:
+        wr_u32(&w, f->fid);
+        wr_u8(&w, f->mode);
+        break;
+
+    case NINEP_ROPEN:
+    case NINEP_RCREATE:
+        wr_qid(&w, &f->qid);
+        wr_u32(&w, f->iounit);
+        break;
+
+    case NINEP_TCREATE:
+        wr_u32(&w, f->fid);
+        wr_str(&w, f->name);
+        wr_u32(&w, f->perm);
+        wr_u8(&w, f->mode);
+        break;
+
+    case NINEP_TREAD:
+        wr_u32(&w, f->fid);
+        wr_u64(&w, f->offset);
+        wr_u32(&w, f->count);
+        break;
+
+    case NINEP_RREAD:
+        wr_data(&w, f->data, f->count);
+        break;
+
+    case NINEP_TWRITE:
+        wr_u32(&w, f->fid);
+        wr_u64(&w, f->offset);
+        wr_data(&w, f->data, f->count);
+        break;
+
+    case NINEP_RWRITE:
+        wr_u32(&w, f->count);
+        break;
+
+    case NINEP_TCLUNK:
+    case NINEP_TREMOVE:
+    case NINEP_TSTAT:
+        wr_u32(&w, f->fid);
+        break;
+
+    case NINEP_RSTAT:
+        pack_stat(&w, f);
+        break;
+
+    case NINEP_TWSTAT:
+        wr_u32(&w, f->fid);
+        pack_stat(&w, f);
+        break;
+
+    case NINEP_RFLUSH:
+    case NINEP_RCLUNK:
+    case NINEP_RREMOVE:
+    case NINEP_RWSTAT:
+        break;
+
+    default:
+        return NINEP_EINVAL;
+    }
+
+    if (w.inval || w.n > UINT32_MAX || w.n > SSIZE_MAX) {
+        return NINEP_EINVAL;
+    }
+
+    if (w.n > cap) {
+        return NINEP_ENOSPACE;
+    }
+
+    size = w.n;
+
+    w.n = 0;
+    wr_u32(&w, (uint32_t) size);
+
+    return (ssize_t) size;
+}
+
+
+int
+ninep_stat_unpack(const uint8_t *buf, size_t len, ninep_stat_t *st,
+    size_t *used)
+{
+    int     rc;
+    size_t  n;
+
+    if (len < 2) {
+        return NINEP_ETRUNC;
+    }
+
+    n = (size_t) get16(buf) + 2;
+    if (n > len) {
+        return NINEP_ETRUNC;
+    }
+
+    rc = stat_decode(buf, n, st);
+    if (rc == NINEP_OK) {
+        *used = n;
+    }
+
+    return rc;
+}
+
+
+size_t
+ninep_stat_size(const ninep_stat_t *st)
+{
+    return 2 + NINEP_STATFIXED + 4 * 2 + (size_t) st->name.len
+           + st->uid.len + st->gid.len + st->muid.len;
+}
+
+
+ssize_t
+ninep_stat_pack(const ninep_stat_t *st, uint8_t *buf, size_t cap)
+{
+    ninep_wr_t  w;
+
+    w.buf = buf;
+    w.cap = cap;
+    w.n = 0;
+    w.inval = 0;
+
+    wr_stat(&w, st);
+
+    if (w.inval) {
+        return NINEP_EINVAL;
+    }
+
+    if (w.n > cap) {
+        return NINEP_ENOSPACE;
+    }
+
+    return (ssize_t) w.n;
+}
+
+
+ninep_str_t
+ninep_str(const char *s)
+{
+    size_t       n;
+    ninep_str_t  str;
+
+    n = s ? strlen(s) : 0;
+
+    if (n > 0xffff) {
+        /* unencodable: ninep_pack() refuses it with NINEP_EINVAL */
+        str.data = NULL;
+        str.len = 0xffff;
+
+    } else {
+        str.data = (const uint8_t *) s;
+        str.len = (uint16_t) n;
+    }
+
+    return str;
+}
+
+
+int
+ninep_str_eq(ninep_str_t s, const char *cstr)
+{
+    size_t  n;
+
+    n = strlen(cstr);
+
+    if (s.len != n) {
+        return 0;
+    }
+
+    return n == 0 || (s.data != NULL && memcmp(s.data, cstr, n) == 0);
+}
+
+
+const char *
+ninep_type_name(int type)
+{
+    if (type < NINEP_TVERSION || type > NINEP_RWSTAT
+        || ninep_type_names[type - NINEP_TVERSION] == NULL)
+    {
+        return "unknown";
+    }
+
+    return ninep_type_names[type - NINEP_TVERSION];
+}
+
+
+int
+ninep_type_dir(int type)
+{
+    /* 106 would be Terror, which does not exist */
+    if (type < NINEP_TVERSION || type > NINEP_RWSTAT || type == 106) {
+        return 0;
+    }
+
+    /* T-messages are even, their replies odd */
+    return type % 2 == 0 ? NINEP_T : NINEP_R;
+}
+
+
+const char *
+ninep_strerror(int err)
+{
+    switch (err) {
+    case NINEP_OK:
+        return "ok";
+    case NINEP_ESHORT:
+        return "message shorter than its 4-byte size field";
+    case NINEP_ESIZE:
+        return "size field does not match message length";
+    case NINEP_ETOOSMALL:
+        return "message size below 7 bytes";
+    case NINEP_ETOOBIG:
+        return "message larger than msize";
+    case NINEP_EUNKNOWN:
+        return "unknown message type";
+    case NINEP_EWANT_T:
+        return "R-message where a T-message was expected";
+    case NINEP_EWANT_R:
+        return "T-message where an R-message was expected";
+    case NINEP_ETRUNC:
+        return "field runs past end of message";
+    case NINEP_ESTRING:
+        return "string runs past end of message";
+    case NINEP_EWELEM:
+        return "too many walk elements (max 16)";
+    case NINEP_EWQID:
+        return "too many walk qids (max 16)";
+    case NINEP_ECOUNT:
+        return "count does not match data length";
+    case NINEP_ESTATSZ:
+        return "stat size does not match its length";
+    case NINEP_ETRAILING:
+        return "trailing bytes after message";
+    case NINEP_ENOSPACE:
+        return "message does not fit the buffer";
+    case NINEP_EINVAL:
+        return "message cannot be encoded";
+    default:
+        return "unknown error";
+    }
+}
