@@ -10,7 +10,7 @@ FUZZ_TIME ?= 10
 # Debian packages the project needs; `make deps` installs the missing ones.
 DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         zlib1g-dev libcmocka-dev clang libclang-rt-14-dev perl \
-        libtest-base-perl procps
+        libtest-base-perl libcryptx-perl libsodium-dev procps
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -19,10 +19,34 @@ CFLAGS_FUZZ := -g -O1 -fsanitize=fuzzer,address,undefined \
 
 NINEP_SRCS := src/ninep/ninep.c
 NINEP_HDRS := src/ninep/ninep.h
+TEN_SRCS   := $(NINEP_SRCS) src/ninep/tenkey.c
+TEN_HDRS   := $(NINEP_HDRS) src/ninep/tenkey.h
 
-.PHONY: all module deps test unit fuzz fuzz-run prove run stop clean
+# the services and tools: plain C on libsodium and pthreads
+CFLAGS_SRV := -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Werror \
+              -Isrc/ninep -Iservices/lib $(SRV_SAN)
+LIBS_SRV   := -lsodium -lpthread
+SRVLIB     := $(wildcard services/lib/*.c)
+SRVLIB_H   := $(wildcard services/lib/*.h)
+VFS_SRCS   := $(wildcard services/vfs/*.c)
 
-all: module
+PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-key
+
+.PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean
+
+all: module progs
+
+progs: $(PROGS)
+
+$(BUILD)/ten-vfs: $(VFS_SRCS) services/vfs/vfs.h $(SRVLIB) $(SRVLIB_H) \
+                  $(TEN_SRCS) $(TEN_HDRS)
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_SRV) -DTEN_SKEL_DIR='"$(CURDIR)/conf/skel"' -o $@ \
+	    $(VFS_SRCS) $(SRVLIB) $(TEN_SRCS) $(LIBS_SRV)
+
+$(BUILD)/ten-key: tools/ten-key.c $(TEN_SRCS) $(TEN_HDRS)
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_SRV) -o $@ tools/ten-key.c $(TEN_SRCS) $(LIBS_SRV)
 
 # configure runs once into build/nginx (a copy of Debian's nginx sources),
 # and again only when the addon's `config` changes.
@@ -71,8 +95,8 @@ fuzz-run: $(BUILD)/fuzz_ninep
 fuzz:
 	$(MAKE) fuzz-run FUZZ_TIME=60
 
-prove: module
-	TEN_MODULE=$(MODULE) prove -I t/lib -r t/
+prove: module progs
+	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) prove -I t/lib -r t/
 
 test: unit fuzz-run prove
 
@@ -84,3 +108,12 @@ stop:
 
 clean:
 	rm -rf $(BUILD) t/servroot*
+
+# bench/ten-load: the 9P load generator (see bench/README.md).
+.PHONY: bench-tools
+bench-tools: $(BUILD)/ten-load
+
+$(BUILD)/ten-load: bench/ten-load.c $(NINEP_SRCS) $(NINEP_HDRS)
+	@mkdir -p $(BUILD)
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc/ninep \
+	    -o $@ bench/ten-load.c $(NINEP_SRCS)

@@ -1,0 +1,128 @@
+
+/*
+ * Ten: the 9P2000 server loop every service shares.
+ *
+ * Each connection has a reader thread that decodes requests; requests run
+ * on a pool of worker threads, so a read that blocks never holds up other
+ * requests of the same connection, and replies go out in completion
+ * order.  The library owns version, auth (ten-auth-1), flush, the fid
+ * table and attach authorization; a service supplies the file operations.
+ */
+
+#ifndef _SRV_H_INCLUDED_
+#define _SRV_H_INCLUDED_
+
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ninep.h"
+#include "tenkey.h"
+
+
+typedef struct srv_s       srv_t;
+typedef struct srv_conn_s  srv_conn_t;
+typedef struct srv_fid_s   srv_fid_t;
+typedef struct srv_req_s   srv_req_t;
+typedef struct srv_auth_s  srv_auth_t;
+
+
+struct srv_fid_s {
+    uint32_t            fid;
+    srv_conn_t         *conn;
+    char                uname[TEN_NAME_MAX + 1];    /* acting user */
+    int                 refs;
+    srv_auth_t         *auth;       /* an auth fid's conversation */
+    srv_fid_t          *next;       /* hash chain */
+    pthread_mutex_t     lock;       /* held by the service as it needs */
+    void               *aux;        /* the service's state */
+};
+
+
+struct srv_req_s {
+    srv_conn_t         *conn;
+    ninep_fcall_t       t;          /* points into buf */
+    uint8_t            *buf;
+    srv_fid_t          *fid;
+    srv_fid_t          *newfid;     /* Twalk with newfid != fid */
+    int                 registered; /* holds its tag */
+    int                 flushed;
+    int                 answered;   /* its reply has been sent */
+    srv_req_t          *flushes;    /* Tflush requests waiting for it */
+    srv_req_t          *flush_next;
+    srv_req_t          *next;
+};
+
+
+typedef struct {
+    /* Tattach: r->fid is new, uname checked against host auth */
+    void  (*attach)(srv_req_t *r);
+    void  (*walk)(srv_req_t *r);
+    void  (*open)(srv_req_t *r);
+    void  (*create)(srv_req_t *r);
+    void  (*read)(srv_req_t *r);
+    void  (*write)(srv_req_t *r);
+    /* Tclunk and Tremove: the fid goes away after the reply */
+    void  (*clunk)(srv_req_t *r);
+    void  (*remove)(srv_req_t *r);
+    void  (*stat)(srv_req_t *r);
+    void  (*wstat)(srv_req_t *r);
+    /* frees a fid's aux; called once, when its last reference goes */
+    void  (*destroy_fid)(srv_fid_t *f);
+} srv_ops_t;
+
+
+typedef struct {
+    const char         *name;       /* announced in ten-auth-1 */
+    const char         *tcp;        /* "addr:port" */
+    const char         *unix_path;  /* optional */
+    uint32_t            msize;
+    unsigned            max_fids;   /* per connection */
+    unsigned            max_requests;   /* outstanding per connection */
+    unsigned            max_threads;
+    unsigned            max_conns;
+    const uint8_t      *identity;   /* secret key; NULL: no auth */
+    const ten_trust_t  *trust;
+    const srv_ops_t    *ops;
+    void               *data;       /* the service's */
+} srv_conf_t;
+
+
+/* Starts listening; 0 or -1 with a reason on stderr. */
+int srv_listen(srv_t **srvp, const srv_conf_t *conf);
+
+/* Serves until srv_stop(); returns 0 on a clean stop. */
+int srv_run(srv_t *srv);
+
+/* From a signal handler: makes srv_run() return. */
+void srv_stop(srv_t *srv);
+
+/* From a signal handler: logs the counts of connections and fids. */
+void srv_report(srv_t *srv);
+
+void *srv_data(srv_req_t *r);
+void *srv_fid_data(srv_fid_t *f);
+
+/* Replies: exactly one per request, from any thread. */
+void srv_respond(srv_req_t *r, ninep_fcall_t *f);
+void srv_error(srv_req_t *r, const char *ename);
+void srv_errno(srv_req_t *r, int err);
+
+/* The user a request acts as (its fid's user; for Tattach, uname). */
+const char *srv_user(srv_req_t *r);
+
+/* Whether the request was flushed while running (return early). */
+int srv_flushed(srv_req_t *r);
+
+/* The connection's negotiated msize. */
+uint32_t srv_msize(srv_req_t *r);
+
+/* Logs to stderr with the service's name and a time stamp. */
+void srv_log(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Number of fids currently held on all connections (for tests). */
+unsigned long srv_fid_count(srv_t *srv);
+
+
+#endif /* _SRV_H_INCLUDED_ */

@@ -1,0 +1,208 @@
+
+/*
+ * Ten: ten-vfs -- exports a directory over 9P2000.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "vfs.h"
+
+
+#ifndef TEN_SKEL_DIR
+#define TEN_SKEL_DIR  "conf/skel"
+#endif
+
+
+static srv_t  *the_srv;
+
+
+static void
+usage(void)
+{
+    fprintf(stderr,
+        "usage: ten-vfs -r ROOT -l ADDR:PORT -k KEY -t TRUST [-u SOCKET]\n"
+        "               [-n NAME] [-s SKEL] [-o OWNER] [-m MSIZE]\n"
+        "               [-F MAXFIDS] [-R MAXREQS] [-j THREADS]"
+        " [-C MAXCONNS]\n"
+        "  -r ROOT      the directory to export (seeded when empty)\n"
+        "  -l ADDR:PORT TCP address to listen on\n"
+        "  -k KEY       this service's Ed25519 identity (mode 0600)\n"
+        "  -t TRUST     trust file: principals allowed to authenticate\n"
+        "  -u SOCKET    also listen on this Unix socket\n"
+        "  -n NAME      name announced in ten-auth-1 (default vfs)\n"
+        "  -s SKEL      skeleton tree (default " TEN_SKEL_DIR ")\n"
+        "  -o OWNER     owner of files without Plan 9 metadata (adm)\n"
+        "  -m MSIZE     largest message (default 65536)\n"
+        "  -F MAXFIDS   fids per connection (default 16384)\n"
+        "  -R MAXREQS   outstanding requests per connection (1024)\n"
+        "  -j THREADS   worker threads (default 64)\n"
+        "  -C MAXCONNS  connections (default 1024)\n");
+    exit(2);
+}
+
+
+static unsigned
+number(const char *flag, const char *arg, unsigned min, unsigned max)
+{
+    char           *end;
+    unsigned long   n;
+
+    errno = 0;
+    n = strtoul(arg, &end, 10);
+
+    if (errno || *end || arg[0] == '\0' || n < min || n > max) {
+        fprintf(stderr, "ten-vfs: %s wants a number from %u to %u, "
+                "not \"%s\"\n", flag, min, max, arg);
+        exit(2);
+    }
+
+    return (unsigned) n;
+}
+
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGUSR1) {
+        srv_report(the_srv);
+    } else {
+        srv_stop(the_srv);
+    }
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int               c;
+    char              err[512];
+    vfs_t             vfs;
+    uint8_t           sk[TEN_SK_LEN];
+    srv_conf_t        conf;
+    ten_trust_t       trust;
+    struct rlimit     rl;
+    struct sigaction  sa;
+    const char       *root, *key, *trustfile, *skel, *owner;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.name = "vfs";
+    conf.msize = 65536;
+    conf.max_fids = 16384;
+    conf.max_requests = 1024;
+    conf.max_threads = 64;
+    conf.max_conns = 1024;
+
+    root = key = trustfile = NULL;
+    skel = TEN_SKEL_DIR;
+    owner = "adm";
+
+    while ((c = getopt(argc, argv, "r:l:u:k:t:n:s:o:m:F:R:j:C:h")) != -1) {
+        switch (c) {
+        case 'r': root = optarg; break;
+        case 'l': conf.tcp = optarg; break;
+        case 'u': conf.unix_path = optarg; break;
+        case 'k': key = optarg; break;
+        case 't': trustfile = optarg; break;
+        case 'n': conf.name = optarg; break;
+        case 's': skel = optarg; break;
+        case 'o': owner = optarg; break;
+        case 'm': conf.msize = number("-m", optarg, 256, 16 << 20); break;
+        case 'F': conf.max_fids = number("-F", optarg, 1, 1 << 24); break;
+        case 'R': conf.max_requests = number("-R", optarg, 1, 65535); break;
+        case 'j': conf.max_threads = number("-j", optarg, 1, 4096); break;
+        case 'C': conf.max_conns = number("-C", optarg, 1, 1 << 20); break;
+        default: usage();
+        }
+    }
+
+    if (optind != argc || root == NULL || conf.tcp == NULL || key == NULL
+        || trustfile == NULL)
+    {
+        usage();
+    }
+
+    if (!ten_valid_name(conf.name, strlen(conf.name))
+        || !ten_valid_name(owner, strlen(owner)))
+    {
+        fprintf(stderr, "ten-vfs: -n and -o take names like "
+                "[a-z_][a-z0-9_-]*\n");
+        return 2;
+    }
+
+    if (ten_crypto_init() < 0) {
+        fprintf(stderr, "ten-vfs: cannot initialize libsodium\n");
+        return 1;
+    }
+
+    if (ten_key_load(key, sk, err, sizeof(err)) < 0
+        || ten_trust_load(trustfile, &trust, err, sizeof(err)) < 0)
+    {
+        fprintf(stderr, "ten-vfs: %s\n", err);
+        return 1;
+    }
+
+    memset(&vfs, 0, sizeof(vfs));
+    snprintf(vfs.default_owner, sizeof(vfs.default_owner), "%s", owner);
+    pthread_rwlock_init(&vfs.users_lock, NULL);
+    pthread_mutex_init(&vfs.excl_lock, NULL);
+
+    vfs.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (vfs.rootfd < 0) {
+        fprintf(stderr, "ten-vfs: root %s: %s\n", root, strerror(errno));
+        return 1;
+    }
+
+    if (vfs_xattr_probe(vfs.rootfd) < 0) {
+        fprintf(stderr, "ten-vfs: root %s: the file system does not support "
+                "user extended attributes (%s)\n", root, strerror(errno));
+        return 1;
+    }
+
+    if (vfs_seed(&vfs, skel) < 0) {
+        return 1;
+    }
+
+    vfs_users_refresh(&vfs);
+
+    /* every fid holds a descriptor */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        (void) setrlimit(RLIMIT_NOFILE, &rl);
+    }
+
+    conf.identity = sk;
+    conf.trust = &trust;
+    conf.ops = &vfs_ops;
+    conf.data = &vfs;
+
+    if (srv_listen(&the_srv, &conf) < 0) {
+        return 1;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+
+    srv_log("serving %s on %s as %s", root, conf.tcp, conf.name);
+
+    if (srv_run(the_srv) < 0) {
+        return 1;
+    }
+
+    srv_log("stopped");
+    sodium_memzero(sk, sizeof(sk));
+
+    return 0;
+}

@@ -1,0 +1,393 @@
+
+/*
+ * Ten: ten-vfs metadata -- Plan 9 owners and modes in xattrs user.ten.*,
+ * the users file, and the permission check.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "vfs.h"
+
+
+#define XA_UID      "user.ten.uid"
+#define XA_GID      "user.ten.gid"
+#define XA_MUID     "user.ten.muid"
+#define XA_MODE     "user.ten.mode"
+#define XA_VERSION  "user.ten.version"
+
+#define USERS_PATH  "adm/users"
+#define USERS_MAX   (1024 * 1024)
+
+
+static pthread_mutex_t  version_lock = PTHREAD_MUTEX_INITIALIZER;
+
+
+static void get_name(const char *path, const char *attr, char *buf,
+    const char *dflt);
+static int get_number(const char *path, const char *attr, uint32_t *n);
+static int set_string(const char *path, const char *attr, const char *val);
+static void meta_fill(vfs_t *v, const char *path, vfs_meta_t *m);
+static void complain(const char *file, int line, const char *why);
+
+
+/*
+ * xattrs cannot be read through an O_PATH fd, but through its /proc link,
+ * which getxattr() follows to exactly that inode.  Symbolic links never
+ * get this far: they are refused when opened.
+ */
+
+static void
+proc_path(int fd, char *buf, size_t len)
+{
+    snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+
+int
+vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m)
+{
+    char  path[64];
+
+    if (fstat(pathfd, &m->st) < 0) {
+        return -1;
+    }
+
+    proc_path(pathfd, path, sizeof(path));
+    meta_fill(v, path, m);
+
+    return 0;
+}
+
+
+int
+vfs_meta_getat(vfs_t *v, int dirfd, const char *name, vfs_meta_t *m)
+{
+    int  fd, rc;
+
+    fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+
+    rc = vfs_meta_get(v, fd, m);
+    close(fd);
+
+    if (rc == 0 && S_ISLNK(m->st.st_mode)) {
+        errno = ELOOP;
+        return -1;
+    }
+
+    return rc;
+}
+
+
+/* Files without xattrs belong to the default owner, modes from the disk. */
+
+static void
+meta_fill(vfs_t *v, const char *path, vfs_meta_t *m)
+{
+    get_name(path, XA_UID, m->uid, v->default_owner);
+    get_name(path, XA_GID, m->gid, m->uid);
+    get_name(path, XA_MUID, m->muid, m->uid);
+
+    if (get_number(path, XA_MODE, &m->mode) < 0) {
+        m->mode = m->st.st_mode & 0777;
+    }
+
+    /* the directory bit always follows the disk */
+    m->mode &= ~NINEP_DMDIR;
+    if (S_ISDIR(m->st.st_mode)) {
+        m->mode |= NINEP_DMDIR;
+    }
+
+    if (get_number(path, XA_VERSION, &m->version) < 0) {
+        m->version = 0;
+    }
+}
+
+
+static void
+get_name(const char *path, const char *attr, char *buf, const char *dflt)
+{
+    ssize_t  n;
+
+    n = getxattr(path, attr, buf, TEN_NAME_MAX);
+
+    if (n <= 0 || !ten_valid_name(buf, n)) {
+        snprintf(buf, TEN_NAME_MAX + 1, "%s", dflt);
+        return;
+    }
+
+    buf[n] = '\0';
+}
+
+
+static int
+get_number(const char *path, const char *attr, uint32_t *val)
+{
+    char     buf[16], *end;
+    ssize_t  n;
+
+    n = getxattr(path, attr, buf, sizeof(buf) - 1);
+    if (n <= 0) {
+        return -1;
+    }
+
+    buf[n] = '\0';
+    errno = 0;
+    *val = (uint32_t) strtoul(buf, &end, 16);
+
+    return (errno || *end) ? -1 : 0;
+}
+
+
+static int
+set_string(const char *path, const char *attr, const char *val)
+{
+    return setxattr(path, attr, val, strlen(val), 0);
+}
+
+
+int
+vfs_meta_set(int pathfd, const char *uid, const char *gid, const char *muid,
+    const uint32_t *mode)
+{
+    char  path[64], num[16];
+
+    proc_path(pathfd, path, sizeof(path));
+
+    if ((uid && set_string(path, XA_UID, uid) < 0)
+        || (gid && set_string(path, XA_GID, gid) < 0)
+        || (muid && set_string(path, XA_MUID, muid) < 0))
+    {
+        return -1;
+    }
+
+    if (mode) {
+        snprintf(num, sizeof(num), "%08x", *mode);
+        if (set_string(path, XA_MODE, num) < 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* A modification: the qid version moves on, muid records who made it. */
+
+int
+vfs_meta_touch(int pathfd, const char *muid)
+{
+    int       rc;
+    char      path[64], num[16];
+    uint32_t  version;
+
+    proc_path(pathfd, path, sizeof(path));
+
+    pthread_mutex_lock(&version_lock);
+
+    if (get_number(path, XA_VERSION, &version) < 0) {
+        version = 0;
+    }
+
+    snprintf(num, sizeof(num), "%08x", version + 1);
+    rc = set_string(path, XA_VERSION, num);
+
+    pthread_mutex_unlock(&version_lock);
+
+    if (rc == 0 && muid) {
+        rc = set_string(path, XA_MUID, muid);
+    }
+
+    return rc;
+}
+
+
+void
+vfs_meta_qid(const vfs_meta_t *m, ninep_qid_t *q)
+{
+    q->type = (uint8_t) ((m->mode >> 24)
+                         & (NINEP_QTDIR | NINEP_QTAPPEND | NINEP_QTEXCL
+                            | NINEP_QTTMP));
+    q->version = m->version;
+    q->path = (uint64_t) m->st.st_ino;
+}
+
+
+void
+vfs_meta_stat(const vfs_meta_t *m, const char *name, ninep_stat_t *st)
+{
+    memset(st, 0, sizeof(*st));
+
+    vfs_meta_qid(m, &st->qid);
+    st->mode = m->mode;
+    st->atime = (uint32_t) m->st.st_atime;
+    st->mtime = (uint32_t) m->st.st_mtime;
+    st->length = S_ISDIR(m->st.st_mode) ? 0 : (uint64_t) m->st.st_size;
+    st->name = ninep_str(name);
+    st->uid = ninep_str(m->uid);
+    st->gid = ninep_str(m->gid);
+    st->muid = ninep_str(m->muid);
+}
+
+
+int
+vfs_xattr_probe(int rootfd)
+{
+    char  path[64];
+
+    proc_path(rootfd, path, sizeof(path));
+
+    if (setxattr(path, "user.ten.probe", "1", 1, 0) < 0) {
+        return -1;
+    }
+
+    (void) removexattr(path, "user.ten.probe");
+
+    return 0;
+}
+
+
+static void
+complain(const char *file, int line, const char *why)
+{
+    srv_log("%s:%d: %s; line skipped", file, line, why);
+}
+
+
+/* Re-reads /adm/users when its inode, size or times changed. */
+
+void
+vfs_users_refresh(vfs_t *v)
+{
+    int          fd;
+    char        *text;
+    ssize_t      n;
+    users_t     *u, *old;
+    struct stat  st;
+
+    if (fstatat(v->rootfd, USERS_PATH, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        memset(&st, 0, sizeof(st));
+    }
+
+    pthread_rwlock_rdlock(&v->users_lock);
+
+    if (v->users
+        && st.st_ino == v->users_st.st_ino
+        && st.st_size == v->users_st.st_size
+        && st.st_mtim.tv_sec == v->users_st.st_mtim.tv_sec
+        && st.st_mtim.tv_nsec == v->users_st.st_mtim.tv_nsec
+        && st.st_ctim.tv_nsec == v->users_st.st_ctim.tv_nsec)
+    {
+        pthread_rwlock_unlock(&v->users_lock);
+        return;
+    }
+
+    pthread_rwlock_unlock(&v->users_lock);
+
+    text = NULL;
+    n = 0;
+
+    if (S_ISREG(st.st_mode) && st.st_size <= USERS_MAX) {
+        fd = openat(v->rootfd, USERS_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        text = malloc(st.st_size + 1);
+
+        if (fd >= 0 && text) {
+            n = pread(fd, text, st.st_size, 0);
+        }
+
+        if (fd >= 0) {
+            close(fd);
+        }
+
+    } else if (st.st_ino) {
+        srv_log("/%s is not a regular file under %d bytes", USERS_PATH,
+                USERS_MAX);
+    }
+
+    u = users_parse(text ? text : "", n > 0 ? (size_t) n : 0,
+                    "/" USERS_PATH, complain);
+    free(text);
+
+    if (u == NULL) {
+        return;
+    }
+
+    pthread_rwlock_wrlock(&v->users_lock);
+    old = v->users;
+    v->users = u;
+    v->users_st = st;
+    pthread_rwlock_unlock(&v->users_lock);
+
+    users_free(old);
+}
+
+
+int
+vfs_user_exists(vfs_t *v, const char *user)
+{
+    int  rc;
+
+    pthread_rwlock_rdlock(&v->users_lock);
+    rc = users_exists(v->users, user);
+    pthread_rwlock_unlock(&v->users_lock);
+
+    return rc;
+}
+
+
+int
+vfs_member(vfs_t *v, const char *group, const char *user)
+{
+    int  rc;
+
+    pthread_rwlock_rdlock(&v->users_lock);
+    rc = users_member(v->users, group, user);
+    pthread_rwlock_unlock(&v->users_lock);
+
+    return rc;
+}
+
+
+int
+vfs_leader(vfs_t *v, const char *group, const char *user)
+{
+    int  rc;
+
+    pthread_rwlock_rdlock(&v->users_lock);
+    rc = users_leader(v->users, group, user);
+    pthread_rwlock_unlock(&v->users_lock);
+
+    return rc;
+}
+
+
+/*
+ * Plan 9: any of the other, owner (uid) or group (gid member) classes may
+ * grant the access; none is only ever "other".
+ */
+
+int
+vfs_allowed(vfs_t *v, const vfs_meta_t *m, const char *user, unsigned perm)
+{
+    if ((m->mode & perm) == perm) {
+        return 1;
+    }
+
+    if (strcmp(user, "none") == 0) {
+        return 0;
+    }
+
+    if (strcmp(m->uid, user) == 0 && ((m->mode >> 6) & perm) == perm) {
+        return 1;
+    }
+
+    return ((m->mode >> 3) & perm) == perm && vfs_member(v, m->gid, user);
+}

@@ -1,0 +1,1536 @@
+
+/*
+ * Ten: ten-vfs file operations.
+ *
+ * Every fid holds an O_PATH descriptor of its file and the file's path
+ * from the root.  Names are resolved one at a time beneath the current
+ * directory with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); ".." is
+ * lexical and stops at the attach point, so no walk leaves the tree, and
+ * symbolic links are never followed nor served.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "vfs.h"
+
+
+#define VFS_PATH_MAX   4096
+/* how often a blocked read looks for a flush */
+#define VFS_POLL_MS    100
+
+
+typedef struct vfs_excl_s {
+    dev_t               dev;
+    ino_t               ino;
+    struct vfs_excl_s  *next;
+} vfs_excl_t;
+
+
+static int resolve_at(int dirfd, const char *path);
+static int valid_name(const char *name, size_t len);
+static const char *base_name(const char *path);
+static char *join(const char *dir, const char *name);
+static char *parent_of(const char *path, size_t top);
+static int walk_one(vfs_t *v, const char *user, char **path, size_t top,
+    int *fd, vfs_meta_t *m, const char *name, size_t len, const char **err);
+static const char *errstr(int err);
+static int excl_take(vfs_t *v, const struct stat *st);
+static void excl_drop(vfs_t *v, const struct stat *st);
+static int open_flags(uint8_t omode, const vfs_meta_t *m);
+static int open_perm(uint8_t omode, unsigned *perm);
+static void read_file(srv_req_t *r, vfs_fid_t *f);
+static void read_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f);
+static int wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
+    const vfs_meta_t *m, const ninep_stat_t *st, const char **err);
+static int wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
+    const ninep_stat_t *st);
+static vfs_fid_t *fid_state(srv_fid_t *fid);
+static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
+    int isdir);
+static const char *open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
+    vfs_meta_t *m, uint8_t omode, int check);
+static int remove_file(vfs_t *v, vfs_fid_t *f, const char *user,
+    const char **err);
+static void destroy_fid(srv_fid_t *fid);
+
+static void vfs_attach(srv_req_t *r);
+static void vfs_walk(srv_req_t *r);
+static void vfs_open(srv_req_t *r);
+static void vfs_create(srv_req_t *r);
+static void vfs_read(srv_req_t *r);
+static void vfs_write(srv_req_t *r);
+static void vfs_clunk(srv_req_t *r);
+static void vfs_remove(srv_req_t *r);
+static void vfs_stat(srv_req_t *r);
+static void vfs_wstat(srv_req_t *r);
+
+
+const srv_ops_t  vfs_ops = {
+    vfs_attach,
+    vfs_walk,
+    vfs_open,
+    vfs_create,
+    vfs_read,
+    vfs_write,
+    vfs_clunk,
+    vfs_remove,
+    vfs_stat,
+    vfs_wstat,
+    destroy_fid
+};
+
+
+static int
+resolve_at(int dirfd, const char *path)
+{
+    struct open_how  how;
+
+    memset(&how, 0, sizeof(how));
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+                  | RESOLVE_NO_MAGICLINKS;
+
+    return (int) syscall(SYS_openat2, dirfd, path[0] ? path : ".", &how,
+                         sizeof(how));
+}
+
+
+/* A name a client may use for a file: no "/", NUL, ".", ".." or "". */
+
+static int
+valid_name(const char *name, size_t len)
+{
+    if (len == 0 || len > NAME_MAX || memchr(name, '/', len)
+        || memchr(name, '\0', len))
+    {
+        return 0;
+    }
+
+    return !(len == 1 && name[0] == '.')
+           && !(len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+
+static const char *
+base_name(const char *path)
+{
+    const char  *p;
+
+    if (path[0] == '\0') {
+        return "/";
+    }
+
+    p = strrchr(path, '/');
+
+    return p ? p + 1 : path;
+}
+
+
+static char *
+join(const char *dir, const char *name)
+{
+    char    *p;
+    size_t   dl, nl;
+
+    dl = strlen(dir);
+    nl = strlen(name);
+
+    if (dl + nl + 2 > VFS_PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+
+    p = malloc(dl + nl + 2);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    if (dl) {
+        memcpy(p, dir, dl);
+        p[dl++] = '/';
+    }
+
+    memcpy(p + dl, name, nl + 1);
+
+    return p;
+}
+
+
+/* The lexical parent, never above the attach point (top bytes). */
+
+static char *
+parent_of(const char *path, size_t top)
+{
+    const char  *slash;
+    size_t       len;
+
+    len = strlen(path);
+
+    if (len <= top) {
+        return strdup(path);
+    }
+
+    slash = strrchr(path, '/');
+    len = slash ? (size_t) (slash - path) : 0;
+
+    if (len < top) {
+        len = top;
+    }
+
+    return strndup(path, len);
+}
+
+
+static const char *
+errstr(int err)
+{
+    switch (err) {
+    case ENOENT:        return "file does not exist";
+    case EEXIST:        return "file already exists";
+    case EACCES:
+    case EPERM:         return "permission denied";
+    case ENOTDIR:       return "not a directory";
+    case EISDIR:        return "is a directory";
+    case ENOTEMPTY:     return "directory not empty";
+    case ENAMETOOLONG:  return "name too long";
+    case ENOSPC:        return "file system full";
+    case EXDEV:
+    case ELOOP:         return "symbolic links are not served";
+    case ENOMEM:        return "out of memory";
+    case ENXIO:         return "no reader on the pipe";
+    default:            return strerror(err);
+    }
+}
+
+
+/*
+ * One walk step from the directory (*path, *fd, *m) to name; on success
+ * they describe the new file.  Search permission is needed on the
+ * directory, also for "..".
+ */
+
+static int
+walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
+    vfs_meta_t *m, const char *name, size_t len, const char **err)
+{
+    int          nfd;
+    char        *npath, cname[NAME_MAX + 1];
+    vfs_meta_t   nm;
+
+    if (!S_ISDIR(m->st.st_mode)) {
+        *err = "not a directory";
+        return -1;
+    }
+
+    if (!vfs_allowed(v, m, user, VFS_EXEC)) {
+        *err = "permission denied";
+        return -1;
+    }
+
+    if (len == 2 && name[0] == '.' && name[1] == '.') {
+        npath = parent_of(*path, top);
+        nfd = npath ? resolve_at(v->rootfd, npath) : -1;
+
+    } else if (len == 1 && name[0] == '.') {
+        npath = strdup(*path);
+        nfd = npath ? fcntl(*fd, F_DUPFD_CLOEXEC, 0) : -1;
+
+    } else {
+        if (!valid_name(name, len)) {
+            *err = "invalid file name";
+            return -1;
+        }
+
+        memcpy(cname, name, len);
+        cname[len] = '\0';
+
+        npath = join(*path, cname);
+        nfd = npath ? resolve_at(*fd, cname) : -1;
+    }
+
+    if (nfd < 0 || vfs_meta_get(v, nfd, &nm) < 0) {
+        *err = errstr(errno);
+        goto failed;
+    }
+
+    if (S_ISLNK(nm.st.st_mode)) {
+        *err = "file does not exist";
+        goto failed;
+    }
+
+    close(*fd);
+    free(*path);
+    *fd = nfd;
+    *path = npath;
+    *m = nm;
+
+    return 0;
+
+failed:
+
+    if (nfd >= 0) {
+        close(nfd);
+    }
+
+    free(npath);
+
+    return -1;
+}
+
+
+static vfs_fid_t *
+fid_state(srv_fid_t *fid)
+{
+    return fid->aux;
+}
+
+
+static vfs_fid_t *
+fid_state_new(char *path, size_t top, int pathfd, int isdir)
+{
+    vfs_fid_t  *f;
+
+    f = calloc(1, sizeof(vfs_fid_t));
+    if (f == NULL) {
+        return NULL;
+    }
+
+    f->path = path;
+    f->top = top;
+    f->pathfd = pathfd;
+    f->fd = -1;
+    f->isdir = isdir;
+
+    return f;
+}
+
+
+/*
+ * Tattach: the user must exist in /adm/users; aname names a directory
+ * inside the tree that becomes this fid's root.
+ */
+
+static void
+vfs_attach(srv_req_t *r)
+{
+    int            fd;
+    char          *path, *elem, *save, aname[VFS_PATH_MAX];
+    vfs_t         *v;
+    vfs_fid_t     *f;
+    vfs_meta_t     m;
+    const char    *user, *err;
+    ninep_fcall_t  rf;
+
+    v = srv_data(r);
+    user = srv_user(r);
+
+    vfs_users_refresh(v);
+
+    if (!vfs_user_exists(v, user)) {
+        srv_error(r, "unknown user");
+        return;
+    }
+
+    if (r->t.aname.len >= sizeof(aname)) {
+        srv_error(r, "attach name too long");
+        return;
+    }
+
+    memcpy(aname, r->t.aname.data, r->t.aname.len);
+    aname[r->t.aname.len] = '\0';
+
+    path = strdup("");
+    fd = resolve_at(v->rootfd, "");
+
+    if (path == NULL || fd < 0 || vfs_meta_get(v, fd, &m) < 0) {
+        srv_errno(r, errno);
+        goto failed;
+    }
+
+    for (elem = strtok_r(aname, "/", &save); elem;
+         elem = strtok_r(NULL, "/", &save))
+    {
+        if (strcmp(elem, "..") == 0
+            || walk_one(v, user, &path, 0, &fd, &m, elem, strlen(elem), &err)
+               < 0)
+        {
+            srv_error(r, strcmp(elem, "..") == 0 ? "invalid attach name"
+                                                 : err);
+            goto failed;
+        }
+    }
+
+    if (!S_ISDIR(m.st.st_mode)) {
+        srv_error(r, "attach name is not a directory");
+        goto failed;
+    }
+
+    f = fid_state_new(path, strlen(path), fd, 1);
+    if (f == NULL) {
+        srv_error(r, "out of memory");
+        goto failed;
+    }
+
+    r->fid->aux = f;
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RATTACH;
+    vfs_meta_qid(&m, &rf.qid);
+    srv_respond(r, &rf);
+
+    return;
+
+failed:
+
+    if (fd >= 0) {
+        close(fd);
+    }
+
+    free(path);
+}
+
+
+/*
+ * walk(5): a failure on the first name is an Rerror, on a later one a
+ * short Rwalk; newfid is set only when every name was walked.
+ */
+
+static void
+vfs_walk(srv_req_t *r)
+{
+    int             fd, i;
+    char           *path;
+    vfs_t          *v;
+    vfs_fid_t      *f, *nf;
+    vfs_meta_t      m;
+    srv_fid_t      *target;
+    const char     *err;
+    ninep_fcall_t   rf, *t;
+
+    v = srv_data(r);
+    t = &r->t;
+    f = fid_state(r->fid);
+
+    if (f->fd >= 0 || f->dir) {
+        srv_error(r, "cannot walk an open fid");
+        return;
+    }
+
+    path = strdup(f->path);
+    fd = fcntl(f->pathfd, F_DUPFD_CLOEXEC, 0);
+
+    if (path == NULL || fd < 0 || vfs_meta_get(v, fd, &m) < 0) {
+        srv_errno(r, errno);
+        goto done;
+    }
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RWALK;
+
+    for (i = 0; i < t->nwname; i++) {
+        if (walk_one(v, srv_user(r), &path, f->top, &fd, &m,
+                     (const char *) t->wname[i].data, t->wname[i].len, &err)
+            < 0)
+        {
+            if (i == 0) {
+                srv_error(r, err);
+                goto done;
+            }
+            break;
+        }
+
+        vfs_meta_qid(&m, &rf.wqid[i]);
+    }
+
+    rf.nwqid = (uint16_t) i;
+
+    if (i == t->nwname) {
+        target = r->newfid ? r->newfid : r->fid;
+
+        if (target == r->fid) {
+            pthread_mutex_lock(&r->fid->lock);
+            free(f->path);
+            close(f->pathfd);
+            f->path = path;
+            f->pathfd = fd;
+            f->isdir = S_ISDIR(m.st.st_mode);
+            pthread_mutex_unlock(&r->fid->lock);
+
+        } else {
+            nf = fid_state_new(path, f->top, fd, S_ISDIR(m.st.st_mode));
+            if (nf == NULL) {
+                srv_error(r, "out of memory");
+                goto done;
+            }
+            target->aux = nf;
+        }
+
+        path = NULL;
+        fd = -1;
+    }
+
+    srv_respond(r, &rf);
+
+done:
+
+    if (fd >= 0) {
+        close(fd);
+    }
+
+    free(path);
+}
+
+
+static int
+open_perm(uint8_t omode, unsigned *perm)
+{
+    static const unsigned  perms[4] = {
+        VFS_READ, VFS_WRITE, VFS_READ | VFS_WRITE, VFS_EXEC
+    };
+
+    if (omode & ~(3 | NINEP_OTRUNC | NINEP_ORCLOSE)) {
+        return -1;
+    }
+
+    *perm = perms[omode & 3];
+
+    if (omode & NINEP_OTRUNC) {
+        *perm |= VFS_WRITE;
+    }
+
+    return 0;
+}
+
+
+static int
+open_flags(uint8_t omode, const vfs_meta_t *m)
+{
+    int  flags;
+
+    switch (omode & 3) {
+    case NINEP_OWRITE:  flags = O_WRONLY; break;
+    case NINEP_ORDWR:   flags = O_RDWR; break;
+    default:            flags = O_RDONLY; break;
+    }
+
+    if (omode & NINEP_OTRUNC) {
+        flags |= O_TRUNC;
+    }
+
+    if (m->mode & NINEP_DMAPPEND) {
+        flags |= O_APPEND;
+    }
+
+    /* a FIFO must not block the open; reads poll instead */
+    if (S_ISFIFO(m->st.st_mode)) {
+        flags |= O_NONBLOCK;
+    }
+
+    return flags | O_CLOEXEC | O_NOCTTY;
+}
+
+
+static int
+excl_take(vfs_t *v, const struct stat *st)
+{
+    vfs_excl_t  *e;
+
+    pthread_mutex_lock(&v->excl_lock);
+
+    for (e = v->excl; e; e = e->next) {
+        if (e->dev == st->st_dev && e->ino == st->st_ino) {
+            pthread_mutex_unlock(&v->excl_lock);
+            return -1;
+        }
+    }
+
+    e = malloc(sizeof(vfs_excl_t));
+    if (e == NULL) {
+        pthread_mutex_unlock(&v->excl_lock);
+        return -1;
+    }
+
+    e->dev = st->st_dev;
+    e->ino = st->st_ino;
+    e->next = v->excl;
+    v->excl = e;
+
+    pthread_mutex_unlock(&v->excl_lock);
+
+    return 0;
+}
+
+
+static void
+excl_drop(vfs_t *v, const struct stat *st)
+{
+    vfs_excl_t  **pp, *e;
+
+    pthread_mutex_lock(&v->excl_lock);
+
+    for (pp = &v->excl; *pp; pp = &(*pp)->next) {
+        e = *pp;
+        if (e->dev == st->st_dev && e->ino == st->st_ino) {
+            *pp = e->next;
+            free(e);
+            break;
+        }
+    }
+
+    pthread_mutex_unlock(&v->excl_lock);
+}
+
+
+/*
+ * Opens f for I/O; a fresh create skips the checks, which Plan 9 makes
+ * against the directory alone.  Returns an error string or NULL.
+ */
+
+static const char *
+open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
+    int check)
+{
+    int          fd;
+    char         proc[64], *ppath;
+    unsigned     perm;
+    vfs_meta_t   pm;
+
+    if (open_perm(omode, &perm) < 0) {
+        return "invalid open mode";
+    }
+
+    if (S_ISDIR(m->st.st_mode)
+        && ((omode & 3) != NINEP_OREAD || (omode & NINEP_OTRUNC)))
+    {
+        return "is a directory";
+    }
+
+    if (check && !vfs_allowed(v, m, srv_user(r), perm)) {
+        return "permission denied";
+    }
+
+    if (check && (omode & NINEP_ORCLOSE)) {
+        ppath = parent_of(f->path, f->top);
+        fd = (ppath && strlen(ppath) < strlen(f->path))
+             ? resolve_at(v->rootfd, ppath) : -1;
+        free(ppath);
+
+        if (fd < 0 || vfs_meta_get(v, fd, &pm) < 0
+            || !vfs_allowed(v, &pm, srv_user(r), VFS_WRITE))
+        {
+            if (fd >= 0) {
+                close(fd);
+            }
+            return "permission denied";
+        }
+
+        close(fd);
+    }
+
+    if ((m->mode & NINEP_DMEXCL) && excl_take(v, &m->st) < 0) {
+        return "exclusive use file already open";
+    }
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
+
+    if (S_ISDIR(m->st.st_mode)) {
+        fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        f->dir = fd >= 0 ? fdopendir(fd) : NULL;
+
+        if (f->dir == NULL) {
+            if (fd >= 0) {
+                close(fd);
+            }
+            goto failed;
+        }
+
+        f->dir_offset = 0;
+
+    } else {
+        f->fd = open(proc, open_flags(omode, m));
+        if (f->fd < 0) {
+            goto failed;
+        }
+
+        if (omode & NINEP_OTRUNC) {
+            (void) vfs_meta_touch(f->pathfd, srv_user(r));
+        }
+    }
+
+    f->omode = omode;
+    f->rclose = (omode & NINEP_ORCLOSE) != 0;
+    f->excl = (m->mode & NINEP_DMEXCL) != 0;
+
+    return NULL;
+
+failed:
+
+    if (m->mode & NINEP_DMEXCL) {
+        excl_drop(v, &m->st);
+    }
+
+    return errstr(errno);
+}
+
+
+static void
+vfs_open(srv_req_t *r)
+{
+    vfs_t          *v;
+    vfs_fid_t      *f;
+    vfs_meta_t      m;
+    const char     *err;
+    ninep_fcall_t   rf;
+
+    v = srv_data(r);
+    f = fid_state(r->fid);
+
+    pthread_mutex_lock(&r->fid->lock);
+
+    if (f->fd >= 0 || f->dir) {
+        err = "fid already open";
+
+    } else if (vfs_meta_get(v, f->pathfd, &m) < 0) {
+        err = errstr(errno);
+
+    } else {
+        vfs_users_refresh(v);
+        err = open_fid(r, v, f, &m, r->t.mode, 1);
+    }
+
+    pthread_mutex_unlock(&r->fid->lock);
+
+    if (err) {
+        srv_error(r, err);
+        return;
+    }
+
+    (void) vfs_meta_get(v, f->pathfd, &m);
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_ROPEN;
+    vfs_meta_qid(&m, &rf.qid);
+    rf.iounit = srv_msize(r) - NINEP_IOHDRSZ;
+    srv_respond(r, &rf);
+}
+
+
+/*
+ * Tcreate: write permission in the directory; the new file belongs to the
+ * user and the directory's group, its permissions masked by the
+ * directory's (Plan 9); then it is open on the fid.
+ */
+
+static void
+vfs_create(srv_req_t *r)
+{
+    int             fd, pfd;
+    char            name[NAME_MAX + 1], *path;
+    uint32_t        perm;
+    unsigned        dummy;
+    vfs_t          *v;
+    vfs_fid_t      *f;
+    vfs_meta_t      dm, m;
+    const char     *err, *user;
+    ninep_fcall_t   rf, *t;
+
+    v = srv_data(r);
+    t = &r->t;
+    f = fid_state(r->fid);
+    user = srv_user(r);
+    fd = -1;
+    pfd = -1;
+    path = NULL;
+
+    pthread_mutex_lock(&r->fid->lock);
+    vfs_users_refresh(v);
+
+    if (f->fd >= 0 || f->dir) {
+        err = "fid already open";
+        goto failed;
+    }
+
+    if (vfs_meta_get(v, f->pathfd, &dm) < 0) {
+        err = errstr(errno);
+        goto failed;
+    }
+
+    if (!S_ISDIR(dm.st.st_mode)) {
+        err = "not a directory";
+        goto failed;
+    }
+
+    if (!valid_name((const char *) t->name.data, t->name.len)) {
+        err = "invalid file name";
+        goto failed;
+    }
+
+    if (open_perm(t->mode, &dummy) < 0) {
+        err = "invalid open mode";
+        goto failed;
+    }
+
+    if (!vfs_allowed(v, &dm, user, VFS_WRITE)) {
+        err = "permission denied";
+        goto failed;
+    }
+
+    memcpy(name, t->name.data, t->name.len);
+    name[t->name.len] = '\0';
+
+    perm = t->perm;
+    perm &= (perm & NINEP_DMDIR) ? ~0777U | (dm.mode & 0777)
+                                 : ~0666U | (dm.mode & 0666);
+    perm &= NINEP_DMDIR | NINEP_DMAPPEND | NINEP_DMEXCL | NINEP_DMTMP | 0777;
+
+    if (perm & NINEP_DMDIR) {
+        if ((t->mode & 3) != NINEP_OREAD || (t->mode & NINEP_OTRUNC)) {
+            err = "is a directory";
+            goto failed;
+        }
+
+        if (mkdirat(f->pathfd, name, 0700) < 0) {
+            err = errstr(errno);
+            goto failed;
+        }
+
+    } else {
+        fd = openat(f->pathfd, name,
+                    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                    0600);
+        if (fd < 0) {
+            err = errstr(errno);
+            goto failed;
+        }
+
+        close(fd);
+    }
+
+    path = join(f->path, name);
+    pfd = path ? resolve_at(f->pathfd, name) : -1;
+
+    if (pfd < 0
+        || vfs_meta_set(pfd, user, dm.gid, user, &perm) < 0
+        || vfs_meta_get(v, pfd, &m) < 0)
+    {
+        err = errstr(errno);
+        (void) unlinkat(f->pathfd, name,
+                        (perm & NINEP_DMDIR) ? AT_REMOVEDIR : 0);
+        goto failed;
+    }
+
+    (void) vfs_meta_touch(f->pathfd, user);
+
+    /* the fid moves to the new file and opens it; the creator may */
+    close(f->pathfd);
+    free(f->path);
+    f->path = path;
+    f->pathfd = pfd;
+    f->isdir = (perm & NINEP_DMDIR) != 0;
+    path = NULL;
+    pfd = -1;
+
+    err = open_fid(r, v, f, &m, t->mode & ~NINEP_OTRUNC, 0);
+
+    if (err) {
+        goto failed;
+    }
+
+    pthread_mutex_unlock(&r->fid->lock);
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RCREATE;
+    vfs_meta_qid(&m, &rf.qid);
+    rf.iounit = srv_msize(r) - NINEP_IOHDRSZ;
+    srv_respond(r, &rf);
+
+    return;
+
+failed:
+
+    pthread_mutex_unlock(&r->fid->lock);
+
+    if (pfd >= 0) {
+        close(pfd);
+    }
+
+    free(path);
+    srv_error(r, err);
+}
+
+
+static void
+vfs_read(srv_req_t *r)
+{
+    vfs_t      *v;
+    vfs_fid_t  *f;
+
+    v = srv_data(r);
+    f = fid_state(r->fid);
+
+    if (f->dir) {
+        pthread_mutex_lock(&r->fid->lock);
+        read_dir(r, v, f);
+        pthread_mutex_unlock(&r->fid->lock);
+        return;
+    }
+
+    if (f->fd < 0 || (f->omode & 3) == NINEP_OWRITE) {
+        srv_error(r, "fid not open for reading");
+        return;
+    }
+
+    read_file(r, f);
+}
+
+
+/* A counted read: never more than msize is allocated. */
+
+static void
+read_file(srv_req_t *r, vfs_fid_t *f)
+{
+    size_t          count;
+    ssize_t         n;
+    uint8_t        *buf;
+    ninep_fcall_t   rf;
+    struct pollfd   pfd;
+
+    count = r->t.count;
+    if (count > srv_msize(r) - NINEP_IOHDRSZ) {
+        count = srv_msize(r) - NINEP_IOHDRSZ;
+    }
+
+    buf = malloc(count ? count : 1);
+    if (buf == NULL) {
+        srv_error(r, "out of memory");
+        return;
+    }
+
+    for ( ;; ) {
+        n = pread(f->fd, buf, count, (off_t) r->t.offset);
+
+        if (n < 0 && errno == ESPIPE) {
+            n = read(f->fd, buf, count);
+        }
+
+        if (n >= 0 || (errno != EAGAIN && errno != EINTR)) {
+            break;
+        }
+
+        /* a FIFO without data: wait, but give way to Tflush */
+        if (srv_flushed(r)) {
+            free(buf);
+            srv_error(r, "interrupted");
+            return;
+        }
+
+        pfd.fd = f->fd;
+        pfd.events = POLLIN;
+        (void) poll(&pfd, 1, VFS_POLL_MS);
+    }
+
+    if (n < 0) {
+        free(buf);
+        srv_error(r, errstr(errno));
+        return;
+    }
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RREAD;
+    rf.count = (uint32_t) n;
+    rf.data = buf;
+    srv_respond(r, &rf);
+
+    free(buf);
+}
+
+
+/*
+ * read(5) on a directory: whole stat entries, offset 0 or where the last
+ * read ended.  An entry that does not fit waits for the next read.
+ */
+
+static void
+read_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f)
+{
+    size_t          count, used, n;
+    uint8_t        *buf;
+    vfs_meta_t      m;
+    ninep_stat_t    st;
+    ninep_fcall_t   rf;
+    struct dirent  *de;
+
+    if (r->t.offset != 0 && r->t.offset != f->dir_offset) {
+        srv_error(r, "bad offset in directory read");
+        return;
+    }
+
+    if (r->t.offset == 0) {
+        rewinddir(f->dir);
+        free(f->pending);
+        f->pending = NULL;
+        f->npending = 0;
+        f->dir_offset = 0;
+    }
+
+    count = r->t.count;
+    if (count > srv_msize(r) - NINEP_IOHDRSZ) {
+        count = srv_msize(r) - NINEP_IOHDRSZ;
+    }
+
+    buf = malloc(count ? count : 1);
+    if (buf == NULL) {
+        srv_error(r, "out of memory");
+        return;
+    }
+
+    used = 0;
+
+    if (f->pending) {
+        if (f->npending > count) {
+            free(buf);
+            srv_error(r, "directory read count too small for an entry");
+            return;
+        }
+
+        memcpy(buf, f->pending, f->npending);
+        used = f->npending;
+        free(f->pending);
+        f->pending = NULL;
+        f->npending = 0;
+    }
+
+    while ((de = readdir(f->dir)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0
+            || vfs_meta_getat(v, dirfd(f->dir), de->d_name, &m) < 0)
+        {
+            continue;
+        }
+
+        vfs_meta_stat(&m, de->d_name, &st);
+        n = ninep_stat_size(&st);
+
+        if (used + n <= count) {
+            (void) ninep_stat_pack(&st, buf + used, n);
+            used += n;
+            continue;
+        }
+
+        f->pending = malloc(n);
+        if (f->pending) {
+            (void) ninep_stat_pack(&st, f->pending, n);
+            f->npending = n;
+        }
+
+        if (used == 0) {
+            free(buf);
+            srv_error(r, "directory read count too small for an entry");
+            return;
+        }
+
+        break;
+    }
+
+    f->dir_offset += used;
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RREAD;
+    rf.count = (uint32_t) used;
+    rf.data = buf;
+    srv_respond(r, &rf);
+
+    free(buf);
+}
+
+
+static void
+vfs_write(srv_req_t *r)
+{
+    ssize_t         n;
+    vfs_fid_t      *f;
+    ninep_fcall_t   rf;
+
+    f = fid_state(r->fid);
+
+    if (f->fd < 0 || ((f->omode & 3) != NINEP_OWRITE
+                      && (f->omode & 3) != NINEP_ORDWR))
+    {
+        srv_error(r, "fid not open for writing");
+        return;
+    }
+
+    /* DMAPPEND files are open O_APPEND: the offset is ignored */
+    n = pwrite(f->fd, r->t.data, r->t.count, (off_t) r->t.offset);
+
+    if (n < 0 && errno == ESPIPE) {
+        n = write(f->fd, r->t.data, r->t.count);
+    }
+
+    if (n < 0) {
+        srv_error(r, errstr(errno));
+        return;
+    }
+
+    (void) vfs_meta_touch(f->pathfd, srv_user(r));
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RWRITE;
+    rf.count = (uint32_t) n;
+    srv_respond(r, &rf);
+}
+
+
+static void
+vfs_clunk(srv_req_t *r)
+{
+    ninep_fcall_t  rf;
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RCLUNK;
+    srv_respond(r, &rf);
+}
+
+
+/* Removes the fid's file: write permission in its directory. */
+
+static int
+remove_file(vfs_t *v, vfs_fid_t *f, const char *user, const char **err)
+{
+    int          pfd, rc;
+    char        *ppath;
+    vfs_meta_t   pm;
+
+    if (strlen(f->path) <= f->top) {
+        *err = "cannot remove the root";
+        return -1;
+    }
+
+    ppath = parent_of(f->path, f->top);
+    pfd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+    free(ppath);
+
+    if (pfd < 0 || vfs_meta_get(v, pfd, &pm) < 0) {
+        *err = errstr(errno);
+        rc = -1;
+
+    } else if (user && !vfs_allowed(v, &pm, user, VFS_WRITE)) {
+        *err = "permission denied";
+        rc = -1;
+
+    } else if (unlinkat(pfd, base_name(f->path),
+                        f->isdir ? AT_REMOVEDIR : 0) < 0)
+    {
+        *err = errstr(errno == EEXIST ? ENOTEMPTY : errno);
+        rc = -1;
+
+    } else {
+        (void) vfs_meta_touch(pfd, user);
+        rc = 0;
+    }
+
+    if (pfd >= 0) {
+        close(pfd);
+    }
+
+    return rc;
+}
+
+
+static void
+vfs_remove(srv_req_t *r)
+{
+    vfs_t          *v;
+    vfs_fid_t      *f;
+    const char     *err;
+    ninep_fcall_t   rf;
+
+    v = srv_data(r);
+    f = fid_state(r->fid);
+
+    vfs_users_refresh(v);
+
+    if (remove_file(v, f, srv_user(r), &err) < 0) {
+        /* the library clunks the fid all the same */
+        srv_error(r, err);
+        return;
+    }
+
+    f->rclose = 0;
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RREMOVE;
+    srv_respond(r, &rf);
+}
+
+
+static void
+vfs_stat(srv_req_t *r)
+{
+    vfs_t          *v;
+    vfs_fid_t      *f;
+    vfs_meta_t      m;
+    ninep_fcall_t   rf;
+
+    v = srv_data(r);
+    f = fid_state(r->fid);
+
+    if (vfs_meta_get(v, f->pathfd, &m) < 0) {
+        srv_error(r, errstr(errno));
+        return;
+    }
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RSTAT;
+    vfs_meta_stat(&m, base_name(f->path), &rf.st);
+    srv_respond(r, &rf);
+}
+
+
+static int
+str_is(ninep_str_t s, const char *c)
+{
+    return s.len == strlen(c) && memcmp(s.data, c, s.len) == 0;
+}
+
+
+static void
+str_copy(char *buf, ninep_str_t s)
+{
+    memcpy(buf, s.data, s.len);
+    buf[s.len] = '\0';
+}
+
+
+/*
+ * wstat(5), with fossil's rule that adm may change the owner.  Every
+ * check passes before anything changes.
+ */
+
+static void
+vfs_wstat(srv_req_t *r)
+{
+    vfs_t               *v;
+    vfs_fid_t           *f;
+    vfs_meta_t           m;
+    const char          *err;
+    ninep_fcall_t        rf;
+    const ninep_stat_t  *st;
+
+    v = srv_data(r);
+    f = fid_state(r->fid);
+    st = &r->t.st;
+
+    vfs_users_refresh(v);
+
+    pthread_mutex_lock(&r->fid->lock);
+
+    if (vfs_meta_get(v, f->pathfd, &m) < 0) {
+        err = errstr(errno);
+
+    } else if (wstat_check(r, v, f, &m, st, &err) == 0) {
+        err = wstat_apply(r, f, &m, st) < 0 ? errstr(errno) : NULL;
+    }
+
+    pthread_mutex_unlock(&r->fid->lock);
+
+    if (err) {
+        srv_error(r, err);
+        return;
+    }
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RWSTAT;
+    srv_respond(r, &rf);
+}
+
+
+static int
+wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
+    const ninep_stat_t *st, const char **err)
+{
+    int          owner, leader, pfd;
+    char         gid[TEN_NAME_MAX + 1], uid[TEN_NAME_MAX + 1], *ppath;
+    vfs_meta_t   pm;
+    const char  *user;
+    ninep_qid_t  q;
+
+    user = srv_user(r);
+    owner = strcmp(m->uid, user) == 0 && strcmp(user, "none") != 0;
+    leader = vfs_leader(v, m->gid, user) && strcmp(user, "none") != 0;
+    vfs_meta_qid(m, &q);
+
+    /* what wstat(5) never changes must be "don't touch" or unchanged */
+    if ((st->type != NINEP_DONTTOUCH16 && st->type != 0)
+        || (st->dev != NINEP_DONTTOUCH32 && st->dev != 0)
+        || (st->qid.type != 0xff && st->qid.type != q.type)
+        || (st->qid.version != NINEP_DONTTOUCH32
+            && st->qid.version != q.version)
+        || (st->qid.path != NINEP_DONTTOUCH64 && st->qid.path != q.path)
+        || (st->atime != NINEP_DONTTOUCH32
+            && st->atime != (uint32_t) m->st.st_atime)
+        || (st->muid.len && !str_is(st->muid, m->muid)))
+    {
+        *err = "cannot change type, dev, qid, atime or muid";
+        return -1;
+    }
+
+    if (st->mode != NINEP_DONTTOUCH32 && st->mode != m->mode) {
+        if ((st->mode ^ m->mode) & NINEP_DMDIR) {
+            *err = "cannot change the directory bit";
+            return -1;
+        }
+
+        if (st->mode & ~(NINEP_DMDIR | NINEP_DMAPPEND | NINEP_DMEXCL
+                         | NINEP_DMTMP | 0777))
+        {
+            *err = "unknown mode bits";
+            return -1;
+        }
+
+        if (!owner && !leader) {
+            *err = "permission denied: not owner or group leader";
+            return -1;
+        }
+    }
+
+    if (st->mtime != NINEP_DONTTOUCH32
+        && st->mtime != (uint32_t) m->st.st_mtime && !owner && !leader)
+    {
+        *err = "permission denied: not owner or group leader";
+        return -1;
+    }
+
+    if (st->length != NINEP_DONTTOUCH64) {
+        if (S_ISDIR(m->st.st_mode)) {
+            if (st->length != 0) {
+                *err = "cannot set the length of a directory";
+                return -1;
+            }
+
+        } else if (st->length != (uint64_t) m->st.st_size
+                   && !vfs_allowed(v, m, user, VFS_WRITE))
+        {
+            *err = "permission denied";
+            return -1;
+        }
+    }
+
+    if (st->gid.len && !str_is(st->gid, m->gid)) {
+        if (st->gid.len > TEN_NAME_MAX) {
+            *err = "unknown group";
+            return -1;
+        }
+
+        str_copy(gid, st->gid);
+
+        if (!vfs_user_exists(v, gid)) {
+            *err = "unknown group";
+            return -1;
+        }
+
+        if (!((owner && vfs_member(v, gid, user))
+              || (leader && vfs_leader(v, gid, user))))
+        {
+            *err = "permission denied: cannot change group";
+            return -1;
+        }
+    }
+
+    if (st->uid.len && !str_is(st->uid, m->uid)) {
+        if (st->uid.len > TEN_NAME_MAX) {
+            *err = "unknown user";
+            return -1;
+        }
+
+        str_copy(uid, st->uid);
+
+        if (!vfs_user_exists(v, uid)) {
+            *err = "unknown user";
+            return -1;
+        }
+
+        if (!vfs_member(v, "adm", user) || strcmp(user, "none") == 0) {
+            *err = "permission denied: only adm may change the owner";
+            return -1;
+        }
+    }
+
+    if (st->name.len && !str_is(st->name, base_name(f->path))) {
+        if (!valid_name((const char *) st->name.data, st->name.len)) {
+            *err = "invalid file name";
+            return -1;
+        }
+
+        if (strlen(f->path) <= f->top) {
+            *err = "cannot rename the root";
+            return -1;
+        }
+
+        ppath = parent_of(f->path, f->top);
+        pfd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+        free(ppath);
+
+        if (pfd < 0 || vfs_meta_get(v, pfd, &pm) < 0) {
+            *err = errstr(errno);
+            if (pfd >= 0) {
+                close(pfd);
+            }
+            return -1;
+        }
+
+        close(pfd);
+
+        if (!vfs_allowed(v, &pm, user, VFS_WRITE)) {
+            *err = "permission denied";
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
+    const ninep_stat_t *st)
+{
+    int              pfd, rc;
+    char             name[NAME_MAX + 1], id[TEN_NAME_MAX + 1], *ppath, *np;
+    uint32_t         mode;
+    struct timespec  times[2];
+
+    if (st->length != NINEP_DONTTOUCH64 && !S_ISDIR(m->st.st_mode)
+        && st->length != (uint64_t) m->st.st_size)
+    {
+        char  proc[64];
+        int   fd;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
+        fd = open(proc, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+        if (fd < 0 || ftruncate(fd, (off_t) st->length) < 0) {
+            if (fd >= 0) {
+                close(fd);
+            }
+            return -1;
+        }
+
+        close(fd);
+    }
+
+    if (st->mode != NINEP_DONTTOUCH32 && st->mode != m->mode) {
+        mode = st->mode;
+        if (vfs_meta_set(f->pathfd, NULL, NULL, NULL, &mode) < 0) {
+            return -1;
+        }
+    }
+
+    if (st->mtime != NINEP_DONTTOUCH32
+        && st->mtime != (uint32_t) m->st.st_mtime)
+    {
+        char  proc[64];
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
+        times[0].tv_nsec = UTIME_OMIT;
+        times[1].tv_sec = st->mtime;
+        times[1].tv_nsec = 0;
+
+        if (utimensat(AT_FDCWD, proc, times, 0) < 0) {
+            return -1;
+        }
+    }
+
+    if (st->gid.len && !str_is(st->gid, m->gid)) {
+        str_copy(id, st->gid);
+        if (vfs_meta_set(f->pathfd, NULL, id, NULL, NULL) < 0) {
+            return -1;
+        }
+    }
+
+    if (st->uid.len && !str_is(st->uid, m->uid)) {
+        str_copy(id, st->uid);
+        if (vfs_meta_set(f->pathfd, id, NULL, NULL, NULL) < 0) {
+            return -1;
+        }
+    }
+
+    (void) vfs_meta_touch(f->pathfd, NULL);
+
+    if (st->name.len == 0 || str_is(st->name, base_name(f->path))) {
+        return 0;
+    }
+
+    /* rename last: it alone can still fail for a reason checked above */
+    str_copy(name, st->name);
+    ppath = parent_of(f->path, f->top);
+    np = ppath ? join(ppath, name) : NULL;
+    pfd = ppath ? resolve_at(((vfs_t *) srv_data(r))->rootfd, ppath) : -1;
+
+    rc = -1;
+
+    if (np && pfd >= 0
+        && renameat2(pfd, base_name(f->path), pfd, name, RENAME_NOREPLACE)
+           == 0)
+    {
+        (void) vfs_meta_touch(pfd, srv_user(r));
+        free(f->path);
+        f->path = np;
+        np = NULL;
+        rc = 0;
+    }
+
+    if (pfd >= 0) {
+        close(pfd);
+    }
+
+    free(ppath);
+    free(np);
+
+    return rc;
+}
+
+
+/* The last reference to a fid: close it, honour ORCLOSE and DMEXCL. */
+
+static void
+destroy_fid(srv_fid_t *fid)
+{
+    vfs_t       *v;
+    vfs_fid_t   *f;
+    vfs_meta_t   m;
+    const char  *err;
+
+    f = fid->aux;
+    v = srv_fid_data(fid);
+
+    if (f->rclose) {
+        (void) remove_file(v, f, NULL, &err);
+    }
+
+    if (f->excl && fstat(f->pathfd, &m.st) == 0) {
+        excl_drop(v, &m.st);
+    }
+
+    if (f->dir) {
+        closedir(f->dir);
+    }
+
+    if (f->fd >= 0) {
+        close(f->fd);
+    }
+
+    close(f->pathfd);
+    free(f->pending);
+    free(f->path);
+    free(f);
+}
