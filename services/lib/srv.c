@@ -97,6 +97,7 @@ static srv_req_t *req_find(srv_conn_t *c, uint16_t tag);
 static void req_unlink(srv_conn_t *c, srv_req_t *r);
 static void req_free(srv_req_t *r);
 static void send_fcall(srv_conn_t *c, ninep_fcall_t *f);
+static void send_locked(srv_conn_t *c, ninep_fcall_t *f);
 static void pool_submit(srv_t *srv, srv_req_t *r);
 static void *pool_worker(void *arg);
 static void run_request(srv_req_t *r);
@@ -1036,7 +1037,6 @@ req_unlink(srv_conn_t *c, srv_req_t *r)
         if (*pp == r) {
             *pp = r->next;
             r->next = NULL;
-            c->nreqs--;
             return;
         }
     }
@@ -1092,10 +1092,18 @@ srv_msize(srv_req_t *r)
 }
 
 
+/*
+ * Sends the one reply of r.  Its fids are let go first, so what a clunk
+ * or remove does is done when the client sees the reply; its tag is free
+ * when the reply is on the wire, and Rflushes waiting for it follow it
+ * under the same write lock, so nothing can overtake it.
+ */
+
 void
 srv_respond(srv_req_t *r, ninep_fcall_t *f)
 {
     int            ok, drop;
+    unsigned       n;
     srv_req_t     *fl, *next;
     srv_conn_t    *c;
     ninep_fcall_t  rf;
@@ -1112,34 +1120,6 @@ srv_respond(srv_req_t *r, ninep_fcall_t *f)
         fid_release(c, r->newfid ? r->newfid : r->fid);
     }
 
-    if (!r->registered) {
-        /* refused before it took a tag */
-        send_fcall(c, f);
-        req_free(r);
-        return;
-    }
-
-    pthread_mutex_lock(&c->lock);
-    drop = c->resetting;
-    pthread_mutex_unlock(&c->lock);
-
-    if (!drop) {
-        send_fcall(c, f);
-    }
-
-    /* from here on a Tflush for this tag is answered at once */
-    pthread_mutex_lock(&c->lock);
-    r->answered = 1;
-    fl = r->flushes;
-    r->flushes = NULL;
-    pthread_mutex_unlock(&c->lock);
-
-    for ( ; fl; fl = next) {
-        next = fl->flush_next;
-        rf.type = NINEP_RFLUSH;
-        srv_respond(fl, &rf);
-    }
-
     if (r->fid) {
         fid_put(r->fid);
     }
@@ -1148,12 +1128,54 @@ srv_respond(srv_req_t *r, ninep_fcall_t *f)
         fid_put(r->newfid);
     }
 
+    if (!r->registered) {
+        /* refused before it took a tag */
+        send_fcall(c, f);
+        req_free(r);
+        return;
+    }
+
+    pthread_mutex_lock(&c->wlock);
     pthread_mutex_lock(&c->lock);
+
+    drop = c->resetting;
+    r->answered = 1;
+    fl = r->flushes;
+    r->flushes = NULL;
+    n = 1;
     req_unlink(c, r);
-    pthread_cond_broadcast(&c->idle);
+
+    for (next = fl; next; next = next->flush_next) {
+        req_unlink(c, next);
+        n++;
+    }
+
     pthread_mutex_unlock(&c->lock);
 
+    if (!drop) {
+        send_locked(c, f);
+
+        for (next = fl; next; next = next->flush_next) {
+            rf.type = NINEP_RFLUSH;
+            rf.tag = next->t.tag;
+            send_locked(c, &rf);
+        }
+    }
+
+    pthread_mutex_unlock(&c->wlock);
+
+    for ( ; fl; fl = next) {
+        next = fl->flush_next;
+        req_free(fl);
+    }
+
     req_free(r);
+
+    /* last: once nreqs reaches 0 the connection may be freed */
+    pthread_mutex_lock(&c->lock);
+    c->nreqs -= n;
+    pthread_cond_broadcast(&c->idle);
+    pthread_mutex_unlock(&c->lock);
 }
 
 
@@ -1193,6 +1215,17 @@ srv_errno(srv_req_t *r, int err)
 static void
 send_fcall(srv_conn_t *c, ninep_fcall_t *f)
 {
+    pthread_mutex_lock(&c->wlock);
+    send_locked(c, f);
+    pthread_mutex_unlock(&c->wlock);
+}
+
+
+/* Encodes and writes one reply; the caller holds c->wlock. */
+
+static void
+send_locked(srv_conn_t *c, ninep_fcall_t *f)
+{
     uint8_t  small[512], *buf;
     ssize_t  n;
 
@@ -1214,12 +1247,8 @@ send_fcall(srv_conn_t *c, ninep_fcall_t *f)
                 ninep_type_name(f->type), ninep_strerror((int) n));
         shutdown(c->fd, SHUT_RDWR);
 
-    } else {
-        pthread_mutex_lock(&c->wlock);
-        if (write_full(c->fd, buf, n) < 0) {
-            shutdown(c->fd, SHUT_RDWR);
-        }
-        pthread_mutex_unlock(&c->wlock);
+    } else if (write_full(c->fd, buf, n) < 0) {
+        shutdown(c->fd, SHUT_RDWR);
     }
 
     if (buf != small) {
@@ -1236,10 +1265,10 @@ pool_submit(srv_t *srv, srv_req_t *r)
 
     pthread_mutex_lock(&srv->lock);
 
-    r->next = NULL;
+    r->qnext = NULL;
 
     if (srv->queue_tail) {
-        srv->queue_tail->next = r;
+        srv->queue_tail->qnext = r;
     } else {
         srv->queue = r;
     }
@@ -1281,7 +1310,7 @@ pool_worker(void *arg)
         }
 
         r = srv->queue;
-        srv->queue = r->next;
+        srv->queue = r->qnext;
 
         if (srv->queue == NULL) {
             srv->queue_tail = NULL;

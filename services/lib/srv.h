@@ -50,7 +50,8 @@ struct srv_req_s {
     int                 answered;   /* its reply has been sent */
     srv_req_t          *flushes;    /* Tflush requests waiting for it */
     srv_req_t          *flush_next;
-    srv_req_t          *next;
+    srv_req_t          *next;       /* the connection's outstanding list */
+    srv_req_t          *qnext;      /* the worker queue */
 };
 
 
