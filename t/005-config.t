@@ -1,0 +1,102 @@
+# Configuration checks done by `nginx -t`: directive bounds and the
+# ninep_output_buffer >= ninep_msize + 153 rule, ping/idle
+# timeouts and origin syntax.
+
+use lib 't/lib';
+use Test::Ten;
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: ninep_output_buffer smaller than msize + 14 fails nginx -t
+--- config
+    location = /9p { ninep; ninep_msize 64k; ninep_output_buffer 1k; }
+--- must_die
+--- error_log
+ninep_output_buffer
+
+
+
+=== TEST 2: the default ninep_output_buffer grows with ninep_msize 1m
+--- config
+    location = /9p { ninep; ninep_msize 1m; }
+--- ninep
+> Tversion tag=NOTAG msize=8388608 version=9P2000
+< Rversion tag=NOTAG msize=1048576 version=9P2000
+
+
+
+=== TEST 3: ninep_output_buffer of exactly msize + 153 is accepted
+--- config
+    location = /9p { ninep; ninep_msize 1024; ninep_output_buffer 1177; }
+--- ninep
+> Tversion tag=NOTAG msize=8192 version=9P2000
+< Rversion tag=NOTAG msize=1024 version=9P2000
+
+
+
+=== TEST 4: ninep_output_buffer of msize + 152 is refused, naming the minimum
+--- config
+    location = /9p { ninep; ninep_msize 1024; ninep_output_buffer 1176; }
+--- must_die
+--- error_log
+"ninep_output_buffer" must be at least ninep_msize + 153 (1177), not 1176
+
+
+
+=== TEST 4b: ninep_idle_timeout must exceed ninep_ping_interval
+--- config
+    location = /9p { ninep; ninep_ping_interval 10s; ninep_idle_timeout 10s; }
+--- must_die
+--- error_log
+"ninep_idle_timeout" must be longer than "ninep_ping_interval"
+
+
+
+=== TEST 4c: an origin with a path is refused with the directive's line
+--- config
+    location = /9p { ninep; ninep_allowed_origins https://a.example/; }
+--- must_die
+--- error_log
+invalid origin "https://a.example/"
+nginx.conf:
+
+
+
+=== TEST 5: ninep_msize below 256 is refused
+--- config
+    location = /9p { ninep; ninep_msize 255; }
+--- must_die
+--- error_log
+ninep_msize
+
+
+
+=== TEST 6: ninep_msize above 16m is refused
+--- config
+    location = /9p { ninep; ninep_msize 17m; ninep_output_buffer 20m; }
+--- must_die
+--- error_log
+ninep_msize
+
+
+
+=== TEST 7: the bounds themselves (256 and 16m) are accepted
+--- config
+    location = /256 { ninep; ninep_msize 256; }
+    location = /9p { ninep; ninep_msize 16m; ninep_output_buffer 17m; }
+--- ninep
+> Tversion tag=NOTAG msize=0xffffffff version=9P2000
+< Rversion tag=NOTAG msize=16777216 version=9P2000
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 8: msize 256 is honoured
+--- config
+    location = /9p { ninep; ninep_msize 256; }
+--- ninep
+> Tversion tag=NOTAG msize=8192 version=9P2000
+< Rversion tag=NOTAG msize=256 version=9P2000
