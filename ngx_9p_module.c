@@ -12,6 +12,8 @@
 
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void *ngx_http_9p_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -60,7 +62,7 @@ static ngx_command_t  ngx_http_9p_commands[] = {
 
     { ngx_string("ninep_allowed_origins"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_conf_set_str_array_slot,
+      ngx_http_9p_allowed_origins,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_9p_loc_conf_t, allowed_origins),
       NULL },
@@ -131,6 +133,47 @@ ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data)
 
     if (*sp < NGX_HTTP_9P_MIN_MSIZE || *sp > NGX_HTTP_9P_MAX_MSIZE) {
         return "must be between 256 and 16m";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* Every argument, and every repetition of the directive, adds origins. */
+
+static char *
+ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_9p_loc_conf_t *lcf = conf;
+
+    ngx_str_t   *value, *origin;
+    ngx_uint_t   i;
+
+    if (lcf->allowed_origins == NGX_CONF_UNSET_PTR) {
+        lcf->allowed_origins = ngx_array_create(cf->pool, 4,
+                                                sizeof(ngx_str_t));
+        if (lcf->allowed_origins == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0 || value[i].data[value[i].len - 1] == '/') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid origin \"%V\": an origin is "
+                               "scheme://host[:port] with no path",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        origin = ngx_array_push(lcf->allowed_origins);
+        if (origin == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *origin = value[i];
     }
 
     return NGX_CONF_OK;

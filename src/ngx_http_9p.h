@@ -76,7 +76,7 @@ typedef struct {
     unsigned                    fragmented:1;
     unsigned                    ping_sent:1;
     unsigned                    close_sent:1;
-    unsigned                    finishing:1;
+    unsigned                    close_received:1;
     unsigned                    read_blocked:1;
     unsigned                    done:1;
 } ngx_http_9p_session_t;

@@ -184,7 +184,12 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
 
     elapsed = ngx_current_msec - s->last_recv;
 
-    if (elapsed >= s->conf->idle_timeout) {
+    if (s->close_sent) {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "9p: client did not answer the close frame");
+        ngx_http_9p_ws_finish(s, NGX_HTTP_CLOSE);
+
+    } else if (elapsed >= s->conf->idle_timeout) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "9p: client silent for %M ms, closing", elapsed);
         (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_GOING_AWAY,
@@ -220,9 +225,7 @@ static void
 ngx_http_9p_ws_run(ngx_http_9p_session_t *s)
 {
     for ( ;; ) {
-        if (!s->finishing) {
-            ngx_http_9p_ws_read(s);
-        }
+        ngx_http_9p_ws_read(s);
 
         if (s->done) {
             return;
@@ -230,7 +233,7 @@ ngx_http_9p_ws_run(ngx_http_9p_session_t *s)
 
         ngx_http_9p_ws_flush(s);
 
-        if (s->done || s->finishing || !s->read_blocked
+        if (s->done || s->close_sent || !s->read_blocked
             || ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
         {
             return;
@@ -253,7 +256,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
     for ( ;; ) {
         rc = ngx_http_9p_ws_frames(s);
 
-        if (rc != NGX_OK || s->finishing) {
+        if (rc != NGX_OK || s->done || s->close_received) {
             return;
         }
 
@@ -287,9 +290,12 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
         }
 
         if (n == NGX_ERROR || n == 0) {
-            ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                          "9p: client closed the connection "
-                          "without a close frame");
+            if (!s->close_sent) {
+                ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                              "9p: client closed the connection "
+                              "without a close frame");
+            }
+
             ngx_http_9p_ws_finish(s, NGX_HTTP_CLIENT_CLOSED_REQUEST);
             return;
         }
@@ -317,7 +323,9 @@ ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
 
     while (s->in_pos < s->in_last) {
 
-        if (ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize)) {
+        if (!s->close_sent
+            && ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
+        {
             s->read_blocked = 1;
             return NGX_AGAIN;
         }
@@ -328,7 +336,7 @@ ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
             return NGX_OK;
         }
 
-        if (rc == NGX_ERROR || s->finishing || s->done) {
+        if (rc == NGX_ERROR || s->done) {
             return NGX_ERROR;
         }
     }
@@ -367,6 +375,18 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
     if (!(p[1] & 0x80)) {
         return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
                                    "unmasked client frame");
+    }
+
+    if (opcode == NGX_HTTP_9P_WS_CONT && !s->fragmented) {
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                   "continuation frame without a message");
+    }
+
+    if ((opcode == NGX_HTTP_9P_WS_BINARY || opcode == NGX_HTTP_9P_WS_TEXT)
+        && s->fragmented)
+    {
+        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
+                                   "new message inside a fragmented one");
     }
 
     switch (opcode) {
@@ -430,16 +450,6 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
         }
     }
 
-    if (opcode == NGX_HTTP_9P_WS_CONT && !s->fragmented) {
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                   "continuation frame without a message");
-    }
-
-    if (opcode == NGX_HTTP_9P_WS_BINARY && s->fragmented) {
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                   "new message inside a fragmented one");
-    }
-
     /* refuse an oversized message before waiting for its bytes */
     if ((opcode & 0x8) == 0
         && (len > s->msize || s->msg_len + len > s->msize))
@@ -465,6 +475,15 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
     }
 
     s->in_pos = payload + len;
+
+    if (s->close_sent) {
+        /* the closing handshake: only the client's close matters now */
+        if (opcode == NGX_HTTP_9P_WS_CLOSE) {
+            s->close_received = 1;
+        }
+
+        return NGX_OK;
+    }
 
     switch (opcode) {
 
@@ -553,6 +572,7 @@ ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s, u_char *payload,
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, s->connection->log, 0,
                    "9p: client closed with code %ui", code);
 
+    s->close_received = 1;
     ngx_http_9p_ws_close(s, code, NULL);
 }
 
@@ -624,6 +644,12 @@ static ngx_int_t
 ngx_http_9p_ws_fail(ngx_http_9p_session_t *s, ngx_uint_t code,
     const char *reason)
 {
+    if (s->close_sent) {
+        /* no handshake is left to finish with this client */
+        ngx_http_9p_ws_finish(s, NGX_HTTP_CLOSE);
+        return NGX_ERROR;
+    }
+
     ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
                   "9p: closing WebSocket with %ui: %s", code, reason);
 
@@ -658,7 +684,6 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
     }
 
     s->close_sent = 1;
-    s->finishing = 1;
 
     if (ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_CLOSE, payload, len)
         != NGX_OK)
@@ -832,8 +857,15 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
             ngx_del_timer(c->write);
         }
 
-        if (s->finishing) {
+        if (s->close_received) {
             ngx_http_9p_ws_finish(s, NGX_DONE);
+            return;
+        }
+
+        if (s->close_sent) {
+            /* wait for the client's close, not for ever */
+            clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+            ngx_add_timer(&s->timer, clcf->lingering_timeout);
             return;
         }
 
