@@ -110,7 +110,10 @@ clean:
 	rm -rf $(BUILD) t/servroot*
 
 # bench/ten-load: the 9P load generator (see bench/README.md).
-.PHONY: bench-tools
+.PHONY: bench-tools bench-vfs
+bench-vfs: progs bench-tools
+	bench/vfs.sh
+
 bench-tools: $(BUILD)/ten-load
 
 $(BUILD)/ten-load: bench/ten-load.c $(NINEP_SRCS) $(NINEP_HDRS)
