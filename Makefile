@@ -87,10 +87,22 @@ $(BUILD)/fuzz_ninep: fuzz/fuzz_ninep.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
 	clang $(CFLAGS_FUZZ) -Isrc/ninep -o $@ fuzz/fuzz_ninep.c $(NINEP_SRCS)
 
-fuzz-run: $(BUILD)/fuzz_ninep
-	@mkdir -p $(BUILD)/corpus/ninep
-	$(BUILD)/fuzz_ninep -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-	    -artifact_prefix=$(BUILD)/ $(BUILD)/corpus/ninep fuzz/seeds/ninep
+$(BUILD)/fuzz_tenauth: fuzz/fuzz_tenauth.c $(TEN_SRCS) $(TEN_HDRS)
+	@mkdir -p $(BUILD)
+	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc/ninep -o $@ \
+	    fuzz/fuzz_tenauth.c $(TEN_SRCS) -lsodium
+
+# each target gets FUZZ_TIME seconds; a finding fails the run
+fuzz-run: $(BUILD)/fuzz_ninep $(BUILD)/fuzz_tenauth
+	@for t in ninep tenauth; do \
+	    mkdir -p $(BUILD)/corpus/$$t; \
+	    echo "fuzz: $$t for $(FUZZ_TIME) s"; \
+	    $(BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+	        -print_final_stats=1 -artifact_prefix=$(BUILD)/ \
+	        $(BUILD)/corpus/$$t fuzz/seeds/$$t 2>&1 \
+	        | grep -E "^(Done|stat::number_of_executed|==|SUMMARY)|ERROR" \
+	        ; [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
+	done
 
 fuzz:
 	$(MAKE) fuzz-run FUZZ_TIME=60

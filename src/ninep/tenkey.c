@@ -411,20 +411,37 @@ ten_b64_encode(const uint8_t *in, size_t len, char *out, size_t outlen)
 }
 
 
+/*
+ * Strict: only the canonical encoding of exactly want bytes is accepted
+ * (libsodium 1.0.18 lets some bytes outside the alphabet through, and
+ * would accept non-zero padding bits).
+ */
+
 int
 ten_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t want)
 {
+    char         check[TEN_B64_64_LEN + 1];
     size_t       got;
     const char  *end;
 
-    if (sodium_base642bin(out, want, in, inlen, NULL, &got, &end,
-                          sodium_base64_VARIANT_ORIGINAL)
-        != 0)
+    if (want > TEN_SK_LEN
+        || inlen != sodium_base64_encoded_len(want,
+                                   sodium_base64_VARIANT_ORIGINAL) - 1)
     {
         return -1;
     }
 
-    return (got == want && end == in + inlen) ? 0 : -1;
+    if (sodium_base642bin(out, want, in, inlen, NULL, &got, &end,
+                          sodium_base64_VARIANT_ORIGINAL)
+        != 0
+        || got != want || end != in + inlen)
+    {
+        return -1;
+    }
+
+    ten_b64_encode(out, want, check, sizeof(check));
+
+    return memcmp(check, in, inlen) == 0 ? 0 : -1;
 }
 
 
