@@ -14,6 +14,20 @@ static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_9p_identity(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_9p_trust(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_9p_service(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_9p_connections(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void *ngx_http_9p_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_9p_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_http_9p_merge_services(ngx_conf_t *cf,
+    ngx_http_9p_loc_conf_t *conf);
+static void ngx_http_9p_free_trust(void *data);
 static void *ngx_http_9p_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -21,6 +35,10 @@ static char *ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
 static ngx_conf_post_handler_pt  ngx_http_9p_msize_post =
     ngx_http_9p_check_msize;
+
+static ngx_conf_num_bounds_t  ngx_http_9p_count_bounds = {
+    ngx_conf_check_num_bounds, 1, 65535
+};
 
 
 static ngx_command_t  ngx_http_9p_commands[] = {
@@ -67,6 +85,62 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       offsetof(ngx_http_9p_loc_conf_t, allowed_origins),
       NULL },
 
+    { ngx_string("ninep_identity"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_9p_identity,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ninep_trust"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_9p_trust,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ninep_service"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      ngx_http_9p_service,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ninep_max_fids"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, max_fids),
+      &ngx_http_9p_count_bounds },
+
+    { ngx_string("ninep_max_requests"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, max_requests),
+      &ngx_http_9p_count_bounds },
+
+    { ngx_string("ninep_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, connect_timeout),
+      NULL },
+
+    { ngx_string("ninep_backend_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, backend_timeout),
+      NULL },
+
+    { ngx_string("ninep_connections"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_TAKE1,
+      ngx_http_9p_connections,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -75,10 +149,10 @@ static ngx_http_module_t  ngx_http_9p_module_ctx = {
     NULL,                                  /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_9p_create_main_conf,          /* create main configuration */
+    ngx_http_9p_init_main_conf,            /* init main configuration */
 
-    NULL,                                  /* create server configuration */
+    ngx_http_9p_create_srv_conf,           /* create server configuration */
     NULL,                                  /* merge server configuration */
 
     ngx_http_9p_create_loc_conf,           /* create location configuration */
@@ -195,6 +269,13 @@ ngx_http_9p_create_loc_conf(ngx_conf_t *cf)
     conf->ping_interval = NGX_CONF_UNSET_MSEC;
     conf->idle_timeout = NGX_CONF_UNSET_MSEC;
     conf->allowed_origins = NGX_CONF_UNSET_PTR;
+    conf->identity = NGX_CONF_UNSET_PTR;
+    conf->trust = NGX_CONF_UNSET_PTR;
+    conf->services = NGX_CONF_UNSET_PTR;
+    conf->max_fids = NGX_CONF_UNSET_UINT;
+    conf->max_requests = NGX_CONF_UNSET_UINT;
+    conf->connect_timeout = NGX_CONF_UNSET_MSEC;
+    conf->backend_timeout = NGX_CONF_UNSET_MSEC;
 
     return conf;
 }
@@ -236,5 +317,339 @@ ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    ngx_conf_merge_ptr_value(conf->identity, prev->identity, NULL);
+    ngx_conf_merge_ptr_value(conf->trust, prev->trust, NULL);
+    ngx_conf_merge_ptr_value(conf->services, prev->services, NULL);
+    ngx_conf_merge_uint_value(conf->max_fids, prev->max_fids, 4096);
+    ngx_conf_merge_uint_value(conf->max_requests, prev->max_requests, 256);
+    ngx_conf_merge_msec_value(conf->connect_timeout, prev->connect_timeout,
+                              5000);
+    ngx_conf_merge_msec_value(conf->backend_timeout, prev->backend_timeout,
+                              30000);
+
+    return ngx_http_9p_merge_services(cf, conf);
+}
+
+
+/*
+ * Services need the kernel's identity, and each one's key pinned in the
+ * trust file under the service's name.
+ */
+
+static char *
+ngx_http_9p_merge_services(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
+{
+    ngx_uint_t              i;
+    const ten_principal_t  *p;
+    ngx_http_9p_service_t  *svc;
+
+    if (conf->services == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    svc = conf->services->elts;
+
+    for (i = 0; i < conf->services->nelts; i++) {
+
+        if (conf->identity == NULL || conf->trust == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"ninep_service\" %V needs \"ninep_identity\" "
+                          "and \"ninep_trust\" in %s:%ui",
+                          &svc[i].name, svc[i].file, svc[i].line);
+            return NGX_CONF_ERROR;
+        }
+
+        p = ten_trust_find(conf->trust, (char *) svc[i].name.data);
+
+        if (p == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"ninep_service\" %V: the trust file has no key "
+                          "for \"%V\" to pin in %s:%ui",
+                          &svc[i].name, &svc[i].name, svc[i].file,
+                          svc[i].line);
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(svc[i].pk, p->pk, TEN_PK_LEN);
+    }
+
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_9p_identity(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_9p_loc_conf_t *lcf = conf;
+
+    char        err[512];
+    ngx_str_t  *value;
+
+    if (lcf->identity != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_conf_full_name(cf->cycle, &value[1], 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    lcf->identity = ngx_pnalloc(cf->pool, TEN_SK_LEN);
+    if (lcf->identity == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ten_crypto_init() != 0
+        || ten_key_load((char *) value[1].data, lcf->identity, err,
+                        sizeof(err))
+           != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": %s", &cmd->name,
+                           err);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_9p_trust(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_9p_loc_conf_t *lcf = conf;
+
+    char                 err[512];
+    ngx_str_t           *value;
+    ngx_pool_cleanup_t  *cln;
+
+    if (lcf->trust != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_conf_full_name(cf->cycle, &value[1], 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    lcf->trust = ngx_pcalloc(cf->pool, sizeof(ten_trust_t));
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+
+    if (lcf->trust == NULL || cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ten_trust_load((char *) value[1].data, lcf->trust, err, sizeof(err))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": %s", &cmd->name,
+                           err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_9p_free_trust;
+    cln->data = lcf->trust;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_9p_free_trust(void *data)
+{
+    ten_trust_free(data);
+}
+
+
+static char *
+ngx_http_9p_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_9p_loc_conf_t *lcf = conf;
+
+    ngx_uint_t                i;
+    ngx_str_t                *value;
+    ngx_http_9p_service_t    *svc, **all;
+    ngx_http_9p_main_conf_t  *mcf;
+
+    value = cf->args->elts;
+
+    if (!ten_valid_name((char *) value[1].data, value[1].len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid service name \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 4 && ngx_strcmp(value[3].data, "boot") != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\", expected \"boot\"",
+                           &value[3]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (lcf->services == NGX_CONF_UNSET_PTR) {
+        lcf->services = ngx_array_create(cf->pool, 4,
+                                         sizeof(ngx_http_9p_service_t));
+        if (lcf->services == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    svc = lcf->services->elts;
+
+    for (i = 0; i < lcf->services->nelts; i++) {
+        if (svc[i].name.len == value[1].len
+            && ngx_strncmp(svc[i].name.data, value[1].data, value[1].len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "service \"%V\" is declared twice",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        if (svc[i].boot && cf->args->nelts == 4) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "two boot services: \"%V\" and \"%V\"",
+                               &svc[i].name, &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    svc = ngx_array_push(lcf->services);
+    if (svc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(svc, sizeof(ngx_http_9p_service_t));
+    svc->name = value[1];
+    svc->upstream_name = value[2];
+    svc->boot = (cf->args->nelts == 4);
+    svc->file = cf->conf_file->file.name.data;
+    svc->line = cf->conf_file->line;
+
+    /* the upstream block may come later: resolved in init_main_conf */
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
+
+    all = ngx_array_push(&mcf->services);
+    if (all == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *all = svc;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_9p_connections(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_9p_srv_conf_t *scf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (scf->connections != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || n < 1 || n > 64) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\": must be 1 to 64",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    scf->connections = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_9p_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_9p_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_9p_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&mcf->services, cf->pool, 4,
+                       sizeof(ngx_http_9p_service_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return mcf;
+}
+
+
+/*
+ * Each service must name an upstream{} block; this runs after the
+ * upstream module has initialized them all.
+ */
+
+static char *
+ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_9p_main_conf_t *mcf = conf;
+
+    ngx_uint_t                      i, j;
+    ngx_http_9p_service_t         **svc;
+    ngx_http_upstream_srv_conf_t  **uscf;
+    ngx_http_upstream_main_conf_t  *umcf;
+
+    umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
+    uscf = umcf->upstreams.elts;
+    svc = mcf->services.elts;
+
+    for (i = 0; i < mcf->services.nelts; i++) {
+
+        for (j = 0; j < umcf->upstreams.nelts; j++) {
+            if (uscf[j]->srv_conf != NULL
+                && uscf[j]->host.len == svc[i]->upstream_name.len
+                && ngx_strncasecmp(uscf[j]->host.data,
+                                   svc[i]->upstream_name.data,
+                                   uscf[j]->host.len)
+                   == 0)
+            {
+                svc[i]->upstream = uscf[j];
+                break;
+            }
+        }
+
+        if (svc[i]->upstream == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"ninep_service\" %V: no upstream block named "
+                          "\"%V\" in %s:%ui", &svc[i]->name,
+                          &svc[i]->upstream_name, svc[i]->file,
+                          svc[i]->line);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_9p_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_http_9p_srv_conf_t  *scf;
+
+    scf = ngx_pcalloc(cf->pool, sizeof(ngx_http_9p_srv_conf_t));
+    if (scf == NULL) {
+        return NULL;
+    }
+
+    scf->connections = NGX_CONF_UNSET_UINT;
+
+    return scf;
 }

@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 
 #include "ninep.h"
+#include "tenkey.h"
 
 
 /* RFC 6455 close codes the kernel sends */
@@ -34,12 +35,47 @@
 #define NGX_HTTP_9P_MAX_MSIZE          (16 * 1024 * 1024)
 
 
+typedef struct ngx_http_9p_pool_s  ngx_http_9p_pool_t;
+
+
+/* ninep_service NAME UPSTREAM [boot] */
+typedef struct {
+    ngx_str_t                       name;
+    ngx_str_t                       upstream_name;
+    ngx_http_upstream_srv_conf_t   *upstream;
+    uint8_t                         pk[TEN_PK_LEN];     /* pinned */
+    ngx_uint_t                      boot;
+    ngx_http_9p_pool_t             *pool;       /* per worker */
+    u_char                         *file;
+    ngx_uint_t                      line;
+} ngx_http_9p_service_t;
+
+
+typedef struct {
+    ngx_array_t                     services;   /* ngx_http_9p_service_t * */
+} ngx_http_9p_main_conf_t;
+
+
+/* in upstream{}: ninep_connections */
+typedef struct {
+    ngx_uint_t                      connections;
+} ngx_http_9p_srv_conf_t;
+
+
 typedef struct {
     size_t                      msize;
     size_t                      output_buffer;      /* 0: from msize */
     ngx_msec_t                  ping_interval;
     ngx_msec_t                  idle_timeout;
     ngx_array_t                *allowed_origins;    /* of ngx_str_t */
+
+    u_char                     *identity;           /* secret key */
+    ten_trust_t                *trust;
+    ngx_array_t                *services;   /* ngx_http_9p_service_t */
+    ngx_uint_t                  max_fids;
+    ngx_uint_t                  max_requests;
+    ngx_msec_t                  connect_timeout;
+    ngx_msec_t                  backend_timeout;
 } ngx_http_9p_loc_conf_t;
 
 
