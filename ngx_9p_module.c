@@ -86,7 +86,7 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       NULL },
 
     { ngx_string("ninep_identity"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_9p_identity,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -318,6 +318,8 @@ ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_conf_merge_ptr_value(conf->identity, prev->identity, NULL);
+    ngx_conf_merge_str_value(conf->identity_name, prev->identity_name,
+                             "kernel");
     ngx_conf_merge_ptr_value(conf->trust, prev->trust, NULL);
     ngx_conf_merge_ptr_value(conf->services, prev->services, NULL);
     ngx_conf_merge_uint_value(conf->max_fids, prev->max_fids, 4096);
@@ -398,6 +400,20 @@ ngx_http_9p_identity(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     lcf->identity = ngx_pnalloc(cf->pool, TEN_SK_LEN);
     if (lcf->identity == NULL) {
         return NGX_CONF_ERROR;
+    }
+
+    /* the principal it proves in ten-auth-1, "kernel" unless named */
+    if (cf->args->nelts == 3) {
+        if (!ten_valid_name((char *) value[2].data, value[2].len)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid principal name \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        lcf->identity_name = value[2];
+
+    } else {
+        ngx_str_set(&lcf->identity_name, "kernel");
     }
 
     if (ten_crypto_init() != 0

@@ -70,6 +70,7 @@ typedef struct {
     ngx_array_t                *allowed_origins;    /* of ngx_str_t */
 
     u_char                     *identity;           /* secret key */
+    ngx_str_t                   identity_name;      /* its principal */
     ten_trust_t                *trust;
     ngx_array_t                *services;   /* ngx_http_9p_service_t */
     ngx_uint_t                  max_fids;

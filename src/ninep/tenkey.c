@@ -3,6 +3,10 @@
  * Ten: identities, trust files and the ten-auth-1 texts.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* memrchr */
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -676,4 +680,191 @@ ten_auth_check_proof(const char *msg, size_t len, const ten_auth_t *a,
                   a);
 
     return (n < 0 || ten_verify(client_pk, text, n, sig) != 0) ? -1 : 0;
+}
+
+
+void
+ten_keyid(const uint8_t pk[TEN_PK_LEN], char keyid[TEN_KEYID_LEN + 1])
+{
+    uint8_t  hash[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256(hash, pk, TEN_PK_LEN);
+    sodium_bin2hex(keyid, TEN_KEYID_LEN + 1, hash, TEN_KEYID_LEN / 2);
+}
+
+
+/* Splits a line into exactly n single-space separated words. */
+
+static int
+split_exact(const char *line, size_t len, char *copy, size_t copylen,
+    char **w, int n)
+{
+    int    i;
+    char  *p;
+
+    len = strip_newline(line, len);
+
+    if (len == 0 || len >= copylen || memchr(line, '\0', len)) {
+        return -1;
+    }
+
+    memcpy(copy, line, len);
+    copy[len] = '\0';
+
+    for (i = 0, p = copy; i < n; i++) {
+        w[i] = p;
+        p = strchr(p, ' ');
+
+        if ((p == NULL) != (i == n - 1)) {
+            return -1;
+        }
+
+        if (p) {
+            *p++ = '\0';
+        }
+
+        if (w[i][0] == '\0' || strpbrk(w[i], "\t\r\n")) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* A decimal Unix time: digits only, no sign, no leading zeros. */
+
+static int
+parse_time(const char *s, int64_t *t)
+{
+    size_t  i, len;
+
+    len = strlen(s);
+
+    if (len == 0 || len > 12 || (s[0] == '0' && len > 1)) {
+        return -1;
+    }
+
+    *t = 0;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        *t = *t * 10 + (s[i] - '0');
+    }
+
+    return 0;
+}
+
+
+static int
+is_lower_hex(const char *s, size_t want)
+{
+    size_t  i;
+
+    if (strlen(s) != want) {
+        return 0;
+    }
+
+    for (i = 0; i < want; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* The signature is over everything before the last space. */
+
+static int
+verify_line(const char *line, size_t len, const char *sig64,
+    const uint8_t pk[TEN_PK_LEN])
+{
+    uint8_t  sig[TEN_SIG_LEN];
+    size_t   signed_len;
+
+    len = strip_newline(line, len);
+    signed_len = len - strlen(sig64) - 1;
+
+    if (ten_b64_decode(sig64, strlen(sig64), sig, TEN_SIG_LEN) < 0) {
+        return -1;
+    }
+
+    return ten_verify(pk, line, signed_len, sig) == 0 ? 0 : -1;
+}
+
+
+int
+ten_cert_parse(const char *line, size_t len, const uint8_t issuer[TEN_PK_LEN],
+    ten_cert_t *cert)
+{
+    char  copy[512], *w[6], keyid[TEN_KEYID_LEN + 1];
+
+    if (split_exact(line, len, copy, sizeof(copy), w, 6) < 0
+        || strcmp(w[0], "ten-key-1") != 0
+        || !is_lower_hex(w[1], TEN_KEYID_LEN)
+        || ten_b64_decode(w[2], strlen(w[2]), cert->pk, TEN_PK_LEN) < 0
+        || parse_time(w[3], &cert->not_before) < 0
+        || parse_time(w[4], &cert->not_after) < 0
+        || cert->not_after < cert->not_before)
+    {
+        return -1;
+    }
+
+    ten_keyid(cert->pk, keyid);
+
+    if (strcmp(keyid, w[1]) != 0) {
+        return -1;
+    }
+
+    memcpy(cert->keyid, keyid, sizeof(keyid));
+
+    return verify_line(line, len, w[5], issuer);
+}
+
+
+int
+ten_ticket_parse(const char *line, size_t len, ten_ticket_t *t)
+{
+    char  copy[512], *w[7];
+
+    if (split_exact(line, len, copy, sizeof(copy), w, 7) < 0
+        || strcmp(w[0], "ten-ticket-1") != 0
+        || !is_lower_hex(w[1], TEN_KEYID_LEN)
+        || !ten_valid_name(w[2], strlen(w[2]))
+        || parse_time(w[3], &t->issued) < 0
+        || parse_time(w[4], &t->expires) < 0
+        || !is_lower_hex(w[5], TEN_TNONCE_LEN))
+    {
+        return -1;
+    }
+
+    memcpy(t->keyid, w[1], TEN_KEYID_LEN + 1);
+    snprintf(t->user, sizeof(t->user), "%s", w[2]);
+    memcpy(t->nonce, w[5], TEN_TNONCE_LEN + 1);
+
+    return 0;
+}
+
+
+int
+ten_ticket_verify(const char *line, size_t len, const ten_cert_t *cert)
+{
+    char         sig64[TEN_B64_64_LEN + 1];
+    const char  *sig;
+
+    len = strip_newline(line, len);
+    sig = memrchr(line, ' ', len);
+
+    if (sig == NULL || (size_t) (line + len - sig - 1) != TEN_B64_64_LEN) {
+        return -1;
+    }
+
+    memcpy(sig64, sig + 1, TEN_B64_64_LEN);
+    sig64[TEN_B64_64_LEN] = '\0';
+
+    return verify_line(line, len, sig64, cert->pk);
 }

@@ -114,4 +114,44 @@ int ten_auth_check_proof(const char *msg, size_t len, const ten_auth_t *a,
     const uint8_t client_pk[TEN_PK_LEN]);
 
 
+/*
+ * Signing-key certificates and tickets (DESIGN.md §2), one line each:
+ *   ten-key-1 <keyid> <pub> <not-before> <not-after> <sig>
+ *   ten-ticket-1 <keyid> <user> <issued> <expires> <nonce> <sig>
+ * each signed over everything before its last space.  keyid is the first
+ * 16 hex digits of SHA-256 of the public key.
+ */
+
+#define TEN_KEYID_LEN       16
+#define TEN_TNONCE_LEN      32
+
+typedef struct {
+    char            keyid[TEN_KEYID_LEN + 1];
+    uint8_t         pk[TEN_PK_LEN];
+    int64_t         not_before;
+    int64_t         not_after;
+} ten_cert_t;
+
+typedef struct {
+    char            keyid[TEN_KEYID_LEN + 1];
+    char            user[TEN_NAME_MAX + 1];
+    int64_t         issued;
+    int64_t         expires;
+    char            nonce[TEN_TNONCE_LEN + 1];
+} ten_ticket_t;
+
+/* Parses a certificate and checks its signature by the identity key. */
+int ten_cert_parse(const char *line, size_t len, const uint8_t issuer[TEN_PK_LEN],
+    ten_cert_t *cert);
+
+/*
+ * Parses a ticket; -1 for bad syntax.  ten_ticket_verify checks its
+ * signature under the certified key: 0, or -1.
+ */
+int ten_ticket_parse(const char *line, size_t len, ten_ticket_t *t);
+int ten_ticket_verify(const char *line, size_t len, const ten_cert_t *cert);
+
+void ten_keyid(const uint8_t pk[TEN_PK_LEN], char keyid[TEN_KEYID_LEN + 1]);
+
+
 #endif /* _TENKEY_H_INCLUDED_ */

@@ -1,0 +1,1366 @@
+
+/*
+ * Ten: the kernel's connections to the 9P services.
+ *
+ * Each worker keeps, per service, up to ninep_connections connections,
+ * opened through the upstream block's balancer and shared by all of the
+ * worker's sessions.  A new connection negotiates Tversion, proves both
+ * ends with ten-auth-1 (the service's key is pinned) and attaches as the
+ * kernel; then it is ready.  Requests of all sessions are multiplexed on
+ * it with the connection's own tags and fids.  Everything is driven by
+ * events; nothing blocks.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_9p.h"
+#include "ngx_http_9p_backend.h"
+
+
+/* requests in flight on one connection */
+#define NGX_HTTP_9P_TAGS          1024
+
+#define NGX_HTTP_9P_BACKOFF_MIN   100
+#define NGX_HTTP_9P_BACKOFF_MAX   10000
+
+
+const char  ngx_http_9p_flushed[] = "flushed";
+
+
+typedef enum {
+    NGX_HTTP_9P_B_CONNECTING = 0,
+    NGX_HTTP_9P_B_HANDSHAKE,
+    NGX_HTTP_9P_B_READY,
+    NGX_HTTP_9P_B_DEAD
+} ngx_http_9p_bstate_e;
+
+
+struct ngx_http_9p_backend_s {
+    ngx_http_9p_pool_t         *pool;
+    ngx_pool_t                 *mem;
+    ngx_peer_connection_t       pc;
+    ngx_http_upstream_t        *upstream;   /* the balancer's state */
+    ngx_queue_t                 queue;      /* in pool->backends */
+    ngx_uint_t                  refs;
+    ngx_uint_t                  state;
+    uint32_t                    msize;
+
+    u_char                     *in;
+    u_char                     *in_pos;
+    u_char                     *in_last;
+    size_t                      in_size;
+
+    ngx_buf_t                   out;
+    size_t                      out_size;
+
+    ngx_http_9p_breq_t         *tags;
+    ngx_http_9p_breq_t         *free_tags;
+    ngx_uint_t                  nbusy;
+    ngx_http_9p_breq_t          version;    /* Tversion has NOTAG */
+
+    uint32_t                    next_fid;
+    ngx_array_t                 free_fids;  /* of uint32_t */
+    ngx_uint_t                  nfids;
+    uint32_t                    afid;
+    uint32_t                    kernel_fid;
+
+    ten_auth_t                  auth;
+};
+
+
+static ngx_int_t ngx_http_9p_pool_init(ngx_http_9p_service_t *svc,
+    ngx_http_9p_loc_conf_t *conf);
+static ngx_http_9p_backend_t *ngx_http_9p_pool_pick(ngx_http_9p_pool_t *p);
+static void ngx_http_9p_pool_ready(ngx_http_9p_pool_t *p,
+    ngx_http_9p_backend_t *b, const char *err);
+static ngx_int_t ngx_http_9p_backend_open(ngx_http_9p_pool_t *p,
+    ngx_http_request_t *r);
+static void ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b);
+static void ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b,
+    const char *why);
+static ngx_int_t ngx_http_9p_backend_test_connect(ngx_connection_t *c);
+static void ngx_http_9p_backend_handler(ngx_event_t *ev);
+static void ngx_http_9p_backend_read(ngx_http_9p_backend_t *b);
+static ngx_int_t ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b,
+    ninep_fcall_t *r);
+static void ngx_http_9p_backend_write(ngx_http_9p_backend_t *b);
+static void ngx_http_9p_backend_close(ngx_http_9p_backend_t *b,
+    const char *why);
+static void ngx_http_9p_backend_free(ngx_http_9p_backend_t *b);
+static void ngx_http_9p_breq_release(ngx_http_9p_breq_t *br);
+static void ngx_http_9p_breq_timeout(ngx_event_t *ev);
+static void ngx_http_9p_flush_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_clunk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_hs_version(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_hs_auth(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_hs_hello(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_hs_server(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_hs_proof(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static ngx_int_t ngx_http_9p_hs_send(ngx_http_9p_backend_t *b,
+    ninep_fcall_t *t, ngx_http_9p_reply_pt handler);
+
+
+/* ------------------------------------------------------------- the pool */
+
+
+void
+ngx_http_9p_pool_get(ngx_http_9p_service_t *svc,
+    ngx_http_9p_loc_conf_t *conf, ngx_http_request_t *r,
+    ngx_http_9p_wait_t *w)
+{
+    ngx_http_9p_pool_t     *p;
+    ngx_http_9p_backend_t  *b;
+
+    if (svc->pool == NULL && ngx_http_9p_pool_init(svc, conf) != NGX_OK) {
+        w->handler(w, NULL, "out of memory");
+        return;
+    }
+
+    p = svc->pool;
+    b = ngx_http_9p_pool_pick(p);
+
+    if (b) {
+        /* a busy pool grows up to ninep_connections */
+        if (b->nbusy > 0 && p->nbackends < p->max
+            && ngx_current_msec >= p->retry_at)
+        {
+            (void) ngx_http_9p_backend_open(p, r);
+        }
+
+        w->handler(w, b, NULL);
+        return;
+    }
+
+    if (p->nbackends == 0) {
+        if (ngx_current_msec < p->retry_at) {
+            w->handler(w, NULL, "service unavailable");
+            return;
+        }
+
+        /* it may fail at once, every server refusing */
+        if (ngx_http_9p_backend_open(p, r) != NGX_OK || p->nbackends == 0) {
+            w->handler(w, NULL, "cannot connect");
+            return;
+        }
+    }
+
+    /* a connection is on its way */
+    ngx_queue_insert_tail(&p->waiting, &w->queue);
+    w->waiting = 1;
+}
+
+
+void
+ngx_http_9p_pool_cancel(ngx_http_9p_wait_t *w)
+{
+    if (w->waiting) {
+        ngx_queue_remove(&w->queue);
+        w->waiting = 0;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_9p_pool_init(ngx_http_9p_service_t *svc,
+    ngx_http_9p_loc_conf_t *conf)
+{
+    ngx_http_9p_pool_t      *p;
+    ngx_http_9p_srv_conf_t  *scf;
+
+    p = ngx_pcalloc(ngx_cycle->pool, sizeof(ngx_http_9p_pool_t));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    scf = ngx_http_conf_upstream_srv_conf(svc->upstream, ngx_http_9p_module);
+
+    p->service = svc;
+    p->conf = conf;
+    p->max = (scf->connections == NGX_CONF_UNSET_UINT) ? 1
+                                                        : scf->connections;
+    ngx_queue_init(&p->backends);
+    ngx_queue_init(&p->waiting);
+
+    svc->pool = p;
+
+    return NGX_OK;
+}
+
+
+/* The ready connection with the fewest requests in flight. */
+
+static ngx_http_9p_backend_t *
+ngx_http_9p_pool_pick(ngx_http_9p_pool_t *p)
+{
+    ngx_queue_t            *q;
+    ngx_http_9p_backend_t  *b, *best;
+
+    best = NULL;
+
+    for (q = ngx_queue_head(&p->backends);
+         q != ngx_queue_sentinel(&p->backends);
+         q = ngx_queue_next(q))
+    {
+        b = ngx_queue_data(q, ngx_http_9p_backend_t, queue);
+
+        if (b->state == NGX_HTTP_9P_B_READY
+            && (best == NULL || b->nbusy < best->nbusy))
+        {
+            best = b;
+        }
+    }
+
+    return best;
+}
+
+
+/* A connection became ready, or every attempt failed (b NULL). */
+
+static void
+ngx_http_9p_pool_ready(ngx_http_9p_pool_t *p, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    ngx_queue_t         *q;
+    ngx_http_9p_wait_t  *w;
+
+    while (!ngx_queue_empty(&p->waiting)) {
+        q = ngx_queue_head(&p->waiting);
+        w = ngx_queue_data(q, ngx_http_9p_wait_t, queue);
+        ngx_queue_remove(q);
+        w->waiting = 0;
+
+        w->handler(w, b, err);
+
+        if (b && b->state != NGX_HTTP_9P_B_READY) {
+            /* a handler's request killed it; the rest must wait again */
+            b = ngx_http_9p_pool_pick(p);
+            err = "connection lost";
+
+            if (b == NULL && p->nbackends > 0) {
+                return;
+            }
+        }
+    }
+}
+
+
+/* ---------------------------------------------------------- connecting */
+
+
+/*
+ * The balancer's peer.init takes a request: the session that needs the
+ * connection lends its own, with its pool and upstream pointed for the
+ * duration at ones the connection owns, so whatever the balancer keeps
+ * (round robin, hash, least_conn state) lives exactly as long as it.
+ */
+
+static ngx_int_t
+ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
+{
+    ngx_int_t                       rc;
+    ngx_pool_t                     *mem, *saved_pool;
+    ngx_http_upstream_t            *saved_upstream;
+    ngx_http_9p_backend_t          *b;
+    ngx_http_upstream_srv_conf_t   *us;
+
+    mem = ngx_create_pool(1024, ngx_cycle->log);
+    if (mem == NULL) {
+        return NGX_ERROR;
+    }
+
+    b = ngx_pcalloc(mem, sizeof(ngx_http_9p_backend_t));
+    if (b == NULL) {
+        goto failed;
+    }
+
+    b->mem = mem;
+    b->pool = p;
+    b->refs = 1;                /* the pool's */
+    b->msize = p->conf->msize;
+    b->in_size = p->conf->msize;
+    b->out_size = ngx_max(256 * 1024, 4 * p->conf->msize);
+    b->next_fid = 1;
+    b->afid = NINEP_NOFID;
+    b->kernel_fid = NINEP_NOFID;
+
+    b->upstream = ngx_pcalloc(mem, sizeof(ngx_http_upstream_t));
+    b->tags = ngx_pcalloc(mem, NGX_HTTP_9P_TAGS * sizeof(ngx_http_9p_breq_t));
+
+    if (b->upstream == NULL || b->tags == NULL
+        || ngx_array_init(&b->free_fids, mem, 16, sizeof(uint32_t))
+           != NGX_OK)
+    {
+        goto failed;
+    }
+
+    for (rc = NGX_HTTP_9P_TAGS - 1; rc >= 0; rc--) {
+        b->tags[rc].tag = (uint16_t) rc;
+        b->tags[rc].backend = b;
+        b->tags[rc].next = b->free_tags;
+        b->free_tags = &b->tags[rc];
+    }
+
+    b->version.tag = NINEP_NOTAG;
+    b->version.backend = b;
+
+    us = p->service->upstream;
+
+    saved_pool = r->pool;
+    saved_upstream = r->upstream;
+    r->pool = mem;
+    r->upstream = b->upstream;
+
+    rc = us->peer.init(r, us);
+
+    r->pool = saved_pool;
+    r->upstream = saved_upstream;
+
+    if (rc != NGX_OK) {
+        goto failed;
+    }
+
+    b->pc.get = b->upstream->peer.get;
+    b->pc.free = b->upstream->peer.free;
+    b->pc.data = b->upstream->peer.data;
+    b->pc.tries = b->upstream->peer.tries;
+    b->pc.log = ngx_cycle->log;
+    b->pc.log_error = NGX_ERROR_ERR;
+
+    ngx_queue_insert_tail(&p->backends, &b->queue);
+    p->nbackends++;
+
+    ngx_http_9p_backend_connect(b);
+
+    return NGX_OK;
+
+failed:
+
+    ngx_destroy_pool(mem);
+
+    return NGX_ERROR;
+}
+
+
+/* Tries the balancer's servers in turn until one accepts. */
+
+static void
+ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b)
+{
+    ngx_int_t          rc;
+    ngx_connection_t  *c;
+
+    /* a fresh start, also when moving on to the next server */
+    b->state = NGX_HTTP_9P_B_CONNECTING;
+    b->msize = b->pool->conf->msize;
+    b->in_pos = b->in;
+    b->in_last = b->in;
+    b->out.pos = b->out.start;
+    b->out.last = b->out.start;
+    b->next_fid = 1;
+    b->free_fids.nelts = 0;
+    b->nfids = 0;
+
+    rc = ngx_event_connect_peer(&b->pc);
+
+    if (rc == NGX_ERROR || rc == NGX_BUSY) {
+        ngx_http_9p_backend_connect_failed(b, rc == NGX_BUSY
+                                              ? "no live servers"
+                                              : "cannot connect");
+        return;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_9p_backend_connect_failed(b, "connection refused");
+        return;
+    }
+
+    c = b->pc.connection;
+    c->data = b;
+    c->read->handler = ngx_http_9p_backend_handler;
+    c->write->handler = ngx_http_9p_backend_handler;
+
+    /* NGX_AGAIN or NGX_OK: the write event says when it is connected */
+    ngx_add_timer(c->write, b->pool->conf->connect_timeout);
+
+    if (rc == NGX_OK) {
+        ngx_http_9p_backend_handler(c->write);
+    }
+}
+
+
+/*
+ * Reported to the balancer as a failure (max_fails/fail_timeout), then the
+ * next server; when none is left the waiting sessions get the error.
+ */
+
+static void
+ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
+{
+    ngx_http_9p_pool_t  *p;
+
+    if (b->state == NGX_HTTP_9P_B_DEAD) {
+        return;
+    }
+
+    p = b->pool;
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "9p: service \"%V\": %s%s%V", &p->service->name, why,
+                  b->pc.name ? " to " : "",
+                  b->pc.name ? b->pc.name : &p->service->upstream_name);
+
+    if (b->pc.connection) {
+        ngx_close_connection(b->pc.connection);
+        b->pc.connection = NULL;
+    }
+
+    if (b->pc.sockaddr) {
+        b->pc.free(&b->pc, b->pc.data, NGX_PEER_FAILED);
+        b->pc.sockaddr = NULL;
+    }
+
+    if (b->pc.tries > 1) {
+        b->pc.tries--;
+        ngx_http_9p_backend_connect(b);
+        return;
+    }
+
+    p->backoff = p->backoff ? ngx_min(2 * p->backoff,
+                                      NGX_HTTP_9P_BACKOFF_MAX)
+                            : NGX_HTTP_9P_BACKOFF_MIN;
+
+    /* jitter: up to a quarter more, so workers do not retry in step */
+    p->retry_at = ngx_current_msec + p->backoff
+                  + (ngx_random() % (p->backoff / 4 + 1));
+
+    ngx_http_9p_backend_close(b, "cannot connect");
+}
+
+
+static ngx_int_t
+ngx_http_9p_backend_test_connect(ngx_connection_t *c)
+{
+    int        err;
+    socklen_t  len;
+
+    err = 0;
+    len = sizeof(int);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len) == -1) {
+        err = ngx_socket_errno;
+    }
+
+    if (err) {
+        c->log->action = "connecting to a 9P service";
+        (void) ngx_connection_error(c, err, "connect() failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* ------------------------------------------------------------ the wire */
+
+
+static void
+ngx_http_9p_backend_handler(ngx_event_t *ev)
+{
+    ngx_connection_t       *c;
+    ngx_http_9p_backend_t  *b;
+    ninep_fcall_t           t;
+
+    c = ev->data;
+    b = c->data;
+
+    if (b->state == NGX_HTTP_9P_B_CONNECTING) {
+
+        if (ev->timedout) {
+            ngx_http_9p_backend_connect_failed(b, "connect timed out");
+            return;
+        }
+
+        if (ngx_http_9p_backend_test_connect(c) != NGX_OK) {
+            ngx_http_9p_backend_connect_failed(b, "connect failed");
+            return;
+        }
+
+        if (c->write->timer_set) {
+            ngx_del_timer(c->write);
+        }
+
+        b->state = NGX_HTTP_9P_B_HANDSHAKE;
+
+        ngx_memzero(&t, sizeof(t));
+        t.type = NINEP_TVERSION;
+        t.msize = b->msize;
+        t.version = ninep_str(NINEP_VERSION);
+
+        if (ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_version) != NGX_OK) {
+            return;
+        }
+    }
+
+    ngx_http_9p_backend_ref(b);
+
+    if (ev->write) {
+        ngx_http_9p_backend_write(b);
+
+    } else {
+        ngx_http_9p_backend_read(b);
+    }
+
+    ngx_http_9p_backend_unref(b);
+}
+
+
+static void
+ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
+{
+    int64_t            size;
+    ssize_t            n;
+    ngx_int_t          rc;
+    ninep_fcall_t      r;
+    ngx_connection_t  *c;
+
+    c = b->pc.connection;
+
+    if (b->in == NULL) {
+        b->in = ngx_alloc(b->in_size, ngx_cycle->log);
+        if (b->in == NULL) {
+            ngx_http_9p_backend_close(b, "out of memory");
+            return;
+        }
+
+        b->in_pos = b->in;
+        b->in_last = b->in;
+    }
+
+    while (b->pc.connection == c) {
+
+        /* every complete message in the buffer */
+        for ( ;; ) {
+            size = ninep_peek_size(b->in_pos, b->in_last - b->in_pos);
+
+            if (size == NINEP_ESHORT
+                || (size >= NINEP_HDRSZ && size <= b->msize
+                    && b->in_last - b->in_pos < size))
+            {
+                break;
+            }
+
+            rc = ninep_unpack(b->in_pos, (size_t) ngx_max(size, 0), b->msize,
+                              NINEP_R, &r);
+
+            if (size < NINEP_HDRSZ || size > b->msize || rc != NINEP_OK) {
+                ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                              "9p: service \"%V\" sent malformed 9P: %s",
+                              &b->pool->service->name,
+                              ninep_strerror(size < NINEP_HDRSZ
+                                             ? NINEP_ETOOSMALL
+                                             : size > b->msize
+                                               ? NINEP_ETOOBIG : rc));
+                ngx_http_9p_backend_close(b, "protocol error");
+                return;
+            }
+
+            b->in_pos += size;
+
+            /* a handler may close it, or move on to another server */
+            if (ngx_http_9p_backend_dispatch(b, &r) != NGX_OK
+                || b->pc.connection != c)
+            {
+                return;
+            }
+        }
+
+        if (b->in_pos != b->in) {
+            b->in_last = ngx_movemem(b->in, b->in_pos, b->in_last - b->in_pos);
+            b->in_pos = b->in;
+        }
+
+        n = c->recv(c, b->in_last, b->in + b->in_size - b->in_last);
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+                ngx_http_9p_backend_close(b, "event error");
+            }
+            return;
+        }
+
+        if (n == NGX_ERROR || n == 0) {
+            ngx_http_9p_backend_close(b, "connection lost");
+            return;
+        }
+
+        b->in_last += n;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
+{
+    ngx_http_9p_breq_t  *br;
+
+    if (r->tag == NINEP_NOTAG && b->version.busy) {
+        br = &b->version;
+
+    } else if (r->tag < NGX_HTTP_9P_TAGS && b->tags[r->tag].busy) {
+        br = &b->tags[r->tag];
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "9p: service \"%V\" answered unknown tag %ud",
+                      &b->pool->service->name, r->tag);
+        ngx_http_9p_backend_close(b, "protocol error");
+        return NGX_ERROR;
+    }
+
+    if (r->type != br->type + 1 && r->type != NINEP_RERROR) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "9p: service \"%V\" answered %s with %s",
+                      &b->pool->service->name, ninep_type_name(br->type),
+                      ninep_type_name(r->type));
+        ngx_http_9p_backend_close(b, "protocol error");
+        return NGX_ERROR;
+    }
+
+    if (br->abandoned) {
+        ngx_http_9p_breq_release(br);
+
+        /* nobody waits for the reply, but a fid it made must not leak */
+        if (br->newfid != NINEP_NOFID) {
+            if (r->type == NINEP_RATTACH
+                || (r->type == NINEP_RWALK && r->nwqid == br->nwname))
+            {
+                ngx_http_9p_backend_clunk(b, br->newfid);
+
+            } else {
+                ngx_http_9p_backend_fid_free(b, br->newfid);
+            }
+        }
+
+        return NGX_OK;
+    }
+
+    /* released first: the handler may send on the same slot */
+    ngx_http_9p_breq_release(br);
+    br->handler(br, r, NULL);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_backend_write(ngx_http_9p_backend_t *b)
+{
+    ssize_t            n;
+    ngx_connection_t  *c;
+
+    c = b->pc.connection;
+
+    if (b->state == NGX_HTTP_9P_B_CONNECTING || c == NULL) {
+        return;
+    }
+
+    while (b->out.pos < b->out.last) {
+        n = c->send(c, b->out.pos, b->out.last - b->out.pos);
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
+                ngx_http_9p_backend_close(b, "event error");
+            }
+            return;
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_http_9p_backend_close(b, "connection lost");
+            return;
+        }
+
+        b->out.pos += n;
+    }
+
+    b->out.pos = b->out.start;
+    b->out.last = b->out.start;
+}
+
+
+/* ------------------------------------------------------------ requests */
+
+
+ngx_http_9p_breq_t *
+ngx_http_9p_backend_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
+    ngx_http_9p_reply_pt handler, void *data, const char **err)
+{
+    ssize_t              n;
+    ngx_buf_t           *o;
+    ngx_http_9p_breq_t  *br;
+
+    if (b->state == NGX_HTTP_9P_B_DEAD) {
+        *err = "connection lost";
+        return NULL;
+    }
+
+    if (t->type == NINEP_TVERSION) {
+        br = &b->version;
+
+    } else if (b->free_tags == NULL) {
+        *err = "too many requests in flight";
+        return NULL;
+
+    } else {
+        br = b->free_tags;
+    }
+
+    o = &b->out;
+
+    if (o->start == NULL) {
+        o->start = ngx_alloc(b->out_size, ngx_cycle->log);
+        if (o->start == NULL) {
+            *err = "out of memory";
+            return NULL;
+        }
+
+        o->pos = o->start;
+        o->last = o->start;
+        o->end = o->start + b->out_size;
+    }
+
+    if (o->pos != o->start) {
+        o->last = ngx_movemem(o->start, o->pos, o->last - o->pos);
+        o->pos = o->start;
+    }
+
+    t->tag = br->tag;
+    n = ninep_pack(t, o->last, o->end - o->last);
+
+    if (n < 0) {
+        *err = (n == NINEP_ENOSPACE) ? "busy" : "cannot encode request";
+        return NULL;
+    }
+
+    o->last += n;
+
+    if (br != &b->version) {
+        b->free_tags = br->next;
+    }
+
+    br->busy = 1;
+    br->abandoned = 0;
+    br->flush = NULL;
+    br->handler = handler;
+    br->data = data;
+    br->type = t->type;
+    br->newfid = (t->type == NINEP_TWALK && t->newfid != t->fid) ? t->newfid
+                 : (t->type == NINEP_TATTACH) ? t->fid : NINEP_NOFID;
+    b->nbusy++;
+
+    br->timer.handler = ngx_http_9p_breq_timeout;
+    br->timer.data = br;
+    br->timer.log = ngx_cycle->log;
+
+    br->nwname = (t->type == NINEP_TWALK) ? t->nwname : 0;
+
+    if (t->type != NINEP_TFLUSH && t->type != NINEP_TCLUNK) {
+        ngx_add_timer(&br->timer, b->pool->conf->backend_timeout);
+    }
+
+    /* written at the end of this event cycle, with whatever follows */
+    if (b->pc.connection && b->state != NGX_HTTP_9P_B_CONNECTING
+        && !b->pc.connection->write->posted)
+    {
+        ngx_post_event(b->pc.connection->write, &ngx_posted_events);
+    }
+
+    return br;
+}
+
+
+static void
+ngx_http_9p_breq_release(ngx_http_9p_breq_t *br)
+{
+    ngx_http_9p_backend_t  *b;
+
+    b = br->backend;
+
+    if (br->timer.timer_set) {
+        ngx_del_timer(&br->timer);
+    }
+
+    if (br->flush) {
+        /* the reply came first: the Tflush has nothing left to stop */
+        br->flush->data = NULL;
+    }
+
+    br->busy = 0;
+    b->nbusy--;
+
+    if (br != &b->version) {
+        br->next = b->free_tags;
+        b->free_tags = br;
+    }
+}
+
+
+/*
+ * flush(5) towards the backend: the old request's reply, if any, arrives
+ * before Rflush; if Rflush arrives first, the old request was cancelled
+ * and its handler hears "flushed".
+ */
+
+void
+ngx_http_9p_backend_flush(ngx_http_9p_breq_t *br)
+{
+    const char          *err;
+    ninep_fcall_t        t;
+    ngx_http_9p_breq_t  *fl;
+
+    if (!br->busy || br->flush) {
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TFLUSH;
+    t.oldtag = br->tag;
+
+    fl = ngx_http_9p_backend_send(br->backend, &t, ngx_http_9p_flush_done,
+                                  br, &err);
+    if (fl) {
+        br->flush = fl;
+    }
+}
+
+
+static void
+ngx_http_9p_flush_done(ngx_http_9p_breq_t *fl, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_breq_t  *br;
+
+    br = fl->data;
+
+    if (br == NULL || !br->busy) {
+        return;
+    }
+
+    br->flush = NULL;
+    ngx_http_9p_breq_release(br);
+
+    if (!br->abandoned) {
+        br->handler(br, NULL, ngx_http_9p_flushed);
+    }
+}
+
+
+void
+ngx_http_9p_backend_abandon(ngx_http_9p_breq_t *br)
+{
+    br->abandoned = 1;
+    ngx_http_9p_backend_flush(br);
+}
+
+
+/* Too slow: the caller hears so now; the tag stays taken until the end. */
+
+static void
+ngx_http_9p_breq_timeout(ngx_event_t *ev)
+{
+    ngx_http_9p_breq_t     *br;
+    ngx_http_9p_backend_t  *b;
+
+    br = ev->data;
+    b = br->backend;
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "9p: service \"%V\" did not answer %s in %M ms",
+                  &b->pool->service->name, ninep_type_name(br->type),
+                  b->pool->conf->backend_timeout);
+
+    if (b->state != NGX_HTTP_9P_B_READY) {
+        ngx_http_9p_backend_close(b, "timed out");
+        return;
+    }
+
+    if (!br->abandoned) {
+        br->abandoned = 1;
+        br->handler(br, NULL, "timed out");
+    }
+
+    ngx_http_9p_backend_flush(br);
+}
+
+
+/* ---------------------------------------------------------------- fids */
+
+
+ngx_int_t
+ngx_http_9p_backend_fid(ngx_http_9p_backend_t *b, uint32_t *fid)
+{
+    uint32_t  *last;
+
+    if (b->free_fids.nelts) {
+        last = b->free_fids.elts;
+        *fid = last[--b->free_fids.nelts];
+
+    } else if (b->next_fid < NINEP_NOFID) {
+        *fid = b->next_fid++;
+
+    } else {
+        return NGX_ERROR;
+    }
+
+    b->nfids++;
+
+    return NGX_OK;
+}
+
+
+/* Tclunk; the number is free again once the backend answers. */
+
+void
+ngx_http_9p_backend_clunk(ngx_http_9p_backend_t *b, uint32_t fid)
+{
+    const char          *err;
+    ninep_fcall_t        t;
+    ngx_http_9p_breq_t  *br;
+
+    if (fid == NINEP_NOFID) {
+        return;
+    }
+
+    if (b->state == NGX_HTTP_9P_B_DEAD) {
+        ngx_http_9p_backend_fid_free(b, fid);
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TCLUNK;
+    t.fid = fid;
+
+    br = ngx_http_9p_backend_send(b, &t, ngx_http_9p_clunk_done, NULL, &err);
+
+    if (br == NULL) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "9p: service \"%V\": cannot clunk fid %uD: %s",
+                      &b->pool->service->name, fid, err);
+        ngx_http_9p_backend_fid_free(b, fid);
+        return;
+    }
+
+    br->clunked = fid;
+}
+
+
+static void
+ngx_http_9p_clunk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_backend_fid_free(br->backend, br->clunked);
+}
+
+
+/* Returns a number the backend no longer knows (or never knew). */
+
+void
+ngx_http_9p_backend_fid_free(ngx_http_9p_backend_t *b, uint32_t fid)
+{
+    uint32_t  *slot;
+
+    if (fid == NINEP_NOFID) {
+        return;
+    }
+
+    slot = ngx_array_push(&b->free_fids);
+    if (slot) {
+        *slot = fid;
+    }
+
+    b->nfids--;
+}
+
+
+/* ----------------------------------------------------------- handshake */
+
+
+static ngx_int_t
+ngx_http_9p_hs_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
+    ngx_http_9p_reply_pt handler)
+{
+    const char  *err;
+
+    if (ngx_http_9p_backend_send(b, t, handler, b, &err) == NULL) {
+        ngx_http_9p_backend_close(b, err);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_hs_failed(ngx_http_9p_backend_t *b, const char *step,
+    ninep_fcall_t *r, const char *err)
+{
+    ngx_str_t  ename;
+
+    if (b->state == NGX_HTTP_9P_B_DEAD) {
+        return;
+    }
+
+    ename.len = 0;
+
+    if (r && r->type == NINEP_RERROR) {
+        ename.data = (u_char *) r->ename.data;
+        ename.len = r->ename.len;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "9p: service \"%V\": %s failed: %s%V",
+                  &b->pool->service->name, step, err ? err : "",
+                  &ename);
+
+    ngx_http_9p_backend_connect_failed(b, "handshake failed");
+}
+
+
+static void
+ngx_http_9p_hs_version(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t           t;
+    ngx_http_9p_backend_t  *b;
+
+    b = br->data;
+
+    if (r == NULL || r->type != NINEP_RVERSION
+        || !ninep_str_eq(r->version, NINEP_VERSION)
+        || r->msize < NGX_HTTP_9P_MIN_MSIZE || r->msize > b->msize)
+    {
+        ngx_http_9p_hs_failed(b, "Tversion", r,
+                              r && r->type == NINEP_RVERSION
+                              ? "unusable version or msize" : err);
+        return;
+    }
+
+    b->msize = r->msize;
+
+    if (ngx_http_9p_backend_fid(b, &b->afid) != NGX_OK) {
+        ngx_http_9p_hs_failed(b, "Tauth", NULL, "no fid");
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TAUTH;
+    t.afid = b->afid;
+    t.uname.data = b->pool->conf->identity_name.data;
+    t.uname.len = (uint16_t) b->pool->conf->identity_name.len;
+
+    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_auth);
+}
+
+
+static void
+ngx_http_9p_hs_auth(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    int                     n;
+    char                    msg[TEN_AUTH_MSG_MAX];
+    ninep_fcall_t           t;
+    ngx_http_9p_backend_t  *b;
+
+    b = br->data;
+
+    if (r == NULL || r->type != NINEP_RAUTH) {
+        ngx_http_9p_hs_failed(b, "Tauth", r, err);
+        return;
+    }
+
+    ngx_memzero(&b->auth, sizeof(ten_auth_t));
+    ngx_cpystrn((u_char *) b->auth.principal,
+                b->pool->conf->identity_name.data,
+                sizeof(b->auth.principal));
+    ngx_cpystrn((u_char *) b->auth.server, b->pool->service->name.data,
+                sizeof(b->auth.server));
+    ten_random(b->auth.cnonce, TEN_NONCE_LEN);
+
+    n = ten_auth_hello(&b->auth, msg, sizeof(msg));
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWRITE;
+    t.fid = b->afid;
+    t.count = (uint32_t) n;
+    t.data = (uint8_t *) msg;
+
+    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_hello);
+}
+
+
+static void
+ngx_http_9p_hs_hello(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t           t;
+    ngx_http_9p_backend_t  *b;
+
+    b = br->data;
+
+    if (r == NULL || r->type != NINEP_RWRITE) {
+        ngx_http_9p_hs_failed(b, "ten-auth-1 hello", r, err);
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = b->afid;
+    t.count = TEN_AUTH_MSG_MAX;
+
+    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_server);
+}
+
+
+/* The service must prove the key pinned under its service name. */
+
+static void
+ngx_http_9p_hs_server(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    int                     n;
+    char                    msg[TEN_AUTH_MSG_MAX];
+    ninep_fcall_t           t;
+    ngx_http_9p_backend_t  *b;
+
+    b = br->data;
+
+    if (r == NULL || r->type != NINEP_RREAD) {
+        ngx_http_9p_hs_failed(b, "ten-auth-1 read", r, err);
+        return;
+    }
+
+    if (ten_auth_check_server((const char *) r->data, r->count, &b->auth,
+                              b->pool->service->pk)
+        != 0)
+    {
+        ngx_http_9p_hs_failed(b, "ten-auth-1", NULL,
+                              "the service did not prove its pinned key");
+        return;
+    }
+
+    n = ten_auth_proof(&b->auth, b->pool->conf->identity, msg, sizeof(msg));
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWRITE;
+    t.fid = b->afid;
+    t.count = (uint32_t) ngx_max(n, 0);
+    t.data = (uint8_t *) msg;
+
+    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_proof);
+}
+
+
+static void
+ngx_http_9p_hs_proof(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t           t;
+    ngx_http_9p_backend_t  *b;
+
+    b = br->data;
+
+    if (r == NULL || r->type != NINEP_RWRITE
+        || ngx_http_9p_backend_fid(b, &b->kernel_fid) != NGX_OK)
+    {
+        ngx_http_9p_hs_failed(b, "ten-auth-1 proof", r, err);
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TATTACH;
+    t.fid = b->kernel_fid;
+    t.afid = b->afid;
+    t.uname.data = b->pool->conf->identity_name.data;
+    t.uname.len = (uint16_t) b->pool->conf->identity_name.len;
+
+    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_attach);
+}
+
+
+static void
+ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_pool_t     *p;
+    ngx_http_9p_backend_t  *b;
+
+    b = br->data;
+    p = b->pool;
+
+    if (r == NULL || r->type != NINEP_RATTACH) {
+        ngx_http_9p_hs_failed(b, "attach as the kernel", r, err);
+        return;
+    }
+
+    /* the auth fid has done its work */
+    ngx_http_9p_backend_clunk(b, b->afid);
+    b->afid = NINEP_NOFID;
+
+    b->state = NGX_HTTP_9P_B_READY;
+    p->backoff = 0;
+    p->retry_at = 0;
+
+    ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                  "9p: service \"%V\" ready at %V, msize %uD",
+                  &p->service->name, b->pc.name, b->msize);
+
+    ngx_http_9p_pool_ready(p, b, NULL);
+}
+
+
+/* --------------------------------------------------------------- death */
+
+
+/*
+ * Every request in flight fails, the pool forgets the connection, and
+ * its memory goes with the last reference.
+ */
+
+static void
+ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
+{
+    ngx_uint_t           i, ready;
+    ngx_http_9p_pool_t  *p;
+    ngx_http_9p_breq_t  *br;
+
+    if (b->state == NGX_HTTP_9P_B_DEAD) {
+        return;
+    }
+
+    p = b->pool;
+    ready = (b->state == NGX_HTTP_9P_B_READY);
+    b->state = NGX_HTTP_9P_B_DEAD;
+
+    if (ready) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "9p: service \"%V\": %s", &p->service->name, why);
+    }
+
+    if (b->pc.connection) {
+        ngx_close_connection(b->pc.connection);
+        b->pc.connection = NULL;
+    }
+
+    if (b->pc.sockaddr) {
+        b->pc.free(&b->pc, b->pc.data, 0);
+        b->pc.sockaddr = NULL;
+    }
+
+    ngx_queue_remove(&b->queue);
+    p->nbackends--;
+
+    ngx_http_9p_backend_ref(b);
+
+    for (i = 0; i <= NGX_HTTP_9P_TAGS; i++) {
+        br = (i < NGX_HTTP_9P_TAGS) ? &b->tags[i] : &b->version;
+
+        if (!br->busy) {
+            continue;
+        }
+
+        ngx_http_9p_breq_release(br);
+
+        if (!br->abandoned) {
+            br->handler(br, NULL, ready ? "connection lost" : why);
+        }
+    }
+
+    if (!ready) {
+        ngx_http_9p_pool_ready(p, ngx_http_9p_pool_pick(p),
+                               p->nbackends ? NULL : "cannot connect");
+    }
+
+    ngx_http_9p_backend_unref(b);   /* the one just taken */
+    ngx_http_9p_backend_unref(b);   /* the pool's */
+}
+
+
+void
+ngx_http_9p_backend_ref(ngx_http_9p_backend_t *b)
+{
+    b->refs++;
+}
+
+
+void
+ngx_http_9p_backend_unref(ngx_http_9p_backend_t *b)
+{
+    if (--b->refs == 0) {
+        ngx_http_9p_backend_free(b);
+    }
+}
+
+
+static void
+ngx_http_9p_backend_free(ngx_http_9p_backend_t *b)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_9P_TAGS; i++) {
+        if (b->tags[i].timer.timer_set) {
+            ngx_del_timer(&b->tags[i].timer);
+        }
+    }
+
+    if (b->version.timer.timer_set) {
+        ngx_del_timer(&b->version.timer);
+    }
+
+    if (b->in) {
+        ngx_free(b->in);
+    }
+
+    if (b->out.start) {
+        ngx_free(b->out.start);
+    }
+
+    ngx_destroy_pool(b->mem);
+}
+
+
+ngx_uint_t
+ngx_http_9p_backend_alive(ngx_http_9p_backend_t *b)
+{
+    return b->state == NGX_HTTP_9P_B_READY;
+}
+
+
+uint32_t
+ngx_http_9p_backend_msize(ngx_http_9p_backend_t *b)
+{
+    return b->msize;
+}
+
+
+const char *
+ngx_http_9p_backend_name(ngx_http_9p_backend_t *b)
+{
+    return (const char *) b->pool->service->name.data;
+}
+
+
+uint32_t
+ngx_http_9p_backend_kernel_fid(ngx_http_9p_backend_t *b)
+{
+    return b->kernel_fid;
+}
