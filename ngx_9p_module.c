@@ -28,6 +28,8 @@ static void *ngx_http_9p_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_services(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
 static void ngx_http_9p_free_trust(void *data);
+static char *ngx_http_9p_load_certs(ngx_conf_t *cf,
+    ngx_http_9p_loc_conf_t *conf);
 static void *ngx_http_9p_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -132,6 +134,13 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_9p_loc_conf_t, backend_timeout),
+      NULL },
+
+    { ngx_string("ninep_ticket_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, ticket_keys),
       NULL },
 
     { ngx_string("ninep_connections"),
@@ -276,6 +285,7 @@ ngx_http_9p_create_loc_conf(ngx_conf_t *cf)
     conf->max_requests = NGX_CONF_UNSET_UINT;
     conf->connect_timeout = NGX_CONF_UNSET_MSEC;
     conf->backend_timeout = NGX_CONF_UNSET_MSEC;
+    conf->certs = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -329,7 +339,116 @@ ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->backend_timeout, prev->backend_timeout,
                               30000);
 
-    return ngx_http_9p_merge_services(cf, conf);
+    if (ngx_http_9p_merge_services(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_str_value(conf->ticket_keys, prev->ticket_keys, "");
+
+    if (conf->ticket_keys.len == 0) {
+        conf->certs = NULL;
+        return NGX_CONF_OK;
+    }
+
+    /* inherited and already loaded a level up */
+    if (conf->ticket_keys.data == prev->ticket_keys.data
+        && prev->certs != NGX_CONF_UNSET_PTR && prev->certs != NULL)
+    {
+        conf->certs = prev->certs;
+        return NGX_CONF_OK;
+    }
+
+    return ngx_http_9p_load_certs(cf, conf);
+}
+
+
+/*
+ * ninep_ticket_keys: the certificates of the keys that sign tickets, each
+ * verified against the key the trust file gives "factotum".
+ */
+
+static char *
+ngx_http_9p_load_certs(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
+{
+    u_char                 *p, *end, *nl;
+    ssize_t                 n;
+    ngx_fd_t                fd;
+    ngx_uint_t              line;
+    ten_cert_t             *cert;
+    ngx_file_info_t         fi;
+    const ten_principal_t  *issuer;
+    u_char                  buf[65536];
+
+    if (conf->trust == NULL
+        || (issuer = ten_trust_find(conf->trust, "factotum")) == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ninep_ticket_keys\" needs \"ninep_trust\" "
+                           "with a key for \"factotum\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &conf->ticket_keys, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(conf->ticket_keys.data, NGX_FILE_RDONLY,
+                       NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE || ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"ninep_ticket_keys\" %V",
+                           &conf->ticket_keys);
+        if (fd != NGX_INVALID_FILE) {
+            (void) ngx_close_file(fd);
+        }
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_fd(fd, buf, sizeof(buf) - 1);
+    (void) ngx_close_file(fd);
+
+    if (n < 0 || n == (ssize_t) sizeof(buf) - 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ninep_ticket_keys\" %V: unreadable or "
+                           "larger than 64k", &conf->ticket_keys);
+        return NGX_CONF_ERROR;
+    }
+
+    conf->certs = ngx_array_create(cf->pool, 4, sizeof(ten_cert_t));
+    if (conf->certs == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    end = buf + n;
+    line = 0;
+
+    for (p = buf; p < end; p = nl + 1) {
+        line++;
+        nl = ngx_strlchr(p, end, '\n');
+        if (nl == NULL) {
+            nl = end;
+        }
+
+        if (nl == p || *p == '#') {
+            continue;
+        }
+
+        cert = ngx_array_push(conf->certs);
+        if (cert == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ten_cert_parse((char *) p, nl - p, issuer->pk, cert) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"ninep_ticket_keys\" %V:%ui: not a "
+                               "certificate signed by factotum's key",
+                               &conf->ticket_keys, line);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -77,7 +77,15 @@ typedef struct {
     ngx_uint_t                  max_requests;
     ngx_msec_t                  connect_timeout;
     ngx_msec_t                  backend_timeout;
+    ngx_str_t                   ticket_keys;        /* certificate file */
+    ngx_array_t                *certs;              /* ten_cert_t */
 } ngx_http_9p_loc_conf_t;
+
+
+typedef struct ngx_http_9p_fid_s   ngx_http_9p_fid_t;
+typedef struct ngx_http_9p_creq_s  ngx_http_9p_creq_t;
+
+#define NGX_HTTP_9P_FID_BUCKETS        64
 
 
 typedef struct {
@@ -85,11 +93,23 @@ typedef struct {
     ngx_connection_t           *connection;
     ngx_http_9p_loc_conf_t     *conf;
 
+    /* the 9P session: client fids, requests in progress */
+    ngx_http_9p_fid_t          *fids[NGX_HTTP_9P_FID_BUCKETS];
+    ngx_uint_t                  nfids;
+    ngx_queue_t                 creqs;
+    ngx_uint_t                  ncreqs;
+    ngx_http_9p_fid_t          *free_fids;
+    ngx_http_9p_creq_t         *free_creqs;
+
     /* raw bytes read from the client, at most one frame plus a header */
     u_char                     *in;
     u_char                     *in_pos;
     u_char                     *in_last;
     size_t                      in_size;
+
+    /* replies that did not fit the output buffer, in order */
+    ngx_chain_t                *overflow;
+    ngx_chain_t               **overflow_last;
 
     /* a fragmented message being reassembled */
     u_char                     *msg;
@@ -128,8 +148,12 @@ ngx_int_t ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s,
 void ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
     const char *reason);
 
+void ngx_http_9p_ws_post(ngx_http_9p_session_t *s);
+
+void ngx_http_9p_session_init(ngx_http_9p_session_t *s);
 ngx_int_t ngx_http_9p_session_message(ngx_http_9p_session_t *s,
     u_char *msg, size_t len);
+void ngx_http_9p_session_end(ngx_http_9p_session_t *s);
 
 
 extern ngx_module_t  ngx_http_9p_module;

@@ -1,9 +1,14 @@
 
 /*
- * Ten: the 9P session on one WebSocket.
+ * Ten: the 9P session on one WebSocket -- attach, the client's fids and
+ * tags, and forwarding to the services through the namespace.
  *
- * For now the kernel answers Tversion itself and refuses everything that
- * would need an attach.
+ * A ticket attach reads the ticket and /lib/namespace from the boot
+ * service as the kernel, verifies the ticket, then attaches every mount
+ * as the ticket's user.  A client fid maps to one backend fid on one
+ * pooled connection; tags are the backend connection's own.  A walk that
+ * stays inside one mount is one backend Twalk; crossing a mount point or
+ * leaving one with ".." continues from that mount's root.
  */
 
 #include <ngx_config.h>
@@ -11,21 +16,188 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p.h"
+#include "ngx_http_9p_backend.h"
+
+
+#define NGX_HTTP_9P_PATH_MAX     4096
+#define NGX_HTTP_9P_TICKET_MAX   1024
+#define NGX_HTTP_9P_NS_MAX       65536
+#define NGX_HTTP_9P_MOUNTS_MAX   64
+#define NGX_HTTP_9P_ENAME_MAX    256
+
+
+typedef struct {
+    ngx_str_t                   path;       /* "/" or "/a/b" */
+    ngx_str_t                   spec;
+    ngx_http_9p_service_t      *service;
+    ngx_http_9p_backend_t      *backend;
+    uint32_t                    bfid;       /* its root, as the user */
+    ninep_qid_t                 qid;
+} ngx_http_9p_mount_t;
+
+
+/* One attach: its user and namespace, shared by the fids made from it. */
+typedef struct {
+    ngx_uint_t                  refs;
+    ngx_pool_t                 *pool;
+    char                        user[TEN_NAME_MAX + 1];
+    ngx_array_t                 mounts;     /* ngx_http_9p_mount_t */
+} ngx_http_9p_ns_t;
+
+
+struct ngx_http_9p_fid_s {
+    uint32_t                    fid;
+    ngx_http_9p_fid_t          *next;
+    ngx_http_9p_ns_t           *ns;
+    ngx_http_9p_mount_t        *mount;
+    ngx_http_9p_backend_t      *backend;
+    uint32_t                    bfid;
+    u_char                     *path;
+    size_t                      path_len;
+    size_t                      path_cap;
+    ninep_qid_t                 qid;
+    unsigned                    open:1;
+};
+
+
+typedef enum {
+    NGX_HTTP_9P_A_TICKET = 0,
+    NGX_HTTP_9P_A_NAMESPACE,
+    NGX_HTTP_9P_A_MOUNT,
+    NGX_HTTP_9P_A_ROOT
+} ngx_http_9p_astep_e;
+
+
+struct ngx_http_9p_creq_s {
+    ngx_http_9p_session_t      *s;
+    ngx_queue_t                 queue;
+    uint16_t                    tag;
+    uint8_t                     type;
+    ngx_http_9p_breq_t         *breq;
+    ngx_http_9p_wait_t          wait;
+    ngx_http_9p_creq_t         *flushes;
+    ngx_http_9p_creq_t         *flush_next;
+    ngx_http_9p_creq_t         *next;      /* free list */
+    unsigned                    flushed:1;
+
+    ngx_http_9p_fid_t          *fid;
+    uint32_t                    newfid;
+    ngx_http_9p_backend_t      *backend;   /* holds a reference */
+    uint32_t                    nbfid;      /* being made by the request */
+    uint32_t                    owned;      /* on backend; clunk if let go */
+
+    /* walk: names copied, the position reached */
+    u_char                     *names;
+    ngx_str_t                   wname[NINEP_MAXWELEM];
+    uint16_t                    nwname;
+    uint16_t                    done;
+    uint16_t                    seg;        /* names in the segment sent */
+    unsigned                    cross:1;    /* the segment left the mount */
+    ninep_qid_t                 wqid[NINEP_MAXWELEM];
+    ngx_http_9p_mount_t        *mount;
+    uint32_t                    bfid;
+    u_char                     *path;
+    size_t                      path_len;
+    ninep_qid_t                 qid;
+
+    /* attach */
+    ngx_http_9p_ns_t           *ns;
+    ngx_uint_t                  step;
+    ngx_uint_t                  mount_i;
+    u_char                     *buf;
+    size_t                      len;
+    uint64_t                    offset;
+    ten_ticket_t                ticket;
+    u_char                      tpath[NGX_HTTP_9P_PATH_MAX];
+    size_t                      tpath_len;
+};
 
 
 static ngx_int_t ngx_http_9p_session_version(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
-static ngx_int_t ngx_http_9p_session_error(ngx_http_9p_session_t *s,
+static ngx_int_t ngx_http_9p_reply_error(ngx_http_9p_session_t *s,
     uint16_t tag, const char *ename);
+static ngx_http_9p_creq_t *ngx_http_9p_creq_new(ngx_http_9p_session_t *s,
+    ninep_fcall_t *t);
+static void ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r);
+static void ngx_http_9p_creq_error(ngx_http_9p_creq_t *cr, const char *svc,
+    const char *ename);
+static void ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_flush(ngx_http_9p_session_t *s,
+    ninep_fcall_t *t);
+
+static ngx_http_9p_fid_t *ngx_http_9p_fid_find(ngx_http_9p_session_t *s,
+    uint32_t fid);
+static ngx_http_9p_fid_t *ngx_http_9p_fid_new(ngx_http_9p_session_t *s,
+    uint32_t fid);
+static void ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f);
+static void ngx_http_9p_fid_free(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ngx_uint_t clunk);
+static ngx_int_t ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p,
+    size_t len);
+static void ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns);
+
+static ngx_int_t ngx_http_9p_attach(ngx_http_9p_session_t *s,
+    ninep_fcall_t *t);
+static void ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr,
+    const char *ename);
+static void ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path,
+    size_t len);
+static void ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
+static const char *ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+
+static ngx_int_t ngx_http_9p_walk(ngx_http_9p_session_t *s,
+    ninep_fcall_t *t);
+static void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
+    u_char *path, size_t len);
+static void ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr);
+static ngx_http_9p_mount_t *ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns,
+    u_char *path, size_t len);
+static size_t ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len,
+    ngx_str_t *name);
+
+static ngx_int_t ngx_http_9p_forward(ngx_http_9p_session_t *s,
+    ninep_fcall_t *t);
+static void ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_backend_t *b, ninep_fcall_t *t, ngx_http_9p_reply_pt handler);
+
+
+void
+ngx_http_9p_session_init(ngx_http_9p_session_t *s)
+{
+    ngx_queue_init(&s->creqs);
+}
 
 
 ngx_int_t
 ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
     size_t len)
 {
-    int            rc;
-    u_char         reason[123], *p;
-    ninep_fcall_t  t, r;
+    int                  rc;
+    u_char               reason[123], *p;
+    ninep_fcall_t        t;
+    ngx_queue_t         *q;
+    ngx_http_9p_creq_t  *cr;
 
     rc = ninep_unpack(msg, len, s->msize, NINEP_T, &t);
 
@@ -45,31 +217,51 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, s->connection->log, 0,
                    "9p: %s tag %uD", ninep_type_name(t.type), t.tag);
 
+    if (t.type == NINEP_TVERSION) {
+        return ngx_http_9p_session_version(s, &t);
+    }
+
+    for (q = ngx_queue_head(&s->creqs);
+         q != ngx_queue_sentinel(&s->creqs);
+         q = ngx_queue_next(q))
+    {
+        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
+
+        if (cr->tag == t.tag) {
+            return ngx_http_9p_reply_error(s, t.tag, "tag in use");
+        }
+    }
+
+    if (s->ncreqs >= s->conf->max_requests) {
+        return ngx_http_9p_reply_error(s, t.tag,
+                                       "too many outstanding requests");
+    }
+
     switch (t.type) {
 
-    case NINEP_TVERSION:
-        return ngx_http_9p_session_version(s, &t);
-
     case NINEP_TFLUSH:
-        /* nothing is ever outstanding yet */
-        r.type = NINEP_RFLUSH;
-        r.tag = t.tag;
-        return ngx_http_9p_ws_send_fcall(s, &r);
+        return ngx_http_9p_flush(s, &t);
 
     case NINEP_TAUTH:
-        return ngx_http_9p_session_error(s, t.tag,
-                                         "authentication not required");
+        return ngx_http_9p_reply_error(s, t.tag,
+                                       "authentication not required");
+
+    case NINEP_TATTACH:
+        return ngx_http_9p_attach(s, &t);
+
+    case NINEP_TWALK:
+        return ngx_http_9p_walk(s, &t);
 
     default:
-        return ngx_http_9p_session_error(s, t.tag, "not attached");
+        return ngx_http_9p_forward(s, &t);
     }
 }
 
 
 /*
  * version(5): msize is the smaller of the two; "9P2000" and its dotted
- * variants ("9P2000.L", "9P2000.u") get plain "9P2000", anything else
- * "unknown".
+ * variants get plain "9P2000", anything else "unknown".  Everything in
+ * progress is abandoned and every fid clunked.
  */
 
 static ngx_int_t
@@ -79,11 +271,14 @@ ngx_http_9p_session_version(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     ninep_fcall_t  r;
 
     if (t->msize < NGX_HTTP_9P_MIN_MSIZE) {
-        return ngx_http_9p_session_error(s, t->tag, "msize too small");
+        return ngx_http_9p_reply_error(s, t->tag, "msize too small");
     }
+
+    ngx_http_9p_session_end(s);
 
     vlen = sizeof(NINEP_VERSION) - 1;
 
+    ngx_memzero(&r, sizeof(r));
     r.type = NINEP_RVERSION;
     r.tag = t->tag;
     r.msize = ngx_min(t->msize, (uint32_t) s->conf->msize);
@@ -104,15 +299,1753 @@ ngx_http_9p_session_version(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 }
 
 
+/* Abandons every request and fid: a new Tversion, or the end. */
+
+void
+ngx_http_9p_session_end(ngx_http_9p_session_t *s)
+{
+    ngx_uint_t           i;
+    ngx_queue_t         *q;
+    ngx_http_9p_fid_t   *f;
+    ngx_http_9p_creq_t  *cr, *fl;
+
+    while (!ngx_queue_empty(&s->creqs)) {
+        q = ngx_queue_head(&s->creqs);
+        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
+
+        /* Tflushes waiting on it go with it, unanswered */
+        while (cr->flushes) {
+            fl = cr->flushes;
+            cr->flushes = fl->flush_next;
+            ngx_http_9p_creq_abort(fl);
+        }
+
+        ngx_http_9p_creq_abort(cr);
+    }
+
+    for (i = 0; i < NGX_HTTP_9P_FID_BUCKETS; i++) {
+        while ((f = s->fids[i]) != NULL) {
+            ngx_http_9p_fid_unlink(s, f);
+            ngx_http_9p_fid_free(s, f, 1);
+        }
+    }
+
+    while (s->free_fids) {
+        f = s->free_fids;
+        s->free_fids = f->next;
+        ngx_free(f->path);
+        ngx_free(f);
+    }
+
+    while (s->free_creqs) {
+        cr = s->free_creqs;
+        s->free_creqs = cr->next;
+        ngx_free(cr);
+    }
+}
+
+
 static ngx_int_t
-ngx_http_9p_session_error(ngx_http_9p_session_t *s, uint16_t tag,
+ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
     const char *ename)
 {
     ninep_fcall_t  r;
 
+    ngx_memzero(&r, sizeof(r));
     r.type = NINEP_RERROR;
     r.tag = tag;
     r.ename = ninep_str(ename);
 
     return ngx_http_9p_ws_send_fcall(s, &r);
+}
+
+
+/* ------------------------------------------------------------ requests */
+
+
+static ngx_http_9p_creq_t *
+ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = s->free_creqs;
+
+    if (cr) {
+        s->free_creqs = cr->next;
+
+    } else {
+        cr = ngx_alloc(sizeof(ngx_http_9p_creq_t), s->connection->log);
+        if (cr == NULL) {
+            return NULL;
+        }
+    }
+
+    ngx_memzero(cr, offsetof(ngx_http_9p_creq_t, tpath));
+
+    cr->s = s;
+    cr->tag = t->tag;
+    cr->type = t->type;
+    cr->nbfid = NINEP_NOFID;
+    cr->bfid = NINEP_NOFID;
+    cr->owned = NINEP_NOFID;
+
+    ngx_queue_insert_tail(&s->creqs, &cr->queue);
+    s->ncreqs++;
+
+    return cr;
+}
+
+
+/* A request is over: its Tflushes are answered after it, then it goes. */
+
+static void
+ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_creq_t     *fl;
+    ngx_http_9p_session_t  *s;
+    ninep_fcall_t           r;
+
+    s = cr->s;
+
+    while (cr->flushes) {
+        fl = cr->flushes;
+        cr->flushes = fl->flush_next;
+
+        ngx_memzero(&r, sizeof(r));
+        r.type = NINEP_RFLUSH;
+        r.tag = fl->tag;
+        (void) ngx_http_9p_ws_send_fcall(s, &r);
+
+        ngx_queue_remove(&fl->queue);
+        s->ncreqs--;
+        fl->next = s->free_creqs;
+        s->free_creqs = fl;
+    }
+
+    ngx_queue_remove(&cr->queue);
+    s->ncreqs--;
+
+    if (cr->backend) {
+        ngx_http_9p_backend_unref(cr->backend);
+        cr->backend = NULL;
+    }
+
+    if (cr->names) {
+        ngx_free(cr->names);
+    }
+
+    if (cr->path) {
+        ngx_free(cr->path);
+    }
+
+    if (cr->buf) {
+        ngx_free(cr->buf);
+    }
+
+    cr->next = s->free_creqs;
+    s->free_creqs = cr;
+
+    ngx_http_9p_ws_post(s);
+}
+
+
+static void
+ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r)
+{
+    r->tag = cr->tag;
+
+    if (!cr->flushed) {
+        (void) ngx_http_9p_ws_send_fcall(cr->s, r);
+    }
+
+    ngx_http_9p_creq_done(cr);
+}
+
+
+/* Errors from a service pass through unchanged; the kernel's own name
+ * the service they are about. */
+
+static void
+ngx_http_9p_creq_error(ngx_http_9p_creq_t *cr, const char *svc,
+    const char *ename)
+{
+    u_char         buf[NGX_HTTP_9P_ENAME_MAX], *p;
+    ninep_fcall_t  r;
+
+    ngx_memzero(&r, sizeof(r));
+    r.type = NINEP_RERROR;
+
+    if (svc) {
+        p = ngx_snprintf(buf, sizeof(buf), "%s: %s", svc, ename);
+        r.ename.data = buf;
+        r.ename.len = (uint16_t) (p - buf);
+
+    } else {
+        r.ename = ninep_str(ename);
+    }
+
+    ngx_http_9p_creq_reply(cr, &r);
+}
+
+
+/* Stops a request without a reply; what it made is released. */
+
+static void
+ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_pool_cancel(&cr->wait);
+
+    if (cr->breq) {
+        /* the backend clunks whatever the abandoned reply creates */
+        ngx_http_9p_backend_abandon(cr->breq);
+        cr->breq = NULL;
+    }
+
+    if (cr->backend && cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    if (cr->ns) {
+        ngx_http_9p_ns_unref(cr->ns);
+        cr->ns = NULL;
+    }
+
+    cr->flushed = 1;
+
+    ngx_http_9p_creq_done(cr);
+}
+
+
+/*
+ * flush(5): a request still with a service is flushed there and answered
+ * as the service decides; Rflush follows.  One that waits for a
+ * connection is dropped at once.
+ */
+
+static ngx_int_t
+ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
+{
+    ngx_queue_t         *q;
+    ngx_http_9p_creq_t  *old, *fl;
+    ninep_fcall_t        r;
+
+    old = NULL;
+
+    for (q = ngx_queue_head(&s->creqs);
+         q != ngx_queue_sentinel(&s->creqs);
+         q = ngx_queue_next(q))
+    {
+        old = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
+
+        if (old->tag == t->oldtag && old->type != NINEP_TFLUSH) {
+            break;
+        }
+
+        old = NULL;
+    }
+
+    if (old && old->breq) {
+        fl = ngx_http_9p_creq_new(s, t);
+        if (fl == NULL) {
+            return NGX_ERROR;
+        }
+
+        fl->flush_next = old->flushes;
+        old->flushes = fl;
+        ngx_http_9p_backend_flush(old->breq);
+
+        return NGX_OK;
+    }
+
+    if (old) {
+        ngx_http_9p_creq_abort(old);
+    }
+
+    ngx_memzero(&r, sizeof(r));
+    r.type = NINEP_RFLUSH;
+    r.tag = t->tag;
+
+    return ngx_http_9p_ws_send_fcall(s, &r);
+}
+
+
+static ngx_int_t
+ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
+    ninep_fcall_t *t, ngx_http_9p_reply_pt handler)
+{
+    const char  *err;
+
+    cr->breq = ngx_http_9p_backend_send(b, t, handler, cr, &err);
+
+    if (cr->breq == NULL) {
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(b), err);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* ---------------------------------------------------------------- fids */
+
+
+static ngx_http_9p_fid_t *
+ngx_http_9p_fid_find(ngx_http_9p_session_t *s, uint32_t fid)
+{
+    ngx_http_9p_fid_t  *f;
+
+    for (f = s->fids[fid % NGX_HTTP_9P_FID_BUCKETS]; f; f = f->next) {
+        if (f->fid == fid) {
+            return f;
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_9p_fid_t *
+ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
+{
+    ngx_http_9p_fid_t  *f, **bucket;
+
+    if (s->nfids >= s->conf->max_fids) {
+        return NULL;
+    }
+
+    f = s->free_fids;
+
+    if (f) {
+        s->free_fids = f->next;
+
+    } else {
+        f = ngx_calloc(sizeof(ngx_http_9p_fid_t), s->connection->log);
+        if (f == NULL) {
+            return NULL;
+        }
+    }
+
+    f->fid = fid;
+    f->ns = NULL;
+    f->mount = NULL;
+    f->backend = NULL;
+    f->bfid = NINEP_NOFID;
+    f->path_len = 0;
+    f->open = 0;
+
+    bucket = &s->fids[fid % NGX_HTTP_9P_FID_BUCKETS];
+    f->next = *bucket;
+    *bucket = f;
+    s->nfids++;
+
+    return f;
+}
+
+
+static void
+ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f)
+{
+    ngx_http_9p_fid_t  **pp;
+
+    for (pp = &s->fids[f->fid % NGX_HTTP_9P_FID_BUCKETS]; *pp;
+         pp = &(*pp)->next)
+    {
+        if (*pp == f) {
+            *pp = f->next;
+            s->nfids--;
+            return;
+        }
+    }
+}
+
+
+/* Lets go of an unlinked fid, clunking its backend fid if asked. */
+
+static void
+ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ngx_uint_t clunk)
+{
+    if (f->backend) {
+        if (clunk) {
+            ngx_http_9p_backend_clunk(f->backend, f->bfid);
+        }
+
+        ngx_http_9p_backend_unref(f->backend);
+        f->backend = NULL;
+    }
+
+    if (f->ns) {
+        ngx_http_9p_ns_unref(f->ns);
+        f->ns = NULL;
+    }
+
+    f->next = s->free_fids;
+    s->free_fids = f;
+}
+
+
+static ngx_int_t
+ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p, size_t len)
+{
+    if (len > f->path_cap) {
+        if (f->path) {
+            ngx_free(f->path);
+        }
+
+        f->path_cap = ngx_max(len, 64);
+        f->path = ngx_alloc(f->path_cap, ngx_cycle->log);
+
+        if (f->path == NULL) {
+            f->path_cap = 0;
+            f->path_len = 0;
+            return NGX_ERROR;
+        }
+    }
+
+    ngx_memcpy(f->path, p, len);
+    f->path_len = len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
+{
+    ngx_uint_t            i;
+    ngx_http_9p_mount_t  *m;
+
+    if (--ns->refs > 0) {
+        return;
+    }
+
+    m = ns->mounts.elts;
+
+    for (i = 0; i < ns->mounts.nelts; i++) {
+        if (m[i].backend) {
+            ngx_http_9p_backend_clunk(m[i].backend, m[i].bfid);
+            ngx_http_9p_backend_unref(m[i].backend);
+        }
+    }
+
+    ngx_destroy_pool(ns->pool);
+}
+
+
+/* -------------------------------------------------------------- attach */
+
+
+static ngx_int_t
+ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
+{
+    ngx_pool_t          *pool;
+    ngx_http_9p_ns_t    *ns;
+    ngx_http_9p_creq_t  *cr;
+
+    if (ngx_http_9p_fid_find(s, t->fid)) {
+        return ngx_http_9p_reply_error(s, t->tag, "fid in use");
+    }
+
+    if (t->afid != NINEP_NOFID) {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "authentication not required");
+    }
+
+    if (t->aname.len == 0) {
+        /* the bootstrap namespace arrives with the kernel device */
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "bootstrap attach not available yet;"
+                                       " attach with a ticket path");
+    }
+
+    if (s->conf->services == NULL) {
+        return ngx_http_9p_reply_error(s, t->tag, "no services configured");
+    }
+
+    if (t->aname.len >= NGX_HTTP_9P_PATH_MAX) {
+        return ngx_http_9p_reply_error(s, t->tag, "ticket path too long");
+    }
+
+    pool = ngx_create_pool(1024, s->connection->log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    ns = ngx_pcalloc(pool, sizeof(ngx_http_9p_ns_t));
+    cr = ngx_http_9p_creq_new(s, t);
+
+    if (ns == NULL || cr == NULL
+        || ngx_array_init(&ns->mounts, pool, 4, sizeof(ngx_http_9p_mount_t))
+           != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    ns->refs = 1;
+    ns->pool = pool;
+
+    cr->ns = ns;
+    cr->newfid = t->fid;
+    cr->step = NGX_HTTP_9P_A_TICKET;
+    cr->wait.handler = ngx_http_9p_attach_ready;
+    cr->wait.data = cr;
+    ngx_memcpy(cr->tpath, t->aname.data, t->aname.len);
+    cr->tpath_len = t->aname.len;
+
+    ngx_http_9p_attach_next(cr);
+
+    return NGX_OK;
+}
+
+
+static ngx_http_9p_service_t *
+ngx_http_9p_service_find(ngx_http_9p_session_t *s, u_char *name, size_t len,
+    ngx_uint_t boot)
+{
+    ngx_uint_t              i;
+    ngx_http_9p_service_t  *svc;
+
+    svc = s->conf->services->elts;
+
+    for (i = 0; i < s->conf->services->nelts; i++) {
+        if (boot ? svc[i].boot
+                 : (svc[i].name.len == len
+                    && ngx_strncmp(svc[i].name.data, name, len) == 0))
+        {
+            return &svc[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Each step needs a connection: to the boot service, then each mount's. */
+
+static void
+ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_service_t  *svc;
+
+    if (cr->step == NGX_HTTP_9P_A_MOUNT
+        && cr->mount_i == cr->ns->mounts.nelts)
+    {
+        cr->step = NGX_HTTP_9P_A_ROOT;
+    }
+
+    if (cr->step == NGX_HTTP_9P_A_MOUNT || cr->step == NGX_HTTP_9P_A_ROOT) {
+        m = cr->ns->mounts.elts;
+        svc = m[cr->step == NGX_HTTP_9P_A_ROOT ? 0 : cr->mount_i].service;
+
+    } else {
+        svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+
+        if (svc == NULL) {
+            ngx_http_9p_attach_fail(cr, "no boot service configured");
+            return;
+        }
+    }
+
+    if (cr->step == NGX_HTTP_9P_A_ROOT) {
+        /* the client's fid: a clone of the root mount's */
+        ngx_http_9p_attach_ready(&cr->wait, m[0].backend, NULL);
+        return;
+    }
+
+    ngx_http_9p_pool_get(svc, cr->s->conf, cr->s->request, &cr->wait);
+}
+
+
+static void
+ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *ename)
+{
+    ngx_http_9p_ns_unref(cr->ns);
+    cr->ns = NULL;
+
+    if (cr->backend && cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    ngx_http_9p_creq_error(cr, NULL, ename);
+}
+
+
+static void
+ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    u_char                 ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ninep_fcall_t          t;
+    ngx_http_9p_mount_t   *m;
+    ngx_http_9p_creq_t    *cr;
+
+    cr = w->data;
+
+    if (b == NULL) {
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s unavailable: %s",
+                         cr->step <= NGX_HTTP_9P_A_NAMESPACE
+                         ? "boot service" : "service", err);
+        *p = '\0';
+        ngx_http_9p_attach_fail(cr, (char *) ename);
+        return;
+    }
+
+    if (cr->backend) {
+        ngx_http_9p_backend_unref(cr->backend);
+    }
+
+    cr->backend = b;
+    ngx_http_9p_backend_ref(b);
+
+    switch (cr->step) {
+
+    case NGX_HTTP_9P_A_TICKET:
+        ngx_http_9p_slurp(cr, cr->tpath, cr->tpath_len);
+        return;
+
+    case NGX_HTTP_9P_A_NAMESPACE:
+        ngx_http_9p_slurp(cr, (u_char *) "/lib/namespace",
+                          sizeof("/lib/namespace") - 1);
+        return;
+
+    case NGX_HTTP_9P_A_MOUNT:
+        m = cr->ns->mounts.elts;
+        m = &m[cr->mount_i];
+
+        if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+            ngx_http_9p_attach_fail(cr, "out of backend fids");
+            return;
+        }
+
+        /* the kernel speaks for the user on its authenticated connection */
+        ngx_memzero(&t, sizeof(t));
+        t.type = NINEP_TATTACH;
+        t.fid = cr->nbfid;
+        t.afid = NINEP_NOFID;
+        t.uname = ninep_str(cr->ns->user);
+        t.aname.data = m->spec.data;
+        t.aname.len = (uint16_t) m->spec.len;
+
+        (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_mount_attached);
+        return;
+
+    default: /* NGX_HTTP_9P_A_ROOT */
+        m = cr->ns->mounts.elts;
+
+        if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+            ngx_http_9p_attach_fail(cr, "out of backend fids");
+            return;
+        }
+
+        ngx_memzero(&t, sizeof(t));
+        t.type = NINEP_TWALK;
+        t.fid = m[0].bfid;
+        t.newfid = cr->nbfid;
+
+        (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_root_cloned);
+        return;
+    }
+}
+
+
+/*
+ * Reads a whole small file of the boot service as the kernel: walk from
+ * the kernel's fid, open, read to the end, clunk.
+ */
+
+static void
+ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path, size_t len)
+{
+    u_char         *p, *end, *name;
+    ninep_fcall_t   t;
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        ngx_http_9p_attach_fail(cr, "out of backend fids");
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = ngx_http_9p_backend_kernel_fid(cr->backend);
+    t.newfid = cr->nbfid;
+
+    end = path + len;
+
+    for (p = path; p < end; p++) {
+        if (*p == '/') {
+            continue;
+        }
+
+        name = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        if (t.nwname == NINEP_MAXWELEM) {
+            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+            ngx_http_9p_attach_fail(cr, "path too deep");
+            return;
+        }
+
+        t.wname[t.nwname].data = name;
+        t.wname[t.nwname].len = (uint16_t) (p - name);
+        t.nwname++;
+    }
+
+    cr->len = 0;
+    cr->offset = 0;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_slurp_walked);
+}
+
+
+static void
+ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t        t;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
+        if (r == NULL || r->type == NINEP_RERROR) {
+            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        }
+
+        ngx_http_9p_attach_fail(cr, r ? (cr->step == NGX_HTTP_9P_A_TICKET
+                                         ? "no such ticket"
+                                         : "no /lib/namespace")
+                                      : "boot service unavailable");
+        return;
+    }
+
+    cr->owned = cr->nbfid;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TOPEN;
+    t.fid = cr->nbfid;
+    t.mode = NINEP_OREAD;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_slurp_opened);
+}
+
+
+static void
+ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    size_t               max;
+    ninep_fcall_t        t;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_ROPEN) {
+        ngx_http_9p_attach_fail(cr, r ? "cannot open the file"
+                                      : "boot service unavailable");
+        return;
+    }
+
+    max = (cr->step == NGX_HTTP_9P_A_TICKET) ? NGX_HTTP_9P_TICKET_MAX
+                                              : NGX_HTTP_9P_NS_MAX;
+
+    if (cr->buf == NULL) {
+        cr->buf = ngx_alloc(NGX_HTTP_9P_NS_MAX, ngx_cycle->log);
+        if (cr->buf == NULL) {
+            ngx_http_9p_attach_fail(cr, "out of memory");
+            return;
+        }
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = cr->nbfid;
+    t.offset = cr->offset;
+    t.count = (uint32_t) ngx_min(max + 1 - cr->len,
+                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_slurp_read);
+}
+
+
+static void
+ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    size_t               max;
+    const char          *e;
+    ngx_http_9p_creq_t  *cr;
+    ninep_fcall_t        opened;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    max = (cr->step == NGX_HTTP_9P_A_TICKET) ? NGX_HTTP_9P_TICKET_MAX
+                                              : NGX_HTTP_9P_NS_MAX;
+
+    if (r == NULL || r->type != NINEP_RREAD) {
+        ngx_http_9p_attach_fail(cr, r ? "cannot read from the boot service"
+                                      : "boot service unavailable");
+        return;
+    }
+
+    if (r->count > 0) {
+        if (cr->len + r->count > max) {
+            ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
+                                        ? "ticket too long"
+                                        : "/lib/namespace too long");
+            return;
+        }
+
+        ngx_memcpy(cr->buf + cr->len, r->data, r->count);
+        cr->len += r->count;
+        cr->offset += r->count;
+
+        /* read on: Rread is short at the end, empty after it */
+        ngx_memzero(&opened, sizeof(opened));
+        opened.type = NINEP_ROPEN;
+        ngx_http_9p_slurp_opened(br, &opened, NULL);
+        return;
+    }
+
+    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    cr->owned = NINEP_NOFID;
+    cr->nbfid = NINEP_NOFID;
+
+    if (cr->step == NGX_HTTP_9P_A_TICKET) {
+        e = ngx_http_9p_check_ticket(cr);
+
+        if (e) {
+            ngx_http_9p_attach_fail(cr, e);
+            return;
+        }
+
+        cr->step = NGX_HTTP_9P_A_NAMESPACE;
+        ngx_http_9p_attach_ready(&cr->wait, cr->backend, NULL);
+        return;
+    }
+
+    e = ngx_http_9p_parse_namespace(cr);
+
+    if (e) {
+        ngx_http_9p_attach_fail(cr, e);
+        return;
+    }
+
+    cr->step = NGX_HTTP_9P_A_MOUNT;
+    cr->mount_i = 0;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/*
+ * DESIGN.md §2: a certified, unexpired key signed it, it has not
+ * expired, and the path names its user and nonce.
+ */
+
+static const char *
+ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr)
+{
+    u_char        *p, *user, *nonce, *end;
+    time_t         now;
+    ngx_uint_t     i;
+    ten_cert_t    *cert;
+    ten_ticket_t  *t;
+
+    t = &cr->ticket;
+
+    if (ten_ticket_parse((char *) cr->buf, cr->len, t) != 0) {
+        return "not a ticket";
+    }
+
+    cert = NULL;
+
+    if (cr->s->conf->certs) {
+        cert = cr->s->conf->certs->elts;
+
+        for (i = 0; i < cr->s->conf->certs->nelts; i++) {
+            if (ngx_strcmp(cert[i].keyid, t->keyid) == 0) {
+                break;
+            }
+        }
+
+        if (i == cr->s->conf->certs->nelts) {
+            cert = NULL;
+
+        } else {
+            cert = &cert[i];
+        }
+    }
+
+    if (cert == NULL) {
+        return "ticket signed by an unknown key";
+    }
+
+    if (ten_ticket_verify((char *) cr->buf, cr->len, cert) != 0) {
+        return "bad ticket signature";
+    }
+
+    now = ngx_time();
+
+    if (now < cert->not_before || now > cert->not_after) {
+        return "ticket signing key expired";
+    }
+
+    if (t->expires <= now) {
+        return "ticket expired";
+    }
+
+    /* "/priv/sessions/<user>/<nonce>" */
+    p = cr->tpath;
+    end = p + cr->tpath_len;
+
+    if (cr->tpath_len <= sizeof("/priv/sessions/") - 1
+        || ngx_strncmp(p, "/priv/sessions/", sizeof("/priv/sessions/") - 1)
+           != 0)
+    {
+        return "ticket path mismatch";
+    }
+
+    user = p + sizeof("/priv/sessions/") - 1;
+    nonce = ngx_strlchr(user, end, '/');
+
+    if (nonce == NULL
+        || (size_t) (nonce - user) != ngx_strlen(t->user)
+        || ngx_strncmp(user, t->user, nonce - user) != 0
+        || (size_t) (end - nonce - 1) != TEN_TNONCE_LEN
+        || ngx_strncmp(nonce + 1, t->nonce, TEN_TNONCE_LEN) != 0)
+    {
+        return "ticket path mismatch";
+    }
+
+    ngx_cpystrn((u_char *) cr->ns->user, (u_char *) t->user,
+                sizeof(cr->ns->user));
+
+    return NULL;
+}
+
+
+/*
+ * /lib/namespace, for now its mount lines: "mount [-abc] service
+ * mountpoint [spec]", $user expanded.  Lines this kernel cannot honour
+ * yet are logged with their line number and skipped.
+ */
+
+static const char *
+ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
+{
+    u_char                 *p, *end, *nl, *w[6], *we[6];
+    size_t                  n, len;
+    ngx_uint_t              line, nw, i, j;
+    ngx_log_t              *log;
+    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_service_t  *svc;
+
+    log = cr->s->connection->log;
+    p = cr->buf;
+    end = cr->buf + cr->len;
+    line = 0;
+
+    for ( /* void */ ; p < end; p = nl + 1) {
+        line++;
+        nl = ngx_strlchr(p, end, '\n');
+        if (nl == NULL) {
+            nl = end;
+        }
+
+        /* words, up to a comment */
+        nw = 0;
+
+        for (u_char *q = p; q < nl && *q != '#'; ) {
+            if (*q == ' ' || *q == '\t' || *q == '\r') {
+                q++;
+                continue;
+            }
+
+            if (nw == 6) {
+                nw++;
+                break;
+            }
+
+            w[nw] = q;
+
+            while (q < nl && *q != ' ' && *q != '\t' && *q != '\r'
+                   && *q != '#')
+            {
+                q++;
+            }
+
+            we[nw++] = q;
+        }
+
+        if (nw == 0) {
+            continue;
+        }
+
+        if (nw > 6 || we[0] - w[0] != 5 || ngx_strncmp(w[0], "mount", 5)) {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "9p: /lib/namespace:%ui: only \"mount\" is "
+                          "supported yet; line skipped", line);
+            continue;
+        }
+
+        i = 1;
+
+        if (i < nw && *w[i] == '-') {
+            i++;        /* -a -b -c: unions arrive later */
+        }
+
+        if (nw - i < 2 || nw - i > 3) {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "9p: /lib/namespace:%ui: expected \"mount "
+                          "[-abc] service mountpoint [spec]\"", line);
+            continue;
+        }
+
+        svc = ngx_http_9p_service_find(cr->s, w[i], we[i] - w[i], 0);
+
+        if (svc == NULL) {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "9p: /lib/namespace:%ui: unknown service \"%*s\"; "
+                          "line skipped", line, we[i] - w[i], w[i]);
+            continue;
+        }
+
+        if (*w[i + 1] != '/' || cr->ns->mounts.nelts
+                                == NGX_HTTP_9P_MOUNTS_MAX)
+        {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "9p: /lib/namespace:%ui: bad mount point or too "
+                          "many mounts; line skipped", line);
+            continue;
+        }
+
+        m = ngx_array_push(&cr->ns->mounts);
+        if (m == NULL) {
+            return "out of memory";
+        }
+
+        ngx_memzero(m, sizeof(ngx_http_9p_mount_t));
+        m->service = svc;
+        m->bfid = NINEP_NOFID;
+
+        /* the mount point, cleaned: no trailing or doubled slashes */
+        len = we[i + 1] - w[i + 1];
+        m->path.data = ngx_pnalloc(cr->ns->pool, len + 1);
+        if (m->path.data == NULL) {
+            return "out of memory";
+        }
+
+        for (j = 0, n = 0; j < len; j++) {
+            if (w[i + 1][j] == '/' && n && m->path.data[n - 1] == '/') {
+                continue;
+            }
+            m->path.data[n++] = w[i + 1][j];
+        }
+
+        if (n > 1 && m->path.data[n - 1] == '/') {
+            n--;
+        }
+
+        m->path.len = n;
+
+        /* the spec, with $user */
+        if (nw - i == 3) {
+            len = we[i + 2] - w[i + 2];
+            m->spec.data = ngx_pnalloc(cr->ns->pool,
+                                       len * (TEN_NAME_MAX + 1));
+            if (m->spec.data == NULL) {
+                return "out of memory";
+            }
+
+            for (j = 0, n = 0; j < len; j++) {
+                if (len - j >= 5 && ngx_strncmp(w[i + 2] + j, "$user", 5)
+                                    == 0)
+                {
+                    n += ngx_sprintf(m->spec.data + n, "%s",
+                                     cr->ns->user) - (m->spec.data + n);
+                    j += 4;
+                    continue;
+                }
+                m->spec.data[n++] = w[i + 2][j];
+            }
+
+            m->spec.len = n;
+        }
+    }
+
+    m = cr->ns->mounts.elts;
+
+    if (cr->ns->mounts.nelts == 0 || m[0].path.len != 1) {
+        return "namespace has no root: /lib/namespace must mount \"/\" first";
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_http_9p_mount_t  *m;
+    ngx_http_9p_creq_t   *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    m = cr->ns->mounts.elts;
+    m = &m[cr->mount_i];
+
+    if (r == NULL || r->type != NINEP_RATTACH) {
+        if (r == NULL || r->type == NINEP_RERROR) {
+            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        }
+
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "mount %V: %*s",
+                         &m->path,
+                         r ? (size_t) r->ename.len : ngx_strlen(err),
+                         r ? (u_char *) r->ename.data : (u_char *) err);
+        *p = '\0';
+        ngx_http_9p_attach_fail(cr, (char *) ename);
+        return;
+    }
+
+    m->backend = cr->backend;
+    ngx_http_9p_backend_ref(m->backend);
+    m->bfid = cr->nbfid;
+    m->qid = r->qid;
+    cr->nbfid = NINEP_NOFID;
+
+    cr->mount_i++;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+static void
+ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t         rf;
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_mount_t  *m;
+    ngx_http_9p_creq_t   *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    m = cr->ns->mounts.elts;
+
+    if (r == NULL || r->type != NINEP_RWALK) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        ngx_http_9p_attach_fail(cr, r ? "cannot clone the root"
+                                      : "service unavailable");
+        return;
+    }
+
+    if (cr->flushed || ngx_http_9p_fid_find(cr->s, cr->newfid)) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->nbfid);
+        ngx_http_9p_attach_fail(cr, "fid in use");
+        return;
+    }
+
+    f = ngx_http_9p_fid_new(cr->s, cr->newfid);
+
+    if (f == NULL || ngx_http_9p_fid_set_path(f, (u_char *) "/", 1)
+                     != NGX_OK)
+    {
+        if (f) {
+            ngx_http_9p_fid_unlink(cr->s, f);
+            ngx_http_9p_fid_free(cr->s, f, 0);
+        }
+        ngx_http_9p_backend_clunk(cr->backend, cr->nbfid);
+        ngx_http_9p_attach_fail(cr, "too many fids");
+        return;
+    }
+
+    f->ns = cr->ns;
+    cr->ns = NULL;
+    f->mount = &m[0];
+    f->backend = cr->backend;
+    cr->backend = NULL;
+    f->bfid = cr->nbfid;
+    f->qid = m[0].qid;
+
+    ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
+                  "9p: attached as \"%s\" with %ui mounts", f->ns->user,
+                  f->ns->mounts.nelts);
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RATTACH;
+    rf.qid = f->qid;
+    ngx_http_9p_creq_reply(cr, &rf);
+}
+
+
+/* ---------------------------------------------------------------- walk */
+
+
+/* The mount whose point is the longest prefix of path. */
+
+static ngx_http_9p_mount_t *
+ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path, size_t len)
+{
+    ngx_uint_t            i;
+    ngx_http_9p_mount_t  *m, *best;
+
+    m = ns->mounts.elts;
+    best = NULL;
+
+    for (i = 0; i < ns->mounts.nelts; i++) {
+        if (m[i].path.len == 1
+            || (len >= m[i].path.len
+                && ngx_strncmp(path, m[i].path.data, m[i].path.len) == 0
+                && (len == m[i].path.len || path[m[i].path.len] == '/')))
+        {
+            if (best == NULL || m[i].path.len >= best->path.len) {
+                best = &m[i];
+            }
+        }
+    }
+
+    return best;
+}
+
+
+/* path + "/" + name, or the lexical parent for ".." ("/" stays "/"). */
+
+static size_t
+ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len, ngx_str_t *name)
+{
+    if (name->len == 2 && name->data[0] == '.' && name->data[1] == '.') {
+        while (len > 1 && path[len - 1] != '/') {
+            len--;
+        }
+
+        if (len > 1) {
+            len--;
+        }
+
+        ngx_memmove(buf, path, len);
+        return len;
+    }
+
+    if (name->len == 1 && name->data[0] == '.') {
+        ngx_memmove(buf, path, len);
+        return len;
+    }
+
+    ngx_memmove(buf, path, len);
+
+    if (len > 1) {
+        buf[len++] = '/';
+    }
+
+    ngx_memcpy(buf + len, name->data, name->len);
+
+    return len + name->len;
+}
+
+
+static ngx_int_t
+ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
+{
+    u_char              *p;
+    size_t               total;
+    ngx_uint_t           i;
+    ngx_http_9p_fid_t   *f;
+    ngx_http_9p_creq_t  *cr;
+
+    f = ngx_http_9p_fid_find(s, t->fid);
+
+    if (f == NULL) {
+        return ngx_http_9p_reply_error(s, t->tag, "unknown fid");
+    }
+
+    if (f->open) {
+        return ngx_http_9p_reply_error(s, t->tag, "cannot walk an open fid");
+    }
+
+    if (t->newfid != t->fid && ngx_http_9p_fid_find(s, t->newfid)) {
+        return ngx_http_9p_reply_error(s, t->tag, "newfid in use");
+    }
+
+    if (!ngx_http_9p_backend_alive(f->backend)) {
+        return ngx_http_9p_reply_error(s, t->tag, "connection lost");
+    }
+
+    total = f->path_len + t->nwname + 1;
+
+    for (i = 0; i < t->nwname; i++) {
+        if (t->wname[i].len == 0
+            || ngx_strlchr((u_char *) t->wname[i].data,
+                           (u_char *) t->wname[i].data + t->wname[i].len,
+                           '/'))
+        {
+            return ngx_http_9p_reply_error(s, t->tag, "invalid file name");
+        }
+
+        total += t->wname[i].len;
+    }
+
+    if (total > NGX_HTTP_9P_PATH_MAX) {
+        return ngx_http_9p_reply_error(s, t->tag, "path too long");
+    }
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the names, and room for the longest path this walk can reach */
+    cr->names = ngx_alloc(total, s->connection->log);
+    cr->path = ngx_alloc(total, s->connection->log);
+
+    if (cr->names == NULL || cr->path == NULL) {
+        ngx_http_9p_creq_error(cr, NULL, "out of memory");
+        return NGX_OK;
+    }
+
+    for (i = 0, p = cr->names; i < t->nwname; i++) {
+        cr->wname[i].data = p;
+        cr->wname[i].len = t->wname[i].len;
+        p = ngx_cpymem(p, t->wname[i].data, t->wname[i].len);
+    }
+
+    cr->nwname = t->nwname;
+    cr->fid = f;
+    cr->newfid = t->newfid;
+    cr->mount = f->mount;
+    cr->backend = f->backend;
+    ngx_http_9p_backend_ref(cr->backend);
+    cr->bfid = f->bfid;
+    cr->qid = f->qid;
+    ngx_memcpy(cr->path, f->path, f->path_len);
+    cr->path_len = f->path_len;
+
+    ngx_http_9p_walk_next(cr);
+
+    return NGX_OK;
+}
+
+
+/* Appends the names of path below mount m to t's wnames. */
+
+static void
+ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m, u_char *path,
+    size_t len)
+{
+    u_char  *p, *end, *name;
+
+    end = path + len;
+
+    for (p = path + (m->path.len == 1 ? 0 : m->path.len); p < end; p++) {
+        if (*p == '/') {
+            continue;
+        }
+
+        name = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        if (t->nwname < NINEP_MAXWELEM) {
+            t->wname[t->nwname].data = name;
+            t->wname[t->nwname].len = (uint16_t) (p - name);
+            t->nwname++;
+        }
+    }
+}
+
+
+/*
+ * One backend Twalk for the longest run of names that stays inside the
+ * current mount; a name onto a mount point, or ".." out of a mount, is a
+ * step of its own from the root of the mount it reaches.
+ */
+
+static void
+ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
+{
+    size_t                  len;
+    u_char                  buf[NGX_HTTP_9P_PATH_MAX];
+    uint16_t                i;
+    ninep_fcall_t           t;
+    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_backend_t  *b;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+
+    len = cr->path_len;
+    ngx_memcpy(buf, cr->path, len);
+    m = cr->mount;
+
+    for (i = cr->done; i < cr->nwname; i++) {
+        len = ngx_http_9p_path_join(buf, buf, len, &cr->wname[i]);
+
+        if (ngx_http_9p_mount_of(cr->fid->ns, buf, len) != cr->mount) {
+            break;
+        }
+
+        t.wname[t.nwname].data = cr->wname[i].data;
+        t.wname[t.nwname].len = (uint16_t) cr->wname[i].len;
+        t.nwname++;
+    }
+
+    cr->cross = (i == cr->done && cr->nwname > 0);
+
+    if (cr->cross) {
+        len = ngx_http_9p_path_join(buf, cr->path, cr->path_len,
+                                    &cr->wname[cr->done]);
+        m = ngx_http_9p_mount_of(cr->fid->ns, buf, len);
+        t.fid = m->bfid;
+        ngx_http_9p_walk_rel(&t, m, buf, len);
+        cr->seg = 1;
+
+    } else {
+        t.fid = cr->bfid;
+        cr->seg = t.nwname;
+    }
+
+    b = m->backend;
+
+    if (!ngx_http_9p_backend_alive(b)) {
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(b),
+                               "connection lost");
+        return;
+    }
+
+    if (cr->cross && cr->owned != NINEP_NOFID) {
+        /* the stepping stone is not needed past a mount */
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    if (b != cr->backend) {
+        ngx_http_9p_backend_ref(b);
+        ngx_http_9p_backend_unref(cr->backend);
+        cr->backend = b;
+    }
+
+    /* in place only when the whole walk moves the fid itself */
+    if (cr->newfid == cr->fid->fid && cr->done == 0 && !cr->cross
+        && cr->seg == cr->nwname && cr->nwname > 0)
+    {
+        t.newfid = t.fid;
+
+    } else if (ngx_http_9p_backend_fid(b, &t.newfid) != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, "out of backend fids");
+        return;
+    }
+
+    cr->nbfid = t.newfid;
+    cr->mount = m;
+
+    (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_walk_done);
+}
+
+
+static void
+ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    u_char              *buf;
+    size_t               len;
+    uint16_t             i, n;
+    ninep_fcall_t        rf;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL) {
+        if (cr->nbfid != cr->bfid) {
+            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        }
+
+        if (err == ngx_http_9p_flushed) {
+            ngx_http_9p_creq_abort(cr);
+            return;
+        }
+
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               err);
+        return;
+    }
+
+    n = (r->type == NINEP_RWALK) ? r->nwqid : 0;
+
+    if (r->type == NINEP_RERROR || n < br->nwname) {
+        if (cr->nbfid != cr->bfid) {
+            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        }
+
+        if (cr->done == 0 && n == 0) {
+            /* the first name failed: the service's error, unchanged */
+            if (r->type == NINEP_RERROR) {
+                ngx_memzero(&rf, sizeof(rf));
+                rf.type = NINEP_RERROR;
+                rf.ename = r->ename;
+                ngx_http_9p_creq_reply(cr, &rf);
+                return;
+            }
+
+            ngx_http_9p_creq_error(cr, NULL, "file does not exist");
+            return;
+        }
+
+        /* a short walk: what succeeded, in order */
+        for (i = 0; i < n && !cr->cross; i++) {
+            cr->wqid[cr->done++] = r->wqid[i];
+        }
+
+        ngx_memzero(&rf, sizeof(rf));
+        rf.type = NINEP_RWALK;
+        rf.nwqid = cr->done;
+        ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
+        ngx_http_9p_creq_reply(cr, &rf);
+        return;
+    }
+
+    /* success: step past the segment */
+    buf = cr->path;
+
+    if (cr->cross) {
+        /* one name onto another mount: the last qid, or its root's */
+        cr->wqid[cr->done] = n ? r->wqid[n - 1] : cr->mount->qid;
+        len = ngx_http_9p_path_join(buf, cr->path, cr->path_len,
+                                    &cr->wname[cr->done]);
+        cr->done++;
+
+    } else {
+        len = cr->path_len;
+
+        for (i = 0; i < n; i++) {
+            cr->wqid[cr->done] = r->wqid[i];
+            len = ngx_http_9p_path_join(buf, buf, len, &cr->wname[cr->done]);
+            cr->done++;
+        }
+    }
+
+    cr->path_len = len;
+
+    if (cr->done > 0) {
+        cr->qid = cr->wqid[cr->done - 1];
+    }
+
+    /* the previous step's backend fid was only a stepping stone */
+    if (cr->owned != NINEP_NOFID && cr->owned != cr->nbfid) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    }
+
+    cr->bfid = cr->nbfid;
+    cr->owned = (cr->bfid != cr->fid->bfid) ? cr->bfid : NINEP_NOFID;
+
+    if (cr->done == cr->nwname) {
+        ngx_http_9p_walk_finish(cr);
+        return;
+    }
+
+    ngx_http_9p_walk_next(cr);
+}
+
+
+static void
+ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t           rf;
+    ngx_http_9p_fid_t      *f, *nf;
+    ngx_http_9p_session_t  *s;
+
+    s = cr->s;
+    f = cr->fid;
+
+    if (cr->newfid == f->fid) {
+        nf = f;
+
+        if (f->bfid != cr->bfid) {
+            ngx_http_9p_backend_clunk(f->backend, f->bfid);
+        }
+
+        ngx_http_9p_backend_unref(f->backend);
+
+    } else {
+        nf = ngx_http_9p_fid_new(s, cr->newfid);
+
+        if (nf == NULL) {
+            if (cr->owned != NINEP_NOFID) {
+                ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+                cr->owned = NINEP_NOFID;
+            }
+
+            ngx_http_9p_creq_error(cr, NULL, "too many fids");
+            return;
+        }
+
+        nf->ns = f->ns;
+        nf->ns->refs++;
+    }
+
+    if (ngx_http_9p_fid_set_path(nf, cr->path, cr->path_len) != NGX_OK) {
+        /* keeps the fid consistent: at its mount's root */
+        (void) ngx_http_9p_fid_set_path(nf, (u_char *) "/", 1);
+    }
+
+    nf->mount = cr->mount;
+    nf->backend = cr->backend;
+    cr->backend = NULL;
+    nf->bfid = cr->bfid;
+    cr->bfid = NINEP_NOFID;
+    cr->owned = NINEP_NOFID;
+    nf->qid = cr->qid;
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RWALK;
+    rf.nwqid = cr->nwname;
+    ngx_memcpy(rf.wqid, cr->wqid, cr->nwname * sizeof(ninep_qid_t));
+    ngx_http_9p_creq_reply(cr, &rf);
+}
+
+
+/* ------------------------------------------------------------ forward */
+
+
+/*
+ * Everything else goes to the fid's service as it is, with its fid and tag
+ * in the connection's spaces; replies come back as they are.
+ */
+
+static ngx_int_t
+ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
+{
+    uint32_t             iomax;
+    ngx_http_9p_fid_t   *f;
+    ngx_http_9p_creq_t  *cr;
+
+    f = ngx_http_9p_fid_find(s, t->fid);
+
+    if (f == NULL) {
+        return ngx_http_9p_reply_error(s, t->tag, "unknown fid");
+    }
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        return NGX_ERROR;
+    }
+
+    cr->fid = f;
+    cr->backend = f->backend;
+    ngx_http_9p_backend_ref(cr->backend);
+
+    if (t->type == NINEP_TCLUNK || t->type == NINEP_TREMOVE) {
+        /* the client's fid is gone whatever the service answers */
+        ngx_http_9p_fid_unlink(s, f);
+        cr->bfid = f->bfid;
+        f->bfid = NINEP_NOFID;
+        ngx_http_9p_fid_free(s, f, 0);
+        cr->fid = NULL;
+    }
+
+    if (!ngx_http_9p_backend_alive(cr->backend)) {
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               "connection lost");
+        return NGX_OK;
+    }
+
+    /* reads and writes within both msizes */
+    iomax = ngx_min(s->msize, ngx_http_9p_backend_msize(cr->backend))
+            - NINEP_IOHDRSZ;
+
+    if (t->type == NINEP_TREAD && t->count > iomax) {
+        t->count = iomax;
+    }
+
+    if (t->type == NINEP_TWRITE && t->count > iomax) {
+        t->count = iomax;
+    }
+
+    if (t->type == NINEP_TCREATE) {
+        /* the fid moves to the new file: its path grows by the name */
+        cr->names = ngx_alloc(t->name.len + 1, s->connection->log);
+        if (cr->names == NULL) {
+            ngx_http_9p_creq_error(cr, NULL, "out of memory");
+            return NGX_OK;
+        }
+
+        ngx_memcpy(cr->names, t->name.data, t->name.len);
+        cr->wname[0].data = cr->names;
+        cr->wname[0].len = t->name.len;
+    }
+
+    t->fid = cr->fid ? f->bfid : cr->bfid;
+
+    (void) ngx_http_9p_send(cr, cr->backend, t, ngx_http_9p_forwarded);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    u_char                buf[NGX_HTTP_9P_PATH_MAX];
+    size_t                len;
+    uint32_t              iomax;
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_creq_t   *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    f = cr->fid;
+
+    if (cr->type == NINEP_TCLUNK || cr->type == NINEP_TREMOVE) {
+        /* the backend's fid is gone, whatever it answered */
+        ngx_http_9p_backend_fid_free(cr->backend, cr->bfid);
+        cr->bfid = NINEP_NOFID;
+    }
+
+    if (r == NULL) {
+        if (err == ngx_http_9p_flushed) {
+            cr->flushed = 1;
+            ngx_http_9p_creq_done(cr);
+            return;
+        }
+
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               err);
+        return;
+    }
+
+    if (f && (r->type == NINEP_ROPEN || r->type == NINEP_RCREATE)) {
+        f->open = 1;
+        f->qid = r->qid;
+
+        iomax = ngx_min(cr->s->msize,
+                        ngx_http_9p_backend_msize(cr->backend))
+                - NINEP_IOHDRSZ;
+
+        if (r->iounit == 0 || r->iounit > iomax) {
+            r->iounit = iomax;
+        }
+    }
+
+    if (f && r->type == NINEP_RCREATE
+        && f->path_len + 1 + cr->wname[0].len <= NGX_HTTP_9P_PATH_MAX)
+    {
+        len = ngx_http_9p_path_join(buf, f->path, f->path_len,
+                                    &cr->wname[0]);
+        (void) ngx_http_9p_fid_set_path(f, buf, len);
+    }
+
+    ngx_http_9p_creq_reply(cr, r);
 }

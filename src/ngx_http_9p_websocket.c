@@ -46,8 +46,11 @@ static ngx_int_t ngx_http_9p_ws_queue(ngx_http_9p_session_t *s,
     ngx_uint_t opcode, u_char *payload, size_t len);
 static size_t ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode,
     size_t len);
-static u_char *ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s,
+static ngx_buf_t *ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s,
     size_t size);
+static ngx_buf_t *ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s,
+    size_t size);
+static void ngx_http_9p_ws_sent(ngx_http_9p_session_t *s);
 static size_t ngx_http_9p_ws_room(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_flush(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc);
@@ -106,6 +109,9 @@ ngx_http_9p_ws_start(ngx_http_request_t *r, ngx_http_9p_session_t *s)
 
     s->out_chain.buf = &s->out;
     s->out_chain.next = NULL;
+    s->overflow_last = &s->overflow;
+
+    ngx_http_9p_session_init(s);
 
     s->timer.handler = ngx_http_9p_ws_timer_handler;
     s->timer.data = s;
@@ -696,34 +702,51 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
 ngx_int_t
 ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
 {
-    u_char   *p, header[NGX_HTTP_9P_WS_MAX_HEADER];
-    size_t    hlen;
-    ssize_t   n;
+    u_char      header[NGX_HTTP_9P_WS_MAX_HEADER];
+    size_t      hlen, n;
+    ngx_buf_t  *b;
 
-    p = ngx_http_9p_ws_reserve(s, NGX_HTTP_9P_WS_MAX_HEADER + s->msize);
-    if (p == NULL) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
-        return NGX_ERROR;
+    if (s->close_sent || s->done) {
+        return NGX_OK;          /* nobody will read it */
     }
 
-    /* encode past the longest header, then close the gap */
-    n = ninep_pack(f, p + NGX_HTTP_9P_WS_MAX_HEADER, s->msize);
+    n = ninep_packed_size(f);
 
-    if (n < 0) {
+    if (n == 0 || n > s->msize) {
         ngx_log_error(NGX_LOG_ALERT, s->connection->log, 0,
-                      "9p: cannot encode %s: %s",
-                      ninep_type_name(f->type), ninep_strerror((int) n));
+                      "9p: cannot encode %s of %uz bytes",
+                      ninep_type_name(f->type), n);
         ngx_http_9p_ws_close(s, NGX_HTTP_9P_WS_INTERNAL, "internal error");
         return NGX_ERROR;
     }
 
     hlen = ngx_http_9p_ws_header(header, NGX_HTTP_9P_WS_BINARY, n);
 
-    ngx_memmove(p + hlen, p + NGX_HTTP_9P_WS_MAX_HEADER, n);
-    ngx_memcpy(p, header, hlen);
-    s->out.last = p + hlen + n;
+    b = ngx_http_9p_ws_reserve(s, hlen + n);
+    if (b == NULL) {
+        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        return NGX_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, header, hlen);
+    b->last += ninep_pack(f, b->last, n);
 
     return NGX_OK;
+}
+
+
+/* Replies from services arrive whenever they do: send them out soon. */
+
+void
+ngx_http_9p_ws_post(ngx_http_9p_session_t *s)
+{
+    ngx_event_t  *wev;
+
+    wev = s->connection->write;
+
+    if (!s->done && !wev->posted) {
+        ngx_post_event(wev, &ngx_posted_events);
+    }
 }
 
 
@@ -731,16 +754,17 @@ static ngx_int_t
 ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     u_char *payload, size_t len)
 {
-    u_char  *p;
+    u_char     *p;
+    ngx_buf_t  *b;
 
-    p = ngx_http_9p_ws_reserve(s, NGX_HTTP_9P_WS_MAX_HEADER + len);
-    if (p == NULL) {
+    b = ngx_http_9p_ws_reserve(s, NGX_HTTP_9P_WS_MAX_HEADER + len);
+    if (b == NULL) {
         ngx_http_9p_ws_finish(s, NGX_ERROR);
         return NGX_ERROR;
     }
 
-    p += ngx_http_9p_ws_header(p, opcode, len);
-    s->out.last = ngx_cpymem(p, payload, len);
+    p = b->last + ngx_http_9p_ws_header(b->last, opcode, len);
+    b->last = ngx_cpymem(p, payload, len);
 
     return NGX_OK;
 }
@@ -777,14 +801,23 @@ ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode, size_t len)
 }
 
 
-/* Contiguous room for size bytes at the end of the output, or NULL. */
+/*
+ * Contiguous room for size bytes at the end of the output.  Requests are
+ * read only while the buffer has room for a maximal reply, but replies of
+ * services arrive on their own: those that do not fit wait, in order, in
+ * an overflow chain, bounded by ninep_max_requests times msize.
+ */
 
-static u_char *
+static ngx_buf_t *
 ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
 {
     ngx_buf_t  *b;
 
     b = &s->out;
+
+    if (s->overflow) {
+        return ngx_http_9p_ws_overflow(s, size);
+    }
 
     if (b->start == NULL) {
         b->start = ngx_alloc(s->out_size, s->connection->log);
@@ -804,19 +837,59 @@ ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
     }
 
     if ((size_t) (b->end - b->last) < size) {
-        ngx_log_error(NGX_LOG_ALERT, s->connection->log, 0,
-                      "9p: output buffer overflow");
+        return ngx_http_9p_ws_overflow(s, size);
+    }
+
+    return b;
+}
+
+
+static ngx_buf_t *
+ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s, size_t size)
+{
+    size_t        len;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (s->overflow) {
+        cl = (ngx_chain_t *) ((u_char *) s->overflow_last
+                              - offsetof(ngx_chain_t, next));
+        b = cl->buf;
+
+        if ((size_t) (b->end - b->last) >= size) {
+            return b;
+        }
+    }
+
+    len = ngx_max(size, 16384);
+
+    cl = ngx_alloc(sizeof(ngx_chain_t) + sizeof(ngx_buf_t) + len,
+                   s->connection->log);
+    if (cl == NULL) {
         return NULL;
     }
 
-    return b->last;
+    b = (ngx_buf_t *) (cl + 1);
+    ngx_memzero(b, sizeof(ngx_buf_t));
+    b->start = (u_char *) (b + 1);
+    b->pos = b->start;
+    b->last = b->start;
+    b->end = b->start + len;
+    b->temporary = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+    *s->overflow_last = cl;
+    s->overflow_last = &cl->next;
+
+    return b;
 }
 
 
 static size_t
 ngx_http_9p_ws_room(ngx_http_9p_session_t *s)
 {
-    return s->out_size - (s->out.last - s->out.pos);
+    return s->overflow ? 0 : s->out_size - (s->out.last - s->out.pos);
 }
 
 
@@ -841,17 +914,22 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
         }
     }
 
-    if (r->out == NULL && s->out.pos < s->out.last) {
-        cl = c->send_chain(c, &s->out_chain, 0);
+    if (r->out == NULL && (s->out.pos < s->out.last || s->overflow)) {
+        s->out_chain.next = s->overflow;
+
+        cl = c->send_chain(c, s->out.pos < s->out.last ? &s->out_chain
+                                                       : s->overflow, 0);
 
         if (cl == NGX_CHAIN_ERROR) {
             c->error = 1;
             ngx_http_9p_ws_finish(s, NGX_ERROR);
             return;
         }
+
+        ngx_http_9p_ws_sent(s);
     }
 
-    if (r->out == NULL && s->out.pos == s->out.last) {
+    if (r->out == NULL && s->out.pos == s->out.last && s->overflow == NULL) {
 
         if (c->write->timer_set) {
             ngx_del_timer(c->write);
@@ -895,6 +973,27 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
     if (ngx_handle_write_event(c->write, clcf->send_lowat) != NGX_OK) {
         ngx_http_9p_ws_finish(s, NGX_ERROR);
     }
+}
+
+
+/* Frees the overflow blocks that went out. */
+
+static void
+ngx_http_9p_ws_sent(ngx_http_9p_session_t *s)
+{
+    ngx_chain_t  *cl;
+
+    while (s->overflow && s->overflow->buf->pos == s->overflow->buf->last) {
+        cl = s->overflow;
+        s->overflow = cl->next;
+        ngx_free(cl);
+    }
+
+    if (s->overflow == NULL) {
+        s->overflow_last = &s->overflow;
+    }
+
+    s->out_chain.next = NULL;
 }
 
 
@@ -959,9 +1058,25 @@ ngx_http_9p_ws_cleanup(void *data)
 {
     ngx_http_9p_session_t  *s = data;
 
+    ngx_chain_t  *cl;
+
     if (s->timer.timer_set) {
         ngx_del_timer(&s->timer);
     }
+
+    if (s->connection) {
+        s->done = 1;
+        ngx_http_9p_session_end(s);
+        s->connection = NULL;
+    }
+
+    while (s->overflow) {
+        cl = s->overflow;
+        s->overflow = cl->next;
+        ngx_free(cl);
+    }
+
+    s->overflow_last = &s->overflow;
 
     if (s->in) {
         ngx_free(s->in);

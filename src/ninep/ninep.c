@@ -592,8 +592,10 @@ pack_stat(ninep_wr_t *w, const ninep_fcall_t *f)
 }
 
 
-ssize_t
-ninep_pack(const ninep_fcall_t *f, uint8_t *buf, size_t cap)
+/* Encodes f; *need receives the bytes the message takes (0: invalid). */
+
+static ssize_t
+pack_fcall(const ninep_fcall_t *f, uint8_t *buf, size_t cap, size_t *need)
 {
     size_t      size;
     uint16_t    i;
@@ -603,6 +605,7 @@ ninep_pack(const ninep_fcall_t *f, uint8_t *buf, size_t cap)
     w.cap = cap;
     w.n = 0;
     w.inval = 0;
+    *need = 0;
 
     wr_u32(&w, 0);          /* size, set below */
     wr_u8(&w, f->type);
@@ -733,11 +736,14 @@ ninep_pack(const ninep_fcall_t *f, uint8_t *buf, size_t cap)
         return NINEP_EINVAL;
     }
 
+    *need = 0;
+
     if (w.inval || w.n > UINT32_MAX || w.n > SSIZE_MAX) {
         return NINEP_EINVAL;
     }
 
     if (w.n > cap) {
+        *need = w.n;
         return NINEP_ENOSPACE;
     }
 
@@ -747,6 +753,27 @@ ninep_pack(const ninep_fcall_t *f, uint8_t *buf, size_t cap)
     wr_u32(&w, (uint32_t) size);
 
     return (ssize_t) size;
+}
+
+
+ssize_t
+ninep_pack(const ninep_fcall_t *f, uint8_t *buf, size_t cap)
+{
+    size_t  need;
+
+    return pack_fcall(f, buf, cap, &need);
+}
+
+
+size_t
+ninep_packed_size(const ninep_fcall_t *f)
+{
+    size_t  need;
+
+    need = 0;
+    (void) pack_fcall(f, NULL, 0, &need);
+
+    return need;
 }
 
 

@@ -228,6 +228,9 @@ int ninep_unpack(const uint8_t *buf, size_t len, uint32_t msize, int want,
 /* Encodes f into buf; returns the length, or NINEP_ENOSPACE/NINEP_EINVAL. */
 ssize_t ninep_pack(const ninep_fcall_t *f, uint8_t *buf, size_t cap);
 
+/* The length ninep_pack() needs for f; 0 when f cannot be encoded. */
+size_t ninep_packed_size(const ninep_fcall_t *f);
+
 /*
  * Decodes one stat entry (size[2] first) from buf; *used receives the
  * bytes consumed (size + 2).  For a directory read's data, call repeatedly.
