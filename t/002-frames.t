@@ -94,8 +94,8 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 < Rversion tag=NOTAG msize=8192 version=9P2000
 < Rerror tag=1 ename="authentication not required"
 < Rflush tag=2
-< Rerror tag=3 ename="not attached"
-< Rerror tag=4 ename="not attached"
+< Rerror tag=3 ename="bootstrap attach not available yet; attach with a ticket path"
+< Rerror tag=4 ename="unknown fid"
 
 
 
@@ -104,7 +104,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 "> Tversion tag=NOTAG msize=8192 version=9P2000\n"
 . CORE::join('', map { "> Tclunk tag=$_ fid=$_\n" } 1 .. 200)
 . "< Rversion tag=NOTAG msize=8192 version=9P2000\n"
-. CORE::join('', map { "< Rerror tag=$_ ename=\"not attached\"\n" } 1 .. 200)
+. CORE::join('', map { "< Rerror tag=$_ ename=\"unknown fid\"\n" } 1 .. 200)
 
 
 

@@ -143,39 +143,39 @@ __DATA__
 
 
 
-=== TEST 16: every other T-message: Rerror "not attached", tags kept
+=== TEST 16: before any attach: the bootstrap attach is not there yet, every fid is unknown, tags kept
 --- ninep
 > Tversion tag=NOTAG msize=8192 version=9P2000
 < Rversion tag=NOTAG msize=8192 version=9P2000
 > Tattach tag=1 fid=0 afid=NOFID uname=glenda aname=""
-< Rerror tag=1 ename="not attached"
+< Rerror tag=1 ename="bootstrap attach not available yet; attach with a ticket path"
 > Twalk tag=2 fid=0 newfid=1 wname=[usr glenda]
-< Rerror tag=2 ename="not attached"
+< Rerror tag=2 ename="unknown fid"
 > Topen tag=3 fid=0 mode=0
-< Rerror tag=3 ename="not attached"
+< Rerror tag=3 ename="unknown fid"
 > Tcreate tag=4 fid=0 name=f perm=0644 mode=1
-< Rerror tag=4 ename="not attached"
+< Rerror tag=4 ename="unknown fid"
 > Tread tag=5 fid=0 offset=0 count=100
-< Rerror tag=5 ename="not attached"
+< Rerror tag=5 ename="unknown fid"
 > Twrite tag=6 fid=0 offset=0 data="hello"
-< Rerror tag=6 ename="not attached"
+< Rerror tag=6 ename="unknown fid"
 > Tclunk tag=7 fid=0
-< Rerror tag=7 ename="not attached"
+< Rerror tag=7 ename="unknown fid"
 > Tremove tag=8 fid=0
-< Rerror tag=8 ename="not attached"
+< Rerror tag=8 ename="unknown fid"
 > Tstat tag=9 fid=0
-< Rerror tag=9 ename="not attached"
+< Rerror tag=9 ename="unknown fid"
 > Twstat tag=10 fid=0 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=DONTTOUCH length=DONTTOUCH name="" uid="" gid="" muid=""}
-< Rerror tag=10 ename="not attached"
+< Rerror tag=10 ename="unknown fid"
 
 
 
-=== TEST 17: Tattach with a ticket path is also "not attached" (no backends yet)
+=== TEST 17: a ticket attach where no service is configured says so
 --- ninep
 > Tversion tag=NOTAG msize=8192 version=9P2000
 < Rversion tag=NOTAG msize=8192 version=9P2000
 > Tattach tag=65534 fid=4294967294 afid=NOFID uname=glenda aname="/priv/sessions/glenda/0123"
-< Rerror tag=65534 ename="not attached"
+< Rerror tag=65534 ename="no services configured"
 
 
 
@@ -188,7 +188,7 @@ __DATA__
 < Rversion tag=NOTAG msize=2048 version=9P2000
 < Rerror tag=1 ename="authentication not required"
 < Rflush tag=2
-< Rerror tag=3 ename="not attached"
+< Rerror tag=3 ename="unknown fid"
 
 
 

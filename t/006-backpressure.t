@@ -33,7 +33,7 @@ my $ws = ws_connect();
 is($ws->handshake_error, '', 'handshake');
 my $sock = $ws->{sock};
 
-# Tclunk before any attach: each is answered Rerror "not attached"
+# Tclunk before any attach: each is answered Rerror "unknown fid"
 my $frame = Ten::WebSocket::build_frame(opcode => 2,
     payload => Ten::NineP::pack_msg({ type => 'Tclunk', tag => 7, fid => 1 }));
 my $batch = $frame x 4096;
@@ -79,7 +79,7 @@ while ($replies < $want && time < $deadline) {
     while (my $f = Ten::WebSocket::parse_frame(\$in)) {
         my $m = Ten::NineP::unpack_msg($f->{payload});
         if ($m->{type} eq 'Rerror' && $m->{tag} == 7
-            && $m->{ename} eq 'not attached')
+            && $m->{ename} eq 'unknown fid')
         {
             $replies++;
         } else {

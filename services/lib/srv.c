@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,9 @@
 
 
 #define SRV_FID_BUCKETS  256
+
+#define SRV_CHANGES_FID     1
+#define SRV_CHANGES_NEWFID  2
 
 
 struct srv_conn_s {
@@ -53,6 +57,8 @@ struct srv_conn_s {
     /* host authentication */
     char                principal[TEN_NAME_MAX + 1];
     unsigned            roles;
+
+    srv_conn_t         *next;       /* srv->conns */
 };
 
 
@@ -70,10 +76,18 @@ struct srv_s {
     unsigned            nidle;
     unsigned            nconns;
     unsigned long       nfids;
+    srv_conn_t         *conns;
+    pthread_cond_t      gone;       /* signalled when nconns drops */
+
+    /* requests waiting for a descriptor, watched by one thread */
+    int                 epfd;
+    srv_req_t          *sleeping;
+    int                 waiter_started;
 };
 
 
 static int srv_control(srv_t *srv);
+static void srv_shutdown(srv_t *srv);
 static int listen_tcp(const char *addr);
 static int listen_unix(const char *path);
 static void accept_one(srv_t *srv, int lfd);
@@ -86,6 +100,8 @@ static void conn_flush(srv_conn_t *c, srv_req_t *r);
 static int conn_bind_fids(srv_conn_t *c, srv_req_t *r);
 static int conn_check_attach(srv_conn_t *c, srv_req_t *r);
 static void conn_drain(srv_conn_t *c);
+static void conn_order(srv_conn_t *c, srv_req_t *r);
+static void conn_unpark(srv_conn_t *c, srv_fid_t *f);
 static void conn_free_fids(srv_conn_t *c);
 static void conn_free(srv_conn_t *c);
 static srv_fid_t *fid_lookup(srv_conn_t *c, uint32_t fid);
@@ -101,6 +117,8 @@ static void send_locked(srv_conn_t *c, ninep_fcall_t *f);
 static void pool_submit(srv_t *srv, srv_req_t *r);
 static void *pool_worker(void *arg);
 static void run_request(srv_req_t *r);
+static void *waiter(void *arg);
+static void wake(srv_t *srv, srv_req_t *r);
 
 
 int
@@ -119,8 +137,10 @@ srv_listen(srv_t **srvp, const srv_conf_t *conf)
     srv->conf = *conf;
     srv->tcp_fd = -1;
     srv->unix_fd = -1;
+    srv->epfd = -1;
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->work, NULL);
+    pthread_cond_init(&srv->gone, NULL);
 
     if (pipe2(srv->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
         srv_log("pipe: %s", strerror(errno));
@@ -276,7 +296,51 @@ srv_run(srv_t *srv)
         unlink(srv->conf.unix_path);
     }
 
+    srv_shutdown(srv);
+
     return 0;
+}
+
+
+/*
+ * A clean stop: no new connections; every connection is shut down, its
+ * requests run out (blocked ones are woken as flushed), its fids are
+ * destroyed; then srv_run() returns, with nothing of the server in use.
+ */
+
+static void
+srv_shutdown(srv_t *srv)
+{
+    srv_conn_t       *c;
+    struct timespec   deadline;
+
+    if (srv->tcp_fd >= 0) {
+        close(srv->tcp_fd);
+        srv->tcp_fd = -1;
+    }
+
+    if (srv->unix_fd >= 0) {
+        close(srv->unix_fd);
+        srv->unix_fd = -1;
+    }
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+
+    pthread_mutex_lock(&srv->lock);
+
+    for (c = srv->conns; c; c = c->next) {
+        shutdown(c->fd, SHUT_RDWR);
+    }
+
+    while (srv->nconns > 0) {
+        if (pthread_cond_timedwait(&srv->gone, &srv->lock, &deadline) != 0) {
+            srv_log("%u connections did not end in time", srv->nconns);
+            break;
+        }
+    }
+
+    pthread_mutex_unlock(&srv->lock);
 }
 
 
@@ -398,8 +462,16 @@ accept_one(srv_t *srv, int lfd)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 256 * 1024);
 
+    pthread_mutex_lock(&srv->lock);
+    c->next = srv->conns;
+    srv->conns = c;
+    pthread_mutex_unlock(&srv->lock);
+
     if (pthread_create(&tid, &attr, conn_reader, c) != 0) {
         pthread_attr_destroy(&attr);
+        pthread_mutex_lock(&srv->lock);
+        srv->conns = c->next;   /* nothing else can have come since */
+        pthread_mutex_unlock(&srv->lock);
         free(c);
         goto failed;
     }
@@ -593,7 +665,104 @@ conn_dispatch(srv_conn_t *c, srv_req_t *r)
         return;
     }
 
+    conn_order(c, r);
+}
+
+
+/*
+ * A client may send dependent requests without waiting (walk, open, read
+ * one fid): each runs once the requests before it that change its fids
+ * (attach, walk, open, create, clunk, remove, wstat) are done.  Reads,
+ * writes and stats do not wait for one another.
+ */
+
+static void
+conn_order(srv_conn_t *c, srv_req_t *r)
+{
+    srv_fid_t  *blocker;
+
+    switch (r->t.type) {
+    case NINEP_TREAD:
+    case NINEP_TWRITE:
+    case NINEP_TSTAT:
+        r->changes = 0;
+        break;
+    case NINEP_TWALK:
+        /* a walk to a new fid only reads the old one */
+        r->changes = r->newfid ? SRV_CHANGES_NEWFID : SRV_CHANGES_FID;
+        break;
+    default:
+        r->changes = SRV_CHANGES_FID;
+    }
+
+    pthread_mutex_lock(&c->lock);
+
+    blocker = NULL;
+
+    if (r->fid && r->fid->changing > 0) {
+        blocker = r->fid;
+    }
+
+    if (r->changes & SRV_CHANGES_FID) {
+        r->fid->changing++;
+    }
+
+    if (r->changes & SRV_CHANGES_NEWFID) {
+        r->newfid->changing++;
+    }
+
+    if (blocker) {
+        r->qnext = NULL;
+        *blocker->parked_last = r;
+        blocker->parked_last = &r->qnext;
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
+
+    pthread_mutex_unlock(&c->lock);
+
     pool_submit(c->srv, r);
+}
+
+
+/* A change to f is done: what waited for it may run, up to the next. */
+
+static void
+conn_unpark(srv_conn_t *c, srv_fid_t *f)
+{
+    srv_req_t  *r, *run, **last;
+
+    run = NULL;
+    last = &run;
+
+    pthread_mutex_lock(&c->lock);
+
+    f->changing--;
+
+    while (f->parked) {
+        r = f->parked;
+        f->parked = r->qnext;
+        r->qnext = NULL;
+        *last = r;
+        last = &r->qnext;
+
+        if (r->changes) {
+            break;
+        }
+    }
+
+    if (f->parked == NULL) {
+        f->parked_last = &f->parked;
+    }
+
+    pthread_mutex_unlock(&c->lock);
+
+    /* in arrival order */
+    while (run) {
+        r = run;
+        run = r->qnext;
+        pool_submit(c->srv, r);
+    }
 }
 
 
@@ -812,8 +981,8 @@ conn_check_attach(srv_conn_t *c, srv_req_t *r)
             return -1;
         }
 
-        snprintf(c->principal, sizeof(c->principal), "%s", uname);
-        c->roles = srv_auth_roles(af->auth);
+        snprintf(r->principal, sizeof(r->principal), "%s", uname);
+        r->roles = srv_auth_roles(af->auth);
         pthread_mutex_unlock(&c->lock);
 
     } else if (strcmp(uname, "none") != 0) {
@@ -894,7 +1063,8 @@ conn_free_fids(srv_conn_t *c)
 static void
 conn_free(srv_conn_t *c)
 {
-    srv_t  *srv;
+    srv_t        *srv;
+    srv_conn_t  **pp;
 
     srv = c->srv;
 
@@ -902,11 +1072,21 @@ conn_free(srv_conn_t *c)
     pthread_mutex_destroy(&c->wlock);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->idle);
-    free(c);
 
     pthread_mutex_lock(&srv->lock);
+
+    for (pp = &srv->conns; *pp; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+
     srv->nconns--;
+    pthread_cond_broadcast(&srv->gone);
     pthread_mutex_unlock(&srv->lock);
+
+    free(c);
 }
 
 
@@ -944,6 +1124,7 @@ fid_new(srv_conn_t *c, uint32_t fid, const char *uname)
     f->fid = fid;
     f->conn = c;
     f->refs = 2;            /* the table's and the request's */
+    f->parked_last = &f->parked;
     snprintf(f->uname, sizeof(f->uname), "%s", uname);
     pthread_mutex_init(&f->lock, NULL);
 
@@ -1058,6 +1239,127 @@ srv_data(srv_req_t *r)
 }
 
 
+int
+srv_wait_fd(srv_req_t *r, int fd, short events, void (*resume)(srv_req_t *r))
+{
+    srv_t               *srv;
+    pthread_t            tid;
+    pthread_attr_t       attr;
+    struct epoll_event   ev;
+
+    srv = r->conn->srv;
+
+    pthread_mutex_lock(&srv->lock);
+
+    if (!srv->waiter_started) {
+        srv->epfd = epoll_create1(EPOLL_CLOEXEC);
+
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+
+        if (srv->epfd < 0 || pthread_create(&tid, &attr, waiter, srv) != 0) {
+            pthread_attr_destroy(&attr);
+            pthread_mutex_unlock(&srv->lock);
+            return -1;
+        }
+
+        pthread_attr_destroy(&attr);
+        srv->waiter_started = 1;
+    }
+
+    /* a descriptor of its own: several requests may wait on one file */
+    r->wait_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+    ev.events = (events & POLLOUT ? EPOLLOUT : 0)
+                | (events & POLLIN ? EPOLLIN : 0) | EPOLLONESHOT;
+    ev.data.ptr = r;
+
+    if (r->wait_fd < 0
+        || epoll_ctl(srv->epfd, EPOLL_CTL_ADD, r->wait_fd, &ev) < 0)
+    {
+        if (r->wait_fd >= 0) {
+            close(r->wait_fd);
+        }
+        pthread_mutex_unlock(&srv->lock);
+        return -1;
+    }
+
+    r->resume = resume;
+    r->qnext = srv->sleeping;
+    srv->sleeping = r;
+
+    pthread_mutex_unlock(&srv->lock);
+
+    return 0;
+}
+
+
+/* Wakes requests whose descriptor is ready, or that were flushed. */
+
+static void *
+waiter(void *arg)
+{
+    int                  i, n;
+    srv_t               *srv;
+    srv_req_t          **pp, *r;
+    struct epoll_event   ev[64];
+
+    srv = arg;
+
+    for ( ;; ) {
+        n = epoll_wait(srv->epfd, ev, 64, 100);
+
+        pthread_mutex_lock(&srv->lock);
+
+        for (i = 0; i < n; i++) {
+            wake(srv, ev[i].data.ptr);
+        }
+
+        for (pp = &srv->sleeping; *pp; ) {
+            r = *pp;
+
+            /* no c->lock here (lock order); a stale read waits 100 ms */
+            if (__atomic_load_n(&r->flushed, __ATOMIC_RELAXED)
+                || __atomic_load_n(&r->conn->dead, __ATOMIC_RELAXED))
+            {
+                wake(srv, r);
+                continue;
+            }
+
+            pp = &r->qnext;
+        }
+
+        pthread_mutex_unlock(&srv->lock);
+    }
+
+    return NULL;
+}
+
+
+/* Called with srv->lock held: from the sleeping list to the pool. */
+
+static void
+wake(srv_t *srv, srv_req_t *r)
+{
+    srv_req_t  **pp;
+
+    for (pp = &srv->sleeping; *pp; pp = &(*pp)->qnext) {
+        if (*pp == r) {
+            *pp = r->qnext;
+
+            (void) epoll_ctl(srv->epfd, EPOLL_CTL_DEL, r->wait_fd, NULL);
+            close(r->wait_fd);
+            r->wait_fd = -1;
+
+            pthread_mutex_unlock(&srv->lock);
+            pool_submit(srv, r);
+            pthread_mutex_lock(&srv->lock);
+            return;
+        }
+    }
+}
+
+
 void *
 srv_fid_data(srv_fid_t *f)
 {
@@ -1118,6 +1420,22 @@ srv_respond(srv_req_t *r, ninep_fcall_t *f)
         || (r->newfid && (!ok || f->nwqid < r->t.nwname)))
     {
         fid_release(c, r->newfid ? r->newfid : r->fid);
+    }
+
+    /* DESIGN.md §2: authenticated once the attach with the afid worked */
+    if (ok && r->t.type == NINEP_TATTACH && r->principal[0]) {
+        pthread_mutex_lock(&c->lock);
+        memcpy(c->principal, r->principal, sizeof(c->principal));
+        c->roles = r->roles;
+        pthread_mutex_unlock(&c->lock);
+    }
+
+    if (r->changes & SRV_CHANGES_FID) {
+        conn_unpark(c, r->fid);
+    }
+
+    if (r->changes & SRV_CHANGES_NEWFID) {
+        conn_unpark(c, r->newfid);
     }
 
     if (r->fid) {
@@ -1226,8 +1544,18 @@ send_fcall(srv_conn_t *c, ninep_fcall_t *f)
 static void
 send_locked(srv_conn_t *c, ninep_fcall_t *f)
 {
-    uint8_t  small[512], *buf;
-    ssize_t  n;
+    uint8_t        small[512], *buf;
+    ssize_t        n;
+    ninep_fcall_t  e;
+
+    /* a stat with long names, say: the client could not take it */
+    if (ninep_packed_size(f) > c->msize) {
+        memset(&e, 0, sizeof(e));
+        e.type = NINEP_RERROR;
+        e.tag = f->tag;
+        e.ename = ninep_str("reply does not fit in msize");
+        f = &e;
+    }
 
     buf = small;
 
@@ -1352,7 +1680,11 @@ run_request(srv_req_t *r)
         return;
     }
 
-    if (srv_flushed(r)) {
+    if (r->resume) {
+        op = r->resume;
+        r->resume = NULL;
+
+    } else if (srv_flushed(r)) {
         srv_error(r, "interrupted");
         return;
     }

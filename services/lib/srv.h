@@ -36,6 +36,10 @@ struct srv_fid_s {
     srv_fid_t          *next;       /* hash chain */
     pthread_mutex_t     lock;       /* held by the service as it needs */
     void               *aux;        /* the service's state */
+    /* requests that change the fid run in order; others wait for them */
+    unsigned            changing;
+    srv_req_t          *parked;
+    srv_req_t         **parked_last;
 };
 
 
@@ -51,7 +55,13 @@ struct srv_req_s {
     srv_req_t          *flushes;    /* Tflush requests waiting for it */
     srv_req_t          *flush_next;
     srv_req_t          *next;       /* the connection's outstanding list */
-    srv_req_t          *qnext;      /* the worker queue */
+    srv_req_t          *qnext;      /* the worker queue, or parked */
+    int                 changes;    /* it changes its fid(s) */
+    void              (*resume)(srv_req_t *r);  /* after srv_wait_fd() */
+    int                 wait_fd;
+    /* Tattach after ten-auth-1: the connection's principal if it works */
+    char                principal[TEN_NAME_MAX + 1];
+    unsigned            roles;
 };
 
 
@@ -114,6 +124,15 @@ const char *srv_user(srv_req_t *r);
 
 /* Whether the request was flushed while running (return early). */
 int srv_flushed(srv_req_t *r);
+
+/*
+ * For an operation that would block (a FIFO without data): returns 0 and
+ * the request sleeps, holding no thread, until fd has events or the
+ * request is flushed; then resume(r) runs on a worker (srv_flushed() tells
+ * which).  -1: cannot wait; answer now.
+ */
+int srv_wait_fd(srv_req_t *r, int fd, short events,
+    void (*resume)(srv_req_t *r));
 
 /* The connection's negotiated msize. */
 uint32_t srv_msize(srv_req_t *r);

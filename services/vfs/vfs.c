@@ -162,6 +162,14 @@ main(int argc, char **argv)
         return 1;
     }
 
+    vfs.root_path = realpath(root, NULL);
+    if (vfs.root_path == NULL) {
+        fprintf(stderr, "ten-vfs: root %s: %s\n", root, strerror(errno));
+        return 1;
+    }
+
+    vfs.root_len = strlen(vfs.root_path);
+
     if (vfs_xattr_probe(vfs.rootfd) < 0) {
         fprintf(stderr, "ten-vfs: root %s: the file system does not support "
                 "user extended attributes (%s)\n", root, strerror(errno));
@@ -203,6 +211,12 @@ main(int argc, char **argv)
 
     srv_log("stopped");
     sodium_memzero(sk, sizeof(sk));
+
+    /* every connection has ended: nothing uses these any more */
+    users_free(vfs.users);
+    ten_trust_free(&trust);
+    free(vfs.root_path);
+    close(vfs.rootfd);
 
     return 0;
 }

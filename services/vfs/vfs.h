@@ -18,6 +18,8 @@
 
 typedef struct {
     int                 rootfd;         /* O_PATH, the exported tree */
+    char               *root_path;      /* as the kernel names it */
+    size_t              root_len;
     char                default_owner[TEN_NAME_MAX + 1];
 
     pthread_rwlock_t    users_lock;

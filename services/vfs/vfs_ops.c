@@ -50,11 +50,15 @@ static int open_flags(uint8_t omode, const vfs_meta_t *m);
 static int open_perm(uint8_t omode, unsigned *perm);
 static void read_file(srv_req_t *r, vfs_fid_t *f);
 static void read_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f);
+static const char *fill_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
+    uint8_t *buf, size_t count, size_t *usedp);
 static int wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     const vfs_meta_t *m, const ninep_stat_t *st, const char **err);
 static int wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
     const ninep_stat_t *st);
+static int wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st);
 static vfs_fid_t *fid_state(srv_fid_t *fid);
+static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
 static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
     int isdir);
 static const char *open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
@@ -295,6 +299,62 @@ fid_state(srv_fid_t *fid)
 }
 
 
+/*
+ * A fid follows its file through renames (its own or another fid's): the
+ * kernel knows where the O_PATH descriptor's file is now.
+ */
+
+static int
+fid_refresh_path(vfs_t *v, vfs_fid_t *f)
+{
+    char     proc[64], link[VFS_PATH_MAX + 64], *rel, *p;
+    ssize_t  n;
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
+    n = readlink(proc, link, sizeof(link) - 1);
+
+    if (n < 0) {
+        return -1;
+    }
+
+    link[n] = '\0';
+
+    if ((size_t) n >= 10 && strcmp(link + n - 10, " (deleted)") == 0) {
+        errno = ENOENT;
+        return -1;
+    }
+
+    if (strncmp(link, v->root_path, v->root_len) != 0
+        || (link[v->root_len] != '/' && link[v->root_len] != '\0'))
+    {
+        /* moved out of the tree behind our back */
+        errno = ENOENT;
+        return -1;
+    }
+
+    rel = link + v->root_len;
+    rel += (*rel == '/');
+
+    if (strcmp(rel, f->path) == 0) {
+        return 0;
+    }
+
+    p = strdup(rel);
+    if (p == NULL) {
+        return -1;
+    }
+
+    free(f->path);
+    f->path = p;
+
+    if (f->top > strlen(p)) {
+        f->top = strlen(p);
+    }
+
+    return 0;
+}
+
+
 static vfs_fid_t *
 fid_state_new(char *path, size_t top, int pathfd, int isdir)
 {
@@ -426,7 +486,10 @@ vfs_walk(srv_req_t *r)
         return;
     }
 
+    pthread_mutex_lock(&r->fid->lock);
+    (void) fid_refresh_path(v, f);
     path = strdup(f->path);
+    pthread_mutex_unlock(&r->fid->lock);
     fd = fcntl(f->pathfd, F_DUPFD_CLOEXEC, 0);
 
     if (path == NULL || fd < 0 || vfs_meta_get(v, fd, &m) < 0) {
@@ -879,9 +942,7 @@ vfs_read(srv_req_t *r)
     f = fid_state(r->fid);
 
     if (f->dir) {
-        pthread_mutex_lock(&r->fid->lock);
         read_dir(r, v, f);
-        pthread_mutex_unlock(&r->fid->lock);
         return;
     }
 
@@ -927,10 +988,15 @@ read_file(srv_req_t *r, vfs_fid_t *f)
             break;
         }
 
-        /* a FIFO without data: wait, but give way to Tflush */
+        /* a FIFO without data: wait holding no thread, or for Tflush */
         if (srv_flushed(r)) {
             free(buf);
             srv_error(r, "interrupted");
+            return;
+        }
+
+        if (srv_wait_fd(r, f->fd, POLLIN, vfs_read) == 0) {
+            free(buf);
             return;
         }
 
@@ -963,25 +1029,10 @@ read_file(srv_req_t *r, vfs_fid_t *f)
 static void
 read_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f)
 {
-    size_t          count, used, n;
+    size_t          count, used;
     uint8_t        *buf;
-    vfs_meta_t      m;
-    ninep_stat_t    st;
+    const char     *err;
     ninep_fcall_t   rf;
-    struct dirent  *de;
-
-    if (r->t.offset != 0 && r->t.offset != f->dir_offset) {
-        srv_error(r, "bad offset in directory read");
-        return;
-    }
-
-    if (r->t.offset == 0) {
-        rewinddir(f->dir);
-        free(f->pending);
-        f->pending = NULL;
-        f->npending = 0;
-        f->dir_offset = 0;
-    }
 
     count = r->t.count;
     if (count > srv_msize(r) - NINEP_IOHDRSZ) {
@@ -994,13 +1045,55 @@ read_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f)
         return;
     }
 
+    /* the reply goes out after the unlock: it frees the request */
+    pthread_mutex_lock(&r->fid->lock);
+    err = fill_dir(r, v, f, buf, count, &used);
+    pthread_mutex_unlock(&r->fid->lock);
+
+    if (err) {
+        free(buf);
+        srv_error(r, err);
+        return;
+    }
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RREAD;
+    rf.count = (uint32_t) used;
+    rf.data = buf;
+    srv_respond(r, &rf);
+
+    free(buf);
+}
+
+
+/* Whole stat entries from where the last read ended; fid lock held. */
+
+static const char *
+fill_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f, uint8_t *buf, size_t count,
+    size_t *usedp)
+{
+    size_t          used, n;
+    vfs_meta_t      m;
+    ninep_stat_t    st;
+    struct dirent  *de;
+
+    if (r->t.offset != 0 && r->t.offset != f->dir_offset) {
+        return "bad offset in directory read";
+    }
+
+    if (r->t.offset == 0) {
+        rewinddir(f->dir);
+        free(f->pending);
+        f->pending = NULL;
+        f->npending = 0;
+        f->dir_offset = 0;
+    }
+
     used = 0;
 
     if (f->pending) {
         if (f->npending > count) {
-            free(buf);
-            srv_error(r, "directory read count too small for an entry");
-            return;
+            return "directory read count too small for an entry";
         }
 
         memcpy(buf, f->pending, f->npending);
@@ -1033,23 +1126,16 @@ read_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f)
         }
 
         if (used == 0) {
-            free(buf);
-            srv_error(r, "directory read count too small for an entry");
-            return;
+            return "directory read count too small for an entry";
         }
 
         break;
     }
 
     f->dir_offset += used;
+    *usedp = used;
 
-    memset(&rf, 0, sizeof(rf));
-    rf.type = NINEP_RREAD;
-    rf.count = (uint32_t) used;
-    rf.data = buf;
-    srv_respond(r, &rf);
-
-    free(buf);
+    return NULL;
 }
 
 
@@ -1109,6 +1195,11 @@ remove_file(vfs_t *v, vfs_fid_t *f, const char *user, const char **err)
     int          pfd, rc;
     char        *ppath;
     vfs_meta_t   pm;
+
+    if (fid_refresh_path(v, f) < 0) {
+        *err = errstr(errno);
+        return -1;
+    }
 
     if (strlen(f->path) <= f->top) {
         *err = "cannot remove the root";
@@ -1176,6 +1267,7 @@ vfs_remove(srv_req_t *r)
 static void
 vfs_stat(srv_req_t *r)
 {
+    char            name[NAME_MAX + 1];
     vfs_t          *v;
     vfs_fid_t      *f;
     vfs_meta_t      m;
@@ -1184,6 +1276,12 @@ vfs_stat(srv_req_t *r)
     v = srv_data(r);
     f = fid_state(r->fid);
 
+    /* the name may change under a concurrent rename: copy it */
+    pthread_mutex_lock(&r->fid->lock);
+    (void) fid_refresh_path(v, f);
+    snprintf(name, sizeof(name), "%s", base_name(f->path));
+    pthread_mutex_unlock(&r->fid->lock);
+
     if (vfs_meta_get(v, f->pathfd, &m) < 0) {
         srv_error(r, errstr(errno));
         return;
@@ -1191,7 +1289,7 @@ vfs_stat(srv_req_t *r)
 
     memset(&rf, 0, sizeof(rf));
     rf.type = NINEP_RSTAT;
-    vfs_meta_stat(&m, base_name(f->path), &rf.st);
+    vfs_meta_stat(&m, name, &rf.st);
     srv_respond(r, &rf);
 }
 
@@ -1234,7 +1332,7 @@ vfs_wstat(srv_req_t *r)
 
     pthread_mutex_lock(&r->fid->lock);
 
-    if (vfs_meta_get(v, f->pathfd, &m) < 0) {
+    if (fid_refresh_path(v, f) < 0 || vfs_meta_get(v, f->pathfd, &m) < 0) {
         err = errstr(errno);
 
     } else if (wstat_check(r, v, f, &m, st, &err) == 0) {
@@ -1260,6 +1358,7 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
 {
     int          owner, leader, pfd;
     char         gid[TEN_NAME_MAX + 1], uid[TEN_NAME_MAX + 1], *ppath;
+    char         name[NAME_MAX + 1];
     vfs_meta_t   pm;
     const char  *user;
     ninep_qid_t  q;
@@ -1388,12 +1487,22 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
             return -1;
         }
 
-        close(pfd);
-
         if (!vfs_allowed(v, &pm, user, VFS_WRITE)) {
+            close(pfd);
             *err = "permission denied";
             return -1;
         }
+
+        /* valid_name() bounds it by NAME_MAX */
+        str_copy(name, st->name);
+
+        if (fstatat(pfd, name, &pm.st, AT_SYMLINK_NOFOLLOW) == 0) {
+            close(pfd);
+            *err = "file already exists";
+            return -1;
+        }
+
+        close(pfd);
     }
 
     return 0;
@@ -1404,10 +1513,14 @@ static int
 wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
     const ninep_stat_t *st)
 {
-    int              pfd, rc;
-    char             name[NAME_MAX + 1], id[TEN_NAME_MAX + 1], *ppath, *np;
+    char             id[TEN_NAME_MAX + 1];
     uint32_t         mode;
     struct timespec  times[2];
+
+    /* the rename first: it alone can still fail, and then nothing changed */
+    if (wstat_rename(r, f, st) < 0) {
+        return -1;
+    }
 
     if (st->length != NINEP_DONTTOUCH64 && !S_ISDIR(m->st.st_mode)
         && st->length != (uint64_t) m->st.st_size)
@@ -1466,11 +1579,20 @@ wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
 
     (void) vfs_meta_touch(f->pathfd, NULL);
 
+    return 0;
+}
+
+
+static int
+wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
+{
+    int    pfd, rc;
+    char   name[NAME_MAX + 1], *ppath, *np;
+
     if (st->name.len == 0 || str_is(st->name, base_name(f->path))) {
         return 0;
     }
 
-    /* rename last: it alone can still fail for a reason checked above */
     str_copy(name, st->name);
     ppath = parent_of(f->path, f->top);
     np = ppath ? join(ppath, name) : NULL;

@@ -25,6 +25,12 @@ package Test::Ten;
 # error_code response_headers response_body response_body_like ws ninep
 # perl error_log no_error_log must_die log_level timeout.  t/README.md
 # documents them, the conversation language (Ten::Script) and helpers.
+#
+# `use Test::Ten 'no_nginx';` runs the blocks without nginx (and without
+# needing TEN_MODULE): for suites that talk to a backend service directly.
+# add_block_wrapper(sub { my ($block, $inner) = @_; ...; $inner->() })
+# runs code around each block's client side (its sections and `--- perl`),
+# e.g. to start a fresh service for every block.
 
 use Test::Base -base;    # lower-case -base: no Spiffy source filter
 use strict;
@@ -44,7 +50,7 @@ use Ten::Script;
 
 our @EXPORT = qw(run_tests repeat_each log_level add_helper free_port
     server_port servroot master_pid worker_pids ws_connect
-    add_block_preprocessor);
+    add_block_preprocessor add_block_wrapper);
 
 my $BINARY   = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 my $MODULE   = $ENV{TEN_MODULE};
@@ -55,11 +61,17 @@ my ($SERVROOT, $PORT);
 my %NGINX;                   # the running nginx: pid, log_offset
 my @HELPERS;
 my @PREPROCESSORS;           # subs called with each block before it runs
+my @WRAPPERS;                # subs run around each block's client side
+my $NO_NGINX = 0;            # `use Test::Ten 'no_nginx'`
 
 # `use Test::Ten` skips the whole file when the module is not available,
 # then sets up the server root and port before Test::Base's own import.
 sub import {
-    my $skip = !$MODULE ? 'TEN_MODULE is not set (run `make prove`)'
+    my $n = @_;
+    @_ = grep { $_ ne 'no_nginx' } @_;
+    $NO_NGINX = 1 if @_ < $n;
+    my $skip = $NO_NGINX ? ''
+             : !$MODULE ? 'TEN_MODULE is not set (run `make prove`)'
              : !-f $MODULE ? "TEN_MODULE $MODULE does not exist (run `make`)"
              : !-x $BINARY ? "nginx binary $BINARY not found"
              : '';
@@ -88,6 +100,21 @@ sub _setup_servroot {
 #   add_block_preprocessor(sub { my $b = shift;
 #       $b->set_value(config => '...') unless defined $b->config });
 sub add_block_preprocessor { push @PREPROCESSORS, @_ }
+
+# add_block_wrapper(sub { my ($block, $inner) = @_; ... $inner->() ... }):
+# the sub runs around the client side of every block (with or without
+# nginx) and must call $inner exactly once.  Wrappers nest in the order
+# they were added (the first is outermost).
+sub add_block_wrapper { push @WRAPPERS, @_ }
+
+sub _wrapped {
+    my ($block, $inner) = @_;
+    for my $w (reverse @WRAPPERS) {
+        my $next = $inner;
+        $inner = sub { $w->($block, $next) };
+    }
+    $inner->();
+}
 
 sub repeat_each { $REPEAT = $_[0] if @_; return $REPEAT }
 sub log_level   { $LOG_LEVEL = $_[0] if @_; return $LOG_LEVEL }
@@ -334,6 +361,7 @@ sub run_tests {
 sub _run_block {
     my ($block) = @_;
     my $name = $block->name;
+    return _run_block_without_nginx($block) if $NO_NGINX;
     _write_file("$SERVROOT/conf/nginx.conf", _nginx_conf($block));
     return _run_must_die($block) if defined $block->must_die;
 
@@ -342,13 +370,21 @@ sub _run_block {
         Test::More::diag($err);
         return;
     }
-    my $ok = eval { _run_client($block); 1 };
+    my $ok = eval { _wrapped($block, sub { _run_client($block) }); 1 };
     my $died = $@;
     my $graceful = _stop_nginx();
     Test::More::fail("$name - died: $died") unless $ok;
     Test::More::fail("$name - nginx exits within ${STOP_TIMEOUT}s of SIGQUIT")
         unless $graceful;
     _check_log($block, [_new_log_lines()], 'error_log');
+}
+
+# `no_nginx` files: only the client side; error_log and no_error_log are
+# left to the block wrappers (e.g. to match a service's log).
+sub _run_block_without_nginx {
+    my ($block) = @_;
+    my $ok = eval { _wrapped($block, sub { _run_client($block) }); 1 };
+    Test::More::fail($block->name . " - died: $@") unless $ok;
 }
 
 sub _run_client {
