@@ -112,7 +112,7 @@ prove: module progs
 
 test: unit fuzz-run prove
 
-run: deps module
+run: deps all
 	@tools/run.sh start
 
 stop:
@@ -132,3 +132,8 @@ $(BUILD)/ten-load: bench/ten-load.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
 	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc/ninep \
 	    -o $@ bench/ten-load.c $(NINEP_SRCS)
+
+# bench/kernel.sh: the kernel against a TCP relay and websockify.
+.PHONY: bench-kernel
+bench-kernel: all bench-tools
+	bench/kernel.sh
