@@ -17,6 +17,7 @@
 
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_backend.h"
+#include "ngx_http_9p_dev.h"
 
 
 #define NGX_HTTP_9P_PATH_MAX     4096
@@ -24,11 +25,16 @@
 #define NGX_HTTP_9P_NS_MAX       65536
 #define NGX_HTTP_9P_MOUNTS_MAX   64
 #define NGX_HTTP_9P_ENAME_MAX    256
+/* the largest text or directory of the kernel's own files */
+#define NGX_HTTP_9P_DEV_MAX      32768
 
 
+/* the path must stay first: ngx_http_9p_dev_dir() reads it */
 typedef struct {
     ngx_str_t                   path;       /* "/" or "/a/b" */
     ngx_str_t                   spec;
+    ngx_uint_t                  dev;        /* a kernel directory, or 0 */
+    ngx_uint_t                  optional;   /* skipped if it fails */
     ngx_http_9p_service_t      *service;
     ngx_http_9p_backend_t      *backend;
     uint32_t                    bfid;       /* its root, as the user */
@@ -56,6 +62,7 @@ struct ngx_http_9p_fid_s {
     size_t                      path_len;
     size_t                      path_cap;
     ninep_qid_t                 qid;
+    ngx_uint_t                  dev;        /* a kernel file, no backend */
     unsigned                    open:1;
 };
 
@@ -92,6 +99,7 @@ struct ngx_http_9p_creq_s {
     uint16_t                    nwname;
     uint16_t                    done;
     uint16_t                    seg;        /* names in the segment sent */
+    ngx_uint_t                  dev;        /* at a kernel file */
     unsigned                    cross:1;    /* the segment left the mount */
     ninep_qid_t                 wqid[NINEP_MAXWELEM];
     ngx_http_9p_mount_t        *mount;
@@ -141,6 +149,12 @@ static void ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns);
 
 static ngx_int_t ngx_http_9p_attach(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
+static ngx_http_9p_mount_t *ngx_http_9p_mount_add(ngx_http_9p_creq_t *cr,
+    u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
+static ngx_int_t ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr);
+static ngx_http_9p_service_t *ngx_http_9p_service_find(
+    ngx_http_9p_session_t *s, u_char *name, size_t len, ngx_uint_t boot);
+static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr,
     const char *ename);
@@ -164,6 +178,7 @@ static void ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br,
 static ngx_int_t ngx_http_9p_walk(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
     u_char *path, size_t len);
 static void ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
@@ -176,6 +191,10 @@ static size_t ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len,
 
 static ngx_int_t ngx_http_9p_forward(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
+static ngx_int_t ngx_http_9p_dev_request(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
+static size_t ngx_http_9p_dev_text(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, u_char *buf, size_t len);
 static void ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr,
@@ -632,6 +651,7 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
     f->backend = NULL;
     f->bfid = NINEP_NOFID;
     f->path_len = 0;
+    f->dev = NGX_HTTP_9P_DEV_NONE;
     f->open = 0;
 
     bucket = &s->fids[fid % NGX_HTTP_9P_FID_BUCKETS];
@@ -752,14 +772,7 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
                                        "authentication not required");
     }
 
-    if (t->aname.len == 0) {
-        /* the bootstrap namespace arrives with the kernel device */
-        return ngx_http_9p_reply_error(s, t->tag,
-                                       "bootstrap attach not available yet;"
-                                       " attach with a ticket path");
-    }
-
-    if (s->conf->services == NULL) {
+    if (t->aname.len && s->conf->services == NULL) {
         return ngx_http_9p_reply_error(s, t->tag, "no services configured");
     }
 
@@ -794,7 +807,94 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     ngx_memcpy(cr->tpath, t->aname.data, t->aname.len);
     cr->tpath_len = t->aname.len;
 
+    if (t->aname.len == 0) {
+        /* bootstrap: none, with the kernel's files and factotum */
+        ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
+                    sizeof(ns->user));
+
+        if (ngx_http_9p_mount_add(cr, (u_char *) "/", 1,
+                                  NGX_HTTP_9P_DEV_ROOT, NULL) == NULL
+            || ngx_http_9p_mount_add(cr, (u_char *) "/dev", 4,
+                                     NGX_HTTP_9P_DEV_DIR, NULL) == NULL
+            || ngx_http_9p_add_factotum(cr) != NGX_OK)
+        {
+            ngx_http_9p_attach_fail(cr, "out of memory");
+            return NGX_OK;
+        }
+
+        cr->step = NGX_HTTP_9P_A_MOUNT;
+        cr->mount_i = 0;
+    }
+
     ngx_http_9p_attach_next(cr);
+
+    return NGX_OK;
+}
+
+
+/* A mount entry; dev for the kernel's own directories. */
+
+static ngx_http_9p_mount_t *
+ngx_http_9p_mount_add(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
+    ngx_uint_t dev, ngx_http_9p_service_t *svc)
+{
+    ngx_http_9p_mount_t  *m;
+
+    if (cr->ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
+        return NULL;
+    }
+
+    m = ngx_array_push(&cr->ns->mounts);
+    if (m == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(m, sizeof(ngx_http_9p_mount_t));
+
+    m->path.data = ngx_pnalloc(cr->ns->pool, len);
+    if (m->path.data == NULL) {
+        cr->ns->mounts.nelts--;
+        return NULL;
+    }
+
+    ngx_memcpy(m->path.data, path, len);
+    m->path.len = len;
+    m->dev = dev;
+    m->service = svc;
+    m->bfid = NINEP_NOFID;
+
+    if (dev) {
+        ngx_http_9p_dev_qid(dev, &m->qid);
+    }
+
+    return m;
+}
+
+
+/* /dev/factotum, when a service is called factotum and answers. */
+
+static ngx_int_t
+ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_service_t  *svc;
+
+    if (cr->s->conf->services == NULL) {
+        return NGX_OK;
+    }
+
+    svc = ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0);
+
+    if (svc == NULL) {
+        return NGX_OK;
+    }
+
+    m = ngx_http_9p_mount_add(cr, (u_char *) "/dev/factotum", 13, 0, svc);
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    m->optional = 1;
 
     return NGX_OK;
 }
@@ -830,10 +930,24 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
     ngx_http_9p_mount_t    *m;
     ngx_http_9p_service_t  *svc;
 
+    m = cr->ns->mounts.elts;
+
+    /* the kernel's own directories need no attach */
+    while (cr->step == NGX_HTTP_9P_A_MOUNT
+           && cr->mount_i < cr->ns->mounts.nelts && m[cr->mount_i].dev)
+    {
+        cr->mount_i++;
+    }
+
     if (cr->step == NGX_HTTP_9P_A_MOUNT
         && cr->mount_i == cr->ns->mounts.nelts)
     {
         cr->step = NGX_HTTP_9P_A_ROOT;
+
+        if (m[0].dev) {
+            ngx_http_9p_attach_done(cr);
+            return;
+        }
     }
 
     if (cr->step == NGX_HTTP_9P_A_MOUNT || cr->step == NGX_HTTP_9P_A_ROOT) {
@@ -884,6 +998,23 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     ngx_http_9p_creq_t    *cr;
 
     cr = w->data;
+
+    m = cr->ns->mounts.elts;
+
+    if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT
+        && m[cr->mount_i].optional)
+    {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: %V left out of the namespace: %s",
+                      &m[cr->mount_i].path, err);
+
+        ngx_memmove(&m[cr->mount_i], &m[cr->mount_i + 1],
+                    (cr->ns->mounts.nelts - cr->mount_i - 1)
+                    * sizeof(ngx_http_9p_mount_t));
+        cr->ns->mounts.nelts--;
+        ngx_http_9p_attach_next(cr);
+        return;
+    }
 
     if (b == NULL) {
         p = ngx_snprintf(ename, sizeof(ename) - 1, "%s unavailable: %s",
@@ -1388,6 +1519,14 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
         return "namespace has no root: /lib/namespace must mount \"/\" first";
     }
 
+    /* the kernel's device is bound at /dev, before the service's */
+    if (ngx_http_9p_mount_add(cr, (u_char *) "/dev", 4, NGX_HTTP_9P_DEV_DIR,
+                              NULL)
+        == NULL)
+    {
+        return "out of memory";
+    }
+
     return NULL;
 }
 
@@ -1408,6 +1547,20 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     if (r == NULL || r->type != NINEP_RATTACH) {
         if (r == NULL || r->type == NINEP_RERROR) {
             ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        }
+
+        if (m->optional) {
+            ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                          "9p: %V left out of the namespace: %*s", &m->path,
+                          r ? (size_t) r->ename.len : ngx_strlen(err),
+                          r ? (u_char *) r->ename.data : (u_char *) err);
+
+            /* the entries after it move up one */
+            ngx_memmove(m, m + 1, (cr->ns->mounts.nelts - cr->mount_i - 1)
+                                  * sizeof(ngx_http_9p_mount_t));
+            cr->ns->mounts.nelts--;
+            ngx_http_9p_attach_next(cr);
+            return;
         }
 
         p = ngx_snprintf(ename, sizeof(ename) - 1, "mount %V: %*s",
@@ -1434,14 +1587,10 @@ static void
 ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t         rf;
-    ngx_http_9p_fid_t    *f;
-    ngx_http_9p_mount_t  *m;
-    ngx_http_9p_creq_t   *cr;
+    ngx_http_9p_creq_t  *cr;
 
     cr = br->data;
     cr->breq = NULL;
-    m = cr->ns->mounts.elts;
 
     if (r == NULL || r->type != NINEP_RWALK) {
         ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
@@ -1450,8 +1599,23 @@ ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
+    ngx_http_9p_attach_done(cr);
+}
+
+
+/* The client's fid at the root: cr->nbfid, or a kernel directory. */
+
+static void
+ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t         rf;
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_mount_t  *m;
+
+    m = cr->ns->mounts.elts;
+
     if (cr->flushed || ngx_http_9p_fid_find(cr->s, cr->newfid)) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->nbfid);
+        cr->owned = cr->nbfid;
         ngx_http_9p_attach_fail(cr, "fid in use");
         return;
     }
@@ -1465,7 +1629,7 @@ ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             ngx_http_9p_fid_unlink(cr->s, f);
             ngx_http_9p_fid_free(cr->s, f, 0);
         }
-        ngx_http_9p_backend_clunk(cr->backend, cr->nbfid);
+        cr->owned = cr->nbfid;
         ngx_http_9p_attach_fail(cr, "too many fids");
         return;
     }
@@ -1473,10 +1637,14 @@ ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     f->ns = cr->ns;
     cr->ns = NULL;
     f->mount = &m[0];
-    f->backend = cr->backend;
-    cr->backend = NULL;
-    f->bfid = cr->nbfid;
+    f->dev = m[0].dev;
     f->qid = m[0].qid;
+
+    if (!m[0].dev) {
+        f->backend = cr->backend;
+        cr->backend = NULL;
+        f->bfid = cr->nbfid;
+    }
 
     ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
                   "9p: attached as \"%s\" with %ui mounts", f->ns->user,
@@ -1577,7 +1745,7 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         return ngx_http_9p_reply_error(s, t->tag, "newfid in use");
     }
 
-    if (!ngx_http_9p_backend_alive(f->backend)) {
+    if (f->backend && !ngx_http_9p_backend_alive(f->backend)) {
         return ngx_http_9p_reply_error(s, t->tag, "connection lost");
     }
 
@@ -1624,9 +1792,14 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->newfid = t->newfid;
     cr->mount = f->mount;
     cr->backend = f->backend;
-    ngx_http_9p_backend_ref(cr->backend);
+
+    if (cr->backend) {
+        ngx_http_9p_backend_ref(cr->backend);
+    }
+
     cr->bfid = f->bfid;
     cr->qid = f->qid;
+    cr->dev = f->dev;
     ngx_memcpy(cr->path, f->path, f->path_len);
     cr->path_len = f->path_len;
 
@@ -1667,6 +1840,94 @@ ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m, u_char *path,
 
 
 /*
+ * One step of a walk that the kernel answers itself: inside one of its
+ * own directories, or onto one (a mount point, or ".." out of a mount).
+ * NGX_OK: a step taken; NGX_DECLINED: the next step is a service's;
+ * NGX_DONE: the walk failed and is answered (cr is gone).
+ */
+
+static ngx_int_t
+ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
+{
+    size_t                len;
+    u_char                buf[NGX_HTTP_9P_PATH_MAX];
+    ngx_str_t            *name;
+    ngx_uint_t            file;
+    ninep_fcall_t         rf;
+    ngx_http_9p_mount_t  *target;
+
+    if (cr->done == cr->nwname) {
+        /* a clone of a kernel fid */
+        return (cr->nwname == 0 && cr->dev) ? NGX_OK : NGX_DECLINED;
+    }
+
+    name = &cr->wname[cr->done];
+    len = ngx_http_9p_path_join(buf, cr->path, cr->path_len, name);
+    target = ngx_http_9p_mount_of(cr->fid->ns, buf, len);
+
+    if (target != cr->mount) {
+        if (!target->dev) {
+            return NGX_DECLINED;    /* onto a service's mount: its root */
+        }
+
+        file = target->dev;
+
+    } else if (!cr->mount->dev) {
+        return NGX_DECLINED;
+
+    } else if (len == target->path.len) {
+        file = target->dev;     /* "..", "." back at the mount's root */
+
+    } else {
+        file = ngx_http_9p_dev_isdir(cr->dev)
+               ? ngx_http_9p_dev_lookup(cr->dev, name->data, name->len)
+               : NGX_HTTP_9P_DEV_NONE;
+
+        if (file == NGX_HTTP_9P_DEV_NONE) {
+            ngx_memzero(&rf, sizeof(rf));
+
+            if (cr->done == 0) {
+                rf.type = NINEP_RERROR;
+                rf.ename = ninep_str(ngx_http_9p_dev_isdir(cr->dev)
+                                     ? "file does not exist"
+                                     : "not a directory");
+            } else {
+                rf.type = NINEP_RWALK;
+                rf.nwqid = cr->done;
+                ngx_memcpy(rf.wqid, cr->wqid,
+                           cr->done * sizeof(ninep_qid_t));
+            }
+
+            ngx_http_9p_creq_reply(cr, &rf);
+            return NGX_DONE;
+        }
+    }
+
+    /* leaving a service for the kernel: its fid is not needed */
+    if (cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    if (cr->backend) {
+        ngx_http_9p_backend_unref(cr->backend);
+        cr->backend = NULL;
+    }
+
+    cr->bfid = NINEP_NOFID;
+    cr->mount = target;
+    cr->dev = file;
+    ngx_http_9p_dev_qid(file, &cr->wqid[cr->done]);
+    cr->qid = cr->wqid[cr->done];
+    ngx_memcpy(cr->path, buf, len);
+    cr->path_len = len;
+    cr->done++;
+
+    return NGX_OK;
+}
+
+
+/*
  * One backend Twalk for the longest run of names that stays inside the
  * current mount; a name onto a mount point, or ".." out of a mount, is a
  * step of its own from the root of the mount it reaches.
@@ -1681,6 +1942,27 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     ninep_fcall_t           t;
     ngx_http_9p_mount_t    *m;
     ngx_http_9p_backend_t  *b;
+
+    /* kernel files are walked here, with no backend */
+    for ( ;; ) {
+        switch (ngx_http_9p_walk_local(cr)) {
+
+        case NGX_DONE:
+            return;
+
+        case NGX_OK:
+            if (cr->done == cr->nwname) {
+                ngx_http_9p_walk_finish(cr);
+                return;
+            }
+            continue;
+
+        default:
+            break;
+        }
+
+        break;
+    }
 
     ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TWALK;
@@ -1732,9 +2014,15 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 
     if (b != cr->backend) {
         ngx_http_9p_backend_ref(b);
-        ngx_http_9p_backend_unref(cr->backend);
+
+        if (cr->backend) {
+            ngx_http_9p_backend_unref(cr->backend);
+        }
+
         cr->backend = b;
     }
+
+    cr->dev = NGX_HTTP_9P_DEV_NONE;
 
     /* in place only when the whole walk moves the fid itself */
     if (cr->newfid == cr->fid->fid && cr->done == 0 && !cr->cross
@@ -1872,11 +2160,13 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
     if (cr->newfid == f->fid) {
         nf = f;
 
-        if (f->bfid != cr->bfid) {
-            ngx_http_9p_backend_clunk(f->backend, f->bfid);
-        }
+        if (f->backend) {
+            if (f->bfid != cr->bfid) {
+                ngx_http_9p_backend_clunk(f->backend, f->bfid);
+            }
 
-        ngx_http_9p_backend_unref(f->backend);
+            ngx_http_9p_backend_unref(f->backend);
+        }
 
     } else {
         nf = ngx_http_9p_fid_new(s, cr->newfid);
@@ -1907,6 +2197,7 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
     cr->bfid = NINEP_NOFID;
     cr->owned = NINEP_NOFID;
     nf->qid = cr->qid;
+    nf->dev = cr->dev;
 
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RWALK;
@@ -1935,6 +2226,10 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     if (f == NULL) {
         return ngx_http_9p_reply_error(s, t->tag, "unknown fid");
+    }
+
+    if (f->dev) {
+        return ngx_http_9p_dev_request(s, f, t);
     }
 
     cr = ngx_http_9p_creq_new(s, t);
@@ -2048,4 +2343,170 @@ ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     }
 
     ngx_http_9p_creq_reply(cr, r);
+}
+
+
+/* ---------------------------------------------------------- /dev et al */
+
+
+/* The kernel's files answer at once: nothing of theirs is remote. */
+
+static ngx_int_t
+ngx_http_9p_dev_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t)
+{
+    u_char         buf[NGX_HTTP_9P_DEV_MAX];
+    size_t         len;
+    ssize_t        n;
+    ngx_str_t      path, *name;
+    ninep_fcall_t  r;
+
+    ngx_memzero(&r, sizeof(r));
+    r.tag = t->tag;
+
+    switch (t->type) {
+
+    case NINEP_TOPEN:
+        if (f->open) {
+            return ngx_http_9p_reply_error(s, t->tag, "fid already open");
+        }
+
+        if ((t->mode & 3) != NINEP_OREAD
+            && (f->dev != NGX_HTTP_9P_DEV_NSCTL
+                || (t->mode & 3) == NINEP_OEXEC))
+        {
+            return ngx_http_9p_reply_error(s, t->tag, "permission denied");
+        }
+
+        f->open = 1;
+        r.type = NINEP_ROPEN;
+        r.qid = f->qid;
+        r.iounit = s->msize - NINEP_IOHDRSZ;
+        break;
+
+    case NINEP_TREAD:
+        if (!f->open) {
+            return ngx_http_9p_reply_error(s, t->tag, "fid not open");
+        }
+
+        if (ngx_http_9p_dev_isdir(f->dev)) {
+            path.data = f->path;
+            path.len = f->path_len;
+            n = ngx_http_9p_dev_dir(f->dev, &path, &f->ns->mounts,
+                                    sizeof(*f->mount), f->ns->user, buf,
+                                    sizeof(buf));
+            len = n < 0 ? 0 : (size_t) n;
+
+        } else {
+            len = ngx_http_9p_dev_text(s, f, buf, sizeof(buf));
+        }
+
+        r.type = NINEP_RREAD;
+
+        if (t->offset < len) {
+            r.data = buf + t->offset;
+            r.count = (uint32_t) ngx_min(len - t->offset,
+                                         ngx_min(t->count,
+                                                 s->msize - NINEP_IOHDRSZ));
+
+            /* a directory is read in whole entries: all of them fit */
+            if (ngx_http_9p_dev_isdir(f->dev) && t->offset + r.count < len) {
+                return ngx_http_9p_reply_error(s, t->tag,
+                                       "directory read count too small");
+            }
+        }
+
+        break;
+
+    case NINEP_TWRITE:
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       f->dev == NGX_HTTP_9P_DEV_NSCTL
+                                       ? "nsctl: changing the namespace is "
+                                         "not implemented yet"
+                                       : "permission denied");
+
+    case NINEP_TSTAT:
+        /* a kernel directory at a mount point is named after it */
+        name = NULL;
+
+        if (f->path_len > 1) {
+            path.data = f->path + f->path_len;
+            while (path.data > f->path && path.data[-1] != '/') {
+                path.data--;
+            }
+            path.len = f->path + f->path_len - path.data;
+            name = &path;
+        }
+
+        r.type = NINEP_RSTAT;
+        ngx_http_9p_dev_stat(f->dev, name, f->ns->user, &r.st);
+        break;
+
+    case NINEP_TCLUNK:
+        ngx_http_9p_fid_unlink(s, f);
+        ngx_http_9p_fid_free(s, f, 0);
+        r.type = NINEP_RCLUNK;
+        break;
+
+    case NINEP_TREMOVE:
+        ngx_http_9p_fid_unlink(s, f);
+        ngx_http_9p_fid_free(s, f, 0);
+        return ngx_http_9p_reply_error(s, t->tag, "permission denied");
+
+    default:    /* Tcreate, Twstat */
+        return ngx_http_9p_reply_error(s, t->tag, "permission denied");
+    }
+
+    return ngx_http_9p_ws_send_fcall(s, &r);
+}
+
+
+/* user, sysname, ns: what they say now. */
+
+static size_t
+ngx_http_9p_dev_text(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    u_char *buf, size_t len)
+{
+    u_char               *p, *end;
+    ngx_uint_t            i;
+    ngx_http_9p_mount_t  *m;
+
+    p = buf;
+    end = buf + len;
+
+    switch (f->dev) {
+
+    case NGX_HTTP_9P_DEV_USER:
+        p = ngx_slprintf(p, end, "%s", f->ns->user);
+        break;
+
+    case NGX_HTTP_9P_DEV_SYSNAME:
+        p = ngx_slprintf(p, end, "%V", &ngx_cycle->hostname);
+        break;
+
+    case NGX_HTTP_9P_DEV_NS:
+        m = f->ns->mounts.elts;
+
+        for (i = 0; i < f->ns->mounts.nelts; i++) {
+            if (m[i].dev == NGX_HTTP_9P_DEV_ROOT) {
+                continue;
+            }
+
+            if (m[i].dev) {
+                p = ngx_slprintf(p, end, "bind '#c' %V\n", &m[i].path);
+                continue;
+            }
+
+            p = ngx_slprintf(p, end, "mount %V %V%s%V\n",
+                             &m[i].service->name, &m[i].path,
+                             m[i].spec.len ? " " : "", &m[i].spec);
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    return p - buf;
 }
