@@ -99,7 +99,7 @@ ngx_http_9p_dev_stat(ngx_uint_t file, ngx_str_t *name, const char *user,
 
 ssize_t
 ngx_http_9p_dev_dir(ngx_uint_t dir, ngx_str_t *path, ngx_array_t *mounts,
-    size_t mount_size, const char *user, u_char *buf, size_t len)
+    const char *user, u_char *buf, size_t len)
 {
     u_char        *p, *end, *name;
     size_t         n;
@@ -126,8 +126,8 @@ ngx_http_9p_dev_dir(ngx_uint_t dir, ngx_str_t *path, ngx_array_t *mounts,
     }
 
     for (i = 0; i < mounts->nelts; i++) {
-        /* the first member of each mount entry is its path */
-        mp = (ngx_str_t *) ((u_char *) mounts->elts + i * mount_size);
+        /* each mount entry starts with its path */
+        mp = ((ngx_str_t **) mounts->elts)[i];
 
         if (mp->len <= path->len
             || ngx_strncmp(mp->data, path->data, path->len) != 0
@@ -147,7 +147,7 @@ ngx_http_9p_dev_dir(ngx_uint_t dir, ngx_str_t *path, ngx_array_t *mounts,
         seen = ngx_http_9p_dev_lookup(dir, nm.data, nm.len);
 
         for (j = 0; j < i && !seen; j++) {
-            prev = (ngx_str_t *) ((u_char *) mounts->elts + j * mount_size);
+            prev = ((ngx_str_t **) mounts->elts)[j];
             seen = (prev->len == mp->len
                     && ngx_strncmp(prev->data, mp->data, mp->len) == 0);
         }

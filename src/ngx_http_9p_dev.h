@@ -31,12 +31,11 @@ ngx_str_t *ngx_http_9p_dev_name(ngx_uint_t file);
 
 /*
  * Directory entries of dir at path, with the mount points right below it;
- * mounts is an array whose elements start with their path (ngx_str_t).
- * The length, or -1 when buf is too small.
+ * mounts is an array of pointers to entries that start with their path
+ * (ngx_str_t).  The length, or -1 when buf is too small.
  */
 ssize_t ngx_http_9p_dev_dir(ngx_uint_t dir, ngx_str_t *path,
-    ngx_array_t *mounts, size_t mount_size, const char *user, u_char *buf,
-    size_t len);
+    ngx_array_t *mounts, const char *user, u_char *buf, size_t len);
 
 
 #endif /* _NGX_HTTP_9P_DEV_H_INCLUDED_ */

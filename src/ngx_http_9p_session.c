@@ -47,7 +47,7 @@ typedef struct {
     ngx_uint_t                  refs;
     ngx_pool_t                 *pool;
     char                        user[TEN_NAME_MAX + 1];
-    ngx_array_t                 mounts;     /* ngx_http_9p_mount_t */
+    ngx_array_t                 mounts;     /* ngx_http_9p_mount_t * */
 } ngx_http_9p_ns_t;
 
 
@@ -152,6 +152,8 @@ static ngx_int_t ngx_http_9p_attach(ngx_http_9p_session_t *s,
 static ngx_http_9p_mount_t *ngx_http_9p_mount_add(ngx_http_9p_creq_t *cr,
     u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
 static ngx_int_t ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr);
+static ngx_http_9p_mount_t *ngx_http_9p_ns_mount(ngx_http_9p_ns_t *ns,
+    u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
 static ngx_http_9p_service_t *ngx_http_9p_service_find(
     ngx_http_9p_session_t *s, u_char *name, size_t len, ngx_uint_t boot);
 static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
@@ -733,8 +735,8 @@ ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p, size_t len)
 static void
 ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
 {
-    ngx_uint_t            i;
-    ngx_http_9p_mount_t  *m;
+    ngx_uint_t             i;
+    ngx_http_9p_mount_t  **m;
 
     if (--ns->refs > 0) {
         return;
@@ -743,9 +745,9 @@ ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
     m = ns->mounts.elts;
 
     for (i = 0; i < ns->mounts.nelts; i++) {
-        if (m[i].backend) {
-            ngx_http_9p_backend_clunk(m[i].backend, m[i].bfid);
-            ngx_http_9p_backend_unref(m[i].backend);
+        if (m[i]->backend) {
+            ngx_http_9p_backend_clunk(m[i]->backend, m[i]->bfid);
+            ngx_http_9p_backend_unref(m[i]->backend);
         }
     }
 
@@ -789,7 +791,8 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr = ngx_http_9p_creq_new(s, t);
 
     if (ns == NULL || cr == NULL
-        || ngx_array_init(&ns->mounts, pool, 4, sizeof(ngx_http_9p_mount_t))
+        || ngx_array_init(&ns->mounts, pool, 8,
+                          sizeof(ngx_http_9p_mount_t *))
            != NGX_OK)
     {
         ngx_destroy_pool(pool);
@@ -838,24 +841,38 @@ static ngx_http_9p_mount_t *
 ngx_http_9p_mount_add(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
     ngx_uint_t dev, ngx_http_9p_service_t *svc)
 {
-    ngx_http_9p_mount_t  *m;
+    return ngx_http_9p_ns_mount(cr->ns, path, len, dev, svc);
+}
 
-    if (cr->ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
+
+/* Mount entries stay where they are: fids point at them. */
+
+static ngx_http_9p_mount_t *
+ngx_http_9p_ns_mount(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
+    ngx_uint_t dev, ngx_http_9p_service_t *svc)
+{
+    ngx_http_9p_mount_t  *m, **mp;
+
+    if (ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
         return NULL;
     }
 
-    m = ngx_array_push(&cr->ns->mounts);
+    m = ngx_pcalloc(ns->pool, sizeof(ngx_http_9p_mount_t));
     if (m == NULL) {
         return NULL;
     }
 
-    ngx_memzero(m, sizeof(ngx_http_9p_mount_t));
-
-    m->path.data = ngx_pnalloc(cr->ns->pool, len);
+    m->path.data = ngx_pnalloc(ns->pool, len);
     if (m->path.data == NULL) {
-        cr->ns->mounts.nelts--;
         return NULL;
     }
+
+    mp = ngx_array_push(&ns->mounts);
+    if (mp == NULL) {
+        return NULL;
+    }
+
+    *mp = m;
 
     ngx_memcpy(m->path.data, path, len);
     m->path.len = len;
@@ -927,14 +944,14 @@ ngx_http_9p_service_find(ngx_http_9p_session_t *s, u_char *name, size_t len,
 static void
 ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
 {
-    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_mount_t   **m;
     ngx_http_9p_service_t  *svc;
 
     m = cr->ns->mounts.elts;
 
     /* the kernel's own directories need no attach */
     while (cr->step == NGX_HTTP_9P_A_MOUNT
-           && cr->mount_i < cr->ns->mounts.nelts && m[cr->mount_i].dev)
+           && cr->mount_i < cr->ns->mounts.nelts && m[cr->mount_i]->dev)
     {
         cr->mount_i++;
     }
@@ -944,15 +961,14 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
     {
         cr->step = NGX_HTTP_9P_A_ROOT;
 
-        if (m[0].dev) {
+        if (m[0]->dev) {
             ngx_http_9p_attach_done(cr);
             return;
         }
     }
 
     if (cr->step == NGX_HTTP_9P_A_MOUNT || cr->step == NGX_HTTP_9P_A_ROOT) {
-        m = cr->ns->mounts.elts;
-        svc = m[cr->step == NGX_HTTP_9P_A_ROOT ? 0 : cr->mount_i].service;
+        svc = m[cr->step == NGX_HTTP_9P_A_ROOT ? 0 : cr->mount_i]->service;
 
     } else {
         svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
@@ -965,7 +981,7 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
 
     if (cr->step == NGX_HTTP_9P_A_ROOT) {
         /* the client's fid: a clone of the root mount's */
-        ngx_http_9p_attach_ready(&cr->wait, m[0].backend, NULL);
+        ngx_http_9p_attach_ready(&cr->wait, m[0]->backend, NULL);
         return;
     }
 
@@ -994,23 +1010,23 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
 {
     u_char                 ename[NGX_HTTP_9P_ENAME_MAX], *p;
     ninep_fcall_t          t;
-    ngx_http_9p_mount_t   *m;
+    ngx_http_9p_mount_t   *m, **mp;
     ngx_http_9p_creq_t    *cr;
 
     cr = w->data;
 
-    m = cr->ns->mounts.elts;
+    mp = cr->ns->mounts.elts;
 
     if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT
-        && m[cr->mount_i].optional)
+        && mp[cr->mount_i]->optional)
     {
         ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
                       "9p: %V left out of the namespace: %s",
-                      &m[cr->mount_i].path, err);
+                      &mp[cr->mount_i]->path, err);
 
-        ngx_memmove(&m[cr->mount_i], &m[cr->mount_i + 1],
+        ngx_memmove(&mp[cr->mount_i], &mp[cr->mount_i + 1],
                     (cr->ns->mounts.nelts - cr->mount_i - 1)
-                    * sizeof(ngx_http_9p_mount_t));
+                    * sizeof(ngx_http_9p_mount_t *));
         cr->ns->mounts.nelts--;
         ngx_http_9p_attach_next(cr);
         return;
@@ -1044,8 +1060,7 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
         return;
 
     case NGX_HTTP_9P_A_MOUNT:
-        m = cr->ns->mounts.elts;
-        m = &m[cr->mount_i];
+        m = mp[cr->mount_i];
 
         if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
             ngx_http_9p_attach_fail(cr, "out of backend fids");
@@ -1065,7 +1080,7 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
         return;
 
     default: /* NGX_HTTP_9P_A_ROOT */
-        m = cr->ns->mounts.elts;
+        m = mp[0];
 
         if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
             ngx_http_9p_attach_fail(cr, "out of backend fids");
@@ -1074,7 +1089,7 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
 
         ngx_memzero(&t, sizeof(t));
         t.type = NINEP_TWALK;
-        t.fid = m[0].bfid;
+        t.fid = m->bfid;
         t.newfid = cr->nbfid;
 
         (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_root_cloned);
@@ -1377,7 +1392,7 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
     size_t                  n, len;
     ngx_uint_t              line, nw, i, j;
     ngx_log_t              *log;
-    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_mount_t    *m, **mp;
     ngx_http_9p_service_t  *svc;
 
     log = cr->s->connection->log;
@@ -1459,12 +1474,14 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
             continue;
         }
 
-        m = ngx_array_push(&cr->ns->mounts);
-        if (m == NULL) {
+        mp = ngx_array_push(&cr->ns->mounts);
+        m = ngx_pcalloc(cr->ns->pool, sizeof(ngx_http_9p_mount_t));
+
+        if (mp == NULL || m == NULL) {
             return "out of memory";
         }
 
-        ngx_memzero(m, sizeof(ngx_http_9p_mount_t));
+        *mp = m;
         m->service = svc;
         m->bfid = NINEP_NOFID;
 
@@ -1513,9 +1530,9 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
         }
     }
 
-    m = cr->ns->mounts.elts;
+    mp = cr->ns->mounts.elts;
 
-    if (cr->ns->mounts.nelts == 0 || m[0].path.len != 1) {
+    if (cr->ns->mounts.nelts == 0 || mp[0]->path.len != 1) {
         return "namespace has no root: /lib/namespace must mount \"/\" first";
     }
 
@@ -1536,13 +1553,13 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
     u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
-    ngx_http_9p_mount_t  *m;
+    ngx_http_9p_mount_t  *m, **mp;
     ngx_http_9p_creq_t   *cr;
 
     cr = br->data;
     cr->breq = NULL;
-    m = cr->ns->mounts.elts;
-    m = &m[cr->mount_i];
+    mp = cr->ns->mounts.elts;
+    m = mp[cr->mount_i];
 
     if (r == NULL || r->type != NINEP_RATTACH) {
         if (r == NULL || r->type == NINEP_RERROR) {
@@ -1556,8 +1573,9 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
                           r ? (u_char *) r->ename.data : (u_char *) err);
 
             /* the entries after it move up one */
-            ngx_memmove(m, m + 1, (cr->ns->mounts.nelts - cr->mount_i - 1)
-                                  * sizeof(ngx_http_9p_mount_t));
+            ngx_memmove(&mp[cr->mount_i], &mp[cr->mount_i + 1],
+                        (cr->ns->mounts.nelts - cr->mount_i - 1)
+                        * sizeof(ngx_http_9p_mount_t *));
             cr->ns->mounts.nelts--;
             ngx_http_9p_attach_next(cr);
             return;
@@ -1608,9 +1626,9 @@ ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 static void
 ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t         rf;
-    ngx_http_9p_fid_t    *f;
-    ngx_http_9p_mount_t  *m;
+    ninep_fcall_t          rf;
+    ngx_http_9p_fid_t     *f;
+    ngx_http_9p_mount_t  **m;
 
     m = cr->ns->mounts.elts;
 
@@ -1636,11 +1654,11 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
 
     f->ns = cr->ns;
     cr->ns = NULL;
-    f->mount = &m[0];
-    f->dev = m[0].dev;
-    f->qid = m[0].qid;
+    f->mount = m[0];
+    f->dev = m[0]->dev;
+    f->qid = m[0]->qid;
 
-    if (!m[0].dev) {
+    if (!m[0]->dev) {
         f->backend = cr->backend;
         cr->backend = NULL;
         f->bfid = cr->nbfid;
@@ -1665,20 +1683,20 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
 static ngx_http_9p_mount_t *
 ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path, size_t len)
 {
-    ngx_uint_t            i;
-    ngx_http_9p_mount_t  *m, *best;
+    ngx_uint_t             i;
+    ngx_http_9p_mount_t  **m, *best;
 
     m = ns->mounts.elts;
     best = NULL;
 
     for (i = 0; i < ns->mounts.nelts; i++) {
-        if (m[i].path.len == 1
-            || (len >= m[i].path.len
-                && ngx_strncmp(path, m[i].path.data, m[i].path.len) == 0
-                && (len == m[i].path.len || path[m[i].path.len] == '/')))
+        if (m[i]->path.len == 1
+            || (len >= m[i]->path.len
+                && ngx_strncmp(path, m[i]->path.data, m[i]->path.len) == 0
+                && (len == m[i]->path.len || path[m[i]->path.len] == '/')))
         {
-            if (best == NULL || m[i].path.len >= best->path.len) {
-                best = &m[i];
+            if (best == NULL || m[i]->path.len >= best->path.len) {
+                best = m[i];
             }
         }
     }
@@ -2393,8 +2411,7 @@ ngx_http_9p_dev_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
             path.data = f->path;
             path.len = f->path_len;
             n = ngx_http_9p_dev_dir(f->dev, &path, &f->ns->mounts,
-                                    sizeof(*f->mount), f->ns->user, buf,
-                                    sizeof(buf));
+                                    f->ns->user, buf, sizeof(buf));
             len = n < 0 ? 0 : (size_t) n;
 
         } else {
@@ -2467,9 +2484,9 @@ static size_t
 ngx_http_9p_dev_text(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     u_char *buf, size_t len)
 {
-    u_char               *p, *end;
-    ngx_uint_t            i;
-    ngx_http_9p_mount_t  *m;
+    u_char                *p, *end;
+    ngx_uint_t             i;
+    ngx_http_9p_mount_t  **m;
 
     p = buf;
     end = buf + len;
@@ -2488,18 +2505,18 @@ ngx_http_9p_dev_text(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         m = f->ns->mounts.elts;
 
         for (i = 0; i < f->ns->mounts.nelts; i++) {
-            if (m[i].dev == NGX_HTTP_9P_DEV_ROOT) {
+            if (m[i]->dev == NGX_HTTP_9P_DEV_ROOT) {
                 continue;
             }
 
-            if (m[i].dev) {
-                p = ngx_slprintf(p, end, "bind '#c' %V\n", &m[i].path);
+            if (m[i]->dev) {
+                p = ngx_slprintf(p, end, "bind '#c' %V\n", &m[i]->path);
                 continue;
             }
 
             p = ngx_slprintf(p, end, "mount %V %V%s%V\n",
-                             &m[i].service->name, &m[i].path,
-                             m[i].spec.len ? " " : "", &m[i].spec);
+                             &m[i]->service->name, &m[i]->path,
+                             m[i]->spec.len ? " " : "", &m[i]->spec);
         }
 
         break;
