@@ -33,6 +33,7 @@
 typedef struct {
     ngx_str_t                   path;       /* "/" or "/a/b" */
     ngx_str_t                   spec;
+    ngx_str_t                   source;     /* of a bind */
     ngx_uint_t                  dev;        /* a kernel directory, or 0 */
     ngx_uint_t                  optional;   /* skipped if it fails */
     ngx_http_9p_service_t      *service;
@@ -197,6 +198,15 @@ static ngx_int_t ngx_http_9p_dev_request(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static size_t ngx_http_9p_dev_text(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, u_char *buf, size_t len);
+static ngx_int_t ngx_http_9p_nsctl(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
+static size_t ngx_http_9p_clean(u_char *dst, u_char *src, size_t len);
+static void ngx_http_9p_nsctl_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_nsctl_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static ngx_int_t ngx_http_9p_ns_add(ngx_http_9p_ns_t *ns,
+    ngx_http_9p_mount_t *m);
 static void ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr,
@@ -449,6 +459,11 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
     if (cr->backend) {
         ngx_http_9p_backend_unref(cr->backend);
         cr->backend = NULL;
+    }
+
+    if (cr->ns) {
+        ngx_http_9p_ns_unref(cr->ns);
+        cr->ns = NULL;
     }
 
     if (cr->names) {
@@ -2436,11 +2451,11 @@ ngx_http_9p_dev_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         break;
 
     case NINEP_TWRITE:
-        return ngx_http_9p_reply_error(s, t->tag,
-                                       f->dev == NGX_HTTP_9P_DEV_NSCTL
-                                       ? "nsctl: changing the namespace is "
-                                         "not implemented yet"
-                                       : "permission denied");
+        if (f->dev != NGX_HTTP_9P_DEV_NSCTL || !f->open) {
+            return ngx_http_9p_reply_error(s, t->tag, "permission denied");
+        }
+
+        return ngx_http_9p_nsctl(s, f, t);
 
     case NINEP_TSTAT:
         /* a kernel directory at a mount point is named after it */
@@ -2509,6 +2524,12 @@ ngx_http_9p_dev_text(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
                 continue;
             }
 
+            if (m[i]->source.len) {
+                p = ngx_slprintf(p, end, "bind %V %V\n", &m[i]->source,
+                                 &m[i]->path);
+                continue;
+            }
+
             if (m[i]->dev) {
                 p = ngx_slprintf(p, end, "bind '#c' %V\n", &m[i]->path);
                 continue;
@@ -2526,4 +2547,354 @@ ngx_http_9p_dev_text(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     }
 
     return p - buf;
+}
+
+
+/* ---------------------------------------------------------------- nsctl */
+
+
+/* A mount point as the walks see it: rooted, no "//", no trailing "/". */
+
+static size_t
+ngx_http_9p_clean(u_char *dst, u_char *src, size_t len)
+{
+    size_t  i, n;
+
+    for (i = 0, n = 0; i < len; i++) {
+        if (src[i] == '/' && n && dst[n - 1] == '/') {
+            continue;
+        }
+        dst[n++] = src[i];
+    }
+
+    if (n > 1 && dst[n - 1] == '/') {
+        n--;
+    }
+
+    return n;
+}
+
+
+/*
+ * Writes to /dev/nsctl change the namespace of this attach, one command
+ * a write: "mount [-abc] service mountpoint [spec]", "bind [-abc] source
+ * mountpoint", "unmount [source] mountpoint".  The services still decide
+ * what the user may do with what is mounted.
+ */
+
+static ngx_int_t
+ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t)
+{
+    u_char                 *p, *end, *w[5], *we[5], *path;
+    size_t                  len;
+    ngx_uint_t              nw, i, j;
+    ninep_fcall_t           r, bt;
+    ngx_http_9p_ns_t       *ns;
+    ngx_http_9p_creq_t     *cr;
+    ngx_http_9p_mount_t    *m, *src, **mp;
+    ngx_http_9p_service_t  *svc;
+
+    ns = f->ns;
+    p = (u_char *) t->data;
+    end = p + t->count;
+
+    if (end > p && end[-1] == '\n') {
+        end--;
+    }
+
+    for (nw = 0; p < end; ) {
+        if (*p == ' ' || *p == '\t') {
+            p++;
+            continue;
+        }
+
+        if (nw == 5 || *p == '\n') {
+            return ngx_http_9p_reply_error(s, t->tag,
+                                           "nsctl: one command per write");
+        }
+
+        w[nw] = p;
+
+        while (p < end && *p != ' ' && *p != '\t' && *p != '\n') {
+            p++;
+        }
+
+        we[nw++] = p;
+    }
+
+    i = (nw > 1 && *w[1] == '-') ? 2 : 1;      /* -a -b -c: no unions yet */
+
+    if (nw == 0) {
+        return ngx_http_9p_reply_error(s, t->tag, "nsctl: empty command");
+    }
+
+    len = we[0] - w[0];
+
+    if (len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0
+        && (nw == 2 || nw == 3))
+    {
+        path = w[nw - 1];
+        len = ngx_http_9p_clean(path, path, we[nw - 1] - path);
+        mp = ns->mounts.elts;
+
+        for (j = ns->mounts.nelts; j > 1; j--) {
+            m = mp[j - 1];
+
+            if (m->path.len == len && ngx_strncmp(m->path.data, path, len)
+                                      == 0)
+            {
+                ngx_memmove(&mp[j - 1], &mp[j], (ns->mounts.nelts - j)
+                                               * sizeof(*mp));
+                ns->mounts.nelts--;
+
+                if (m->backend) {
+                    ngx_http_9p_backend_clunk(m->backend, m->bfid);
+                    ngx_http_9p_backend_unref(m->backend);
+                    m->backend = NULL;
+                }
+
+                ngx_memzero(&r, sizeof(r));
+                r.type = NINEP_RWRITE;
+                r.tag = t->tag;
+                r.count = t->count;
+                return ngx_http_9p_ws_send_fcall(s, &r);
+            }
+        }
+
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "unmount: not mounted (the root "
+                                       "stays)");
+    }
+
+    if (!((len == 5 && ngx_strncmp(w[0], "mount", 5) == 0
+           && (nw - i == 2 || nw - i == 3))
+          || (len == 4 && ngx_strncmp(w[0], "bind", 4) == 0
+              && nw - i == 2)))
+    {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "nsctl: expected mount, bind or "
+                                       "unmount");
+    }
+
+    if (*w[i + 1] != '/' || ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "nsctl: bad mount point or too many "
+                                       "mounts");
+    }
+
+    /* the new entry, not yet in the table */
+    m = ngx_pcalloc(ns->pool, sizeof(ngx_http_9p_mount_t));
+    path = ngx_pnalloc(ns->pool, we[i + 1] - w[i + 1]);
+
+    if (m == NULL || path == NULL) {
+        return NGX_ERROR;
+    }
+
+    m->path.data = path;
+    m->path.len = ngx_http_9p_clean(path, w[i + 1], we[i + 1] - w[i + 1]);
+    m->bfid = NINEP_NOFID;
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        return NGX_ERROR;
+    }
+
+    cr->fid = f;
+    cr->ns = ns;
+    ns->refs++;
+    cr->mount = m;
+    cr->len = t->count;
+
+    if (*w[0] == 'm') {
+        svc = s->conf->services
+              ? ngx_http_9p_service_find(s, w[i], we[i] - w[i], 0) : NULL;
+
+        if (svc == NULL) {
+            ngx_http_9p_creq_error(cr, NULL, "mount: unknown service");
+            return NGX_OK;
+        }
+
+        m->service = svc;
+
+        if (nw - i == 3) {
+            m->spec.len = we[i + 2] - w[i + 2];
+            m->spec.data = ngx_pnalloc(ns->pool, m->spec.len);
+            if (m->spec.data == NULL) {
+                return NGX_ERROR;
+            }
+            ngx_memcpy(m->spec.data, w[i + 2], m->spec.len);
+        }
+
+        cr->wait.handler = ngx_http_9p_nsctl_ready;
+        cr->wait.data = cr;
+        ngx_http_9p_pool_get(svc, s->conf, s->request, &cr->wait);
+
+        return NGX_OK;
+    }
+
+    /* bind: what the source names now, from its mount's root */
+    len = ngx_http_9p_clean(w[i], w[i], we[i] - w[i]);
+    src = ngx_http_9p_mount_of(ns, w[i], len);
+
+    m->source.data = ngx_pnalloc(ns->pool, len);
+    if (m->source.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    m->source.len = len;
+    ngx_memcpy(m->source.data, w[i], len);
+
+    if (*w[i] != '/' || src == NULL) {
+        ngx_http_9p_creq_error(cr, NULL, "bind: bad source");
+        return NGX_OK;
+    }
+
+    if (src->dev) {
+        if (len != src->path.len) {
+            ngx_http_9p_creq_error(cr, NULL,
+                                   "bind: only whole kernel directories");
+            return NGX_OK;
+        }
+
+        m->dev = src->dev;
+        m->qid = src->qid;
+
+        if (ngx_http_9p_ns_add(ns, m) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(&r, sizeof(r));
+        r.type = NINEP_RWRITE;
+        r.count = (uint32_t) cr->len;
+        ngx_http_9p_creq_reply(cr, &r);
+        return NGX_OK;
+    }
+
+    m->service = src->service;
+    cr->qid = src->qid;
+    cr->backend = src->backend;
+    ngx_http_9p_backend_ref(cr->backend);
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, "bind: out of backend fids");
+        return NGX_OK;
+    }
+
+    ngx_memzero(&bt, sizeof(bt));
+    bt.type = NINEP_TWALK;
+    bt.fid = src->bfid;
+    bt.newfid = cr->nbfid;
+    ngx_http_9p_walk_rel(&bt, src, w[i], len);
+
+    (void) ngx_http_9p_send(cr, cr->backend, &bt, ngx_http_9p_nsctl_done);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_nsctl_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    ninep_fcall_t        t;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = w->data;
+
+    if (b == NULL) {
+        ngx_http_9p_creq_error(cr, "mount", err);
+        return;
+    }
+
+    cr->backend = b;
+    ngx_http_9p_backend_ref(b);
+
+    if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, "mount: out of backend fids");
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TATTACH;
+    t.fid = cr->nbfid;
+    t.afid = NINEP_NOFID;
+    t.uname = ninep_str(cr->ns->user);
+    t.aname.data = cr->mount->spec.data;
+    t.aname.len = (uint16_t) cr->mount->spec.len;
+
+    (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_nsctl_done);
+}
+
+
+/* The service attached the mount, or walked to the bind's source. */
+
+static void
+ngx_http_9p_nsctl_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t         rf;
+    ngx_http_9p_mount_t  *m;
+    ngx_http_9p_creq_t   *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    m = cr->mount;
+
+    if (r == NULL || r->type == NINEP_RERROR
+        || (r->type == NINEP_RWALK && r->nwqid != br->nwname))
+    {
+        /* a short walk made no fid either (walk(5)) */
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+
+        if (r && r->type == NINEP_RERROR) {
+            ngx_memzero(&rf, sizeof(rf));
+            rf.type = NINEP_RERROR;
+            rf.ename = r->ename;
+            ngx_http_9p_creq_reply(cr, &rf);
+            return;
+        }
+
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               r ? "file does not exist" : err);
+        return;
+    }
+
+    m->backend = cr->backend;
+    ngx_http_9p_backend_ref(m->backend);
+    m->bfid = cr->nbfid;
+    m->qid = (r->type == NINEP_RATTACH) ? r->qid
+             : r->nwqid ? r->wqid[r->nwqid - 1] : cr->qid;
+
+    if (ngx_http_9p_ns_add(cr->ns, m) != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, "too many mounts");
+        return;
+    }
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RWRITE;
+    rf.count = (uint32_t) cr->len;
+    ngx_http_9p_creq_reply(cr, &rf);
+}
+
+
+/* A complete entry joins the table; later entries hide earlier ones. */
+
+static ngx_int_t
+ngx_http_9p_ns_add(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
+{
+    ngx_http_9p_mount_t  **mp;
+
+    if (ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
+        return NGX_ERROR;
+    }
+
+    mp = ngx_array_push(&ns->mounts);
+    if (mp == NULL) {
+        return NGX_ERROR;
+    }
+
+    *mp = m;
+
+    return NGX_OK;
 }
