@@ -2,7 +2,9 @@
  * Ten: ten-load, a 9P2000 load generator.
  *
  * It opens CONNS connections to a 9P2000 server, over raw TCP or over a
- * WebSocket (one binary message per 9P message, as the kernel speaks it),
+ * WebSocket (one binary message per 9P message, as the kernel speaks it;
+ * with -W the binary payloads are one byte stream instead, as a blind
+ * TCP-to-WebSocket bridge such as websockify sends them),
  * does Tversion and Tattach on each, then keeps DEPTH operations in flight
  * per connection for SECONDS, and prints one line of throughput and
  * latency.  One thread multiplexes every socket with epoll.
@@ -40,6 +42,7 @@
 
 #define TL_SEC              1000000000ULL
 #define TL_SETUP_NS         (10 * TL_SEC)   /* connect .. walk, all conns */
+#define TL_SETUP_IDLE_NS    1000000ULL      /* idle: 1 ms more a conn */
 #define TL_GRACE_NS         (5 * TL_SEC)    /* answers after the deadline */
 #define TL_CLOSE_NS         (2 * TL_SEC)    /* the WebSocket closing */
 
@@ -51,6 +54,7 @@
 #define TL_WS_HDR_MAX       14              /* a masked frame's header */
 #define TL_ERRMSG_MAX       5               /* Rerror strings printed */
 #define TL_EVENTS           256
+#define TL_STREAM_FRAME     65536           /* -W: frames may be this big */
 
 #define TL_WS_GUID          "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define TL_WS_CONT          0x0
@@ -69,7 +73,8 @@ typedef enum {
     TL_OP_STAT = 0,
     TL_OP_WOCR,
     TL_OP_READ,
-    TL_OP_VERSION
+    TL_OP_VERSION,
+    TL_OP_IDLE
 } tl_op_e;
 
 
@@ -142,8 +147,8 @@ struct tl_conn_s {
     size_t          out_len;
     size_t          out_cap;
 
-    uint8_t        *frag;       /* a fragmented WebSocket message */
-    size_t          frag_len;
+    uint8_t        *frag;       /* a fragmented WebSocket message, or */
+    size_t          frag_len;   /* with -W the stream's unparsed bytes */
     int             frag_on;
 
     char            ws_key[32];
@@ -174,6 +179,9 @@ typedef struct {
     uint32_t        msize;
     uint32_t        size;
 
+    int             stream;     /* -W: WebSocket payloads are a stream */
+    uint32_t        frame_max;  /* the largest frame accepted */
+
     /* derived from them */
     int             ws;
     const char     *target;     /* -a or -w, for messages */
@@ -196,6 +204,7 @@ typedef struct {
     unsigned        nlive;      /* connections not lost */
     unsigned        nopen;      /* sockets open */
     uint64_t        inflight;
+    uint64_t        t_begin;
     uint64_t        setup_end;
     uint64_t        t0;
     uint64_t        deadline;
@@ -248,7 +257,8 @@ static void conn_fail(tl_conn_t *c, const char *step, const char *fmt, ...);
 static void conn_close(tl_conn_t *c);
 static int conn_alive(tl_conn_t *c);
 static const char *conn_step(tl_conn_t *c);
-static void conn_tcp_parse(tl_conn_t *c, size_t *pos);
+static void conn_tcp_parse(tl_conn_t *c, const uint8_t *buf, size_t len,
+    size_t *pos);
 static void conn_message(tl_conn_t *c, const uint8_t *p, size_t len);
 static void conn_reply(tl_conn_t *c, const ninep_fcall_t *f);
 static int conn_check_type(tl_conn_t *c, const ninep_fcall_t *f, int want);
@@ -279,6 +289,7 @@ static void ws_parse(tl_conn_t *c, size_t *pos);
 static void ws_frame(tl_conn_t *c, int fin, int opcode, const uint8_t *p,
     uint64_t len);
 static void ws_close_frame(tl_conn_t *c, const uint8_t *p, uint64_t len);
+static void ws_stream(tl_conn_t *c, const uint8_t *p, uint64_t len);
 static void ws_accept(const char *key, char *out);
 
 static void sha1(const uint8_t *data, size_t len, uint8_t out[20]);
@@ -290,7 +301,8 @@ static uint64_t hist_value(unsigned i);
 static uint64_t hist_percentile(double p);
 
 
-static const char  *tl_op_names[] = { "stat", "wocr", "read", "version" };
+static const char  *tl_op_names[] = { "stat", "wocr", "read", "version",
+                                      "idle" };
 
 /* the R-message each step waits for */
 static const int  tl_step_rtype[] = {
@@ -335,12 +347,14 @@ static void
 tl_usage(FILE *fp)
 {
     fprintf(fp,
-"usage: ten-load (-a host:port | -w ws://host:port/path) -o op\n"
+"usage: ten-load (-a host:port | -w ws://host:port/path [-W]) -o op\n"
 "                [-c conns] [-d depth] [-t seconds] [-p path] [-u user]\n"
 "                [-A aname] [-m msize] [-s size]\n"
 "  -a host:port   raw 9P2000 over TCP (port 564 if omitted)\n"
 "  -w url         9P2000 over a WebSocket, e.g. ws://127.0.0.1:8090/9p\n"
-"  -o op          stat | wocr | read | version\n"
+"  -W             -w: the server's binary payloads are a byte stream\n"
+"                 (websockify), not one 9P message each\n"
+"  -o op          stat | wocr | read | version | idle\n"
 "  -c conns       connections (1)\n"
 "  -d depth       operations in flight per connection (1)\n"
 "  -t seconds     measuring time (5)\n"
@@ -416,7 +430,7 @@ tl_options(int argc, char **argv)
     tl.msize = 65536;
     tl.size = 65536 - NINEP_IOHDRSZ;
 
-    while ((ch = getopt(argc, argv, "a:w:c:d:t:o:p:u:A:m:s:h")) != -1) {
+    while ((ch = getopt(argc, argv, "a:w:Wc:d:t:o:p:u:A:m:s:h")) != -1) {
         switch (ch) {
 
         case 'a':
@@ -425,6 +439,10 @@ tl_options(int argc, char **argv)
 
         case 'w':
             tl.url = optarg;
+            break;
+
+        case 'W':
+            tl.stream = 1;
             break;
 
         case 'c':
@@ -496,12 +514,17 @@ tl_options(int argc, char **argv)
 
     if (i == sizeof(tl_op_names) / sizeof(tl_op_names[0])) {
         fprintf(stderr, "ten-load: -o: unknown op \"%s\" "
-                "(stat, wocr, read or version)\n", op);
+                "(stat, wocr, read, version or idle)\n", op);
         exit(2);
     }
 
     tl.op = (tl_op_e) i;
     tl.opname = tl_op_names[i];
+
+    if (tl.stream && tl.url == NULL) {
+        fprintf(stderr, "ten-load: -W needs -w\n");
+        exit(2);
+    }
 
     /* Tversion has no tag of its own (NOTAG): one in flight at a time */
     if (tl.op == TL_OP_VERSION && tl.depth != 1) {
@@ -651,6 +674,16 @@ tl_init(void)
 
     tl.rng |= 1;
 
+    /*
+     * A frame is one 9P message, at most msize; a bridge's frame is one
+     * read from its TCP side (websockify reads up to 64 KiB), whatever
+     * the msize.
+     */
+    tl.frame_max = tl.msize;
+    if (tl.stream && tl.frame_max < TL_STREAM_FRAME) {
+        tl.frame_max = TL_STREAM_FRAME;
+    }
+
     tl.ep = epoll_create1(EPOLL_CLOEXEC);
     if (tl.ep == -1) {
         tl_die("epoll_create1: %s", strerror(errno));
@@ -668,7 +701,7 @@ tl_init(void)
         c->fd = -1;
         c->msize = tl.msize;
         /* room for one maximal frame and its header, or the handshake */
-        c->in_cap = (size_t) tl.msize + TL_HS_MAX + TL_WS_HDR_MAX;
+        c->in_cap = (size_t) tl.frame_max + TL_HS_MAX + TL_WS_HDR_MAX;
         c->in = malloc(c->in_cap);
         c->slots = calloc(tl.depth, sizeof(tl_slot_t));
 
@@ -694,7 +727,13 @@ tl_init(void)
     sigaction(SIGTERM, &sa, NULL);
 
     tl.nlive = tl.nconns;
-    tl.setup_end = tl_now() + TL_SETUP_NS;
+    tl.t_begin = tl_now();
+    tl.setup_end = tl.t_begin + TL_SETUP_NS;
+
+    /* idle sessions are for memory: many of them, and attach is slow */
+    if (tl.op == TL_OP_IDLE) {
+        tl.setup_end += TL_SETUP_IDLE_NS * tl.nconns;
+    }
 }
 
 
@@ -796,7 +835,8 @@ again:
 
             tl_die("%s: conn %u: %s: timed out after %llu s", tl.target,
                    i, conn_step(&tl.conns[i]),
-                   (unsigned long long) (TL_SETUP_NS / TL_SEC));
+                   (unsigned long long) ((tl.setup_end - tl.t_begin
+                                          + TL_SEC / 2) / TL_SEC));
         }
 
         break;
@@ -883,6 +923,14 @@ tl_start_run(uint64_t now)
     tl.phase = PH_RUN;
     tl.t0 = now;
     tl.deadline = now + (uint64_t) (tl.secs * TL_SEC);
+
+    if (tl.op == TL_OP_IDLE) {
+        /* a script waits for this line before it measures */
+        fprintf(stderr, "ten-load: %u sessions ready after %.2f s; idle "
+                "for %.2f s\n", tl.nconns, (double) (now - tl.t_begin)
+                / TL_SEC, tl.secs);
+        return;
+    }
 
     for (i = 0; i < tl.nconns; i++) {
         c = &tl.conns[i];
@@ -990,6 +1038,10 @@ tl_report(void)
 
     if (tl.lost) {
         fprintf(stderr, "ten-load: %u connections lost\n", tl.lost);
+    }
+
+    if (tl.op == TL_OP_IDLE) {
+        return tl.lost ? 1 : 0;
     }
 
     if (tl.ops == 0) {
@@ -1148,7 +1200,7 @@ conn_read(tl_conn_t *c)
         ws_parse(c, &pos);
 
     } else {
-        conn_tcp_parse(c, &pos);
+        conn_tcp_parse(c, c->in, c->in_len, &pos);
     }
 
     if (c->fd == -1) {
@@ -1376,18 +1428,18 @@ conn_step(tl_conn_t *c)
 }
 
 
-/* raw TCP: size[4]-delimited messages */
+/* raw TCP (or a -W stream): size[4]-delimited messages in buf[*pos..len) */
 
 static void
-conn_tcp_parse(tl_conn_t *c, size_t *pos)
+conn_tcp_parse(tl_conn_t *c, const uint8_t *buf, size_t len, size_t *pos)
 {
     size_t    avail;
     int64_t   size;
 
     while (c->fd != -1) {
-        avail = c->in_len - *pos;
+        avail = len - *pos;
 
-        size = ninep_peek_size(c->in + *pos, avail);
+        size = ninep_peek_size(buf + *pos, avail);
         if (size < 0) {
             return;
         }
@@ -1402,7 +1454,7 @@ conn_tcp_parse(tl_conn_t *c, size_t *pos)
             return;
         }
 
-        conn_message(c, c->in + *pos, (size_t) size);
+        conn_message(c, buf + *pos, (size_t) size);
         *pos += (size_t) size;
     }
 }
@@ -1685,6 +1737,10 @@ slot_start(tl_slot_t *s, uint64_t now)
         conn_send(s->conn, &f);
         s->step = SL_VERSION;
         break;
+
+    case TL_OP_IDLE:
+        /* tl_start_run() starts no slot: the session stays quiet */
+        break;
     }
 }
 
@@ -1933,9 +1989,11 @@ ws_send_handshake(tl_conn_t *c)
                  "Connection: Upgrade\r\n"
                  "Sec-WebSocket-Key: %s\r\n"
                  "Sec-WebSocket-Version: 13\r\n"
-                 "Sec-WebSocket-Protocol: 9p\r\n"
+                 "%s"
                  "\r\n",
-                 tl.ws_path, tl.host, c->ws_key);
+                 tl.ws_path, tl.host, c->ws_key,
+                 /* a bridge does not speak 9p (websockify refuses it) */
+                 tl.stream ? "" : "Sec-WebSocket-Protocol: 9p\r\n");
 
     if (n < 0 || n >= TL_HS_MAX) {
         tl_die("-w %s: request too long", tl.url);
@@ -2033,7 +2091,7 @@ ws_handshake_reply(tl_conn_t *c)
             }
 
         } else if (strcasecmp(line, "Sec-WebSocket-Protocol") == 0
-                   && strcmp(v, "9p") != 0)
+                   && (tl.stream || strcmp(v, "9p") != 0))
         {
             conn_fail(c, NULL, "unasked-for subprotocol");
             return 0;
@@ -2168,7 +2226,7 @@ ws_parse(tl_conn_t *c, size_t *pos)
         }
 
         /* a 9P message never exceeds msize; the buffer holds one */
-        if (len > c->msize) {
+        if (len > (tl.stream ? tl.frame_max : c->msize)) {
             conn_fail(c, NULL, "websocket frame of %llu bytes (msize %u)",
                       (unsigned long long) len, c->msize);
             return;
@@ -2206,6 +2264,11 @@ ws_frame(tl_conn_t *c, int fin, int opcode, const uint8_t *p, uint64_t len)
             conn_fail(c, NULL, "websocket opcode %d", opcode);
             return;
         }
+    }
+
+    if (tl.stream && (opcode == TL_WS_BINARY || opcode == TL_WS_CONT)) {
+        ws_stream(c, p, len);
+        return;
     }
 
     switch (opcode) {
@@ -2261,6 +2324,43 @@ ws_frame(tl_conn_t *c, int fin, int opcode, const uint8_t *p, uint64_t len)
     default:
         conn_fail(c, NULL, "websocket opcode %d", opcode);
         return;
+    }
+}
+
+
+/*
+ * -W: a bridge such as websockify sends whatever one read from its TCP
+ * side returned as one frame, so a 9P message may span frames and a frame
+ * may hold several.  The payloads are appended to one buffer (at most an
+ * incomplete message, under msize, plus one frame, at most frame_max) and
+ * cut at the 9P size fields as on raw TCP.
+ */
+
+static void
+ws_stream(tl_conn_t *c, const uint8_t *p, uint64_t len)
+{
+    size_t  pos;
+
+    if (c->frag == NULL) {
+        c->frag = malloc((size_t) tl.msize + tl.frame_max);
+        if (c->frag == NULL) {
+            tl_die("out of memory");
+        }
+    }
+
+    memcpy(c->frag + c->frag_len, p, (size_t) len);
+    c->frag_len += (size_t) len;
+
+    pos = 0;
+    conn_tcp_parse(c, c->frag, c->frag_len, &pos);
+
+    if (c->fd == -1 || c->frag == NULL) {
+        return;
+    }
+
+    if (pos > 0) {
+        memmove(c->frag, c->frag + pos, c->frag_len - pos);
+        c->frag_len -= pos;
     }
 }
 
