@@ -58,6 +58,9 @@ static int wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
     const ninep_stat_t *st);
 static int wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st);
 static vfs_fid_t *fid_state(srv_fid_t *fid);
+static int known_name(vfs_t *v, ninep_str_t s, char *buf);
+static int str_is(ninep_str_t s, const char *c);
+static void str_copy(char *buf, ninep_str_t s);
 static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
 static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
     int isdir);
@@ -1309,6 +1312,21 @@ str_copy(char *buf, ninep_str_t s)
 }
 
 
+/* A user or group of /adm/users, copied into buf (TEN_NAME_MAX + 1). */
+
+static int
+known_name(vfs_t *v, ninep_str_t s, char *buf)
+{
+    if (s.len > TEN_NAME_MAX) {
+        return 0;
+    }
+
+    str_copy(buf, s);
+
+    return vfs_user_exists(v, buf);
+}
+
+
 /*
  * wstat(5), with fossil's rule that adm may change the owner.  Every
  * check passes before anything changes.
@@ -1425,14 +1443,7 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
     }
 
     if (st->gid.len && !str_is(st->gid, m->gid)) {
-        if (st->gid.len > TEN_NAME_MAX) {
-            *err = "unknown group";
-            return -1;
-        }
-
-        str_copy(gid, st->gid);
-
-        if (!vfs_user_exists(v, gid)) {
+        if (!known_name(v, st->gid, gid)) {
             *err = "unknown group";
             return -1;
         }
@@ -1446,14 +1457,7 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
     }
 
     if (st->uid.len && !str_is(st->uid, m->uid)) {
-        if (st->uid.len > TEN_NAME_MAX) {
-            *err = "unknown user";
-            return -1;
-        }
-
-        str_copy(uid, st->uid);
-
-        if (!vfs_user_exists(v, uid)) {
+        if (!known_name(v, st->uid, uid)) {
             *err = "unknown user";
             return -1;
         }
