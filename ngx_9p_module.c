@@ -8,6 +8,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p.h"
+#include "ngx_http_9p_backend.h"
 
 
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -28,6 +29,7 @@ static void *ngx_http_9p_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_services(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
 static void ngx_http_9p_free_trust(void *data);
+static void ngx_http_9p_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_9p_load_certs(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
 static void *ngx_http_9p_create_loc_conf(ngx_conf_t *cf);
@@ -179,10 +181,17 @@ ngx_module_t  ngx_http_9p_module = {
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_9p_exit_process,              /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static void
+ngx_http_9p_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_9p_backends_exit();
+}
 
 
 static ngx_int_t

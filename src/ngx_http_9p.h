@@ -100,6 +100,7 @@ typedef struct {
     ngx_uint_t                  ncreqs;
     ngx_http_9p_fid_t          *free_fids;
     ngx_http_9p_creq_t         *free_creqs;
+    ngx_uint_t                  fid_gen;
 
     /* raw bytes read from the client, at most one frame plus a header */
     u_char                     *in;

@@ -19,14 +19,25 @@
 #include "ngx_http_9p_backend.h"
 
 
-/* requests in flight on one connection */
-#define NGX_HTTP_9P_TAGS          1024
+/* tags are made 1024 at a time, up to every one 9P has but NOTAG */
+#define NGX_HTTP_9P_TAG_CHUNK     1024
+#define NGX_HTTP_9P_TAG_CHUNKS    64
+#define NGX_HTTP_9P_TAG(b, t)                                                \
+    (&(b)->tags[(t) / NGX_HTTP_9P_TAG_CHUNK][(t) % NGX_HTTP_9P_TAG_CHUNK])
+
+/* the output to one service grows to this, then requests are refused */
+#define NGX_HTTP_9P_OUT_MAX       (64 * 1024 * 1024)
 
 #define NGX_HTTP_9P_BACKOFF_MIN   100
 #define NGX_HTTP_9P_BACKOFF_MAX   10000
 
 
 const char  ngx_http_9p_flushed[] = "flushed";
+
+
+/* this worker's pools, for its exit */
+static ngx_queue_t  ngx_http_9p_pools;
+static ngx_uint_t   ngx_http_9p_pools_init;
 
 
 typedef enum {
@@ -55,7 +66,8 @@ struct ngx_http_9p_backend_s {
     ngx_buf_t                   out;
     size_t                      out_size;
 
-    ngx_http_9p_breq_t         *tags;
+    ngx_http_9p_breq_t         *tags[NGX_HTTP_9P_TAG_CHUNKS];
+    ngx_uint_t                  ntags;      /* chunks made */
     ngx_http_9p_breq_t         *free_tags;
     ngx_uint_t                  nbusy;
     ngx_http_9p_breq_t          version;    /* Tversion has NOTAG */
@@ -77,6 +89,9 @@ static void ngx_http_9p_pool_ready(ngx_http_9p_pool_t *p,
     ngx_http_9p_backend_t *b, const char *err);
 static ngx_int_t ngx_http_9p_backend_open(ngx_http_9p_pool_t *p,
     ngx_http_request_t *r);
+static ngx_int_t ngx_http_9p_backend_tags(ngx_http_9p_backend_t *b);
+static ngx_int_t ngx_http_9p_backend_room(ngx_http_9p_backend_t *b,
+    size_t size);
 static void ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b);
 static void ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b,
     const char *why);
@@ -184,6 +199,13 @@ ngx_http_9p_pool_init(ngx_http_9p_service_t *svc,
     }
 
     scf = ngx_http_conf_upstream_srv_conf(svc->upstream, ngx_http_9p_module);
+
+    if (!ngx_http_9p_pools_init) {
+        ngx_queue_init(&ngx_http_9p_pools);
+        ngx_http_9p_pools_init = 1;
+    }
+
+    ngx_queue_insert_tail(&ngx_http_9p_pools, &p->link);
 
     p->service = svc;
     p->conf = conf;
@@ -295,20 +317,13 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     b->kernel_fid = NINEP_NOFID;
 
     b->upstream = ngx_pcalloc(mem, sizeof(ngx_http_upstream_t));
-    b->tags = ngx_pcalloc(mem, NGX_HTTP_9P_TAGS * sizeof(ngx_http_9p_breq_t));
 
-    if (b->upstream == NULL || b->tags == NULL
+    if (b->upstream == NULL
+        || ngx_http_9p_backend_tags(b) != NGX_OK
         || ngx_array_init(&b->free_fids, mem, 16, sizeof(uint32_t))
            != NGX_OK)
     {
         goto failed;
-    }
-
-    for (rc = NGX_HTTP_9P_TAGS - 1; rc >= 0; rc--) {
-        b->tags[rc].tag = (uint16_t) rc;
-        b->tags[rc].backend = b;
-        b->tags[rc].next = b->free_tags;
-        b->free_tags = &b->tags[rc];
     }
 
     b->version.tag = NINEP_NOTAG;
@@ -349,6 +364,43 @@ failed:
     ngx_destroy_pool(mem);
 
     return NGX_ERROR;
+}
+
+
+/* Another chunk of tags; they live as long as the connection. */
+
+static ngx_int_t
+ngx_http_9p_backend_tags(ngx_http_9p_backend_t *b)
+{
+    ngx_int_t            i;
+    ngx_uint_t           base;
+    ngx_http_9p_breq_t  *chunk;
+
+    if (b->ntags == NGX_HTTP_9P_TAG_CHUNKS) {
+        return NGX_DECLINED;
+    }
+
+    chunk = ngx_pcalloc(b->mem,
+                        NGX_HTTP_9P_TAG_CHUNK * sizeof(ngx_http_9p_breq_t));
+    if (chunk == NULL) {
+        return NGX_ERROR;
+    }
+
+    base = b->ntags * NGX_HTTP_9P_TAG_CHUNK;
+    b->tags[b->ntags++] = chunk;
+
+    for (i = NGX_HTTP_9P_TAG_CHUNK - 1; i >= 0; i--) {
+        if (base + i == NINEP_NOTAG) {
+            continue;
+        }
+
+        chunk[i].tag = (uint16_t) (base + i);
+        chunk[i].backend = b;
+        chunk[i].next = b->free_tags;
+        b->free_tags = &chunk[i];
+    }
+
+    return NGX_OK;
 }
 
 
@@ -617,8 +669,10 @@ ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
     if (r->tag == NINEP_NOTAG && b->version.busy) {
         br = &b->version;
 
-    } else if (r->tag < NGX_HTTP_9P_TAGS && b->tags[r->tag].busy) {
-        br = &b->tags[r->tag];
+    } else if (r->tag < b->ntags * NGX_HTTP_9P_TAG_CHUNK
+               && NGX_HTTP_9P_TAG(b, r->tag)->busy)
+    {
+        br = NGX_HTTP_9P_TAG(b, r->tag);
 
     } else {
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
@@ -717,40 +771,35 @@ ngx_http_9p_backend_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
     if (t->type == NINEP_TVERSION) {
         br = &b->version;
 
-    } else if (b->free_tags == NULL) {
-        *err = "too many requests in flight";
-        return NULL;
-
     } else {
-        br = b->free_tags;
-    }
-
-    o = &b->out;
-
-    if (o->start == NULL) {
-        o->start = ngx_alloc(b->out_size, ngx_cycle->log);
-        if (o->start == NULL) {
-            *err = "out of memory";
+        if (b->free_tags == NULL && ngx_http_9p_backend_tags(b) != NGX_OK) {
+            *err = "too many requests in flight";
             return NULL;
         }
 
-        o->pos = o->start;
-        o->last = o->start;
-        o->end = o->start + b->out_size;
-    }
-
-    if (o->pos != o->start) {
-        o->last = ngx_movemem(o->start, o->pos, o->last - o->pos);
-        o->pos = o->start;
+        br = b->free_tags;
     }
 
     t->tag = br->tag;
-    n = ninep_pack(t, o->last, o->end - o->last);
+    n = (ssize_t) ninep_packed_size(t);
 
-    if (n < 0) {
-        *err = (n == NINEP_ENOSPACE) ? "busy" : "cannot encode request";
+    if (n == 0) {
+        *err = "cannot encode request";
         return NULL;
     }
+
+    if (ngx_http_9p_backend_room(b, n) != NGX_OK) {
+        *err = "busy";
+        return NULL;
+    }
+
+    o = &b->out;
+    (void) ninep_pack(t, o->last, n);
+
+    ngx_log_debug5(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "9p: to %V: %s tag %ud fid %uD newfid %uD",
+                   &b->pool->service->name, ninep_type_name(t->type),
+                   t->tag, t->fid, t->newfid);
 
     o->last += n;
 
@@ -786,6 +835,68 @@ ngx_http_9p_backend_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
     }
 
     return br;
+}
+
+
+/*
+ * Room at the end of the output for size bytes.  A service that reads
+ * slowly makes it grow, never past NGX_HTTP_9P_OUT_MAX: nothing queued
+ * for it, a clunk above all, may be dropped.
+ */
+
+static ngx_int_t
+ngx_http_9p_backend_room(ngx_http_9p_backend_t *b, size_t size)
+{
+    size_t      len, cap;
+    u_char     *p;
+    ngx_buf_t  *o;
+
+    o = &b->out;
+
+    if (o->start == NULL) {
+        o->start = ngx_alloc(b->out_size, ngx_cycle->log);
+        if (o->start == NULL) {
+            return NGX_ERROR;
+        }
+
+        o->pos = o->start;
+        o->last = o->start;
+        o->end = o->start + b->out_size;
+    }
+
+    if ((size_t) (o->end - o->last) >= size) {
+        return NGX_OK;
+    }
+
+    len = o->last - o->pos;
+    cap = o->end - o->start;
+
+    while (cap - len < size) {
+        if (cap >= NGX_HTTP_9P_OUT_MAX) {
+            return NGX_DECLINED;
+        }
+        cap *= 2;
+    }
+
+    if (cap != (size_t) (o->end - o->start)) {
+        p = ngx_alloc(cap, ngx_cycle->log);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(p, o->pos, len);
+        ngx_free(o->start);
+        o->start = p;
+        o->end = p + cap;
+
+    } else {
+        ngx_memmove(o->start, o->pos, len);
+    }
+
+    o->pos = o->start;
+    o->last = o->start + len;
+
+    return NGX_OK;
 }
 
 
@@ -1271,8 +1382,9 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
 
     ngx_http_9p_backend_ref(b);
 
-    for (i = 0; i <= NGX_HTTP_9P_TAGS; i++) {
-        br = (i < NGX_HTTP_9P_TAGS) ? &b->tags[i] : &b->version;
+    for (i = 0; i <= b->ntags * NGX_HTTP_9P_TAG_CHUNK; i++) {
+        br = (i < b->ntags * NGX_HTTP_9P_TAG_CHUNK) ? NGX_HTTP_9P_TAG(b, i)
+                                                    : &b->version;
 
         if (!br->busy) {
             continue;
@@ -1316,9 +1428,9 @@ ngx_http_9p_backend_free(ngx_http_9p_backend_t *b)
 {
     ngx_uint_t  i;
 
-    for (i = 0; i < NGX_HTTP_9P_TAGS; i++) {
-        if (b->tags[i].timer.timer_set) {
-            ngx_del_timer(&b->tags[i].timer);
+    for (i = 0; i < b->ntags * NGX_HTTP_9P_TAG_CHUNK; i++) {
+        if (NGX_HTTP_9P_TAG(b, i)->timer.timer_set) {
+            ngx_del_timer(&NGX_HTTP_9P_TAG(b, i)->timer);
         }
     }
 
@@ -1363,4 +1475,38 @@ uint32_t
 ngx_http_9p_backend_kernel_fid(ngx_http_9p_backend_t *b)
 {
     return b->kernel_fid;
+}
+
+
+/* The worker exits: its connections to the services go with it. */
+
+void
+ngx_http_9p_backends_exit(void)
+{
+    ngx_queue_t            *q, *bq;
+    ngx_http_9p_pool_t     *p;
+    ngx_http_9p_backend_t  *b;
+
+    if (!ngx_http_9p_pools_init) {
+        return;
+    }
+
+    for (q = ngx_queue_head(&ngx_http_9p_pools);
+         q != ngx_queue_sentinel(&ngx_http_9p_pools);
+         q = ngx_queue_next(q))
+    {
+        p = ngx_queue_data(q, ngx_http_9p_pool_t, link);
+
+        for (bq = ngx_queue_head(&p->backends);
+             bq != ngx_queue_sentinel(&p->backends);
+             bq = ngx_queue_next(bq))
+        {
+            b = ngx_queue_data(bq, ngx_http_9p_backend_t, queue);
+
+            if (b->pc.connection) {
+                ngx_close_connection(b->pc.connection);
+                b->pc.connection = NULL;
+            }
+        }
+    }
 }

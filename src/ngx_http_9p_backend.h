@@ -57,6 +57,7 @@ struct ngx_http_9p_wait_s {
 
 
 struct ngx_http_9p_pool_s {
+    ngx_queue_t                 link;       /* the worker's pools */
     ngx_http_9p_service_t      *service;
     ngx_http_9p_loc_conf_t     *conf;
     ngx_queue_t                 backends;
@@ -102,6 +103,9 @@ uint32_t ngx_http_9p_backend_msize(ngx_http_9p_backend_t *b);
 const char *ngx_http_9p_backend_name(ngx_http_9p_backend_t *b);
 /* the fid attached as the kernel itself on this connection */
 uint32_t ngx_http_9p_backend_kernel_fid(ngx_http_9p_backend_t *b);
+
+/* At worker exit: closes every connection to the services. */
+void ngx_http_9p_backends_exit(void);
 
 
 #endif /* _NGX_HTTP_9P_BACKEND_H_INCLUDED_ */

@@ -64,6 +64,7 @@ struct ngx_http_9p_fid_s {
     size_t                      path_cap;
     ninep_qid_t                 qid;
     ngx_uint_t                  dev;        /* a kernel file, no backend */
+    ngx_uint_t                  gen;        /* tells reuses apart */
     unsigned                    open:1;
 };
 
@@ -88,7 +89,12 @@ struct ngx_http_9p_creq_s {
     ngx_http_9p_creq_t         *next;      /* free list */
     unsigned                    flushed:1;
 
+    /* the fid, as long as it is the same one (see creq_fid) */
     ngx_http_9p_fid_t          *fid;
+    uint32_t                    fidno;
+    ngx_uint_t                  fidgen;
+    uint32_t                    obfid;      /* its backend fid at the start, */
+    ngx_http_9p_backend_t      *obackend;   /* on this connection */
     uint32_t                    newfid;
     ngx_http_9p_backend_t      *backend;   /* holds a reference */
     uint32_t                    nbfid;      /* being made by the request */
@@ -138,6 +144,9 @@ static ngx_int_t ngx_http_9p_flush(ngx_http_9p_session_t *s,
 
 static ngx_http_9p_fid_t *ngx_http_9p_fid_find(ngx_http_9p_session_t *s,
     uint32_t fid);
+static void ngx_http_9p_creq_hold(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_fid_t *f);
+static ngx_http_9p_fid_t *ngx_http_9p_creq_fid(ngx_http_9p_creq_t *cr);
 static ngx_http_9p_fid_t *ngx_http_9p_fid_new(ngx_http_9p_session_t *s,
     uint32_t fid);
 static void ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s,
@@ -161,6 +170,8 @@ static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr,
     const char *ename);
+static void ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr,
+    ninep_fcall_t *r, const char *err, const char *what);
 static void ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path,
@@ -182,6 +193,8 @@ static ngx_int_t ngx_http_9p_walk(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
 static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
+    const char *ename);
 static void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
     u_char *path, size_t len);
 static void ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
@@ -263,7 +276,8 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
         }
     }
 
-    if (s->ncreqs >= s->conf->max_requests) {
+    /* flush(5): a Tflush is never refused */
+    if (s->ncreqs >= s->conf->max_requests && t.type != NINEP_TFLUSH) {
         return ngx_http_9p_reply_error(s, t.tag,
                                        "too many outstanding requests");
     }
@@ -562,9 +576,9 @@ ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr)
 static ngx_int_t
 ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
-    ngx_queue_t         *q;
-    ngx_http_9p_creq_t  *old, *fl;
-    ninep_fcall_t        r;
+    ngx_queue_t          *q;
+    ngx_http_9p_creq_t   *old, *fl, **last;
+    ninep_fcall_t         r;
 
     old = NULL;
 
@@ -587,8 +601,13 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
             return NGX_ERROR;
         }
 
-        fl->flush_next = old->flushes;
-        old->flushes = fl;
+        /* flush(5): Rflushes in the order of their Tflushes */
+        for (last = &old->flushes; *last; last = &(*last)->flush_next) {
+            /* void */
+        }
+
+        fl->flush_next = NULL;
+        *last = fl;
         ngx_http_9p_backend_flush(old->breq);
 
         return NGX_OK;
@@ -624,6 +643,37 @@ ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
 
 
 /* ---------------------------------------------------------------- fids */
+
+
+/*
+ * A request that outlives a round trip remembers its fid by number and
+ * generation: the client may clunk it meanwhile, and reuse the number.
+ */
+
+static void
+ngx_http_9p_creq_hold(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f)
+{
+    cr->fid = f;
+    cr->fidno = f->fid;
+    cr->fidgen = f->gen;
+    cr->obfid = f->bfid;
+    cr->obackend = f->backend;
+}
+
+
+static ngx_http_9p_fid_t *
+ngx_http_9p_creq_fid(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_fid_t  *f;
+
+    if (cr->fid == NULL) {
+        return NULL;
+    }
+
+    f = ngx_http_9p_fid_find(cr->s, cr->fidno);
+
+    return (f && f->gen == cr->fidgen) ? f : NULL;
+}
 
 
 static ngx_http_9p_fid_t *
@@ -663,6 +713,7 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
     }
 
     f->fid = fid;
+    f->gen = ++s->fid_gen;
     f->ns = NULL;
     f->mount = NULL;
     f->backend = NULL;
@@ -1019,6 +1070,28 @@ ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *ename)
 }
 
 
+/* A step failed: the service's own words, or why there are none. */
+
+static void
+ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+    const char *err, const char *what)
+{
+    u_char  ename[NGX_HTTP_9P_ENAME_MAX], *p;
+
+    if (r && r->type == NINEP_RERROR) {
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %*s", what,
+                         (size_t) r->ename.len, r->ename.data);
+
+    } else {
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %s", what,
+                         r ? "unexpected reply" : err);
+    }
+
+    *p = '\0';
+    ngx_http_9p_attach_fail(cr, (char *) ename);
+}
+
+
 static void
 ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     const char *err)
@@ -1180,10 +1253,18 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
         }
 
-        ngx_http_9p_attach_fail(cr, r ? (cr->step == NGX_HTTP_9P_A_TICKET
-                                         ? "no such ticket"
-                                         : "no /lib/namespace")
-                                      : "boot service unavailable");
+        /* missing: an Rerror for the first name, a short walk after */
+        if (r && (r->type == NINEP_RWALK
+                  || ninep_str_eq(r->ename, "file does not exist")))
+        {
+            ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
+                                        ? "no such ticket"
+                                        : "no /lib/namespace");
+            return;
+        }
+
+        ngx_http_9p_attach_failed(cr, r, err, r ? "boot service"
+                                                : "boot service unavailable");
         return;
     }
 
@@ -1210,8 +1291,8 @@ ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     cr->breq = NULL;
 
     if (r == NULL || r->type != NINEP_ROPEN) {
-        ngx_http_9p_attach_fail(cr, r ? "cannot open the file"
-                                      : "boot service unavailable");
+        ngx_http_9p_attach_failed(cr, r, err, r ? "boot service"
+                                                : "boot service unavailable");
         return;
     }
 
@@ -1253,8 +1334,8 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
                                               : NGX_HTTP_9P_NS_MAX;
 
     if (r == NULL || r->type != NINEP_RREAD) {
-        ngx_http_9p_attach_fail(cr, r ? "cannot read from the boot service"
-                                      : "boot service unavailable");
+        ngx_http_9p_attach_failed(cr, r, err, r ? "boot service"
+                                                : "boot service unavailable");
         return;
     }
 
@@ -1474,7 +1555,7 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
         svc = ngx_http_9p_service_find(cr->s, w[i], we[i] - w[i], 0);
 
         if (svc == NULL) {
-            ngx_log_error(NGX_LOG_WARN, log, 0,
+            ngx_log_error(NGX_LOG_INFO, log, 0,
                           "9p: /lib/namespace:%ui: unknown service \"%*s\"; "
                           "line skipped", line, we[i] - w[i], w[i]);
             continue;
@@ -1627,8 +1708,8 @@ ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
     if (r == NULL || r->type != NINEP_RWALK) {
         ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-        ngx_http_9p_attach_fail(cr, r ? "cannot clone the root"
-                                      : "service unavailable");
+        ngx_http_9p_attach_failed(cr, r, err,
+                                  ngx_http_9p_backend_name(cr->backend));
         return;
     }
 
@@ -1821,7 +1902,9 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     }
 
     cr->nwname = t->nwname;
-    cr->fid = f;
+    ngx_http_9p_creq_hold(cr, f);
+    cr->ns = f->ns;
+    cr->ns->refs++;
     cr->newfid = t->newfid;
     cr->mount = f->mount;
     cr->backend = f->backend;
@@ -1896,7 +1979,7 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
 
     name = &cr->wname[cr->done];
     len = ngx_http_9p_path_join(buf, cr->path, cr->path_len, name);
-    target = ngx_http_9p_mount_of(cr->fid->ns, buf, len);
+    target = ngx_http_9p_mount_of(cr->ns, buf, len);
 
     if (target != cr->mount) {
         if (!target->dev) {
@@ -2007,7 +2090,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     for (i = cr->done; i < cr->nwname; i++) {
         len = ngx_http_9p_path_join(buf, buf, len, &cr->wname[i]);
 
-        if (ngx_http_9p_mount_of(cr->fid->ns, buf, len) != cr->mount) {
+        if (ngx_http_9p_mount_of(cr->ns, buf, len) != cr->mount) {
             break;
         }
 
@@ -2021,7 +2104,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     if (cr->cross) {
         len = ngx_http_9p_path_join(buf, cr->path, cr->path_len,
                                     &cr->wname[cr->done]);
-        m = ngx_http_9p_mount_of(cr->fid->ns, buf, len);
+        m = ngx_http_9p_mount_of(cr->ns, buf, len);
         t.fid = m->bfid;
         ngx_http_9p_walk_rel(&t, m, buf, len);
         cr->seg = 1;
@@ -2034,8 +2117,8 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     b = m->backend;
 
     if (!ngx_http_9p_backend_alive(b)) {
-        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(b),
-                               "connection lost");
+        ngx_http_9p_walk_fail(cr, ngx_http_9p_backend_name(b),
+                              "connection lost");
         return;
     }
 
@@ -2058,7 +2141,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     cr->dev = NGX_HTTP_9P_DEV_NONE;
 
     /* in place only when the whole walk moves the fid itself */
-    if (cr->newfid == cr->fid->fid && cr->done == 0 && !cr->cross
+    if (cr->newfid == cr->fidno && cr->done == 0 && !cr->cross
         && cr->seg == cr->nwname && cr->nwname > 0)
     {
         t.newfid = t.fid;
@@ -2098,8 +2181,8 @@ ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             return;
         }
 
-        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
-                               err);
+        ngx_http_9p_walk_fail(cr, ngx_http_9p_backend_name(cr->backend),
+                              err);
         return;
     }
 
@@ -2108,6 +2191,12 @@ ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     if (r->type == NINEP_RERROR || n < br->nwname) {
         if (cr->nbfid != cr->bfid) {
             ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        }
+
+        /* and the stepping stone the failed step started from */
+        if (cr->owned != NINEP_NOFID) {
+            ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+            cr->owned = NINEP_NOFID;
         }
 
         if (cr->done == 0 && n == 0) {
@@ -2169,7 +2258,9 @@ ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     }
 
     cr->bfid = cr->nbfid;
-    cr->owned = (cr->bfid != cr->fid->bfid) ? cr->bfid : NINEP_NOFID;
+    /* the same number on another connection is another fid */
+    cr->owned = (cr->bfid != cr->obfid || cr->backend != cr->obackend)
+                ? cr->bfid : NINEP_NOFID;
 
     if (cr->done == cr->nwname) {
         ngx_http_9p_walk_finish(cr);
@@ -2177,6 +2268,32 @@ ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     }
 
     ngx_http_9p_walk_next(cr);
+}
+
+
+/* walk(5): only a failure of the first name is an Rerror. */
+
+static void
+ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
+    const char *ename)
+{
+    ninep_fcall_t  rf;
+
+    if (cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    if (cr->done == 0) {
+        ngx_http_9p_creq_error(cr, svc, ename);
+        return;
+    }
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RWALK;
+    rf.nwqid = cr->done;
+    ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
+    ngx_http_9p_creq_reply(cr, &rf);
 }
 
 
@@ -2188,9 +2305,20 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
     ngx_http_9p_session_t  *s;
 
     s = cr->s;
-    f = cr->fid;
+    f = ngx_http_9p_creq_fid(cr);
 
-    if (cr->newfid == f->fid) {
+    if (cr->newfid == cr->fidno && f == NULL) {
+        /* the client clunked the fid while it was being walked */
+        if (cr->owned != NINEP_NOFID) {
+            ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+            cr->owned = NINEP_NOFID;
+        }
+
+        ngx_http_9p_creq_error(cr, NULL, "fid clunked during the walk");
+        return;
+    }
+
+    if (cr->newfid == cr->fidno) {
         nf = f;
 
         if (f->backend) {
@@ -2202,7 +2330,8 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
         }
 
     } else {
-        nf = ngx_http_9p_fid_new(s, cr->newfid);
+        nf = ngx_http_9p_fid_find(s, cr->newfid) ? NULL
+                 : ngx_http_9p_fid_new(s, cr->newfid);
 
         if (nf == NULL) {
             if (cr->owned != NINEP_NOFID) {
@@ -2210,11 +2339,13 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
                 cr->owned = NINEP_NOFID;
             }
 
-            ngx_http_9p_creq_error(cr, NULL, "too many fids");
+            ngx_http_9p_creq_error(cr, NULL,
+                                   ngx_http_9p_fid_find(s, cr->newfid)
+                                   ? "newfid in use" : "too many fids");
             return;
         }
 
-        nf->ns = f->ns;
+        nf->ns = cr->ns;
         nf->ns->refs++;
     }
 
@@ -2270,7 +2401,7 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         return NGX_ERROR;
     }
 
-    cr->fid = f;
+    ngx_http_9p_creq_hold(cr, f);
     cr->backend = f->backend;
     ngx_http_9p_backend_ref(cr->backend);
 
@@ -2334,7 +2465,7 @@ ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
     cr = br->data;
     cr->breq = NULL;
-    f = cr->fid;
+    f = ngx_http_9p_creq_fid(cr);
 
     if (cr->type == NINEP_TCLUNK || cr->type == NINEP_TREMOVE) {
         /* the backend's fid is gone, whatever it answered */
@@ -2700,7 +2831,7 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return NGX_ERROR;
     }
 
-    cr->fid = f;
+    ngx_http_9p_creq_hold(cr, f);
     cr->ns = ns;
     ns->refs++;
     cr->mount = m;

@@ -240,8 +240,7 @@ ngx_http_9p_ws_run(ngx_http_9p_session_t *s)
         ngx_http_9p_ws_flush(s);
 
         if (s->done || s->close_sent || !s->read_blocked
-            || ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize)
-            || s->ncreqs >= s->conf->max_requests)
+            || ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
         {
             return;
         }
@@ -330,10 +329,9 @@ ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
 
     while (s->in_pos < s->in_last) {
 
-        /* backpressure: unsent replies, or too many requests in progress */
+        /* backpressure: replies the client has not taken */
         if (!s->close_sent
-            && (ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize)
-                || s->ncreqs >= s->conf->max_requests))
+            && ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
         {
             s->read_blocked = 1;
             return NGX_AGAIN;
