@@ -477,15 +477,15 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
         b->pc.connection = NULL;
     }
 
+    /* the balancer counts the try down itself (pc.tries) */
     if (b->pc.sockaddr) {
         b->pc.free(&b->pc, b->pc.data, NGX_PEER_FAILED);
         b->pc.sockaddr = NULL;
-    }
 
-    if (b->pc.tries > 1) {
-        b->pc.tries--;
-        ngx_http_9p_backend_connect(b);
-        return;
+        if (b->pc.tries > 0) {
+            ngx_http_9p_backend_connect(b);
+            return;
+        }
     }
 
     p->backoff = p->backoff ? ngx_min(2 * p->backoff,
