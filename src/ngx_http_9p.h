@@ -155,6 +155,7 @@ void ngx_http_9p_session_init(ngx_http_9p_session_t *s);
 ngx_int_t ngx_http_9p_session_message(ngx_http_9p_session_t *s,
     u_char *msg, size_t len);
 void ngx_http_9p_session_end(ngx_http_9p_session_t *s);
+void ngx_http_9p_session_idle(ngx_http_9p_session_t *s);
 
 
 extern ngx_module_t  ngx_http_9p_module;

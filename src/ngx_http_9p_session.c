@@ -123,7 +123,7 @@ struct ngx_http_9p_creq_s {
     size_t                      len;
     uint64_t                    offset;
     ten_ticket_t                ticket;
-    u_char                      tpath[NGX_HTTP_9P_PATH_MAX];
+    u_char                     *tpath;      /* the ticket's, in cr->path */
     size_t                      tpath_len;
 };
 
@@ -375,6 +375,18 @@ ngx_http_9p_session_end(ngx_http_9p_session_t *s)
         }
     }
 
+    ngx_http_9p_session_idle(s);
+}
+
+
+/* A quiet session keeps no spare request or fid structures. */
+
+void
+ngx_http_9p_session_idle(ngx_http_9p_session_t *s)
+{
+    ngx_http_9p_fid_t   *f;
+    ngx_http_9p_creq_t  *cr;
+
     while (s->free_fids) {
         f = s->free_fids;
         s->free_fids = f->next;
@@ -425,7 +437,7 @@ ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         }
     }
 
-    ngx_memzero(cr, offsetof(ngx_http_9p_creq_t, tpath));
+    ngx_memzero(cr, sizeof(ngx_http_9p_creq_t));
 
     cr->s = s;
     cr->tag = t->tag;
@@ -873,7 +885,18 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->step = NGX_HTTP_9P_A_TICKET;
     cr->wait.handler = ngx_http_9p_attach_ready;
     cr->wait.data = cr;
-    ngx_memcpy(cr->tpath, t->aname.data, t->aname.len);
+    /* the ticket path, kept only while the attach lasts */
+    if (t->aname.len) {
+        cr->path = ngx_alloc(t->aname.len, s->connection->log);
+        if (cr->path == NULL) {
+            ngx_http_9p_attach_fail(cr, "out of memory");
+            return NGX_OK;
+        }
+
+        ngx_memcpy(cr->path, t->aname.data, t->aname.len);
+    }
+
+    cr->tpath = cr->path;
     cr->tpath_len = t->aname.len;
 
     if (t->aname.len == 0) {
@@ -2322,7 +2345,8 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
         nf = f;
 
         if (f->backend) {
-            if (f->bfid != cr->bfid) {
+            /* the old backend fid, unless the walk moved it in place */
+            if (f->bfid != cr->bfid || f->backend != cr->backend) {
                 ngx_http_9p_backend_clunk(f->backend, f->bfid);
             }
 

@@ -26,6 +26,23 @@
 
 #define NGX_HTTP_9P_WS_NO_CODE  0       /* a close frame without a code */
 
+/*
+ * Buffers go back to a small per-worker cache as soon as they are empty:
+ * an idle session holds none, a busy worker does not malloc per message.
+ */
+#define NGX_HTTP_9P_CACHE_SIZES 4
+#define NGX_HTTP_9P_CACHE_DEPTH 32
+
+
+typedef struct {
+    size_t                      size;
+    ngx_uint_t                  n;
+    void                       *bufs[NGX_HTTP_9P_CACHE_DEPTH];
+} ngx_http_9p_cache_t;
+
+
+static ngx_http_9p_cache_t  ngx_http_9p_cache[NGX_HTTP_9P_CACHE_SIZES];
+
 
 static void ngx_http_9p_ws_read_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_write_handler(ngx_http_request_t *r);
@@ -57,6 +74,10 @@ static void ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc);
 static void ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_cleanup(void *data);
+static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
+static void ngx_http_9p_buf_put(void *p, size_t size);
+static void ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s);
 
 
 ngx_int_t
@@ -97,7 +118,7 @@ ngx_http_9p_ws_start(ngx_http_request_t *r, ngx_http_9p_session_t *s)
 
     if (pipelined) {
         s->in_size = ngx_max(s->in_size, pipelined);
-        s->in = ngx_alloc(s->in_size, c->log);
+        s->in = ngx_http_9p_buf_get(s->in_size, c->log);
         if (s->in == NULL) {
             return NGX_ERROR;
         }
@@ -206,6 +227,7 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
             && ngx_http_9p_ws_room(s) >= NGX_HTTP_9P_WS_MAX_HEADER)
         {
             ngx_http_9p_ws_release_idle(s);
+            ngx_http_9p_session_idle(s);
             s->ping_sent = 1;
             (void) ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PING, NULL, 0);
         }
@@ -267,7 +289,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
         }
 
         if (s->in == NULL) {
-            s->in = ngx_alloc(s->in_size, c->log);
+            s->in = ngx_http_9p_buf_get(s->in_size, c->log);
             if (s->in == NULL) {
                 ngx_http_9p_ws_finish(s, NGX_ERROR);
                 return;
@@ -292,6 +314,10 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
         n = c->recv(c, s->in_last, s->in + s->in_size - s->in_last);
 
         if (n == NGX_AGAIN) {
+            if (s->in_pos == s->in_last) {
+                ngx_http_9p_ws_put_in(s);
+            }
+
             break;
         }
 
@@ -521,7 +547,7 @@ ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     }
 
     if (s->msg == NULL) {
-        s->msg = ngx_alloc(s->conf->msize, s->connection->log);
+        s->msg = ngx_http_9p_buf_get(s->conf->msize, s->connection->log);
         if (s->msg == NULL) {
             ngx_http_9p_ws_finish(s, NGX_ERROR);
             return NGX_ERROR;
@@ -539,6 +565,11 @@ ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     s->fragmented = 0;
     rc = ngx_http_9p_session_message(s, s->msg, s->msg_len);
     s->msg_len = 0;
+
+    if (s->msg) {
+        ngx_http_9p_buf_put(s->msg, s->conf->msize);
+        s->msg = NULL;
+    }
 
     return rc;
 }
@@ -821,7 +852,7 @@ ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
     }
 
     if (b->start == NULL) {
-        b->start = ngx_alloc(s->out_size, s->connection->log);
+        b->start = ngx_http_9p_buf_get(s->out_size, s->connection->log);
         if (b->start == NULL) {
             return NULL;
         }
@@ -948,19 +979,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
             return;
         }
 
-        if (s->out.start) {
-            s->out.pos = s->out.start;
-            s->out.last = s->out.start;
-
-            /* an idle session keeps no output buffer */
-            if (s->ping_sent) {
-                ngx_free(s->out.start);
-                s->out.start = NULL;
-                s->out.pos = NULL;
-                s->out.last = NULL;
-                s->out.end = NULL;
-            }
-        }
+        ngx_http_9p_ws_put_out(s);
 
         return;
     }
@@ -1041,16 +1060,83 @@ static void
 ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
 {
     if (s->in && s->in_pos == s->in_last) {
-        ngx_free(s->in);
-        s->in = NULL;
-        s->in_pos = NULL;
-        s->in_last = NULL;
+        ngx_http_9p_ws_put_in(s);
     }
 
     if (s->msg && !s->fragmented) {
-        ngx_free(s->msg);
+        ngx_http_9p_buf_put(s->msg, s->conf->msize);
         s->msg = NULL;
     }
+}
+
+
+static void
+ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s)
+{
+    ngx_http_9p_buf_put(s->in, s->in_size);
+    s->in = NULL;
+    s->in_pos = NULL;
+    s->in_last = NULL;
+}
+
+
+static void
+ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s)
+{
+    if (s->out.start) {
+        ngx_http_9p_buf_put(s->out.start, s->out_size);
+        s->out.start = NULL;
+        s->out.pos = NULL;
+        s->out.last = NULL;
+        s->out.end = NULL;
+    }
+}
+
+
+static void *
+ngx_http_9p_buf_get(size_t size, ngx_log_t *log)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_9P_CACHE_SIZES; i++) {
+        if (ngx_http_9p_cache[i].size == size && ngx_http_9p_cache[i].n) {
+            return ngx_http_9p_cache[i].bufs[--ngx_http_9p_cache[i].n];
+        }
+    }
+
+    return ngx_alloc(size, log);
+}
+
+
+static void
+ngx_http_9p_buf_put(void *p, size_t size)
+{
+    ngx_uint_t            i;
+    ngx_http_9p_cache_t  *c;
+
+    if (p == NULL) {
+        return;
+    }
+
+    for (i = 0; i < NGX_HTTP_9P_CACHE_SIZES; i++) {
+        c = &ngx_http_9p_cache[i];
+
+        if (c->size == 0 || (c->n == 0 && c->size != size)) {
+            /* an unused or empty class takes this size */
+            c->size = size;
+        }
+
+        if (c->size == size) {
+            if (c->n < NGX_HTTP_9P_CACHE_DEPTH) {
+                c->bufs[c->n++] = p;
+                return;
+            }
+
+            break;
+        }
+    }
+
+    ngx_free(p);
 }
 
 
@@ -1080,21 +1166,13 @@ ngx_http_9p_ws_cleanup(void *data)
     s->overflow_last = &s->overflow;
 
     if (s->in) {
-        ngx_free(s->in);
-        s->in = NULL;
-        s->in_pos = NULL;
-        s->in_last = NULL;
+        ngx_http_9p_ws_put_in(s);
     }
 
     if (s->msg) {
-        ngx_free(s->msg);
+        ngx_http_9p_buf_put(s->msg, s->conf->msize);
         s->msg = NULL;
     }
 
-    if (s->out.start) {
-        ngx_free(s->out.start);
-        s->out.start = NULL;
-        s->out.pos = NULL;
-        s->out.last = NULL;
-    }
+    ngx_http_9p_ws_put_out(s);
 }

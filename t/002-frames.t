@@ -94,8 +94,8 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 < Rversion tag=NOTAG msize=8192 version=9P2000
 < Rerror tag=1 ename="authentication not required"
 < Rflush tag=2
-< Rerror tag=3 ename="bootstrap attach not available yet; attach with a ticket path"
-< Rerror tag=4 ename="unknown fid"
+< Rattach tag=3 qid=(0x80 0 *)
+< Rstat tag=4 stat=*
 
 
 

@@ -143,12 +143,10 @@ __DATA__
 
 
 
-=== TEST 16: before any attach: the bootstrap attach is not there yet, every fid is unknown, tags kept
+=== TEST 16: before any attach every fid is unknown; the bootstrap attach is none's, tags kept
 --- ninep
 > Tversion tag=NOTAG msize=8192 version=9P2000
 < Rversion tag=NOTAG msize=8192 version=9P2000
-> Tattach tag=1 fid=0 afid=NOFID uname=glenda aname=""
-< Rerror tag=1 ename="bootstrap attach not available yet; attach with a ticket path"
 > Twalk tag=2 fid=0 newfid=1 wname=[usr glenda]
 < Rerror tag=2 ename="unknown fid"
 > Topen tag=3 fid=0 mode=0
@@ -167,6 +165,10 @@ __DATA__
 < Rerror tag=9 ename="unknown fid"
 > Twstat tag=10 fid=0 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=DONTTOUCH length=DONTTOUCH name="" uid="" gid="" muid=""}
 < Rerror tag=10 ename="unknown fid"
+> Tattach tag=1 fid=0 afid=NOFID uname=glenda aname=""
+< Rattach tag=1 qid=(0x80 0 *)
+> Twalk tag=11 fid=0 newfid=1 wname=[usr glenda]
+< Rerror tag=11 ename="file does not exist"
 
 
 

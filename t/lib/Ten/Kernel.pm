@@ -1,0 +1,381 @@
+package Ten::Kernel;
+
+# The kernel suites (t/03*-kernel-*.t): nginx with the module in front of
+# real ten-vfs instances, reached over WebSocket with ticket attaches.
+#
+#   use lib 't/lib';
+#   use Test::Ten;
+#   use Ten::Kernel;
+#   kernel_each_block();
+#   run_tests();
+#
+# Per test file, in servroot/kkeys ($TEST_NGINX_KKEYS): identities kernel,
+# vfs, vfs2, factotum; ticket signing keys `signer` (certified), `old`
+# (certified, but the certificate expired an hour ago) and `rogue`
+# (no certificate); kernel.trust (vfs, vfs2, factotum), vfs.trust
+# (kernel speaks-for, factotum tickets) and `certs` (the certificates of
+# signer and old, signed by factotum).
+#
+# Per block: two ten-vfs on fresh roots and fresh ports
+# ($TEST_NGINX_VFS_PORT, $TEST_NGINX_VFS2_PORT), announced as vfs and
+# vfs2.  Unless the block says otherwise the first one runs during the
+# block (the second one only with `--- vfs2`), holds $USERS as /adm/users,
+# a home for each of them, the block's `--- namespace` (default "mount vfs
+# /") as /lib/namespace, and a ticket for glenda made by `ten-key ticket`,
+# whose path is $TEST_NGINX_TICKET in the block's sections.
+#
+# Defaults (when the block has none of its own):
+#   http_config   $TEST_NGINX_UPSTREAMS: upstream ten_vfs and ten_vfs2
+#   config        location = /9p { ninep; $TEST_NGINX_KERNEL
+#                     ninep_service vfs ten_vfs boot;
+#                     ninep_service vfs2 ten_vfs2; }
+# $TEST_NGINX_KERNEL is the identity, trust and ninep_ticket_keys lines.
+#
+# Block sections:
+#   vfs_args, vfs2_args  extra ten-vfs flags
+#   vfs2                 start the second ten-vfs too
+#   tap                  put a wiretap (Ten::Tap: ktap(), ktap2())
+#                        between the kernel and each ten-vfs
+#   down                 start no ten-vfs (the block starts them:
+#                        kvfs()->start; kernel_prepare())
+#   namespace            /lib/namespace of vfs
+#   setup                shell commands run in vfs's root (vfs2's is
+#                        $VFS2 in them)
+#
+# In `--- perl`: kvfs(), kvfs2() (Ten::VFS objects: start, stop, kill9,
+# counts, wait_counts, path), kclient(%o) (a Ten::WS9P after Tversion),
+# kattach($user_or_ticket_path, %o) -> ($client, $fid, $rattach),
+# ktap(), ktap2(), plant_ticket(%o), make_ticket(%o), ten_key_ticket,
+# plant_file($v, $rel, $text, %meta), wait_for($cond, $timeout), is_9p,
+# is_rerror.  Every block also fails if a worker died of a signal.
+
+use strict;
+use warnings;
+use Exporter 'import';
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
+use MIME::Base64 qw(encode_base64 decode_base64);
+use Digest::SHA qw(sha256_hex);
+use Time::HiRes qw(time sleep);
+use Test::More ();
+use Test::Ten ();
+use Ten::VFS ();
+use Ten::Client ();
+use Ten::WS9P;
+use Ten::Tap;
+
+our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kkeys
+    ktap ktap2 kclient kattach plant_ticket make_ticket ten_key_ticket plant_file
+    set_xattrs wait_for is_9p is_rerror ticket_nonce);
+
+*is_9p = \&Ten::VFS::is_9p;
+*is_rerror = \&Ten::VFS::is_rerror;
+
+# glenda is an ordinary user; u0..u9 for the load blocks.
+our @PEOPLE = (qw(glenda alice bob), map { "u$_" } 0 .. 9);
+our $USERS = join '', <<'USERS', map { "${_}:${_}::\n" } @PEOPLE;
+adm:adm:adm:
+sys:sys::kernel,factotum,ssr
+kernel:kernel::
+factotum:factotum::
+ssr:ssr::
+none:none::
+USERS
+
+my $T_DIR = dirname(dirname(dirname(abs_path(__FILE__))));    # t/
+my $BUILD = $ENV{TEN_BUILD} || dirname($T_DIR) . '/build';
+my %PK;              # name -> public key (base64)
+my $KDIR;
+our ($VFS, $VFS2);   # the block's servers
+our $BLOCK;
+our ($TAP, $TAP2);   # with `--- tap`: wiretaps in front of them
+
+sub kkeys { $KDIR }
+sub kvfs  { $VFS }
+sub kvfs2 { $VFS2 }
+sub ktap  { $TAP }
+sub ktap2 { $TAP2 }
+
+# ------------------------------------------------------------------ keys
+
+sub _ten_key {
+    my (@args) = @_;
+    my $cmd = join ' ', map { "'$_'" } "$BUILD/ten-key", @args;
+    my $out = `$cmd 2>&1`;
+    die "ten-key @args: $out" if $?;
+    return $out;
+}
+
+sub _make_keys {
+    return if $KDIR;
+    for my $prog (qw(ten-vfs ten-key)) {
+        next if -x "$BUILD/$prog";
+        Test::More::plan(skip_all => "$BUILD/$prog is missing (run `make progs`)");
+    }
+    $KDIR = Test::Ten::servroot() . '/kkeys';
+    make_path($KDIR);
+    for my $name (qw(kernel vfs vfs2 factotum signer old rogue)) {
+        my $out = _ten_key('gen', $name, "$KDIR/$name.key");
+        $out =~ /^\Q$name\E (\S+)$/m or die "ten-key gen $name: $out";
+        $PK{$name} = $1;
+    }
+    _write("$KDIR/kernel.trust", "# the kernel's pins\n"
+        . "vfs $PK{vfs}\nvfs2 $PK{vfs2}\nfactotum $PK{factotum}\n");
+    _write("$KDIR/vfs.trust", "kernel $PK{kernel} speaks-for\n"
+        . "factotum $PK{factotum} tickets\n");
+    my $cert = _ten_key('cert', "$KDIR/factotum.key", "$KDIR/signer.key");
+    my $now = time;
+    my $old = make_cert('old', int($now) - 7200, int($now) - 3600);
+    _write("$KDIR/certs", "# signing keys\n$cert$old\n");
+    chmod 0600, "$KDIR/$_.key" for keys %PK;
+    $ENV{TEST_NGINX_KKEYS} = $KDIR;
+    $ENV{TEST_NGINX_KERNEL} = "ninep_identity $KDIR/kernel.key;\n"
+        . "        ninep_trust $KDIR/kernel.trust;\n"
+        . "        ninep_ticket_keys $KDIR/certs;";
+}
+
+sub _write {
+    my ($file, $text) = @_;
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh $text;
+    close $fh or die "$file: $!";
+}
+
+sub _sk {
+    my ($name) = @_;
+    return Ten::Client::load_key("$KDIR/$name.key");
+}
+
+sub keyid {
+    my ($name) = @_;
+    return substr(sha256_hex(decode_base64($PK{$name})), 0, 16);
+}
+
+sub public_key { $PK{ $_[-1] } }
+
+# A certificate for signing key $name, signed by factotum's identity.
+sub make_cert {
+    my ($name, $nb, $na, $issuer) = @_;
+    my $text = join ' ', 'ten-key-1', keyid($name), $PK{$name}, $nb, $na;
+    return "$text " . encode_base64(_sk($issuer || 'factotum')->sign_message($text), '');
+}
+
+# ------------------------------------------------------------- tickets
+
+sub _nonce { join '', map { sprintf '%02x', int rand 256 } 1 .. 16 }
+
+# A ticket line (no newline).  %o: user (glenda), key (signer: the one
+# that signs), keyid (default that key's), issued (now), expires (now +
+# 1 hour), nonce (random).
+sub make_ticket {
+    my (%o) = @_;
+    my $key = $o{key} || 'signer';
+    my $now = int time;
+    my $text = join ' ', 'ten-ticket-1', $o{keyid} // keyid($key),
+        $o{user} // 'glenda', $o{issued} // $now, $o{expires} // $now + 3600,
+        $o{nonce} // _nonce();
+    return "$text " . encode_base64(_sk($key)->sign_message($text), '');
+}
+
+# The 6th word of a ticket line.
+sub ticket_nonce { (split ' ', $_[0])[5] }
+
+# A ticket made by `ten-key ticket signer.key USER [SECONDS]` (with its
+# newline).
+sub ten_key_ticket {
+    my ($user, $seconds) = @_;
+    return _ten_key('ticket', "$KDIR/signer.key", $user, defined $seconds ? $seconds : ());
+}
+
+# Writes $text into the file ROOT/$rel of ten-vfs $v with Plan 9
+# metadata; missing directories are made (owner factotum, group sys,
+# 0750 under priv/, else uid/gid of the file, 0775).
+#   plant_file($v, 'adm/secret', "text", uid => 'adm', gid => 'adm', mode => 0600)
+sub plant_file {
+    my ($v, $rel, $text, %o) = @_;
+    my $root = $v->root;
+    my @parts = split m{/}, $rel;
+    pop @parts;
+    my $dir = $root;
+    for my $p (@parts) {
+        $dir .= "/$p";
+        next if -d $dir;
+        mkdir $dir or die "mkdir $dir: $!";
+        if ($dir =~ m{/priv/}) {
+            set_xattrs($dir, uid => 'factotum', gid => 'sys', mode => 0x80000000 | 0750);
+        } else {
+            set_xattrs($dir, uid => $o{uid} // 'adm', gid => $o{gid} // 'adm',
+                mode => 0x80000000 | 0775);
+        }
+    }
+    _write("$root/$rel", $text);
+    set_xattrs("$root/$rel", uid => $o{uid} // 'adm', gid => $o{gid} // 'adm',
+        mode => $o{mode} // 0644);
+    return "/$rel";
+}
+
+# setxattr(2) of user.ten.{uid,gid,muid,mode} (mode as ten-vfs keeps it:
+# 8 hex digits).
+sub set_xattrs {
+    my ($path, %x) = @_;
+    $x{muid} //= $x{uid} if defined $x{uid};
+    for my $k (qw(uid gid muid mode)) {
+        next unless defined $x{$k};
+        my $value = $k eq 'mode' ? sprintf('%08x', $x{$k}) : "$x{$k}";
+        my $name = "user.ten.$k";
+        my $v = "" . $value;             # a string, passed as a pointer
+        my $rc = syscall(188, "$path", $name, $v, length($v), 0);    # setxattr
+        die "setxattr $path $name: $!" if $rc < 0;
+    }
+}
+
+# Plants a ticket in vfs (default kvfs) and returns its path.
+# %o: user (glenda), text (the file's content; default a fresh ticket of
+# the user from `ten-key ticket`), at (the path's user, default user),
+# nonce (the path's nonce, default the ticket's), v.
+sub plant_ticket {
+    my (%o) = @_;
+    my $user = $o{user} // 'glenda';
+    my $text = $o{text} // ten_key_ticket($user);
+    my $nonce = $o{nonce} // ticket_nonce($text) // _nonce();
+    my $at = $o{at} // $user;
+    return plant_file($o{v} || $VFS, "priv/sessions/$at/$nonce", $text,
+        uid => 'factotum', gid => 'sys', mode => 0440);
+}
+
+# ------------------------------------------------------------ sessions
+
+# A WebSocket 9P client to the running nginx, after Tversion (msize
+# $o{msize}, default 8192) unless version => 0.
+sub kclient {
+    my (%o) = @_;
+    my $c = Ten::WS9P->connect(port => Test::Ten::server_port(),
+        path => $o{path} || '/9p', timeout => $o{timeout} || 5);
+    return $c if defined $o{version} && !$o{version};
+    my $r = $c->version($o{msize} || 8192);
+    die "Tversion: " . Ten::NineP::format_msg($r) . "\n" unless $r->{type} eq 'Rversion';
+    return $c;
+}
+
+# ($client, $fid): a session attached with a ticket.  $who is a user
+# (a fresh ticket is planted) or a ticket path.  %o: client, fid, msize.
+sub kattach {
+    my ($who, %o) = @_;
+    my $path = $who =~ m{^/} ? $who : plant_ticket(user => $who);
+    my $c = $o{client} || kclient(%o);
+    my $fid = $o{fid} // $c->newfid;
+    my $r = $c->attach($fid, $o{uname} // 'x', $path);
+    die "attach with $path: " . Ten::NineP::format_msg($r) . "\n"
+        unless $r->{type} eq 'Rattach';
+    return ($c, $fid, $r);
+}
+
+# Polls $cond until it returns true or $timeout seconds pass; returns
+# the last value.
+sub wait_for {
+    my ($cond, $timeout, $step) = @_;
+    my $deadline = time + ($timeout || 3);
+    while (1) {
+        my $v = $cond->();
+        return $v if $v || time > $deadline;
+        sleep $step || 0.05;
+    }
+}
+
+# ---------------------------------------------------------- the blocks
+
+sub kernel_each_block {
+    _make_keys();
+    Test::Ten::add_block_preprocessor(\&_preprocess);
+    Test::Ten::add_block_wrapper(\&_wrap);
+}
+
+sub _preprocess {
+    my ($block) = @_;
+    my @a1 = map { split ' ' } grep { defined } $block->vfs_args;
+    my @a2 = map { split ' ' } grep { defined } $block->vfs2_args;
+    $block->{_kvfs} = Ten::VFS->new(key => "$KDIR/vfs.key",
+        trust => "$KDIR/vfs.trust", args => ['-n', 'vfs', @a1]);
+    $block->{_kvfs2} = Ten::VFS->new(key => "$KDIR/vfs2.key",
+        trust => "$KDIR/vfs.trust", args => ['-n', 'vfs2', @a2]);
+    $block->{_kvfs}->command;      # picks the ports
+    $block->{_kvfs2}->command;
+    $ENV{TEST_NGINX_VFS_PORT} = $block->{_kvfs}->port;
+    $ENV{TEST_NGINX_VFS2_PORT} = $block->{_kvfs2}->port;
+    my ($p1, $p2) = ($ENV{TEST_NGINX_VFS_PORT}, $ENV{TEST_NGINX_VFS2_PORT});
+    if (defined $block->tap) {
+        $block->{_ktap} = Ten::Tap->new(to => $p1);
+        $block->{_ktap2} = Ten::Tap->new(to => $p2);
+        ($p1, $p2) = ($block->{_ktap}->port, $block->{_ktap2}->port);
+    }
+    $ENV{TEST_NGINX_UPSTREAMS} =
+        "upstream ten_vfs { server 127.0.0.1:$p1; }\n"
+        . "    upstream ten_vfs2 { server 127.0.0.1:$p2; }";
+    $block->set_value(http_config => "    \$TEST_NGINX_UPSTREAMS\n")
+        unless defined $block->http_config;
+    $block->set_value(config => <<'CONF') unless defined $block->config;
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_service vfs2 ten_vfs2;
+    }
+CONF
+    # a worker that crashed is a failure of every block
+    my $no = $block->no_error_log // '';
+    $block->set_value(no_error_log => "$no\nexited on signal\n")
+        unless defined $block->must_die;
+}
+
+sub _wrap {
+    my ($block, $inner) = @_;
+    local $VFS = $block->{_kvfs};
+    local $VFS2 = $block->{_kvfs2};
+    local $BLOCK = $block;
+    local ($TAP, $TAP2) = ($block->{_ktap}, $block->{_ktap2});
+    local $ENV{TEST_NGINX_TICKET} = '';
+    my $ok = eval {
+        $_->start for grep { $_ } $TAP, $TAP2;
+        unless (defined $block->down) {
+            $VFS->start;
+            $VFS2->start if defined $block->vfs2;
+            kernel_prepare($block);
+        }
+        $inner->();
+        1;
+    };
+    my $err = $@;
+    for my $v ($VFS, $VFS2) {
+        $v->stop(2) if $v->alive;
+    }
+    $_->stop for grep { $_ } $TAP, $TAP2;
+    die $err unless $ok;
+}
+
+# Prepares the running servers' roots: users, homes, /lib/namespace,
+# glenda's ticket ($ENV{TEST_NGINX_TICKET}) and the block's setup.
+sub kernel_prepare {
+    my ($block) = @_;
+    $block //= $BLOCK;
+    for my $v (grep { $_->alive } $VFS, $VFS2) {
+        $v->set_users($USERS);
+        for my $u (@PEOPLE) {
+            my $home = $v->path("usr/$u");
+            next if -d $home;
+            mkdir $home or die "$home: $!";
+            set_xattrs($home, uid => $u, gid => $u, mode => 0x80000000 | 0775);
+        }
+    }
+    return unless $VFS->alive;
+    my $ns = $block && defined $block->namespace ? $block->namespace : "mount vfs /\n";
+    _write($VFS->path('lib/namespace'), $ns);
+    $ENV{TEST_NGINX_TICKET} = plant_ticket(user => 'glenda');
+    if ($block && defined $block->setup) {
+        local $ENV{VFS2} = $VFS2->root;
+        my $rc = system('sh', '-ec', "cd '" . $VFS->root . "'\n" . $block->setup);
+        die "setup failed with status $rc\n" if $rc;
+    }
+}
+
+1;
