@@ -184,6 +184,16 @@ static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
 static const char *ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w,
+    u_char **we, ngx_uint_t nw, ngx_uint_t line);
+static void ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m);
+static ngx_int_t ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p,
+    size_t len, ngx_str_t *out);
+static void ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr,
+    const char *why, ngx_str_t *detail);
 static void ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br,
@@ -1028,6 +1038,215 @@ ngx_http_9p_service_find(ngx_http_9p_session_t *s, u_char *name, size_t len,
 }
 
 
+/*
+ * "bind [-abc] source mountpoint" and "unmount [source] mountpoint" lines
+ * of /lib/namespace; NGX_DECLINED for anything else.  A bind is resolved
+ * during the attach, after the entries before it.
+ */
+
+static ngx_int_t
+ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
+    ngx_uint_t nw, ngx_uint_t line)
+{
+    size_t                 len;
+    ngx_uint_t             i, j;
+    ngx_http_9p_mount_t   *m, **mp;
+
+    len = we[0] - w[0];
+    i = (nw > 1 && *w[1] == '-') ? 2 : 1;
+
+    if (len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0
+        && (nw == 2 || nw == 3))
+    {
+        len = ngx_http_9p_clean(w[nw - 1], w[nw - 1], we[nw - 1] - w[nw - 1]);
+        mp = cr->ns->mounts.elts;
+
+        for (j = cr->ns->mounts.nelts; j > 0; j--) {
+            if (mp[j - 1]->path.len == len
+                && ngx_strncmp(mp[j - 1]->path.data, w[nw - 1], len) == 0)
+            {
+                ngx_memmove(&mp[j - 1], &mp[j],
+                            (cr->ns->mounts.nelts - j) * sizeof(*mp));
+                cr->ns->mounts.nelts--;
+                return NGX_OK;
+            }
+        }
+
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: /lib/namespace:%ui: unmount: not mounted", line);
+        return NGX_OK;
+    }
+
+    if (!(len == 4 && ngx_strncmp(w[0], "bind", 4) == 0)) {
+        return NGX_DECLINED;
+    }
+
+    if (nw - i != 2 || *w[i] != '/' || *w[i + 1] != '/') {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: /lib/namespace:%ui: expected \"bind [-abc] "
+                      "/source /mountpoint\"; line skipped", line);
+        return NGX_OK;
+    }
+
+    len = ngx_http_9p_clean(w[i + 1], w[i + 1], we[i + 1] - w[i + 1]);
+    m = ngx_http_9p_ns_mount(cr->ns, w[i + 1], len, 0, NULL);
+    if (m == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_9p_expand_user(cr->ns, w[i], we[i] - w[i], &m->source)
+        != NGX_OK)
+    {
+        cr->ns->mounts.nelts--;
+        return NGX_OK;
+    }
+
+    m->source.len = ngx_http_9p_clean(m->source.data, m->source.data,
+                                      m->source.len);
+
+    return NGX_OK;
+}
+
+
+/* A copy of p in the namespace's pool, with $user replaced. */
+
+static ngx_int_t
+ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p, size_t len,
+    ngx_str_t *out)
+{
+    size_t  j, n, ulen;
+
+    ulen = ngx_strlen(ns->user);
+
+    out->data = ngx_pnalloc(ns->pool, len * (ulen + 1) + 1);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (j = 0, n = 0; j < len; j++) {
+        if (len - j >= 5 && ngx_strncmp(p + j, "$user", 5) == 0) {
+            n = ngx_cpymem(out->data + n, ns->user, ulen) - out->data;
+            j += 4;
+            continue;
+        }
+
+        out->data[n++] = p[j];
+    }
+
+    out->len = n;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A bind of the namespace file: the source as the entries before it see
+ * it, walked from its mount's root on that mount's connection.
+ */
+
+static void
+ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
+{
+    ngx_uint_t             n;
+    ninep_fcall_t          t;
+    ngx_http_9p_mount_t   *src;
+
+    n = cr->ns->mounts.nelts;
+    cr->ns->mounts.nelts = cr->mount_i;
+    src = ngx_http_9p_mount_of(cr->ns, m->source.data, m->source.len);
+    cr->ns->mounts.nelts = n;
+
+    if (src == NULL || (src->dev && src->path.len != m->source.len)) {
+        ngx_http_9p_attach_skip(cr, "bind: no such source", &m->source);
+        return;
+    }
+
+    if (src->dev) {
+        m->dev = src->dev;
+        m->qid = src->qid;
+        cr->mount_i++;
+        ngx_http_9p_attach_next(cr);
+        return;
+    }
+
+    m->service = src->service;
+    cr->qid = src->qid;
+
+    ngx_http_9p_backend_ref(src->backend);
+
+    if (cr->backend) {
+        ngx_http_9p_backend_unref(cr->backend);
+    }
+
+    cr->backend = src->backend;
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        ngx_http_9p_attach_fail(cr, "out of backend fids");
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = src->bfid;
+    t.newfid = cr->nbfid;
+    ngx_http_9p_walk_rel(&t, src, m->source.data, m->source.len);
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_bind_walked);
+}
+
+
+static void
+ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_mount_t   *m, **mp;
+    ngx_http_9p_creq_t    *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    mp = cr->ns->mounts.elts;
+    m = mp[cr->mount_i];
+
+    if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        ngx_http_9p_attach_skip(cr, "bind: cannot walk to the source",
+                                &m->source);
+        return;
+    }
+
+    m->backend = cr->backend;
+    ngx_http_9p_backend_ref(m->backend);
+    m->bfid = cr->nbfid;
+    m->qid = r->nwqid ? r->wqid[r->nwqid - 1] : cr->qid;
+    cr->nbfid = NINEP_NOFID;
+
+    cr->mount_i++;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/* An entry that cannot be made is left out, with a log line. */
+
+static void
+ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr, const char *why,
+    ngx_str_t *detail)
+{
+    ngx_http_9p_mount_t  **mp;
+
+    mp = cr->ns->mounts.elts;
+
+    ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                  "9p: %V left out of the namespace: %s %V",
+                  &mp[cr->mount_i]->path, why, detail);
+
+    ngx_memmove(&mp[cr->mount_i], &mp[cr->mount_i + 1],
+                (cr->ns->mounts.nelts - cr->mount_i - 1) * sizeof(*mp));
+    cr->ns->mounts.nelts--;
+
+    ngx_http_9p_attach_next(cr);
+}
+
+
 /* Each step needs a connection: to the boot service, then each mount's. */
 
 static void
@@ -1043,6 +1262,14 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
            && cr->mount_i < cr->ns->mounts.nelts && m[cr->mount_i]->dev)
     {
         cr->mount_i++;
+    }
+
+    if (cr->step == NGX_HTTP_9P_A_MOUNT
+        && cr->mount_i < cr->ns->mounts.nelts
+        && m[cr->mount_i]->source.len)
+    {
+        ngx_http_9p_attach_bind(cr, m[cr->mount_i]);
+        return;
     }
 
     if (cr->step == NGX_HTTP_9P_A_MOUNT
@@ -1555,10 +1782,15 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
             continue;
         }
 
+        if (nw <= 6 && ngx_http_9p_ns_line(cr, w, we, nw, line) == NGX_OK) {
+            continue;   /* bind or unmount */
+        }
+
         if (nw > 6 || we[0] - w[0] != 5 || ngx_strncmp(w[0], "mount", 5)) {
             ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "9p: /lib/namespace:%ui: only \"mount\" is "
-                          "supported yet; line skipped", line);
+                          "9p: /lib/namespace:%ui: expected mount, bind or "
+                          "unmount (includes are not supported yet); line "
+                          "skipped", line);
             continue;
         }
 
@@ -1625,27 +1857,12 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
         m->path.len = n;
 
         /* the spec, with $user */
-        if (nw - i == 3) {
-            len = we[i + 2] - w[i + 2];
-            m->spec.data = ngx_pnalloc(cr->ns->pool,
-                                       len * (TEN_NAME_MAX + 1));
-            if (m->spec.data == NULL) {
-                return "out of memory";
-            }
-
-            for (j = 0, n = 0; j < len; j++) {
-                if (len - j >= 5 && ngx_strncmp(w[i + 2] + j, "$user", 5)
-                                    == 0)
-                {
-                    n += ngx_sprintf(m->spec.data + n, "%s",
-                                     cr->ns->user) - (m->spec.data + n);
-                    j += 4;
-                    continue;
-                }
-                m->spec.data[n++] = w[i + 2][j];
-            }
-
-            m->spec.len = n;
+        if (nw - i == 3
+            && ngx_http_9p_expand_user(cr->ns, w[i + 2], we[i + 2] - w[i + 2],
+                                       &m->spec)
+               != NGX_OK)
+        {
+            return "out of memory";
         }
     }
 
