@@ -1088,6 +1088,13 @@ ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
         return NGX_OK;
     }
 
+    if (cr->ns->mounts.nelts == 0) {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: /lib/namespace:%ui: bind before / is mounted; "
+                      "line skipped", line);
+        return NGX_OK;
+    }
+
     len = ngx_http_9p_clean(w[i + 1], w[i + 1], we[i + 1] - w[i + 1]);
     m = ngx_http_9p_ns_mount(cr->ns, w[i + 1], len, 0, NULL);
     if (m == NULL) {

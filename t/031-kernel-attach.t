@@ -247,7 +247,7 @@ is_rerror($c->attach(0, 'zed', plant_ticket(user => 'zed')), 'mount /: unknown u
 
 
 
-=== TEST 8: /lib/namespace: $user in a spec; other commands and unknown services are skipped
+=== TEST 8: /lib/namespace: $user in a spec; a bind too early, unknown services and commands are skipped
 --- namespace
 # comments and blank lines are fine
 
@@ -266,10 +266,34 @@ $r = $c->walk($fid, 5, '..', '..', 'usr');
 is_9p($r, 'Rwalk wqid=[(0x80 * *) (0x80 * *)]', '.. .. usr: a short walk');
 is($r->{wqid}[1][2], main::ino($v->path('usr/glenda')), '.. does not leave the root of the mount');
 --- error_log
-/lib/namespace:3: only "mount" is supported yet; line skipped
+/lib/namespace:3: bind before / is mounted; line skipped
 /lib/namespace:5: unknown service "factotum"; line skipped
 /lib/namespace:6: expected "mount [-abc] service mountpoint [spec]"
-/lib/namespace:7: only "mount" is supported yet; line skipped
+/lib/namespace:7: unmount: not mounted
+
+
+
+=== TEST 8b: /lib/namespace: bind with $user, a bind undone by unmount, a source that is not there
+--- namespace
+mount vfs /
+bind /usr/$user /home
+bind /adm /a
+unmount /a
+bind /nowhere /x
+--- perl
+my $v = kvfs;
+my ($c, $fid) = kattach('glenda');
+my $r = $c->walk($fid, 5, 'home');
+is_9p($r, 'Rwalk wqid=[(0x80 * *)]', '/home: the bind of /usr/glenda');
+is($r->{wqid}[0][2], main::ino($v->path('usr/glenda')), "glenda's directory");
+is_9p($c->walk($fid, 6, 'a'), 'Rerror ename="file does not exist"', '/a: unmounted again');
+is_9p($c->walk($fid, 7, 'x'), 'Rerror ename="file does not exist"', '/x: left out');
+my $ns = $c->walk($fid, 8, 'dev', 'ns');
+$c->open(8, 0);
+my $text = $c->read(8, 0, 1000)->{data};
+like($text, qr{^mount vfs /\nbind /usr/glenda /home\nbind '#c' /dev\n$}, '/dev/ns says so');
+--- error_log
+/x left out of the namespace: bind: cannot walk to the source /nowhere
 
 
 
