@@ -44,7 +44,7 @@ usage(void)
         "  -o OWNER     owner of files without Plan 9 metadata (adm)\n"
         "  -m MSIZE     largest message (default 65536)\n"
         "  -F MAXFIDS   fids per connection (default 16384)\n"
-        "  -R MAXREQS   outstanding requests per connection (1024)\n"
+        "  -R MAXREQS   outstanding requests per connection (16384)\n"
         "  -j THREADS   worker threads (default 64)\n"
         "  -C MAXCONNS  connections (default 1024)\n");
     exit(2);
@@ -98,7 +98,7 @@ main(int argc, char **argv)
     conf.name = "vfs";
     conf.msize = 65536;
     conf.max_fids = 16384;
-    conf.max_requests = 1024;
+    conf.max_requests = 16384;
     conf.max_threads = 64;
     conf.max_conns = 1024;
 
