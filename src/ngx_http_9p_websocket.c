@@ -796,7 +796,9 @@ ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     }
 
     p = b->last + ngx_http_9p_ws_header(b->last, opcode, len);
-    b->last = ngx_cpymem(p, payload, len);
+
+    /* an empty ping has no payload at all */
+    b->last = len ? ngx_cpymem(p, payload, len) : p;
 
     return NGX_OK;
 }
