@@ -32,7 +32,8 @@ VFS_SRCS   := $(wildcard services/vfs/*.c)
 
 PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-key
 
-.PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean
+.PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean \
+        asan
 
 all: module progs
 
@@ -117,6 +118,25 @@ run: deps all
 
 stop:
 	@tools/run.sh stop
+
+# the module and the services under AddressSanitizer and UBSan, then every
+# suite; a report fails the worker or the service, and so the test
+ASAN_BUILD := $(BUILD)/asan
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+
+asan: $(NGX_BUILD)/objs/Makefile
+	rm -rf $(ASAN_BUILD) && mkdir -p $(ASAN_BUILD)
+	cp -r $(NGX_BUILD) $(ASAN_BUILD)/nginx
+	find $(ASAN_BUILD)/nginx/objs/addon -name "*.o" -delete
+	$(MAKE) -C $(ASAN_BUILD)/nginx -f objs/Makefile modules \
+	    CFLAGS="-pipe -O1 -g -W -Wall -Wpointer-arith \
+	            -Wno-unused-parameter -Werror $(ASAN_FLAGS)"
+	$(MAKE) BUILD=$(ASAN_BUILD) SRV_SAN="$(ASAN_FLAGS)" \
+	    $(ASAN_BUILD)/ten-vfs $(ASAN_BUILD)/ten-key
+	TEN_MODULE=$(ASAN_BUILD)/nginx/objs/ngx_http_9p_module.so \
+	TEN_BUILD=$(ASAN_BUILD) TEST_NGINX_BINARY=$(CURDIR)/tools/nginx-asan.sh \
+	TEN_SANITIZED=1 prove -I t/lib -r t/
 
 clean:
 	rm -rf $(BUILD) t/servroot*
