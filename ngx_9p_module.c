@@ -145,6 +145,13 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       offsetof(ngx_http_9p_loc_conf_t, ticket_keys),
       NULL },
 
+    { ngx_string("ninep_ticket_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, ticket_cache),
+      NULL },
+
     { ngx_string("ninep_connections"),
       NGX_HTTP_UPS_CONF|NGX_CONF_TAKE1,
       ngx_http_9p_connections,
@@ -295,6 +302,7 @@ ngx_http_9p_create_loc_conf(ngx_conf_t *cf)
     conf->connect_timeout = NGX_CONF_UNSET_MSEC;
     conf->backend_timeout = NGX_CONF_UNSET_MSEC;
     conf->certs = NGX_CONF_UNSET_PTR;
+    conf->ticket_cache = NGX_CONF_UNSET_MSEC;
 
     return conf;
 }
@@ -347,6 +355,7 @@ ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               5000);
     ngx_conf_merge_msec_value(conf->backend_timeout, prev->backend_timeout,
                               30000);
+    ngx_conf_merge_msec_value(conf->ticket_cache, prev->ticket_cache, 5000);
 
     if (ngx_http_9p_merge_services(cf, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

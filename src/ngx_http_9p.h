@@ -78,6 +78,7 @@ typedef struct {
     ngx_msec_t                  connect_timeout;
     ngx_msec_t                  backend_timeout;
     ngx_str_t                   ticket_keys;        /* certificate file */
+    ngx_msec_t                  ticket_cache;       /* 0: none */
     ngx_array_t                *certs;              /* ten_cert_t */
 } ngx_http_9p_loc_conf_t;
 

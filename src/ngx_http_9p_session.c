@@ -25,6 +25,9 @@
 #define NGX_HTTP_9P_NS_MAX       65536
 #define NGX_HTTP_9P_MOUNTS_MAX   64
 #define NGX_HTTP_9P_ENAME_MAX    256
+/* validated tickets this worker remembers (ninep_ticket_cache) */
+#define NGX_HTTP_9P_TCACHE       256
+
 /* the largest text or directory of the kernel's own files */
 #define NGX_HTTP_9P_DEV_MAX      32768
 
@@ -128,8 +131,26 @@ struct ngx_http_9p_creq_s {
 };
 
 
+typedef struct {
+    u_char                      path[128];  /* longer ones are not kept */
+    size_t                      len;
+    char                        user[TEN_NAME_MAX + 1];
+    time_t                      expires;    /* the ticket's */
+    ngx_msec_t                  checked;
+} ngx_http_9p_tcache_t;
+
+
+/*
+ * A ticket verified moments ago need not be read again: a few seconds'
+ * memory keeps a logout quick to take effect.  Collisions just overwrite.
+ */
+static ngx_http_9p_tcache_t  *ngx_http_9p_tcache;
+
+
 static ngx_int_t ngx_http_9p_session_version(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
+static ngx_http_9p_tcache_t *ngx_http_9p_tcache_slot(u_char *path,
+    size_t len);
 static ngx_int_t ngx_http_9p_reply_error(ngx_http_9p_session_t *s,
     uint16_t tag, const char *ename);
 static ngx_http_9p_creq_t *ngx_http_9p_creq_new(ngx_http_9p_session_t *s,
@@ -849,9 +870,10 @@ ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
 static ngx_int_t
 ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
-    ngx_pool_t          *pool;
-    ngx_http_9p_ns_t    *ns;
-    ngx_http_9p_creq_t  *cr;
+    ngx_pool_t            *pool;
+    ngx_http_9p_ns_t      *ns;
+    ngx_http_9p_creq_t    *cr;
+    ngx_http_9p_tcache_t  *tc;
 
     if (ngx_http_9p_fid_find(s, t->fid)) {
         return ngx_http_9p_reply_error(s, t->tag, "fid in use");
@@ -908,6 +930,20 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     cr->tpath = cr->path;
     cr->tpath_len = t->aname.len;
+
+    tc = t->aname.len ? ngx_http_9p_tcache_slot(cr->tpath, cr->tpath_len)
+                      : NULL;
+
+    if (tc && tc->len == cr->tpath_len
+        && ngx_memcmp(tc->path, cr->tpath, tc->len) == 0
+        && ngx_current_msec - tc->checked < s->conf->ticket_cache
+        && tc->expires > ngx_time())
+    {
+        /* verified moments ago: straight to the namespace */
+        ngx_cpystrn((u_char *) ns->user, (u_char *) tc->user,
+                    sizeof(ns->user));
+        cr->step = NGX_HTTP_9P_A_NAMESPACE;
+    }
 
     if (t->aname.len == 0) {
         /* bootstrap: none, with the kernel's files and factotum */
@@ -1653,11 +1689,12 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 static const char *
 ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr)
 {
-    u_char        *p, *user, *nonce, *end;
-    time_t         now;
-    ngx_uint_t     i;
-    ten_cert_t    *cert;
-    ten_ticket_t  *t;
+    u_char                *p, *user, *nonce, *end;
+    time_t                 now;
+    ngx_uint_t             i;
+    ten_cert_t            *cert;
+    ten_ticket_t          *t;
+    ngx_http_9p_tcache_t  *tc;
 
     t = &cr->ticket;
 
@@ -1728,7 +1765,38 @@ ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr)
     ngx_cpystrn((u_char *) cr->ns->user, (u_char *) t->user,
                 sizeof(cr->ns->user));
 
+    tc = ngx_http_9p_tcache_slot(cr->tpath, cr->tpath_len);
+
+    if (tc && cr->s->conf->ticket_cache) {
+        ngx_memcpy(tc->path, cr->tpath, cr->tpath_len);
+        tc->len = cr->tpath_len;
+        ngx_cpystrn((u_char *) tc->user, (u_char *) t->user,
+                    sizeof(tc->user));
+        tc->expires = (time_t) t->expires;
+        tc->checked = ngx_current_msec;
+    }
+
     return NULL;
+}
+
+
+static ngx_http_9p_tcache_t *
+ngx_http_9p_tcache_slot(u_char *path, size_t len)
+{
+    if (ngx_http_9p_tcache == NULL) {
+        ngx_http_9p_tcache = ngx_pcalloc(ngx_cycle->pool,
+                                 NGX_HTTP_9P_TCACHE
+                                 * sizeof(ngx_http_9p_tcache_t));
+        if (ngx_http_9p_tcache == NULL) {
+            return NULL;
+        }
+    }
+
+    if (len > sizeof(ngx_http_9p_tcache[0].path)) {
+        return NULL;
+    }
+
+    return &ngx_http_9p_tcache[ngx_hash_key(path, len) % NGX_HTTP_9P_TCACHE];
 }
 
 

@@ -239,6 +239,39 @@ is_rerror($r, 'no such ticket', 'refused after the logout');
 
 
 
+=== TEST 6b: ninep_ticket_cache: a ticket verified moments ago is not read again; 0 turns that off
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_ticket_cache 2s;
+    }
+    location = /9p-nocache {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_ticket_cache 0;
+    }
+--- perl
+my $t = $ENV{TEST_NGINX_TICKET};
+my $c = kclient();
+is_9p($c->attach(0, 'glenda', $t), 'Rattach qid=*', 'attach: the ticket is read and verified');
+my $gone = Time::HiRes::time();
+unlink kvfs->path(substr $t, 1) or die "unlink: $!";
+is_9p($c->attach(1, 'glenda', $t), 'Rattach qid=*', 'again at once: from the cache, the file is not read');
+my $fid = 2;
+my $r = wait_for(sub { my $r = $c->attach($fid++, 'glenda', $t); $r->{type} eq 'Rerror' ? $r : undef }, 5, 0.2);
+is_rerror($r, 'no such ticket', 'refused once the cache time has passed');
+cmp_ok(Time::HiRes::time() - $gone, '>=', 1.5, 'not before');
+my $t2 = plant_ticket(user => 'glenda');
+my $n = kclient(path => '/9p-nocache');
+is_9p($n->attach(0, 'glenda', $t2), 'Rattach qid=*', 'without a cache: attach');
+unlink kvfs->path(substr $t2, 1) or die "unlink: $!";
+is_rerror($n->attach(1, 'glenda', $t2), 'no such ticket', 'refused at once');
+
+
+
 === TEST 7: a user with a valid ticket but unknown to the vfs: its refusal names the mount
 --- perl
 my $c = kclient();
