@@ -24,6 +24,7 @@
 #define NGX_HTTP_9P_TICKET_MAX   1024
 #define NGX_HTTP_9P_NS_MAX       65536
 #define NGX_HTTP_9P_MOUNTS_MAX   64
+#define NGX_HTTP_9P_INCLUDES     8
 #define NGX_HTTP_9P_ENAME_MAX    256
 /* validated tickets this worker remembers (ninep_ticket_cache) */
 #define NGX_HTTP_9P_TCACHE       256
@@ -37,6 +38,8 @@ typedef struct {
     ngx_str_t                   path;       /* "/" or "/a/b" */
     ngx_str_t                   spec;
     ngx_str_t                   source;     /* of a bind */
+    ngx_uint_t                  line;       /* where it was made, */
+    ngx_str_t                  *file;       /* while the attach lasts */
     ngx_uint_t                  dev;        /* a kernel directory, or 0 */
     ngx_uint_t                  optional;   /* skipped if it fails */
     ngx_http_9p_service_t      *service;
@@ -75,6 +78,7 @@ struct ngx_http_9p_fid_s {
 typedef enum {
     NGX_HTTP_9P_A_TICKET = 0,
     NGX_HTTP_9P_A_NAMESPACE,
+    NGX_HTTP_9P_A_INCLUDE,
     NGX_HTTP_9P_A_MOUNT,
     NGX_HTTP_9P_A_ROOT
 } ngx_http_9p_astep_e;
@@ -120,6 +124,10 @@ struct ngx_http_9p_creq_s {
 
     /* attach */
     ngx_http_9p_ns_t           *ns;
+    ngx_str_t                   include[NGX_HTTP_9P_INCLUDES];
+    ngx_uint_t                  include_at[NGX_HTTP_9P_INCLUDES];
+    ngx_uint_t                  ninclude;
+    ngx_uint_t                  include_i;
     ngx_uint_t                  step;
     ngx_uint_t                  mount_i;
     u_char                     *buf;
@@ -205,6 +213,12 @@ static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
 static const char *ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
+static ngx_str_t *ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path,
+    size_t len, ngx_uint_t line);
+static const char *ngx_http_9p_ns_done(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr);
 static ngx_int_t ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w,
     u_char **we, ngx_uint_t nw, ngx_uint_t line);
 static void ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr,
@@ -1109,7 +1123,8 @@ ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
         }
 
         ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                      "9p: /lib/namespace:%ui: unmount: not mounted", line);
+                      "9p: %V:%ui: unmount: not mounted",
+                      ngx_http_9p_ns_file(cr), line);
         return NGX_OK;
     }
 
@@ -1119,17 +1134,12 @@ ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
 
     if (nw - i != 2 || *w[i] != '/' || *w[i + 1] != '/') {
         ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                      "9p: /lib/namespace:%ui: expected \"bind [-abc] "
-                      "/source /mountpoint\"; line skipped", line);
+                      "9p: %V:%ui: expected \"bind [-abc] "
+                      "/source /mountpoint\"; line skipped",
+                      ngx_http_9p_ns_file(cr), line);
         return NGX_OK;
     }
 
-    if (cr->ns->mounts.nelts == 0) {
-        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                      "9p: /lib/namespace:%ui: bind before / is mounted; "
-                      "line skipped", line);
-        return NGX_OK;
-    }
 
     len = ngx_http_9p_clean(w[i + 1], w[i + 1], we[i + 1] - w[i + 1]);
     m = ngx_http_9p_ns_mount(cr->ns, w[i + 1], len, 0, NULL);
@@ -1146,6 +1156,8 @@ ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
 
     m->source.len = ngx_http_9p_clean(m->source.data, m->source.data,
                                       m->source.len);
+    m->line = line;
+    m->file = ngx_http_9p_ns_file(cr);
 
     return NGX_OK;
 }
@@ -1542,11 +1554,21 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     cr->breq = NULL;
 
     if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
-        if (r == NULL || r->type == NINEP_RERROR) {
-            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-        }
+        /* walk(5): a failed or short walk makes no fid */
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
 
         /* missing: an Rerror for the first name, a short walk after */
+        if (r && cr->step == NGX_HTTP_9P_A_INCLUDE
+            && (r->type == NINEP_RWALK
+                || ninep_str_eq(r->ename, "file does not exist")))
+        {
+            ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
+                          "9p: no %V to include", &cr->include[cr->include_i]);
+            cr->include_i++;
+            ngx_http_9p_ns_next(cr);
+            return;
+        }
+
         if (r && (r->type == NINEP_RWALK
                   || ninep_str_eq(r->ename, "file does not exist")))
         {
@@ -1675,9 +1697,11 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
-    cr->step = NGX_HTTP_9P_A_MOUNT;
-    cr->mount_i = 0;
-    ngx_http_9p_attach_next(cr);
+    if (cr->step == NGX_HTTP_9P_A_INCLUDE) {
+        ngx_http_9p_ns_included(cr);
+    }
+
+    ngx_http_9p_ns_next(cr);
 }
 
 
@@ -1857,15 +1881,20 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
             continue;
         }
 
+        if (nw == 2 && we[0] - w[0] == 1 && *w[0] == '.') {
+            ngx_http_9p_ns_include(cr, w[1], we[1] - w[1], line);
+            continue;
+        }
+
         if (nw <= 6 && ngx_http_9p_ns_line(cr, w, we, nw, line) == NGX_OK) {
             continue;   /* bind or unmount */
         }
 
         if (nw > 6 || we[0] - w[0] != 5 || ngx_strncmp(w[0], "mount", 5)) {
             ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "9p: /lib/namespace:%ui: expected mount, bind or "
+                          "9p: %V:%ui: expected mount, bind or "
                           "unmount (includes are not supported yet); line "
-                          "skipped", line);
+                          "skipped", ngx_http_9p_ns_file(cr), line);
             continue;
         }
 
@@ -1877,8 +1906,9 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
 
         if (nw - i < 2 || nw - i > 3) {
             ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "9p: /lib/namespace:%ui: expected \"mount "
-                          "[-abc] service mountpoint [spec]\"", line);
+                          "9p: %V:%ui: expected \"mount "
+                          "[-abc] service mountpoint [spec]\"",
+                          ngx_http_9p_ns_file(cr), line);
             continue;
         }
 
@@ -1886,8 +1916,9 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
 
         if (svc == NULL) {
             ngx_log_error(NGX_LOG_INFO, log, 0,
-                          "9p: /lib/namespace:%ui: unknown service \"%*s\"; "
-                          "line skipped", line, we[i] - w[i], w[i]);
+                          "9p: %V:%ui: unknown service \"%*s\"; "
+                          "line skipped", ngx_http_9p_ns_file(cr), line,
+                          we[i] - w[i], w[i]);
             continue;
         }
 
@@ -1895,8 +1926,9 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
                                 == NGX_HTTP_9P_MOUNTS_MAX)
         {
             ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "9p: /lib/namespace:%ui: bad mount point or too "
-                          "many mounts; line skipped", line);
+                          "9p: %V:%ui: bad mount point or too "
+                          "many mounts; line skipped",
+                          ngx_http_9p_ns_file(cr), line);
             continue;
         }
 
@@ -1941,7 +1973,68 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
         }
     }
 
+    return NULL;
+}
+
+
+/* The namespace file being read, for log lines. */
+
+static ngx_str_t *
+ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr)
+{
+    static ngx_str_t  ns = ngx_string("/lib/namespace");
+
+    return cr->step == NGX_HTTP_9P_A_INCLUDE ? &cr->include[cr->include_i]
+                                             : &ns;
+}
+
+
+/* ". file": read after this file, its entries where the line was. */
+
+static void
+ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
+    ngx_uint_t line)
+{
+    if (cr->step == NGX_HTTP_9P_A_INCLUDE
+        || cr->ninclude == NGX_HTTP_9P_INCLUDES || *path != '/')
+    {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: %V:%ui: includes are one level deep, "
+                      "at most %d, of absolute paths; line skipped",
+                      ngx_http_9p_ns_file(cr), line,
+                      NGX_HTTP_9P_INCLUDES);
+        return;
+    }
+
+    if (ngx_http_9p_expand_user(cr->ns, path, len,
+                                &cr->include[cr->ninclude])
+        != NGX_OK)
+    {
+        return;
+    }
+
+    cr->include_at[cr->ninclude++] = cr->ns->mounts.nelts;
+}
+
+
+/* After the namespace file and its includes: a root, and /dev. */
+
+static const char *
+ngx_http_9p_ns_done(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_mount_t  **mp;
+
     mp = cr->ns->mounts.elts;
+
+    /* binds before / is mounted have nothing to bind from */
+    while (cr->ns->mounts.nelts && mp[0]->source.len) {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: %V:%ui: bind before / is mounted; line skipped",
+                      mp[0]->file, mp[0]->line);
+        ngx_memmove(&mp[0], &mp[1],
+                    (cr->ns->mounts.nelts - 1) * sizeof(*mp));
+        cr->ns->mounts.nelts--;
+    }
 
     if (cr->ns->mounts.nelts == 0 || mp[0]->path.len != 1) {
         return "namespace has no root: /lib/namespace must mount \"/\" first";
@@ -1956,6 +2049,65 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
     }
 
     return NULL;
+}
+
+
+/* The next include, or on to the mounts. */
+
+static void
+ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr)
+{
+    const char  *e;
+
+    if (cr->include_i < cr->ninclude) {
+        cr->step = NGX_HTTP_9P_A_INCLUDE;
+        cr->mount_i = cr->ns->mounts.nelts;     /* where its entries start */
+        ngx_http_9p_slurp(cr, cr->include[cr->include_i].data,
+                          cr->include[cr->include_i].len);
+        return;
+    }
+
+    e = ngx_http_9p_ns_done(cr);
+
+    if (e) {
+        ngx_http_9p_attach_fail(cr, e);
+        return;
+    }
+
+    cr->step = NGX_HTTP_9P_A_MOUNT;
+    cr->mount_i = 0;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/* The entries an include made move to where its line was. */
+
+static void
+ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr)
+{
+    size_t                 n, k, i, at;
+    ngx_http_9p_mount_t  **mp, *m;
+
+    mp = cr->ns->mounts.elts;
+    at = cr->include_at[cr->include_i];
+    n = cr->ns->mounts.nelts - cr->mount_i;
+
+    /* rotate [at, nelts) right by n, one entry at a time: they are few */
+    for (k = 0; k < n; k++) {
+        m = mp[cr->mount_i + k];
+
+        for (i = cr->mount_i + k; i > at + k; i--) {
+            mp[i] = mp[i - 1];
+        }
+
+        mp[at + k] = m;
+    }
+
+    for (i = cr->include_i + 1; i < cr->ninclude; i++) {
+        cr->include_at[i] += n;
+    }
+
+    cr->include_i++;
 }
 
 

@@ -330,6 +330,30 @@ like($text, qr{^mount vfs /\nbind /usr/glenda /home\nbind '#c' /dev\n$}, '/dev/n
 
 
 
+=== TEST 8c: /lib/namespace: includes, in place; a missing one is fine; one level deep
+--- namespace
+. /lib/ns.local
+bind /adm /a
+. /lib/missing
+bind /usr/$user /home
+--- setup
+printf 'mount vfs /\nbind /tmp /t\n. /lib/deeper\n' > lib/ns.local
+--- perl
+my ($c, $fid) = kattach('glenda');
+is_9p($c->walk($fid, 5, 't'), 'Rwalk wqid=[(0x80 * *)]', '/t, from the include');
+is_9p($c->walk($fid, 6, 'a'), 'Rwalk wqid=[(0x80 * *)]', '/a, after it');
+is_9p($c->walk($fid, 7, 'home'), 'Rwalk wqid=[(0x80 * *)]', '/home, after the missing one');
+$c->walk($fid, 8, 'dev', 'ns');
+$c->open(8, 0);
+is($c->read(8, 0, 1000)->{data},
+   "mount vfs /\nbind /tmp /t\nbind /adm /a\nbind /usr/glenda /home\nbind '#c' /dev\n",
+   'the entries in the order of the lines');
+--- error_log
+/lib/ns.local:3: includes are one level deep
+no /lib/missing to include
+
+
+
 === TEST 9: /lib/namespace without a mount of / first
 --- namespace
 mount vfs2 /n/two
