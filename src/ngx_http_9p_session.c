@@ -122,8 +122,10 @@ struct ngx_http_9p_creq_s {
     size_t                      path_len;
     ninep_qid_t                 qid;
 
-    /* attach */
+    /* attach; or nsctl's reset, which rebuilds reset's namespace */
     ngx_http_9p_ns_t           *ns;
+    ngx_http_9p_ns_t           *reset;
+    uint32_t                    count;      /* of the Twrite to answer */
     ngx_str_t                   include[NGX_HTTP_9P_INCLUDES];
     ngx_uint_t                  include_at[NGX_HTTP_9P_INCLUDES];
     ngx_uint_t                  ninclude;
@@ -196,6 +198,10 @@ static ngx_http_9p_mount_t *ngx_http_9p_ns_mount(ngx_http_9p_ns_t *ns,
 static ngx_http_9p_service_t *ngx_http_9p_service_find(
     ngx_http_9p_session_t *s, u_char *name, size_t len, ngx_uint_t boot);
 static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
+static void ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_pool_destroy(void *data);
 static void ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr,
     const char *ename);
@@ -535,6 +541,11 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
     if (cr->ns) {
         ngx_http_9p_ns_unref(cr->ns);
         cr->ns = NULL;
+    }
+
+    if (cr->reset) {
+        ngx_http_9p_ns_unref(cr->reset);
+        cr->reset = NULL;
     }
 
     if (cr->names) {
@@ -1331,6 +1342,11 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
         && cr->mount_i == cr->ns->mounts.nelts)
     {
         cr->step = NGX_HTTP_9P_A_ROOT;
+
+        if (cr->reset) {
+            ngx_http_9p_ns_swap(cr);
+            return;
+        }
 
         if (m[0]->dev) {
             ngx_http_9p_attach_done(cr);
@@ -3230,6 +3246,10 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
     len = we[0] - w[0];
 
+    if (len == 5 && ngx_strncmp(w[0], "reset", 5) == 0 && nw == 1) {
+        return ngx_http_9p_nsctl_reset(s, f, t);
+    }
+
     if (len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0
         && (nw == 2 || nw == 3))
     {
@@ -3272,8 +3292,8 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
               && nw - i == 2)))
     {
         return ngx_http_9p_reply_error(s, t->tag,
-                                       "nsctl: expected mount, bind or "
-                                       "unmount");
+                                       "nsctl: expected mount, bind, "
+                                       "unmount or reset");
     }
 
     if (*w[i + 1] != '/' || ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
@@ -3496,4 +3516,122 @@ ngx_http_9p_ns_add(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
     *mp = m;
 
     return NGX_OK;
+}
+
+
+/*
+ * "reset": the namespace of this attach as /lib/namespace makes it now.
+ * The attach's steps build a new one; its entries then replace the old
+ * ones in place, so fids made before keep working where they are.
+ */
+
+static ngx_int_t
+ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t)
+{
+    ngx_pool_t          *pool;
+    ngx_http_9p_ns_t    *ns;
+    ngx_http_9p_creq_t  *cr;
+
+    if (s->conf->services == NULL || f->ns->user[0] == '\0'
+        || ngx_strcmp(f->ns->user, "none") == 0)
+    {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "reset: only a ticket's namespace");
+    }
+
+    pool = ngx_create_pool(1024, s->connection->log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    ns = ngx_pcalloc(pool, sizeof(ngx_http_9p_ns_t));
+    cr = ngx_http_9p_creq_new(s, t);
+
+    if (ns == NULL || cr == NULL
+        || ngx_array_init(&ns->mounts, pool, 8,
+                          sizeof(ngx_http_9p_mount_t *))
+           != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    ns->refs = 1;
+    ns->pool = pool;
+    ngx_memcpy(ns->user, f->ns->user, sizeof(ns->user));
+
+    ngx_http_9p_creq_hold(cr, f);
+    cr->ns = ns;
+    cr->reset = f->ns;
+    cr->reset->refs++;
+    cr->count = t->count;
+    cr->step = NGX_HTTP_9P_A_NAMESPACE;
+    cr->wait.handler = ngx_http_9p_attach_ready;
+    cr->wait.data = cr;
+
+    ngx_http_9p_attach_next(cr);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr)
+{
+    ngx_uint_t             i;
+    ninep_fcall_t          rf;
+    ngx_http_9p_ns_t      *old, *new;
+    ngx_pool_cleanup_t    *cln;
+    ngx_http_9p_mount_t  **om, **nm, **p;
+
+    old = cr->reset;
+    new = cr->ns;
+
+    /* the new entries live in the new pool: it goes with the old one */
+    cln = ngx_pool_cleanup_add(old->pool, 0);
+    if (cln == NULL) {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return;
+    }
+
+    cln->handler = ngx_http_9p_pool_destroy;
+    cln->data = new->pool;
+
+    om = old->mounts.elts;
+
+    for (i = 0; i < old->mounts.nelts; i++) {
+        if (om[i]->backend) {
+            ngx_http_9p_backend_clunk(om[i]->backend, om[i]->bfid);
+            ngx_http_9p_backend_unref(om[i]->backend);
+            om[i]->backend = NULL;
+        }
+    }
+
+    old->mounts.nelts = 0;
+    nm = new->mounts.elts;
+
+    for (i = 0; i < new->mounts.nelts; i++) {
+        p = ngx_array_push(&old->mounts);
+        if (p == NULL) {
+            break;
+        }
+        *p = nm[i];
+    }
+
+    /* the new namespace object itself is done with */
+    new->mounts.nelts = 0;
+    cr->ns = NULL;
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RWRITE;
+    rf.count = cr->count;
+    ngx_http_9p_creq_reply(cr, &rf);
+}
+
+
+static void
+ngx_http_9p_pool_destroy(void *data)
+{
+    ngx_destroy_pool(data);
 }

@@ -354,6 +354,36 @@ no /lib/missing to include
 
 
 
+=== TEST 8d: /dev/nsctl: mount and bind as the user, unmount, reset to /lib/namespace
+--- namespace
+mount vfs /
+bind /tmp /scratch
+--- vfs2
+--- perl
+my $v = kvfs;
+my ($c, $fid) = kattach('glenda');
+$c->walk($fid, 1, 'dev', 'nsctl');
+is_9p($c->open(1, 1), 'Ropen qid=* iounit=*', 'open nsctl for writing');
+my $ctl = sub { $c->write(1, 0, $_[0]) };
+is_9p($ctl->('mount vfs2 /tmp/two'), 'Rwrite count=19', 'mount vfs2 /tmp/two');
+my $r = $c->walk($fid, 2, 'tmp', 'two');
+is($r->{wqid}[1][2], main::ino(kvfs2->path('')), '/tmp/two is the root of vfs2');
+is_9p($ctl->('bind /usr/glenda /home'), 'Rwrite count=22', 'bind /usr/glenda /home');
+is($c->walk($fid, 3, 'home')->{wqid}[0][2], main::ino($v->path('usr/glenda')), '/home is /usr/glenda');
+is_9p($ctl->('unmount /home'), 'Rwrite count=13', 'unmount /home');
+is_rerror($c->walk($fid, 4, 'home'), 'file does not exist', 'gone');
+is_rerror($ctl->('mount nosuch /x'), 'mount: unknown service', 'an unknown service');
+is_9p($ctl->('reset'), 'Rwrite count=5', 'reset');
+is_9p($c->walk($fid, 5, 'tmp', 'two'), 'Rwalk wqid=[*]', '/tmp/two is gone with the reset: a short walk');
+is_9p($c->walk($fid, 6, 'scratch'), 'Rwalk wqid=[*]', '/scratch, from the file, is there');
+is_9p($c->stat(2), 'Rstat stat=*', 'a fid made before the reset still works');
+$c->clunk($_) for 1, 2, 3, 6;
+$c->close;
+my $k = kvfs2->wait_counts(sub { $_[0]{fids} <= 1 }, 2);
+is($k->{fids}, 1, 'vfs2: only the kernel\'s own fid afterwards');
+
+
+
 === TEST 9: /lib/namespace without a mount of / first
 --- namespace
 mount vfs2 /n/two
