@@ -186,6 +186,7 @@ static void ngx_http_9p_fid_free(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ngx_uint_t clunk);
 static ngx_int_t ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p,
     size_t len);
+static ngx_http_9p_ns_t *ngx_http_9p_ns_create(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns);
 
 static ngx_int_t ngx_http_9p_attach(ngx_http_9p_session_t *s,
@@ -866,6 +867,37 @@ ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p, size_t len)
 }
 
 
+/* A namespace of its own pool, empty, with one reference. */
+
+static ngx_http_9p_ns_t *
+ngx_http_9p_ns_create(ngx_http_9p_session_t *s)
+{
+    ngx_pool_t        *pool;
+    ngx_http_9p_ns_t  *ns;
+
+    pool = ngx_create_pool(1024, s->connection->log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    ns = ngx_pcalloc(pool, sizeof(ngx_http_9p_ns_t));
+
+    if (ns == NULL
+        || ngx_array_init(&ns->mounts, pool, 8,
+                          sizeof(ngx_http_9p_mount_t *))
+           != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    ns->refs = 1;
+    ns->pool = pool;
+
+    return ns;
+}
+
+
 static void
 ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
 {
@@ -895,7 +927,6 @@ ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
 static ngx_int_t
 ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
-    ngx_pool_t            *pool;
     ngx_http_9p_ns_t      *ns;
     ngx_http_9p_creq_t    *cr;
     ngx_http_9p_tcache_t  *tc;
@@ -917,25 +948,16 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         return ngx_http_9p_reply_error(s, t->tag, "ticket path too long");
     }
 
-    pool = ngx_create_pool(1024, s->connection->log);
-    if (pool == NULL) {
+    ns = ngx_http_9p_ns_create(s);
+    if (ns == NULL) {
         return NGX_ERROR;
     }
 
-    ns = ngx_pcalloc(pool, sizeof(ngx_http_9p_ns_t));
     cr = ngx_http_9p_creq_new(s, t);
-
-    if (ns == NULL || cr == NULL
-        || ngx_array_init(&ns->mounts, pool, 8,
-                          sizeof(ngx_http_9p_mount_t *))
-           != NGX_OK)
-    {
-        ngx_destroy_pool(pool);
+    if (cr == NULL) {
+        ngx_http_9p_ns_unref(ns);
         return NGX_ERROR;
     }
-
-    ns->refs = 1;
-    ns->pool = pool;
 
     cr->ns = ns;
     cr->newfid = t->fid;
@@ -3529,7 +3551,6 @@ static ngx_int_t
 ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    ngx_pool_t          *pool;
     ngx_http_9p_ns_t    *ns;
     ngx_http_9p_creq_t  *cr;
 
@@ -3540,25 +3561,16 @@ ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
                                        "reset: only a ticket's namespace");
     }
 
-    pool = ngx_create_pool(1024, s->connection->log);
-    if (pool == NULL) {
+    ns = ngx_http_9p_ns_create(s);
+    if (ns == NULL) {
         return NGX_ERROR;
     }
 
-    ns = ngx_pcalloc(pool, sizeof(ngx_http_9p_ns_t));
     cr = ngx_http_9p_creq_new(s, t);
-
-    if (ns == NULL || cr == NULL
-        || ngx_array_init(&ns->mounts, pool, 8,
-                          sizeof(ngx_http_9p_mount_t *))
-           != NGX_OK)
-    {
-        ngx_destroy_pool(pool);
+    if (cr == NULL) {
+        ngx_http_9p_ns_unref(ns);
         return NGX_ERROR;
     }
-
-    ns->refs = 1;
-    ns->pool = pool;
     ngx_memcpy(ns->user, f->ns->user, sizeof(ns->user));
 
     ngx_http_9p_creq_hold(cr, f);

@@ -133,7 +133,7 @@ is(length $end->{data}, 0, 'then the end of the directory');
 > Twrite tag=8 fid=2 offset=0 data="mount vfs /n"
 < Rerror tag=8 ename="mount: unknown service"
 > Twrite tag=9 fid=2 offset=0 data="frob /x"
-< Rerror tag=9 ename="nsctl: expected mount, bind or unmount"
+< Rerror tag=9 ename="nsctl: expected mount, bind, unmount or reset"
 > Twrite tag=10 fid=2 offset=0 data="unmount /"
 < Rerror tag=10 ename="unmount: not mounted (the root stays)"
 > Twrite tag=11 fid=2 offset=0 data="bind /dev /d"
