@@ -96,6 +96,10 @@ struct ngx_http_9p_creq_s {
     ngx_http_9p_creq_t         *next;      /* free list */
     unsigned                    flushed:1;
 
+    /* names and paths; kept on the free list so a walk need not malloc */
+    u_char                     *space;
+    size_t                      space_cap;
+
     /* the fid, as long as it is the same one (see creq_fid) */
     ngx_http_9p_fid_t          *fid;
     uint32_t                    fidno;
@@ -166,6 +170,7 @@ static ngx_int_t ngx_http_9p_reply_error(ngx_http_9p_session_t *s,
 static ngx_http_9p_creq_t *ngx_http_9p_creq_new(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static void ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr);
+static u_char *ngx_http_9p_creq_space(ngx_http_9p_creq_t *cr, size_t size);
 static void ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r);
 static void ngx_http_9p_creq_error(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename);
@@ -449,6 +454,11 @@ ngx_http_9p_session_idle(ngx_http_9p_session_t *s)
     while (s->free_creqs) {
         cr = s->free_creqs;
         s->free_creqs = cr->next;
+
+        if (cr->space) {
+            ngx_free(cr->space);
+        }
+
         ngx_free(cr);
     }
 }
@@ -475,23 +485,32 @@ ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
 static ngx_http_9p_creq_t *
 ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
+    u_char              *space;
+    size_t               space_cap;
     ngx_http_9p_creq_t  *cr;
 
     cr = s->free_creqs;
 
     if (cr) {
         s->free_creqs = cr->next;
+        space = cr->space;
+        space_cap = cr->space_cap;
 
     } else {
         cr = ngx_alloc(sizeof(ngx_http_9p_creq_t), s->connection->log);
         if (cr == NULL) {
             return NULL;
         }
+
+        space = NULL;
+        space_cap = 0;
     }
 
     ngx_memzero(cr, sizeof(ngx_http_9p_creq_t));
 
     cr->s = s;
+    cr->space = space;
+    cr->space_cap = space_cap;
     cr->tag = t->tag;
     cr->type = t->type;
     cr->nbfid = NINEP_NOFID;
@@ -549,14 +568,6 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
         cr->reset = NULL;
     }
 
-    if (cr->names) {
-        ngx_free(cr->names);
-    }
-
-    if (cr->path) {
-        ngx_free(cr->path);
-    }
-
     if (cr->buf) {
         ngx_free(cr->buf);
     }
@@ -565,6 +576,30 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
     s->free_creqs = cr;
 
     ngx_http_9p_ws_post(s);
+}
+
+
+/* At least size bytes of the request's space, its contents not kept. */
+
+static u_char *
+ngx_http_9p_creq_space(ngx_http_9p_creq_t *cr, size_t size)
+{
+    if (size > cr->space_cap) {
+        if (cr->space) {
+            ngx_free(cr->space);
+        }
+
+        cr->space_cap = 0;
+        cr->space = ngx_alloc(ngx_max(size, 256), cr->s->connection->log);
+
+        if (cr->space == NULL) {
+            return NULL;
+        }
+
+        cr->space_cap = ngx_max(size, 256);
+    }
+
+    return cr->space;
 }
 
 
@@ -966,7 +1001,7 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->wait.data = cr;
     /* the ticket path, kept only while the attach lasts */
     if (t->aname.len) {
-        cr->path = ngx_alloc(t->aname.len, s->connection->log);
+        cr->path = ngx_http_9p_creq_space(cr, t->aname.len);
         if (cr->path == NULL) {
             ngx_http_9p_attach_fail(cr, "out of memory");
             return NGX_OK;
@@ -2392,13 +2427,13 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     }
 
     /* the names, and room for the longest path this walk can reach */
-    cr->names = ngx_alloc(total, s->connection->log);
-    cr->path = ngx_alloc(total, s->connection->log);
-
-    if (cr->names == NULL || cr->path == NULL) {
+    cr->names = ngx_http_9p_creq_space(cr, 2 * total);
+    if (cr->names == NULL) {
         ngx_http_9p_creq_error(cr, NULL, "out of memory");
         return NGX_OK;
     }
+
+    cr->path = cr->names + total;
 
     for (i = 0, p = cr->names; i < t->nwname; i++) {
         cr->wname[i].data = p;
@@ -2930,17 +2965,15 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     iomax = ngx_min(s->msize, ngx_http_9p_backend_msize(cr->backend))
             - NINEP_IOHDRSZ;
 
-    if (t->type == NINEP_TREAD && t->count > iomax) {
-        t->count = iomax;
-    }
-
-    if (t->type == NINEP_TWRITE && t->count > iomax) {
+    if ((t->type == NINEP_TREAD || t->type == NINEP_TWRITE)
+        && t->count > iomax)
+    {
         t->count = iomax;
     }
 
     if (t->type == NINEP_TCREATE) {
         /* the fid moves to the new file: its path grows by the name */
-        cr->names = ngx_alloc(t->name.len + 1, s->connection->log);
+        cr->names = ngx_http_9p_creq_space(cr, t->name.len);
         if (cr->names == NULL) {
             ngx_http_9p_creq_error(cr, NULL, "out of memory");
             return NGX_OK;
