@@ -333,8 +333,13 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
         }
     }
 
-    /* flush(5): a Tflush is never refused */
-    if (s->ncreqs >= s->conf->max_requests && t.type != NINEP_TFLUSH) {
+    /*
+     * flush(5) expects a Tflush to be answered: Tflushes have as many
+     * slots again, which bounds repeated flushes of one request
+     */
+    if (s->ncreqs >= s->conf->max_requests
+        && (t.type != NINEP_TFLUSH || s->ncreqs >= 2 * s->conf->max_requests))
+    {
         return ngx_http_9p_reply_error(s, t.tag,
                                        "too many outstanding requests");
     }

@@ -246,6 +246,37 @@ is_9p($c->rpc(Tstat => fid => $root), 'Rstat stat=*', 'below the limit again: a 
 
 
 
+=== TEST 9b: Tflushes may exceed ninep_max_requests by as many again, no more
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_max_requests 2;
+    }
+--- perl
+my $w = main::fifo('tmp/fifo');
+my ($c, $root, $f) = main::fifo_session();
+$c->send("Tread tag=1 fid=$f offset=0 count=10", "Tread tag=2 fid=$f offset=0 count=10");
+is($c->recv(0.3), undef, 'two reads block');
+# one write: the kernel takes all four before the service can answer
+$c->send("Tflush tag=4 oldtag=1", "Tflush tag=5 oldtag=1",
+         "Tflush tag=6 oldtag=1", "Tstat tag=7 fid=$root");
+my %got;
+while (my $m = $c->recv(1)) { $got{$m->{tag}} = $m }
+is_9p($got{6}, 'Rerror tag=6 ename="too many outstanding requests"',
+      'a third Tflush at twice the limit: Rerror');
+is_9p($got{7}, 'Rerror tag=7 ename="too many outstanding requests"',
+      'a Tstat beyond the limit: Rerror');
+is_9p($got{4}, 'Rflush tag=4', 'the first Tflush is answered');
+is_9p($got{5}, 'Rflush tag=5', 'the second Tflush is answered');
+ok(!$got{1} || $got{1}{type} eq 'Rerror', 'the flushed read is not answered with data');
+syswrite $w, "0123456789";
+is_9p($c->recv(2), 'Rread tag=2 data="0123456789"', 'the other read goes on');
+is_9p($c->rpc(Tstat => fid => $root), 'Rstat stat=*', 'below the limit again: a stat is answered');
+
+
+
 === TEST 10: ninep_backend_timeout: a read the service does not answer in time gets an Rerror
 --- config
     location = /9p {
