@@ -212,3 +212,30 @@ my @workers = worker_pids();
 is(scalar @workers, 1, 'exactly one worker');
 open my $fh, '<', "/proc/$workers[0]/status" or die $!;
 ok(scalar(grep { /^VmRSS:\s+\d+ kB/ } <$fh>), 'worker VmRSS readable');
+
+
+
+=== TEST 12: a wrong expectation, a missing reply and a stray frame all fail a script
+--- config
+    location = /echo {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_ECHO_PORT;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection upgrade;
+    }
+--- perl
+my $run = sub {
+    my ($text) = @_;
+    my $steps = Ten::Script::parse($text);
+    return Ten::Script::run($steps, timeout => 1,
+                            connect => sub { ws_connect(path => '/echo') });
+};
+ok($run->("> text \"a\"\n< text \"a\"\n")->{ok}, 'a right script passes');
+my $r = $run->("> text \"a\"\n< text \"b\"\n");
+ok(!$r->{ok}, 'a wrong payload fails') or diag(join "\n", @{ $r->{transcript} });
+$r = $run->("> text \"a\"\n< text \"a\"\n< text \"a\"\n");
+ok(!$r->{ok}, 'a reply that never comes fails');
+$r = $run->("> text \"a\"\n> text \"b\"\n< text \"a\"\n");
+ok(!$r->{ok}, 'an unexpected frame left at the end fails');
+like($r->{error}, qr/unexpected/, 'and says so');
+

@@ -9,12 +9,12 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: ninep_output_buffer smaller than msize + 14 fails nginx -t
+=== TEST 1: ninep_output_buffer smaller than msize + 153 fails nginx -t
 --- config
     location = /9p { ninep; ninep_msize 64k; ninep_output_buffer 1k; }
 --- must_die
 --- error_log
-ninep_output_buffer
+"ninep_output_buffer" must be at least ninep_msize + 153 (65689), not 1024
 
 
 

@@ -33,10 +33,14 @@ my $ws = ws_connect();
 is($ws->handshake_error, '', 'handshake');
 my $sock = $ws->{sock};
 
-# Tclunk before any attach: each is answered Rerror "unknown fid"
-my $frame = Ten::WebSocket::build_frame(opcode => 2,
-    payload => Ten::NineP::pack_msg({ type => 'Tclunk', tag => 7, fid => 1 }));
-my $batch = $frame x 4096;
+# Tclunk before any attach: each is answered Rerror "unknown fid"; tags
+# 1..4096 in turn, so that the order of the replies can be checked
+my @frames = map {
+    Ten::WebSocket::build_frame(opcode => 2,
+        payload => Ten::NineP::pack_msg({ type => 'Tclunk', tag => $_, fid => 1 }))
+} 1 .. 4096;
+my $frame = $frames[0];
+my $batch = join '', @frames;
 my ($sent, $pending, $stalled) = (0, '', 0);
 my $limit = 256 * 1024 * 1024;
 
@@ -78,7 +82,7 @@ while ($replies < $want && time < $deadline) {
     last unless $n;
     while (my $f = Ten::WebSocket::parse_frame(\$in)) {
         my $m = Ten::NineP::unpack_msg($f->{payload});
-        if ($m->{type} eq 'Rerror' && $m->{tag} == 7
+        if ($m->{type} eq 'Rerror' && $m->{tag} == $replies % 4096 + 1
             && $m->{ename} eq 'unknown fid')
         {
             $replies++;
@@ -90,4 +94,4 @@ while ($replies < $want && time < $deadline) {
 }
 
 is($replies, $want, "all $want requests answered once the client read");
-is($bad, 0, 'and nothing else') or diag($wrong);
+is($bad, 0, 'in order, and nothing else') or diag($wrong);

@@ -163,6 +163,13 @@ sub recv {
     }
 }
 
+# True when no reply comes within $timeout seconds and the server has not
+# hung up: "nothing came" must not pass because the connection died.
+sub quiet {
+    my ($self, $timeout) = @_;
+    return !defined $self->recv($timeout) && !$self->{eof};
+}
+
 # Replies to the given tags, in any order: a hash tag => reply.  Dies if
 # a reply has an unexpected tag, comes twice, or some never come.
 sub collect {

@@ -346,8 +346,17 @@ sub _wrap {
         1;
     };
     my $err = $@;
-    for my $v ($VFS, $VFS2) {
-        $v->stop(2) if $v->alive;
+    # a ten-vfs that died on its own (not by the block's kill9 or stop)
+    # is a failure of the block, as is one that does not exit cleanly
+    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2) {
+        my $name = $block->name;
+        if ($v->alive) {
+            Test::More::is($v->stop(2), 0, "$name - ten-vfs exits with 0 on SIGTERM")
+                or Test::More::diag($v->log_tail);
+        } else {
+            Test::More::fail("$name - ten-vfs died during the block (status $v->{exit})");
+            Test::More::diag($v->log_tail);
+        }
     }
     $_->stop for grep { $_ } $TAP, $TAP2;
     die $err unless $ok;

@@ -431,8 +431,8 @@ sub _match_close {
 sub _finish {
     my ($self) = @_;
     my $ws = $self->{ws};
-    return '' if $ws->{eof};
-    if (!$self->{sent_close}) {
+    # frames read with the server's FIN are still checked below
+    if (!$ws->{eof} && !$self->{sent_close}) {
         my ($code) = $self->{got_close} ? Ten::WebSocket::close_status($self->{got_close}) : ();
         $ws->send_close($code // 1000);
     }

@@ -533,7 +533,8 @@ sub _expect_step {
     }
     if ($line =~ /^nothing\s+([\d.]+)$/) {
         my $m = $c->recv($1);
-        return $m ? 'expected nothing, got ' . format_msg($m) : '';
+        return 'expected nothing, got ' . format_msg($m) if $m;
+        return $c->{eof} ? 'expected nothing, the server closed' : '';
     }
     return "unknown step" unless $line =~ /^R[a-z]+\b/;
     my $want = parse_msg($line, 1);
