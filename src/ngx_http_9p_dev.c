@@ -168,10 +168,3 @@ ngx_http_9p_dev_dir(ngx_uint_t dir, ngx_str_t *path, ngx_array_t *mounts,
 
     return p - buf;
 }
-
-
-ngx_str_t *
-ngx_http_9p_dev_name(ngx_uint_t file)
-{
-    return &ngx_http_9p_devs[file].name;
-}

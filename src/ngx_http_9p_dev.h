@@ -27,7 +27,6 @@ ngx_uint_t ngx_http_9p_dev_isdir(ngx_uint_t file);
 void ngx_http_9p_dev_qid(ngx_uint_t file, ninep_qid_t *qid);
 void ngx_http_9p_dev_stat(ngx_uint_t file, ngx_str_t *name, const char *user,
     ninep_stat_t *st);
-ngx_str_t *ngx_http_9p_dev_name(ngx_uint_t file);
 
 /*
  * Directory entries of dir at path, with the mount points right below it;

@@ -1712,16 +1712,3 @@ srv_log(const char *fmt, ...)
     fprintf(stderr, "%s %s: %s\n", stamp, program_invocation_short_name,
             line);
 }
-
-
-unsigned long
-srv_fid_count(srv_t *srv)
-{
-    unsigned long  n;
-
-    pthread_mutex_lock(&srv->lock);
-    n = srv->nfids;
-    pthread_mutex_unlock(&srv->lock);
-
-    return n;
-}

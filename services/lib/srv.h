@@ -141,8 +141,5 @@ uint32_t srv_msize(srv_req_t *r);
 void srv_log(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* Number of fids currently held on all connections (for tests). */
-unsigned long srv_fid_count(srv_t *srv);
-
 
 #endif /* _SRV_H_INCLUDED_ */
