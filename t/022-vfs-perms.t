@@ -279,12 +279,14 @@ my ($g, $groot) = $v->attach('glenda');
 main::make($g, $groot, 'tmp/s', 0x800001fd, gid => 'staff');          # 0775
 main::make($g, $groot, 'tmp/s/f', 0664, gid => 'staff', data => 'x');
 main::make($g, $groot, 'tmp/g', 0x800001f8, gid => 'staff');          # 0770
+main::make($g, $groot, 'tmp/g/x', 0644, gid => 'staff', data => 'x');
 my $n = $v->client;
 $n->attach(0, 'none');
 is_9p(main::try_open($n, 0, 'tmp/s/f', 0), 'Ropen qid=* iounit=*', 'none may read (other r)');
 is_rerror(main::try_open($n, 0, 'tmp/s/f', 1), 'permission denied', 'none may not write (group rw, none in staff)');
 is_9p($n->walk(0, 5, 'tmp', 'g', 'x'), 'Rwalk wqid=[* *]', 'none may not search a 0770 staff directory');
 my ($c, $croot) = $v->attach('carol');
+is_9p($c->walk($croot, 5, 'tmp', 'g', 'x'), 'Rwalk wqid=[* * *]', 'carol (staff) may: tmp/g/x is there');
 is_9p(main::try_open($c, $croot, 'tmp/s/f', 1), 'Ropen qid=* iounit=*', 'carol (staff) may write');
 my $d = $n->walk_to(0, 'tmp/s');
 is_rerror($n->create($d, 'n', 0666, 1), 'permission denied', 'none may not create in a group-writable directory');

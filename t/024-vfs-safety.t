@@ -78,11 +78,11 @@ my ($c, $root) = $v->attach('glenda');
 is_9p($c->walk($root, 1, 'tmp', 'evil'), 'Rwalk wqid=[(0x80 * *)]', 'walk tmp/evil stops before the link');
 is_9p($c->walk($root, 1, 'tmp', 'evil', 'passwd'), 'Rwalk wqid=[(0x80 * *)]', 'so does tmp/evil/passwd');
 my $t = $c->walk_to($root, 'tmp');
-for my $name (qw(evil pw up dangling)) {
+for my $name (qw(evil pw up)) {
     is_9p($c->walk($t, 2, $name), 'Rerror ename=*', "walk to the link $name is refused");
 }
 is_9p($c->attach(3, 'glenda', 'tmp/evil'), 'Rerror ename=*', 'attach to tmp/evil is refused');
-is_9p($c->attach(3, 'glenda', 'tmp/up/..'), 'Rerror ename=*', 'attach through tmp/up is refused');
+is_9p($c->attach(3, 'glenda', 'tmp/up'), 'Rerror ename=*', 'attach to tmp/up (a link to a directory inside the root) is refused');
 my $d = $c->walk_to($root, 'tmp');
 $c->open($d, 0);
 is_deeply([sort map { $_->{name} } $c->read_dir($d)], ['real'], 'a listing of tmp shows no link');
@@ -123,7 +123,8 @@ my ($c, $root) = $v->attach('glenda');
 my $f = $c->walk_to($root, 'tmp');
 is_rerror($c->create($f, 'x' x 256, 0644, 1), 'invalid file name', 'create with 256 bytes');
 is_9p($c->create($f, 'x' x 255, 0644, 1), 'Rcreate qid=* iounit=*', 'create with 255 bytes');
-is_9p($c->walk($root, 9, 'tmp', 'y' x 256), 'Rwalk wqid=[*]', 'walk tmp then 256 bytes: short walk');
+my $t = $c->walk_to($root, 'tmp');
+is_rerror($c->walk($t, 9, 'x' x 256), 'invalid file name', 'walk to a 256-byte name');
 is_9p($c->walk($root, 9, 'tmp', 'x' x 255), 'Rwalk wqid=[* *]', 'walk to the 255-byte name');
 is_9p($c->walk($root, 10, 'z' x 5000), 'Rerror ename="invalid file name"', 'a 5000-byte name');
 
