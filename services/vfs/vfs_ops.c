@@ -1192,12 +1192,45 @@ vfs_clunk(srv_req_t *r)
 
 /* Removes the fid's file: write permission in its directory. */
 
+/*
+ * The parent directory of f, open, if user may change it (a NULL user is
+ * the service itself); else -1 and *err.
+ */
+
+static int
+open_parent_to_change(vfs_t *v, vfs_fid_t *f, const char *user,
+    const char **err)
+{
+    int          pfd;
+    char        *ppath;
+    vfs_meta_t   pm;
+
+    ppath = parent_of(f->path, f->top);
+    pfd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+    free(ppath);
+
+    if (pfd < 0 || vfs_meta_get(v, pfd, &pm) < 0) {
+        *err = errstr(errno);
+
+    } else if (user && !vfs_allowed(v, &pm, user, VFS_WRITE)) {
+        *err = "permission denied";
+
+    } else {
+        return pfd;
+    }
+
+    if (pfd >= 0) {
+        close(pfd);
+    }
+
+    return -1;
+}
+
+
 static int
 remove_file(vfs_t *v, vfs_fid_t *f, const char *user, const char **err)
 {
-    int          pfd, rc;
-    char        *ppath;
-    vfs_meta_t   pm;
+    int  pfd, rc;
 
     if (fid_refresh_path(v, f) < 0) {
         *err = errstr(errno);
@@ -1209,34 +1242,23 @@ remove_file(vfs_t *v, vfs_fid_t *f, const char *user, const char **err)
         return -1;
     }
 
-    ppath = parent_of(f->path, f->top);
-    pfd = ppath ? resolve_at(v->rootfd, ppath) : -1;
-    free(ppath);
+    pfd = open_parent_to_change(v, f, user, err);
+    if (pfd < 0) {
+        return -1;
+    }
 
-    if (pfd < 0 || vfs_meta_get(v, pfd, &pm) < 0) {
-        *err = errstr(errno);
-        rc = -1;
+    rc = unlinkat(pfd, base_name(f->path), f->isdir ? AT_REMOVEDIR : 0);
 
-    } else if (user && !vfs_allowed(v, &pm, user, VFS_WRITE)) {
-        *err = "permission denied";
-        rc = -1;
-
-    } else if (unlinkat(pfd, base_name(f->path),
-                        f->isdir ? AT_REMOVEDIR : 0) < 0)
-    {
+    if (rc < 0) {
         *err = errstr(errno == EEXIST ? ENOTEMPTY : errno);
-        rc = -1;
 
     } else {
         (void) vfs_meta_touch(pfd, user);
-        rc = 0;
     }
 
-    if (pfd >= 0) {
-        close(pfd);
-    }
+    close(pfd);
 
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 
@@ -1375,9 +1397,9 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
     const ninep_stat_t *st, const char **err)
 {
     int          owner, leader, pfd;
-    char         gid[TEN_NAME_MAX + 1], uid[TEN_NAME_MAX + 1], *ppath;
+    char         gid[TEN_NAME_MAX + 1], uid[TEN_NAME_MAX + 1];
     char         name[NAME_MAX + 1];
-    vfs_meta_t   pm;
+    struct stat  sb;
     const char  *user;
     ninep_qid_t  q;
 
@@ -1479,28 +1501,15 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
             return -1;
         }
 
-        ppath = parent_of(f->path, f->top);
-        pfd = ppath ? resolve_at(v->rootfd, ppath) : -1;
-        free(ppath);
-
-        if (pfd < 0 || vfs_meta_get(v, pfd, &pm) < 0) {
-            *err = errstr(errno);
-            if (pfd >= 0) {
-                close(pfd);
-            }
-            return -1;
-        }
-
-        if (!vfs_allowed(v, &pm, user, VFS_WRITE)) {
-            close(pfd);
-            *err = "permission denied";
+        pfd = open_parent_to_change(v, f, user, err);
+        if (pfd < 0) {
             return -1;
         }
 
         /* valid_name() bounds it by NAME_MAX */
         str_copy(name, st->name);
 
-        if (fstatat(pfd, name, &pm.st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
             close(pfd);
             *err = "file already exists";
             return -1;
