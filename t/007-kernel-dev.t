@@ -105,10 +105,16 @@ is(length $end->{data}, 0, 'then the end of the directory');
 < Rwalk tag=4 wqid=*
 > Tcreate tag=5 fid=2 name=f perm=0644 mode=1
 < Rerror tag=5 ename="permission denied"
-> Tremove tag=6 fid=1
+> Twstat tag=6 fid=1 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=DONTTOUCH length=DONTTOUCH name=x uid="" gid="" muid=""}
 < Rerror tag=6 ename="permission denied"
-> Tstat tag=7 fid=1
-< Rerror tag=7 ename="unknown fid"
+> Twstat tag=7 fid=1 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=0666 atime=DONTTOUCH mtime=DONTTOUCH length=DONTTOUCH name="" uid="" gid="" muid=""}
+< Rerror tag=7 ename="permission denied"
+> Tstat tag=8 fid=1
+< Rstat tag=8 stat={type=* dev=* qid=* mode=0444 atime=* mtime=* length=* name=user uid=* gid=* muid=*}
+> Tremove tag=9 fid=1
+< Rerror tag=9 ename="permission denied"
+> Tstat tag=10 fid=1
+< Rerror tag=10 ename="unknown fid"
 
 
 

@@ -5,6 +5,7 @@
 use lib 't/lib';
 use Test::Ten;
 use Ten::Kernel;
+use MIME::Base64 qw(encode_base64 decode_base64);
 
 kernel_each_block();
 
@@ -20,12 +21,24 @@ sub put { my ($f, $t, $mode) = @_; open my $fh, '>', $f or die "$f: $!"; print $
     put("$k/nofactotum.trust", "vfs " . Ten::Kernel::public_key('vfs') . "\n");
     put("$k/garbled.trust", "vfs not-base64!\n");
     # certificates: one signed by another key than factotum's, one garbled,
-    # one for signer with its key id changed
+    # one for signer whose key id is rogue's (signed as it is by factotum)
     put("$k/certs.rogue", Ten::Kernel::make_cert('signer', time - 10, time + 3600, 'rogue') . "\n", 0644);
     put("$k/certs.garbage", "# a comment is fine\nten-key-1 nonsense\n", 0644);
     my $good = Ten::Kernel::make_cert('signer', time - 10, time + 3600);
-    (my $otherid = $good) =~ s/^ten-key-1 (\S+)/'ten-key-1 ' . Ten::Kernel::keyid('rogue')/e;
-    put("$k/certs.keyid", "$otherid\n", 0644);
+    my $text = join ' ', 'ten-key-1', Ten::Kernel::keyid('rogue'), Ten::Kernel::public_key('signer'),
+        int(time) - 10, int(time) + 3600;
+    my $otherid = "$text " . encode_base64(Ten::Kernel::_sk('factotum')->sign_message($text), '');
+    # the only thing wrong with it is the key id: well formed, factotum's
+    # signature over it good, the same line with signer's own key id loads
+    require Crypt::PK::Ed25519;
+    my $fpk = Crypt::PK::Ed25519->new->import_key_raw(
+        decode_base64(Ten::Kernel::public_key('factotum')), 'public');
+    my @w = split ' ', $otherid;
+    die "certs.keyid: not six words" unless @w == 6;
+    die "certs.keyid: factotum's signature does not verify"
+        unless $fpk->verify_message(decode_base64($w[5]), $text);
+    die "certs.keyid: the key id is signer's" if $w[1] eq Ten::Kernel::keyid('signer');
+    put("$k/certs.keyid", "# signer, certified right\n$good\n$otherid\n", 0644);
     put("$k/certs.good", "$good\n", 0644);
 }
 
@@ -171,7 +184,7 @@ certs.garbage:2: not a certificate
     }
 --- must_die
 --- error_log
-certs.keyid:1: not a certificate
+certs.keyid:3: not a certificate signed by factotum's key
 
 
 
@@ -186,7 +199,7 @@ certs.keyid:1: not a certificate
     }
 --- must_die
 --- error_log
-factotum
+"ninep_ticket_keys" needs "ninep_trust" with a key for "factotum"
 
 
 

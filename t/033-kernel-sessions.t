@@ -129,11 +129,17 @@ if (@got == 2) {
     ok($got[0]{tag} == 10 && $got[0]{type} =~ /^R(error|read)$/, 'that reply answers the read, before Rflush')
         or diag("got: @desc");
 }
-is($c->recv(0.3), undef, 'nothing for tag 10 after Rflush');
-# tag 10 is free again
+# data the flushed read would have got, had it gone on: nothing may answer it
+syswrite $w, "stale\n";
+is($c->recv(0.5), undef, 'nothing for tag 10 after Rflush, even once the FIFO has data');
+# a fresh tag: any late answer to the flushed read could not pass for it
+$c->send("Tread tag=13 fid=$f offset=0 count=100");
+is_9p($c->recv(2), 'Rread tag=13 data="stale\n"', 'a new read gets the data the flushed one did not take');
+# and tag 10 is free again
 $c->send("Tread tag=10 fid=$f offset=0 count=100");
+is($c->recv(0.3), undef, 'tag 10 reused: the read blocks');
 syswrite $w, "hello\n";
-is_9p($c->recv(2), 'Rread tag=10 data="hello\n"', 'tag 10 reused: a read the FIFO answers');
+is_9p($c->recv(2), 'Rread tag=10 data="hello\n"', 'and the FIFO answers it');
 --- error_log
 attached as "glenda"
 
@@ -163,8 +169,7 @@ my @got;
 while (my $m = $c->recv(1)) { push @got, $m; last if @got == 3 }
 my @flushes = map { $_->{tag} } grep { $_->{type} eq 'Rflush' } @got;
 my @desc = map { "$_->{type} tag=$_->{tag}" } @got;
-ok(grep({ $_ == 32 } @flushes), 'the last Tflush is answered') or diag("got: @desc");
-is_deeply(\@flushes, [sort { $a <=> $b } @flushes], 'Rflushes in the order of the Tflushes (flush(5))')
+is_deeply(\@flushes, [31, 32], 'both Tflushes are answered, in the order they were sent (flush(5))')
     or diag("got: @desc");
 my ($read) = grep { $_->{tag} == 30 } @got;
 ok(!$read || $got[0] == $read, 'an answer to the read, if any, comes first') or diag("got: @desc");
@@ -365,7 +370,12 @@ my ($r, $c) = main::in_flight(sub { my ($c, $root) = @_;
     ({ type => 'Twalk', tag => 9, fid => $root, newfid => 20, wname => ['tmp'] },
      { type => 'Tclunk', tag => 10, fid => $root }) });
 is_9p($r->{10}, 'Rclunk tag=10', 'Rclunk');
-is_9p($c->rpc(Tstat => fid => 20), 'Rstat stat=*', 'the walk finished: fid 20 is /tmp') if $r->{9} && $r->{9}{type} eq 'Rwalk';
+# the walk was sent first: it is done (fid 20 at /tmp) whatever the clunk does
+is_9p($r->{9}, 'Rwalk tag=9 wqid=[*]', 'the walk sent before the clunk finishes: Rwalk');
+is_9p($c->rpc(Tstat => fid => 20), 'Rstat stat=*', 'fid 20 exists');
+is($c->rpc(Tstat => fid => 20)->{stat}{name}, 'tmp', 'and is /tmp');
+$c->close;
+main::fids_back_to_kernel("after the close vfs holds only the kernel's fid");
 
 
 
@@ -406,11 +416,13 @@ $c->send({ type => 'Tcreate', tag => 11, fid => $f, name => 'c1', perm => 0644, 
          { type => 'Twalk', tag => 13, fid => $root, newfid => $f, wname => ['usr'] });
 my %r = $c->collect([11, 12, 13], 3);
 is_9p($r{12}, 'Rclunk tag=12', 'Tcreate and Tclunk: Rclunk');
-if ($r{13}{type} eq 'Rwalk') {
-    # the fid number was made again by the walk: it is a fresh, unopened fid at /usr
-    is_9p($c->rpc(Twalk => fid => $f, newfid => 30, wname => ['glenda']), 'Rwalk wqid=[*]',
-        'the new fid with the old number is not open (it walks)');
-}
+# the walk comes after the clunk: the fid number is free again, and the
+# walk makes it a fresh, unopened fid at /usr
+is_9p($r{13}, 'Rwalk tag=13 wqid=[*]', 'a walk to the clunked fid number after Tclunk: Rwalk');
+is_9p($c->rpc(Twalk => fid => $f, newfid => 30, wname => ['glenda']), 'Rwalk wqid=[*]',
+    'the new fid with the old number is not open (it walks)');
+$c->close;
+main::fids_back_to_kernel("after the close vfs holds only the kernel's fid");
 
 
 

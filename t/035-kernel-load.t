@@ -112,7 +112,7 @@ is($k->{fids}, 1, "afterwards vfs holds only the kernel's fid");
 --- perl
 my @s = main::run_load(100, 10);
 my $k = kvfs->counts;
-ok($k->{connections} >= 1 && $k->{connections} <= 3, "1 to 3 backend connections ($k->{connections})");
+ok($k->{connections} > 1 && $k->{connections} <= 3, "the pool grew: 2 or 3 backend connections ($k->{connections})");
 $_->{c}->disconnect for @s;
 $k = kvfs->wait_counts(sub { $_[0]{fids} <= $_[0]{connections} }, 2);
 is($k->{fids}, $k->{connections}, "afterwards vfs holds one fid per backend connection ($k->{connections})");
