@@ -133,7 +133,7 @@ my ($c, $root) = kattach('glenda');
 my $f = $c->walk_to($root, 'tmp/fifo');
 is_9p($c->open($f, 0), 'Ropen qid=* iounit=*', 'open the FIFO');
 $c->send(map { { type => 'Tread', tag => 500 + $_, fid => $f, offset => 0, count => 1 } } 1 .. 5);
-is($c->recv(0.2), undef, 'five reads block');
+ok($c->quiet(0.2), 'five reads block');
 my @s = main::run_load(20, 5);
 is(kvfs->counts->{connections}, 1, 'everything on one backend connection');
 syswrite $w, '12345';
