@@ -392,6 +392,7 @@ ngx_http_9p_load_certs(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
     ssize_t                 n;
     ngx_fd_t                fd;
     ngx_uint_t              line;
+    const char             *err;
     ten_cert_t             *cert;
     ngx_file_info_t         fi;
     const ten_principal_t  *issuer;
@@ -457,11 +458,11 @@ ngx_http_9p_load_certs(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
             return NGX_CONF_ERROR;
         }
 
-        if (ten_cert_parse((char *) p, nl - p, issuer->pk, cert) != 0) {
+        if (ten_cert_parse((char *) p, nl - p, issuer->pk, cert, &err) != 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"ninep_ticket_keys\" %V:%ui: not a "
-                               "certificate signed by factotum's key",
-                               &conf->ticket_keys, line);
+                               "\"ninep_ticket_keys\" %V:%ui: %s "
+                               "(the issuer is factotum)",
+                               &conf->ticket_keys, line, err);
             return NGX_CONF_ERROR;
         }
     }

@@ -154,7 +154,7 @@ needs "ninep_identity"
     }
 --- must_die
 --- error_log
-certs.rogue:1: not a certificate signed by factotum's key
+certs.rogue:1: not a certificate signed by the issuer's key (the issuer is factotum)
 
 
 
@@ -184,7 +184,7 @@ certs.garbage:2: not a certificate
     }
 --- must_die
 --- error_log
-certs.keyid:3: not a certificate signed by factotum's key
+certs.keyid:3: the key id is not its key's (the issuer is factotum)
 
 
 

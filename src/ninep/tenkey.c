@@ -799,9 +799,11 @@ verify_line(const char *line, size_t len, const char *sig64,
 
 int
 ten_cert_parse(const char *line, size_t len, const uint8_t issuer[TEN_PK_LEN],
-    ten_cert_t *cert)
+    ten_cert_t *cert, const char **err)
 {
     char  copy[512], *w[6], keyid[TEN_KEYID_LEN + 1];
+
+    *err = "not a certificate line";
 
     if (split_exact(line, len, copy, sizeof(copy), w, 6) < 0
         || strcmp(w[0], "ten-key-1") != 0
@@ -817,10 +819,12 @@ ten_cert_parse(const char *line, size_t len, const uint8_t issuer[TEN_PK_LEN],
     ten_keyid(cert->pk, keyid);
 
     if (strcmp(keyid, w[1]) != 0) {
+        *err = "the key id is not its key's";
         return -1;
     }
 
     memcpy(cert->keyid, keyid, sizeof(keyid));
+    *err = "not a certificate signed by the issuer's key";
 
     return verify_line(line, len, w[5], issuer);
 }

@@ -140,9 +140,12 @@ typedef struct {
     char            nonce[TEN_TNONCE_LEN + 1];
 } ten_ticket_t;
 
-/* Parses a certificate and checks its signature by the identity key. */
-int ten_cert_parse(const char *line, size_t len, const uint8_t issuer[TEN_PK_LEN],
-    ten_cert_t *cert);
+/*
+ * Parses a certificate and checks its signature by the identity key;
+ * on failure *err says which part is wrong.
+ */
+int ten_cert_parse(const char *line, size_t len,
+    const uint8_t issuer[TEN_PK_LEN], ten_cert_t *cert, const char **err);
 
 /*
  * Parses a ticket; -1 for bad syntax.  ten_ticket_verify checks its
