@@ -33,19 +33,29 @@
 #define NGX_HTTP_9P_DEV_MAX      32768
 
 
-/* the path must stay first: ngx_http_9p_dev_dir() reads it */
+/*
+ * A namespace entry: a mount, a bind, or (while it waits its turn) an
+ * unmount.  Entries at the same path are a union, in table order.  The
+ * path must stay first: ngx_http_9p_dev_dir() reads it.
+ */
 typedef struct {
     ngx_str_t                   path;       /* "/" or "/a/b" */
     ngx_str_t                   spec;
-    ngx_str_t                   source;     /* of a bind */
+    ngx_str_t                   source;     /* of a bind; an unmount's match */
     ngx_uint_t                  line;       /* where it was made, */
     ngx_str_t                  *file;       /* while the attach lasts */
     ngx_uint_t                  dev;        /* a kernel directory, or 0 */
-    ngx_uint_t                  optional;   /* skipped if it fails */
     ngx_http_9p_service_t      *service;
     ngx_http_9p_backend_t      *backend;
     uint32_t                    bfid;       /* its root, as the user */
     ninep_qid_t                 qid;
+    unsigned                    before:1;   /* -b */
+    unsigned                    after:1;    /* -a */
+    unsigned                    create:1;   /* -c */
+    unsigned                    unmount:1;
+    unsigned                    optional:1; /* skipped if it fails */
+    unsigned                    implicit:1; /* what -a or -b joined */
+    unsigned                    joined:1;   /* that was looked for */
 } ngx_http_9p_mount_t;
 
 
@@ -71,7 +81,11 @@ struct ngx_http_9p_fid_s {
     ninep_qid_t                 qid;
     ngx_uint_t                  dev;        /* a kernel file, no backend */
     ngx_uint_t                  gen;        /* tells reuses apart */
+    u_char                     *dir;        /* a merged listing, */
+    size_t                      dir_len;
+    uint64_t                    dir_next;   /* read up to here */
     unsigned                    open:1;
+    unsigned                    merge:1;    /* its reads are the kernel's */
 };
 
 
@@ -104,6 +118,8 @@ struct ngx_http_9p_creq_s {
     ngx_http_9p_fid_t          *fid;
     uint32_t                    fidno;
     ngx_uint_t                  fidgen;
+    uint32_t                    perm;       /* of a Tcreate in a union */
+    uint8_t                     mode;
     uint32_t                    obfid;      /* its backend fid at the start, */
     ngx_http_9p_backend_t      *obackend;   /* on this connection */
     uint32_t                    newfid;
@@ -121,13 +137,17 @@ struct ngx_http_9p_creq_s {
     unsigned                    cross:1;    /* the segment left the mount */
     ninep_qid_t                 wqid[NINEP_MAXWELEM];
     ngx_http_9p_mount_t        *mount;
+    ngx_http_9p_mount_t        *member;     /* of a union, to try next */
     uint32_t                    bfid;
     u_char                     *path;
     size_t                      path_len;
     ninep_qid_t                 qid;
 
-    /* attach; or nsctl's reset, which rebuilds reset's namespace */
+    /* attach, nsctl: the entries to make, in order, into ns */
     ngx_http_9p_ns_t           *ns;
+    ngx_array_t                 pending;    /* ngx_http_9p_mount_t * */
+    unsigned                    nsctl:1;
+    /* nsctl's reset rebuilds reset's namespace */
     ngx_http_9p_ns_t           *reset;
     uint32_t                    count;      /* of the Twrite to answer */
     ngx_str_t                   include[NGX_HTTP_9P_INCLUDES];
@@ -138,7 +158,13 @@ struct ngx_http_9p_creq_s {
     ngx_uint_t                  mount_i;
     u_char                     *buf;
     size_t                      len;
+    size_t                      cap;
     uint64_t                    offset;
+
+    /* a merged directory: the names it has, by offset into buf */
+    uint32_t                   *seen;
+    ngx_uint_t                  seen_cap;
+    ngx_uint_t                  nseen;
     ten_ticket_t                ticket;
     u_char                     *tpath;      /* the ticket's, in cr->path */
     size_t                      tpath_len;
@@ -196,11 +222,30 @@ static void ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns);
 
 static ngx_int_t ngx_http_9p_attach(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
-static ngx_http_9p_mount_t *ngx_http_9p_mount_add(ngx_http_9p_creq_t *cr,
+static ngx_http_9p_mount_t *ngx_http_9p_entry_new(ngx_http_9p_ns_t *ns,
+    u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
+static ngx_http_9p_mount_t *ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr,
     u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
 static ngx_int_t ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr);
-static ngx_http_9p_mount_t *ngx_http_9p_ns_mount(ngx_http_9p_ns_t *ns,
-    u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
+static u_char *ngx_http_9p_ns_text(ngx_http_9p_ns_t *ns, u_char *p,
+    u_char *end);
+static u_char *ngx_http_9p_ns_line(ngx_http_9p_mount_t *m, u_char flag,
+    u_char *p, u_char *end);
+static ngx_int_t ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w,
+    u_char **we, ngx_uint_t nw, u_char *err, size_t size);
+static ngx_uint_t ngx_http_9p_same_point(ngx_http_9p_mount_t *a,
+    ngx_http_9p_mount_t *b);
+static ngx_http_9p_mount_t *ngx_http_9p_union_next(ngx_http_9p_ns_t *ns,
+    ngx_http_9p_mount_t *m);
+static void ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m);
+static ngx_int_t ngx_http_9p_ns_place(ngx_http_9p_ns_t *ns,
+    ngx_http_9p_mount_t *m);
+static ngx_uint_t ngx_http_9p_member_is(ngx_http_9p_mount_t *m,
+    ngx_str_t *src);
+static ngx_uint_t ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns,
+    ngx_http_9p_mount_t *u);
+static void ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m);
 static ngx_http_9p_service_t *ngx_http_9p_service_find(
     ngx_http_9p_session_t *s, u_char *name, size_t len, ngx_uint_t boot);
 static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
@@ -224,15 +269,13 @@ static void ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br,
 static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
-static const char *ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
 static ngx_str_t *ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path,
     size_t len, ngx_uint_t line);
 static const char *ngx_http_9p_ns_done(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr);
-static ngx_int_t ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w,
-    u_char **we, ngx_uint_t nw, ngx_uint_t line);
 static void ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m);
 static ngx_int_t ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p,
@@ -249,7 +292,46 @@ static void ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br,
 static ngx_int_t ngx_http_9p_walk(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
+static ngx_uint_t ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f);
+static ngx_uint_t ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path,
+    size_t len, ngx_str_t *name);
+static ngx_int_t ngx_http_9p_union_read(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
+static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
+static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_union_use(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_backend_t *b);
+static void ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_union_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_union_read_more(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_union_got(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_union_statted(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static ngx_int_t ngx_http_9p_union_add(ngx_http_9p_creq_t *cr, u_char *data,
+    size_t len);
+static void ngx_http_9p_union_name(ngx_http_9p_creq_t *cr, uint32_t off,
+    ngx_str_t *name);
+static ngx_uint_t ngx_http_9p_union_seen(ngx_http_9p_creq_t *cr, u_char *data,
+    size_t len);
+static ngx_int_t ngx_http_9p_union_remember(ngx_http_9p_creq_t *cr,
+    uint32_t off);
+static void ngx_http_9p_union_done(ngx_http_9p_creq_t *cr);
+static ngx_http_9p_mount_t *ngx_http_9p_union_creator(ngx_http_9p_fid_t *f);
+static ngx_int_t ngx_http_9p_union_create(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ninep_fcall_t *t, ngx_http_9p_mount_t *m);
+static void ngx_http_9p_union_create_walked(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
 static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
+static ngx_uint_t ngx_http_9p_walk_stays(ngx_http_9p_mount_t *cur,
+    ngx_http_9p_mount_t *target, size_t len);
 static void ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename);
 static void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
@@ -271,12 +353,6 @@ static size_t ngx_http_9p_dev_text(ngx_http_9p_session_t *s,
 static ngx_int_t ngx_http_9p_nsctl(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static size_t ngx_http_9p_clean(u_char *dst, u_char *src, size_t len);
-static void ngx_http_9p_nsctl_ready(ngx_http_9p_wait_t *w,
-    ngx_http_9p_backend_t *b, const char *err);
-static void ngx_http_9p_nsctl_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err);
-static ngx_int_t ngx_http_9p_ns_add(ngx_http_9p_ns_t *ns,
-    ngx_http_9p_mount_t *m);
 static void ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr,
@@ -577,6 +653,10 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
         ngx_free(cr->buf);
     }
 
+    if (cr->seen) {
+        ngx_free(cr->seen);
+    }
+
     cr->next = s->free_creqs;
     s->free_creqs = cr;
 
@@ -829,7 +909,9 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
     f->bfid = NINEP_NOFID;
     f->path_len = 0;
     f->dev = NGX_HTTP_9P_DEV_NONE;
+    f->dir = NULL;
     f->open = 0;
+    f->merge = 0;
 
     bucket = &s->fids[fid % NGX_HTTP_9P_FID_BUCKETS];
     f->next = *bucket;
@@ -875,6 +957,11 @@ ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     if (f->ns) {
         ngx_http_9p_ns_unref(f->ns);
         f->ns = NULL;
+    }
+
+    if (f->dir) {
+        ngx_free(f->dir);
+        f->dir = NULL;
     }
 
     f->next = s->free_fids;
@@ -1002,6 +1089,15 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->ns = ns;
     cr->newfid = t->fid;
     cr->step = NGX_HTTP_9P_A_TICKET;
+
+    if (ngx_array_init(&cr->pending, ns->pool, 8,
+                       sizeof(ngx_http_9p_mount_t *))
+        != NGX_OK)
+    {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return NGX_OK;
+    }
+
     cr->wait.handler = ngx_http_9p_attach_ready;
     cr->wait.data = cr;
     /* the ticket path, kept only while the attach lasts */
@@ -1037,10 +1133,10 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
                     sizeof(ns->user));
 
-        if (ngx_http_9p_mount_add(cr, (u_char *) "/", 1,
-                                  NGX_HTTP_9P_DEV_ROOT, NULL) == NULL
-            || ngx_http_9p_mount_add(cr, (u_char *) "/dev", 4,
-                                     NGX_HTTP_9P_DEV_DIR, NULL) == NULL
+        if (ngx_http_9p_pending_add(cr, (u_char *) "/", 1,
+                                    NGX_HTTP_9P_DEV_ROOT, NULL) == NULL
+            || ngx_http_9p_pending_add(cr, (u_char *) "/dev", 4,
+                                       NGX_HTTP_9P_DEV_DIR, NULL) == NULL
             || ngx_http_9p_add_factotum(cr) != NGX_OK)
         {
             ngx_http_9p_attach_fail(cr, "out of memory");
@@ -1057,47 +1153,25 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 }
 
 
-/* A mount entry; dev for the kernel's own directories. */
+/* A new entry in the namespace's pool, not yet in its table. */
 
 static ngx_http_9p_mount_t *
-ngx_http_9p_mount_add(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
+ngx_http_9p_entry_new(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
     ngx_uint_t dev, ngx_http_9p_service_t *svc)
 {
-    return ngx_http_9p_ns_mount(cr->ns, path, len, dev, svc);
-}
-
-
-/* Mount entries stay where they are: fids point at them. */
-
-static ngx_http_9p_mount_t *
-ngx_http_9p_ns_mount(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
-    ngx_uint_t dev, ngx_http_9p_service_t *svc)
-{
-    ngx_http_9p_mount_t  *m, **mp;
-
-    if (ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
-        return NULL;
-    }
+    ngx_http_9p_mount_t  *m;
 
     m = ngx_pcalloc(ns->pool, sizeof(ngx_http_9p_mount_t));
     if (m == NULL) {
         return NULL;
     }
 
-    m->path.data = ngx_pnalloc(ns->pool, len);
+    m->path.data = ngx_pnalloc(ns->pool, len + 1);
     if (m->path.data == NULL) {
         return NULL;
     }
 
-    mp = ngx_array_push(&ns->mounts);
-    if (mp == NULL) {
-        return NULL;
-    }
-
-    *mp = m;
-
-    ngx_memcpy(m->path.data, path, len);
-    m->path.len = len;
+    m->path.len = ngx_http_9p_clean(m->path.data, path, len);
     m->dev = dev;
     m->service = svc;
     m->bfid = NINEP_NOFID;
@@ -1105,6 +1179,34 @@ ngx_http_9p_ns_mount(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
     if (dev) {
         ngx_http_9p_dev_qid(dev, &m->qid);
     }
+
+    return m;
+}
+
+
+/* An entry for the attach or nsctl to make after the ones before it. */
+
+static ngx_http_9p_mount_t *
+ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
+    ngx_uint_t dev, ngx_http_9p_service_t *svc)
+{
+    ngx_http_9p_mount_t  *m, **mp;
+
+    if (cr->pending.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
+        return NULL;
+    }
+
+    m = ngx_http_9p_entry_new(cr->ns, path, len, dev, svc);
+    if (m == NULL) {
+        return NULL;
+    }
+
+    mp = ngx_array_push(&cr->pending);
+    if (mp == NULL) {
+        return NULL;
+    }
+
+    *mp = m;
 
     return m;
 }
@@ -1128,7 +1230,7 @@ ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr)
         return NGX_OK;
     }
 
-    m = ngx_http_9p_mount_add(cr, (u_char *) "/dev/factotum", 13, 0, svc);
+    m = ngx_http_9p_pending_add(cr, (u_char *) "/dev/factotum", 13, 0, svc);
     if (m == NULL) {
         return NGX_ERROR;
     }
@@ -1162,77 +1264,275 @@ ngx_http_9p_service_find(ngx_http_9p_session_t *s, u_char *name, size_t len,
 
 
 /*
- * "bind [-abc] source mountpoint" and "unmount [source] mountpoint" lines
- * of /lib/namespace; NGX_DECLINED for anything else.  A bind is resolved
- * during the attach, after the entries before it.
+ * One entry of DESIGN.md §3 from the words of a line of a namespace file
+ * or of an nsctl write: "mount [-abc] service mountpoint [spec]", "bind
+ * [-abc] source mountpoint" or "unmount [source] mountpoint", $user
+ * expanded.  NGX_OK: it waits in cr->pending; NGX_DECLINED: a service
+ * this kernel does not have; NGX_ERROR: why is in err.
  */
 
 static ngx_int_t
-ngx_http_9p_ns_line(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
-    ngx_uint_t nw, ngx_uint_t line)
+ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
+    ngx_uint_t nw, u_char *err, size_t size)
 {
-    size_t                 len;
-    ngx_uint_t             i, j;
-    ngx_http_9p_mount_t   *m, **mp;
+    u_char                 *f;
+    size_t                  len;
+    ngx_str_t               point;
+    ngx_uint_t              i, verb, src, at, spec;
+    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_service_t  *svc;
+
+    static const char  *usage[] = {
+        "expected \"mount [-abc] service mountpoint [spec]\"",
+        "expected \"bind [-abc] /source /mountpoint\"",
+        "expected \"unmount [source] /mountpoint\"",
+        "expected mount, bind or unmount"
+    };
 
     len = we[0] - w[0];
-    i = (nw > 1 && *w[1] == '-') ? 2 : 1;
+    verb = (len == 5 && ngx_strncmp(w[0], "mount", 5) == 0) ? 0
+           : (len == 4 && ngx_strncmp(w[0], "bind", 4) == 0) ? 1
+           : (len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0) ? 2 : 3;
 
-    if (len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0
-        && (nw == 2 || nw == 3))
+    /* the words: flags at 1, then source (or service), point, spec */
+    i = (verb < 2 && nw > 1 && *w[1] == '-') ? 2 : 1;
+    src = (verb == 2 && nw == 2) ? 0 : i;
+    at = src ? src + 1 : 1;
+    spec = (verb == 0 && nw == at + 2) ? at + 1 : 0;
+
+    if (verb == 3 || nw != at + 1 + (spec != 0) || *w[at] != '/'
+        || (verb == 1 && *w[src] != '/'))
     {
-        len = ngx_http_9p_clean(w[nw - 1], w[nw - 1], we[nw - 1] - w[nw - 1]);
-        mp = cr->ns->mounts.elts;
+        ngx_cpystrn(err, (u_char *) usage[verb], size);
+        return NGX_ERROR;
+    }
 
-        for (j = cr->ns->mounts.nelts; j > 0; j--) {
-            if (mp[j - 1]->path.len == len
-                && ngx_strncmp(mp[j - 1]->path.data, w[nw - 1], len) == 0)
-            {
-                ngx_memmove(&mp[j - 1], &mp[j],
-                            (cr->ns->mounts.nelts - j) * sizeof(*mp));
-                cr->ns->mounts.nelts--;
-                return NGX_OK;
-            }
+    svc = NULL;
+
+    if (verb == 0) {
+        svc = cr->s->conf->services
+              ? ngx_http_9p_service_find(cr->s, w[src], we[src] - w[src], 0)
+              : NULL;
+
+        if (svc == NULL) {
+            ngx_snprintf(err, size, "mount: unknown service \"%*s\"%Z",
+                         ngx_min((size_t) (we[src] - w[src]), size / 2),
+                         w[src]);
+            return NGX_DECLINED;
         }
-
-        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                      "9p: %V:%ui: unmount: not mounted",
-                      ngx_http_9p_ns_file(cr), line);
-        return NGX_OK;
     }
 
-    if (!(len == 4 && ngx_strncmp(w[0], "bind", 4) == 0)) {
-        return NGX_DECLINED;
-    }
-
-    if (nw - i != 2 || *w[i] != '/' || *w[i + 1] != '/') {
-        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                      "9p: %V:%ui: expected \"bind [-abc] "
-                      "/source /mountpoint\"; line skipped",
-                      ngx_http_9p_ns_file(cr), line);
-        return NGX_OK;
-    }
-
-
-    len = ngx_http_9p_clean(w[i + 1], w[i + 1], we[i + 1] - w[i + 1]);
-    m = ngx_http_9p_ns_mount(cr->ns, w[i + 1], len, 0, NULL);
-    if (m == NULL) {
-        return NGX_OK;
-    }
-
-    if (ngx_http_9p_expand_user(cr->ns, w[i], we[i] - w[i], &m->source)
-        != NGX_OK)
+    if (ngx_http_9p_expand_user(cr->ns, w[at], we[at] - w[at], &point)
+        != NGX_OK
+        || (m = ngx_http_9p_pending_add(cr, point.data, point.len, 0, svc))
+           == NULL)
     {
-        cr->ns->mounts.nelts--;
-        return NGX_OK;
+        ngx_cpystrn(err, (u_char *) "too many entries", size);
+        return NGX_ERROR;
     }
 
-    m->source.len = ngx_http_9p_clean(m->source.data, m->source.data,
-                                      m->source.len);
-    m->line = line;
-    m->file = ngx_http_9p_ns_file(cr);
+    m->unmount = (verb == 2);
+
+    for (f = (i == 2) ? w[1] + 1 : we[1]; f < we[1]; f++) {
+        m->after |= (*f == 'a');
+        m->before |= (*f == 'b');
+        m->create |= (*f == 'c');
+
+        if ((*f != 'a' && *f != 'b' && *f != 'c')
+            || (m->after && m->before))
+        {
+            cr->pending.nelts--;
+            ngx_cpystrn(err, (u_char *) "flags: -a or -b, and -c", size);
+            return NGX_ERROR;
+        }
+    }
+
+    if ((verb != 0 && src
+         && ngx_http_9p_expand_user(cr->ns, w[src], we[src] - w[src],
+                                    &m->source)
+            != NGX_OK)
+        || (spec
+            && ngx_http_9p_expand_user(cr->ns, w[spec], we[spec] - w[spec],
+                                       &m->spec)
+               != NGX_OK))
+    {
+        cr->pending.nelts--;
+        ngx_cpystrn(err, (u_char *) "out of memory", size);
+        return NGX_ERROR;
+    }
+
+    if (m->source.len && m->source.data[0] == '/') {
+        m->source.len = ngx_http_9p_clean(m->source.data, m->source.data,
+                                          m->source.len);
+    }
 
     return NGX_OK;
+}
+
+
+/* Whether a and b are members of one union: the same mount point. */
+
+static ngx_uint_t
+ngx_http_9p_same_point(ngx_http_9p_mount_t *a, ngx_http_9p_mount_t *b)
+{
+    return a == b
+           || (a->path.len == b->path.len
+               && ngx_strncmp(a->path.data, b->path.data, a->path.len) == 0);
+}
+
+
+/* The member after m in its union, or NULL. */
+
+static ngx_http_9p_mount_t *
+ngx_http_9p_union_next(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
+{
+    ngx_uint_t             i;
+    ngx_http_9p_mount_t  **mp;
+
+    mp = ns->mounts.elts;
+
+    for (i = 0; i < ns->mounts.nelts && mp[i] != m; i++) {
+        /* void */
+    }
+
+    for (i++; i < ns->mounts.nelts; i++) {
+        if (ngx_http_9p_same_point(mp[i], m)) {
+            return mp[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* A mount no longer in the table lets go of its root. */
+
+static void
+ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
+{
+    if (m->backend) {
+        ngx_http_9p_backend_clunk(m->backend, m->bfid);
+        ngx_http_9p_backend_unref(m->backend);
+        m->backend = NULL;
+        m->bfid = NINEP_NOFID;
+    }
+}
+
+
+/*
+ * A made entry joins the table: with -b before the union at its point,
+ * with -a after it, with neither in its place.
+ */
+
+static ngx_int_t
+ngx_http_9p_ns_place(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
+{
+    ngx_uint_t             i, at, first, found;
+    ngx_http_9p_mount_t  **mp;
+
+    mp = ns->mounts.elts;
+    found = 0;
+    first = 0;
+    at = 0;
+
+    for (i = ns->mounts.nelts; i > 0; i--) {
+        if (!ngx_http_9p_same_point(mp[i - 1], m)) {
+            continue;
+        }
+
+        if (m->before || m->after) {
+            at = found ? at : i;
+            first = i - 1;
+            found = 1;
+            continue;
+        }
+
+        ngx_http_9p_entry_drop(mp[i - 1]);
+        ngx_memmove(&mp[i - 1], &mp[i],
+                    (ns->mounts.nelts - i) * sizeof(*mp));
+        ns->mounts.nelts--;
+    }
+
+    if (ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX
+        || ngx_array_push(&ns->mounts) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    mp = ns->mounts.elts;
+
+    if (!found) {
+        at = ns->mounts.nelts - 1;
+
+    } else if (m->before) {
+        at = first;
+    }
+
+    ngx_memmove(&mp[at + 1], &mp[at],
+                (ns->mounts.nelts - 1 - at) * sizeof(*mp));
+    mp[at] = m;
+
+    return NGX_OK;
+}
+
+
+/* Whether member m is what an unmount's source names. */
+
+static ngx_uint_t
+ngx_http_9p_member_is(ngx_http_9p_mount_t *m, ngx_str_t *src)
+{
+    ngx_str_t  *name;
+
+    name = m->source.len ? &m->source
+           : m->service ? &m->service->name : NULL;
+
+    if (name == NULL) {
+        /* a kernel directory */
+        return (src->len == 2 && ngx_strncmp(src->data, "#c", 2) == 0)
+               || (src->len == 4 && ngx_strncmp(src->data, "'#c'", 4) == 0);
+    }
+
+    return name->len == src->len
+           && ngx_strncmp(name->data, src->data, src->len) == 0;
+}
+
+
+/*
+ * "unmount [source] point": the member from source, or the whole union.
+ * The root keeps its last member.  How many went.
+ */
+
+static ngx_uint_t
+ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *u)
+{
+    ngx_uint_t             i, n, left;
+    ngx_http_9p_mount_t  **mp;
+
+    mp = ns->mounts.elts;
+    left = 0;
+
+    for (i = 0; i < ns->mounts.nelts; i++) {
+        left += ngx_http_9p_same_point(mp[i], u);
+    }
+
+    for (i = 0, n = 0; i < ns->mounts.nelts; /* void */) {
+        if (!ngx_http_9p_same_point(mp[i], u)
+            || (u->source.len && !ngx_http_9p_member_is(mp[i], &u->source))
+            || (u->path.len == 1 && left == 1))
+        {
+            i++;
+            continue;
+        }
+
+        ngx_http_9p_entry_drop(mp[i]);
+        ngx_memmove(&mp[i], &mp[i + 1],
+                    (ns->mounts.nelts - i - 1) * sizeof(*mp));
+        ns->mounts.nelts--;
+        left--;
+        n++;
+    }
+
+    return n;
 }
 
 
@@ -1268,21 +1568,17 @@ ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p, size_t len,
 
 
 /*
- * A bind of the namespace file: the source as the entries before it see
- * it, walked from its mount's root on that mount's connection.
+ * A bind: the source as the namespace has it now, walked from its
+ * mount's root on that mount's connection.
  */
 
 static void
 ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
 {
-    ngx_uint_t             n;
     ninep_fcall_t          t;
     ngx_http_9p_mount_t   *src;
 
-    n = cr->ns->mounts.nelts;
-    cr->ns->mounts.nelts = cr->mount_i;
     src = ngx_http_9p_mount_of(cr->ns, m->source.data, m->source.len);
-    cr->ns->mounts.nelts = n;
 
     if (src == NULL || (src->dev && src->path.len != m->source.len)) {
         ngx_http_9p_attach_skip(cr, "bind: no such source", &m->source);
@@ -1292,13 +1588,18 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
     if (src->dev) {
         m->dev = src->dev;
         m->qid = src->qid;
-        cr->mount_i++;
-        ngx_http_9p_attach_next(cr);
+        ngx_http_9p_attach_made(cr, m);
         return;
     }
 
     m->service = src->service;
     cr->qid = src->qid;
+
+    if (!ngx_http_9p_backend_alive(src->backend)) {
+        ngx_http_9p_attach_skip(cr, "bind: connection lost for",
+                                &m->source);
+        return;
+    }
 
     ngx_http_9p_backend_ref(src->backend);
 
@@ -1332,7 +1633,7 @@ ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
     cr = br->data;
     cr->breq = NULL;
-    mp = cr->ns->mounts.elts;
+    mp = cr->pending.elts;
     m = mp[cr->mount_i];
 
     if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
@@ -1348,89 +1649,180 @@ ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     m->qid = r->nwqid ? r->wqid[r->nwqid - 1] : cr->qid;
     cr->nbfid = NINEP_NOFID;
 
+    ngx_http_9p_attach_made(cr, m);
+}
+
+
+/* The entry is made: into the table with it, and on to the next. */
+
+static void
+ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
+{
+    if (ngx_http_9p_ns_place(cr->ns, m) != NGX_OK) {
+        ngx_http_9p_entry_drop(m);
+        ngx_http_9p_attach_skip(cr, "too many mounts at", &m->path);
+        return;
+    }
+
     cr->mount_i++;
     ngx_http_9p_attach_next(cr);
 }
 
 
-/* An entry that cannot be made is left out, with a log line. */
+/*
+ * An entry that cannot be made is left out with a log line; an nsctl
+ * write says why instead.  What -a or -b would have joined may just not
+ * be there.
+ */
 
 static void
 ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr, const char *why,
     ngx_str_t *detail)
 {
-    ngx_http_9p_mount_t  **mp;
+    u_char                 ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_uint_t             level;
+    ngx_http_9p_mount_t  **mp, *m;
 
-    mp = cr->ns->mounts.elts;
+    mp = cr->pending.elts;
+    m = mp[cr->mount_i];
 
-    ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+    if (cr->nsctl && !m->implicit) {
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s %V", why, detail);
+        *p = '\0';
+        ngx_http_9p_creq_error(cr, NULL, (char *) ename);
+        return;
+    }
+
+    level = m->implicit ? NGX_LOG_INFO : NGX_LOG_WARN;
+
+    ngx_log_error(level, cr->s->connection->log, 0,
                   "9p: %V left out of the namespace: %s %V",
-                  &mp[cr->mount_i]->path, why, detail);
+                  &m->path, why, detail);
 
-    ngx_memmove(&mp[cr->mount_i], &mp[cr->mount_i + 1],
-                (cr->ns->mounts.nelts - cr->mount_i - 1) * sizeof(*mp));
-    cr->ns->mounts.nelts--;
-
+    cr->mount_i++;
     ngx_http_9p_attach_next(cr);
 }
 
 
-/* Each step needs a connection: to the boot service, then each mount's. */
+/*
+ * The pending entries in order, then the client's root.  Each mount needs
+ * a connection: first to the boot service for the namespace file, then
+ * each mount's own.
+ */
 
 static void
 ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
 {
-    ngx_http_9p_mount_t   **m;
+    ninep_fcall_t           rf;
+    ngx_http_9p_mount_t    *m, *u, **mp;
     ngx_http_9p_service_t  *svc;
 
-    m = cr->ns->mounts.elts;
-
-    /* the kernel's own directories need no attach */
     while (cr->step == NGX_HTTP_9P_A_MOUNT
-           && cr->mount_i < cr->ns->mounts.nelts && m[cr->mount_i]->dev)
+           && cr->mount_i < cr->pending.nelts)
     {
-        cr->mount_i++;
+        mp = cr->pending.elts;
+        m = mp[cr->mount_i];
+
+        if (m->unmount) {
+            if (ngx_http_9p_ns_unmount(cr->ns, m) == 0) {
+                if (cr->nsctl) {
+                    ngx_http_9p_creq_error(cr, NULL, m->path.len == 1
+                                   ? "unmount: not mounted (the root stays)"
+                                   : "unmount: not mounted");
+                    return;
+                }
+
+                ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                              "9p: %V:%ui: unmount: not mounted", m->file,
+                              m->line);
+            }
+
+            cr->mount_i++;
+            continue;
+        }
+
+        /* -a or -b at a new point: the directory there is the union's */
+        if ((m->before || m->after) && !m->joined) {
+            m->joined = 1;
+            u = ngx_http_9p_mount_of(cr->ns, m->path.data, m->path.len);
+
+            if (u && u->path.len != m->path.len) {
+                u = ngx_http_9p_entry_new(cr->ns, m->path.data, m->path.len,
+                                          0, NULL);
+
+                if (u == NULL || ngx_array_push(&cr->pending) == NULL) {
+                    ngx_http_9p_attach_fail(cr, "out of memory");
+                    return;
+                }
+
+                u->source = u->path;
+                u->implicit = 1;
+                mp = cr->pending.elts;
+                ngx_memmove(&mp[cr->mount_i + 1], &mp[cr->mount_i],
+                            (cr->pending.nelts - 1 - cr->mount_i)
+                            * sizeof(*mp));
+                mp[cr->mount_i] = u;
+                continue;
+            }
+        }
+
+        if (m->dev) {
+            ngx_http_9p_attach_made(cr, m);
+            return;
+        }
+
+        if (m->source.len) {
+            ngx_http_9p_attach_bind(cr, m);
+            return;
+        }
+
+        break;
     }
 
-    if (cr->step == NGX_HTTP_9P_A_MOUNT
-        && cr->mount_i < cr->ns->mounts.nelts
-        && m[cr->mount_i]->source.len)
-    {
-        ngx_http_9p_attach_bind(cr, m[cr->mount_i]);
-        return;
-    }
-
-    if (cr->step == NGX_HTTP_9P_A_MOUNT
-        && cr->mount_i == cr->ns->mounts.nelts)
-    {
-        cr->step = NGX_HTTP_9P_A_ROOT;
+    if (cr->step == NGX_HTTP_9P_A_MOUNT) {
+        if (cr->mount_i < cr->pending.nelts) {
+            mp = cr->pending.elts;
+            ngx_http_9p_pool_get(mp[cr->mount_i]->service, cr->s->conf,
+                                 cr->s->request, &cr->wait);
+            return;
+        }
 
         if (cr->reset) {
             ngx_http_9p_ns_swap(cr);
             return;
         }
 
-        if (m[0]->dev) {
+        if (cr->nsctl) {
+            ngx_memzero(&rf, sizeof(rf));
+            rf.type = NINEP_RWRITE;
+            rf.count = cr->count;
+            ngx_http_9p_creq_reply(cr, &rf);
+            return;
+        }
+
+        /* the client's fid: a clone of the root's */
+        cr->step = NGX_HTTP_9P_A_ROOT;
+        cr->mount = ngx_http_9p_mount_of(cr->ns, (u_char *) "/", 1);
+
+        if (cr->mount == NULL) {
+            ngx_http_9p_attach_fail(cr, "namespace has no root");
+            return;
+        }
+
+        if (cr->mount->dev) {
             ngx_http_9p_attach_done(cr);
             return;
         }
+
+        ngx_http_9p_attach_ready(&cr->wait, cr->mount->backend, NULL);
+        return;
     }
 
-    if (cr->step == NGX_HTTP_9P_A_MOUNT || cr->step == NGX_HTTP_9P_A_ROOT) {
-        svc = m[cr->step == NGX_HTTP_9P_A_ROOT ? 0 : cr->mount_i]->service;
+    /* the ticket, then the namespace file: the boot service's */
+    svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
 
-    } else {
-        svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
-
-        if (svc == NULL) {
-            ngx_http_9p_attach_fail(cr, "no boot service configured");
-            return;
-        }
-    }
-
-    if (cr->step == NGX_HTTP_9P_A_ROOT) {
-        /* the client's fid: a clone of the root mount's */
-        ngx_http_9p_attach_ready(&cr->wait, m[0]->backend, NULL);
+    if (svc == NULL) {
+        ngx_http_9p_attach_fail(cr, "no boot service configured");
         return;
     }
 
@@ -1480,26 +1872,21 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     const char *err)
 {
     u_char                 ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t              detail;
     ninep_fcall_t          t;
     ngx_http_9p_mount_t   *m, **mp;
     ngx_http_9p_creq_t    *cr;
 
     cr = w->data;
 
-    mp = cr->ns->mounts.elts;
+    mp = cr->pending.elts;
 
     if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT
-        && mp[cr->mount_i]->optional)
+        && (mp[cr->mount_i]->optional || cr->nsctl))
     {
-        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                      "9p: %V left out of the namespace: %s",
-                      &mp[cr->mount_i]->path, err);
-
-        ngx_memmove(&mp[cr->mount_i], &mp[cr->mount_i + 1],
-                    (cr->ns->mounts.nelts - cr->mount_i - 1)
-                    * sizeof(ngx_http_9p_mount_t *));
-        cr->ns->mounts.nelts--;
-        ngx_http_9p_attach_next(cr);
+        detail.data = (u_char *) err;
+        detail.len = ngx_strlen(err);
+        ngx_http_9p_attach_skip(cr, "mount:", &detail);
         return;
     }
 
@@ -1551,7 +1938,7 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
         return;
 
     default: /* NGX_HTTP_9P_A_ROOT */
-        m = mp[0];
+        m = cr->mount;
 
         if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
             ngx_http_9p_attach_fail(cr, "out of backend fids");
@@ -1768,12 +2155,7 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
-    e = ngx_http_9p_parse_namespace(cr);
-
-    if (e) {
-        ngx_http_9p_attach_fail(cr, e);
-        return;
-    }
+    ngx_http_9p_parse_namespace(cr);
 
     if (cr->step == NGX_HTTP_9P_A_INCLUDE) {
         ngx_http_9p_ns_included(cr);
@@ -1903,22 +2285,19 @@ ngx_http_9p_tcache_slot(u_char *path, size_t len)
 
 
 /*
- * /lib/namespace, for now its mount lines: "mount [-abc] service
- * mountpoint [spec]", $user expanded.  Lines this kernel cannot honour
- * yet are logged with their line number and skipped.
+ * /lib/namespace or an include: its entries wait in cr->pending, in the
+ * order of the lines; a line that is wrong is logged and skipped.
  */
 
-static const char *
+static void
 ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
 {
-    u_char                 *p, *end, *nl, *w[6], *we[6];
-    size_t                  n, len;
-    ngx_uint_t              line, nw, i, j;
-    ngx_log_t              *log;
-    ngx_http_9p_mount_t    *m, **mp;
-    ngx_http_9p_service_t  *svc;
+    u_char                *p, *end, *nl, *q, *w[6], *we[6];
+    u_char                 err[NGX_HTTP_9P_ENAME_MAX];
+    ngx_int_t              rc;
+    ngx_uint_t             line, nw, level;
+    ngx_http_9p_mount_t  **mp;
 
-    log = cr->s->connection->log;
     p = cr->buf;
     end = cr->buf + cr->len;
     line = 0;
@@ -1933,7 +2312,7 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
         /* words, up to a comment */
         nw = 0;
 
-        for (u_char *q = p; q < nl && *q != '#'; ) {
+        for (q = p; q < nl && *q != '#'; /* void */) {
             if (*q == ' ' || *q == '\t' || *q == '\r') {
                 q++;
                 continue;
@@ -1964,94 +2343,23 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
             continue;
         }
 
-        if (nw <= 6 && ngx_http_9p_ns_line(cr, w, we, nw, line) == NGX_OK) {
-            continue;   /* bind or unmount */
-        }
+        rc = (nw > 6) ? NGX_ERROR
+             : ngx_http_9p_ns_entry(cr, w, we, nw, err, sizeof(err));
 
-        if (nw > 6 || we[0] - w[0] != 5 || ngx_strncmp(w[0], "mount", 5)) {
-            ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "9p: %V:%ui: expected mount, bind or "
-                          "unmount (includes are not supported yet); line "
-                          "skipped", ngx_http_9p_ns_file(cr), line);
+        if (rc == NGX_OK) {
+            mp = cr->pending.elts;
+            mp[cr->pending.nelts - 1]->file = ngx_http_9p_ns_file(cr);
+            mp[cr->pending.nelts - 1]->line = line;
             continue;
         }
 
-        i = 1;
+        level = (rc == NGX_DECLINED) ? NGX_LOG_INFO : NGX_LOG_WARN;
 
-        if (i < nw && *w[i] == '-') {
-            i++;        /* -a -b -c: unions arrive later */
-        }
-
-        if (nw - i < 2 || nw - i > 3) {
-            ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "9p: %V:%ui: expected \"mount "
-                          "[-abc] service mountpoint [spec]\"",
-                          ngx_http_9p_ns_file(cr), line);
-            continue;
-        }
-
-        svc = ngx_http_9p_service_find(cr->s, w[i], we[i] - w[i], 0);
-
-        if (svc == NULL) {
-            ngx_log_error(NGX_LOG_INFO, log, 0,
-                          "9p: %V:%ui: unknown service \"%*s\"; "
-                          "line skipped", ngx_http_9p_ns_file(cr), line,
-                          we[i] - w[i], w[i]);
-            continue;
-        }
-
-        if (*w[i + 1] != '/' || cr->ns->mounts.nelts
-                                == NGX_HTTP_9P_MOUNTS_MAX)
-        {
-            ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "9p: %V:%ui: bad mount point or too "
-                          "many mounts; line skipped",
-                          ngx_http_9p_ns_file(cr), line);
-            continue;
-        }
-
-        mp = ngx_array_push(&cr->ns->mounts);
-        m = ngx_pcalloc(cr->ns->pool, sizeof(ngx_http_9p_mount_t));
-
-        if (mp == NULL || m == NULL) {
-            return "out of memory";
-        }
-
-        *mp = m;
-        m->service = svc;
-        m->bfid = NINEP_NOFID;
-
-        /* the mount point, cleaned: no trailing or doubled slashes */
-        len = we[i + 1] - w[i + 1];
-        m->path.data = ngx_pnalloc(cr->ns->pool, len + 1);
-        if (m->path.data == NULL) {
-            return "out of memory";
-        }
-
-        for (j = 0, n = 0; j < len; j++) {
-            if (w[i + 1][j] == '/' && n && m->path.data[n - 1] == '/') {
-                continue;
-            }
-            m->path.data[n++] = w[i + 1][j];
-        }
-
-        if (n > 1 && m->path.data[n - 1] == '/') {
-            n--;
-        }
-
-        m->path.len = n;
-
-        /* the spec, with $user */
-        if (nw - i == 3
-            && ngx_http_9p_expand_user(cr->ns, w[i + 2], we[i + 2] - w[i + 2],
-                                       &m->spec)
-               != NGX_OK)
-        {
-            return "out of memory";
-        }
+        ngx_log_error(level, cr->s->connection->log, 0,
+                      "9p: %V:%ui: %s; line skipped",
+                      ngx_http_9p_ns_file(cr), line,
+                      nw > 6 ? "too many words" : (char *) err);
     }
-
-    return NULL;
 }
 
 
@@ -2091,7 +2399,7 @@ ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
         return;
     }
 
-    cr->include_at[cr->ninclude++] = cr->ns->mounts.nelts;
+    cr->include_at[cr->ninclude++] = cr->pending.nelts;
 }
 
 
@@ -2100,31 +2408,32 @@ ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
 static const char *
 ngx_http_9p_ns_done(ngx_http_9p_creq_t *cr)
 {
-    ngx_http_9p_mount_t  **mp;
+    ngx_http_9p_mount_t   *m, **mp;
 
-    mp = cr->ns->mounts.elts;
+    mp = cr->pending.elts;
 
     /* binds before / is mounted have nothing to bind from */
-    while (cr->ns->mounts.nelts && mp[0]->source.len) {
+    while (cr->pending.nelts && mp[0]->source.len && !mp[0]->unmount) {
         ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
                       "9p: %V:%ui: bind before / is mounted; line skipped",
                       mp[0]->file, mp[0]->line);
         ngx_memmove(&mp[0], &mp[1],
-                    (cr->ns->mounts.nelts - 1) * sizeof(*mp));
-        cr->ns->mounts.nelts--;
+                    (cr->pending.nelts - 1) * sizeof(*mp));
+        cr->pending.nelts--;
     }
 
-    if (cr->ns->mounts.nelts == 0 || mp[0]->path.len != 1) {
+    if (cr->pending.nelts == 0 || mp[0]->path.len != 1 || mp[0]->unmount) {
         return "namespace has no root: /lib/namespace must mount \"/\" first";
     }
 
-    /* the kernel's device is bound at /dev, before the service's */
-    if (ngx_http_9p_mount_add(cr, (u_char *) "/dev", 4, NGX_HTTP_9P_DEV_DIR,
-                              NULL)
-        == NULL)
-    {
-        return "out of memory";
+    /* the kernel's device is bound before /dev: bind -b '#c' /dev */
+    m = ngx_http_9p_pending_add(cr, (u_char *) "/dev", 4,
+                                NGX_HTTP_9P_DEV_DIR, NULL);
+    if (m == NULL) {
+        return "too many entries";
     }
+
+    m->before = 1;
 
     return NULL;
 }
@@ -2139,7 +2448,7 @@ ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr)
 
     if (cr->include_i < cr->ninclude) {
         cr->step = NGX_HTTP_9P_A_INCLUDE;
-        cr->mount_i = cr->ns->mounts.nelts;     /* where its entries start */
+        cr->mount_i = cr->pending.nelts;    /* where its entries start */
         ngx_http_9p_slurp(cr, cr->include[cr->include_i].data,
                           cr->include[cr->include_i].len);
         return;
@@ -2166,9 +2475,9 @@ ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr)
     size_t                 n, k, i, at;
     ngx_http_9p_mount_t  **mp, *m;
 
-    mp = cr->ns->mounts.elts;
+    mp = cr->pending.elts;
     at = cr->include_at[cr->include_i];
-    n = cr->ns->mounts.nelts - cr->mount_i;
+    n = cr->pending.nelts - cr->mount_i;
 
     /* rotate [at, nelts) right by n, one entry at a time: they are few */
     for (k = 0; k < n; k++) {
@@ -2194,12 +2503,14 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
     u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t             why;
+    ninep_fcall_t         rf;
     ngx_http_9p_mount_t  *m, **mp;
     ngx_http_9p_creq_t   *cr;
 
     cr = br->data;
     cr->breq = NULL;
-    mp = cr->ns->mounts.elts;
+    mp = cr->pending.elts;
     m = mp[cr->mount_i];
 
     if (r == NULL || r->type != NINEP_RATTACH) {
@@ -2207,18 +2518,19 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
         }
 
-        if (m->optional) {
-            ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                          "9p: %V left out of the namespace: %*s", &m->path,
-                          r ? (size_t) r->ename.len : ngx_strlen(err),
-                          r ? (u_char *) r->ename.data : (u_char *) err);
+        if (cr->nsctl && r && r->type == NINEP_RERROR) {
+            /* the service's own words */
+            ngx_memzero(&rf, sizeof(rf));
+            rf.type = NINEP_RERROR;
+            rf.ename = r->ename;
+            ngx_http_9p_creq_reply(cr, &rf);
+            return;
+        }
 
-            /* the entries after it move up one */
-            ngx_memmove(&mp[cr->mount_i], &mp[cr->mount_i + 1],
-                        (cr->ns->mounts.nelts - cr->mount_i - 1)
-                        * sizeof(ngx_http_9p_mount_t *));
-            cr->ns->mounts.nelts--;
-            ngx_http_9p_attach_next(cr);
+        if (m->optional || cr->nsctl) {
+            why.data = r ? (u_char *) r->ename.data : (u_char *) err;
+            why.len = r ? r->ename.len : ngx_strlen(err);
+            ngx_http_9p_attach_skip(cr, "mount:", &why);
             return;
         }
 
@@ -2237,8 +2549,7 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     m->qid = r->qid;
     cr->nbfid = NINEP_NOFID;
 
-    cr->mount_i++;
-    ngx_http_9p_attach_next(cr);
+    ngx_http_9p_attach_made(cr, m);
 }
 
 
@@ -2269,9 +2580,9 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
 {
     ninep_fcall_t          rf;
     ngx_http_9p_fid_t     *f;
-    ngx_http_9p_mount_t  **m;
+    ngx_http_9p_mount_t   *m;
 
-    m = cr->ns->mounts.elts;
+    m = cr->mount;
 
     if (cr->flushed || ngx_http_9p_fid_find(cr->s, cr->newfid)) {
         cr->owned = cr->nbfid;
@@ -2295,11 +2606,11 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
 
     f->ns = cr->ns;
     cr->ns = NULL;
-    f->mount = m[0];
-    f->dev = m[0]->dev;
-    f->qid = m[0]->qid;
+    f->mount = m;
+    f->dev = m->dev;
+    f->qid = m->qid;
 
-    if (!m[0]->dev) {
+    if (!m->dev) {
         f->backend = cr->backend;
         cr->backend = NULL;
         f->bfid = cr->nbfid;
@@ -2336,7 +2647,8 @@ ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path, size_t len)
                 && ngx_strncmp(path, m[i]->path.data, m[i]->path.len) == 0
                 && (len == m[i]->path.len || path[m[i]->path.len] == '/')))
         {
-            if (best == NULL || m[i]->path.len >= best->path.len) {
+            /* the longest; of a union, its first member */
+            if (best == NULL || m[i]->path.len > best->path.len) {
                 best = m[i];
             }
         }
@@ -2500,6 +2812,40 @@ ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m, u_char *path,
 }
 
 
+/* Leaving a service for the kernel: its fid is not needed. */
+
+static void
+ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr)
+{
+    if (cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    if (cr->backend) {
+        ngx_http_9p_backend_unref(cr->backend);
+        cr->backend = NULL;
+    }
+
+    cr->bfid = NINEP_NOFID;
+}
+
+
+/*
+ * Whether a walk from mount cur to a path of len bytes in target stays in
+ * cur's tree: the same mount, or below the point of cur's union.  The
+ * point itself is its union's: the first member's root.
+ */
+
+static ngx_uint_t
+ngx_http_9p_walk_stays(ngx_http_9p_mount_t *cur, ngx_http_9p_mount_t *target,
+    size_t len)
+{
+    return target == cur
+           || (len > cur->path.len && ngx_http_9p_same_point(target, cur));
+}
+
+
 /*
  * One step of a walk that the kernel answers itself: inside one of its
  * own directories, or onto one (a mount point, or ".." out of a mount).
@@ -2515,18 +2861,30 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
     ngx_str_t            *name;
     ngx_uint_t            file;
     ninep_fcall_t         rf;
-    ngx_http_9p_mount_t  *target;
+    ngx_http_9p_mount_t  *target, *next;
 
     if (cr->done == cr->nwname) {
         /* a clone of a kernel fid */
         return (cr->nwname == 0 && cr->dev) ? NGX_OK : NGX_DECLINED;
     }
 
+    if (cr->member) {
+        if (!cr->member->dev) {
+            return NGX_DECLINED;
+        }
+
+        /* the next member of the union is a kernel directory */
+        ngx_http_9p_walk_leave(cr);
+        cr->mount = cr->member;
+        cr->dev = cr->member->dev;
+        cr->member = NULL;
+    }
+
     name = &cr->wname[cr->done];
     len = ngx_http_9p_path_join(buf, cr->path, cr->path_len, name);
     target = ngx_http_9p_mount_of(cr->ns, buf, len);
 
-    if (target != cr->mount) {
+    if (!ngx_http_9p_walk_stays(cr->mount, target, len)) {
         if (!target->dev) {
             return NGX_DECLINED;    /* onto a service's mount: its root */
         }
@@ -2543,6 +2901,15 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
         file = ngx_http_9p_dev_isdir(cr->dev)
                ? ngx_http_9p_dev_lookup(cr->dev, name->data, name->len)
                : NGX_HTTP_9P_DEV_NONE;
+
+        next = (cr->path_len == cr->mount->path.len)
+               ? ngx_http_9p_union_next(cr->ns, cr->mount) : NULL;
+
+        if (file == NGX_HTTP_9P_DEV_NONE && next) {
+            /* not here: perhaps in the union's next member */
+            cr->member = next;
+            return ngx_http_9p_walk_local(cr);
+        }
 
         if (file == NGX_HTTP_9P_DEV_NONE) {
             ngx_memzero(&rf, sizeof(rf));
@@ -2564,18 +2931,7 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
         }
     }
 
-    /* leaving a service for the kernel: its fid is not needed */
-    if (cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
-
-    if (cr->backend) {
-        ngx_http_9p_backend_unref(cr->backend);
-        cr->backend = NULL;
-    }
-
-    cr->bfid = NINEP_NOFID;
+    ngx_http_9p_walk_leave(cr);
     cr->mount = target;
     cr->dev = file;
     ngx_http_9p_dev_qid(file, &cr->wqid[cr->done]);
@@ -2635,7 +2991,10 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     for (i = cr->done; i < cr->nwname; i++) {
         len = ngx_http_9p_path_join(buf, buf, len, &cr->wname[i]);
 
-        if (ngx_http_9p_mount_of(cr->ns, buf, len) != cr->mount) {
+        if (!ngx_http_9p_walk_stays(cr->mount,
+                                    ngx_http_9p_mount_of(cr->ns, buf, len),
+                                    len))
+        {
             break;
         }
 
@@ -2649,17 +3008,20 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     if (cr->cross) {
         len = ngx_http_9p_path_join(buf, cr->path, cr->path_len,
                                     &cr->wname[cr->done]);
-        m = ngx_http_9p_mount_of(cr->ns, buf, len);
+        m = cr->member ? cr->member : ngx_http_9p_mount_of(cr->ns, buf, len);
         t.fid = m->bfid;
         ngx_http_9p_walk_rel(&t, m, buf, len);
         cr->seg = 1;
 
     } else {
-        t.fid = cr->bfid;
+        /* from the fid, or from the root of the union's next member */
+        m = cr->member ? cr->member : cr->mount;
+        t.fid = cr->member ? m->bfid : cr->bfid;
         cr->seg = t.nwname;
     }
 
-    b = m->backend;
+    /* the fid's own connection; a mount's for a step onto it */
+    b = (cr->cross || cr->member) ? m->backend : cr->backend;
 
     if (!ngx_http_9p_backend_alive(b)) {
         ngx_http_9p_walk_fail(cr, ngx_http_9p_backend_name(b),
@@ -2687,7 +3049,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 
     /* in place only when the whole walk moves the fid itself */
     if (cr->newfid == cr->fidno && cr->done == 0 && !cr->cross
-        && cr->seg == cr->nwname && cr->nwname > 0)
+        && cr->seg == cr->nwname && cr->nwname > 0 && cr->member == NULL)
     {
         t.newfid = t.fid;
 
@@ -2698,6 +3060,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 
     cr->nbfid = t.newfid;
     cr->mount = m;
+    cr->member = NULL;
 
     (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_walk_done);
 }
@@ -2742,6 +3105,16 @@ ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         if (cr->owned != NINEP_NOFID) {
             ngx_http_9p_backend_clunk(cr->backend, cr->owned);
             cr->owned = NINEP_NOFID;
+        }
+
+        /* a name not in this member of a union: perhaps in the next */
+        if (n == 0 && (cr->cross || cr->path_len == cr->mount->path.len)) {
+            cr->member = ngx_http_9p_union_next(cr->ns, cr->mount);
+
+            if (cr->member) {
+                ngx_http_9p_walk_next(cr);
+                return;
+            }
         }
 
         if (cr->done == 0 && n == 0) {
@@ -2928,14 +3301,27 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
 static ngx_int_t
 ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
-    uint32_t             iomax;
-    ngx_http_9p_fid_t   *f;
-    ngx_http_9p_creq_t  *cr;
+    uint32_t              iomax;
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_creq_t   *cr;
+    ngx_http_9p_mount_t  *m;
 
     f = ngx_http_9p_fid_find(s, t->fid);
 
     if (f == NULL) {
         return ngx_http_9p_reply_error(s, t->tag, "unknown fid");
+    }
+
+    if (t->type == NINEP_TREAD && f->merge) {
+        return ngx_http_9p_union_read(s, f, t);
+    }
+
+    if (t->type == NINEP_TCREATE) {
+        m = ngx_http_9p_union_creator(f);
+
+        if (m != f->mount) {
+            return ngx_http_9p_union_create(s, f, t, m);
+        }
     }
 
     if (f->dev) {
@@ -3032,6 +3418,8 @@ ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     if (f && (r->type == NINEP_ROPEN || r->type == NINEP_RCREATE)) {
         f->open = 1;
         f->qid = r->qid;
+        f->merge = (r->type == NINEP_ROPEN && (r->qid.type & NINEP_QTDIR)
+                    && ngx_http_9p_dir_merges(f));
 
         iomax = ngx_min(cr->s->msize,
                         ngx_http_9p_backend_msize(cr->backend))
@@ -3048,6 +3436,854 @@ ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         len = ngx_http_9p_path_join(buf, f->path, f->path_len,
                                     &cr->wname[0]);
         (void) ngx_http_9p_fid_set_path(f, buf, len);
+    }
+
+    ngx_http_9p_creq_reply(cr, r);
+}
+
+
+/* ---------------------------------------------------------------- unions */
+
+
+/*
+ * Whether reading directory fid f is the kernel's to compose: it is a
+ * union's point, or mount points lie right below it.
+ */
+
+static ngx_uint_t
+ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f)
+{
+    ngx_uint_t             i;
+    ngx_http_9p_mount_t  **mp;
+
+    if (f->mount == NULL) {
+        return 0;
+    }
+
+    if (f->path_len == f->mount->path.len
+        && ngx_http_9p_union_next(f->ns, f->mount))
+    {
+        return 1;
+    }
+
+    if (f->dev) {
+        return 0;       /* the kernel's directories list their points */
+    }
+
+    mp = f->ns->mounts.elts;
+
+    for (i = 0; i < f->ns->mounts.nelts; i++) {
+        if (ngx_http_9p_child_point(mp[i], f->path, f->path_len, NULL)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* Whether m's point is a name right below path; name gets it. */
+
+static ngx_uint_t
+ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path, size_t len,
+    ngx_str_t *name)
+{
+    u_char  *p, *end;
+
+    if (m->path.len <= len
+        || ngx_strncmp(m->path.data, path, len) != 0
+        || (len > 1 && m->path.data[len] != '/'))
+    {
+        return 0;
+    }
+
+    p = m->path.data + len + (len > 1);
+    end = m->path.data + m->path.len;
+
+    if (p == end || ngx_strlchr(p, end, '/')) {
+        return 0;
+    }
+
+    if (name) {
+        name->data = p;
+        name->len = end - p;
+    }
+
+    return 1;
+}
+
+
+/*
+ * Tread of a merged directory: offset 0 reads every member afresh, in
+ * order, then the mount points the members lack; later reads go on from
+ * where the last one ended, in whole entries.
+ */
+
+static ngx_int_t
+ngx_http_9p_union_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    if (t->offset != 0) {
+        if (f->dir == NULL || t->offset != f->dir_next) {
+            return ngx_http_9p_reply_error(s, t->tag,
+                                           "bad offset in directory read");
+        }
+
+        return ngx_http_9p_union_serve(s, f, t->tag, t->count);
+    }
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_9p_creq_hold(cr, f);
+    cr->count = t->count;
+    cr->mount = f->mount;
+    cr->mount_i = 0;
+
+    ngx_http_9p_union_next_source(cr);
+
+    return NGX_OK;
+}
+
+
+/* Whole entries of the listing from where the last read ended. */
+
+static ngx_int_t
+ngx_http_9p_union_serve(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    uint16_t tag, uint32_t count)
+{
+    size_t         n, size;
+    ninep_fcall_t  r;
+
+    count = ngx_min(count, s->msize - NINEP_IOHDRSZ);
+
+    for (n = 0; f->dir_next + n + 2 <= f->dir_len; n += size) {
+        size = 2 + (f->dir[f->dir_next + n]
+                    | (f->dir[f->dir_next + n + 1] << 8));
+
+        if (n + size > count) {
+            break;
+        }
+    }
+
+    if (n == 0 && f->dir_next < f->dir_len) {
+        return ngx_http_9p_reply_error(s, tag,
+                                       "directory read count too small");
+    }
+
+    ngx_memzero(&r, sizeof(r));
+    r.type = NINEP_RREAD;
+    r.tag = tag;
+    r.data = f->dir + f->dir_next;
+    r.count = (uint32_t) n;
+    f->dir_next += n;
+
+    return ngx_http_9p_ws_send_fcall(s, &r);
+}
+
+
+/*
+ * The next thing to list: the member cr->mount, then the mount points
+ * below, from the table's entry cr->mount_i on.
+ */
+
+static void
+ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
+{
+    u_char                 buf[NGX_HTTP_9P_DEV_MAX];
+    ssize_t                n;
+    ngx_str_t              path, name;
+    ninep_stat_t           st;
+    ninep_fcall_t          t;
+    ngx_http_9p_fid_t     *f;
+    ngx_http_9p_mount_t   *m, **mp;
+
+    f = ngx_http_9p_creq_fid(cr);
+
+    if (f == NULL) {
+        ngx_http_9p_creq_error(cr, NULL, "fid clunked during the read");
+        return;
+    }
+
+    path.data = f->path;
+    path.len = f->path_len;
+
+    /* the members of the union at f, or f's own directory */
+    while (cr->mount) {
+        m = cr->mount;
+        cr->mount = (f->path_len == m->path.len)
+                    ? ngx_http_9p_union_next(f->ns, m) : NULL;
+
+        if (m->dev) {
+            n = ngx_http_9p_dev_dir(m->dev, &path, &f->ns->mounts,
+                                    f->ns->user, buf, sizeof(buf));
+
+            if (n < 0 || ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
+                return;
+            }
+
+            continue;
+        }
+
+        if (m == f->mount && f->backend) {
+            /* the fid itself is open on the first member: read it over */
+            cr->backend = f->backend;
+            ngx_http_9p_backend_ref(cr->backend);
+            cr->nbfid = f->bfid;
+            cr->offset = 0;
+            ngx_http_9p_union_read_more(cr);
+            return;
+        }
+
+        if (!ngx_http_9p_backend_alive(m->backend)
+            || ngx_http_9p_backend_fid(m->backend, &cr->nbfid) != NGX_OK)
+        {
+            continue;   /* a member that cannot be read is left out */
+        }
+
+        ngx_http_9p_union_use(cr, m->backend);
+
+        ngx_memzero(&t, sizeof(t));
+        t.type = NINEP_TWALK;
+        t.fid = m->bfid;
+        t.newfid = cr->nbfid;
+
+        (void) ngx_http_9p_send(cr, cr->backend, &t,
+                                ngx_http_9p_union_walked);
+        return;
+    }
+
+    /* the mount points right below that no member has */
+    mp = f->ns->mounts.elts;
+
+    for ( /* void */ ; cr->mount_i < f->ns->mounts.nelts; cr->mount_i++) {
+        m = mp[cr->mount_i];
+
+        if (f->dev
+            || !ngx_http_9p_child_point(m, f->path, f->path_len, &name)
+            || ngx_http_9p_mount_of(f->ns, m->path.data, m->path.len) != m
+            || ngx_http_9p_union_seen(cr, name.data, name.len))
+        {
+            continue;
+        }
+
+        if (m->dev) {
+            ngx_http_9p_dev_stat(m->dev, &name, f->ns->user, &st);
+            n = ninep_stat_pack(&st, buf, sizeof(buf));
+
+            if (n < 0 || ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
+                return;
+            }
+
+            continue;
+        }
+
+        if (!ngx_http_9p_backend_alive(m->backend)) {
+            continue;
+        }
+
+        ngx_http_9p_union_use(cr, m->backend);
+
+        ngx_memzero(&t, sizeof(t));
+        t.type = NINEP_TSTAT;
+        t.fid = m->bfid;
+
+        (void) ngx_http_9p_send(cr, cr->backend, &t,
+                                ngx_http_9p_union_statted);
+        return;
+    }
+
+    ngx_http_9p_union_done(cr);
+}
+
+
+/* The request's connection is now b. */
+
+static void
+ngx_http_9p_union_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b)
+{
+    ngx_http_9p_backend_ref(b);
+
+    if (cr->backend) {
+        ngx_http_9p_backend_unref(cr->backend);
+    }
+
+    cr->backend = b;
+}
+
+
+static void
+ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t        t;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL && err == ngx_http_9p_flushed) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        ngx_http_9p_creq_abort(cr);
+        return;
+    }
+
+    if (r == NULL || r->type != NINEP_RWALK) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        ngx_http_9p_union_next_source(cr);
+        return;
+    }
+
+    cr->owned = cr->nbfid;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TOPEN;
+    t.fid = cr->nbfid;
+    t.mode = NINEP_OREAD;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_union_opened);
+}
+
+
+static void
+ngx_http_9p_union_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL && err == ngx_http_9p_flushed) {
+        ngx_http_9p_creq_abort(cr);
+        return;
+    }
+
+    if (r == NULL || r->type != NINEP_ROPEN) {
+        /* not readable by this user: left out, as Plan 9 does */
+        ngx_http_9p_union_member_done(cr);
+        return;
+    }
+
+    cr->offset = 0;
+    ngx_http_9p_union_read_more(cr);
+}
+
+
+static void
+ngx_http_9p_union_read_more(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t  t;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = cr->nbfid;
+    t.offset = cr->offset;
+    t.count = ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_union_got);
+}
+
+
+static void
+ngx_http_9p_union_got(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t        rf;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL && err == ngx_http_9p_flushed) {
+        ngx_http_9p_creq_abort(cr);
+        return;
+    }
+
+    if (r && r->type == NINEP_RREAD && r->count > 0) {
+        if (ngx_http_9p_union_add(cr, (u_char *) r->data, r->count)
+            != NGX_OK)
+        {
+            return;
+        }
+
+        cr->offset += r->count;
+        ngx_http_9p_union_read_more(cr);
+        return;
+    }
+
+    if (r && r->type == NINEP_RREAD) {
+        ngx_http_9p_union_member_done(cr);
+        return;
+    }
+
+    if (cr->owned == NINEP_NOFID) {
+        /* the fid's own directory: its errors are the client's */
+        if (r && r->type == NINEP_RERROR) {
+            ngx_memzero(&rf, sizeof(rf));
+            rf.type = NINEP_RERROR;
+            rf.ename = r->ename;
+            ngx_http_9p_creq_reply(cr, &rf);
+            return;
+        }
+
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               r ? "unexpected reply" : err);
+        return;
+    }
+
+    ngx_http_9p_union_member_done(cr);
+}
+
+
+/* A member is read: its fid goes, on to the next. */
+
+static void
+ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr)
+{
+    if (cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    cr->nbfid = NINEP_NOFID;
+    ngx_http_9p_union_next_source(cr);
+}
+
+
+static void
+ngx_http_9p_union_statted(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    u_char                buf[NGX_HTTP_9P_DEV_MAX];
+    ssize_t               n;
+    ngx_str_t             name;
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_mount_t  *m, **mp;
+    ngx_http_9p_creq_t   *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL && err == ngx_http_9p_flushed) {
+        ngx_http_9p_creq_abort(cr);
+        return;
+    }
+
+    f = ngx_http_9p_creq_fid(cr);
+
+    if (f && r && r->type == NINEP_RSTAT
+        && cr->mount_i < f->ns->mounts.nelts)
+    {
+        /* the mounted root, under the name of its point */
+        mp = f->ns->mounts.elts;
+        m = mp[cr->mount_i];
+
+        if (ngx_http_9p_child_point(m, f->path, f->path_len, &name)) {
+            r->st.name.data = (const uint8_t *) name.data;
+            r->st.name.len = (uint16_t) name.len;
+            n = ninep_stat_pack(&r->st, buf, sizeof(buf));
+
+            if (n > 0 && ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
+                return;
+            }
+        }
+    }
+
+    cr->mount_i++;
+    ngx_http_9p_union_next_source(cr);
+}
+
+
+/*
+ * Entries of a member join the listing unless an earlier member had the
+ * name.  NGX_ERROR when the request is answered (bad data, too large).
+ */
+
+static ngx_int_t
+ngx_http_9p_union_add(ngx_http_9p_creq_t *cr, u_char *data, size_t len)
+{
+    u_char        *p;
+    size_t         used, cap, max;
+    ninep_stat_t   st;
+
+    max = cr->s->conf->union_dir_max;
+
+    while (len > 0) {
+        if (ninep_stat_unpack(data, len, &st, &used) != 0) {
+            ngx_http_9p_creq_error(cr, NULL, "bad directory entry");
+            return NGX_ERROR;
+        }
+
+        if (!ngx_http_9p_union_seen(cr, (u_char *) st.name.data,
+                                    st.name.len))
+        {
+            if (cr->len + used > max) {
+                ngx_http_9p_creq_error(cr, NULL,
+                                       "union directory too large");
+                return NGX_ERROR;
+            }
+
+            if (cr->len + used > cr->cap) {
+                cap = ngx_min(ngx_max(2 * cr->cap, cr->len + used + 4096),
+                              max);
+                p = ngx_alloc(cap, cr->s->connection->log);
+                if (p == NULL) {
+                    ngx_http_9p_creq_error(cr, NULL, "out of memory");
+                    return NGX_ERROR;
+                }
+
+                if (cr->buf) {
+                    ngx_memcpy(p, cr->buf, cr->len);
+                    ngx_free(cr->buf);
+                }
+
+                cr->buf = p;
+                cr->cap = cap;
+            }
+
+            /* the table holds the entry's offset, so it must be there */
+            ngx_memcpy(cr->buf + cr->len, data, used);
+
+            if (ngx_http_9p_union_remember(cr, cr->len) != NGX_OK) {
+                ngx_http_9p_creq_error(cr, NULL, "out of memory");
+                return NGX_ERROR;
+            }
+
+            cr->len += used;
+        }
+
+        data += used;
+        len -= used;
+    }
+
+    return NGX_OK;
+}
+
+
+/* An entry's name in the listing: stat(5) puts it 41 bytes in. */
+
+static void
+ngx_http_9p_union_name(ngx_http_9p_creq_t *cr, uint32_t off, ngx_str_t *name)
+{
+    name->len = cr->buf[off + 41] | (cr->buf[off + 42] << 8);
+    name->data = cr->buf + off + 43;
+}
+
+
+/*
+ * The names listed so far: an open-addressed table of offsets into the
+ * listing, plus one (zero is an empty slot).
+ */
+
+static ngx_uint_t
+ngx_http_9p_union_seen(ngx_http_9p_creq_t *cr, u_char *data, size_t len)
+{
+    ngx_str_t   name;
+    ngx_uint_t  i, mask;
+
+    mask = cr->seen_cap - 1;
+
+    for (i = ngx_hash_key(data, len) & mask;
+         cr->seen_cap && cr->seen[i];
+         i = (i + 1) & mask)
+    {
+        ngx_http_9p_union_name(cr, cr->seen[i] - 1, &name);
+
+        if (name.len == len && ngx_memcmp(name.data, data, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* The entry at off joins the table, which stays at most half full. */
+
+static ngx_int_t
+ngx_http_9p_union_remember(ngx_http_9p_creq_t *cr, uint32_t off)
+{
+    uint32_t   *old;
+    ngx_str_t   name;
+    ngx_uint_t  i, j, n;
+
+    if (2 * (cr->nseen + 1) > cr->seen_cap) {
+        old = cr->seen;
+        n = cr->seen_cap;
+
+        cr->seen_cap = n ? 2 * n : 64;
+        cr->seen = ngx_calloc(cr->seen_cap * sizeof(uint32_t),
+                              cr->s->connection->log);
+        if (cr->seen == NULL) {
+            cr->seen = old;
+            cr->seen_cap = n;
+            return NGX_ERROR;
+        }
+
+        cr->nseen = 0;
+
+        for (j = 0; j < n; j++) {
+            if (old[j]) {
+                (void) ngx_http_9p_union_remember(cr, old[j] - 1);
+            }
+        }
+
+        ngx_free(old);
+    }
+
+    ngx_http_9p_union_name(cr, off, &name);
+
+    for (i = ngx_hash_key(name.data, name.len) & (cr->seen_cap - 1);
+         cr->seen[i];
+         i = (i + 1) & (cr->seen_cap - 1))
+    {
+        /* void */
+    }
+
+    cr->seen[i] = off + 1;
+    cr->nseen++;
+
+    return NGX_OK;
+}
+
+
+/* A listing is made: the fid keeps it, and the read is answered. */
+
+static void
+ngx_http_9p_union_done(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_fid_t  *f;
+
+    f = ngx_http_9p_creq_fid(cr);
+
+    if (f == NULL) {
+        ngx_http_9p_creq_error(cr, NULL, "fid clunked during the read");
+        return;
+    }
+
+    if (f->dir) {
+        ngx_free(f->dir);
+    }
+
+    f->dir = cr->buf;
+    f->dir_len = cr->len;
+    f->dir_next = 0;
+    cr->buf = NULL;
+
+    if (!cr->flushed) {
+        (void) ngx_http_9p_union_serve(cr->s, f, cr->tag, cr->count);
+    }
+
+    ngx_http_9p_creq_done(cr);
+}
+
+
+/*
+ * Where a Tcreate at fid f goes: f's own mount, unless f is the point of
+ * a union; then its first -c member, or NULL when it has none.
+ */
+
+static ngx_http_9p_mount_t *
+ngx_http_9p_union_creator(ngx_http_9p_fid_t *f)
+{
+    ngx_http_9p_mount_t  *m;
+
+    if (f->mount == NULL || f->path_len != f->mount->path.len
+        || ngx_http_9p_union_next(f->ns, f->mount) == NULL)
+    {
+        return f->mount;
+    }
+
+    for (m = f->mount; m; m = ngx_http_9p_union_next(f->ns, m)) {
+        if (m->create) {
+            return m;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Tcreate in a union whose -c member is not the fid's: a fid at that
+ * member's root makes the file, and the client's fid moves to it.
+ */
+
+static ngx_int_t
+ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t, ngx_http_9p_mount_t *m)
+{
+    ninep_fcall_t        w;
+    ngx_http_9p_creq_t  *cr;
+
+    if (m == NULL) {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "mounted directory forbids creation");
+    }
+
+    if (m->dev) {
+        return ngx_http_9p_reply_error(s, t->tag, "permission denied");
+    }
+
+    if (f->open) {
+        return ngx_http_9p_reply_error(s, t->tag, "fid already open");
+    }
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_9p_creq_hold(cr, f);
+    cr->mount = m;
+    cr->perm = t->perm;
+    cr->mode = t->mode;
+    cr->names = ngx_http_9p_creq_space(cr, t->name.len);
+
+    if (cr->names == NULL) {
+        ngx_http_9p_creq_error(cr, NULL, "out of memory");
+        return NGX_OK;
+    }
+
+    ngx_memcpy(cr->names, t->name.data, t->name.len);
+    cr->wname[0].data = cr->names;
+    cr->wname[0].len = t->name.len;
+
+    if (!ngx_http_9p_backend_alive(m->backend)) {
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(m->backend),
+                               "connection lost");
+        return NGX_OK;
+    }
+
+    ngx_http_9p_union_use(cr, m->backend);
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, "out of backend fids");
+        return NGX_OK;
+    }
+
+    ngx_memzero(&w, sizeof(w));
+    w.type = NINEP_TWALK;
+    w.fid = m->bfid;
+    w.newfid = cr->nbfid;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &w,
+                            ngx_http_9p_union_create_walked);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_union_create_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t        t;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_RWALK) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+
+        if (err == ngx_http_9p_flushed) {
+            ngx_http_9p_creq_abort(cr);
+            return;
+        }
+
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               r ? "cannot reach the -c member" : err);
+        return;
+    }
+
+    cr->owned = cr->nbfid;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TCREATE;
+    t.fid = cr->nbfid;
+    t.name.data = cr->wname[0].data;
+    t.name.len = (uint16_t) cr->wname[0].len;
+    t.perm = cr->perm;
+    t.mode = cr->mode;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t,
+                            ngx_http_9p_union_created);
+}
+
+
+static void
+ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    u_char               buf[NGX_HTTP_9P_PATH_MAX];
+    size_t               len;
+    uint32_t             iomax;
+    ngx_http_9p_fid_t   *f;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    f = ngx_http_9p_creq_fid(cr);
+
+    if (r == NULL) {
+        if (err == ngx_http_9p_flushed) {
+            ngx_http_9p_creq_abort(cr);
+            return;
+        }
+
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               err);
+        return;
+    }
+
+    if (r->type != NINEP_RCREATE || f == NULL || f->open) {
+        /* the member's error as it is; or nobody to give the file to */
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+
+        if (r->type == NINEP_RCREATE) {
+            ngx_http_9p_creq_error(cr, NULL, "fid clunked during the create");
+            return;
+        }
+
+        ngx_http_9p_creq_reply(cr, r);
+        return;
+    }
+
+    /* the client's fid moves to the new file, in the -c member */
+    if (f->backend) {
+        ngx_http_9p_backend_clunk(f->backend, f->bfid);
+        ngx_http_9p_backend_unref(f->backend);
+    }
+
+    f->backend = cr->backend;
+    ngx_http_9p_backend_ref(f->backend);
+    f->bfid = cr->owned;
+    cr->owned = NINEP_NOFID;
+    f->mount = cr->mount;
+    f->dev = NGX_HTTP_9P_DEV_NONE;
+    f->open = 1;
+    f->qid = r->qid;
+
+    if (f->path_len + 1 + cr->wname[0].len <= NGX_HTTP_9P_PATH_MAX) {
+        len = ngx_http_9p_path_join(buf, f->path, f->path_len,
+                                    &cr->wname[0]);
+        (void) ngx_http_9p_fid_set_path(f, buf, len);
+    }
+
+    iomax = ngx_min(cr->s->msize, ngx_http_9p_backend_msize(cr->backend))
+            - NINEP_IOHDRSZ;
+
+    if (r->iounit == 0 || r->iounit > iomax) {
+        r->iounit = iomax;
     }
 
     ngx_http_9p_creq_reply(cr, r);
@@ -3087,6 +4323,7 @@ ngx_http_9p_dev_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         }
 
         f->open = 1;
+        f->merge = ngx_http_9p_dev_isdir(f->dev) && ngx_http_9p_dir_merges(f);
         r.type = NINEP_ROPEN;
         r.qid = f->qid;
         r.iounit = s->msize - NINEP_IOHDRSZ;
@@ -3168,15 +4405,100 @@ ngx_http_9p_dev_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 }
 
 
+/*
+ * The namespace as lines that make it again: each union where its first
+ * member was placed, members before what -a or -b joined in reverse with
+ * -b, the others with -a.
+ */
+
+static u_char *
+ngx_http_9p_ns_text(ngx_http_9p_ns_t *ns, u_char *p, u_char *end)
+{
+    ngx_uint_t             i, j, k, under;
+    ngx_http_9p_mount_t  **m;
+
+    m = ns->mounts.elts;
+
+    for (i = 0; i < ns->mounts.nelts; i++) {
+        for (j = 0; j < i && !ngx_http_9p_same_point(m[j], m[i]); j++) {
+            /* void */
+        }
+
+        if (j < i) {
+            continue;   /* its union is written */
+        }
+
+        under = ns->mounts.nelts;
+
+        for (j = i; j < ns->mounts.nelts; j++) {
+            if (m[j]->implicit && ngx_http_9p_same_point(m[j], m[i])) {
+                under = j;
+            }
+        }
+
+        if (under < ns->mounts.nelts) {
+            for (k = under; k > i; k--) {
+                if (ngx_http_9p_same_point(m[k - 1], m[i])) {
+                    p = ngx_http_9p_ns_line(m[k - 1], 'b', p, end);
+                }
+            }
+        }
+
+        for (j = (under < ns->mounts.nelts) ? under : i;
+             j < ns->mounts.nelts;
+             j++)
+        {
+            if (ngx_http_9p_same_point(m[j], m[i])) {
+                p = ngx_http_9p_ns_line(m[j], (j == i) ? 0 : 'a', p, end);
+            }
+        }
+    }
+
+    return p;
+}
+
+
+/* One entry as a line of /lib/namespace; flag is 'a', 'b' or 0. */
+
+static u_char *
+ngx_http_9p_ns_line(ngx_http_9p_mount_t *m, u_char flag, u_char *p,
+    u_char *end)
+{
+    u_char  flags[4], *f;
+
+    static ngx_str_t  kernel = ngx_string("'#c'");
+
+    if (m->dev == NGX_HTTP_9P_DEV_ROOT || m->implicit) {
+        return p;
+    }
+
+    f = flags;
+
+    if (flag || m->create) {
+        *f++ = '-';
+        f = flag ? ngx_cpymem(f, &flag, 1) : f;
+        f = m->create ? ngx_cpymem(f, "c", 1) : f;
+        *f++ = ' ';
+    }
+
+    if (m->source.len || m->dev) {
+        return ngx_slprintf(p, end, "bind %*s%V %V\n", f - flags, flags,
+                            m->source.len ? &m->source : &kernel, &m->path);
+    }
+
+    return ngx_slprintf(p, end, "mount %*s%V %V%s%V\n", f - flags, flags,
+                        &m->service->name, &m->path,
+                        m->spec.len ? " " : "", &m->spec);
+}
+
+
 /* user, sysname, ns: what they say now. */
 
 static size_t
 ngx_http_9p_dev_text(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     u_char *buf, size_t len)
 {
-    u_char                *p, *end;
-    ngx_uint_t             i;
-    ngx_http_9p_mount_t  **m;
+    u_char  *p, *end;
 
     p = buf;
     end = buf + len;
@@ -3192,29 +4514,7 @@ ngx_http_9p_dev_text(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         break;
 
     case NGX_HTTP_9P_DEV_NS:
-        m = f->ns->mounts.elts;
-
-        for (i = 0; i < f->ns->mounts.nelts; i++) {
-            if (m[i]->dev == NGX_HTTP_9P_DEV_ROOT) {
-                continue;
-            }
-
-            if (m[i]->source.len) {
-                p = ngx_slprintf(p, end, "bind %V %V\n", &m[i]->source,
-                                 &m[i]->path);
-                continue;
-            }
-
-            if (m[i]->dev) {
-                p = ngx_slprintf(p, end, "bind '#c' %V\n", &m[i]->path);
-                continue;
-            }
-
-            p = ngx_slprintf(p, end, "mount %V %V%s%V\n",
-                             &m[i]->service->name, &m[i]->path,
-                             m[i]->spec.len ? " " : "", &m[i]->spec);
-        }
-
+        p = ngx_http_9p_ns_text(f->ns, p, end);
         break;
 
     default:
@@ -3228,22 +4528,51 @@ ngx_http_9p_dev_text(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 /* ---------------------------------------------------------------- nsctl */
 
 
-/* A mount point as the walks see it: rooted, no "//", no trailing "/". */
+/*
+ * A path as the walks see it: rooted, no "//", ".", ".." or trailing "/".
+ * dst may be src: the words move only to the left.
+ */
 
 static size_t
 ngx_http_9p_clean(u_char *dst, u_char *src, size_t len)
 {
-    size_t  i, n;
+    u_char  *p, *end, *name;
+    size_t   n;
 
-    for (i = 0, n = 0; i < len; i++) {
-        if (src[i] == '/' && n && dst[n - 1] == '/') {
+    n = 0;
+    end = src + len;
+
+    for (p = src; p < end; /* void */) {
+        while (p < end && *p == '/') {
+            p++;
+        }
+
+        name = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        if (p == name || (p - name == 1 && name[0] == '.')) {
             continue;
         }
-        dst[n++] = src[i];
+
+        if (p - name == 2 && name[0] == '.' && name[1] == '.') {
+            while (n > 0 && dst[n - 1] != '/') {
+                n--;
+            }
+
+            n -= (n > 0);
+            continue;
+        }
+
+        dst[n++] = '/';
+        ngx_memmove(dst + n, name, p - name);
+        n += p - name;
     }
 
-    if (n > 1 && dst[n - 1] == '/') {
-        n--;
+    if (n == 0) {
+        dst[n++] = '/';
     }
 
     return n;
@@ -3261,16 +4590,12 @@ static ngx_int_t
 ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    u_char                 *p, *end, *w[5], *we[5], *path;
-    size_t                  len;
-    ngx_uint_t              nw, i, j;
-    ninep_fcall_t           r, bt;
-    ngx_http_9p_ns_t       *ns;
-    ngx_http_9p_creq_t     *cr;
-    ngx_http_9p_mount_t    *m, *src, **mp;
-    ngx_http_9p_service_t  *svc;
+    u_char              *p, *end, *w[5], *we[5];
+    u_char               err[NGX_HTTP_9P_ENAME_MAX];
+    size_t               len;
+    ngx_uint_t           nw;
+    ngx_http_9p_creq_t  *cr;
 
-    ns = f->ns;
     p = (u_char *) t->data;
     end = p + t->count;
 
@@ -3298,8 +4623,6 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         we[nw++] = p;
     }
 
-    i = (nw > 1 && *w[1] == '-') ? 2 : 1;      /* -a -b -c: no unions yet */
-
     if (nw == 0) {
         return ngx_http_9p_reply_error(s, t->tag, "nsctl: empty command");
     }
@@ -3310,270 +4633,44 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return ngx_http_9p_nsctl_reset(s, f, t);
     }
 
-    if (len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0
-        && (nw == 2 || nw == 3))
-    {
-        path = w[nw - 1];
-        len = ngx_http_9p_clean(path, path, we[nw - 1] - path);
-        mp = ns->mounts.elts;
-
-        for (j = ns->mounts.nelts; j > 1; j--) {
-            m = mp[j - 1];
-
-            if (m->path.len == len && ngx_strncmp(m->path.data, path, len)
-                                      == 0)
-            {
-                ngx_memmove(&mp[j - 1], &mp[j], (ns->mounts.nelts - j)
-                                               * sizeof(*mp));
-                ns->mounts.nelts--;
-
-                if (m->backend) {
-                    ngx_http_9p_backend_clunk(m->backend, m->bfid);
-                    ngx_http_9p_backend_unref(m->backend);
-                    m->backend = NULL;
-                }
-
-                ngx_memzero(&r, sizeof(r));
-                r.type = NINEP_RWRITE;
-                r.tag = t->tag;
-                r.count = t->count;
-                return ngx_http_9p_ws_send_fcall(s, &r);
-            }
-        }
-
-        return ngx_http_9p_reply_error(s, t->tag,
-                                       "unmount: not mounted (the root "
-                                       "stays)");
-    }
-
-    if (!((len == 5 && ngx_strncmp(w[0], "mount", 5) == 0
-           && (nw - i == 2 || nw - i == 3))
-          || (len == 4 && ngx_strncmp(w[0], "bind", 4) == 0
-              && nw - i == 2)))
+    if (!(len == 5 && ngx_strncmp(w[0], "mount", 5) == 0)
+        && !(len == 4 && ngx_strncmp(w[0], "bind", 4) == 0)
+        && !(len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0))
     {
         return ngx_http_9p_reply_error(s, t->tag,
                                        "nsctl: expected mount, bind, "
                                        "unmount or reset");
     }
 
-    if (*w[i + 1] != '/' || ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
-        return ngx_http_9p_reply_error(s, t->tag,
-                                       "nsctl: bad mount point or too many "
-                                       "mounts");
-    }
-
-    /* the new entry, not yet in the table */
-    m = ngx_pcalloc(ns->pool, sizeof(ngx_http_9p_mount_t));
-    path = ngx_pnalloc(ns->pool, we[i + 1] - w[i + 1]);
-
-    if (m == NULL || path == NULL) {
-        return NGX_ERROR;
-    }
-
-    m->path.data = path;
-    m->path.len = ngx_http_9p_clean(path, w[i + 1], we[i + 1] - w[i + 1]);
-    m->bfid = NINEP_NOFID;
-
+    /* the entry is made as an attach makes its entries, then placed */
     cr = ngx_http_9p_creq_new(s, t);
     if (cr == NULL) {
         return NGX_ERROR;
     }
 
     ngx_http_9p_creq_hold(cr, f);
-    cr->ns = ns;
-    ns->refs++;
-    cr->mount = m;
-    cr->len = t->count;
+    cr->ns = f->ns;
+    cr->ns->refs++;
+    cr->nsctl = 1;
+    cr->count = t->count;
+    cr->step = NGX_HTTP_9P_A_MOUNT;
+    cr->wait.handler = ngx_http_9p_attach_ready;
+    cr->wait.data = cr;
 
-    if (*w[0] == 'm') {
-        svc = s->conf->services
-              ? ngx_http_9p_service_find(s, w[i], we[i] - w[i], 0) : NULL;
-
-        if (svc == NULL) {
-            ngx_http_9p_creq_error(cr, NULL, "mount: unknown service");
-            return NGX_OK;
-        }
-
-        m->service = svc;
-
-        if (nw - i == 3) {
-            m->spec.len = we[i + 2] - w[i + 2];
-            m->spec.data = ngx_pnalloc(ns->pool, m->spec.len);
-            if (m->spec.data == NULL) {
-                return NGX_ERROR;
-            }
-            ngx_memcpy(m->spec.data, w[i + 2], m->spec.len);
-        }
-
-        cr->wait.handler = ngx_http_9p_nsctl_ready;
-        cr->wait.data = cr;
-        ngx_http_9p_pool_get(svc, s->conf, s->request, &cr->wait);
-
-        return NGX_OK;
-    }
-
-    /* bind: what the source names now, from its mount's root */
-    len = ngx_http_9p_clean(w[i], w[i], we[i] - w[i]);
-    src = ngx_http_9p_mount_of(ns, w[i], len);
-
-    m->source.data = ngx_pnalloc(ns->pool, len);
-    if (m->source.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    m->source.len = len;
-    ngx_memcpy(m->source.data, w[i], len);
-
-    if (*w[i] != '/' || src == NULL) {
-        ngx_http_9p_creq_error(cr, NULL, "bind: bad source");
-        return NGX_OK;
-    }
-
-    if (src->dev) {
-        if (len != src->path.len) {
-            ngx_http_9p_creq_error(cr, NULL,
-                                   "bind: only whole kernel directories");
-            return NGX_OK;
-        }
-
-        m->dev = src->dev;
-        m->qid = src->qid;
-
-        if (ngx_http_9p_ns_add(ns, m) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        ngx_memzero(&r, sizeof(r));
-        r.type = NINEP_RWRITE;
-        r.count = (uint32_t) cr->len;
-        ngx_http_9p_creq_reply(cr, &r);
-        return NGX_OK;
-    }
-
-    m->service = src->service;
-    cr->qid = src->qid;
-    cr->backend = src->backend;
-    ngx_http_9p_backend_ref(cr->backend);
-
-    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
-        ngx_http_9p_creq_error(cr, NULL, "bind: out of backend fids");
-        return NGX_OK;
-    }
-
-    ngx_memzero(&bt, sizeof(bt));
-    bt.type = NINEP_TWALK;
-    bt.fid = src->bfid;
-    bt.newfid = cr->nbfid;
-    ngx_http_9p_walk_rel(&bt, src, w[i], len);
-
-    (void) ngx_http_9p_send(cr, cr->backend, &bt, ngx_http_9p_nsctl_done);
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_9p_nsctl_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
-    const char *err)
-{
-    ninep_fcall_t        t;
-    ngx_http_9p_creq_t  *cr;
-
-    cr = w->data;
-
-    if (b == NULL) {
-        ngx_http_9p_creq_error(cr, "mount", err);
-        return;
-    }
-
-    cr->backend = b;
-    ngx_http_9p_backend_ref(b);
-
-    if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
-        ngx_http_9p_creq_error(cr, NULL, "mount: out of backend fids");
-        return;
-    }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TATTACH;
-    t.fid = cr->nbfid;
-    t.afid = NINEP_NOFID;
-    t.uname = ninep_str(cr->ns->user);
-    t.aname.data = cr->mount->spec.data;
-    t.aname.len = (uint16_t) cr->mount->spec.len;
-
-    (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_nsctl_done);
-}
-
-
-/* The service attached the mount, or walked to the bind's source. */
-
-static void
-ngx_http_9p_nsctl_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err)
-{
-    ninep_fcall_t         rf;
-    ngx_http_9p_mount_t  *m;
-    ngx_http_9p_creq_t   *cr;
-
-    cr = br->data;
-    cr->breq = NULL;
-    m = cr->mount;
-
-    if (r == NULL || r->type == NINEP_RERROR
-        || (r->type == NINEP_RWALK && r->nwqid != br->nwname))
+    if (ngx_array_init(&cr->pending, cr->ns->pool, 2,
+                       sizeof(ngx_http_9p_mount_t *))
+        != NGX_OK)
     {
-        /* a short walk made no fid either (walk(5)) */
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-
-        if (r && r->type == NINEP_RERROR) {
-            ngx_memzero(&rf, sizeof(rf));
-            rf.type = NINEP_RERROR;
-            rf.ename = r->ename;
-            ngx_http_9p_creq_reply(cr, &rf);
-            return;
-        }
-
-        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
-                               r ? "file does not exist" : err);
-        return;
+        ngx_http_9p_creq_error(cr, NULL, "out of memory");
+        return NGX_OK;
     }
 
-    m->backend = cr->backend;
-    ngx_http_9p_backend_ref(m->backend);
-    m->bfid = cr->nbfid;
-    m->qid = (r->type == NINEP_RATTACH) ? r->qid
-             : r->nwqid ? r->wqid[r->nwqid - 1] : cr->qid;
-
-    if (ngx_http_9p_ns_add(cr->ns, m) != NGX_OK) {
-        ngx_http_9p_creq_error(cr, NULL, "too many mounts");
-        return;
+    if (ngx_http_9p_ns_entry(cr, w, we, nw, err, sizeof(err)) != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, (char *) err);
+        return NGX_OK;
     }
 
-    ngx_memzero(&rf, sizeof(rf));
-    rf.type = NINEP_RWRITE;
-    rf.count = (uint32_t) cr->len;
-    ngx_http_9p_creq_reply(cr, &rf);
-}
-
-
-/* A complete entry joins the table; later entries hide earlier ones. */
-
-static ngx_int_t
-ngx_http_9p_ns_add(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
-{
-    ngx_http_9p_mount_t  **mp;
-
-    if (ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
-        return NGX_ERROR;
-    }
-
-    mp = ngx_array_push(&ns->mounts);
-    if (mp == NULL) {
-        return NGX_ERROR;
-    }
-
-    *mp = m;
+    ngx_http_9p_attach_next(cr);
 
     return NGX_OK;
 }
@@ -3619,6 +4716,14 @@ ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     cr->step = NGX_HTTP_9P_A_NAMESPACE;
     cr->wait.handler = ngx_http_9p_attach_ready;
     cr->wait.data = cr;
+
+    if (ngx_array_init(&cr->pending, ns->pool, 8,
+                       sizeof(ngx_http_9p_mount_t *))
+        != NGX_OK)
+    {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return NGX_OK;
+    }
 
     ngx_http_9p_attach_next(cr);
 

@@ -300,7 +300,7 @@ is_9p($r, 'Rwalk wqid=[(0x80 * *) (0x80 * *)]', '.. .. usr: a short walk');
 is($r->{wqid}[1][2], main::ino($v->path('usr/glenda')), '.. does not leave the root of the mount');
 --- error_log
 /lib/namespace:3: bind before / is mounted; line skipped
-/lib/namespace:5: unknown service "factotum"; line skipped
+/lib/namespace:5: mount: unknown service "factotum"; line skipped
 /lib/namespace:6: expected "mount [-abc] service mountpoint [spec]"
 /lib/namespace:7: unmount: not mounted
 
@@ -372,7 +372,7 @@ is_9p($ctl->('bind /usr/glenda /home'), 'Rwrite count=22', 'bind /usr/glenda /ho
 is($c->walk($fid, 3, 'home')->{wqid}[0][2], main::ino($v->path('usr/glenda')), '/home is /usr/glenda');
 is_9p($ctl->('unmount /home'), 'Rwrite count=13', 'unmount /home');
 is_rerror($c->walk($fid, 4, 'home'), 'file does not exist', 'gone');
-is_rerror($ctl->('mount nosuch /x'), 'mount: unknown service', 'an unknown service');
+is_rerror($ctl->('mount nosuch /x'), 'mount: unknown service "nosuch"', 'an unknown service');
 is_9p($ctl->('reset'), 'Rwrite count=5', 'reset');
 is_9p($c->walk($fid, 5, 'tmp', 'two'), 'Rwalk wqid=[*]', '/tmp/two is gone with the reset: a short walk');
 is_9p($c->walk($fid, 6, 'scratch'), 'Rwalk wqid=[*]', '/scratch, from the file, is there');
