@@ -330,8 +330,8 @@ static void ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
-static ngx_uint_t ngx_http_9p_walk_stays(ngx_http_9p_mount_t *cur,
-    ngx_http_9p_mount_t *target, size_t len);
+static ngx_uint_t ngx_http_9p_walk_stays(ngx_http_9p_ns_t *ns,
+    ngx_http_9p_mount_t *cur, ngx_http_9p_mount_t *target, size_t len);
 static void ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename);
 static void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
@@ -2833,16 +2833,19 @@ ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr)
 
 /*
  * Whether a walk from mount cur to a path of len bytes in target stays in
- * cur's tree: the same mount, or below the point of cur's union.  The
- * point itself is its union's: the first member's root.
+ * cur's tree: below the point of cur's union, or at the point of a mount
+ * that is no union.  A union's point is its first member's root.
  */
 
 static ngx_uint_t
-ngx_http_9p_walk_stays(ngx_http_9p_mount_t *cur, ngx_http_9p_mount_t *target,
-    size_t len)
+ngx_http_9p_walk_stays(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *cur,
+    ngx_http_9p_mount_t *target, size_t len)
 {
-    return target == cur
-           || (len > cur->path.len && ngx_http_9p_same_point(target, cur));
+    if (len > cur->path.len) {
+        return ngx_http_9p_same_point(target, cur);
+    }
+
+    return target == cur && ngx_http_9p_union_next(ns, cur) == NULL;
 }
 
 
@@ -2884,7 +2887,7 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
     len = ngx_http_9p_path_join(buf, cr->path, cr->path_len, name);
     target = ngx_http_9p_mount_of(cr->ns, buf, len);
 
-    if (!ngx_http_9p_walk_stays(cr->mount, target, len)) {
+    if (!ngx_http_9p_walk_stays(cr->ns, cr->mount, target, len)) {
         if (!target->dev) {
             return NGX_DECLINED;    /* onto a service's mount: its root */
         }
@@ -2991,7 +2994,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     for (i = cr->done; i < cr->nwname; i++) {
         len = ngx_http_9p_path_join(buf, buf, len, &cr->wname[i]);
 
-        if (!ngx_http_9p_walk_stays(cr->mount,
+        if (!ngx_http_9p_walk_stays(cr->ns, cr->mount,
                                     ngx_http_9p_mount_of(cr->ns, buf, len),
                                     len))
         {
