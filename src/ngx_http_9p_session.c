@@ -3625,7 +3625,12 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
             n = ngx_http_9p_dev_dir(m->dev, &path, &f->ns->mounts,
                                     f->ns->user, buf, sizeof(buf));
 
-            if (n < 0 || ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
+            if (n < 0) {
+                ngx_http_9p_creq_error(cr, NULL, "directory too large");
+                return;
+            }
+
+            if (ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
                 return;
             }
 
@@ -3678,7 +3683,7 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
             ngx_http_9p_dev_stat(m->dev, &name, f->ns->user, &st);
             n = ninep_stat_pack(&st, buf, sizeof(buf));
 
-            if (n < 0 || ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
+            if (n > 0 && ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
                 return;
             }
 

@@ -242,3 +242,23 @@ my ($c, $root) = kattach('glenda');
 my %l = %{ main::listing($c, $root, 8192, 'bin') };
 is_deeply([sort keys %l], [qw(one same)], "only vfs's entries");
 is(main::cat($c, $root, 'bin', 'one'), 'one', "and vfs's files still open");
+
+
+
+=== TEST 10: ninep_union_dir_max bounds a composed listing
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_service vfs2 ten_vfs2;
+        ninep_union_dir_max 200;
+    }
+--- perl
+my ($c, $root) = kattach('glenda');
+$c->walk($root, 1, 'bin');
+is_9p($c->open(1, 0), 'Ropen qid=* iounit=*', 'open /bin');
+is_rerror($c->read(1, 0, 8192), 'union directory too large', 'four entries do not fit in 200 bytes');
+$c->walk($root, 2, 'bin', 'sub');
+$c->open(2, 0);
+is_9p($c->read(2, 0, 8192), 'Rread data=*', "a member's own directory is not composed: no limit");
