@@ -29,8 +29,9 @@ LIBS_SRV   := -lsodium -lpthread
 SRVLIB     := $(wildcard services/lib/*.c)
 SRVLIB_H   := $(wildcard services/lib/*.h)
 VFS_SRCS   := $(wildcard services/vfs/*.c)
+FACT_SRCS  := $(wildcard services/factotum/*.c)
 
-PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-key
+PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key
 
 .PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean \
         asan
@@ -44,6 +45,12 @@ $(BUILD)/ten-vfs: $(VFS_SRCS) services/vfs/vfs.h $(SRVLIB) $(SRVLIB_H) \
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS_SRV) -DTEN_SKEL_DIR='"$(CURDIR)/conf/skel"' -o $@ \
 	    $(VFS_SRCS) $(SRVLIB) $(TEN_SRCS) $(LIBS_SRV)
+
+$(BUILD)/ten-factotum: $(FACT_SRCS) services/factotum/factotum.h $(SRVLIB) \
+                       $(SRVLIB_H) $(TEN_SRCS) $(TEN_HDRS)
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_SRV) -Iservices/factotum -o $@ $(FACT_SRCS) $(SRVLIB) \
+	    $(TEN_SRCS) $(LIBS_SRV)
 
 $(BUILD)/ten-key: tools/ten-key.c $(TEN_SRCS) $(TEN_HDRS)
 	@mkdir -p $(BUILD)
@@ -133,7 +140,8 @@ asan: $(NGX_BUILD)/objs/Makefile
 	    CFLAGS="-pipe -O1 -g -W -Wall -Wpointer-arith \
 	            -Wno-unused-parameter -Werror $(ASAN_FLAGS)"
 	$(MAKE) BUILD=$(ASAN_BUILD) SRV_SAN="$(ASAN_FLAGS)" \
-	    $(ASAN_BUILD)/ten-vfs $(ASAN_BUILD)/ten-key
+	    $(ASAN_BUILD)/ten-vfs $(ASAN_BUILD)/ten-factotum \
+	    $(ASAN_BUILD)/ten-key
 	TEN_MODULE=$(ASAN_BUILD)/nginx/objs/ngx_http_9p_module.so \
 	TEN_BUILD=$(ASAN_BUILD) TEST_NGINX_BINARY=$(CURDIR)/tools/nginx-asan.sh \
 	TEN_SANITIZED=1 prove -I t/lib -r t/

@@ -94,7 +94,8 @@ typedef enum {
     NGX_HTTP_9P_A_NAMESPACE,
     NGX_HTTP_9P_A_INCLUDE,
     NGX_HTTP_9P_A_MOUNT,
-    NGX_HTTP_9P_A_ROOT
+    NGX_HTTP_9P_A_ROOT,
+    NGX_HTTP_9P_A_KEYS          /* factotum's /keys, for a ticket's key */
 } ngx_http_9p_astep_e;
 
 
@@ -166,6 +167,8 @@ struct ngx_http_9p_creq_s {
     ngx_uint_t                  seen_cap;
     ngx_uint_t                  nseen;
     ten_ticket_t                ticket;
+    u_char                     *tline;      /* kept while /keys is read */
+    size_t                      tline_len;
     u_char                     *tpath;      /* the ticket's, in cr->path */
     size_t                      tpath_len;
 };
@@ -185,6 +188,24 @@ typedef struct {
  * memory keeps a logout quick to take effect.  Collisions just overwrite.
  */
 static ngx_http_9p_tcache_t  *ngx_http_9p_tcache;
+
+
+/*
+ * The certificates of ticket-signing keys this worker read from
+ * factotum's /keys, verified with the key of their issuer; read again
+ * for a key not among them, at most once a second.
+ */
+#define NGX_HTTP_9P_FKEYS        64
+#define NGX_HTTP_9P_FKEYS_EVERY  1000
+
+static ten_cert_t   ngx_http_9p_fkeys[NGX_HTTP_9P_FKEYS];
+static ngx_uint_t   ngx_http_9p_nfkeys;
+static uint8_t      ngx_http_9p_fkeys_issuer[TEN_PK_LEN];
+static ngx_msec_t   ngx_http_9p_fkeys_asked;
+static ngx_uint_t   ngx_http_9p_fkeys_ever;
+
+static const char   ngx_http_9p_unknown_key[] =
+    "ticket signed by an unknown key";
 
 
 static ngx_int_t ngx_http_9p_session_version(ngx_http_9p_session_t *s,
@@ -269,6 +290,13 @@ static void ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br,
 static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
+static const char *ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr,
+    ninep_fcall_t *r);
+static ten_cert_t *ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf,
+    const char *keyid);
+static ngx_uint_t ngx_http_9p_fkeys_due(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
 static ngx_str_t *ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path,
@@ -655,6 +683,10 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
 
     if (cr->seen) {
         ngx_free(cr->seen);
+    }
+
+    if (cr->tline) {
+        ngx_free(cr->tline);
     }
 
     cr->next = s->free_creqs;
@@ -1891,8 +1923,11 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     }
 
     if (b == NULL) {
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s unavailable: %s",
-                         cr->step <= NGX_HTTP_9P_A_NAMESPACE
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s%s unavailable: %s",
+                         cr->step == NGX_HTTP_9P_A_KEYS
+                         ? ngx_http_9p_unknown_key : "",
+                         cr->step == NGX_HTTP_9P_A_KEYS ? "; factotum"
+                         : cr->step <= NGX_HTTP_9P_A_NAMESPACE
                          ? "boot service" : "service", err);
         *p = '\0';
         ngx_http_9p_attach_fail(cr, (char *) ename);
@@ -1915,6 +1950,10 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     case NGX_HTTP_9P_A_NAMESPACE:
         ngx_http_9p_slurp(cr, (u_char *) "/lib/namespace",
                           sizeof("/lib/namespace") - 1);
+        return;
+
+    case NGX_HTTP_9P_A_KEYS:
+        ngx_http_9p_slurp(cr, (u_char *) "/keys", sizeof("/keys") - 1);
         return;
 
     case NGX_HTTP_9P_A_MOUNT:
@@ -2034,8 +2073,9 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             return;
         }
 
-        if (r && (r->type == NINEP_RWALK
-                  || ninep_str_eq(r->ename, "file does not exist")))
+        if (r && cr->step != NGX_HTTP_9P_A_KEYS
+            && (r->type == NINEP_RWALK
+                || ninep_str_eq(r->ename, "file does not exist")))
         {
             ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
                                         ? "no such ticket"
@@ -2043,8 +2083,7 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             return;
         }
 
-        ngx_http_9p_attach_failed(cr, r, err, r ? "boot service"
-                                                : "boot service unavailable");
+        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
         return;
     }
 
@@ -2071,8 +2110,7 @@ ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     cr->breq = NULL;
 
     if (r == NULL || r->type != NINEP_ROPEN) {
-        ngx_http_9p_attach_failed(cr, r, err, r ? "boot service"
-                                                : "boot service unavailable");
+        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
         return;
     }
 
@@ -2114,8 +2152,7 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
                                               : NGX_HTTP_9P_NS_MAX;
 
     if (r == NULL || r->type != NINEP_RREAD) {
-        ngx_http_9p_attach_failed(cr, r, err, r ? "boot service"
-                                                : "boot service unavailable");
+        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
         return;
     }
 
@@ -2123,6 +2160,8 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         if (cr->len + r->count > max) {
             ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
                                         ? "ticket too long"
+                                        : cr->step == NGX_HTTP_9P_A_KEYS
+                                        ? "factotum's /keys too long"
                                         : "/lib/namespace too long");
             return;
         }
@@ -2145,6 +2184,11 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     if (cr->step == NGX_HTTP_9P_A_TICKET) {
         e = ngx_http_9p_check_ticket(cr);
 
+        if (e == ngx_http_9p_unknown_key && ngx_http_9p_fkeys_due(cr)) {
+            ngx_http_9p_fkeys_fetch(cr);
+            return;
+        }
+
         if (e) {
             ngx_http_9p_attach_fail(cr, e);
             return;
@@ -2155,6 +2199,11 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
+    if (cr->step == NGX_HTTP_9P_A_KEYS) {
+        ngx_http_9p_fkeys_got(cr);
+        return;
+    }
+
     ngx_http_9p_parse_namespace(cr);
 
     if (cr->step == NGX_HTTP_9P_A_INCLUDE) {
@@ -2162,6 +2211,148 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     }
 
     ngx_http_9p_ns_next(cr);
+}
+
+
+/* Whose file a failed read was: the boot service's, or factotum's. */
+
+static const char *
+ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr, ninep_fcall_t *r)
+{
+    if (cr->step == NGX_HTTP_9P_A_KEYS) {
+        return r ? "ticket signed by an unknown key; factotum"
+                 : "ticket signed by an unknown key; factotum unavailable";
+    }
+
+    return r ? "boot service" : "boot service unavailable";
+}
+
+
+/* A certificate from factotum's /keys with keyid, for conf's issuer. */
+
+static ten_cert_t *
+ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf, const char *keyid)
+{
+    ngx_uint_t              i;
+    const ten_principal_t  *issuer;
+
+    issuer = conf->trust ? ten_trust_find(conf->trust, "factotum") : NULL;
+
+    if (issuer == NULL
+        || ngx_memcmp(issuer->pk, ngx_http_9p_fkeys_issuer, TEN_PK_LEN) != 0)
+    {
+        return NULL;
+    }
+
+    for (i = 0; i < ngx_http_9p_nfkeys; i++) {
+        if (ngx_strcmp(ngx_http_9p_fkeys[i].keyid, keyid) == 0) {
+            return &ngx_http_9p_fkeys[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Whether /keys may be read now: there is a factotum, and not too often. */
+
+static ngx_uint_t
+ngx_http_9p_fkeys_due(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_loc_conf_t  *conf;
+
+    conf = cr->s->conf;
+
+    return conf->trust && ten_trust_find(conf->trust, "factotum")
+           && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
+           && (!ngx_http_9p_fkeys_ever
+               || ngx_current_msec - ngx_http_9p_fkeys_asked
+                  >= NGX_HTTP_9P_FKEYS_EVERY);
+}
+
+
+/* The ticket waits aside while factotum's /keys is read. */
+
+static void
+ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_fkeys_ever = 1;
+    ngx_http_9p_fkeys_asked = ngx_current_msec;
+
+    cr->tline = ngx_alloc(cr->len, cr->s->connection->log);
+    if (cr->tline == NULL) {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return;
+    }
+
+    ngx_memcpy(cr->tline, cr->buf, cr->len);
+    cr->tline_len = cr->len;
+    cr->step = NGX_HTTP_9P_A_KEYS;
+
+    ngx_http_9p_pool_get(ngx_http_9p_service_find(cr->s,
+                                                  (u_char *) "factotum", 8,
+                                                  0),
+                         cr->s->conf, cr->s->request, &cr->wait);
+}
+
+
+/*
+ * /keys is read: its certificates replace the worker's, those that
+ * factotum's pinned key signed; then the ticket is checked again.
+ */
+
+static void
+ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr)
+{
+    u_char                 *p, *end, *nl;
+    ngx_uint_t              n;
+    const char             *e;
+    ten_cert_t              cert;
+    const ten_principal_t  *issuer;
+
+    issuer = ten_trust_find(cr->s->conf->trust, "factotum");
+    end = cr->buf + cr->len;
+    n = 0;
+
+    for (p = cr->buf; p < end && n < NGX_HTTP_9P_FKEYS; p = nl + 1) {
+        nl = ngx_strlchr(p, end, '\n');
+        if (nl == NULL) {
+            nl = end;
+        }
+
+        if (nl == p) {
+            continue;
+        }
+
+        if (ten_cert_parse((char *) p, nl - p, issuer->pk, &cert, &e) != 0) {
+            ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                          "9p: factotum's /keys: a line left out: %s", e);
+            continue;
+        }
+
+        ngx_http_9p_fkeys[n++] = cert;
+    }
+
+    ngx_http_9p_nfkeys = n;
+    ngx_memcpy(ngx_http_9p_fkeys_issuer, issuer->pk, TEN_PK_LEN);
+
+    ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
+                  "9p: %ui ticket signing keys from factotum's /keys", n);
+
+    ngx_memcpy(cr->buf, cr->tline, cr->tline_len);
+    cr->len = cr->tline_len;
+    cr->step = NGX_HTTP_9P_A_TICKET;
+
+    e = ngx_http_9p_check_ticket(cr);
+
+    if (e) {
+        ngx_http_9p_attach_fail(cr, e);
+        return;
+    }
+
+    /* on to the namespace, on a connection to the boot service */
+    cr->step = NGX_HTTP_9P_A_NAMESPACE;
+    ngx_http_9p_attach_next(cr);
 }
 
 
@@ -2206,7 +2397,11 @@ ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr)
     }
 
     if (cert == NULL) {
-        return "ticket signed by an unknown key";
+        cert = ngx_http_9p_fkey(cr->s->conf, t->keyid);
+    }
+
+    if (cert == NULL) {
+        return ngx_http_9p_unknown_key;
     }
 
     if (ten_ticket_verify((char *) cr->buf, cr->len, cert) != 0) {

@@ -13,6 +13,11 @@
  *                             a ticket for USER signed by SIGNING, valid
  *                             for SECONDS (default 12 hours); its path is
  *                             /priv/sessions/USER/<nonce>
+ *   ten-key verify FILE ISSUER-PUB [KEYS]
+ *                             checks the certificate or ticket in FILE:
+ *                             a certificate against ISSUER-PUB (factotum's
+ *                             public key), a ticket against the
+ *                             certificates in KEYS (a copy of /keys)
  */
 
 #include <stdio.h>
@@ -29,7 +34,8 @@ usage(void)
     fprintf(stderr, "usage: ten-key gen NAME [FILE]\n"
                     "       ten-key pub FILE\n"
                     "       ten-key cert ISSUER.key SIGNING.key [SECONDS]\n"
-                    "       ten-key ticket SIGNING.key USER [SECONDS]\n");
+                    "       ten-key ticket SIGNING.key USER [SECONDS]\n"
+                    "       ten-key verify FILE ISSUER-PUB [KEYS]\n");
     return 2;
 }
 
@@ -50,31 +56,10 @@ seconds(const char *arg, long dflt)
 }
 
 
-/* Prints text followed by a space and its signature. */
-
-static int
-print_signed(const uint8_t sk[TEN_SK_LEN], const char *text)
-{
-    char     sig64[TEN_B64_64_LEN + 1];
-    uint8_t  sig[TEN_SIG_LEN];
-
-    if (ten_sign(sk, text, strlen(text), sig) != 0) {
-        fprintf(stderr, "ten-key: cannot sign\n");
-        return 1;
-    }
-
-    ten_b64_encode(sig, TEN_SIG_LEN, sig64, sizeof(sig64));
-    printf("%s %s\n", text, sig64);
-
-    return 0;
-}
-
-
 static int
 cert(const char *issuer, const char *signing, const char *secs)
 {
-    char     err[512], text[256], pub[TEN_B64_32_LEN + 1];
-    char     keyid[TEN_KEYID_LEN + 1];
+    char     err[512], line[512];
     long     valid;
     time_t   now;
     uint8_t  isk[TEN_SK_LEN], ssk[TEN_SK_LEN], pk[TEN_PK_LEN];
@@ -94,26 +79,26 @@ cert(const char *issuer, const char *signing, const char *secs)
     }
 
     ten_key_public(ssk, pk);
-    ten_keyid(pk, keyid);
-    ten_b64_encode(pk, TEN_PK_LEN, pub, sizeof(pub));
     now = time(NULL);
 
-    snprintf(text, sizeof(text), "ten-key-1 %s %s %lld %lld", keyid, pub,
-             (long long) now, (long long) now + valid);
+    if (ten_cert_make(isk, pk, now, now + valid, line, sizeof(line)) < 0) {
+        fprintf(stderr, "ten-key: cannot sign\n");
+        return 1;
+    }
 
-    return print_signed(isk, text);
+    printf("%s\n", line);
+
+    return 0;
 }
 
 
 static int
 ticket(const char *signing, const char *user, const char *secs)
 {
-    char     err[512], text[256], keyid[TEN_KEYID_LEN + 1];
-    char     nonce[TEN_TNONCE_LEN + 1];
+    char     err[512], line[512], nonce[TEN_TNONCE_LEN + 1];
     long     valid;
     time_t   now;
-    uint8_t  sk[TEN_SK_LEN], pk[TEN_PK_LEN], raw[TEN_TNONCE_LEN / 2];
-    size_t   i;
+    uint8_t  sk[TEN_SK_LEN];
 
     valid = seconds(secs, 12 * 3600);
 
@@ -127,19 +112,144 @@ ticket(const char *signing, const char *user, const char *secs)
         return 1;
     }
 
-    ten_key_public(sk, pk);
-    ten_keyid(pk, keyid);
-    ten_random(raw, sizeof(raw));
+    now = time(NULL);
 
-    for (i = 0; i < sizeof(raw); i++) {
-        snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
+    if (ten_ticket_make(sk, user, now, now + valid, nonce, line,
+                        sizeof(line))
+        < 0)
+    {
+        fprintf(stderr, "ten-key: cannot sign\n");
+        return 1;
     }
 
-    now = time(NULL);
-    snprintf(text, sizeof(text), "ten-ticket-1 %s %s %lld %lld %s", keyid,
-             user, (long long) now, (long long) now + valid, nonce);
+    printf("%s\n", line);
 
-    return print_signed(sk, text);
+    return 0;
+}
+
+
+/* The first line of a small file, without its newline. */
+
+static int
+first_line(const char *path, char *buf, size_t len)
+{
+    FILE  *fp;
+
+    fp = fopen(path, "r");
+
+    if (fp == NULL || fgets(buf, (int) len, fp) == NULL) {
+        fprintf(stderr, "ten-key: %s: cannot read a line\n", path);
+        if (fp) {
+            fclose(fp);
+        }
+        return -1;
+    }
+
+    fclose(fp);
+    buf[strcspn(buf, "\n")] = '\0';
+
+    return 0;
+}
+
+
+static const char *
+validity(int64_t from, int64_t to)
+{
+    time_t  now;
+
+    now = time(NULL);
+
+    return now < from ? "not yet valid" : now >= to ? "expired" : "valid";
+}
+
+
+/*
+ * For operators: is this certificate factotum's (ISSUER is factotum's
+ * public key), and is this ticket signed by a key certified in KEYS (a
+ * copy of factotum's /keys)?
+ */
+
+static int
+verify(const char *file, const char *issuer64, const char *keys)
+{
+    int            rc;
+    char           line[1024], kline[1024];
+    FILE          *fp;
+    uint8_t        issuer[TEN_PK_LEN];
+    ten_cert_t     c;
+    const char    *err;
+    ten_ticket_t   t;
+
+    if (ten_b64_decode(issuer64, strlen(issuer64), issuer, TEN_PK_LEN) < 0)
+    {
+        fprintf(stderr, "ten-key: ISSUER must be a public key (base64), "
+                "as `ten-key pub factotum.key` prints it\n");
+        return 2;
+    }
+
+    if (first_line(file, line, sizeof(line)) < 0) {
+        return 1;
+    }
+
+    if (strncmp(line, "ten-key-1 ", 10) == 0) {
+        if (ten_cert_parse(line, strlen(line), issuer, &c, &err) < 0) {
+            printf("bad certificate: %s\n", err);
+            return 1;
+        }
+
+        printf("certificate of key %s, %s (%lld to %lld)\n", c.keyid,
+               validity(c.not_before, c.not_after),
+               (long long) c.not_before, (long long) c.not_after);
+        return 0;
+    }
+
+    if (ten_ticket_parse(line, strlen(line), &t) < 0) {
+        printf("neither a certificate nor a ticket\n");
+        return 1;
+    }
+
+    if (keys == NULL) {
+        fprintf(stderr, "ten-key: a ticket needs KEYS, the certificates "
+                "of factotum's /keys\n");
+        return 2;
+    }
+
+    fp = fopen(keys, "r");
+    if (fp == NULL) {
+        fprintf(stderr, "ten-key: %s: cannot open\n", keys);
+        return 1;
+    }
+
+    rc = 1;
+
+    while (fgets(kline, sizeof(kline), fp)) {
+        if (ten_cert_parse(kline, strlen(kline), issuer, &c, &err) < 0
+            || strcmp(c.keyid, t.keyid) != 0)
+        {
+            continue;
+        }
+
+        if (ten_ticket_verify(line, strlen(line), &c) < 0) {
+            printf("bad ticket: not signed by key %s\n", c.keyid);
+            break;
+        }
+
+        printf("ticket of %s signed by key %s (key %s), ticket %s "
+               "(%lld to %lld), path /priv/sessions/%s/%s\n", t.user,
+               c.keyid, validity(c.not_before, c.not_after),
+               validity(t.issued, t.expires), (long long) t.issued,
+               (long long) t.expires, t.user, t.nonce);
+        rc = 0;
+        break;
+    }
+
+    if (rc && feof(fp)) {
+        printf("bad ticket: key %s is not certified in %s\n", t.keyid, keys);
+    }
+
+    fclose(fp);
+
+    return rc;
 }
 
 
@@ -213,6 +323,10 @@ main(int argc, char **argv)
 
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "ticket") == 0) {
         return ticket(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+    }
+
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "verify") == 0) {
+        return verify(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
     }
 
     return usage();

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "srv.h"
 #include "srv_auth.h"
 
@@ -92,8 +93,6 @@ static int listen_tcp(const char *addr);
 static int listen_unix(const char *path);
 static void accept_one(srv_t *srv, int lfd);
 static void *conn_reader(void *arg);
-static int read_full(int fd, uint8_t *buf, size_t len);
-static int write_full(int fd, const uint8_t *buf, size_t len);
 static void conn_dispatch(srv_conn_t *c, srv_req_t *r);
 static void conn_version(srv_conn_t *c, srv_req_t *r);
 static void conn_flush(srv_conn_t *c, srv_req_t *r);
@@ -504,7 +503,7 @@ conn_reader(void *arg)
     c = arg;
 
     for ( ;; ) {
-        if (read_full(c->fd, hdr, 4) < 0) {
+        if (io_read_full(c->fd, hdr, 4) < 0) {
             break;
         }
 
@@ -527,7 +526,7 @@ conn_reader(void *arg)
         memcpy(r->buf, hdr, 4);
         r->conn = c;
 
-        if (read_full(c->fd, r->buf + 4, size - 4) < 0) {
+        if (io_read_full(c->fd, r->buf + 4, size - 4) < 0) {
             req_free(r);
             break;
         }
@@ -551,52 +550,8 @@ conn_reader(void *arg)
 }
 
 
-static int
-read_full(int fd, uint8_t *buf, size_t len)
-{
-    ssize_t  n;
-
-    while (len > 0) {
-        n = read(fd, buf, len);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-
-        if (n <= 0) {
-            return -1;
-        }
-
-        buf += n;
-        len -= n;
-    }
-
-    return 0;
-}
 
 
-static int
-write_full(int fd, const uint8_t *buf, size_t len)
-{
-    ssize_t  n;
-
-    while (len > 0) {
-        n = write(fd, buf, len);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-
-        if (n <= 0) {
-            return -1;
-        }
-
-        buf += n;
-        len -= n;
-    }
-
-    return 0;
-}
 
 
 /*
@@ -1575,7 +1530,7 @@ send_locked(srv_conn_t *c, ninep_fcall_t *f)
                 ninep_type_name(f->type), ninep_strerror((int) n));
         shutdown(c->fd, SHUT_RDWR);
 
-    } else if (write_full(c->fd, buf, n) < 0) {
+    } else if (io_write_full(c->fd, buf, n) < 0) {
         shutdown(c->fd, SHUT_RDWR);
     }
 

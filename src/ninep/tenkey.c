@@ -872,3 +872,64 @@ ten_ticket_verify(const char *line, size_t len, const ten_cert_t *cert)
 
     return verify_line(line, len, sig64, cert->pk);
 }
+
+
+/* text, a space and its signature by sk, into buf: the length, or -1. */
+
+static int
+sign_line(const uint8_t sk[TEN_SK_LEN], const char *text, char *buf,
+    size_t len)
+{
+    int      n;
+    char     sig64[TEN_B64_64_LEN + 1];
+    uint8_t  sig[TEN_SIG_LEN];
+
+    if (ten_sign(sk, text, strlen(text), sig) != 0) {
+        return -1;
+    }
+
+    ten_b64_encode(sig, TEN_SIG_LEN, sig64, sizeof(sig64));
+    n = snprintf(buf, len, "%s %s", text, sig64);
+
+    return (n < 0 || (size_t) n >= len) ? -1 : n;
+}
+
+
+int
+ten_cert_make(const uint8_t issuer_sk[TEN_SK_LEN],
+    const uint8_t pk[TEN_PK_LEN], int64_t not_before, int64_t not_after,
+    char *buf, size_t len)
+{
+    char  text[256], pub[TEN_B64_32_LEN + 1], keyid[TEN_KEYID_LEN + 1];
+
+    ten_keyid(pk, keyid);
+    ten_b64_encode(pk, TEN_PK_LEN, pub, sizeof(pub));
+    snprintf(text, sizeof(text), "ten-key-1 %s %s %lld %lld", keyid, pub,
+             (long long) not_before, (long long) not_after);
+
+    return sign_line(issuer_sk, text, buf, len);
+}
+
+
+int
+ten_ticket_make(const uint8_t sk[TEN_SK_LEN], const char *user,
+    int64_t issued, int64_t expires, char nonce[TEN_TNONCE_LEN + 1],
+    char *buf, size_t len)
+{
+    char     text[256], keyid[TEN_KEYID_LEN + 1];
+    uint8_t  pk[TEN_PK_LEN], raw[TEN_TNONCE_LEN / 2];
+
+    if (!ten_valid_name(user, strlen(user))) {
+        return -1;
+    }
+
+    ten_key_public(sk, pk);
+    ten_keyid(pk, keyid);
+    ten_random(raw, sizeof(raw));
+    sodium_bin2hex(nonce, TEN_TNONCE_LEN + 1, raw, sizeof(raw));
+
+    snprintf(text, sizeof(text), "ten-ticket-1 %s %s %lld %lld %s", keyid,
+             user, (long long) issued, (long long) expires, nonce);
+
+    return sign_line(sk, text, buf, len);
+}

@@ -156,5 +156,16 @@ int ten_ticket_verify(const char *line, size_t len, const ten_cert_t *cert);
 
 void ten_keyid(const uint8_t pk[TEN_PK_LEN], char keyid[TEN_KEYID_LEN + 1]);
 
+/*
+ * The lines themselves, signed, into buf (no newline): the length, or -1.
+ * A ticket's nonce is made here and returned in nonce.
+ */
+int ten_cert_make(const uint8_t issuer_sk[TEN_SK_LEN],
+    const uint8_t pk[TEN_PK_LEN], int64_t not_before, int64_t not_after,
+    char *buf, size_t len);
+int ten_ticket_make(const uint8_t sk[TEN_SK_LEN], const char *user,
+    int64_t issued, int64_t expires, char nonce[TEN_TNONCE_LEN + 1],
+    char *buf, size_t len);
+
 
 #endif /* _TENKEY_H_INCLUDED_ */

@@ -64,8 +64,9 @@ use Ten::VFS ();
 use Ten::Client ();
 use Ten::WS9P;
 use Ten::Tap;
+use Ten::Factotum;
 
-our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kkeys
+our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kfactotum kkeys
     ktap ktap2 kclient kattach plant_ticket make_ticket ten_key_ticket plant_file
     set_xattrs wait_for is_9p is_rerror ticket_nonce);
 
@@ -87,13 +88,14 @@ my $T_DIR = dirname(dirname(dirname(abs_path(__FILE__))));    # t/
 my $BUILD = $ENV{TEN_BUILD} || dirname($T_DIR) . '/build';
 my %PK;              # name -> public key (base64)
 my $KDIR;
-our ($VFS, $VFS2);   # the block's servers
+our ($VFS, $VFS2, $FACT);   # the block's servers
 our $BLOCK;
 our ($TAP, $TAP2);   # with `--- tap`: wiretaps in front of them
 
 sub kkeys { $KDIR }
 sub kvfs  { $VFS }
 sub kvfs2 { $VFS2 }
+sub kfactotum { $FACT }
 sub ktap  { $TAP }
 sub ktap2 { $TAP2 }
 
@@ -124,6 +126,8 @@ sub _make_keys {
         . "vfs $PK{vfs}\nvfs2 $PK{vfs2}\nfactotum $PK{factotum}\n");
     _write("$KDIR/vfs.trust", "kernel $PK{kernel} speaks-for\n"
         . "factotum $PK{factotum} tickets\n");
+    _write("$KDIR/factotum.trust", "kernel $PK{kernel} speaks-for\n"
+        . "vfs $PK{vfs}\n");
     my $cert = _ten_key('cert', "$KDIR/factotum.key", "$KDIR/signer.key");
     my $now = time;
     my $old = make_cert('old', int($now) - 7200, int($now) - 3600);
@@ -304,6 +308,14 @@ sub _preprocess {
     $ENV{TEST_NGINX_VFS_PORT} = $block->{_kvfs}->port;
     $ENV{TEST_NGINX_VFS2_PORT} = $block->{_kvfs2}->port;
     my ($p1, $p2) = ($ENV{TEST_NGINX_VFS_PORT}, $ENV{TEST_NGINX_VFS2_PORT});
+    $ENV{TEST_NGINX_FACTOTUM} = '';
+    if (defined $block->factotum) {
+        $block->{_kfact} = Ten::Factotum->new(key => "$KDIR/factotum.key",
+            trust => "$KDIR/factotum.trust", vfs_port => $p1,
+            args => [split ' ', $block->factotum]);
+        $block->{_kfact}->command;
+        $ENV{TEST_NGINX_FACTOTUM} = 'ninep_service factotum ten_factotum;';
+    }
     if (defined $block->tap) {
         $block->{_ktap} = Ten::Tap->new(to => $p1);
         $block->{_ktap2} = Ten::Tap->new(to => $p2);
@@ -311,7 +323,9 @@ sub _preprocess {
     }
     $ENV{TEST_NGINX_UPSTREAMS} =
         "upstream ten_vfs { server 127.0.0.1:$p1; }\n"
-        . "    upstream ten_vfs2 { server 127.0.0.1:$p2; }";
+        . "    upstream ten_vfs2 { server 127.0.0.1:$p2; }"
+        . ($block->{_kfact} ? "\n    upstream ten_factotum { server "
+            . "127.0.0.1:" . $block->{_kfact}->port . "; }" : '');
     $block->set_value(http_config => "    \$TEST_NGINX_UPSTREAMS\n")
         unless defined $block->http_config;
     $block->set_value(config => <<'CONF') unless defined $block->config;
@@ -320,6 +334,7 @@ sub _preprocess {
         $TEST_NGINX_KERNEL
         ninep_service vfs ten_vfs boot;
         ninep_service vfs2 ten_vfs2;
+        $TEST_NGINX_FACTOTUM
     }
 CONF
     # a worker that crashed is a failure of every block
@@ -334,6 +349,7 @@ sub _wrap {
     local $VFS2 = $block->{_kvfs2};
     local $BLOCK = $block;
     local ($TAP, $TAP2) = ($block->{_ktap}, $block->{_ktap2});
+    local $FACT = $block->{_kfact};
     local $ENV{TEST_NGINX_TICKET} = '';
     my $ok = eval {
         $_->start for grep { $_ } $TAP, $TAP2;
@@ -341,6 +357,7 @@ sub _wrap {
             $VFS->start;
             $VFS2->start if defined $block->vfs2;
             kernel_prepare($block);
+            $FACT->start if $FACT;
         }
         $inner->();
         1;
@@ -348,13 +365,15 @@ sub _wrap {
     my $err = $@;
     # a ten-vfs that died on its own (not by the block's kill9 or stop)
     # is a failure of the block, as is one that does not exit cleanly
-    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2) {
+    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2, $FACT) {
         my $name = $block->name;
         if ($v->alive) {
-            Test::More::is($v->stop(2), 0, "$name - ten-vfs exits with 0 on SIGTERM")
+            my $prog = ref($v) eq 'Ten::Factotum' ? 'ten-factotum' : 'ten-vfs';
+            Test::More::is($v->stop(2), 0, "$name - $prog exits with 0 on SIGTERM")
                 or Test::More::diag($v->log_tail);
         } else {
-            Test::More::fail("$name - ten-vfs died during the block (status $v->{exit})");
+            Test::More::fail("$name - " . (ref($v) eq 'Ten::Factotum' ? 'ten-factotum' : 'ten-vfs')
+                . " died during the block (status $v->{exit})");
             Test::More::diag($v->log_tail);
         }
     }

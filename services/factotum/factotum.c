@@ -1,0 +1,218 @@
+
+/*
+ * Ten: ten-factotum -- logins, tickets and ticket-signing keys
+ * (DESIGN.md §2 and §4).
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "factotum.h"
+
+
+static srv_t  *the_srv;
+
+
+static void
+usage(void)
+{
+    fprintf(stderr,
+        "usage: ten-factotum -s STORE -l ADDR:PORT -k KEY -t TRUST\n"
+        "                    -v VFS-ADDR:PORT [-V VFS-NAME] [-n NAME]\n"
+        "                    [-L LIFETIME] [-K ROTATE] [-D DELAY-MS]"
+        " [-m MSIZE]\n"
+        "  -s STORE     key store directory (0700; made on the first "
+        "start)\n"
+        "  -l ADDR:PORT TCP address to listen on\n"
+        "  -k KEY       factotum's Ed25519 identity (mode 0600); it "
+        "certifies\n"
+        "               the ticket-signing keys\n"
+        "  -t TRUST     trust file: who may authenticate (the kernel, "
+        "speaks-for),\n"
+        "               and the VFS's pinned key\n"
+        "  -v ADDR:PORT the VFS that holds /adm/users and the tickets\n"
+        "  -V NAME      the VFS's name in TRUST and ten-auth-1 (vfs)\n"
+        "  -n NAME      name announced in ten-auth-1 (factotum)\n"
+        "  -L SECONDS   ticket lifetime (43200: 12 hours)\n"
+        "  -K SECONDS   a signing key signs this long, then rotates "
+        "(86400)\n"
+        "  -D MS        a failed login's delay, doubled for each recent "
+        "failure (500)\n"
+        "  -m MSIZE     largest message (default 8192)\n");
+    exit(2);
+}
+
+
+static unsigned
+number(const char *flag, const char *arg, unsigned min, unsigned max)
+{
+    char           *end;
+    unsigned long   n;
+
+    errno = 0;
+    n = strtoul(arg, &end, 10);
+
+    if (errno || *end || arg[0] == '\0' || n < min || n > max) {
+        fprintf(stderr, "ten-factotum: %s wants a number from %u to %u, "
+                "not \"%s\"\n", flag, min, max, arg);
+        exit(2);
+    }
+
+    return (unsigned) n;
+}
+
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGUSR1) {
+        srv_report(the_srv);
+    } else {
+        srv_stop(the_srv);
+    }
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int                     c;
+    char                    err[512];
+    fact_t                 *fa;
+    srv_conf_t              conf;
+    cli_conf_t              vconf;
+    ten_trust_t             trust;
+    struct sigaction        sa;
+    const char             *key, *trustfile, *vfs_name;
+    const ten_principal_t  *vfs;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.name = "factotum";
+    conf.msize = 8192;
+    conf.max_fids = 4096;
+    conf.max_requests = 4096;
+    conf.max_threads = 16;
+    conf.max_conns = 256;
+
+    fa = calloc(1, sizeof(fact_t));
+    if (fa == NULL) {
+        fprintf(stderr, "ten-factotum: out of memory\n");
+        return 1;
+    }
+
+    fa->lifetime = 12 * 3600;
+    fa->rotate = 24 * 3600;
+    fa->fail_ms = 500;
+
+    memset(&vconf, 0, sizeof(vconf));
+    key = trustfile = NULL;
+    vfs_name = "vfs";
+
+    while ((c = getopt(argc, argv, "s:l:k:t:v:V:n:L:K:D:m:h")) != -1) {
+        switch (c) {
+        case 's': fa->dir = optarg; break;
+        case 'l': conf.tcp = optarg; break;
+        case 'k': key = optarg; break;
+        case 't': trustfile = optarg; break;
+        case 'v': vconf.addr = optarg; break;
+        case 'V': vfs_name = optarg; break;
+        case 'n': conf.name = optarg; break;
+        case 'L': fa->lifetime = number("-L", optarg, 1, 1U << 30); break;
+        case 'K': fa->rotate = number("-K", optarg, 1, 1U << 30); break;
+        case 'D': fa->fail_ms = number("-D", optarg, 0, 30000); break;
+        case 'm': conf.msize = number("-m", optarg, 256, 1 << 20); break;
+        default: usage();
+        }
+    }
+
+    if (optind != argc || fa->dir == NULL || conf.tcp == NULL || key == NULL
+        || trustfile == NULL || vconf.addr == NULL)
+    {
+        usage();
+    }
+
+    if (!ten_valid_name(conf.name, strlen(conf.name))) {
+        fprintf(stderr, "ten-factotum: -n takes a name like "
+                "[a-z_][a-z0-9_-]*\n");
+        return 2;
+    }
+
+    if (ten_crypto_init() < 0) {
+        fprintf(stderr, "ten-factotum: cannot initialize libsodium\n");
+        return 1;
+    }
+
+    if (ten_key_load(key, fa->identity, err, sizeof(err)) < 0
+        || ten_trust_load(trustfile, &trust, err, sizeof(err)) < 0)
+    {
+        fprintf(stderr, "ten-factotum: %s\n", err);
+        return 1;
+    }
+
+    vfs = ten_trust_find(&trust, vfs_name);
+
+    if (vfs == NULL) {
+        fprintf(stderr, "ten-factotum: %s: no key for \"%s\", the VFS to "
+                "pin\n", trustfile, vfs_name);
+        return 1;
+    }
+
+    if (fact_store_open(fa, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ten-factotum: %s\n", err);
+        return 1;
+    }
+
+    /* factotum writes tickets on the VFS as itself */
+    vconf.principal = conf.name;
+    vconf.identity = fa->identity;
+    vconf.server = vfs_name;
+    vconf.server_pk = vfs->pk;
+    vconf.msize = 8192;
+    vconf.timeout_ms = 5000;
+
+    fa->vfs = cli_new(&vconf);
+    if (fa->vfs == NULL) {
+        fprintf(stderr, "ten-factotum: out of memory\n");
+        return 1;
+    }
+
+    conf.identity = fa->identity;
+    conf.trust = &trust;
+    conf.ops = &fact_ops;
+    conf.data = fa;
+
+    if (srv_listen(&the_srv, &conf) < 0) {
+        return 1;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    srv_log("serving on %s as %s; tickets on %s at %s", conf.tcp, conf.name,
+            vfs_name, vconf.addr);
+
+    if (srv_run(the_srv) < 0) {
+        return 1;
+    }
+
+    srv_log("stopped");
+
+    cli_free(fa->vfs);
+    sodium_memzero(fa->identity, sizeof(fa->identity));
+    sodium_memzero(fa->keys, fa->nkeys * sizeof(fact_key_t));
+    free(fa->keys);
+    free(fa->users);
+    free(fa);
+    ten_trust_free(&trust);
+
+    return 0;
+}

@@ -1,0 +1,718 @@
+
+/*
+ * Ten: a small blocking 9P2000 client (see client.h).
+ */
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "io.h"
+
+
+#define CLI_ROOT    0
+#define CLI_AFID    1
+#define CLI_FID     2       /* one operation at a time: one working fid */
+#define CLI_TAG     1
+
+
+struct cli_s {
+    cli_conf_t          conf;
+    pthread_mutex_t     lock;
+    int                 fd;         /* -1: dial on the next request */
+    uint32_t            msize;
+    uint8_t            *out;
+    uint8_t            *in;
+};
+
+
+static int cli_dial(cli_t *c, char *err, size_t errlen);
+static int cli_connect(cli_t *c, char *err, size_t errlen);
+static int cli_auth(cli_t *c, char *err, size_t errlen);
+static int cli_rpc(cli_t *c, ninep_fcall_t *t, ninep_fcall_t *r, char *err,
+    size_t errlen);
+static void cli_hangup(cli_t *c);
+static int cli_walk(cli_t *c, const char *path, char *err, size_t errlen);
+static void cli_clunk(cli_t *c, uint32_t fid);
+static int cli_begin(cli_t *c, char *err, size_t errlen);
+
+
+cli_t *
+cli_new(const cli_conf_t *conf)
+{
+    cli_t  *c;
+
+    c = calloc(1, sizeof(cli_t));
+    if (c == NULL) {
+        return NULL;
+    }
+
+    c->conf = *conf;
+    c->fd = -1;
+    c->out = malloc(conf->msize);
+    c->in = malloc(conf->msize);
+
+    if (c->out == NULL || c->in == NULL) {
+        cli_free(c);
+        return NULL;
+    }
+
+    pthread_mutex_init(&c->lock, NULL);
+
+    return c;
+}
+
+
+void
+cli_free(cli_t *c)
+{
+    if (c == NULL) {
+        return;
+    }
+
+    cli_hangup(c);
+    free(c->out);
+    free(c->in);
+    free(c);
+}
+
+
+/* Locked, and connected: every operation starts here. */
+
+static int
+cli_begin(cli_t *c, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&c->lock);
+
+    if (c->fd < 0 && cli_dial(c, err, errlen) < 0) {
+        pthread_mutex_unlock(&c->lock);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+cli_dial(cli_t *c, char *err, size_t errlen)
+{
+    ninep_fcall_t  t, r;
+    char           e[256];
+
+    if (cli_connect(c, e, sizeof(e)) < 0) {
+        snprintf(err, errlen, "unavailable: %s", e);
+        return -1;
+    }
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TVERSION;
+    t.tag = NINEP_NOTAG;
+    t.msize = c->conf.msize;
+    t.version = ninep_str("9P2000");
+
+    if (cli_rpc(c, &t, &r, e, sizeof(e)) < 0
+        || !ninep_str_eq(r.version, "9P2000") || r.msize < 256
+        || r.msize > c->conf.msize)
+    {
+        snprintf(err, errlen, "unavailable: Tversion: %s",
+                 c->fd < 0 ? e : "refused");
+        cli_hangup(c);
+        return -1;
+    }
+
+    c->msize = r.msize;
+
+    if (cli_auth(c, e, sizeof(e)) < 0) {
+        snprintf(err, errlen, "unavailable: %s", e);
+        cli_hangup(c);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+cli_connect(cli_t *c, char *err, size_t errlen)
+{
+    int               fd, rc, one;
+    char              host[256], *port;
+    struct timeval    tv;
+    struct addrinfo   hints, *ai, *a;
+
+    snprintf(host, sizeof(host), "%s", c->conf.addr);
+    port = strrchr(host, ':');
+
+    if (port == NULL) {
+        snprintf(err, errlen, "bad address \"%s\"", c->conf.addr);
+        return -1;
+    }
+
+    *port++ = '\0';
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+
+    rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", c->conf.addr, gai_strerror(rc));
+        return -1;
+    }
+
+    fd = -1;
+
+    for (a = ai; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
+                    a->ai_protocol);
+        if (fd < 0) {
+            continue;
+        }
+
+        /* every wait is bounded: a hung server fails the request */
+        tv.tv_sec = c->conf.timeout_ms / 1000;
+        tv.tv_usec = (c->conf.timeout_ms % 1000) * 1000;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            break;
+        }
+
+        snprintf(err, errlen, "%s: %s", c->conf.addr, strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+
+    freeaddrinfo(ai);
+
+    if (fd < 0) {
+        return -1;
+    }
+
+    one = 1;
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->fd = fd;
+
+    return 0;
+}
+
+
+/* ten-auth-1 as the client (DESIGN.md §2), then the attach. */
+
+static int
+cli_auth(cli_t *c, char *err, size_t errlen)
+{
+    int            n;
+    char           msg[TEN_AUTH_MSG_MAX];
+    ten_auth_t     a;
+    ninep_fcall_t  t, r;
+
+    memset(&a, 0, sizeof(a));
+    snprintf(a.principal, sizeof(a.principal), "%s", c->conf.principal);
+    snprintf(a.server, sizeof(a.server), "%s", c->conf.server);
+    ten_random(a.cnonce, sizeof(a.cnonce));
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TAUTH;
+    t.afid = CLI_AFID;
+    t.uname = ninep_str(c->conf.principal);
+
+    if (cli_rpc(c, &t, &r, err, errlen) < 0) {
+        return -1;
+    }
+
+    n = ten_auth_hello(&a, msg, sizeof(msg));
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TWRITE;
+    t.fid = CLI_AFID;
+    t.data = (uint8_t *) msg;
+    t.count = (uint32_t) n;
+
+    if (n < 0 || cli_rpc(c, &t, &r, err, errlen) < 0) {
+        return -1;
+    }
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = CLI_AFID;
+    t.count = TEN_AUTH_MSG_MAX;
+
+    if (cli_rpc(c, &t, &r, err, errlen) < 0) {
+        return -1;
+    }
+
+    if (ten_auth_check_server((const char *) r.data, r.count, &a,
+                              c->conf.server_pk) < 0)
+    {
+        snprintf(err, errlen, "the server is not %s (its key or name "
+                 "differs from the pinned one)", c->conf.server);
+        return -1;
+    }
+
+    n = ten_auth_proof(&a, c->conf.identity, msg, sizeof(msg));
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TWRITE;
+    t.fid = CLI_AFID;
+    t.data = (uint8_t *) msg;
+    t.count = (uint32_t) n;
+
+    if (n < 0 || cli_rpc(c, &t, &r, err, errlen) < 0) {
+        return -1;
+    }
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TATTACH;
+    t.fid = CLI_ROOT;
+    t.afid = CLI_AFID;
+    t.uname = ninep_str(c->conf.principal);
+
+    if (cli_rpc(c, &t, &r, err, errlen) < 0) {
+        return -1;
+    }
+
+    cli_clunk(c, CLI_AFID);
+
+    return 0;
+}
+
+
+/*
+ * One request and its reply.  -1 with err: the Rerror's text, or why
+ * there is no reply (the connection is then closed).
+ */
+
+static int
+cli_rpc(cli_t *c, ninep_fcall_t *t, ninep_fcall_t *r, char *err,
+    size_t errlen)
+{
+    ssize_t   n;
+    int64_t   size;
+    uint32_t  msize;
+
+    if (c->fd < 0) {
+        snprintf(err, errlen, "unavailable: connection lost");
+        return -1;
+    }
+
+    if (t->type != NINEP_TVERSION) {
+        t->tag = CLI_TAG;
+    }
+
+    msize = c->msize ? c->msize : c->conf.msize;
+    n = ninep_pack(t, c->out, msize);
+
+    if (n < 0) {
+        snprintf(err, errlen, "request too large");
+        return -1;
+    }
+
+    errno = 0;
+
+    if (io_write_full(c->fd, c->out, (size_t) n) < 0
+        || io_read_full(c->fd, c->in, 4) < 0)
+    {
+        snprintf(err, errlen, "unavailable: %s",
+                 errno ? strerror(errno) : "connection closed");
+        cli_hangup(c);
+        return -1;
+    }
+
+    size = ninep_peek_size(c->in, 4);
+
+    if (size < 7 || size > msize
+        || io_read_full(c->fd, c->in + 4, (size_t) size - 4) < 0
+        || ninep_unpack(c->in, (size_t) size, msize, NINEP_R, r) != NINEP_OK
+        || r->tag != t->tag)
+    {
+        snprintf(err, errlen, "unavailable: bad reply");
+        cli_hangup(c);
+        return -1;
+    }
+
+    if (r->type == NINEP_RERROR) {
+        snprintf(err, errlen, "%.*s", (int) r->ename.len, r->ename.data);
+        return -1;
+    }
+
+    if (r->type != t->type + 1) {
+        snprintf(err, errlen, "unavailable: unexpected reply");
+        cli_hangup(c);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static void
+cli_hangup(cli_t *c)
+{
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+
+    c->msize = 0;
+}
+
+
+/* CLI_FID at path, walked from the root. */
+
+static int
+cli_walk(cli_t *c, const char *path, char *err, size_t errlen)
+{
+    const char     *p, *name;
+    ninep_fcall_t   t, r;
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = CLI_ROOT;
+    t.newfid = CLI_FID;
+
+    for (p = path; *p; /* void */) {
+        if (*p == '/') {
+            p++;
+            continue;
+        }
+
+        name = p;
+
+        while (*p && *p != '/') {
+            p++;
+        }
+
+        if (t.nwname == NINEP_MAXWELEM) {
+            snprintf(err, errlen, "path too deep");
+            return -1;
+        }
+
+        t.wname[t.nwname].data = (const uint8_t *) name;
+        t.wname[t.nwname].len = (uint16_t) (p - name);
+        t.nwname++;
+    }
+
+    if (cli_rpc(c, &t, &r, err, errlen) < 0) {
+        return -1;
+    }
+
+    if (r.nwqid != t.nwname) {
+        /* walk(5): a short walk made no fid */
+        snprintf(err, errlen, "file does not exist");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static void
+cli_clunk(cli_t *c, uint32_t fid)
+{
+    char           err[64];
+    ninep_fcall_t  t, r;
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TCLUNK;
+    t.fid = fid;
+
+    (void) cli_rpc(c, &t, &r, err, sizeof(err));
+}
+
+
+/* Opens CLI_FID at path with mode. */
+
+static int
+cli_open(cli_t *c, const char *path, uint8_t mode, char *err, size_t errlen)
+{
+    ninep_fcall_t  t, r;
+
+    if (cli_walk(c, path, err, errlen) < 0) {
+        return -1;
+    }
+
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TOPEN;
+    t.fid = CLI_FID;
+    t.mode = mode;
+
+    if (cli_rpc(c, &t, &r, err, errlen) < 0) {
+        cli_clunk(c, CLI_FID);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* Reads open CLI_FID from offset 0 to its end, up to max bytes. */
+
+static int
+cli_read_all(cli_t *c, size_t max, char **data, size_t *len, char *err,
+    size_t errlen)
+{
+    char           *buf, *nbuf;
+    size_t          n, cap;
+    ninep_fcall_t   t, r;
+
+    buf = NULL;
+    n = 0;
+    cap = 0;
+
+    for ( ;; ) {
+        memset(&t, 0, sizeof(t));
+        t.type = NINEP_TREAD;
+        t.fid = CLI_FID;
+        t.offset = n;
+        t.count = c->msize - NINEP_IOHDRSZ;
+
+        if (cli_rpc(c, &t, &r, err, errlen) < 0) {
+            free(buf);
+            return -1;
+        }
+
+        if (r.count == 0) {
+            break;
+        }
+
+        if (n + r.count > max) {
+            snprintf(err, errlen, "file too large");
+            free(buf);
+            return -1;
+        }
+
+        if (n + r.count + 1 > cap) {
+            cap = n + r.count + 1 + cap;
+            nbuf = realloc(buf, cap);
+            if (nbuf == NULL) {
+                snprintf(err, errlen, "out of memory");
+                free(buf);
+                return -1;
+            }
+            buf = nbuf;
+        }
+
+        memcpy(buf + n, r.data, r.count);
+        n += r.count;
+    }
+
+    if (buf == NULL) {
+        buf = malloc(1);
+        if (buf == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+
+    return 0;
+}
+
+
+int
+cli_read_file(cli_t *c, const char *path, size_t max, char **data,
+    size_t *len, char *err, size_t errlen)
+{
+    int  rc;
+
+    if (cli_begin(c, err, errlen) < 0) {
+        return -1;
+    }
+
+    rc = cli_open(c, path, NINEP_OREAD, err, errlen);
+
+    if (rc == 0) {
+        rc = cli_read_all(c, max, data, len, err, errlen);
+        cli_clunk(c, CLI_FID);
+    }
+
+    pthread_mutex_unlock(&c->lock);
+
+    return rc;
+}
+
+
+int
+cli_list(cli_t *c, const char *path,
+    void (*each)(const char *name, size_t len, void *arg), void *arg,
+    char *err, size_t errlen)
+{
+    int            rc;
+    char          *data;
+    size_t         len, off, used;
+    ninep_stat_t   st;
+
+    if (cli_begin(c, err, errlen) < 0) {
+        return -1;
+    }
+
+    rc = cli_open(c, path, NINEP_OREAD, err, errlen);
+
+    if (rc == 0) {
+        rc = cli_read_all(c, 16 << 20, &data, &len, err, errlen);
+        cli_clunk(c, CLI_FID);
+    }
+
+    pthread_mutex_unlock(&c->lock);
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    for (off = 0; off < len; off += used) {
+        if (ninep_stat_unpack((uint8_t *) data + off, len - off, &st, &used)
+            != 0)
+        {
+            break;
+        }
+
+        each((const char *) st.name.data, st.name.len, arg);
+    }
+
+    free(data);
+
+    return 0;
+}
+
+
+int
+cli_create_file(cli_t *c, const char *dir, const char *name, uint32_t perm,
+    const char *data, size_t len, char *err, size_t errlen)
+{
+    int            rc;
+    char           why[64];
+    size_t         off, n;
+    ninep_fcall_t  t, r;
+
+    if (cli_begin(c, err, errlen) < 0) {
+        return -1;
+    }
+
+    rc = cli_walk(c, dir, err, errlen);
+
+    if (rc == 0) {
+        memset(&t, 0, sizeof(t));
+        t.type = NINEP_TCREATE;
+        t.fid = CLI_FID;
+        t.name = ninep_str(name);
+        t.perm = perm;
+        t.mode = NINEP_OWRITE;
+
+        rc = cli_rpc(c, &t, &r, err, errlen);
+
+        for (off = 0; rc == 0 && off < len; off += n) {
+            n = len - off;
+            if (n > c->msize - NINEP_IOHDRSZ) {
+                n = c->msize - NINEP_IOHDRSZ;
+            }
+
+            memset(&t, 0, sizeof(t));
+            t.type = NINEP_TWRITE;
+            t.fid = CLI_FID;
+            t.offset = off;
+            t.count = (uint32_t) n;
+            t.data = (const uint8_t *) data + off;
+
+            rc = cli_rpc(c, &t, &r, err, errlen);
+
+            if (rc == 0 && r.count != n) {
+                snprintf(err, errlen, "short write");
+                rc = -1;
+            }
+
+            if (rc < 0) {
+                /* never leave it half written */
+                memset(&t, 0, sizeof(t));
+                t.type = NINEP_TREMOVE;
+                t.fid = CLI_FID;
+                (void) cli_rpc(c, &t, &r, why, sizeof(why));
+                pthread_mutex_unlock(&c->lock);
+                return -1;
+            }
+        }
+
+        cli_clunk(c, CLI_FID);
+    }
+
+    pthread_mutex_unlock(&c->lock);
+
+    return rc;
+}
+
+
+int
+cli_mkdir(cli_t *c, const char *dir, const char *name, uint32_t perm,
+    char *err, size_t errlen)
+{
+    int            rc;
+    char           path[1024];
+    ninep_fcall_t  t, r;
+
+    if (cli_begin(c, err, errlen) < 0) {
+        return -1;
+    }
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+    if (cli_walk(c, path, err, errlen) == 0) {
+        cli_clunk(c, CLI_FID);
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+    }
+
+    rc = cli_walk(c, dir, err, errlen);
+
+    if (rc == 0) {
+        memset(&t, 0, sizeof(t));
+        t.type = NINEP_TCREATE;
+        t.fid = CLI_FID;
+        t.name = ninep_str(name);
+        t.perm = perm | NINEP_DMDIR;
+        t.mode = NINEP_OREAD;
+
+        rc = cli_rpc(c, &t, &r, err, errlen);
+        cli_clunk(c, CLI_FID);
+    }
+
+    pthread_mutex_unlock(&c->lock);
+
+    return rc;
+}
+
+
+int
+cli_remove(cli_t *c, const char *path, char *err, size_t errlen)
+{
+    int            rc;
+    ninep_fcall_t  t, r;
+
+    if (cli_begin(c, err, errlen) < 0) {
+        return -1;
+    }
+
+    rc = cli_walk(c, path, err, errlen);
+
+    if (rc == 0) {
+        memset(&t, 0, sizeof(t));
+        t.type = NINEP_TREMOVE;
+        t.fid = CLI_FID;
+        rc = cli_rpc(c, &t, &r, err, errlen);
+    }
+
+    pthread_mutex_unlock(&c->lock);
+
+    return rc;
+}

@@ -1,0 +1,65 @@
+
+/*
+ * Ten: a small blocking 9P2000 client for services that use another
+ * service (ten-factotum writes tickets on ten-vfs).  One connection,
+ * authenticated with ten-auth-1 as the service's own principal and
+ * attached as it; one request at a time (a mutex), redialled when the
+ * connection is lost.  Paths are absolute and walked from the root.
+ */
+
+#ifndef _CLIENT_H_INCLUDED_
+#define _CLIENT_H_INCLUDED_
+
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ninep.h"
+#include "tenkey.h"
+
+
+typedef struct cli_s  cli_t;
+
+
+typedef struct {
+    const char         *addr;       /* "host:port" */
+    const char         *principal;  /* who we are */
+    const uint8_t      *identity;   /* our secret key */
+    const char         *server;     /* its name in ten-auth-1 */
+    const uint8_t      *server_pk;  /* pinned */
+    uint32_t            msize;
+    int                 timeout_ms; /* per request */
+} cli_conf_t;
+
+
+cli_t *cli_new(const cli_conf_t *conf);
+void cli_free(cli_t *c);
+
+/*
+ * Each returns 0, or -1 with the reason in err: the server's Rerror text
+ * as it is ("file does not exist"), or "unavailable: why".
+ */
+
+/* A whole file, up to max bytes; *data is malloc'd and NUL-terminated. */
+int cli_read_file(cli_t *c, const char *path, size_t max, char **data,
+    size_t *len, char *err, size_t errlen);
+
+/* Creates dir/name with perm and writes data into it; removed again if
+ * the write fails, so it is never there half written. */
+int cli_create_file(cli_t *c, const char *dir, const char *name,
+    uint32_t perm, const char *data, size_t len, char *err, size_t errlen);
+
+/* Creates directory dir/name; an existing one is fine. */
+int cli_mkdir(cli_t *c, const char *dir, const char *name, uint32_t perm,
+    char *err, size_t errlen);
+
+int cli_remove(cli_t *c, const char *path, char *err, size_t errlen);
+
+/* Calls each(name, len, arg) for every entry of directory path. */
+int cli_list(cli_t *c, const char *path,
+    void (*each)(const char *name, size_t len, void *arg), void *arg,
+    char *err, size_t errlen);
+
+
+#endif /* _CLIENT_H_INCLUDED_ */

@@ -1,0 +1,49 @@
+package Ten::Factotum;
+
+# ten-factotum for the kernel suites: a Ten::VFS-like process handle
+# (start, stop, kill9, alive, counts, log_text) with its own key store.
+#
+#   my $f = Ten::Factotum->new(key => FILE, trust => FILE,
+#       vfs_port => PORT, args => [...]);
+#   $f->start; $f->port; $f->store; $f->adm_password;
+
+use strict;
+use warnings;
+use File::Path qw(make_path);
+use Test::Ten ();
+use Ten::VFS ();
+
+our @ISA = ('Ten::VFS');
+
+my $SEQ = 0;
+
+sub new {
+    my ($class, %o) = @_;
+    my $n = ++$SEQ;
+    my $store = $o{store} // Test::Ten::servroot() . "/factotum$n";
+    return bless { store => $store, args => $o{args} || [],
+        key => $o{key}, trust => $o{trust}, vfs_port => $o{vfs_port},
+        log => Test::Ten::servroot() . "/logs/factotum$n.log", n => $n },
+        $class;
+}
+
+sub store { $_[0]{store} }
+
+sub command {
+    my ($self) = @_;
+    $self->{port} //= Test::Ten::free_port();
+    return (Ten::VFS::ten_build() . '/ten-factotum', '-s', $self->{store},
+        '-l', "127.0.0.1:$self->{port}", '-k', $self->{key},
+        '-t', $self->{trust}, '-v', "127.0.0.1:$self->{vfs_port}",
+        @{ $self->{args} });
+}
+
+# The password made for adm at the first start.
+sub adm_password {
+    my ($self) = @_;
+    open my $fh, '<', "$self->{store}/adm.password" or die "adm.password: $!";
+    chomp(my $p = <$fh>);
+    return $p;
+}
+
+1;
