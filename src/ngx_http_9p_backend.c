@@ -1453,7 +1453,7 @@ ngx_http_9p_backend_free(ngx_http_9p_backend_t *b)
 ngx_uint_t
 ngx_http_9p_backend_alive(ngx_http_9p_backend_t *b)
 {
-    return b->state == NGX_HTTP_9P_B_READY;
+    return b != NULL && b->state == NGX_HTTP_9P_B_READY;
 }
 
 

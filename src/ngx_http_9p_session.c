@@ -49,6 +49,8 @@ typedef struct {
     ngx_http_9p_backend_t      *backend;
     uint32_t                    bfid;       /* its root, as the user */
     ninep_qid_t                 qid;
+    char                       *down;       /* an optional mount that
+                                               failed: why, for walks */
     unsigned                    before:1;   /* -b */
     unsigned                    after:1;    /* -a */
     unsigned                    create:1;   /* -c */
@@ -193,7 +195,9 @@ static ngx_http_9p_tcache_t  *ngx_http_9p_tcache;
 /*
  * The certificates of ticket-signing keys this worker read from
  * factotum's /keys, verified with the key of their issuer; read again
- * for a key not among them, at most once a second.
+ * for a key not among them: at once for a key id not asked about last
+ * time (a rotation), else at most once a second (only factotum writes
+ * tickets, so unknown ids are few).
  */
 #define NGX_HTTP_9P_FKEYS        64
 #define NGX_HTTP_9P_FKEYS_EVERY  1000
@@ -203,6 +207,7 @@ static ngx_uint_t   ngx_http_9p_nfkeys;
 static uint8_t      ngx_http_9p_fkeys_issuer[TEN_PK_LEN];
 static ngx_msec_t   ngx_http_9p_fkeys_asked;
 static ngx_uint_t   ngx_http_9p_fkeys_ever;
+static char         ngx_http_9p_fkeys_for[TEN_KEYID_LEN + 1];
 
 static const char   ngx_http_9p_unknown_key[] =
     "ticket signed by an unknown key";
@@ -267,6 +272,8 @@ static ngx_uint_t ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns,
     ngx_http_9p_mount_t *u);
 static void ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m);
+static void ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m, const char *why);
 static ngx_http_9p_service_t *ngx_http_9p_service_find(
     ngx_http_9p_session_t *s, u_char *name, size_t len, ngx_uint_t boot);
 static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
@@ -1702,6 +1709,38 @@ ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
 
 
 /*
+ * An optional mount whose service does not answer stays in the table, so
+ * that a walk onto it says why ("factotum unavailable: ...").
+ */
+
+static void
+ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    const char *why)
+{
+    u_char  *p;
+    size_t   len;
+
+    ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                  "9p: %V: %V unavailable: %s", &m->path, &m->service->name,
+                  why);
+
+    len = m->service->name.len + sizeof(" unavailable: ") + ngx_strlen(why);
+    m->down = ngx_pnalloc(cr->ns->pool, len);
+
+    if (m->down == NULL) {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return;
+    }
+
+    p = ngx_sprintf((u_char *) m->down, "%V unavailable: %s%Z",
+                    &m->service->name, why);
+    (void) p;
+
+    ngx_http_9p_attach_made(cr, m);
+}
+
+
+/*
  * An entry that cannot be made is left out with a log line; an nsctl
  * write says why instead.  What -a or -b would have joined may just not
  * be there.
@@ -1914,8 +1953,13 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     mp = cr->pending.elts;
 
     if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT
-        && (mp[cr->mount_i]->optional || cr->nsctl))
+        && mp[cr->mount_i]->optional)
     {
+        ngx_http_9p_attach_down(cr, mp[cr->mount_i], err);
+        return;
+    }
+
+    if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT && cr->nsctl) {
         detail.data = (u_char *) err;
         detail.len = ngx_strlen(err);
         ngx_http_9p_attach_skip(cr, "mount:", &detail);
@@ -2266,6 +2310,7 @@ ngx_http_9p_fkeys_due(ngx_http_9p_creq_t *cr)
     return conf->trust && ten_trust_find(conf->trust, "factotum")
            && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
            && (!ngx_http_9p_fkeys_ever
+               || ngx_strcmp(ngx_http_9p_fkeys_for, cr->ticket.keyid) != 0
                || ngx_current_msec - ngx_http_9p_fkeys_asked
                   >= NGX_HTTP_9P_FKEYS_EVERY);
 }
@@ -2278,6 +2323,7 @@ ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr)
 {
     ngx_http_9p_fkeys_ever = 1;
     ngx_http_9p_fkeys_asked = ngx_current_msec;
+    ngx_memcpy(ngx_http_9p_fkeys_for, cr->ticket.keyid, TEN_KEYID_LEN + 1);
 
     cr->tline = ngx_alloc(cr->len, cr->s->connection->log);
     if (cr->tline == NULL) {
@@ -2722,9 +2768,17 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             return;
         }
 
-        if (m->optional || cr->nsctl) {
-            why.data = r ? (u_char *) r->ename.data : (u_char *) err;
-            why.len = r ? r->ename.len : ngx_strlen(err);
+        why.data = r ? (u_char *) r->ename.data : (u_char *) err;
+        why.len = r ? r->ename.len : ngx_strlen(err);
+
+        if (m->optional) {
+            p = ngx_snprintf(ename, sizeof(ename) - 1, "%V", &why);
+            *p = '\0';
+            ngx_http_9p_attach_down(cr, m, (char *) ename);
+            return;
+        }
+
+        if (cr->nsctl) {
             ngx_http_9p_attach_skip(cr, "mount:", &why);
             return;
         }
@@ -3220,6 +3274,11 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 
     /* the fid's own connection; a mount's for a step onto it */
     b = (cr->cross || cr->member) ? m->backend : cr->backend;
+
+    if (m->down) {
+        ngx_http_9p_walk_fail(cr, NULL, m->down);
+        return;
+    }
 
     if (!ngx_http_9p_backend_alive(b)) {
         ngx_http_9p_walk_fail(cr, ngx_http_9p_backend_name(b),
@@ -4358,8 +4417,8 @@ ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     cr->wname[0].len = t->name.len;
 
     if (!ngx_http_9p_backend_alive(m->backend)) {
-        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(m->backend),
-                               "connection lost");
+        ngx_http_9p_creq_error(cr, NULL, m->down ? m->down
+                                                 : "connection lost");
         return NGX_OK;
     }
 
