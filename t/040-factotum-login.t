@@ -258,3 +258,37 @@ eval { $f->start };
 like($@, qr/key store .* is mode 0755; it must be 0700/, 'a store others can read is refused');
 chmod 0700, $store;
 $f->start;
+
+
+
+=== TEST 10: revoke removes every ticket of a user; deluser too, and the user cannot log in
+--- perl
+my $c = main::bootstrap();
+my $pass = kfactotum()->adm_password;
+my @paths;
+for (1 .. 3) {
+    my (undef, undef, undef, $r) = main::rpc($c, 'start proto=pass user=adm', "pass $pass");
+    push @paths, $r->{data} =~ /ticket=(\S+)/;
+}
+is(scalar(grep { -e kvfs->path(substr $_, 1) } @paths), 3, 'three tickets of adm');
+my ($a, $root) = kattach($paths[0]);
+$c->walk(0, 5, 'dev', 'factotum', 'ctl');
+$c->open(5, 1);
+is_rerror($c->write(5, 0, 'revoke adm'), 'permission denied', 'none may not revoke');
+# adm's own session works through a namespace with factotum in it
+open my $fh, '>', kvfs->path('lib/namespace'); print $fh "mount vfs /\nmount factotum /dev/factotum\n"; close $fh;
+my ($s, $sroot) = kattach($paths[1]);
+$s->walk($sroot, 1, 'dev', 'factotum', 'ctl');
+$s->open(1, 1);
+is_9p($s->write(1, 0, 'adduser bob'), 'Rwrite count=*', 'adduser bob');
+is_9p($s->write(1, 0, 'setpass bob b0b-pass'), 'Rwrite count=*', 'setpass bob');
+my (undef, undef, undef, $rb) = main::rpc($c, 'start proto=pass user=bob', 'pass b0b-pass');
+my ($bob) = $rb->{data} =~ /ticket=(\S+)/;
+ok($bob && -e kvfs->path(substr $bob, 1), 'bob has a ticket');
+is_9p($s->write(1, 0, 'revoke adm'), 'Rwrite count=10', 'revoke adm');
+is(scalar(grep { -e kvfs->path(substr $_, 1) } @paths), 0, "none of adm's tickets is left");
+is_9p($a->stat($root), 'Rstat stat=*', 'a live session goes on until its next attach');
+is_9p($s->write(1, 0, 'deluser bob'), 'Rwrite count=11', 'deluser bob');
+ok(!-e kvfs->path(substr $bob, 1), "bob's ticket went with him");
+my (undef, undef, $w) = main::rpc($c, 'start proto=pass user=bob', 'pass b0b-pass');
+is_rerror($w, 'authentication failed', 'bob cannot log in');
