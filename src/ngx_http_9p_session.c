@@ -294,6 +294,8 @@ static void ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_reply_pt handler);
 static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
@@ -2095,7 +2097,6 @@ static void
 ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t        t;
     ngx_http_9p_creq_t  *cr;
 
     cr = br->data;
@@ -2131,6 +2132,17 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
+    ngx_http_9p_open_walked(cr, ngx_http_9p_slurp_opened);
+}
+
+
+/* The fid a walk just made is the request's: open it for reading. */
+
+static void
+ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
+
     cr->owned = cr->nbfid;
 
     ngx_memzero(&t, sizeof(t));
@@ -2138,7 +2150,7 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     t.fid = cr->nbfid;
     t.mode = NINEP_OREAD;
 
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_slurp_opened);
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
 }
 
 
@@ -3982,7 +3994,6 @@ static void
 ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t        t;
     ngx_http_9p_creq_t  *cr;
 
     cr = br->data;
@@ -4000,14 +4011,7 @@ ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
-    cr->owned = cr->nbfid;
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TOPEN;
-    t.fid = cr->nbfid;
-    t.mode = NINEP_OREAD;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_union_opened);
+    ngx_http_9p_open_walked(cr, ngx_http_9p_union_opened);
 }
 
 

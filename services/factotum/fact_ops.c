@@ -362,6 +362,8 @@ fact_open(srv_req_t *r)
 static void
 fact_read(srv_req_t *r)
 {
+    int             done;
+    char            reply[FACT_LINE_MAX];
     size_t          n, size, off;
     fact_fid_t     *f;
     ninep_fcall_t   rf;
@@ -378,19 +380,20 @@ fact_read(srv_req_t *r)
 
     if (f->file == FQ_RPC) {
         pthread_mutex_lock(&r->fid->lock);
+        done = (f->phase == RPC_DONE);
+        memcpy(reply, f->reply, sizeof(reply));
+        pthread_mutex_unlock(&r->fid->lock);
 
-        if (f->phase != RPC_DONE) {
-            pthread_mutex_unlock(&r->fid->lock);
+        if (!done) {
             srv_error(r, rpc_expected(f));
             return;
         }
 
         /* every read is the same answer, as a message of its own */
-        n = strlen(f->reply);
+        n = strlen(reply);
         rf.count = (uint32_t) (n < r->t.count ? n : r->t.count);
-        rf.data = (uint8_t *) f->reply;
+        rf.data = (uint8_t *) reply;
         srv_respond(r, &rf);
-        pthread_mutex_unlock(&r->fid->lock);
         return;
     }
 

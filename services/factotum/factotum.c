@@ -48,22 +48,14 @@ usage(void)
 }
 
 
+
+
+/* The number of the option being parsed. */
+
 static unsigned
-number(const char *flag, const char *arg, unsigned min, unsigned max)
+num(const char *flag, unsigned min, unsigned max)
 {
-    char           *end;
-    unsigned long   n;
-
-    errno = 0;
-    n = strtoul(arg, &end, 10);
-
-    if (errno || *end || arg[0] == '\0' || n < min || n > max) {
-        fprintf(stderr, "ten-factotum: %s wants a number from %u to %u, "
-                "not \"%s\"\n", flag, min, max, arg);
-        exit(2);
-    }
-
-    return (unsigned) n;
+    return srv_arg_number("ten-factotum", flag, optarg, min, max);
 }
 
 
@@ -81,7 +73,7 @@ on_signal(int sig)
 int
 main(int argc, char **argv)
 {
-    int                     c;
+    int                     c, rc, trusted;
     char                    err[512];
     fact_t                 *fa;
     srv_conf_t              conf;
@@ -110,6 +102,8 @@ main(int argc, char **argv)
     fa->fail_ms = 500;
 
     memset(&vconf, 0, sizeof(vconf));
+    rc = 1;
+    trusted = 0;
     key = trustfile = NULL;
     vfs_name = "vfs";
 
@@ -122,10 +116,10 @@ main(int argc, char **argv)
         case 'v': vconf.addr = optarg; break;
         case 'V': vfs_name = optarg; break;
         case 'n': conf.name = optarg; break;
-        case 'L': fa->lifetime = number("-L", optarg, 1, 1U << 30); break;
-        case 'K': fa->rotate = number("-K", optarg, 1, 1U << 30); break;
-        case 'D': fa->fail_ms = number("-D", optarg, 0, 30000); break;
-        case 'm': conf.msize = number("-m", optarg, 256, 1 << 20); break;
+        case 'L': fa->lifetime = num("-L", 1, 1U << 30); break;
+        case 'K': fa->rotate = num("-K", 1, 1U << 30); break;
+        case 'D': fa->fail_ms = num("-D", 0, 30000); break;
+        case 'm': conf.msize = num("-m", 256, 1 << 20); break;
         default: usage();
         }
     }
@@ -139,32 +133,34 @@ main(int argc, char **argv)
     if (!ten_valid_name(conf.name, strlen(conf.name))) {
         fprintf(stderr, "ten-factotum: -n takes a name like "
                 "[a-z_][a-z0-9_-]*\n");
-        return 2;
+        rc = 2;
+        goto done;
     }
 
     if (ten_crypto_init() < 0) {
         fprintf(stderr, "ten-factotum: cannot initialize libsodium\n");
-        return 1;
+        goto done;
     }
 
     if (ten_key_load(key, fa->identity, err, sizeof(err)) < 0
         || ten_trust_load(trustfile, &trust, err, sizeof(err)) < 0)
     {
         fprintf(stderr, "ten-factotum: %s\n", err);
-        return 1;
+        goto done;
     }
 
+    trusted = 1;
     vfs = ten_trust_find(&trust, vfs_name);
 
     if (vfs == NULL) {
         fprintf(stderr, "ten-factotum: %s: no key for \"%s\", the VFS to "
                 "pin\n", trustfile, vfs_name);
-        return 1;
+        goto done;
     }
 
     if (fact_store_open(fa, err, sizeof(err)) < 0) {
         fprintf(stderr, "ten-factotum: %s\n", err);
-        return 1;
+        goto done;
     }
 
     /* factotum writes tickets on the VFS as itself */
@@ -178,7 +174,7 @@ main(int argc, char **argv)
     fa->vfs = cli_new(&vconf);
     if (fa->vfs == NULL) {
         fprintf(stderr, "ten-factotum: out of memory\n");
-        return 1;
+        goto done;
     }
 
     conf.identity = fa->identity;
@@ -187,7 +183,7 @@ main(int argc, char **argv)
     conf.data = fa;
 
     if (srv_listen(&the_srv, &conf) < 0) {
-        return 1;
+        goto done;
     }
 
     memset(&sa, 0, sizeof(sa));
@@ -201,18 +197,25 @@ main(int argc, char **argv)
             vfs_name, vconf.addr);
 
     if (srv_run(the_srv) < 0) {
-        return 1;
+        goto done;
     }
 
     srv_log("stopped");
+    rc = 0;
 
+done:
+
+    /* every connection has ended: nothing uses these any more */
     cli_free(fa->vfs);
     sodium_memzero(fa->identity, sizeof(fa->identity));
     sodium_memzero(fa->keys, fa->nkeys * sizeof(fact_key_t));
     free(fa->keys);
     free(fa->users);
     free(fa);
-    ten_trust_free(&trust);
 
-    return 0;
+    if (trusted) {
+        ten_trust_free(&trust);
+    }
+
+    return rc;
 }

@@ -1667,3 +1667,23 @@ srv_log(const char *fmt, ...)
     fprintf(stderr, "%s %s: %s\n", stamp, program_invocation_short_name,
             line);
 }
+
+
+unsigned
+srv_arg_number(const char *prog, const char *flag, const char *arg,
+    unsigned min, unsigned max)
+{
+    char           *end;
+    unsigned long   n;
+
+    errno = 0;
+    n = strtoul(arg, &end, 10);
+
+    if (errno || *end || arg[0] == '\0' || n < min || n > max) {
+        fprintf(stderr, "%s: %s wants a number from %u to %u, not \"%s\"\n",
+                prog, flag, min, max, arg);
+        exit(2);
+    }
+
+    return (unsigned) n;
+}

@@ -137,6 +137,10 @@ int srv_wait_fd(srv_req_t *r, int fd, short events,
 /* The connection's negotiated msize. */
 uint32_t srv_msize(srv_req_t *r);
 
+/* A command-line number from min to max; exits 2 with a message if not. */
+unsigned srv_arg_number(const char *prog, const char *flag, const char *arg,
+    unsigned min, unsigned max);
+
 /* Logs to stderr with the service's name and a time stamp. */
 void srv_log(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

@@ -51,22 +51,14 @@ usage(void)
 }
 
 
+
+
+/* The number of the option being parsed. */
+
 static unsigned
-number(const char *flag, const char *arg, unsigned min, unsigned max)
+num(const char *flag, unsigned min, unsigned max)
 {
-    char           *end;
-    unsigned long   n;
-
-    errno = 0;
-    n = strtoul(arg, &end, 10);
-
-    if (errno || *end || arg[0] == '\0' || n < min || n > max) {
-        fprintf(stderr, "ten-vfs: %s wants a number from %u to %u, "
-                "not \"%s\"\n", flag, min, max, arg);
-        exit(2);
-    }
-
-    return (unsigned) n;
+    return srv_arg_number("ten-vfs", flag, optarg, min, max);
 }
 
 
@@ -116,11 +108,11 @@ main(int argc, char **argv)
         case 'n': conf.name = optarg; break;
         case 's': skel = optarg; break;
         case 'o': owner = optarg; break;
-        case 'm': conf.msize = number("-m", optarg, 256, 16 << 20); break;
-        case 'F': conf.max_fids = number("-F", optarg, 1, 1 << 24); break;
-        case 'R': conf.max_requests = number("-R", optarg, 1, 65535); break;
-        case 'j': conf.max_threads = number("-j", optarg, 1, 4096); break;
-        case 'C': conf.max_conns = number("-C", optarg, 1, 1 << 20); break;
+        case 'm': conf.msize = num("-m", 256, 16 << 20); break;
+        case 'F': conf.max_fids = num("-F", 1, 1 << 24); break;
+        case 'R': conf.max_requests = num("-R", 1, 65535); break;
+        case 'j': conf.max_threads = num("-j", 1, 4096); break;
+        case 'C': conf.max_conns = num("-C", 1, 1 << 20); break;
         default: usage();
         }
     }
