@@ -159,6 +159,13 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       offsetof(ngx_http_9p_loc_conf_t, union_dir_max),
       NULL },
 
+    { ngx_string("ninep_rescue_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, rescue_size),
+      NULL },
+
     { ngx_string("ninep_connections"),
       NGX_HTTP_UPS_CONF|NGX_CONF_TAKE1,
       ngx_http_9p_connections,
@@ -311,6 +318,7 @@ ngx_http_9p_create_loc_conf(ngx_conf_t *cf)
     conf->certs = NGX_CONF_UNSET_PTR;
     conf->ticket_cache = NGX_CONF_UNSET_MSEC;
     conf->union_dir_max = NGX_CONF_UNSET_SIZE;
+    conf->rescue_size = NGX_CONF_UNSET_SIZE;
 
     return conf;
 }
@@ -365,6 +373,8 @@ ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               30000);
     ngx_conf_merge_msec_value(conf->ticket_cache, prev->ticket_cache, 5000);
     ngx_conf_merge_size_value(conf->union_dir_max, prev->union_dir_max,
+                              1024 * 1024);
+    ngx_conf_merge_size_value(conf->rescue_size, prev->rescue_size,
                               1024 * 1024);
 
     if (ngx_http_9p_merge_services(cf, conf) != NGX_CONF_OK) {

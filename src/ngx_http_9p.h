@@ -80,6 +80,7 @@ typedef struct {
     ngx_str_t                   ticket_keys;        /* certificate file */
     ngx_msec_t                  ticket_cache;       /* 0: none */
     size_t                      union_dir_max;      /* a merged listing */
+    size_t                      rescue_size;        /* the RAM tree */
     ngx_array_t                *certs;              /* ten_cert_t */
 } ngx_http_9p_loc_conf_t;
 

@@ -18,6 +18,7 @@
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_backend.h"
 #include "ngx_http_9p_dev.h"
+#include "ngx_http_9p_ramfs.h"
 
 
 #define NGX_HTTP_9P_PATH_MAX     4096
@@ -51,6 +52,7 @@ typedef struct {
     ninep_qid_t                 qid;
     char                       *down;       /* an optional mount that
                                                failed: why, for walks */
+    ngx_http_9p_rnode_t        *ram;        /* the rescue tree's root */
     unsigned                    before:1;   /* -b */
     unsigned                    after:1;    /* -a */
     unsigned                    create:1;   /* -c */
@@ -82,10 +84,13 @@ struct ngx_http_9p_fid_s {
     size_t                      path_cap;
     ninep_qid_t                 qid;
     ngx_uint_t                  dev;        /* a kernel file, no backend */
+    ngx_http_9p_rnode_t        *ram;        /* a rescue file, held */
     ngx_uint_t                  gen;        /* tells reuses apart */
     u_char                     *dir;        /* a merged listing, */
     size_t                      dir_len;
     uint64_t                    dir_next;   /* read up to here */
+    ngx_uint_t                  dir_at;     /* of a rescue directory */
+    uint8_t                     mode;       /* as opened */
     unsigned                    open:1;
     unsigned                    merge:1;    /* its reads are the kernel's */
 };
@@ -97,7 +102,8 @@ typedef enum {
     NGX_HTTP_9P_A_INCLUDE,
     NGX_HTTP_9P_A_MOUNT,
     NGX_HTTP_9P_A_ROOT,
-    NGX_HTTP_9P_A_KEYS          /* factotum's /keys, for a ticket's key */
+    NGX_HTTP_9P_A_KEYS,         /* factotum's /keys, for a ticket's key */
+    NGX_HTTP_9P_A_BOOT          /* bootstrap: is the boot service there? */
 } ngx_http_9p_astep_e;
 
 
@@ -137,6 +143,7 @@ struct ngx_http_9p_creq_s {
     uint16_t                    done;
     uint16_t                    seg;        /* names in the segment sent */
     ngx_uint_t                  dev;        /* at a kernel file */
+    ngx_http_9p_rnode_t        *ram;        /* at a rescue file, held */
     unsigned                    cross:1;    /* the segment left the mount */
     ninep_qid_t                 wqid[NINEP_MAXWELEM];
     ngx_http_9p_mount_t        *mount;
@@ -209,6 +216,8 @@ static ngx_msec_t   ngx_http_9p_fkeys_asked;
 static ngx_uint_t   ngx_http_9p_fkeys_ever;
 static char         ngx_http_9p_fkeys_for[TEN_KEYID_LEN + 1];
 
+static ngx_str_t    ngx_http_9p_dotdot = ngx_string("..");
+
 static const char   ngx_http_9p_unknown_key[] =
     "ticket signed by an unknown key";
 
@@ -272,6 +281,14 @@ static ngx_uint_t ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns,
     ngx_http_9p_mount_t *u);
 static void ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m);
+static void ngx_http_9p_bootstrap(ngx_http_9p_creq_t *cr, const char *why);
+static ngx_int_t ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m, const char *why);
+static void ngx_http_9p_rescue_over(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_creq_ram(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_rnode_t *n);
+static ngx_int_t ngx_http_9p_ram_request(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static void ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m, const char *why);
 static ngx_http_9p_service_t *ngx_http_9p_service_find(
@@ -337,6 +354,8 @@ static ngx_int_t ngx_http_9p_union_read(ngx_http_9p_session_t *s,
 static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
 static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_rnode_t *dir);
 static void ngx_http_9p_union_use(ngx_http_9p_creq_t *cr,
     ngx_http_9p_backend_t *b);
 static void ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
@@ -366,6 +385,8 @@ static void ngx_http_9p_union_create_walked(ngx_http_9p_breq_t *br,
 static void ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_walk_missing(ngx_http_9p_creq_t *cr,
+    const char *ename);
 static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
 static ngx_uint_t ngx_http_9p_walk_stays(ngx_http_9p_ns_t *ns,
     ngx_http_9p_mount_t *cur, ngx_http_9p_mount_t *target, size_t len);
@@ -698,6 +719,8 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
         ngx_free(cr->tline);
     }
 
+    ngx_http_9p_creq_ram(cr, NULL);
+
     cr->next = s->free_creqs;
     s->free_creqs = cr;
 
@@ -950,6 +973,7 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
     f->bfid = NINEP_NOFID;
     f->path_len = 0;
     f->dev = NGX_HTTP_9P_DEV_NONE;
+    f->ram = NULL;
     f->dir = NULL;
     f->open = 0;
     f->merge = 0;
@@ -1003,6 +1027,11 @@ ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     if (f->dir) {
         ngx_free(f->dir);
         f->dir = NULL;
+    }
+
+    if (f->ram) {
+        ngx_http_9p_rnode_unref(f->ram);
+        f->ram = NULL;
     }
 
     f->next = s->free_fids;
@@ -1079,10 +1108,7 @@ ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
     m = ns->mounts.elts;
 
     for (i = 0; i < ns->mounts.nelts; i++) {
-        if (m[i]->backend) {
-            ngx_http_9p_backend_clunk(m[i]->backend, m[i]->bfid);
-            ngx_http_9p_backend_unref(m[i]->backend);
-        }
+        ngx_http_9p_entry_drop(m[i]);
     }
 
     ngx_destroy_pool(ns->pool);
@@ -1170,27 +1196,110 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     }
 
     if (t->aname.len == 0) {
-        /* bootstrap: none, with the kernel's files and factotum */
+        /* bootstrap: none; rescue mode if the boot service is away */
         ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
                     sizeof(ns->user));
 
-        if (ngx_http_9p_pending_add(cr, (u_char *) "/", 1,
-                                    NGX_HTTP_9P_DEV_ROOT, NULL) == NULL
-            || ngx_http_9p_pending_add(cr, (u_char *) "/dev", 4,
-                                       NGX_HTTP_9P_DEV_DIR, NULL) == NULL
-            || ngx_http_9p_add_factotum(cr) != NGX_OK)
-        {
-            ngx_http_9p_attach_fail(cr, "out of memory");
+        if (s->conf->services && ngx_http_9p_service_find(s, NULL, 0, 1)) {
+            cr->step = NGX_HTTP_9P_A_BOOT;
+            ngx_http_9p_attach_next(cr);
             return NGX_OK;
         }
 
-        cr->step = NGX_HTTP_9P_A_MOUNT;
-        cr->mount_i = 0;
+        ngx_http_9p_bootstrap(cr, NULL);
+        return NGX_OK;
     }
 
     ngx_http_9p_attach_next(cr);
 
     return NGX_OK;
+}
+
+
+/*
+ * The bootstrap namespace: the kernel's files at / and /dev, factotum at
+ * /dev/factotum.  With why (the boot service cannot be reached), the
+ * rescue tree is / instead.
+ */
+
+static void
+ngx_http_9p_bootstrap(ngx_http_9p_creq_t *cr, const char *why)
+{
+    ngx_http_9p_mount_t  *m;
+
+    m = ngx_http_9p_pending_add(cr, (u_char *) "/", 1,
+                                why ? NGX_HTTP_9P_DEV_NONE
+                                    : NGX_HTTP_9P_DEV_ROOT, NULL);
+
+    if (m && why && ngx_http_9p_rescue_root(cr, m, why) != NGX_OK) {
+        m = NULL;
+    }
+
+    if (m == NULL
+        || ngx_http_9p_pending_add(cr, (u_char *) "/dev", 4,
+                                   NGX_HTTP_9P_DEV_DIR, NULL) == NULL
+        || ngx_http_9p_add_factotum(cr) != NGX_OK)
+    {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return;
+    }
+
+    cr->step = NGX_HTTP_9P_A_MOUNT;
+    cr->mount_i = 0;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/*
+ * Rescue mode (DESIGN.md §3): the worker's RAM tree is "/".  The error
+ * log says so when the worker enters it and when it leaves.
+ */
+
+static ngx_uint_t  ngx_http_9p_rescuing;
+
+static ngx_int_t
+ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    const char *why)
+{
+    u_char                 text[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t              reason;
+    ngx_http_9p_service_t  *boot;
+
+    boot = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+    p = ngx_snprintf(text, sizeof(text), "%V unavailable: %s", &boot->name,
+                     why);
+    reason.data = text;
+    reason.len = p - text;
+
+    if (!ngx_http_9p_rescuing) {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: rescue mode: %V; sessions get the worker's "
+                      "RAM tree as /", &reason);
+        ngx_http_9p_rescuing = 1;
+    }
+
+    m->ram = ngx_http_9p_ramfs_root(cr->s->conf->rescue_size, &reason);
+    if (m->ram == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_9p_rnode_ref(m->ram);
+    ngx_http_9p_rnode_qid(m->ram, &m->qid);
+
+    return NGX_OK;
+}
+
+
+/* The boot service answered: rescue mode, if it was on, is over. */
+
+static void
+ngx_http_9p_rescue_over(ngx_http_9p_creq_t *cr)
+{
+    if (ngx_http_9p_rescuing) {
+        ngx_log_error(NGX_LOG_NOTICE, cr->s->connection->log, 0,
+                      "9p: rescue mode over: the boot service is back");
+        ngx_http_9p_rescuing = 0;
+    }
 }
 
 
@@ -1451,6 +1560,11 @@ ngx_http_9p_union_next(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
 static void
 ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
 {
+    if (m->ram) {
+        ngx_http_9p_rnode_unref(m->ram);
+        m->ram = NULL;
+    }
+
     if (m->backend) {
         ngx_http_9p_backend_clunk(m->backend, m->bfid);
         ngx_http_9p_backend_unref(m->backend);
@@ -1839,7 +1953,7 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
             }
         }
 
-        if (m->dev) {
+        if (m->dev || m->ram) {
             ngx_http_9p_attach_made(cr, m);
             return;
         }
@@ -1882,7 +1996,7 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
             return;
         }
 
-        if (cr->mount->dev) {
+        if (cr->mount->dev || cr->mount->ram) {
             ngx_http_9p_attach_done(cr);
             return;
         }
@@ -1949,6 +2063,7 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     ninep_fcall_t          t;
     ngx_http_9p_mount_t   *m, **mp;
     ngx_http_9p_creq_t    *cr;
+    ngx_http_9p_service_t  *svc;
 
     cr = w->data;
 
@@ -1968,13 +2083,33 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
         return;
     }
 
+    if (cr->step == NGX_HTTP_9P_A_BOOT
+        || (cr->step == NGX_HTTP_9P_A_NAMESPACE && cr->reset == NULL))
+    {
+        if (b == NULL) {
+            /* a verified ticket, or none: rescue mode */
+            ngx_http_9p_bootstrap(cr, err);
+            return;
+        }
+
+        ngx_http_9p_rescue_over(cr);
+
+        if (cr->step == NGX_HTTP_9P_A_BOOT) {
+            ngx_http_9p_bootstrap(cr, NULL);
+            return;
+        }
+    }
+
     if (b == NULL) {
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s%s unavailable: %s",
+        svc = (cr->step == NGX_HTTP_9P_A_KEYS)
+              ? ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
+              : (cr->step == NGX_HTTP_9P_A_MOUNT)
+              ? mp[cr->mount_i]->service
+              : ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s%V unavailable: %s",
                          cr->step == NGX_HTTP_9P_A_KEYS
-                         ? ngx_http_9p_unknown_key : "",
-                         cr->step == NGX_HTTP_9P_A_KEYS ? "; factotum"
-                         : cr->step <= NGX_HTTP_9P_A_NAMESPACE
-                         ? "boot service" : "service", err);
+                         ? "ticket signed by an unknown key; " : "",
+                         &svc->name, err);
         *p = '\0';
         ngx_http_9p_attach_fail(cr, (char *) ename);
         return;
@@ -2871,7 +3006,11 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
     f->dev = m->dev;
     f->qid = m->qid;
 
-    if (!m->dev) {
+    if (m->ram) {
+        f->ram = m->ram;
+        ngx_http_9p_rnode_ref(f->ram);
+
+    } else if (!m->dev) {
         f->backend = cr->backend;
         cr->backend = NULL;
         f->bfid = cr->nbfid;
@@ -3034,6 +3173,7 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->bfid = f->bfid;
     cr->qid = f->qid;
     cr->dev = f->dev;
+    ngx_http_9p_creq_ram(cr, f->ram);
     ngx_memcpy(cr->path, f->path, f->path_len);
     cr->path_len = f->path_len;
 
@@ -3124,12 +3264,13 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
     u_char                buf[NGX_HTTP_9P_PATH_MAX];
     ngx_str_t            *name;
     ngx_uint_t            file;
-    ninep_fcall_t         rf;
+    ngx_http_9p_rnode_t  *node;
     ngx_http_9p_mount_t  *target, *next;
 
     if (cr->done == cr->nwname) {
-        /* a clone of a kernel fid */
-        return (cr->nwname == 0 && cr->dev) ? NGX_OK : NGX_DECLINED;
+        /* a clone of a kernel or rescue fid */
+        return (cr->nwname == 0 && (cr->dev || cr->ram)) ? NGX_OK
+                                                         : NGX_DECLINED;
     }
 
     if (cr->member) {
@@ -3147,19 +3288,33 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
     name = &cr->wname[cr->done];
     len = ngx_http_9p_path_join(buf, cr->path, cr->path_len, name);
     target = ngx_http_9p_mount_of(cr->ns, buf, len);
+    file = NGX_HTTP_9P_DEV_NONE;
+    node = NULL;
 
     if (!ngx_http_9p_walk_stays(cr->ns, cr->mount, target, len)) {
-        if (!target->dev) {
+        if (!target->dev && !target->ram) {
             return NGX_DECLINED;    /* onto a service's mount: its root */
         }
 
         file = target->dev;
+        node = target->ram;
+
+    } else if (len == target->path.len && (target->dev || target->ram)) {
+        /* "..", "." back at the mount's root */
+        file = target->dev;
+        node = target->ram;
+
+    } else if (cr->mount->ram) {
+        node = ngx_http_9p_rnode_walk(cr->ram, name->data, name->len);
+
+        if (node == NULL) {
+            return ngx_http_9p_walk_missing(cr,
+                           ngx_http_9p_rnode_isdir(cr->ram)
+                           ? "file does not exist" : "not a directory");
+        }
 
     } else if (!cr->mount->dev) {
         return NGX_DECLINED;
-
-    } else if (len == target->path.len) {
-        file = target->dev;     /* "..", "." back at the mount's root */
 
     } else {
         file = ngx_http_9p_dev_isdir(cr->dev)
@@ -3176,35 +3331,72 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
         }
 
         if (file == NGX_HTTP_9P_DEV_NONE) {
-            ngx_memzero(&rf, sizeof(rf));
-
-            if (cr->done == 0) {
-                rf.type = NINEP_RERROR;
-                rf.ename = ninep_str(ngx_http_9p_dev_isdir(cr->dev)
-                                     ? "file does not exist"
-                                     : "not a directory");
-            } else {
-                rf.type = NINEP_RWALK;
-                rf.nwqid = cr->done;
-                ngx_memcpy(rf.wqid, cr->wqid,
-                           cr->done * sizeof(ninep_qid_t));
-            }
-
-            ngx_http_9p_creq_reply(cr, &rf);
-            return NGX_DONE;
+            return ngx_http_9p_walk_missing(cr,
+                           ngx_http_9p_dev_isdir(cr->dev)
+                           ? "file does not exist" : "not a directory");
         }
     }
 
     ngx_http_9p_walk_leave(cr);
     cr->mount = target;
     cr->dev = file;
-    ngx_http_9p_dev_qid(file, &cr->wqid[cr->done]);
+    ngx_http_9p_creq_ram(cr, node);
+
+    if (node) {
+        ngx_http_9p_rnode_qid(node, &cr->wqid[cr->done]);
+
+    } else {
+        ngx_http_9p_dev_qid(file, &cr->wqid[cr->done]);
+    }
+
     cr->qid = cr->wqid[cr->done];
     ngx_memcpy(cr->path, buf, len);
     cr->path_len = len;
     cr->done++;
 
     return NGX_OK;
+}
+
+
+/* A name not found by the kernel: Rerror first, a short walk after. */
+
+static ngx_int_t
+ngx_http_9p_walk_missing(ngx_http_9p_creq_t *cr, const char *ename)
+{
+    ninep_fcall_t  rf;
+
+    ngx_memzero(&rf, sizeof(rf));
+
+    if (cr->done == 0) {
+        rf.type = NINEP_RERROR;
+        rf.ename = ninep_str(ename);
+
+    } else {
+        rf.type = NINEP_RWALK;
+        rf.nwqid = cr->done;
+        ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
+    }
+
+    ngx_http_9p_creq_reply(cr, &rf);
+
+    return NGX_DONE;
+}
+
+
+/* The rescue node the request is at (held), or none. */
+
+static void
+ngx_http_9p_creq_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *n)
+{
+    if (n) {
+        ngx_http_9p_rnode_ref(n);
+    }
+
+    if (cr->ram) {
+        ngx_http_9p_rnode_unref(cr->ram);
+    }
+
+    cr->ram = n;
 }
 
 
@@ -3315,6 +3507,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     }
 
     cr->dev = NGX_HTTP_9P_DEV_NONE;
+    ngx_http_9p_creq_ram(cr, NULL);
 
     /* in place only when the whole walk moves the fid itself */
     if (cr->newfid == cr->fidno && cr->done == 0 && !cr->cross
@@ -3551,6 +3744,13 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
     nf->qid = cr->qid;
     nf->dev = cr->dev;
 
+    if (nf->ram) {
+        ngx_http_9p_rnode_unref(nf->ram);
+    }
+
+    nf->ram = cr->ram;      /* the request's reference goes with it */
+    cr->ram = NULL;
+
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RWALK;
     rf.nwqid = cr->nwname;
@@ -3597,6 +3797,10 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         return ngx_http_9p_dev_request(s, f, t);
     }
 
+    if (f->ram) {
+        return ngx_http_9p_ram_request(s, f, t);
+    }
+
     cr = ngx_http_9p_creq_new(s, t);
     if (cr == NULL) {
         return NGX_ERROR;
@@ -3630,6 +3834,8 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     {
         t->count = iomax;
     }
+
+    cr->mode = t->mode;
 
     if (t->type == NINEP_TCREATE) {
         /* the fid moves to the new file: its path grows by the name */
@@ -3686,6 +3892,7 @@ ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
     if (f && (r->type == NINEP_ROPEN || r->type == NINEP_RCREATE)) {
         f->open = 1;
+        f->mode = cr->mode;
         f->qid = r->qid;
         f->merge = (r->type == NINEP_ROPEN && (r->qid.type & NINEP_QTDIR)
                     && ngx_http_9p_dir_merges(f));
@@ -3887,6 +4094,17 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
         cr->mount = (f->path_len == m->path.len)
                     ? ngx_http_9p_union_next(f->ns, m) : NULL;
 
+        if (m->ram) {
+            if (ngx_http_9p_union_ram(cr, (m == f->mount && f->ram) ? f->ram
+                                                                   : m->ram)
+                != NGX_OK)
+            {
+                return;
+            }
+
+            continue;
+        }
+
         if (m->dev) {
             n = ngx_http_9p_dev_dir(m->dev, &path, &f->ns->mounts,
                                     f->ns->user, buf, sizeof(buf));
@@ -3972,6 +4190,29 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
     }
 
     ngx_http_9p_union_done(cr);
+}
+
+
+/* A directory of the rescue tree joins the listing. */
+
+static ngx_int_t
+ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *dir)
+{
+    u_char      buf[NGX_HTTP_9P_DEV_MAX];
+    ssize_t     n;
+    ngx_uint_t  at;
+
+    for (at = 0; /* void */; /* void */) {
+        n = ngx_http_9p_rnode_readdir(dir, &at, buf, sizeof(buf));
+
+        if (n <= 0) {
+            return NGX_OK;
+        }
+
+        if (ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
 }
 
 
@@ -4734,7 +4975,7 @@ ngx_http_9p_ns_line(ngx_http_9p_mount_t *m, u_char flag, u_char *p,
 
     static ngx_str_t  kernel = ngx_string("'#c'");
 
-    if (m->dev == NGX_HTTP_9P_DEV_ROOT || m->implicit) {
+    if (m->dev == NGX_HTTP_9P_DEV_ROOT || m->ram || m->implicit) {
         return p;
     }
 
@@ -4755,6 +4996,185 @@ ngx_http_9p_ns_line(ngx_http_9p_mount_t *m, u_char flag, u_char *p,
     return ngx_slprintf(p, end, "mount %*s%V %V%s%V\n", f - flags, flags,
                         &m->service->name, &m->path,
                         m->spec.len ? " " : "", &m->spec);
+}
+
+
+/*
+ * A file of the rescue tree: everything is answered at once.  Anyone may
+ * write what its mode lets anyone write.
+ */
+
+static ngx_int_t
+ngx_http_9p_ram_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t)
+{
+    u_char               *buf, path[NGX_HTTP_9P_PATH_MAX];
+    size_t                used, len;
+    ssize_t               n;
+    uint32_t              count;
+    ngx_int_t             rc;
+    ngx_str_t             name;
+    const char           *e;
+    ninep_stat_t          st;
+    ninep_fcall_t         r;
+    ngx_http_9p_rnode_t  *c;
+
+    ngx_memzero(&r, sizeof(r));
+    r.tag = t->tag;
+    count = ngx_min(t->count, s->msize - NINEP_IOHDRSZ);
+    e = NULL;
+
+    switch (t->type) {
+
+    case NINEP_TOPEN:
+    case NINEP_TCREATE:
+        if (f->open) {
+            return ngx_http_9p_reply_error(s, t->tag, "fid already open");
+        }
+
+        if (t->type == NINEP_TOPEN) {
+            e = ngx_http_9p_rnode_open(f->ram, t->mode);
+
+        } else if ((t->perm & NINEP_DMDIR) && (t->mode & 3) != NINEP_OREAD) {
+            e = "permission denied";
+
+        } else if (f->path_len + 1 + t->name.len > NGX_HTTP_9P_PATH_MAX) {
+            e = "path too long";
+
+        } else {
+            e = ngx_http_9p_rnode_create(f->ram, (u_char *) t->name.data,
+                                         t->name.len, t->perm, f->ns->user,
+                                         &c);
+            if (e == NULL) {
+                ngx_http_9p_rnode_unref(f->ram);
+                f->ram = c;
+                name.data = (u_char *) t->name.data;
+                name.len = t->name.len;
+                len = ngx_http_9p_path_join(path, f->path, f->path_len,
+                                            &name);
+                (void) ngx_http_9p_fid_set_path(f, path, len);
+            }
+        }
+
+        if (e) {
+            return ngx_http_9p_reply_error(s, t->tag, e);
+        }
+
+        f->open = 1;
+        f->mode = t->mode;
+        f->dir_next = 0;
+        f->dir_at = 0;
+        f->merge = ngx_http_9p_rnode_isdir(f->ram)
+                   && ngx_http_9p_dir_merges(f);
+        ngx_http_9p_rnode_qid(f->ram, &f->qid);
+        r.type = (t->type == NINEP_TOPEN) ? NINEP_ROPEN : NINEP_RCREATE;
+        r.qid = f->qid;
+        r.iounit = s->msize - NINEP_IOHDRSZ;
+        break;
+
+    case NINEP_TREAD:
+        if (!f->open || (f->mode & 3) == NINEP_OWRITE) {
+            return ngx_http_9p_reply_error(s, t->tag,
+                                           "fid not open for reading");
+        }
+
+        if (ngx_http_9p_rnode_isdir(f->ram) && t->offset != 0
+            && t->offset != f->dir_next)
+        {
+            return ngx_http_9p_reply_error(s, t->tag,
+                                           "bad offset in directory read");
+        }
+
+        buf = ngx_alloc(ngx_max(count, 1), s->connection->log);
+        if (buf == NULL) {
+            return ngx_http_9p_reply_error(s, t->tag, "out of memory");
+        }
+
+        if (ngx_http_9p_rnode_isdir(f->ram)) {
+            if (t->offset == 0) {
+                f->dir_at = 0;
+                f->dir_next = 0;
+            }
+
+            n = ngx_http_9p_rnode_readdir(f->ram, &f->dir_at, buf, count);
+            used = n < 0 ? 0 : (size_t) n;
+            f->dir_next += used;
+
+        } else {
+            n = 0;
+            used = ngx_http_9p_rnode_read(f->ram, t->offset, buf, count);
+        }
+
+        if (n < 0) {
+            rc = ngx_http_9p_reply_error(s, t->tag,
+                                         "directory read count too small");
+        } else {
+            r.type = NINEP_RREAD;
+            r.data = buf;
+            r.count = (uint32_t) used;
+            rc = ngx_http_9p_ws_send_fcall(s, &r);
+        }
+
+        ngx_free(buf);
+        return rc;
+
+    case NINEP_TWRITE:
+        if (!f->open || (f->mode & 3) == NINEP_OREAD) {
+            return ngx_http_9p_reply_error(s, t->tag,
+                                           "fid not open for writing");
+        }
+
+        e = ngx_http_9p_rnode_write(f->ram, t->offset, t->data, t->count,
+                                    f->ns->user);
+        r.type = NINEP_RWRITE;
+        r.count = t->count;
+        break;
+
+    case NINEP_TCLUNK:
+    case NINEP_TREMOVE:
+        /* the fid goes whatever the answer */
+        if (t->type == NINEP_TREMOVE) {
+            e = ngx_http_9p_rnode_remove(f->ram);
+        }
+
+        ngx_http_9p_fid_unlink(s, f);
+        ngx_http_9p_fid_free(s, f, 0);
+        r.type = (t->type == NINEP_TCLUNK) ? NINEP_RCLUNK : NINEP_RREMOVE;
+        break;
+
+    case NINEP_TSTAT:
+        r.type = NINEP_RSTAT;
+        ngx_http_9p_rnode_stat(f->ram, &r.st);
+        break;
+
+    default:    /* Twstat */
+        if (ninep_stat_unpack(t->stat, t->nstat, &st, &used) != 0) {
+            return ngx_http_9p_reply_error(s, t->tag, "bad stat");
+        }
+
+        e = ngx_http_9p_rnode_wstat(f->ram, &st);
+
+        if (e == NULL && st.name.len) {
+            /* the fid's path ends in the new name */
+            name.data = (u_char *) st.name.data;
+            name.len = st.name.len;
+            len = ngx_http_9p_path_join(path, f->path, f->path_len,
+                                        &ngx_http_9p_dotdot);
+            if (len + 1 + name.len <= NGX_HTTP_9P_PATH_MAX) {
+                len = ngx_http_9p_path_join(path, path, len, &name);
+                (void) ngx_http_9p_fid_set_path(f, path, len);
+            }
+        }
+
+        r.type = NINEP_RWSTAT;
+        break;
+    }
+
+    if (e) {
+        return ngx_http_9p_reply_error(s, t->tag, e);
+    }
+
+    return ngx_http_9p_ws_send_fcall(s, &r);
 }
 
 

@@ -370,7 +370,7 @@ value must be between 1 and 65535
 > Tversion tag=NOTAG msize=8192 version=9P2000
 < Rversion tag=NOTAG msize=8192 version=9P2000
 > Tattach tag=1 fid=0 afid=NOFID uname=glenda aname=$TEST_NGINX_TICKET
-< Rerror tag=1 ename="boot service unavailable: cannot connect"
+< Rerror tag=1 ename="vfs unavailable: cannot connect"
 --- error_log
 qr/service "vfs": ten-auth-1 hello failed: ten-auth-1: unknown principal/
 

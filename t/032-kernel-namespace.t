@@ -210,5 +210,5 @@ mount vfs2 /n/two
 kvfs2->stop;
 my $c = kclient();
 my $r = $c->attach(0, 'glenda', $ENV{TEST_NGINX_TICKET});
-like($r->{ename} // '', qr/^service unavailable: /, 'Rerror: service unavailable')
+like($r->{ename} // '', qr/^vfs2 unavailable: /, 'Rerror: vfs2 unavailable')
     or diag(Ten::NineP::format_msg($r));

@@ -59,11 +59,11 @@ is_9p($c->version(8192), 'Rversion tag=NOTAG msize=8192 version=9P2000', 'Tversi
 my $t0 = time;
 my $r = $c->attach(0, 'glenda', '/priv/sessions/glenda/' . ('0' x 32));
 my $dt = time - $t0;
-like($r->{ename} // Ten::NineP::format_msg($r), qr/^boot service unavailable: \S/, 'Rerror "boot service unavailable: ..."');
+like($r->{ename} // Ten::NineP::format_msg($r), qr/^vfs unavailable: \S/, 'Rerror "vfs unavailable: ..."');
 ok($dt < 1, sprintf('at once (%.3f s)', $dt));
 $t0 = time;
 $r = $c->attach(0, 'glenda', '/priv/sessions/glenda/' . ('0' x 32));
-like($r->{ename} // '', qr/^boot service unavailable: /, 'again, while it backs off');
+like($r->{ename} // '', qr/^vfs unavailable: /, 'again, while it backs off');
 ok(time - $t0 < 1, 'also at once');
 kvfs->start;
 kernel_prepare();
@@ -98,8 +98,8 @@ my $cl = $c->clunk($d);
 ok($cl->{type} eq 'Rclunk' || $cl->{type} eq 'Rerror', 'Tclunk is answered');
 is_9p($c->stat($d), 'Rerror ename="unknown fid"', 'and the fid is gone');
 # a new attach while it is down
-like($c->attach(70, 'glenda', $ENV{TEST_NGINX_TICKET})->{ename} // '', qr/^boot service unavailable: /,
-    'an attach while vfs is down: boot service unavailable');
+like($c->attach(70, 'glenda', $ENV{TEST_NGINX_TICKET})->{ename} // '', qr/^vfs unavailable: /,
+    'an attach while vfs is down: vfs unavailable');
 kvfs->start;
 my ($ok, $took) = main::attach_until_ok($c, 71, $ENV{TEST_NGINX_TICKET}, 4);
 is_9p($ok, 'Rattach qid=(0x80 * *)', 'after the restart on the same port, an attach works');
@@ -159,7 +159,7 @@ kvfs->start;
 kernel_prepare();
 my $c = kclient();
 my $r = $c->attach(0, 'glenda', $ENV{TEST_NGINX_TICKET});
-like($r->{ename} // Ten::NineP::format_msg($r), qr/^boot service unavailable: /, 'boot service unavailable');
+like($r->{ename} // Ten::NineP::format_msg($r), qr/^vfs unavailable: /, 'vfs unavailable');
 --- error_log
 the service did not prove its pinned key
 
@@ -278,7 +278,7 @@ $d->send({ type => 'Tflush', tag => 2, oldtag => 1 });
 is_9p($d->recv(1), 'Rflush tag=2', 'a Tflush of the waiting attach: Rflush');
 my $t0 = Time::HiRes::time();
 my $r = $a->recv(3);
-like($r && $r->{ename} // '', qr/^boot service unavailable: /, 'after ninep_backend_timeout: boot service unavailable')
+like($r && $r->{ename} // '', qr/^vfs unavailable: /, 'after ninep_backend_timeout: vfs unavailable')
     or diag($r ? Ten::NineP::format_msg($r) : 'no reply');
 ok($d->quiet(0.5), 'the flushed attach is never answered');
 is_9p($d->rpc(Tstat => fid => 0), 'Rerror ename="unknown fid"', 'and made no fid');

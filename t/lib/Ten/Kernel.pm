@@ -357,8 +357,8 @@ sub _wrap {
             $VFS->start;
             $VFS2->start if defined $block->vfs2;
             kernel_prepare($block);
-            $FACT->start if $FACT;
         }
+        $FACT->start if $FACT;
         $inner->();
         1;
     };
