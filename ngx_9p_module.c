@@ -9,6 +9,7 @@
 
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_backend.h"
+#include "ngx_http_9p_check.h"
 
 
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -29,6 +30,7 @@ static void *ngx_http_9p_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_services(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
 static void ngx_http_9p_free_trust(void *data);
+static ngx_int_t ngx_http_9p_init_process(ngx_cycle_t *cycle);
 static void ngx_http_9p_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_9p_load_certs(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
@@ -166,6 +168,13 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       offsetof(ngx_http_9p_loc_conf_t, rescue_size),
       NULL },
 
+    { ngx_string("ninep_check"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_1MORE,
+      ngx_http_9p_check_conf,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ninep_connections"),
       NGX_HTTP_UPS_CONF|NGX_CONF_TAKE1,
       ngx_http_9p_connections,
@@ -199,7 +208,7 @@ ngx_module_t  ngx_http_9p_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_9p_init_process,              /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_9p_exit_process,              /* exit process */
@@ -208,9 +217,17 @@ ngx_module_t  ngx_http_9p_module = {
 };
 
 
+static ngx_int_t
+ngx_http_9p_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_9p_check_init_process(cycle);
+}
+
+
 static void
 ngx_http_9p_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_9p_check_exit_process();
     ngx_http_9p_backends_exit();
 }
 
@@ -756,7 +773,10 @@ ngx_http_9p_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&mcf->services, cf->pool, 4,
                        sizeof(ngx_http_9p_service_t *))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_array_init(&mcf->checked, cf->pool, 4,
+                          sizeof(ngx_http_9p_srv_conf_t *))
+           != NGX_OK)
     {
         return NULL;
     }

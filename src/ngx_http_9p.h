@@ -51,15 +51,24 @@ typedef struct {
 } ngx_http_9p_service_t;
 
 
-typedef struct {
-    ngx_array_t                     services;   /* ngx_http_9p_service_t * */
-} ngx_http_9p_main_conf_t;
-
-
-/* in upstream{}: ninep_connections */
+/* in upstream{}: ninep_connections, ninep_check */
 typedef struct {
     ngx_uint_t                      connections;
+    ngx_msec_t                      check_interval;     /* 0: no checks */
+    ngx_msec_t                      check_timeout;
+    ngx_uint_t                      check_fails;
+    ngx_uint_t                      check_passes;
+    ngx_uint_t                      check_base;     /* its first server's
+                                                       slot in the zone */
+    ngx_http_upstream_srv_conf_t   *upstream;
 } ngx_http_9p_srv_conf_t;
+
+
+typedef struct {
+    ngx_array_t                     services;   /* ngx_http_9p_service_t * */
+    ngx_array_t                     checked;    /* ngx_http_9p_srv_conf_t * */
+    ngx_shm_zone_t                 *check_zone;
+} ngx_http_9p_main_conf_t;
 
 
 typedef struct {

@@ -17,6 +17,7 @@
 
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_backend.h"
+#include "ngx_http_9p_check.h"
 
 
 /* tags are made 1024 at a time, up to every one 9P has but NOTAG */
@@ -330,6 +331,9 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     b->version.backend = b;
 
     us = p->service->upstream;
+
+    /* the servers the health checks found down are skipped */
+    ngx_http_9p_check_sync(us);
 
     saved_pool = r->pool;
     saved_upstream = r->upstream;
