@@ -94,6 +94,8 @@ static ngx_int_t ngx_http_9p_backend_tags(ngx_http_9p_backend_t *b);
 static ngx_int_t ngx_http_9p_backend_room(ngx_http_9p_backend_t *b,
     size_t size);
 static void ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b);
+static void ngx_http_9p_backend_lost(ngx_http_9p_backend_t *b);
+static void ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b);
 static void ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b,
     const char *why);
 static ngx_int_t ngx_http_9p_backend_test_connect(ngx_connection_t *c);
@@ -160,7 +162,7 @@ ngx_http_9p_pool_get(ngx_http_9p_service_t *svc,
 
     if (p->nbackends == 0) {
         if (ngx_current_msec < p->retry_at) {
-            w->handler(w, NULL, "service unavailable");
+            w->handler(w, NULL, "waiting to connect again");
             return;
         }
 
@@ -487,6 +489,8 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
         b->pc.sockaddr = NULL;
 
         if (b->pc.tries > 0) {
+            /* the handshake's requests start again with the next server */
+            ngx_http_9p_backend_drop(b);
             ngx_http_9p_backend_connect(b);
             return;
         }
@@ -501,6 +505,43 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
                   + (ngx_random() % (p->backoff / 4 + 1));
 
     ngx_http_9p_backend_close(b, "cannot connect");
+}
+
+
+/*
+ * The connection broke: in the handshake that is the server failing (the
+ * next one is tried); after it, every request in flight hears of it.
+ */
+
+static void
+ngx_http_9p_backend_lost(ngx_http_9p_backend_t *b)
+{
+    if (b->state == NGX_HTTP_9P_B_HANDSHAKE) {
+        ngx_http_9p_backend_connect_failed(b, "connection lost in the "
+                                           "handshake");
+        return;
+    }
+
+    ngx_http_9p_backend_close(b, "connection lost");
+}
+
+
+/* The requests in flight are forgotten, their handlers not called. */
+
+static void
+ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b)
+{
+    ngx_uint_t           i;
+    ngx_http_9p_breq_t  *br;
+
+    for (i = 0; i <= b->ntags * NGX_HTTP_9P_TAG_CHUNK; i++) {
+        br = (i < b->ntags * NGX_HTTP_9P_TAG_CHUNK) ? NGX_HTTP_9P_TAG(b, i)
+                                                    : &b->version;
+
+        if (br->busy) {
+            ngx_http_9p_breq_release(br);
+        }
+    }
 }
 
 
@@ -656,7 +697,7 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
         }
 
         if (n == NGX_ERROR || n == 0) {
-            ngx_http_9p_backend_close(b, "connection lost");
+            ngx_http_9p_backend_lost(b);
             return;
         }
 
@@ -744,7 +785,7 @@ ngx_http_9p_backend_write(ngx_http_9p_backend_t *b)
         }
 
         if (n == NGX_ERROR) {
-            ngx_http_9p_backend_close(b, "connection lost");
+            ngx_http_9p_backend_lost(b);
             return;
         }
 
