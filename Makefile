@@ -34,7 +34,7 @@ FACT_SRCS  := $(wildcard services/factotum/*.c)
 PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key
 
 .PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean \
-        asan
+        asan stress
 
 all: module progs
 
@@ -145,6 +145,12 @@ asan: $(NGX_BUILD)/objs/Makefile
 	TEN_MODULE=$(ASAN_BUILD)/nginx/objs/ngx_http_9p_module.so \
 	TEN_BUILD=$(ASAN_BUILD) TEST_NGINX_BINARY=$(CURDIR)/tools/nginx-asan.sh \
 	TEN_SANITIZED=1 prove -I t/lib -r t/
+
+# t/060-stress.t for a minute (make test runs it for 8 s)
+stress: module progs
+	TEN_MODULE=$(NGX_BUILD)/objs/ngx_http_9p_module.so TEN_BUILD=$(BUILD) \
+	TEN_STRESS_SECONDS=$${TEN_STRESS_SECONDS:-60} \
+	    prove -I t/lib t/060-stress.t
 
 clean:
 	rm -rf $(BUILD) t/servroot*
