@@ -419,6 +419,11 @@ static void ngx_http_9p_remount_done(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr,
     const char *ename);
+static ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler);
+static ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *src, ngx_http_9p_mount_t *m,
+    ngx_http_9p_reply_pt handler);
 static void ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_recover_walked(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
@@ -1790,7 +1795,6 @@ ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p, size_t len,
 static void
 ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
 {
-    ninep_fcall_t          t;
     ngx_http_9p_mount_t   *src;
 
     src = ngx_http_9p_mount_of(cr->ns, m->source.data, m->source.len);
@@ -1816,17 +1820,55 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
         return;
     }
 
-    ngx_http_9p_backend_ref(src->backend);
-
-    if (cr->backend) {
-        ngx_http_9p_backend_unref(cr->backend);
+    if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_bind_walked)
+        != NGX_OK)
+    {
+        ngx_http_9p_attach_fail(cr, "out of backend fids");
     }
+}
 
-    cr->backend = src->backend;
+
+/*
+ * A mount's root on cr->backend: an attach as the namespace's user (the
+ * kernel speaks for it on its authenticated connection).
+ */
+
+static ngx_int_t
+ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
 
     if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
-        ngx_http_9p_attach_fail(cr, "out of backend fids");
-        return;
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TATTACH;
+    t.fid = cr->nbfid;
+    t.afid = NINEP_NOFID;
+    t.uname = ninep_str(cr->ns->user);
+    t.aname.data = m->spec.data;
+    t.aname.len = (uint16_t) m->spec.len;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+
+    return NGX_OK;
+}
+
+
+/* A bind's root: a walk to its source from the root of src. */
+
+static ngx_int_t
+ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
+    ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
+
+    ngx_http_9p_union_use(cr, src->backend);
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     ngx_memzero(&t, sizeof(t));
@@ -1835,7 +1877,9 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
     t.newfid = cr->nbfid;
     ngx_http_9p_walk_rel(&t, src, m->source.data, m->source.len);
 
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_bind_walked);
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+
+    return NGX_OK;
 }
 
 
@@ -2198,23 +2242,13 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
         return;
 
     case NGX_HTTP_9P_A_MOUNT:
-        m = mp[cr->mount_i];
-
-        if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+        if (ngx_http_9p_mount_root(cr, mp[cr->mount_i],
+                                   ngx_http_9p_mount_attached)
+            != NGX_OK)
+        {
             ngx_http_9p_attach_fail(cr, "out of backend fids");
-            return;
         }
 
-        /* the kernel speaks for the user on its authenticated connection */
-        ngx_memzero(&t, sizeof(t));
-        t.type = NINEP_TATTACH;
-        t.fid = cr->nbfid;
-        t.afid = NINEP_NOFID;
-        t.uname = ninep_str(cr->ns->user);
-        t.aname.data = m->spec.data;
-        t.aname.len = (uint16_t) m->spec.len;
-
-        (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_mount_attached);
         return;
 
     default: /* NGX_HTTP_9P_A_ROOT */
@@ -5046,7 +5080,6 @@ ngx_http_9p_recover(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 static void
 ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
 {
-    ninep_fcall_t           t;
     ngx_uint_t              depth;
     ngx_http_9p_mount_t    *m, *src;
 
@@ -5089,20 +5122,11 @@ ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
     }
 
     /* a bind whose source lives: walked again from there */
-    ngx_http_9p_union_use(cr, src->backend);
-
-    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+    if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_remount_done)
+        != NGX_OK)
+    {
         ngx_http_9p_remount_fail(cr, "out of backend fids");
-        return;
     }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TWALK;
-    t.fid = src->bfid;
-    t.newfid = cr->nbfid;
-    ngx_http_9p_walk_rel(&t, src, m->source.data, m->source.len);
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_remount_done);
 }
 
 
@@ -5111,7 +5135,6 @@ ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     const char *err)
 {
     u_char               ename[NGX_HTTP_9P_ENAME_MAX], *p;
-    ninep_fcall_t        t;
     ngx_http_9p_creq_t  *cr;
 
     cr = w->data;
@@ -5126,20 +5149,11 @@ ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
 
     ngx_http_9p_union_use(cr, b);
 
-    if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+    if (ngx_http_9p_mount_root(cr, cr->making, ngx_http_9p_remount_done)
+        != NGX_OK)
+    {
         ngx_http_9p_remount_fail(cr, "out of backend fids");
-        return;
     }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TATTACH;
-    t.fid = cr->nbfid;
-    t.afid = NINEP_NOFID;
-    t.uname = ninep_str(cr->ns->user);
-    t.aname.data = cr->making->spec.data;
-    t.aname.len = (uint16_t) cr->making->spec.len;
-
-    (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_remount_done);
 }
 
 
