@@ -334,6 +334,12 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
 
         s->in_last += n;
         s->last_recv = ngx_current_msec;
+
+        if (s->ping_sent && !s->close_sent) {
+            /* answered: the next ping is an interval of silence away */
+            ngx_add_timer(&s->timer, s->conf->ping_interval);
+        }
+
         s->ping_sent = 0;
     }
 

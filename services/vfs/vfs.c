@@ -76,7 +76,7 @@ on_signal(int sig)
 int
 main(int argc, char **argv)
 {
-    int               c;
+    int               c, rc;
     char              err[512];
     vfs_t             vfs;
     uint8_t           sk[TEN_SK_LEN];
@@ -148,16 +148,13 @@ main(int argc, char **argv)
     pthread_rwlock_init(&vfs.users_lock, NULL);
     pthread_mutex_init(&vfs.excl_lock, NULL);
 
+    rc = 1;
     vfs.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (vfs.rootfd < 0) {
-        fprintf(stderr, "ten-vfs: root %s: %s\n", root, strerror(errno));
-        return 1;
-    }
-
     vfs.root_path = realpath(root, NULL);
-    if (vfs.root_path == NULL) {
+
+    if (vfs.rootfd < 0 || vfs.root_path == NULL) {
         fprintf(stderr, "ten-vfs: root %s: %s\n", root, strerror(errno));
-        return 1;
+        goto done;
     }
 
     vfs.root_len = strlen(vfs.root_path);
@@ -165,11 +162,11 @@ main(int argc, char **argv)
     if (vfs_xattr_probe(vfs.rootfd) < 0) {
         fprintf(stderr, "ten-vfs: root %s: the file system does not support "
                 "user extended attributes (%s)\n", root, strerror(errno));
-        return 1;
+        goto done;
     }
 
     if (vfs_seed(&vfs, skel) < 0) {
-        return 1;
+        goto done;
     }
 
     vfs_users_refresh(&vfs);
@@ -186,7 +183,7 @@ main(int argc, char **argv)
     conf.data = &vfs;
 
     if (srv_listen(&the_srv, &conf) < 0) {
-        return 1;
+        goto done;
     }
 
     memset(&sa, 0, sizeof(sa));
@@ -198,17 +195,25 @@ main(int argc, char **argv)
     srv_log("serving %s on %s as %s", root, conf.tcp, conf.name);
 
     if (srv_run(the_srv) < 0) {
-        return 1;
+        goto done;
     }
 
     srv_log("stopped");
-    sodium_memzero(sk, sizeof(sk));
+    rc = 0;
+
+done:
 
     /* every connection has ended: nothing uses these any more */
+    sodium_memzero(sk, sizeof(sk));
+
     users_free(vfs.users);
+
     ten_trust_free(&trust);
     free(vfs.root_path);
-    close(vfs.rootfd);
 
-    return 0;
+    if (vfs.rootfd >= 0) {
+        close(vfs.rootfd);
+    }
+
+    return rc;
 }
