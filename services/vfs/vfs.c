@@ -150,9 +150,10 @@ main(int argc, char **argv)
 
     rc = 1;
     vfs.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    vfs.root_path = realpath(root, NULL);
 
-    if (vfs.rootfd < 0 || vfs.root_path == NULL) {
+    if (vfs.rootfd < 0
+        || (vfs.root_path = realpath(root, NULL)) == NULL)
+    {
         fprintf(stderr, "ten-vfs: root %s: %s\n", root, strerror(errno));
         goto done;
     }
