@@ -1,0 +1,2326 @@
+
+/*
+ * Ten: attach and namespaces.  A ticket attach reads the ticket and
+ * /lib/namespace from the boot service as the kernel, verifies the
+ * ticket (reading factotum's /keys for a key it does not know), then
+ * makes every entry of the file in order, as the ticket's user; nsctl
+ * writes make entries the same way.  A bootstrap attach gets the kernel's
+ * files, or the rescue tree while the boot service is away.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_9p_session.h"
+
+
+/*
+ * A ticket verified moments ago need not be read again: a few seconds'
+ * memory keeps a logout quick to take effect.  Collisions just overwrite.
+ */
+static ngx_http_9p_tcache_t  *ngx_http_9p_tcache;
+
+
+/*
+ * The certificates of ticket-signing keys this worker read from
+ * factotum's /keys, verified with the key of their issuer; read again
+ * for a key not among them: at once for a key id not asked about last
+ * time (a rotation), else at most once a second (only factotum writes
+ * tickets, so unknown ids are few).
+ */
+#define NGX_HTTP_9P_FKEYS        64
+#define NGX_HTTP_9P_FKEYS_EVERY  1000
+
+static ten_cert_t   ngx_http_9p_fkeys[NGX_HTTP_9P_FKEYS];
+static ngx_uint_t   ngx_http_9p_nfkeys;
+static uint8_t      ngx_http_9p_fkeys_issuer[TEN_PK_LEN];
+static ngx_msec_t   ngx_http_9p_fkeys_asked;
+static ngx_uint_t   ngx_http_9p_fkeys_ever;
+static char         ngx_http_9p_fkeys_for[TEN_KEYID_LEN + 1];
+
+static const char   ngx_http_9p_unknown_key[] =
+    "ticket signed by an unknown key";
+
+
+static ngx_http_9p_tcache_t *ngx_http_9p_tcache_slot(u_char *path,
+    size_t len);
+static ngx_http_9p_mount_t *ngx_http_9p_entry_new(ngx_http_9p_ns_t *ns,
+    u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
+static ngx_http_9p_mount_t *ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr,
+    u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
+static ngx_int_t ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w,
+    u_char **we, ngx_uint_t nw, u_char *err, size_t size);
+static ngx_int_t ngx_http_9p_ns_place(ngx_http_9p_ns_t *ns,
+    ngx_http_9p_mount_t *m);
+static ngx_uint_t ngx_http_9p_member_is(ngx_http_9p_mount_t *m,
+    ngx_str_t *src);
+static ngx_uint_t ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns,
+    ngx_http_9p_mount_t *u);
+static void ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m);
+static void ngx_http_9p_bootstrap(ngx_http_9p_creq_t *cr, const char *why);
+static ngx_int_t ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m, const char *why);
+static void ngx_http_9p_rescue_over(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m, const char *why);
+static ngx_http_9p_service_t *ngx_http_9p_service_find(
+    ngx_http_9p_session_t *s, u_char *name, size_t len, ngx_uint_t boot);
+static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
+static void ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_pool_destroy(void *data);
+static void ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr,
+    const char *ename);
+static void ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr,
+    ninep_fcall_t *r, const char *err, const char *what);
+static void ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path,
+    size_t len);
+static void ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
+static const char *ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr,
+    ninep_fcall_t *r);
+static ten_cert_t *ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf,
+    const char *keyid);
+static ngx_uint_t ngx_http_9p_fkeys_due(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
+static ngx_str_t *ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path,
+    size_t len, ngx_uint_t line);
+static const char *ngx_http_9p_ns_done(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m);
+static ngx_int_t ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p,
+    size_t len, ngx_str_t *out);
+static void ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr,
+    const char *why, ngx_str_t *detail);
+static void ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static size_t ngx_http_9p_clean(u_char *dst, u_char *src, size_t len);
+
+
+/* -------------------------------------------------------------- attach */
+
+
+ngx_int_t
+ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
+{
+    ngx_http_9p_ns_t      *ns;
+    ngx_http_9p_creq_t    *cr;
+    ngx_http_9p_tcache_t  *tc;
+
+    if (ngx_http_9p_fid_find(s, t->fid)) {
+        return ngx_http_9p_reply_error(s, t->tag, "fid in use");
+    }
+
+    if (t->afid != NINEP_NOFID) {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "authentication not required");
+    }
+
+    if (t->aname.len && s->conf->services == NULL) {
+        return ngx_http_9p_reply_error(s, t->tag, "no services configured");
+    }
+
+    if (t->aname.len >= NGX_HTTP_9P_PATH_MAX) {
+        return ngx_http_9p_reply_error(s, t->tag, "ticket path too long");
+    }
+
+    ns = ngx_http_9p_ns_create(s);
+    if (ns == NULL) {
+        return NGX_ERROR;
+    }
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        ngx_http_9p_ns_unref(ns);
+        return NGX_ERROR;
+    }
+
+    cr->ns = ns;
+    cr->newfid = t->fid;
+    cr->step = NGX_HTTP_9P_A_TICKET;
+
+    if (ngx_array_init(&cr->pending, ns->pool, 8,
+                       sizeof(ngx_http_9p_mount_t *))
+        != NGX_OK)
+    {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return NGX_OK;
+    }
+
+    cr->wait.handler = ngx_http_9p_attach_ready;
+    cr->wait.data = cr;
+    /* the ticket path, kept only while the attach lasts */
+    if (t->aname.len) {
+        cr->path = ngx_http_9p_creq_space(cr, t->aname.len);
+        if (cr->path == NULL) {
+            ngx_http_9p_attach_fail(cr, "out of memory");
+            return NGX_OK;
+        }
+
+        ngx_memcpy(cr->path, t->aname.data, t->aname.len);
+    }
+
+    cr->tpath = cr->path;
+    cr->tpath_len = t->aname.len;
+
+    tc = t->aname.len ? ngx_http_9p_tcache_slot(cr->tpath, cr->tpath_len)
+                      : NULL;
+
+    if (tc && tc->len == cr->tpath_len
+        && ngx_memcmp(tc->path, cr->tpath, tc->len) == 0
+        && ngx_current_msec - tc->checked < s->conf->ticket_cache
+        && tc->expires > ngx_time())
+    {
+        /* verified moments ago: straight to the namespace */
+        ngx_cpystrn((u_char *) ns->user, (u_char *) tc->user,
+                    sizeof(ns->user));
+        cr->step = NGX_HTTP_9P_A_NAMESPACE;
+    }
+
+    if (t->aname.len == 0) {
+        /* bootstrap: none; rescue mode if the boot service is away */
+        ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
+                    sizeof(ns->user));
+
+        if (s->conf->services && ngx_http_9p_service_find(s, NULL, 0, 1)) {
+            cr->step = NGX_HTTP_9P_A_BOOT;
+            ngx_http_9p_attach_next(cr);
+            return NGX_OK;
+        }
+
+        ngx_http_9p_bootstrap(cr, NULL);
+        return NGX_OK;
+    }
+
+    ngx_http_9p_attach_next(cr);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The bootstrap namespace: the kernel's files at / and /dev, factotum at
+ * /dev/factotum.  With why (the boot service cannot be reached), the
+ * rescue tree is / instead.
+ */
+
+static void
+ngx_http_9p_bootstrap(ngx_http_9p_creq_t *cr, const char *why)
+{
+    ngx_http_9p_mount_t  *m;
+
+    m = ngx_http_9p_pending_add(cr, (u_char *) "/", 1,
+                                why ? NGX_HTTP_9P_DEV_NONE
+                                    : NGX_HTTP_9P_DEV_ROOT, NULL);
+
+    if (m && why && ngx_http_9p_rescue_root(cr, m, why) != NGX_OK) {
+        m = NULL;
+    }
+
+    if (m == NULL
+        || ngx_http_9p_pending_add(cr, (u_char *) "/dev", 4,
+                                   NGX_HTTP_9P_DEV_DIR, NULL) == NULL
+        || ngx_http_9p_add_factotum(cr) != NGX_OK)
+    {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return;
+    }
+
+    cr->step = NGX_HTTP_9P_A_MOUNT;
+    cr->mount_i = 0;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/*
+ * Rescue mode (DESIGN.md §3): the worker's RAM tree is "/".  The error
+ * log says so when the worker enters it and when it leaves.
+ */
+
+static ngx_uint_t  ngx_http_9p_rescuing;
+
+static ngx_int_t
+ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    const char *why)
+{
+    u_char                 text[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t              reason;
+    ngx_http_9p_service_t  *boot;
+
+    boot = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+    p = ngx_snprintf(text, sizeof(text), "%V unavailable: %s", &boot->name,
+                     why);
+    reason.data = text;
+    reason.len = p - text;
+
+    if (!ngx_http_9p_rescuing) {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: rescue mode: %V; sessions get the worker's "
+                      "RAM tree as /", &reason);
+        ngx_http_9p_rescuing = 1;
+    }
+
+    m->ram = ngx_http_9p_ramfs_root(cr->s->conf->rescue_size, &reason);
+    if (m->ram == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_9p_rnode_ref(m->ram);
+    ngx_http_9p_rnode_qid(m->ram, &m->qid);
+
+    return NGX_OK;
+}
+
+
+/* The boot service answered: rescue mode, if it was on, is over. */
+
+static void
+ngx_http_9p_rescue_over(ngx_http_9p_creq_t *cr)
+{
+    if (ngx_http_9p_rescuing) {
+        ngx_log_error(NGX_LOG_NOTICE, cr->s->connection->log, 0,
+                      "9p: rescue mode over: the boot service is back");
+        ngx_http_9p_rescuing = 0;
+    }
+}
+
+
+/* A new entry in the namespace's pool, not yet in its table. */
+
+static ngx_http_9p_mount_t *
+ngx_http_9p_entry_new(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
+    ngx_uint_t dev, ngx_http_9p_service_t *svc)
+{
+    ngx_http_9p_mount_t  *m;
+
+    m = ngx_pcalloc(ns->pool, sizeof(ngx_http_9p_mount_t));
+    if (m == NULL) {
+        return NULL;
+    }
+
+    m->path.data = ngx_pnalloc(ns->pool, len + 1);
+    if (m->path.data == NULL) {
+        return NULL;
+    }
+
+    m->path.len = ngx_http_9p_clean(m->path.data, path, len);
+    m->dev = dev;
+    m->service = svc;
+    m->bfid = NINEP_NOFID;
+
+    if (dev) {
+        ngx_http_9p_dev_qid(dev, &m->qid);
+    }
+
+    return m;
+}
+
+
+/* An entry for the attach or nsctl to make after the ones before it. */
+
+static ngx_http_9p_mount_t *
+ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
+    ngx_uint_t dev, ngx_http_9p_service_t *svc)
+{
+    ngx_http_9p_mount_t  *m, **mp;
+
+    if (cr->pending.nelts == NGX_HTTP_9P_MOUNTS_MAX) {
+        return NULL;
+    }
+
+    m = ngx_http_9p_entry_new(cr->ns, path, len, dev, svc);
+    if (m == NULL) {
+        return NULL;
+    }
+
+    mp = ngx_array_push(&cr->pending);
+    if (mp == NULL) {
+        return NULL;
+    }
+
+    *mp = m;
+
+    return m;
+}
+
+
+/* /dev/factotum, when a service is called factotum and answers. */
+
+static ngx_int_t
+ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_service_t  *svc;
+
+    if (cr->s->conf->services == NULL) {
+        return NGX_OK;
+    }
+
+    svc = ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0);
+
+    if (svc == NULL) {
+        return NGX_OK;
+    }
+
+    m = ngx_http_9p_pending_add(cr, (u_char *) "/dev/factotum", 13, 0, svc);
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    m->optional = 1;
+
+    return NGX_OK;
+}
+
+
+static ngx_http_9p_service_t *
+ngx_http_9p_service_find(ngx_http_9p_session_t *s, u_char *name, size_t len,
+    ngx_uint_t boot)
+{
+    ngx_uint_t              i;
+    ngx_http_9p_service_t  *svc;
+
+    svc = s->conf->services->elts;
+
+    for (i = 0; i < s->conf->services->nelts; i++) {
+        if (boot ? svc[i].boot
+                 : (svc[i].name.len == len
+                    && ngx_strncmp(svc[i].name.data, name, len) == 0))
+        {
+            return &svc[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * One entry of DESIGN.md §3 from the words of a line of a namespace file
+ * or of an nsctl write: "mount [-abc] service mountpoint [spec]", "bind
+ * [-abc] source mountpoint" or "unmount [source] mountpoint", $user
+ * expanded.  NGX_OK: it waits in cr->pending; NGX_DECLINED: a service
+ * this kernel does not have; NGX_ERROR: why is in err.
+ */
+
+static ngx_int_t
+ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
+    ngx_uint_t nw, u_char *err, size_t size)
+{
+    u_char                 *f;
+    size_t                  len;
+    ngx_str_t               point;
+    ngx_uint_t              i, verb, src, at, spec;
+    ngx_http_9p_mount_t    *m;
+    ngx_http_9p_service_t  *svc;
+
+    static const char  *usage[] = {
+        "expected \"mount [-abc] service mountpoint [spec]\"",
+        "expected \"bind [-abc] /source /mountpoint\"",
+        "expected \"unmount [source] /mountpoint\"",
+        "expected mount, bind or unmount"
+    };
+
+    len = we[0] - w[0];
+    verb = (len == 5 && ngx_strncmp(w[0], "mount", 5) == 0) ? 0
+           : (len == 4 && ngx_strncmp(w[0], "bind", 4) == 0) ? 1
+           : (len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0) ? 2 : 3;
+
+    /* the words: flags at 1, then source (or service), point, spec */
+    i = (verb < 2 && nw > 1 && *w[1] == '-') ? 2 : 1;
+    src = (verb == 2 && nw == 2) ? 0 : i;
+    at = src ? src + 1 : 1;
+    spec = (verb == 0 && nw == at + 2) ? at + 1 : 0;
+
+    if (verb == 3 || nw != at + 1 + (spec != 0) || *w[at] != '/'
+        || (verb == 1 && *w[src] != '/'))
+    {
+        ngx_cpystrn(err, (u_char *) usage[verb], size);
+        return NGX_ERROR;
+    }
+
+    svc = NULL;
+
+    if (verb == 0) {
+        svc = cr->s->conf->services
+              ? ngx_http_9p_service_find(cr->s, w[src], we[src] - w[src], 0)
+              : NULL;
+
+        if (svc == NULL) {
+            ngx_snprintf(err, size, "mount: unknown service \"%*s\"%Z",
+                         ngx_min((size_t) (we[src] - w[src]), size / 2),
+                         w[src]);
+            return NGX_DECLINED;
+        }
+    }
+
+    if (ngx_http_9p_expand_user(cr->ns, w[at], we[at] - w[at], &point)
+        != NGX_OK
+        || (m = ngx_http_9p_pending_add(cr, point.data, point.len, 0, svc))
+           == NULL)
+    {
+        ngx_cpystrn(err, (u_char *) "too many entries", size);
+        return NGX_ERROR;
+    }
+
+    m->unmount = (verb == 2);
+
+    for (f = (i == 2) ? w[1] + 1 : we[1]; f < we[1]; f++) {
+        m->after |= (*f == 'a');
+        m->before |= (*f == 'b');
+        m->create |= (*f == 'c');
+
+        if ((*f != 'a' && *f != 'b' && *f != 'c')
+            || (m->after && m->before))
+        {
+            cr->pending.nelts--;
+            ngx_cpystrn(err, (u_char *) "flags: -a or -b, and -c", size);
+            return NGX_ERROR;
+        }
+    }
+
+    if ((verb != 0 && src
+         && ngx_http_9p_expand_user(cr->ns, w[src], we[src] - w[src],
+                                    &m->source)
+            != NGX_OK)
+        || (spec
+            && ngx_http_9p_expand_user(cr->ns, w[spec], we[spec] - w[spec],
+                                       &m->spec)
+               != NGX_OK))
+    {
+        cr->pending.nelts--;
+        ngx_cpystrn(err, (u_char *) "out of memory", size);
+        return NGX_ERROR;
+    }
+
+    if (m->source.len && m->source.data[0] == '/') {
+        m->source.len = ngx_http_9p_clean(m->source.data, m->source.data,
+                                          m->source.len);
+    }
+
+    return NGX_OK;
+}
+
+
+/* Whether a and b are members of one union: the same mount point. */
+
+ngx_uint_t
+ngx_http_9p_same_point(ngx_http_9p_mount_t *a, ngx_http_9p_mount_t *b)
+{
+    return a == b
+           || (a->path.len == b->path.len
+               && ngx_strncmp(a->path.data, b->path.data, a->path.len) == 0);
+}
+
+
+/* The member after m in its union, or NULL. */
+
+ngx_http_9p_mount_t *
+ngx_http_9p_union_next(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
+{
+    ngx_uint_t             i;
+    ngx_http_9p_mount_t  **mp;
+
+    mp = ns->mounts.elts;
+
+    for (i = 0; i < ns->mounts.nelts && mp[i] != m; i++) {
+        /* void */
+    }
+
+    for (i++; i < ns->mounts.nelts; i++) {
+        if (ngx_http_9p_same_point(mp[i], m)) {
+            return mp[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* A mount no longer in the table lets go of its root. */
+
+void
+ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
+{
+    if (m->ram) {
+        ngx_http_9p_rnode_unref(m->ram);
+        m->ram = NULL;
+    }
+
+    if (m->backend) {
+        ngx_http_9p_backend_clunk(m->backend, m->bfid);
+        ngx_http_9p_backend_unref(m->backend);
+        m->backend = NULL;
+        m->bfid = NINEP_NOFID;
+    }
+}
+
+
+/*
+ * A made entry joins the table: with -b before the union at its point,
+ * with -a after it, with neither in its place.
+ */
+
+static ngx_int_t
+ngx_http_9p_ns_place(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
+{
+    ngx_uint_t             i, at, first, found;
+    ngx_http_9p_mount_t  **mp;
+
+    mp = ns->mounts.elts;
+    found = 0;
+    first = 0;
+    at = 0;
+
+    for (i = ns->mounts.nelts; i > 0; i--) {
+        if (!ngx_http_9p_same_point(mp[i - 1], m)) {
+            continue;
+        }
+
+        if (m->before || m->after) {
+            at = found ? at : i;
+            first = i - 1;
+            found = 1;
+            continue;
+        }
+
+        ngx_http_9p_entry_drop(mp[i - 1]);
+        ngx_memmove(&mp[i - 1], &mp[i],
+                    (ns->mounts.nelts - i) * sizeof(*mp));
+        ns->mounts.nelts--;
+    }
+
+    if (ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX
+        || ngx_array_push(&ns->mounts) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    mp = ns->mounts.elts;
+
+    if (!found) {
+        at = ns->mounts.nelts - 1;
+
+    } else if (m->before) {
+        at = first;
+    }
+
+    ngx_memmove(&mp[at + 1], &mp[at],
+                (ns->mounts.nelts - 1 - at) * sizeof(*mp));
+    mp[at] = m;
+
+    return NGX_OK;
+}
+
+
+/* Whether member m is what an unmount's source names. */
+
+static ngx_uint_t
+ngx_http_9p_member_is(ngx_http_9p_mount_t *m, ngx_str_t *src)
+{
+    ngx_str_t  *name;
+
+    name = m->source.len ? &m->source
+           : m->service ? &m->service->name : NULL;
+
+    if (name == NULL) {
+        /* a kernel directory */
+        return (src->len == 2 && ngx_strncmp(src->data, "#c", 2) == 0)
+               || (src->len == 4 && ngx_strncmp(src->data, "'#c'", 4) == 0);
+    }
+
+    return name->len == src->len
+           && ngx_strncmp(name->data, src->data, src->len) == 0;
+}
+
+
+/*
+ * "unmount [source] point": the member from source, or the whole union.
+ * The root keeps its last member.  How many went.
+ */
+
+static ngx_uint_t
+ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *u)
+{
+    ngx_uint_t             i, n, left;
+    ngx_http_9p_mount_t  **mp;
+
+    mp = ns->mounts.elts;
+    left = 0;
+
+    for (i = 0; i < ns->mounts.nelts; i++) {
+        left += ngx_http_9p_same_point(mp[i], u);
+    }
+
+    for (i = 0, n = 0; i < ns->mounts.nelts; /* void */) {
+        if (!ngx_http_9p_same_point(mp[i], u)
+            || (u->source.len && !ngx_http_9p_member_is(mp[i], &u->source))
+            || (u->path.len == 1 && left == 1))
+        {
+            i++;
+            continue;
+        }
+
+        ngx_http_9p_entry_drop(mp[i]);
+        ngx_memmove(&mp[i], &mp[i + 1],
+                    (ns->mounts.nelts - i - 1) * sizeof(*mp));
+        ns->mounts.nelts--;
+        left--;
+        n++;
+    }
+
+    return n;
+}
+
+
+/* A copy of p in the namespace's pool, with $user replaced. */
+
+static ngx_int_t
+ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p, size_t len,
+    ngx_str_t *out)
+{
+    size_t  j, n, ulen;
+
+    ulen = ngx_strlen(ns->user);
+
+    out->data = ngx_pnalloc(ns->pool, len * (ulen + 1) + 1);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (j = 0, n = 0; j < len; j++) {
+        if (len - j >= 5 && ngx_strncmp(p + j, "$user", 5) == 0) {
+            n = ngx_cpymem(out->data + n, ns->user, ulen) - out->data;
+            j += 4;
+            continue;
+        }
+
+        out->data[n++] = p[j];
+    }
+
+    out->len = n;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A bind: the source as the namespace has it now, walked from its
+ * mount's root on that mount's connection.
+ */
+
+static void
+ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
+{
+    ngx_http_9p_mount_t   *src;
+
+    src = ngx_http_9p_mount_of(cr->ns, m->source.data, m->source.len);
+
+    if (src == NULL || (src->dev && src->path.len != m->source.len)) {
+        ngx_http_9p_attach_skip(cr, "bind: no such source", &m->source);
+        return;
+    }
+
+    if (src->dev) {
+        m->dev = src->dev;
+        m->qid = src->qid;
+        ngx_http_9p_attach_made(cr, m);
+        return;
+    }
+
+    m->service = src->service;
+    cr->qid = src->qid;
+
+    if (!ngx_http_9p_backend_alive(src->backend)) {
+        ngx_http_9p_attach_skip(cr, "bind: connection lost for",
+                                &m->source);
+        return;
+    }
+
+    if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_bind_walked)
+        != NGX_OK)
+    {
+        ngx_http_9p_attach_fail(cr, "out of backend fids");
+    }
+}
+
+
+/*
+ * A mount's root on cr->backend: an attach as the namespace's user (the
+ * kernel speaks for it on its authenticated connection).
+ */
+
+ngx_int_t
+ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TATTACH;
+    t.fid = cr->nbfid;
+    t.afid = NINEP_NOFID;
+    t.uname = ninep_str(cr->ns->user);
+    t.aname.data = m->spec.data;
+    t.aname.len = (uint16_t) m->spec.len;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+
+    return NGX_OK;
+}
+
+
+/* A bind's root: a walk to its source from the root of src. */
+
+ngx_int_t
+ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
+    ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
+
+    ngx_http_9p_union_use(cr, src->backend);
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = src->bfid;
+    t.newfid = cr->nbfid;
+    ngx_http_9p_walk_rel(&t, src, m->source.data, m->source.len);
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_mount_t   *m, **mp;
+    ngx_http_9p_creq_t    *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    mp = cr->pending.elts;
+    m = mp[cr->mount_i];
+
+    if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        ngx_http_9p_attach_skip(cr, "bind: cannot walk to the source",
+                                &m->source);
+        return;
+    }
+
+    m->backend = cr->backend;
+    ngx_http_9p_backend_ref(m->backend);
+    m->bfid = cr->nbfid;
+    m->qid = r->nwqid ? r->wqid[r->nwqid - 1] : cr->qid;
+    cr->nbfid = NINEP_NOFID;
+
+    ngx_http_9p_attach_made(cr, m);
+}
+
+
+/* The entry is made: into the table with it, and on to the next. */
+
+static void
+ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
+{
+    if (ngx_http_9p_ns_place(cr->ns, m) != NGX_OK) {
+        ngx_http_9p_entry_drop(m);
+        ngx_http_9p_attach_skip(cr, "too many mounts at", &m->path);
+        return;
+    }
+
+    cr->mount_i++;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/*
+ * An optional mount whose service does not answer stays in the table, so
+ * that a walk onto it says why ("factotum unavailable: ...").
+ */
+
+static void
+ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    const char *why)
+{
+    u_char  *p;
+    size_t   len;
+
+    ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                  "9p: %V: %V unavailable: %s", &m->path, &m->service->name,
+                  why);
+
+    len = m->service->name.len + sizeof(" unavailable: ") + ngx_strlen(why);
+    m->down = ngx_pnalloc(cr->ns->pool, len);
+
+    if (m->down == NULL) {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return;
+    }
+
+    p = ngx_sprintf((u_char *) m->down, "%V unavailable: %s%Z",
+                    &m->service->name, why);
+    (void) p;
+
+    ngx_http_9p_attach_made(cr, m);
+}
+
+
+/*
+ * An entry that cannot be made is left out with a log line; an nsctl
+ * write says why instead.  What -a or -b would have joined may just not
+ * be there.
+ */
+
+static void
+ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr, const char *why,
+    ngx_str_t *detail)
+{
+    u_char                 ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_uint_t             level;
+    ngx_http_9p_mount_t  **mp, *m;
+
+    mp = cr->pending.elts;
+    m = mp[cr->mount_i];
+
+    if (cr->nsctl && !m->implicit) {
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s %V", why, detail);
+        *p = '\0';
+        ngx_http_9p_creq_error(cr, NULL, (char *) ename);
+        return;
+    }
+
+    level = m->implicit ? NGX_LOG_INFO : NGX_LOG_WARN;
+
+    ngx_log_error(level, cr->s->connection->log, 0,
+                  "9p: %V left out of the namespace: %s %V",
+                  &m->path, why, detail);
+
+    cr->mount_i++;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/*
+ * The pending entries in order, then the client's root.  Each mount needs
+ * a connection: first to the boot service for the namespace file, then
+ * each mount's own.
+ */
+
+static void
+ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t           rf;
+    ngx_http_9p_mount_t    *m, *u, **mp;
+    ngx_http_9p_service_t  *svc;
+
+    while (cr->step == NGX_HTTP_9P_A_MOUNT
+           && cr->mount_i < cr->pending.nelts)
+    {
+        mp = cr->pending.elts;
+        m = mp[cr->mount_i];
+
+        if (m->unmount) {
+            if (ngx_http_9p_ns_unmount(cr->ns, m) == 0) {
+                if (cr->nsctl) {
+                    ngx_http_9p_creq_error(cr, NULL, m->path.len == 1
+                                   ? "unmount: not mounted (the root stays)"
+                                   : "unmount: not mounted");
+                    return;
+                }
+
+                ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                              "9p: %V:%ui: unmount: not mounted", m->file,
+                              m->line);
+            }
+
+            cr->mount_i++;
+            continue;
+        }
+
+        /* -a or -b at a new point: the directory there is the union's */
+        if ((m->before || m->after) && !m->joined) {
+            m->joined = 1;
+            u = ngx_http_9p_mount_of(cr->ns, m->path.data, m->path.len);
+
+            if (u && u->path.len != m->path.len) {
+                u = ngx_http_9p_entry_new(cr->ns, m->path.data, m->path.len,
+                                          0, NULL);
+
+                if (u == NULL || ngx_array_push(&cr->pending) == NULL) {
+                    ngx_http_9p_attach_fail(cr, "out of memory");
+                    return;
+                }
+
+                u->source = u->path;
+                u->implicit = 1;
+                mp = cr->pending.elts;
+                ngx_memmove(&mp[cr->mount_i + 1], &mp[cr->mount_i],
+                            (cr->pending.nelts - 1 - cr->mount_i)
+                            * sizeof(*mp));
+                mp[cr->mount_i] = u;
+                continue;
+            }
+        }
+
+        if (m->dev || m->ram) {
+            ngx_http_9p_attach_made(cr, m);
+            return;
+        }
+
+        if (m->source.len) {
+            ngx_http_9p_attach_bind(cr, m);
+            return;
+        }
+
+        break;
+    }
+
+    if (cr->step == NGX_HTTP_9P_A_MOUNT) {
+        if (cr->mount_i < cr->pending.nelts) {
+            mp = cr->pending.elts;
+            ngx_http_9p_pool_get(mp[cr->mount_i]->service, cr->s->conf,
+                                 cr->s->request, &cr->wait);
+            return;
+        }
+
+        if (cr->reset) {
+            ngx_http_9p_ns_swap(cr);
+            return;
+        }
+
+        if (cr->nsctl) {
+            ngx_memzero(&rf, sizeof(rf));
+            rf.type = NINEP_RWRITE;
+            rf.count = cr->count;
+            ngx_http_9p_creq_reply(cr, &rf);
+            return;
+        }
+
+        /* the client's fid: a clone of the root's */
+        cr->step = NGX_HTTP_9P_A_ROOT;
+        cr->mount = ngx_http_9p_mount_of(cr->ns, (u_char *) "/", 1);
+
+        if (cr->mount == NULL) {
+            ngx_http_9p_attach_fail(cr, "namespace has no root");
+            return;
+        }
+
+        if (cr->mount->dev || cr->mount->ram) {
+            ngx_http_9p_attach_done(cr);
+            return;
+        }
+
+        ngx_http_9p_attach_ready(&cr->wait, cr->mount->backend, NULL);
+        return;
+    }
+
+    /* the ticket, then the namespace file: the boot service's */
+    svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+
+    if (svc == NULL) {
+        ngx_http_9p_attach_fail(cr, "no boot service configured");
+        return;
+    }
+
+    ngx_http_9p_pool_get(svc, cr->s->conf, cr->s->request, &cr->wait);
+}
+
+
+static void
+ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *ename)
+{
+    ngx_http_9p_ns_unref(cr->ns);
+    cr->ns = NULL;
+
+    if (cr->backend && cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    ngx_http_9p_creq_error(cr, NULL, ename);
+}
+
+
+/* A step failed: the service's own words, or why there are none. */
+
+static void
+ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+    const char *err, const char *what)
+{
+    u_char  ename[NGX_HTTP_9P_ENAME_MAX], *p;
+
+    if (r && r->type == NINEP_RERROR) {
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %*s", what,
+                         (size_t) r->ename.len, r->ename.data);
+
+    } else {
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %s", what,
+                         r ? "unexpected reply" : err);
+    }
+
+    *p = '\0';
+    ngx_http_9p_attach_fail(cr, (char *) ename);
+}
+
+
+static void
+ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    u_char                 ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t              detail;
+    ninep_fcall_t          t;
+    ngx_http_9p_mount_t   *m, **mp;
+    ngx_http_9p_creq_t    *cr;
+    ngx_http_9p_service_t  *svc;
+
+    cr = w->data;
+
+    mp = cr->pending.elts;
+
+    if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT
+        && mp[cr->mount_i]->optional)
+    {
+        ngx_http_9p_attach_down(cr, mp[cr->mount_i], err);
+        return;
+    }
+
+    if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT && cr->nsctl) {
+        detail.data = (u_char *) err;
+        detail.len = ngx_strlen(err);
+        ngx_http_9p_attach_skip(cr, "mount:", &detail);
+        return;
+    }
+
+    if (cr->step == NGX_HTTP_9P_A_BOOT
+        || (cr->step == NGX_HTTP_9P_A_NAMESPACE && cr->reset == NULL))
+    {
+        if (b == NULL) {
+            /* a verified ticket, or none: rescue mode */
+            ngx_http_9p_bootstrap(cr, err);
+            return;
+        }
+
+        ngx_http_9p_rescue_over(cr);
+
+        if (cr->step == NGX_HTTP_9P_A_BOOT) {
+            ngx_http_9p_bootstrap(cr, NULL);
+            return;
+        }
+    }
+
+    if (b == NULL) {
+        svc = (cr->step == NGX_HTTP_9P_A_KEYS)
+              ? ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
+              : (cr->step == NGX_HTTP_9P_A_MOUNT)
+              ? mp[cr->mount_i]->service
+              : ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s%V unavailable: %s",
+                         cr->step == NGX_HTTP_9P_A_KEYS
+                         ? "ticket signed by an unknown key; " : "",
+                         &svc->name, err);
+        *p = '\0';
+        ngx_http_9p_attach_fail(cr, (char *) ename);
+        return;
+    }
+
+    if (cr->backend) {
+        ngx_http_9p_backend_unref(cr->backend);
+    }
+
+    cr->backend = b;
+    ngx_http_9p_backend_ref(b);
+
+    switch (cr->step) {
+
+    case NGX_HTTP_9P_A_TICKET:
+        ngx_http_9p_slurp(cr, cr->tpath, cr->tpath_len);
+        return;
+
+    case NGX_HTTP_9P_A_NAMESPACE:
+        ngx_http_9p_slurp(cr, (u_char *) "/lib/namespace",
+                          sizeof("/lib/namespace") - 1);
+        return;
+
+    case NGX_HTTP_9P_A_KEYS:
+        ngx_http_9p_slurp(cr, (u_char *) "/keys", sizeof("/keys") - 1);
+        return;
+
+    case NGX_HTTP_9P_A_MOUNT:
+        if (ngx_http_9p_mount_root(cr, mp[cr->mount_i],
+                                   ngx_http_9p_mount_attached)
+            != NGX_OK)
+        {
+            ngx_http_9p_attach_fail(cr, "out of backend fids");
+        }
+
+        return;
+
+    default: /* NGX_HTTP_9P_A_ROOT */
+        m = cr->mount;
+
+        if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+            ngx_http_9p_attach_fail(cr, "out of backend fids");
+            return;
+        }
+
+        ngx_memzero(&t, sizeof(t));
+        t.type = NINEP_TWALK;
+        t.fid = m->bfid;
+        t.newfid = cr->nbfid;
+
+        (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_root_cloned);
+        return;
+    }
+}
+
+
+/*
+ * Reads a whole small file of the boot service as the kernel: walk from
+ * the kernel's fid, open, read to the end, clunk.
+ */
+
+static void
+ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path, size_t len)
+{
+    u_char         *p, *end, *name;
+    ninep_fcall_t   t;
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        ngx_http_9p_attach_fail(cr, "out of backend fids");
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = ngx_http_9p_backend_kernel_fid(cr->backend);
+    t.newfid = cr->nbfid;
+
+    end = path + len;
+
+    for (p = path; p < end; p++) {
+        if (*p == '/') {
+            continue;
+        }
+
+        name = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        if (t.nwname == NINEP_MAXWELEM) {
+            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+            ngx_http_9p_attach_fail(cr, "path too deep");
+            return;
+        }
+
+        t.wname[t.nwname].data = name;
+        t.wname[t.nwname].len = (uint16_t) (p - name);
+        t.nwname++;
+    }
+
+    cr->len = 0;
+    cr->offset = 0;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_slurp_walked);
+}
+
+
+static void
+ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
+        /* walk(5): a failed or short walk makes no fid */
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+
+        /* missing: an Rerror for the first name, a short walk after */
+        if (r && cr->step == NGX_HTTP_9P_A_INCLUDE
+            && (r->type == NINEP_RWALK
+                || ninep_str_eq(r->ename, "file does not exist")))
+        {
+            ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
+                          "9p: no %V to include", &cr->include[cr->include_i]);
+            cr->include_i++;
+            ngx_http_9p_ns_next(cr);
+            return;
+        }
+
+        if (r && cr->step != NGX_HTTP_9P_A_KEYS
+            && (r->type == NINEP_RWALK
+                || ninep_str_eq(r->ename, "file does not exist")))
+        {
+            ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
+                                        ? "no such ticket"
+                                        : "no /lib/namespace");
+            return;
+        }
+
+        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
+        return;
+    }
+
+    ngx_http_9p_open_walked(cr, ngx_http_9p_slurp_opened);
+}
+
+
+/* The fid a walk just made is the request's: open it for reading. */
+
+void
+ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
+
+    cr->owned = cr->nbfid;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TOPEN;
+    t.fid = cr->nbfid;
+    t.mode = NINEP_OREAD;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+}
+
+
+static void
+ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    size_t               max;
+    ninep_fcall_t        t;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_ROPEN) {
+        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
+        return;
+    }
+
+    max = (cr->step == NGX_HTTP_9P_A_TICKET) ? NGX_HTTP_9P_TICKET_MAX
+                                              : NGX_HTTP_9P_NS_MAX;
+
+    if (cr->buf == NULL) {
+        cr->buf = ngx_alloc(NGX_HTTP_9P_NS_MAX, ngx_cycle->log);
+        if (cr->buf == NULL) {
+            ngx_http_9p_attach_fail(cr, "out of memory");
+            return;
+        }
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = cr->nbfid;
+    t.offset = cr->offset;
+    t.count = (uint32_t) ngx_min(max + 1 - cr->len,
+                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_slurp_read);
+}
+
+
+static void
+ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    size_t               max;
+    const char          *e;
+    ngx_http_9p_creq_t  *cr;
+    ninep_fcall_t        opened;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    max = (cr->step == NGX_HTTP_9P_A_TICKET) ? NGX_HTTP_9P_TICKET_MAX
+                                              : NGX_HTTP_9P_NS_MAX;
+
+    if (r == NULL || r->type != NINEP_RREAD) {
+        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
+        return;
+    }
+
+    if (r->count > 0) {
+        if (cr->len + r->count > max) {
+            ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
+                                        ? "ticket too long"
+                                        : cr->step == NGX_HTTP_9P_A_KEYS
+                                        ? "factotum's /keys too long"
+                                        : "/lib/namespace too long");
+            return;
+        }
+
+        ngx_memcpy(cr->buf + cr->len, r->data, r->count);
+        cr->len += r->count;
+        cr->offset += r->count;
+
+        /* read on: Rread is short at the end, empty after it */
+        ngx_memzero(&opened, sizeof(opened));
+        opened.type = NINEP_ROPEN;
+        ngx_http_9p_slurp_opened(br, &opened, NULL);
+        return;
+    }
+
+    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    cr->owned = NINEP_NOFID;
+    cr->nbfid = NINEP_NOFID;
+
+    if (cr->step == NGX_HTTP_9P_A_TICKET) {
+        e = ngx_http_9p_check_ticket(cr);
+
+        if (e == ngx_http_9p_unknown_key && ngx_http_9p_fkeys_due(cr)) {
+            ngx_http_9p_fkeys_fetch(cr);
+            return;
+        }
+
+        if (e) {
+            ngx_http_9p_attach_fail(cr, e);
+            return;
+        }
+
+        cr->step = NGX_HTTP_9P_A_NAMESPACE;
+        ngx_http_9p_attach_ready(&cr->wait, cr->backend, NULL);
+        return;
+    }
+
+    if (cr->step == NGX_HTTP_9P_A_KEYS) {
+        ngx_http_9p_fkeys_got(cr);
+        return;
+    }
+
+    ngx_http_9p_parse_namespace(cr);
+
+    if (cr->step == NGX_HTTP_9P_A_INCLUDE) {
+        ngx_http_9p_ns_included(cr);
+    }
+
+    ngx_http_9p_ns_next(cr);
+}
+
+
+/* Whose file a failed read was: the boot service's, or factotum's. */
+
+static const char *
+ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr, ninep_fcall_t *r)
+{
+    if (cr->step == NGX_HTTP_9P_A_KEYS) {
+        return r ? "ticket signed by an unknown key; factotum"
+                 : "ticket signed by an unknown key; factotum unavailable";
+    }
+
+    return r ? "boot service" : "boot service unavailable";
+}
+
+
+/* A certificate from factotum's /keys with keyid, for conf's issuer. */
+
+static ten_cert_t *
+ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf, const char *keyid)
+{
+    ngx_uint_t              i;
+    const ten_principal_t  *issuer;
+
+    issuer = conf->trust ? ten_trust_find(conf->trust, "factotum") : NULL;
+
+    if (issuer == NULL
+        || ngx_memcmp(issuer->pk, ngx_http_9p_fkeys_issuer, TEN_PK_LEN) != 0)
+    {
+        return NULL;
+    }
+
+    for (i = 0; i < ngx_http_9p_nfkeys; i++) {
+        if (ngx_strcmp(ngx_http_9p_fkeys[i].keyid, keyid) == 0) {
+            return &ngx_http_9p_fkeys[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Whether /keys may be read now: there is a factotum, and not too often. */
+
+static ngx_uint_t
+ngx_http_9p_fkeys_due(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_loc_conf_t  *conf;
+
+    conf = cr->s->conf;
+
+    return conf->trust && ten_trust_find(conf->trust, "factotum")
+           && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
+           && (!ngx_http_9p_fkeys_ever
+               || ngx_strcmp(ngx_http_9p_fkeys_for, cr->ticket.keyid) != 0
+               || ngx_current_msec - ngx_http_9p_fkeys_asked
+                  >= NGX_HTTP_9P_FKEYS_EVERY);
+}
+
+
+/* The ticket waits aside while factotum's /keys is read. */
+
+static void
+ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_fkeys_ever = 1;
+    ngx_http_9p_fkeys_asked = ngx_current_msec;
+    ngx_memcpy(ngx_http_9p_fkeys_for, cr->ticket.keyid, TEN_KEYID_LEN + 1);
+
+    cr->tline = ngx_alloc(cr->len, cr->s->connection->log);
+    if (cr->tline == NULL) {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return;
+    }
+
+    ngx_memcpy(cr->tline, cr->buf, cr->len);
+    cr->tline_len = cr->len;
+    cr->step = NGX_HTTP_9P_A_KEYS;
+
+    ngx_http_9p_pool_get(ngx_http_9p_service_find(cr->s,
+                                                  (u_char *) "factotum", 8,
+                                                  0),
+                         cr->s->conf, cr->s->request, &cr->wait);
+}
+
+
+/*
+ * /keys is read: its certificates replace the worker's, those that
+ * factotum's pinned key signed; then the ticket is checked again.
+ */
+
+static void
+ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr)
+{
+    u_char                 *p, *end, *nl;
+    ngx_uint_t              n;
+    const char             *e;
+    ten_cert_t              cert;
+    const ten_principal_t  *issuer;
+
+    issuer = ten_trust_find(cr->s->conf->trust, "factotum");
+    end = cr->buf + cr->len;
+    n = 0;
+
+    for (p = cr->buf; p < end && n < NGX_HTTP_9P_FKEYS; p = nl + 1) {
+        nl = ngx_strlchr(p, end, '\n');
+        if (nl == NULL) {
+            nl = end;
+        }
+
+        if (nl == p) {
+            continue;
+        }
+
+        if (ten_cert_parse((char *) p, nl - p, issuer->pk, &cert, &e) != 0) {
+            ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                          "9p: factotum's /keys: a line left out: %s", e);
+            continue;
+        }
+
+        ngx_http_9p_fkeys[n++] = cert;
+    }
+
+    ngx_http_9p_nfkeys = n;
+    ngx_memcpy(ngx_http_9p_fkeys_issuer, issuer->pk, TEN_PK_LEN);
+
+    ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
+                  "9p: %ui ticket signing keys from factotum's /keys", n);
+
+    ngx_memcpy(cr->buf, cr->tline, cr->tline_len);
+    cr->len = cr->tline_len;
+    cr->step = NGX_HTTP_9P_A_TICKET;
+
+    e = ngx_http_9p_check_ticket(cr);
+
+    if (e) {
+        ngx_http_9p_attach_fail(cr, e);
+        return;
+    }
+
+    /* on to the namespace, on a connection to the boot service */
+    cr->step = NGX_HTTP_9P_A_NAMESPACE;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/*
+ * DESIGN.md §2: a certified, unexpired key signed it, it has not
+ * expired, and the path names its user and nonce.
+ */
+
+static const char *
+ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr)
+{
+    u_char                *p, *user, *nonce, *end;
+    time_t                 now;
+    ngx_uint_t             i;
+    ten_cert_t            *cert;
+    ten_ticket_t          *t;
+    ngx_http_9p_tcache_t  *tc;
+
+    t = &cr->ticket;
+
+    if (ten_ticket_parse((char *) cr->buf, cr->len, t) != 0) {
+        return "not a ticket";
+    }
+
+    cert = NULL;
+
+    if (cr->s->conf->certs) {
+        cert = cr->s->conf->certs->elts;
+
+        for (i = 0; i < cr->s->conf->certs->nelts; i++) {
+            if (ngx_strcmp(cert[i].keyid, t->keyid) == 0) {
+                break;
+            }
+        }
+
+        if (i == cr->s->conf->certs->nelts) {
+            cert = NULL;
+
+        } else {
+            cert = &cert[i];
+        }
+    }
+
+    if (cert == NULL) {
+        cert = ngx_http_9p_fkey(cr->s->conf, t->keyid);
+    }
+
+    if (cert == NULL) {
+        return ngx_http_9p_unknown_key;
+    }
+
+    if (ten_ticket_verify((char *) cr->buf, cr->len, cert) != 0) {
+        return "bad ticket signature";
+    }
+
+    now = ngx_time();
+
+    if (now < cert->not_before || now > cert->not_after) {
+        return "ticket signing key expired";
+    }
+
+    if (t->expires <= now) {
+        return "ticket expired";
+    }
+
+    /* "/priv/sessions/<user>/<nonce>" */
+    p = cr->tpath;
+    end = p + cr->tpath_len;
+
+    if (cr->tpath_len <= sizeof("/priv/sessions/") - 1
+        || ngx_strncmp(p, "/priv/sessions/", sizeof("/priv/sessions/") - 1)
+           != 0)
+    {
+        return "ticket path mismatch";
+    }
+
+    user = p + sizeof("/priv/sessions/") - 1;
+    nonce = ngx_strlchr(user, end, '/');
+
+    if (nonce == NULL
+        || (size_t) (nonce - user) != ngx_strlen(t->user)
+        || ngx_strncmp(user, t->user, nonce - user) != 0
+        || (size_t) (end - nonce - 1) != TEN_TNONCE_LEN
+        || ngx_strncmp(nonce + 1, t->nonce, TEN_TNONCE_LEN) != 0)
+    {
+        return "ticket path mismatch";
+    }
+
+    ngx_cpystrn((u_char *) cr->ns->user, (u_char *) t->user,
+                sizeof(cr->ns->user));
+
+    tc = ngx_http_9p_tcache_slot(cr->tpath, cr->tpath_len);
+
+    if (tc && cr->s->conf->ticket_cache) {
+        ngx_memcpy(tc->path, cr->tpath, cr->tpath_len);
+        tc->len = cr->tpath_len;
+        ngx_cpystrn((u_char *) tc->user, (u_char *) t->user,
+                    sizeof(tc->user));
+        tc->expires = (time_t) t->expires;
+        tc->checked = ngx_current_msec;
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_9p_tcache_t *
+ngx_http_9p_tcache_slot(u_char *path, size_t len)
+{
+    if (ngx_http_9p_tcache == NULL) {
+        ngx_http_9p_tcache = ngx_pcalloc(ngx_cycle->pool,
+                                 NGX_HTTP_9P_TCACHE
+                                 * sizeof(ngx_http_9p_tcache_t));
+        if (ngx_http_9p_tcache == NULL) {
+            return NULL;
+        }
+    }
+
+    if (len > sizeof(ngx_http_9p_tcache[0].path)) {
+        return NULL;
+    }
+
+    return &ngx_http_9p_tcache[ngx_hash_key(path, len) % NGX_HTTP_9P_TCACHE];
+}
+
+
+/*
+ * /lib/namespace or an include: its entries wait in cr->pending, in the
+ * order of the lines; a line that is wrong is logged and skipped.
+ */
+
+static void
+ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
+{
+    u_char                *p, *end, *nl, *q, *w[6], *we[6];
+    u_char                 err[NGX_HTTP_9P_ENAME_MAX];
+    ngx_int_t              rc;
+    ngx_uint_t             line, nw, level;
+    ngx_http_9p_mount_t  **mp;
+
+    p = cr->buf;
+    end = cr->buf + cr->len;
+    line = 0;
+
+    for ( /* void */ ; p < end; p = nl + 1) {
+        line++;
+        nl = ngx_strlchr(p, end, '\n');
+        if (nl == NULL) {
+            nl = end;
+        }
+
+        /* words, up to a comment */
+        nw = 0;
+
+        for (q = p; q < nl && *q != '#'; /* void */) {
+            if (*q == ' ' || *q == '\t' || *q == '\r') {
+                q++;
+                continue;
+            }
+
+            if (nw == 6) {
+                nw++;
+                break;
+            }
+
+            w[nw] = q;
+
+            while (q < nl && *q != ' ' && *q != '\t' && *q != '\r'
+                   && *q != '#')
+            {
+                q++;
+            }
+
+            we[nw++] = q;
+        }
+
+        if (nw == 0) {
+            continue;
+        }
+
+        if (nw == 2 && we[0] - w[0] == 1 && *w[0] == '.') {
+            ngx_http_9p_ns_include(cr, w[1], we[1] - w[1], line);
+            continue;
+        }
+
+        rc = (nw > 6) ? NGX_ERROR
+             : ngx_http_9p_ns_entry(cr, w, we, nw, err, sizeof(err));
+
+        if (rc == NGX_OK) {
+            mp = cr->pending.elts;
+            mp[cr->pending.nelts - 1]->file = ngx_http_9p_ns_file(cr);
+            mp[cr->pending.nelts - 1]->line = line;
+            continue;
+        }
+
+        level = (rc == NGX_DECLINED) ? NGX_LOG_INFO : NGX_LOG_WARN;
+
+        ngx_log_error(level, cr->s->connection->log, 0,
+                      "9p: %V:%ui: %s; line skipped",
+                      ngx_http_9p_ns_file(cr), line,
+                      nw > 6 ? "too many words" : (char *) err);
+    }
+}
+
+
+/* The namespace file being read, for log lines. */
+
+static ngx_str_t *
+ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr)
+{
+    static ngx_str_t  ns = ngx_string("/lib/namespace");
+
+    return cr->step == NGX_HTTP_9P_A_INCLUDE ? &cr->include[cr->include_i]
+                                             : &ns;
+}
+
+
+/* ". file": read after this file, its entries where the line was. */
+
+static void
+ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
+    ngx_uint_t line)
+{
+    if (cr->step == NGX_HTTP_9P_A_INCLUDE
+        || cr->ninclude == NGX_HTTP_9P_INCLUDES || *path != '/')
+    {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: %V:%ui: includes are one level deep, "
+                      "at most %d, of absolute paths; line skipped",
+                      ngx_http_9p_ns_file(cr), line,
+                      NGX_HTTP_9P_INCLUDES);
+        return;
+    }
+
+    if (ngx_http_9p_expand_user(cr->ns, path, len,
+                                &cr->include[cr->ninclude])
+        != NGX_OK)
+    {
+        return;
+    }
+
+    cr->include_at[cr->ninclude++] = cr->pending.nelts;
+}
+
+
+/* After the namespace file and its includes: a root, and /dev. */
+
+static const char *
+ngx_http_9p_ns_done(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_mount_t   *m, **mp;
+
+    mp = cr->pending.elts;
+
+    /* binds before / is mounted have nothing to bind from */
+    while (cr->pending.nelts && mp[0]->source.len && !mp[0]->unmount) {
+        ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                      "9p: %V:%ui: bind before / is mounted; line skipped",
+                      mp[0]->file, mp[0]->line);
+        ngx_memmove(&mp[0], &mp[1],
+                    (cr->pending.nelts - 1) * sizeof(*mp));
+        cr->pending.nelts--;
+    }
+
+    if (cr->pending.nelts == 0 || mp[0]->path.len != 1 || mp[0]->unmount) {
+        return "namespace has no root: /lib/namespace must mount \"/\" first";
+    }
+
+    /* the kernel's device is bound before /dev: bind -b '#c' /dev */
+    m = ngx_http_9p_pending_add(cr, (u_char *) "/dev", 4,
+                                NGX_HTTP_9P_DEV_DIR, NULL);
+    if (m == NULL) {
+        return "too many entries";
+    }
+
+    m->before = 1;
+
+    return NULL;
+}
+
+
+/* The next include, or on to the mounts. */
+
+static void
+ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr)
+{
+    const char  *e;
+
+    if (cr->include_i < cr->ninclude) {
+        cr->step = NGX_HTTP_9P_A_INCLUDE;
+        cr->mount_i = cr->pending.nelts;    /* where its entries start */
+        ngx_http_9p_slurp(cr, cr->include[cr->include_i].data,
+                          cr->include[cr->include_i].len);
+        return;
+    }
+
+    e = ngx_http_9p_ns_done(cr);
+
+    if (e) {
+        ngx_http_9p_attach_fail(cr, e);
+        return;
+    }
+
+    cr->step = NGX_HTTP_9P_A_MOUNT;
+    cr->mount_i = 0;
+    ngx_http_9p_attach_next(cr);
+}
+
+
+/* The entries an include made move to where its line was. */
+
+static void
+ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr)
+{
+    size_t                 n, k, i, at;
+    ngx_http_9p_mount_t  **mp, *m;
+
+    mp = cr->pending.elts;
+    at = cr->include_at[cr->include_i];
+    n = cr->pending.nelts - cr->mount_i;
+
+    /* rotate [at, nelts) right by n, one entry at a time: they are few */
+    for (k = 0; k < n; k++) {
+        m = mp[cr->mount_i + k];
+
+        for (i = cr->mount_i + k; i > at + k; i--) {
+            mp[i] = mp[i - 1];
+        }
+
+        mp[at + k] = m;
+    }
+
+    for (i = cr->include_i + 1; i < cr->ninclude; i++) {
+        cr->include_at[i] += n;
+    }
+
+    cr->include_i++;
+}
+
+
+static void
+ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t             why;
+    ninep_fcall_t         rf;
+    ngx_http_9p_mount_t  *m, **mp;
+    ngx_http_9p_creq_t   *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    mp = cr->pending.elts;
+    m = mp[cr->mount_i];
+
+    if (r == NULL || r->type != NINEP_RATTACH) {
+        if (r == NULL || r->type == NINEP_RERROR) {
+            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        }
+
+        if (cr->nsctl && r && r->type == NINEP_RERROR) {
+            /* the service's own words */
+            ngx_memzero(&rf, sizeof(rf));
+            rf.type = NINEP_RERROR;
+            rf.ename = r->ename;
+            ngx_http_9p_creq_reply(cr, &rf);
+            return;
+        }
+
+        why.data = r ? (u_char *) r->ename.data : (u_char *) err;
+        why.len = r ? r->ename.len : ngx_strlen(err);
+
+        if (m->optional) {
+            p = ngx_snprintf(ename, sizeof(ename) - 1, "%V", &why);
+            *p = '\0';
+            ngx_http_9p_attach_down(cr, m, (char *) ename);
+            return;
+        }
+
+        if (cr->nsctl) {
+            ngx_http_9p_attach_skip(cr, "mount:", &why);
+            return;
+        }
+
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "mount %V: %*s",
+                         &m->path,
+                         r ? (size_t) r->ename.len : ngx_strlen(err),
+                         r ? (u_char *) r->ename.data : (u_char *) err);
+        *p = '\0';
+        ngx_http_9p_attach_fail(cr, (char *) ename);
+        return;
+    }
+
+    m->backend = cr->backend;
+    ngx_http_9p_backend_ref(m->backend);
+    m->bfid = cr->nbfid;
+    m->qid = r->qid;
+    cr->nbfid = NINEP_NOFID;
+
+    ngx_http_9p_attach_made(cr, m);
+}
+
+
+static void
+ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_RWALK) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        ngx_http_9p_attach_failed(cr, r, err,
+                                  ngx_http_9p_backend_name(cr->backend));
+        return;
+    }
+
+    ngx_http_9p_attach_done(cr);
+}
+
+
+/* The client's fid at the root: cr->nbfid, or a kernel directory. */
+
+static void
+ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t          rf;
+    ngx_http_9p_fid_t     *f;
+    ngx_http_9p_mount_t   *m;
+
+    m = cr->mount;
+
+    if (cr->flushed || ngx_http_9p_fid_find(cr->s, cr->newfid)) {
+        cr->owned = cr->nbfid;
+        ngx_http_9p_attach_fail(cr, "fid in use");
+        return;
+    }
+
+    f = ngx_http_9p_fid_new(cr->s, cr->newfid);
+
+    if (f == NULL || ngx_http_9p_fid_set_path(f, (u_char *) "/", 1)
+                     != NGX_OK)
+    {
+        if (f) {
+            ngx_http_9p_fid_unlink(cr->s, f);
+            ngx_http_9p_fid_free(cr->s, f, 0);
+        }
+        cr->owned = cr->nbfid;
+        ngx_http_9p_attach_fail(cr, "too many fids");
+        return;
+    }
+
+    f->ns = cr->ns;
+    cr->ns = NULL;
+    f->mount = m;
+    f->dev = m->dev;
+    f->qid = m->qid;
+
+    if (m->ram) {
+        f->ram = m->ram;
+        ngx_http_9p_rnode_ref(f->ram);
+
+    } else if (!m->dev) {
+        f->backend = cr->backend;
+        cr->backend = NULL;
+        f->bfid = cr->nbfid;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
+                  "9p: attached as \"%s\" with %ui mounts", f->ns->user,
+                  f->ns->mounts.nelts);
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RATTACH;
+    rf.qid = f->qid;
+    ngx_http_9p_creq_reply(cr, &rf);
+}
+
+
+/* ---------------------------------------------------------------- nsctl */
+
+
+/*
+ * A path as the walks see it: rooted, no "//", ".", ".." or trailing "/".
+ * dst may be src: the words move only to the left.
+ */
+
+static size_t
+ngx_http_9p_clean(u_char *dst, u_char *src, size_t len)
+{
+    u_char  *p, *end, *name;
+    size_t   n;
+
+    n = 0;
+    end = src + len;
+
+    for (p = src; p < end; /* void */) {
+        while (p < end && *p == '/') {
+            p++;
+        }
+
+        name = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        if (p == name || (p - name == 1 && name[0] == '.')) {
+            continue;
+        }
+
+        if (p - name == 2 && name[0] == '.' && name[1] == '.') {
+            while (n > 0 && dst[n - 1] != '/') {
+                n--;
+            }
+
+            n -= (n > 0);
+            continue;
+        }
+
+        dst[n++] = '/';
+        ngx_memmove(dst + n, name, p - name);
+        n += p - name;
+    }
+
+    if (n == 0) {
+        dst[n++] = '/';
+    }
+
+    return n;
+}
+
+
+/*
+ * Writes to /dev/nsctl change the namespace of this attach, one command
+ * a write: "mount [-abc] service mountpoint [spec]", "bind [-abc] source
+ * mountpoint", "unmount [source] mountpoint".  The services still decide
+ * what the user may do with what is mounted.
+ */
+
+ngx_int_t
+ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t)
+{
+    u_char              *p, *end, *w[5], *we[5];
+    u_char               err[NGX_HTTP_9P_ENAME_MAX];
+    size_t               len;
+    ngx_uint_t           nw;
+    ngx_http_9p_creq_t  *cr;
+
+    p = (u_char *) t->data;
+    end = p + t->count;
+
+    if (end > p && end[-1] == '\n') {
+        end--;
+    }
+
+    for (nw = 0; p < end; ) {
+        if (*p == ' ' || *p == '\t') {
+            p++;
+            continue;
+        }
+
+        if (nw == 5 || *p == '\n') {
+            return ngx_http_9p_reply_error(s, t->tag,
+                                           "nsctl: one command per write");
+        }
+
+        w[nw] = p;
+
+        while (p < end && *p != ' ' && *p != '\t' && *p != '\n') {
+            p++;
+        }
+
+        we[nw++] = p;
+    }
+
+    if (nw == 0) {
+        return ngx_http_9p_reply_error(s, t->tag, "nsctl: empty command");
+    }
+
+    len = we[0] - w[0];
+
+    if (len == 5 && ngx_strncmp(w[0], "reset", 5) == 0 && nw == 1) {
+        return ngx_http_9p_nsctl_reset(s, f, t);
+    }
+
+    if (!(len == 5 && ngx_strncmp(w[0], "mount", 5) == 0)
+        && !(len == 4 && ngx_strncmp(w[0], "bind", 4) == 0)
+        && !(len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0))
+    {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "nsctl: expected mount, bind, "
+                                       "unmount or reset");
+    }
+
+    /* the entry is made as an attach makes its entries, then placed */
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_9p_creq_hold(cr, f);
+    cr->ns = f->ns;
+    cr->ns->refs++;
+    cr->nsctl = 1;
+    cr->count = t->count;
+    cr->step = NGX_HTTP_9P_A_MOUNT;
+    cr->wait.handler = ngx_http_9p_attach_ready;
+    cr->wait.data = cr;
+
+    if (ngx_array_init(&cr->pending, cr->ns->pool, 2,
+                       sizeof(ngx_http_9p_mount_t *))
+        != NGX_OK)
+    {
+        ngx_http_9p_creq_error(cr, NULL, "out of memory");
+        return NGX_OK;
+    }
+
+    if (ngx_http_9p_ns_entry(cr, w, we, nw, err, sizeof(err)) != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, (char *) err);
+        return NGX_OK;
+    }
+
+    ngx_http_9p_attach_next(cr);
+
+    return NGX_OK;
+}
+
+
+/*
+ * "reset": the namespace of this attach as /lib/namespace makes it now.
+ * The attach's steps build a new one; its entries then replace the old
+ * ones in place, so fids made before keep working where they are.
+ */
+
+static ngx_int_t
+ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t)
+{
+    ngx_http_9p_ns_t    *ns;
+    ngx_http_9p_creq_t  *cr;
+
+    if (s->conf->services == NULL || f->ns->user[0] == '\0'
+        || ngx_strcmp(f->ns->user, "none") == 0)
+    {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "reset: only a ticket's namespace");
+    }
+
+    ns = ngx_http_9p_ns_create(s);
+    if (ns == NULL) {
+        return NGX_ERROR;
+    }
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        ngx_http_9p_ns_unref(ns);
+        return NGX_ERROR;
+    }
+    ngx_memcpy(ns->user, f->ns->user, sizeof(ns->user));
+
+    ngx_http_9p_creq_hold(cr, f);
+    cr->ns = ns;
+    cr->reset = f->ns;
+    cr->reset->refs++;
+    cr->count = t->count;
+    cr->step = NGX_HTTP_9P_A_NAMESPACE;
+    cr->wait.handler = ngx_http_9p_attach_ready;
+    cr->wait.data = cr;
+
+    if (ngx_array_init(&cr->pending, ns->pool, 8,
+                       sizeof(ngx_http_9p_mount_t *))
+        != NGX_OK)
+    {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return NGX_OK;
+    }
+
+    ngx_http_9p_attach_next(cr);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr)
+{
+    ngx_uint_t             i;
+    ninep_fcall_t          rf;
+    ngx_http_9p_ns_t      *old, *new;
+    ngx_pool_cleanup_t    *cln;
+    ngx_http_9p_mount_t  **om, **nm, **p;
+
+    old = cr->reset;
+    new = cr->ns;
+
+    /* the new entries live in the new pool: it goes with the old one */
+    cln = ngx_pool_cleanup_add(old->pool, 0);
+    if (cln == NULL) {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return;
+    }
+
+    cln->handler = ngx_http_9p_pool_destroy;
+    cln->data = new->pool;
+
+    om = old->mounts.elts;
+
+    for (i = 0; i < old->mounts.nelts; i++) {
+        if (om[i]->backend) {
+            ngx_http_9p_backend_clunk(om[i]->backend, om[i]->bfid);
+            ngx_http_9p_backend_unref(om[i]->backend);
+            om[i]->backend = NULL;
+        }
+    }
+
+    old->mounts.nelts = 0;
+    nm = new->mounts.elts;
+
+    for (i = 0; i < new->mounts.nelts; i++) {
+        p = ngx_array_push(&old->mounts);
+        if (p == NULL) {
+            break;
+        }
+        *p = nm[i];
+    }
+
+    /* the new namespace object itself is done with */
+    new->mounts.nelts = 0;
+    cr->ns = NULL;
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RWRITE;
+    rf.count = cr->count;
+    ngx_http_9p_creq_reply(cr, &rf);
+}
+
+
+static void
+ngx_http_9p_pool_destroy(void *data)
+{
+    ngx_destroy_pool(data);
+}

@@ -1,0 +1,574 @@
+
+/*
+ * Ten: recovery from dead connections -- stale fids made again on their
+ * next use, and idempotent requests in flight sent again.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_9p_session.h"
+
+
+static void ngx_http_9p_redispatch(ngx_http_9p_session_t *s, u_char *msg,
+    size_t len);
+static ngx_uint_t ngx_http_9p_mount_dead(ngx_http_9p_mount_t *m);
+static void ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_remount_done(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr,
+    const char *ename);
+static void ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_recover_walked(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_recover_opened(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_recover_skipped(ngx_http_9p_breq_t *br,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr);
+
+
+/* ------------------------------------------------------------ recovery */
+
+
+/*
+ * The connection under a request died.  A walk, stat, read or open that
+ * does not truncate is sent again, once: its fid is recovered on the way
+ * (see ngx_http_9p_recover).  A clunk is done all the same; a write,
+ * create, remove or wstat whose outcome is unknown says so.  NGX_OK when
+ * cr is taken care of.
+ */
+
+ngx_int_t
+ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err)
+{
+    u_char                  raw[NGX_HTTP_9P_RAW_MAX];
+    size_t                  len;
+    ninep_fcall_t           r;
+    ngx_http_9p_session_t  *s;
+
+    if (err == NULL || ngx_strcmp(err, "connection lost") != 0) {
+        return NGX_DECLINED;
+    }
+
+    s = cr->s;
+
+    switch (cr->type) {
+
+    case NINEP_TCLUNK:
+        ngx_memzero(&r, sizeof(r));
+        r.type = NINEP_RCLUNK;
+        ngx_http_9p_creq_reply(cr, &r);
+        return NGX_OK;
+
+    case NINEP_TWRITE:
+    case NINEP_TCREATE:
+    case NINEP_TREMOVE:
+    case NINEP_TWSTAT:
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               "connection lost; outcome unknown");
+        return NGX_OK;
+
+    default:
+        break;
+    }
+
+    if (cr->raw_len == 0 || cr->retried || cr->flushes) {
+        /* once only; and a request being flushed is given up */
+        return NGX_DECLINED;
+    }
+
+    if (cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    len = cr->raw_len;
+    ngx_memcpy(raw, cr->raw, len);
+
+    /* its tag is free again for the same request */
+    ngx_http_9p_creq_done(cr);
+    ngx_http_9p_redispatch(s, raw, len);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_redispatch(ngx_http_9p_session_t *s, u_char *msg, size_t len)
+{
+    ngx_http_9p_again = 1;
+    (void) ngx_http_9p_session_message(s, msg, len);
+    ngx_http_9p_again = 0;
+}
+
+
+ngx_int_t
+ngx_http_9p_reply_rclunk(ngx_http_9p_session_t *s, uint16_t tag)
+{
+    ninep_fcall_t  r;
+
+    ngx_memzero(&r, sizeof(r));
+    r.type = NINEP_RCLUNK;
+    r.tag = tag;
+
+    return ngx_http_9p_ws_send_fcall(s, &r);
+}
+
+
+/* A service's mount whose connection died (and that may be made again). */
+
+static ngx_uint_t
+ngx_http_9p_mount_dead(ngx_http_9p_mount_t *m)
+{
+    return !m->dev && !m->ram && m->down == NULL && m->service != NULL
+           && !ngx_http_9p_backend_alive(m->backend);
+}
+
+
+/*
+ * Stale fids (seed roadmap 4): a fid whose connection died is made again
+ * before its next request -- its mount's root first (attached again as
+ * the fid's user, or the walk of a bind), a walk to its path, an open
+ * with its mode less OTRUNC, for a directory a read up to where the
+ * client was -- and the request, kept aside meanwhile, then runs as if
+ * nothing had happened.  A file gone or a permission lost is that
+ * request's Rerror; the fid stays stale for the next one to try.
+ */
+
+ngx_int_t
+ngx_http_9p_recover(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *t)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        return NGX_ERROR;
+    }
+
+    cr->raw_len = 0;
+    cr->buf = ngx_alloc(ngx_http_9p_msg_len, s->connection->log);
+    if (cr->buf == NULL) {
+        ngx_http_9p_creq_error(cr, NULL, "out of memory");
+        return NGX_OK;
+    }
+
+    ngx_memcpy(cr->buf, ngx_http_9p_msg, ngx_http_9p_msg_len);
+    cr->len = ngx_http_9p_msg_len;
+
+    ngx_http_9p_creq_hold(cr, f);
+    cr->ns = f->ns;
+    cr->ns->refs++;
+    cr->resume = ngx_http_9p_recover_walk;
+
+    ngx_http_9p_remount(cr, f->mount);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Mount target lives again, then cr->resume(cr).  A bind is walked again
+ * from its source's mount, which may need making first.
+ */
+
+void
+ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
+{
+    ngx_uint_t              depth;
+    ngx_http_9p_mount_t    *m, *src;
+
+    cr->remount = target;
+
+    if (!ngx_http_9p_mount_dead(target)) {
+        cr->resume(cr);
+        return;
+    }
+
+    m = target;
+    src = NULL;
+
+    for (depth = 0; m->source.len; depth++) {
+        src = ngx_http_9p_mount_of(cr->ns, m->source.data, m->source.len);
+
+        if (src == NULL || src == m || src->dev || src->ram || src->down
+            || depth == NGX_HTTP_9P_MOUNTS_MAX)
+        {
+            ngx_http_9p_remount_fail(cr, "connection lost; the bind "
+                                     "cannot be made again");
+            return;
+        }
+
+        if (!ngx_http_9p_mount_dead(src)) {
+            break;
+        }
+
+        m = src;
+    }
+
+    cr->making = m;
+
+    if (m->source.len == 0) {
+        cr->wait.handler = ngx_http_9p_remount_ready;
+        cr->wait.data = cr;
+        ngx_http_9p_pool_get(m->service, cr->s->conf, cr->s->request,
+                             &cr->wait);
+        return;
+    }
+
+    /* a bind whose source lives: walked again from there */
+    if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_remount_done)
+        != NGX_OK)
+    {
+        ngx_http_9p_remount_fail(cr, "out of backend fids");
+    }
+}
+
+
+static void
+ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    u_char               ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = w->data;
+
+    if (b == NULL) {
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%V unavailable: %s",
+                         &cr->making->service->name, err);
+        *p = '\0';
+        ngx_http_9p_remount_fail(cr, (char *) ename);
+        return;
+    }
+
+    ngx_http_9p_union_use(cr, b);
+
+    if (ngx_http_9p_mount_root(cr, cr->making, ngx_http_9p_remount_done)
+        != NGX_OK)
+    {
+        ngx_http_9p_remount_fail(cr, "out of backend fids");
+    }
+}
+
+
+static void
+ngx_http_9p_remount_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_http_9p_mount_t  *m;
+    ngx_http_9p_creq_t   *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+    m = cr->making;
+
+    if (r == NULL || r->type == NINEP_RERROR
+        || (r->type == NINEP_RWALK && r->nwqid != br->nwname))
+    {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        cr->nbfid = NINEP_NOFID;
+
+        if (err == ngx_http_9p_flushed) {
+            ngx_http_9p_creq_abort(cr);
+            return;
+        }
+
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %*s",
+                         ngx_http_9p_backend_name(cr->backend),
+                         r && r->type == NINEP_RERROR
+                         ? (size_t) r->ename.len
+                         : ngx_strlen(r ? "file does not exist" : err),
+                         r && r->type == NINEP_RERROR
+                         ? (u_char *) r->ename.data
+                         : (u_char *) (r ? "file does not exist" : err));
+        *p = '\0';
+        ngx_http_9p_remount_fail(cr, (char *) ename);
+        return;
+    }
+
+    if (ngx_http_9p_mount_dead(m)) {
+        if (m->backend) {
+            ngx_http_9p_backend_unref(m->backend);
+        }
+
+        m->backend = cr->backend;
+        ngx_http_9p_backend_ref(m->backend);
+        m->bfid = cr->nbfid;
+
+        ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
+                      "9p: %V made again on a new connection to \"%V\"",
+                      &m->path, &m->service->name);
+
+    } else {
+        /* another request made it meanwhile */
+        ngx_http_9p_backend_clunk(cr->backend, cr->nbfid);
+    }
+
+    cr->nbfid = NINEP_NOFID;
+    ngx_http_9p_remount(cr, cr->remount);
+}
+
+
+/* A mount cannot be made again: a walk onto it is short, else an Rerror. */
+
+static void
+ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr, const char *ename)
+{
+    if (cr->resume == ngx_http_9p_walk_next) {
+        ngx_http_9p_walk_fail(cr, NULL, ename);
+        return;
+    }
+
+    ngx_http_9p_creq_error(cr, NULL, ename);
+}
+
+
+/* The fid's mount lives: the walk to its path. */
+
+static void
+ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t         t;
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_mount_t  *m;
+
+    f = ngx_http_9p_creq_fid(cr);
+
+    if (f == NULL) {
+        ngx_http_9p_creq_error(cr, NULL, "fid clunked during its recovery");
+        return;
+    }
+
+    m = f->mount;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = m->bfid;
+    ngx_http_9p_walk_rel(&t, m, f->path, f->path_len);
+
+    if (t.nwname == NINEP_MAXWELEM) {
+        ngx_http_9p_creq_error(cr, NULL, "connection lost; the path is too "
+                               "deep to recover");
+        return;
+    }
+
+    ngx_http_9p_union_use(cr, m->backend);
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, "out of backend fids");
+        return;
+    }
+
+    t.newfid = cr->nbfid;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t,
+                            ngx_http_9p_recover_walked);
+}
+
+
+static void
+ngx_http_9p_recover_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t         t;
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_creq_t   *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        ngx_http_9p_recover_failed(cr, r, err);
+        return;
+    }
+
+    cr->owned = cr->nbfid;
+    f = ngx_http_9p_creq_fid(cr);
+
+    if (f == NULL || !f->open) {
+        ngx_http_9p_recover_done(cr);
+        return;
+    }
+
+    /* open as before, without truncating what may be written since */
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TOPEN;
+    t.fid = cr->owned;
+    t.mode = f->mode & ~NINEP_OTRUNC;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t,
+                            ngx_http_9p_recover_opened);
+}
+
+
+static void
+ngx_http_9p_recover_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_fid_t   *f;
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_ROPEN) {
+        ngx_http_9p_recover_failed(cr, r, err);
+        return;
+    }
+
+    f = ngx_http_9p_creq_fid(cr);
+    cr->offset = 0;
+
+    if (f && (f->qid.type & NINEP_QTDIR) && f->dir_next > 0) {
+        ngx_http_9p_recover_skip(cr);
+        return;
+    }
+
+    ngx_http_9p_recover_done(cr);
+}
+
+
+/* A directory is read again up to where the client was. */
+
+static void
+ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t       t;
+    ngx_http_9p_fid_t  *f;
+
+    f = ngx_http_9p_creq_fid(cr);
+
+    if (f == NULL || cr->offset >= f->dir_next) {
+        ngx_http_9p_recover_done(cr);
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = cr->owned;
+    t.offset = cr->offset;
+    t.count = (uint32_t) ngx_min(f->dir_next - cr->offset,
+                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_recover_skipped);
+}
+
+
+static void
+ngx_http_9p_recover_skipped(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r == NULL || r->type != NINEP_RREAD) {
+        ngx_http_9p_recover_failed(cr, r, err);
+        return;
+    }
+
+    if (r->count == 0) {
+        /* the directory shrank: its end is where the client was */
+        ngx_http_9p_recover_done(cr);
+        return;
+    }
+
+    cr->offset += r->count;
+    ngx_http_9p_recover_skip(cr);
+}
+
+
+/* The file is gone, or may no longer be opened: this request says so. */
+
+static void
+ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+    const char *err)
+{
+    ninep_fcall_t  rf;
+
+    if (cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    if (err == ngx_http_9p_flushed) {
+        ngx_http_9p_creq_abort(cr);
+        return;
+    }
+
+    if (r && r->type == NINEP_RERROR) {
+        ngx_memzero(&rf, sizeof(rf));
+        rf.type = NINEP_RERROR;
+        rf.ename = r->ename;
+        ngx_http_9p_creq_reply(cr, &rf);
+        return;
+    }
+
+    if (r) {
+        /* a short walk: the service's "file does not exist", as it were */
+        ngx_http_9p_creq_error(cr, NULL, "file does not exist");
+        return;
+    }
+
+    ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend), err);
+}
+
+
+/* The fid lives on its new connection; its request goes on. */
+
+static void
+ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
+{
+    u_char                 *msg;
+    size_t                  len;
+    ngx_http_9p_fid_t      *f;
+    ngx_http_9p_session_t  *s;
+
+    s = cr->s;
+    f = ngx_http_9p_creq_fid(cr);
+
+    if (f == NULL) {
+        ngx_http_9p_recover_failed(cr, NULL, "fid clunked during its "
+                                   "recovery");
+        return;
+    }
+
+    if (f->backend) {
+        ngx_http_9p_backend_unref(f->backend);
+    }
+
+    f->backend = cr->backend;
+    ngx_http_9p_backend_ref(f->backend);
+    f->bfid = cr->owned;
+    cr->owned = NINEP_NOFID;
+
+    ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                  "9p: fid %uD (%*s) recovered on a new connection to "
+                  "\"%s\"", f->fid, f->path_len, f->path,
+                  ngx_http_9p_backend_name(f->backend));
+
+    msg = cr->buf;
+    len = cr->len;
+    cr->buf = NULL;
+
+    if (cr->flushes || cr->flushed) {
+        /* the client gave it up meanwhile */
+        ngx_http_9p_creq_done(cr);
+        ngx_free(msg);
+        return;
+    }
+
+    ngx_http_9p_creq_done(cr);
+    ngx_http_9p_redispatch(s, msg, len);
+    ngx_free(msg);
+}
