@@ -1635,9 +1635,6 @@ static void
 ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
-    u_char                buf[NGX_HTTP_9P_PATH_MAX];
-    size_t                len;
-    uint32_t              iomax;
     ngx_http_9p_fid_t    *f;
     ngx_http_9p_creq_t   *cr;
 
@@ -1673,30 +1670,47 @@ ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     }
 
     if (f && (r->type == NINEP_ROPEN || r->type == NINEP_RCREATE)) {
-        f->open = 1;
-        f->mode = cr->mode;
-        f->qid = r->qid;
-        f->merge = (r->type == NINEP_ROPEN && (r->qid.type & NINEP_QTDIR)
-                    && ngx_http_9p_dir_merges(f));
-
-        iomax = ngx_min(cr->s->msize,
-                        ngx_http_9p_backend_msize(cr->backend))
-                - NINEP_IOHDRSZ;
-
-        if (r->iounit == 0 || r->iounit > iomax) {
-            r->iounit = iomax;
-        }
+        ngx_http_9p_fid_opened(cr, f, r);
     }
 
-    if (f && r->type == NINEP_RCREATE
+    ngx_http_9p_creq_reply(cr, r);
+}
+
+
+/*
+ * Fid f was opened (Ropen), or made (Rcreate of cr->wname[0]), on cr's
+ * connection: it remembers how, for a recovery, and the iounit in r is
+ * one both msizes allow.
+ */
+
+void
+ngx_http_9p_fid_opened(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *r)
+{
+    u_char    buf[NGX_HTTP_9P_PATH_MAX];
+    size_t    len;
+    uint32_t  iomax;
+
+    f->open = 1;
+    f->mode = cr->mode;
+    f->qid = r->qid;
+    f->merge = (r->type == NINEP_ROPEN && (r->qid.type & NINEP_QTDIR)
+                && ngx_http_9p_dir_merges(f));
+
+    iomax = ngx_min(cr->s->msize, ngx_http_9p_backend_msize(cr->backend))
+            - NINEP_IOHDRSZ;
+
+    if (r->iounit == 0 || r->iounit > iomax) {
+        r->iounit = iomax;
+    }
+
+    if (r->type == NINEP_RCREATE
         && f->path_len + 1 + cr->wname[0].len <= NGX_HTTP_9P_PATH_MAX)
     {
         len = ngx_http_9p_path_join(buf, f->path, f->path_len,
                                     &cr->wname[0]);
         (void) ngx_http_9p_fid_set_path(f, buf, len);
     }
-
-    ngx_http_9p_creq_reply(cr, r);
 }
 
 

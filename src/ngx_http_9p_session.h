@@ -270,6 +270,8 @@ ngx_int_t ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t);
 ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
     ninep_fcall_t *t, ngx_http_9p_reply_pt handler);
+void ngx_http_9p_fid_opened(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f,
+    ninep_fcall_t *r);
 
 
 #endif /* _NGX_HTTP_9P_SESSION_H_INCLUDED_ */

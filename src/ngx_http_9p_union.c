@@ -853,9 +853,6 @@ static void
 ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
-    u_char               buf[NGX_HTTP_9P_PATH_MAX];
-    size_t               len;
-    uint32_t             iomax;
     ngx_http_9p_fid_t   *f;
     ngx_http_9p_creq_t  *cr;
 
@@ -902,21 +899,7 @@ ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     cr->owned = NINEP_NOFID;
     f->mount = cr->mount;
     f->dev = NGX_HTTP_9P_DEV_NONE;
-    f->open = 1;
-    f->qid = r->qid;
-
-    if (f->path_len + 1 + cr->wname[0].len <= NGX_HTTP_9P_PATH_MAX) {
-        len = ngx_http_9p_path_join(buf, f->path, f->path_len,
-                                    &cr->wname[0]);
-        (void) ngx_http_9p_fid_set_path(f, buf, len);
-    }
-
-    iomax = ngx_min(cr->s->msize, ngx_http_9p_backend_msize(cr->backend))
-            - NINEP_IOHDRSZ;
-
-    if (r->iounit == 0 || r->iounit > iomax) {
-        r->iounit = iomax;
-    }
+    ngx_http_9p_fid_opened(cr, f, r);
 
     ngx_http_9p_creq_reply(cr, r);
 }
