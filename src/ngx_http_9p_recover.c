@@ -13,7 +13,6 @@
 
 static void ngx_http_9p_redispatch(ngx_http_9p_session_t *s, u_char *msg,
     size_t len);
-static ngx_uint_t ngx_http_9p_mount_dead(ngx_http_9p_mount_t *m);
 static void ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_remount_done(ngx_http_9p_breq_t *br,
@@ -123,7 +122,7 @@ ngx_http_9p_reply_rclunk(ngx_http_9p_session_t *s, uint16_t tag)
 
 /* A service's mount whose connection died (and that may be made again). */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_9p_mount_dead(ngx_http_9p_mount_t *m)
 {
     return !m->dev && !m->ram && m->down == NULL && m->service != NULL
@@ -195,7 +194,11 @@ ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
     src = NULL;
 
     for (depth = 0; m->source.len; depth++) {
-        src = ngx_http_9p_mount_of(cr->ns, m->source.data, m->source.len);
+        /* a -a or -b joined the directory under the union: not itself */
+        src = m->implicit
+              ? ngx_http_9p_mount_beside(cr->ns, m->source.data,
+                                         m->source.len, m)
+              : ngx_http_9p_mount_of(cr->ns, m->source.data, m->source.len);
 
         if (src == NULL || src == m || src->dev || src->ram || src->down
             || depth == NGX_HTTP_9P_MOUNTS_MAX)
@@ -322,8 +325,21 @@ ngx_http_9p_remount_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 static void
 ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr, const char *ename)
 {
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_mount_t  *m;
+
     if (cr->resume == ngx_http_9p_walk_next) {
         ngx_http_9p_walk_fail(cr, NULL, ename);
+        return;
+    }
+
+    if (cr->resume == ngx_http_9p_union_next_source) {
+        /* a member that cannot be made again is left out of the listing */
+        f = ngx_http_9p_creq_fid(cr);
+        m = cr->remount;
+        cr->mount = (f && f->path_len == m->path.len)
+                    ? ngx_http_9p_union_next(cr->ns, m) : NULL;
+        ngx_http_9p_union_next_source(cr);
         return;
     }
 

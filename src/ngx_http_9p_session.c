@@ -776,6 +776,16 @@ ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
 ngx_http_9p_mount_t *
 ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path, size_t len)
 {
+    return ngx_http_9p_mount_beside(ns, path, len, NULL);
+}
+
+
+/* The same, the union of except left aside: what lies under it. */
+
+ngx_http_9p_mount_t *
+ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
+    ngx_http_9p_mount_t *except)
+{
     ngx_uint_t             i;
     ngx_http_9p_mount_t  **m, *best;
 
@@ -783,6 +793,10 @@ ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path, size_t len)
     best = NULL;
 
     for (i = 0; i < ns->mounts.nelts; i++) {
+        if (except && ngx_http_9p_same_point(m[i], except)) {
+            continue;
+        }
+
         if (m[i]->path.len == 1
             || (len >= m[i]->path.len
                 && ngx_strncmp(path, m[i]->path.data, m[i]->path.len) == 0

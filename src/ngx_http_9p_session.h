@@ -264,12 +264,16 @@ void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
     u_char *path, size_t len);
 ngx_http_9p_mount_t *ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path,
     size_t len);
+ngx_http_9p_mount_t *ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns,
+    u_char *path, size_t len, ngx_http_9p_mount_t *except);
 size_t ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len,
     ngx_str_t *name);
 ngx_int_t ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t);
 ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
     ninep_fcall_t *t, ngx_http_9p_reply_pt handler);
+void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
+ngx_uint_t ngx_http_9p_mount_dead(ngx_http_9p_mount_t *m);
 void ngx_http_9p_fid_opened(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f,
     ninep_fcall_t *r);
 

@@ -15,7 +15,6 @@ static ngx_uint_t ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path,
     size_t len, ngx_str_t *name);
 static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
-static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
 static ngx_int_t ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr,
     ngx_http_9p_rnode_t *dir);
 static void ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
@@ -135,12 +134,19 @@ ngx_http_9p_union_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return ngx_http_9p_union_serve(s, f, t->tag, t->count);
     }
 
+    if (f->backend && !ngx_http_9p_backend_alive(f->backend)) {
+        /* the fid's own connection died: it is made again first */
+        return ngx_http_9p_recover(s, f, t);
+    }
+
     cr = ngx_http_9p_creq_new(s, t);
     if (cr == NULL) {
         return NGX_ERROR;
     }
 
     ngx_http_9p_creq_hold(cr, f);
+    cr->ns = f->ns;
+    cr->ns->refs++;
     cr->count = t->count;
     cr->mount = f->mount;
     cr->mount_i = 0;
@@ -192,7 +198,7 @@ ngx_http_9p_union_serve(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
  * below, from the table's entry cr->mount_i on.
  */
 
-static void
+void
 ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
 {
     u_char                 buf[NGX_HTTP_9P_DEV_MAX];
@@ -216,6 +222,14 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
     /* the members of the union at f, or f's own directory */
     while (cr->mount) {
         m = cr->mount;
+
+        if (ngx_http_9p_mount_dead(m) && !(m == f->mount && f->backend)) {
+            /* a member whose connection died is made again first */
+            cr->resume = ngx_http_9p_union_next_source;
+            ngx_http_9p_remount(cr, m);
+            return;
+        }
+
         cr->mount = (f->path_len == m->path.len)
                     ? ngx_http_9p_union_next(f->ns, m) : NULL;
 

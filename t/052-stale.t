@@ -117,3 +117,33 @@ is_9p($r{40}, 'Rread data="qrstu"', 'the read in flight is answered, by the back
 is_9p($r{41}, 'Rerror ename="vfs: connection lost; outcome unknown"', 'the write in flight: outcome unknown');
 is_9p($c->read($f, 0, 3), 'Rread data="012"', 'the fid goes on on the backup');
 $b->stop;
+
+
+
+=== TEST 5: a union directory read after its members' connections died: they are made again
+--- vfs2
+--- namespace
+mount vfs /
+mount -a vfs2 /bin bin
+--- setup
+printf '0123456789abcdefghijklmnopqrstuvwxyz' > tmp/alphabet
+mkdir -p bin "$VFS2/bin"
+printf one > bin/one
+printf two > "$VFS2/bin/two"
+--- perl
+my ($c, $root) = kattach('glenda');
+my $d = $c->walk_to($root, 'bin');
+$c->open($d, 0);
+my @names = sort map { $_->{name} } $c->read_dir($d);
+is("@names", 'one two', 'both members listed');
+kvfs2->kill9;
+kvfs2->start;
+@names = sort map { $_->{name} } $c->read_dir($d);
+is("@names", 'one two', "after vfs2's restart: the second member is made again");
+kvfs->kill9;
+kvfs->start;
+@names = sort map { $_->{name} } $c->read_dir($d);
+is("@names", 'one two', "after vfs's restart: the fid itself is recovered");
+kvfs2->stop;
+@names = sort map { $_->{name} } $c->read_dir($d);
+is("@names", 'one', 'with vfs2 gone: its member is left out, the read still works');
