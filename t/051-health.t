@@ -107,3 +107,42 @@ kvfs->start;
 ok(wait_for(sub { main::error_log() =~ /is up again: 2 checks passed/ }, 3), 'back: marked up after two passes');
 my $ok = wait_for(sub { my $r = kclient()->attach(0, 'x', $ENV{TEST_NGINX_TICKET}); $r->{type} eq 'Rattach' }, 5);
 ok($ok, 'and sessions attach again');
+
+
+
+=== TEST 5: two workers share the state: one of them finds the server down, both skip it
+--- hung
+--- main_config
+worker_processes 2;
+--- http_config
+    upstream ten_vfs {
+        server 127.0.0.1:$TEST_NGINX_HUNG_PORT;
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
+        ninep_connections 4;
+        ninep_check interval=300ms timeout=200ms fails=2 passes=1;
+    }
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_backend_timeout 2s;
+    }
+--- perl
+my @workers = Test::Ten::worker_pids();
+is(scalar @workers, 2, 'two workers');
+# this block's lines: those of its two workers
+my $mine = sub { join '', grep { /^\S+ \S+ \[\w+\] (\d+)#/ && grep { $_ == $1 } @workers } split /^/, main::error_log() };
+ok(wait_for(sub { $mine->() =~ /is down: 2 checks failed/ }, 3), 'the hung server is found down');
+sleep 1;
+my $n = () = $mine->() =~ /is down: /g;
+is($n, 1, 'by one worker, once: the state is shared');
+my %seen;
+for my $i (1 .. 12) {
+    my $s = time;
+    my ($c, $fid, $r) = eval { kattach($ENV{TEST_NGINX_TICKET}) };
+    ok($r && $r->{type} eq 'Rattach' && time - $s < 1, "session $i attaches at once");
+}
+my @pids = $mine->() =~ /(\d+)#\d+: \*\d+ 9p: attached as/g;
+$seen{$_}++ for @pids;
+diag('sessions per worker: ' . join(', ', map { "$_: $seen{$_}" } sort keys %seen));
