@@ -45,6 +45,8 @@ static const char   ngx_http_9p_unknown_key[] =
 
 static ngx_http_9p_tcache_t *ngx_http_9p_tcache_slot(u_char *path,
     size_t len);
+static ngx_int_t ngx_http_9p_ns_request(ngx_http_9p_session_t *s,
+    ninep_fcall_t *t, ngx_http_9p_ns_t *ns, ngx_http_9p_creq_t **crp);
 static ngx_http_9p_mount_t *ngx_http_9p_entry_new(ngx_http_9p_ns_t *ns,
     u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
 static ngx_http_9p_mount_t *ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr,
@@ -124,6 +126,7 @@ static size_t ngx_http_9p_clean(u_char *dst, u_char *src, size_t len);
 ngx_int_t
 ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
+    ngx_int_t              rc;
     ngx_http_9p_ns_t      *ns;
     ngx_http_9p_creq_t    *cr;
     ngx_http_9p_tcache_t  *tc;
@@ -145,31 +148,15 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         return ngx_http_9p_reply_error(s, t->tag, "ticket path too long");
     }
 
-    ns = ngx_http_9p_ns_create(s);
-    if (ns == NULL) {
-        return NGX_ERROR;
+    rc = ngx_http_9p_ns_request(s, t, NULL, &cr);
+    if (rc != NGX_OK) {
+        return rc == NGX_ERROR ? NGX_ERROR : NGX_OK;
     }
 
-    cr = ngx_http_9p_creq_new(s, t);
-    if (cr == NULL) {
-        ngx_http_9p_ns_unref(ns);
-        return NGX_ERROR;
-    }
-
-    cr->ns = ns;
+    ns = cr->ns;
     cr->newfid = t->fid;
     cr->step = NGX_HTTP_9P_A_TICKET;
 
-    if (ngx_array_init(&cr->pending, ns->pool, 8,
-                       sizeof(ngx_http_9p_mount_t *))
-        != NGX_OK)
-    {
-        ngx_http_9p_attach_fail(cr, "out of memory");
-        return NGX_OK;
-    }
-
-    cr->wait.handler = ngx_http_9p_attach_ready;
-    cr->wait.data = cr;
     /* the ticket path, kept only while the attach lasts */
     if (t->aname.len) {
         cr->path = ngx_http_9p_creq_space(cr, t->aname.len);
@@ -303,6 +290,52 @@ ngx_http_9p_rescue_over(ngx_http_9p_creq_t *cr)
                       "9p: rescue mode over: the boot service is back");
         ngx_http_9p_rescuing = 0;
     }
+}
+
+
+/*
+ * A request that makes namespace entries: into ns (referenced), or into a
+ * new namespace when ns is NULL.  NGX_OK with *crp; NGX_DECLINED when it
+ * is answered already; NGX_ERROR when nothing could be made.
+ */
+
+static ngx_int_t
+ngx_http_9p_ns_request(ngx_http_9p_session_t *s, ninep_fcall_t *t,
+    ngx_http_9p_ns_t *ns, ngx_http_9p_creq_t **crp)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    if (ns) {
+        ns->refs++;
+
+    } else {
+        ns = ngx_http_9p_ns_create(s);
+        if (ns == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    cr = ngx_http_9p_creq_new(s, t);
+    if (cr == NULL) {
+        ngx_http_9p_ns_unref(ns);
+        return NGX_ERROR;
+    }
+
+    cr->ns = ns;
+    cr->wait.handler = ngx_http_9p_attach_ready;
+    cr->wait.data = cr;
+
+    if (ngx_array_init(&cr->pending, ns->pool, 4,
+                       sizeof(ngx_http_9p_mount_t *))
+        != NGX_OK)
+    {
+        ngx_http_9p_creq_error(cr, NULL, "out of memory");
+        return NGX_DECLINED;
+    }
+
+    *crp = cr;
+
+    return NGX_OK;
 }
 
 
@@ -803,7 +836,7 @@ ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
 {
     ninep_fcall_t  t;
 
-    ngx_http_9p_union_use(cr, src->backend);
+    ngx_http_9p_creq_use(cr, src->backend);
 
     if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
         return NGX_ERROR;
@@ -1157,12 +1190,7 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
         return;
     }
 
-    if (cr->backend) {
-        ngx_http_9p_backend_unref(cr->backend);
-    }
-
-    cr->backend = b;
-    ngx_http_9p_backend_ref(b);
+    ngx_http_9p_creq_use(cr, b);
 
     switch (cr->step) {
 
@@ -2127,6 +2155,7 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     u_char              *p, *end, *w[5], *we[5];
     u_char               err[NGX_HTTP_9P_ENAME_MAX];
     size_t               len;
+    ngx_int_t            rc;
     ngx_uint_t           nw;
     ngx_http_9p_creq_t  *cr;
 
@@ -2177,27 +2206,15 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     }
 
     /* the entry is made as an attach makes its entries, then placed */
-    cr = ngx_http_9p_creq_new(s, t);
-    if (cr == NULL) {
-        return NGX_ERROR;
+    rc = ngx_http_9p_ns_request(s, t, f->ns, &cr);
+    if (rc != NGX_OK) {
+        return rc == NGX_ERROR ? NGX_ERROR : NGX_OK;
     }
 
     ngx_http_9p_creq_hold(cr, f);
-    cr->ns = f->ns;
-    cr->ns->refs++;
     cr->nsctl = 1;
     cr->count = t->count;
     cr->step = NGX_HTTP_9P_A_MOUNT;
-    cr->wait.handler = ngx_http_9p_attach_ready;
-    cr->wait.data = cr;
-
-    if (ngx_array_init(&cr->pending, cr->ns->pool, 2,
-                       sizeof(ngx_http_9p_mount_t *))
-        != NGX_OK)
-    {
-        ngx_http_9p_creq_error(cr, NULL, "out of memory");
-        return NGX_OK;
-    }
 
     if (ngx_http_9p_ns_entry(cr, w, we, nw, err, sizeof(err)) != NGX_OK) {
         ngx_http_9p_creq_error(cr, NULL, (char *) err);
@@ -2220,7 +2237,7 @@ static ngx_int_t
 ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    ngx_http_9p_ns_t    *ns;
+    ngx_int_t            rc;
     ngx_http_9p_creq_t  *cr;
 
     if (s->conf->services == NULL || f->ns->user[0] == '\0'
@@ -2230,34 +2247,17 @@ ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
                                        "reset: only a ticket's namespace");
     }
 
-    ns = ngx_http_9p_ns_create(s);
-    if (ns == NULL) {
-        return NGX_ERROR;
+    rc = ngx_http_9p_ns_request(s, t, NULL, &cr);
+    if (rc != NGX_OK) {
+        return rc == NGX_ERROR ? NGX_ERROR : NGX_OK;
     }
 
-    cr = ngx_http_9p_creq_new(s, t);
-    if (cr == NULL) {
-        ngx_http_9p_ns_unref(ns);
-        return NGX_ERROR;
-    }
-    ngx_memcpy(ns->user, f->ns->user, sizeof(ns->user));
-
+    ngx_memcpy(cr->ns->user, f->ns->user, sizeof(cr->ns->user));
     ngx_http_9p_creq_hold(cr, f);
-    cr->ns = ns;
     cr->reset = f->ns;
     cr->reset->refs++;
     cr->count = t->count;
     cr->step = NGX_HTTP_9P_A_NAMESPACE;
-    cr->wait.handler = ngx_http_9p_attach_ready;
-    cr->wait.data = cr;
-
-    if (ngx_array_init(&cr->pending, ns->pool, 8,
-                       sizeof(ngx_http_9p_mount_t *))
-        != NGX_OK)
-    {
-        ngx_http_9p_attach_fail(cr, "out of memory");
-        return NGX_OK;
-    }
 
     ngx_http_9p_attach_next(cr);
 

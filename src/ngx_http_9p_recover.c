@@ -251,7 +251,7 @@ ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
         return;
     }
 
-    ngx_http_9p_union_use(cr, b);
+    ngx_http_9p_creq_use(cr, b);
 
     if (ngx_http_9p_mount_root(cr, cr->making, ngx_http_9p_remount_done)
         != NGX_OK)
@@ -376,7 +376,7 @@ ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    ngx_http_9p_union_use(cr, m->backend);
+    ngx_http_9p_creq_use(cr, m->backend);
 
     if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
         ngx_http_9p_creq_error(cr, NULL, "out of backend fids");

@@ -567,6 +567,25 @@ ngx_http_9p_creq_hold(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f)
 }
 
 
+/* The request's connection is now b (it holds a reference). */
+
+void
+ngx_http_9p_creq_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b)
+{
+    if (b == cr->backend) {
+        return;
+    }
+
+    ngx_http_9p_backend_ref(b);
+
+    if (cr->backend) {
+        ngx_http_9p_backend_unref(cr->backend);
+    }
+
+    cr->backend = b;
+}
+
+
 ngx_http_9p_fid_t *
 ngx_http_9p_creq_fid(ngx_http_9p_creq_t *cr)
 {
@@ -1267,16 +1286,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
         cr->owned = NINEP_NOFID;
     }
 
-    if (b != cr->backend) {
-        ngx_http_9p_backend_ref(b);
-
-        if (cr->backend) {
-            ngx_http_9p_backend_unref(cr->backend);
-        }
-
-        cr->backend = b;
-    }
-
+    ngx_http_9p_creq_use(cr, b);
     cr->dev = NGX_HTTP_9P_DEV_NONE;
     ngx_http_9p_creq_ram(cr, NULL);
 

@@ -244,7 +244,7 @@ void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
 ngx_uint_t ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f);
 ngx_int_t ngx_http_9p_union_read(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
-void ngx_http_9p_union_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b);
+void ngx_http_9p_creq_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b);
 ngx_http_9p_mount_t *ngx_http_9p_union_creator(ngx_http_9p_fid_t *f);
 ngx_int_t ngx_http_9p_union_create(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t, ngx_http_9p_mount_t *m);

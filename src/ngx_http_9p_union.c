@@ -276,7 +276,7 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
             continue;   /* a member that cannot be read is left out */
         }
 
-        ngx_http_9p_union_use(cr, m->backend);
+        ngx_http_9p_creq_use(cr, m->backend);
 
         ngx_memzero(&t, sizeof(t));
         t.type = NINEP_TWALK;
@@ -317,7 +317,7 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
             continue;
         }
 
-        ngx_http_9p_union_use(cr, m->backend);
+        ngx_http_9p_creq_use(cr, m->backend);
 
         ngx_memzero(&t, sizeof(t));
         t.type = NINEP_TSTAT;
@@ -352,21 +352,6 @@ ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *dir)
             return NGX_ERROR;
         }
     }
-}
-
-
-/* The request's connection is now b. */
-
-void
-ngx_http_9p_union_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b)
-{
-    ngx_http_9p_backend_ref(b);
-
-    if (cr->backend) {
-        ngx_http_9p_backend_unref(cr->backend);
-    }
-
-    cr->backend = b;
 }
 
 
@@ -806,7 +791,7 @@ ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return NGX_OK;
     }
 
-    ngx_http_9p_union_use(cr, m->backend);
+    ngx_http_9p_creq_use(cr, m->backend);
 
     if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
         ngx_http_9p_creq_error(cr, NULL, "out of backend fids");

@@ -6,16 +6,12 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "factotum.h"
-
-
-static srv_t  *the_srv;
 
 
 static void
@@ -48,8 +44,6 @@ usage(void)
 }
 
 
-
-
 /* The number of the option being parsed. */
 
 static unsigned
@@ -59,27 +53,16 @@ num(const char *flag, unsigned min, unsigned max)
 }
 
 
-static void
-on_signal(int sig)
-{
-    if (sig == SIGUSR1) {
-        srv_report(the_srv);
-    } else {
-        srv_stop(the_srv);
-    }
-}
-
-
 int
 main(int argc, char **argv)
 {
     int                     c, rc, trusted;
     char                    err[512];
+    srv_t                  *srv;
     fact_t                 *fa;
     srv_conf_t              conf;
     cli_conf_t              vconf;
     ten_trust_t             trust;
-    struct sigaction        sa;
     const char             *key, *trustfile, *vfs_name;
     const ten_principal_t  *vfs;
 
@@ -182,21 +165,15 @@ main(int argc, char **argv)
     conf.ops = &fact_ops;
     conf.data = fa;
 
-    if (srv_listen(&the_srv, &conf) < 0) {
+    if (srv_listen(&srv, &conf) < 0) {
         goto done;
     }
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     srv_log("serving on %s as %s; tickets on %s at %s", conf.tcp, conf.name,
             vfs_name, vconf.addr);
 
-    if (srv_run(the_srv) < 0) {
+    if (srv_run(srv) < 0) {
         goto done;
     }
 

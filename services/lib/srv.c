@@ -118,12 +118,18 @@ static void *pool_worker(void *arg);
 static void run_request(srv_req_t *r);
 static void *waiter(void *arg);
 static void wake(srv_t *srv, srv_req_t *r);
+static void on_signal(int sig);
+
+
+/* the server srv_run() serves, for the signal handler */
+static srv_t  *srv_signalled;
 
 
 int
 srv_listen(srv_t **srvp, const srv_conf_t *conf)
 {
-    srv_t  *srv;
+    srv_t             *srv;
+    struct sigaction   sa;
 
     signal(SIGPIPE, SIG_IGN);
 
@@ -146,6 +152,14 @@ srv_listen(srv_t **srvp, const srv_conf_t *conf)
         free(srv);
         return -1;
     }
+
+    /* answered before the port opens: nobody can ask too early */
+    srv_signalled = srv;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
 
     if (conf->tcp) {
         srv->tcp_fd = listen_tcp(conf->tcp);
@@ -260,6 +274,7 @@ srv_run(srv_t *srv)
 {
     int            n;
     struct pollfd  pfd[3];
+
 
     for ( ;; ) {
         pfd[0].fd = srv->stop_pipe[0];
@@ -380,17 +395,12 @@ srv_signal(srv_t *srv, char c)
 }
 
 
-void
-srv_stop(srv_t *srv)
-{
-    srv_signal(srv, 's');
-}
+/* The signals srv_run() answers: SIGTERM and SIGINT stop, SIGUSR1 reports. */
 
-
-void
-srv_report(srv_t *srv)
+static void
+on_signal(int sig)
 {
-    srv_signal(srv, 'r');
+    srv_signal(srv_signalled, sig == SIGUSR1 ? 'r' : 's');
 }
 
 

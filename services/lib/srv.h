@@ -99,17 +99,14 @@ typedef struct {
 } srv_conf_t;
 
 
-/* Starts listening; 0 or -1 with a reason on stderr. */
+/*
+ * Starts listening; 0 or -1 with a reason on stderr.  From then on
+ * SIGTERM and SIGINT stop the server and SIGUSR1 logs its counts.
+ */
 int srv_listen(srv_t **srvp, const srv_conf_t *conf);
 
-/* Serves until srv_stop(); returns 0 on a clean stop. */
+/* Serves until SIGTERM or SIGINT; returns 0 on a clean stop. */
 int srv_run(srv_t *srv);
-
-/* From a signal handler: makes srv_run() return. */
-void srv_stop(srv_t *srv);
-
-/* From a signal handler: logs the counts of connections and fids. */
-void srv_report(srv_t *srv);
 
 void *srv_data(srv_req_t *r);
 void *srv_fid_data(srv_fid_t *f);

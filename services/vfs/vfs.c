@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +20,6 @@
 #ifndef TEN_SKEL_DIR
 #define TEN_SKEL_DIR  "conf/skel"
 #endif
-
-
-static srv_t  *the_srv;
 
 
 static void
@@ -51,8 +47,6 @@ usage(void)
 }
 
 
-
-
 /* The number of the option being parsed. */
 
 static unsigned
@@ -62,28 +56,17 @@ num(const char *flag, unsigned min, unsigned max)
 }
 
 
-static void
-on_signal(int sig)
-{
-    if (sig == SIGUSR1) {
-        srv_report(the_srv);
-    } else {
-        srv_stop(the_srv);
-    }
-}
-
-
 int
 main(int argc, char **argv)
 {
     int               c, rc;
     char              err[512];
+    srv_t            *srv;
     vfs_t             vfs;
     uint8_t           sk[TEN_SK_LEN];
     srv_conf_t        conf;
     ten_trust_t       trust;
     struct rlimit     rl;
-    struct sigaction  sa;
     const char       *root, *key, *trustfile, *skel, *owner;
 
     memset(&conf, 0, sizeof(conf));
@@ -183,19 +166,14 @@ main(int argc, char **argv)
     conf.ops = &vfs_ops;
     conf.data = &vfs;
 
-    if (srv_listen(&the_srv, &conf) < 0) {
+    if (srv_listen(&srv, &conf) < 0) {
         goto done;
     }
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
 
     srv_log("serving %s on %s as %s", root, conf.tcp, conf.name);
 
-    if (srv_run(the_srv) < 0) {
+    if (srv_run(srv) < 0) {
         goto done;
     }
 
