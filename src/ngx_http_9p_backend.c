@@ -34,6 +34,7 @@
 
 
 const char  ngx_http_9p_flushed[] = "flushed";
+const char  ngx_http_9p_conn_lost[] = "connection lost";
 
 
 /* this worker's pools, for its exit */
@@ -270,7 +271,7 @@ ngx_http_9p_pool_ready(ngx_http_9p_pool_t *p, ngx_http_9p_backend_t *b,
         if (b && b->state != NGX_HTTP_9P_B_READY) {
             /* a handler's request killed it; the rest must wait again */
             b = ngx_http_9p_pool_pick(p);
-            err = "connection lost";
+            err = ngx_http_9p_conn_lost;
 
             if (b == NULL && p->nbackends > 0) {
                 return;
@@ -522,7 +523,7 @@ ngx_http_9p_backend_lost(ngx_http_9p_backend_t *b)
         return;
     }
 
-    ngx_http_9p_backend_close(b, "connection lost");
+    ngx_http_9p_backend_close(b, ngx_http_9p_conn_lost);
 }
 
 
@@ -809,7 +810,7 @@ ngx_http_9p_backend_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
     ngx_http_9p_breq_t  *br;
 
     if (b->state == NGX_HTTP_9P_B_DEAD) {
-        *err = "connection lost";
+        *err = ngx_http_9p_conn_lost;
         return NULL;
     }
 
@@ -1438,7 +1439,7 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
         ngx_http_9p_breq_release(br);
 
         if (!br->abandoned) {
-            br->handler(br, NULL, ready ? "connection lost" : why);
+            br->handler(br, NULL, ready ? ngx_http_9p_conn_lost : why);
         }
     }
 

@@ -26,6 +26,9 @@ typedef void (*ngx_http_9p_reply_pt)(ngx_http_9p_breq_t *br,
 /* the err of a request that the backend cancelled on our Tflush */
 extern const char  ngx_http_9p_flushed[];
 
+/* the err of a request whose connection died: it may be sent again */
+extern const char  ngx_http_9p_conn_lost[];
+
 typedef void (*ngx_http_9p_ready_pt)(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 

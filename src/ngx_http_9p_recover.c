@@ -17,7 +17,11 @@ static void ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_remount_done(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *target);
 static void ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr,
+    const char *ename);
+static void ngx_http_9p_recover_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
 static void ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_recover_walked(ngx_http_9p_breq_t *br,
@@ -51,7 +55,7 @@ ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err)
     ninep_fcall_t           r;
     ngx_http_9p_session_t  *s;
 
-    if (err == NULL || ngx_strcmp(err, "connection lost") != 0) {
+    if (err != ngx_http_9p_conn_lost) {
         return NGX_DECLINED;
     }
 
@@ -164,21 +168,34 @@ ngx_http_9p_recover(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ngx_http_9p_creq_hold(cr, f);
     cr->ns = f->ns;
     cr->ns->refs++;
-    cr->resume = ngx_http_9p_recover_walk;
-
-    ngx_http_9p_remount(cr, f->mount);
+    ngx_http_9p_remount(cr, f->mount, ngx_http_9p_recover_walk,
+                        ngx_http_9p_recover_unmade);
 
     return NGX_OK;
 }
 
 
 /*
- * Mount target lives again, then cr->resume(cr).  A bind is walked again
- * from its source's mount, which may need making first.
+ * Mount target lives again, then resume(cr); if it cannot be, unmade(cr,
+ * why).  A bind is walked again from its source's mount, which may need
+ * making first.
  */
 
 void
-ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
+ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target,
+    void (*resume)(ngx_http_9p_creq_t *cr),
+    void (*unmade)(ngx_http_9p_creq_t *cr, const char *ename))
+{
+    cr->resume = resume;
+    cr->unmade = unmade;
+    ngx_http_9p_remount_step(cr, target);
+}
+
+
+/* One step: the first mount of the chain to target that is dead. */
+
+static void
+ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
 {
     ngx_uint_t              depth;
     ngx_http_9p_mount_t    *m, *src;
@@ -316,33 +333,24 @@ ngx_http_9p_remount_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     }
 
     cr->nbfid = NINEP_NOFID;
-    ngx_http_9p_remount(cr, cr->remount);
+    ngx_http_9p_remount_step(cr, cr->remount);
 }
 
 
-/* A mount cannot be made again: a walk onto it is short, else an Rerror. */
+/* A mount cannot be made again: the request's own way of going on. */
 
 static void
 ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr, const char *ename)
 {
-    ngx_http_9p_fid_t    *f;
-    ngx_http_9p_mount_t  *m;
+    cr->unmade(cr, ename);
+}
 
-    if (cr->resume == ngx_http_9p_walk_next) {
-        ngx_http_9p_walk_fail(cr, NULL, ename);
-        return;
-    }
 
-    if (cr->resume == ngx_http_9p_union_next_source) {
-        /* a member that cannot be made again is left out of the listing */
-        f = ngx_http_9p_creq_fid(cr);
-        m = cr->remount;
-        cr->mount = (f && f->path_len == m->path.len)
-                    ? ngx_http_9p_union_next(cr->ns, m) : NULL;
-        ngx_http_9p_union_next_source(cr);
-        return;
-    }
+/* A stale fid whose mount cannot be made again: this request's Rerror. */
 
+static void
+ngx_http_9p_recover_unmade(ngx_http_9p_creq_t *cr, const char *ename)
+{
     ngx_http_9p_creq_error(cr, NULL, ename);
 }
 

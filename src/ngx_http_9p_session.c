@@ -38,6 +38,13 @@ static ngx_int_t ngx_http_9p_ram_request(ngx_http_9p_session_t *s,
 static ngx_int_t ngx_http_9p_walk(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
+static size_t ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len,
+    ngx_str_t *name);
+static void ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
+    const char *ename);
+static void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_walk_unmade(ngx_http_9p_creq_t *cr,
+    const char *ename);
 static ngx_int_t ngx_http_9p_walk_missing(ngx_http_9p_creq_t *cr,
     const char *ename);
 static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
@@ -834,7 +841,7 @@ ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
 
 /* path + "/" + name, or the lexical parent for ".." ("/" stays "/"). */
 
-size_t
+static size_t
 ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len, ngx_str_t *name)
 {
     if (name->len == 2 && name->data[0] == '.' && name->data[1] == '.') {
@@ -1180,7 +1187,7 @@ ngx_http_9p_creq_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *n)
  * step of its own from the root of the mount it reaches.
  */
 
-void
+static void
 ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 {
     size_t                  len;
@@ -1265,13 +1272,13 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
             cr->owned = NINEP_NOFID;
         }
 
-        cr->resume = ngx_http_9p_walk_next;
-        ngx_http_9p_remount(cr, m);
+        ngx_http_9p_remount(cr, m, ngx_http_9p_walk_next,
+                            ngx_http_9p_walk_unmade);
         return;
     }
 
     if (!ngx_http_9p_backend_alive(b)) {
-        if (ngx_http_9p_lost(cr, "connection lost") == NGX_OK) {
+        if (ngx_http_9p_lost(cr, ngx_http_9p_conn_lost) == NGX_OK) {
             return;
         }
 
@@ -1436,9 +1443,18 @@ ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 }
 
 
+/* A mount the walk reaches cannot be made again: a short walk. */
+
+static void
+ngx_http_9p_walk_unmade(ngx_http_9p_creq_t *cr, const char *ename)
+{
+    ngx_http_9p_walk_fail(cr, NULL, ename);
+}
+
+
 /* walk(5): only a failure of the first name is an Rerror. */
 
-void
+static void
 ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename)
 {

@@ -128,6 +128,8 @@ struct ngx_http_9p_creq_s {
 
     /* what a recovery does once a mount lives again */
     void                      (*resume)(ngx_http_9p_creq_t *cr);
+    void                      (*unmade)(ngx_http_9p_creq_t *cr,
+                                        const char *ename);
     ngx_http_9p_mount_t        *remount;
     ngx_http_9p_mount_t        *making;     /* its step in a bind chain */
 
@@ -240,7 +242,6 @@ ngx_http_9p_mount_t *ngx_http_9p_union_next(ngx_http_9p_ns_t *ns,
 void ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m);
 void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
     ngx_http_9p_reply_pt handler);
-void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
 ngx_uint_t ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f);
 ngx_int_t ngx_http_9p_union_read(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
@@ -252,27 +253,24 @@ ngx_int_t ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err);
 ngx_int_t ngx_http_9p_reply_rclunk(ngx_http_9p_session_t *s, uint16_t tag);
 ngx_int_t ngx_http_9p_recover(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t);
-void ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target);
+void ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target,
+    void (*resume)(ngx_http_9p_creq_t *cr),
+    void (*unmade)(ngx_http_9p_creq_t *cr, const char *ename));
 ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler);
 ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *src, ngx_http_9p_mount_t *m,
     ngx_http_9p_reply_pt handler);
-void ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
-    const char *ename);
 void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
     u_char *path, size_t len);
 ngx_http_9p_mount_t *ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path,
     size_t len);
 ngx_http_9p_mount_t *ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns,
     u_char *path, size_t len, ngx_http_9p_mount_t *except);
-size_t ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len,
-    ngx_str_t *name);
 ngx_int_t ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t);
 ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
     ninep_fcall_t *t, ngx_http_9p_reply_pt handler);
-void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
 ngx_uint_t ngx_http_9p_mount_dead(ngx_http_9p_mount_t *m);
 void ngx_http_9p_fid_opened(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f,
     ninep_fcall_t *r);

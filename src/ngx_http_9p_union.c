@@ -15,6 +15,9 @@ static ngx_uint_t ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path,
     size_t len, ngx_str_t *name);
 static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
+static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_union_unmade(ngx_http_9p_creq_t *cr,
+    const char *ename);
 static ngx_int_t ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr,
     ngx_http_9p_rnode_t *dir);
 static void ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
@@ -198,7 +201,7 @@ ngx_http_9p_union_serve(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
  * below, from the table's entry cr->mount_i on.
  */
 
-void
+static void
 ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
 {
     u_char                 buf[NGX_HTTP_9P_DEV_MAX];
@@ -225,8 +228,8 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
 
         if (ngx_http_9p_mount_dead(m) && !(m == f->mount && f->backend)) {
             /* a member whose connection died is made again first */
-            cr->resume = ngx_http_9p_union_next_source;
-            ngx_http_9p_remount(cr, m);
+            ngx_http_9p_remount(cr, m, ngx_http_9p_union_next_source,
+                                ngx_http_9p_union_unmade);
             return;
         }
 
@@ -329,6 +332,23 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
     }
 
     ngx_http_9p_union_done(cr);
+}
+
+
+/* A member that cannot be made again is left out of the listing. */
+
+static void
+ngx_http_9p_union_unmade(ngx_http_9p_creq_t *cr, const char *ename)
+{
+    ngx_http_9p_fid_t    *f;
+    ngx_http_9p_mount_t  *m;
+
+    f = ngx_http_9p_creq_fid(cr);
+    m = cr->remount;
+    cr->mount = (f && f->path_len == m->path.len)
+                ? ngx_http_9p_union_next(cr->ns, m) : NULL;
+
+    ngx_http_9p_union_next_source(cr);
 }
 
 
