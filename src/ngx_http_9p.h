@@ -142,6 +142,7 @@ typedef struct {
 
     /* the 9P session */
     uint32_t                    msize;
+    unsigned                    versioned:1;    /* 9P2000 was agreed */
 
     unsigned                    fragmented:1;
     unsigned                    ping_sent:1;

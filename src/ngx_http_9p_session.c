@@ -105,6 +105,13 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
         return ngx_http_9p_session_version(s, &t);
     }
 
+    /* version(5): a Tversion must be the first message of a session */
+    if (!s->versioned) {
+        return ngx_http_9p_reply_error(s, t.tag,
+                                       "version not negotiated: "
+                                       "send Tversion first");
+    }
+
     for (q = ngx_queue_head(&s->creqs);
          q != ngx_queue_sentinel(&s->creqs);
          q = ngx_queue_next(q))
@@ -179,10 +186,12 @@ ngx_http_9p_session_version(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     {
         r.version = ninep_str(NINEP_VERSION);
         s->msize = r.msize;
+        s->versioned = 1;
 
     } else {
         r.version = ninep_str("unknown");
         s->msize = s->conf->msize;
+        s->versioned = 0;
     }
 
     return ngx_http_9p_ws_send_fcall(s, &r);

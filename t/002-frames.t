@@ -361,7 +361,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
     location = /9p { ninep; ninep_msize 8192; }
 --- ninep eval
 "> Tauth tag=1 afid=1 uname=" . ('u' x 585) . " aname=\"\"\n"
-. "< Rerror tag=1 ename=\"authentication not required\"\n"
+. "< Rerror tag=1 ename=\"version not negotiated: send Tversion first\"\n"
 
 
 

@@ -203,3 +203,22 @@ __DATA__
 > reconnect
 > Tversion tag=NOTAG msize=9000 version=9P2000
 < Rversion tag=NOTAG msize=4096 version=9P2000
+
+
+
+=== TEST 20: version(5): until a Tversion is agreed, every other message gets Rerror with its tag
+--- ninep
+> Tattach tag=1 fid=0 afid=NOFID uname=glenda aname=""
+< Rerror tag=1 ename="version not negotiated: send Tversion first"
+> Twalk tag=2 fid=0 newfid=1 wname=[dev]
+< Rerror tag=2 ename="version not negotiated: send Tversion first"
+> Tflush tag=3 oldtag=1
+< Rerror tag=3 ename="version not negotiated: send Tversion first"
+> Tversion tag=NOTAG msize=8192 version=9P1999
+< Rversion tag=NOTAG msize=8192 version=unknown
+> Tattach tag=4 fid=0 afid=NOFID uname=glenda aname=""
+< Rerror tag=4 ename="version not negotiated: send Tversion first"
+> Tversion tag=NOTAG msize=8192 version=9P2000
+< Rversion tag=NOTAG msize=8192 version=9P2000
+> Tattach tag=5 fid=0 afid=NOFID uname=glenda aname=""
+< Rattach tag=5 qid=(0x80 0 *)

@@ -33,7 +33,7 @@ my $ws = ws_connect();
 is($ws->handshake_error, '', 'handshake');
 my $sock = $ws->{sock};
 
-# Tclunk before any attach: each is answered Rerror "unknown fid"; tags
+# Tclunk before any Tversion: each is answered Rerror at once; tags
 # 1..4096 in turn, so that the order of the replies can be checked
 my @frames = map {
     Ten::WebSocket::build_frame(opcode => 2,
@@ -83,7 +83,7 @@ while ($replies < $want && time < $deadline) {
     while (my $f = Ten::WebSocket::parse_frame(\$in)) {
         my $m = Ten::NineP::unpack_msg($f->{payload});
         if ($m->{type} eq 'Rerror' && $m->{tag} == $replies % 4096 + 1
-            && $m->{ename} eq 'unknown fid')
+            && $m->{ename} eq 'version not negotiated: send Tversion first')
         {
             $replies++;
         } else {
