@@ -276,7 +276,7 @@ ngx_http_9p_rnode_create(ngx_http_9p_rnode_t *dir, u_char *name,
     n = ngx_http_9p_rnode_new(dir, name, len,
                               (perm & NINEP_DMDIR) | (perm & 0777), user);
     if (n == NULL) {
-        return "rescue file system full";
+        return "file system is full";
     }
 
     n->refs++;
@@ -294,14 +294,14 @@ ngx_http_9p_rnode_write(ngx_http_9p_rnode_t *n, uint64_t offset,
     size_t   end, grow;
 
     if (offset > ngx_http_9p_ramfs.max) {
-        return "rescue file system full";
+        return "file system is full";
     }
 
     end = (size_t) offset + len;
     grow = end > n->len ? end - n->len : 0;
 
     if (ngx_http_9p_ramfs.used + grow > ngx_http_9p_ramfs.max) {
-        return "rescue file system full";
+        return "file system is full";
     }
 
     if (grow) {
@@ -341,7 +341,7 @@ ngx_http_9p_rnode_remove(ngx_http_9p_rnode_t *n)
     }
 
     if (n->child) {
-        return "directory not empty";
+        return "directory is not empty";
     }
 
     for (pp = &n->parent->child; *pp; pp = &(*pp)->next) {
@@ -446,7 +446,7 @@ ngx_http_9p_rnode_read(ngx_http_9p_rnode_t *n, uint64_t offset, u_char *buf,
 }
 
 
-ssize_t
+size_t
 ngx_http_9p_rnode_readdir(ngx_http_9p_rnode_t *n, ngx_uint_t *at, u_char *buf,
     size_t len)
 {
@@ -464,9 +464,6 @@ ngx_http_9p_rnode_readdir(ngx_http_9p_rnode_t *n, ngx_uint_t *at, u_char *buf,
         k = ninep_stat_size(&st);
 
         if (used + k > len) {
-            if (used == 0) {
-                return -1;
-            }
             break;
         }
 

@@ -46,11 +46,12 @@ const char *ngx_http_9p_rnode_wstat(ngx_http_9p_rnode_t *n,
 
 /*
  * Reads: a file's bytes from offset; a directory's entries as stat(5)
- * records, whole ones only, from the entry index *at.  The bytes given.
+ * records, whole ones only (possibly none), from the entry index *at.
+ * The bytes given.
  */
 size_t ngx_http_9p_rnode_read(ngx_http_9p_rnode_t *n, uint64_t offset,
     u_char *buf, size_t len);
-ssize_t ngx_http_9p_rnode_readdir(ngx_http_9p_rnode_t *n, ngx_uint_t *at,
+size_t ngx_http_9p_rnode_readdir(ngx_http_9p_rnode_t *n, ngx_uint_t *at,
     u_char *buf, size_t len);
 
 

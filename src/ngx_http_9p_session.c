@@ -55,6 +55,8 @@ static void ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 static void ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr);
 static ngx_int_t ngx_http_9p_forward(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
+static ngx_uint_t ngx_http_9p_dev_wstat_noop(ngx_http_9p_fid_t *f,
+    ninep_stat_t *st);
 static ngx_int_t ngx_http_9p_dev_request(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static size_t ngx_http_9p_dev_text(ngx_http_9p_session_t *s,
@@ -925,7 +927,7 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     }
 
     if (total > NGX_HTTP_9P_PATH_MAX) {
-        return ngx_http_9p_reply_error(s, t->tag, "path too long");
+        return ngx_http_9p_reply_error(s, t->tag, "File name too long");
     }
 
     cr = ngx_http_9p_creq_new(s, t);
@@ -1826,10 +1828,10 @@ ngx_http_9p_dev_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
                                          ngx_min(t->count,
                                                  s->msize - NINEP_IOHDRSZ));
 
-            /* a directory is read in whole entries: all of them fit */
-            if (ngx_http_9p_dev_isdir(f->dev) && t->offset + r.count < len) {
-                return ngx_http_9p_reply_error(s, t->tag,
-                                       "directory read count too small");
+            /* a directory is read in whole entries */
+            if (ngx_http_9p_dev_isdir(f->dev)) {
+                r.count = (uint32_t) ninep_dir_fit(r.data, len - t->offset,
+                                                   r.count);
             }
         }
 
@@ -1870,11 +1872,47 @@ ngx_http_9p_dev_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         ngx_http_9p_fid_free(s, f, 0);
         return ngx_http_9p_reply_error(s, t->tag, "permission denied");
 
-    default:    /* Tcreate, Twstat */
+    case NINEP_TWSTAT:
+        if (!ngx_http_9p_dev_wstat_noop(f, &t->st)) {
+            return ngx_http_9p_reply_error(s, t->tag, "permission denied");
+        }
+
+        r.type = NINEP_RWSTAT;
+        break;
+
+    default:    /* Tcreate */
         return ngx_http_9p_reply_error(s, t->tag, "permission denied");
     }
 
     return ngx_http_9p_ws_send_fcall(s, &r);
+}
+
+
+/*
+ * A wstat of a kernel file may only change nothing: every field "don't
+ * touch", except that /dev/nsctl takes a length of 0 and any times, which
+ * Linux and FUSE send after opening it with OTRUNC (a control file keeps
+ * neither).
+ */
+
+static ngx_uint_t
+ngx_http_9p_dev_wstat_noop(ngx_http_9p_fid_t *f, ninep_stat_t *st)
+{
+    ngx_uint_t  ctl;
+
+    ctl = (f->dev == NGX_HTTP_9P_DEV_NSCTL);
+
+    return st->type == NINEP_DONTTOUCH16
+           && st->dev == NINEP_DONTTOUCH32
+           && st->qid.type == 0xff
+           && st->qid.version == NINEP_DONTTOUCH32
+           && st->qid.path == NINEP_DONTTOUCH64
+           && st->mode == NINEP_DONTTOUCH32
+           && (st->atime == NINEP_DONTTOUCH32 || ctl)
+           && (st->mtime == NINEP_DONTTOUCH32 || ctl)
+           && (st->length == NINEP_DONTTOUCH64 || (ctl && st->length == 0))
+           && st->name.len == 0 && st->uid.len == 0
+           && st->gid.len == 0 && st->muid.len == 0;
 }
 
 
@@ -1976,7 +2014,6 @@ ngx_http_9p_ram_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 {
     u_char               *buf, path[NGX_HTTP_9P_PATH_MAX];
     size_t                used, len;
-    ssize_t               n;
     uint32_t              count;
     ngx_int_t             rc;
     ngx_str_t             name;
@@ -2005,7 +2042,7 @@ ngx_http_9p_ram_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
             e = "permission denied";
 
         } else if (f->path_len + 1 + t->name.len > NGX_HTTP_9P_PATH_MAX) {
-            e = "path too long";
+            e = "File name too long";
 
         } else {
             e = ngx_http_9p_rnode_create(f->ram, (u_char *) t->name.data,
@@ -2062,24 +2099,18 @@ ngx_http_9p_ram_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
                 f->dir_next = 0;
             }
 
-            n = ngx_http_9p_rnode_readdir(f->ram, &f->dir_at, buf, count);
-            used = n < 0 ? 0 : (size_t) n;
+            used = ngx_http_9p_rnode_readdir(f->ram, &f->dir_at, buf,
+                                             count);
             f->dir_next += used;
 
         } else {
-            n = 0;
             used = ngx_http_9p_rnode_read(f->ram, t->offset, buf, count);
         }
 
-        if (n < 0) {
-            rc = ngx_http_9p_reply_error(s, t->tag,
-                                         "directory read count too small");
-        } else {
-            r.type = NINEP_RREAD;
-            r.data = buf;
-            r.count = (uint32_t) used;
-            rc = ngx_http_9p_ws_send_fcall(s, &r);
-        }
+        r.type = NINEP_RREAD;
+        r.data = buf;
+        r.count = (uint32_t) used;
+        rc = ngx_http_9p_ws_send_fcall(s, &r);
 
         ngx_free(buf);
         return rc;

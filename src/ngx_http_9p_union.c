@@ -160,37 +160,25 @@ ngx_http_9p_union_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 }
 
 
-/* Whole entries of the listing from where the last read ended. */
+/*
+ * Whole entries of the listing from where the last read ended: as many as
+ * fit, possibly none (ninep_dir_fit).
+ */
 
 static ngx_int_t
 ngx_http_9p_union_serve(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     uint16_t tag, uint32_t count)
 {
-    size_t         n, size;
     ninep_fcall_t  r;
-
-    count = ngx_min(count, s->msize - NINEP_IOHDRSZ);
-
-    for (n = 0; f->dir_next + n + 2 <= f->dir_len; n += size) {
-        size = 2 + (f->dir[f->dir_next + n]
-                    | (f->dir[f->dir_next + n + 1] << 8));
-
-        if (n + size > count) {
-            break;
-        }
-    }
-
-    if (n == 0 && f->dir_next < f->dir_len) {
-        return ngx_http_9p_reply_error(s, tag,
-                                       "directory read count too small");
-    }
 
     ngx_memzero(&r, sizeof(r));
     r.type = NINEP_RREAD;
     r.tag = tag;
     r.data = f->dir + f->dir_next;
-    r.count = (uint32_t) n;
-    f->dir_next += n;
+    r.count = (uint32_t) ninep_dir_fit(r.data, f->dir_len - f->dir_next,
+                                       ngx_min(count,
+                                               s->msize - NINEP_IOHDRSZ));
+    f->dir_next += r.count;
 
     return ngx_http_9p_ws_send_fcall(s, &r);
 }
@@ -358,13 +346,13 @@ static ngx_int_t
 ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *dir)
 {
     u_char      buf[NGX_HTTP_9P_DEV_MAX];
-    ssize_t     n;
+    size_t      n;
     ngx_uint_t  at;
 
     for (at = 0; /* void */; /* void */) {
         n = ngx_http_9p_rnode_readdir(dir, &at, buf, sizeof(buf));
 
-        if (n <= 0) {
+        if (n == 0) {
             return NGX_OK;
         }
 

@@ -118,6 +118,56 @@ is(length $end->{data}, 0, 'then the end of the directory');
 
 
 
+=== TEST 4b: a wstat that changes nothing is accepted (Linux and FUSE send one after an OTRUNC open of nsctl)
+--- ninep
+> Tversion tag=NOTAG msize=8192 version=9P2000
+< Rversion tag=NOTAG msize=8192 version=9P2000
+> Tattach tag=1 fid=0 afid=NOFID uname=none aname=""
+< Rattach tag=1 qid=*
+> Twalk tag=2 fid=0 newfid=1 wname=[dev user]
+< Rwalk tag=2 wqid=*
+> Twstat tag=3 fid=1 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=DONTTOUCH length=DONTTOUCH name="" uid="" gid="" muid=""}
+< Rwstat tag=3
+> Twstat tag=4 fid=1 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=DONTTOUCH length=0 name="" uid="" gid="" muid=""}
+< Rerror tag=4 ename="permission denied"
+> Twstat tag=5 fid=1 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=1700000000 length=DONTTOUCH name="" uid="" gid="" muid=""}
+< Rerror tag=5 ename="permission denied"
+> Twalk tag=6 fid=0 newfid=2 wname=[dev nsctl]
+< Rwalk tag=6 wqid=*
+> Topen tag=7 fid=2 mode=0x11
+< Ropen tag=7 qid=* iounit=*
+> Twstat tag=8 fid=2 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=1700000000 length=0 name="" uid="" gid="" muid=""}
+< Rwstat tag=8
+> Twstat tag=9 fid=2 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=DONTTOUCH length=5 name="" uid="" gid="" muid=""}
+< Rerror tag=9 ename="permission denied"
+> Twstat tag=10 fid=2 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=0666 atime=DONTTOUCH mtime=DONTTOUCH length=0 name="" uid="" gid="" muid=""}
+< Rerror tag=10 ename="permission denied"
+> Twrite tag=11 fid=2 offset=0 data="bind /dev /d"
+< Rwrite tag=11 count=12
+
+
+
+=== TEST 4c: a directory read whose count is too small for the next entry gets what fits: nothing, and the position is kept
+--- ninep
+> Tversion tag=NOTAG msize=8192 version=9P2000
+< Rversion tag=NOTAG msize=8192 version=9P2000
+> Tattach tag=1 fid=0 afid=NOFID uname=none aname=""
+< Rattach tag=1 qid=*
+> Twalk tag=2 fid=0 newfid=1 wname=[dev]
+< Rwalk tag=2 wqid=*
+> Topen tag=3 fid=1 mode=0
+< Ropen tag=3 qid=* iounit=*
+> Tread tag=4 fid=1 offset=0 count=10
+< Rread tag=4 data=""
+> Tread tag=5 fid=1 offset=0 count=70
+< Rread tag=5 data=*
+> Tread tag=6 fid=1 offset=65 count=10
+< Rread tag=6 data=""
+> Tread tag=7 fid=1 offset=65 count=8000
+< Rread tag=7 data=*
+
+
+
 === TEST 5: /dev/ns and nsctl: the namespace, and clear errors
 --- ninep
 > Tversion tag=NOTAG msize=8192 version=9P2000

@@ -99,7 +99,7 @@ $c->open(1, 0);
 my $first = $c->read(1, 0, 90);
 is_9p($first, 'Rread data=*', 'a first short read');
 is_rerror($c->read(1, 7, 90), 'bad offset in directory read', 'an offset that is not where the last read ended');
-is_rerror($c->read(1, length($first->{data}), 10), 'directory read count too small', 'a count smaller than an entry');
+is_9p($c->read(1, length($first->{data}), 10), 'Rread data=""', 'a count smaller than an entry: what fits, nothing');
 is_9p($c->read(1, length($first->{data}), 8192), 'Rread data=*', 'then on from where it ended');
 unlink kvfs2->path('bin/two');
 my %again = map { $_->{name} => 1 } Ten::Client::parse_stats($c->read(1, 0, 8192)->{data});

@@ -803,6 +803,23 @@ ninep_stat_unpack(const uint8_t *buf, size_t len, ninep_stat_t *st,
 
 
 size_t
+ninep_dir_fit(const uint8_t *buf, size_t len, size_t count)
+{
+    size_t  n, size;
+
+    for (n = 0; n + 2 <= len; n += size) {
+        size = 2 + (size_t) (buf[n] | (buf[n + 1] << 8));
+
+        if (n + size > len || n + size > count) {
+            break;
+        }
+    }
+
+    return n;
+}
+
+
+size_t
 ninep_stat_size(const ninep_stat_t *st)
 {
     return 2 + NINEP_STATFIXED + 4 * 2 + (size_t) st->name.len

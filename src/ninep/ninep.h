@@ -244,6 +244,14 @@ size_t ninep_stat_size(const ninep_stat_t *st);
 ssize_t ninep_stat_pack(const ninep_stat_t *st, uint8_t *buf, size_t cap);
 
 /*
+ * Of a directory listing's bytes buf[0..len), how many whole entries fit
+ * in a read of count bytes: possibly 0, when the next entry is larger
+ * (read(5) answers such a read with what fits, keeping its position, as
+ * plan9port's lib9p does; Linux's v9fs sends one after every chunk).
+ */
+size_t ninep_dir_fit(const uint8_t *buf, size_t len, size_t count);
+
+/*
  * Helpers for building messages.  ninep_str(NULL) is the empty string; a C
  * string longer than 65535 bytes gives {NULL, 65535}, which ninep_pack()
  * refuses with NINEP_EINVAL.

@@ -1667,6 +1667,46 @@ test_err_inval(void **state)
 }
 
 
+/* ninep_dir_fit: whole entries only, possibly none; a torn entry is not */
+
+static void
+test_dir_fit(void **state)
+{
+    size_t        i, len, sizes[3];
+    ssize_t       n;
+    uint8_t       dir[512];
+    ninep_stat_t  st;
+
+    static const char  *names[] = { "a", "longer-name", "c" };
+
+    (void) state;
+
+    len = 0;
+    for (i = 0; i < NELEM(names); i++) {
+        notes_stat(&st);
+        st.name = ninep_str(names[i]);
+        n = ninep_stat_pack(&st, dir + len, sizeof(dir) - len);
+        assert_true(n > 0);
+        sizes[i] = (size_t) n;
+        len += (size_t) n;
+    }
+
+    assert_int_equal(ninep_dir_fit(dir, len, 0), 0);
+    assert_int_equal(ninep_dir_fit(dir, len, sizes[0] - 1), 0);
+    assert_int_equal(ninep_dir_fit(dir, len, sizes[0]), sizes[0]);
+    assert_int_equal(ninep_dir_fit(dir, len, sizes[0] + sizes[1] - 1),
+                     sizes[0]);
+    assert_int_equal(ninep_dir_fit(dir, len, 8192), len);
+    assert_int_equal(ninep_dir_fit(dir + sizes[0], len - sizes[0], 8192),
+                     len - sizes[0]);
+    /* the listing ends inside an entry: that entry is not given */
+    assert_int_equal(ninep_dir_fit(dir, len - 1, 8192),
+                     sizes[0] + sizes[1]);
+    assert_int_equal(ninep_dir_fit(dir, 1, 8192), 0);
+    assert_int_equal(ninep_dir_fit(dir, 0, 8192), 0);
+}
+
+
 /* ninep_stat_unpack over the data of a directory read */
 
 static void
@@ -1929,6 +1969,7 @@ main(void)
         cmocka_unit_test(test_err_inval),
 
         cmocka_unit_test(test_stat_dir),
+        cmocka_unit_test(test_dir_fit),
         cmocka_unit_test(test_stat_unpack_errors),
 
         cmocka_unit_test(test_strerror),
