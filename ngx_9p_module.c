@@ -161,6 +161,20 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       offsetof(ngx_http_9p_loc_conf_t, union_dir_max),
       NULL },
 
+    { ngx_string("ninep_union_dir_session"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, union_dir_session),
+      NULL },
+
+    { ngx_string("ninep_union_dir_worker"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_9p_loc_conf_t, union_dir_worker),
+      NULL },
+
     { ngx_string("ninep_rescue_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,
@@ -335,6 +349,8 @@ ngx_http_9p_create_loc_conf(ngx_conf_t *cf)
     conf->certs = NGX_CONF_UNSET_PTR;
     conf->ticket_cache = NGX_CONF_UNSET_MSEC;
     conf->union_dir_max = NGX_CONF_UNSET_SIZE;
+    conf->union_dir_session = NGX_CONF_UNSET_SIZE;
+    conf->union_dir_worker = NGX_CONF_UNSET_SIZE;
     conf->rescue_size = NGX_CONF_UNSET_SIZE;
 
     return conf;
@@ -391,6 +407,22 @@ ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->ticket_cache, prev->ticket_cache, 5000);
     ngx_conf_merge_size_value(conf->union_dir_max, prev->union_dir_max,
                               1024 * 1024);
+    ngx_conf_merge_size_value(conf->union_dir_session,
+                              prev->union_dir_session, 4 * 1024 * 1024);
+    ngx_conf_merge_size_value(conf->union_dir_worker, prev->union_dir_worker,
+                              64 * 1024 * 1024);
+
+    if (conf->union_dir_session < conf->union_dir_max
+        || conf->union_dir_worker < conf->union_dir_session)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ninep_union_dir_max\" (%uz) must not exceed "
+                           "\"ninep_union_dir_session\" (%uz), nor that "
+                           "\"ninep_union_dir_worker\" (%uz)",
+                           conf->union_dir_max, conf->union_dir_session,
+                           conf->union_dir_worker);
+        return NGX_CONF_ERROR;
+    }
     ngx_conf_merge_size_value(conf->rescue_size, prev->rescue_size,
                               1024 * 1024);
 

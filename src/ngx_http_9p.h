@@ -89,6 +89,8 @@ typedef struct {
     ngx_str_t                   ticket_keys;        /* certificate file */
     ngx_msec_t                  ticket_cache;       /* 0: none */
     size_t                      union_dir_max;      /* a merged listing */
+    size_t                      union_dir_session;  /* all of a session's */
+    size_t                      union_dir_worker;   /* all of a worker's */
     size_t                      rescue_size;        /* the RAM tree */
     ngx_array_t                *certs;              /* ten_cert_t */
 } ngx_http_9p_loc_conf_t;
@@ -110,6 +112,7 @@ typedef struct {
     ngx_uint_t                  nfids;
     ngx_queue_t                 creqs;
     ngx_uint_t                  ncreqs;
+    size_t                      dir_held;   /* by composed listings */
     ngx_http_9p_fid_t          *free_fids;
     ngx_http_9p_creq_t         *free_creqs;
     ngx_uint_t                  fid_gen;

@@ -2205,6 +2205,15 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
                                        "unmount or reset");
     }
 
+    /* none, the bootstrap user, reaches no service but factotum */
+    if (len == 5 && ngx_strncmp(w[0], "mount", 5) == 0
+        && (f->ns->user[0] == '\0' || ngx_strcmp(f->ns->user, "none") == 0))
+    {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "mount: permission denied: none may "
+                                       "not mount services; log in first");
+    }
+
     /* the entry is made as an attach makes its entries, then placed */
     rc = ngx_http_9p_ns_request(s, t, f->ns, &cr);
     if (rc != NGX_OK) {

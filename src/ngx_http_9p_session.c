@@ -380,6 +380,7 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
 
     if (cr->buf) {
         ngx_free(cr->buf);
+        ngx_http_9p_union_release(cr->s, &cr->held);
     }
 
     if (cr->seen) {
@@ -665,6 +666,7 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
     f->dev = NGX_HTTP_9P_DEV_NONE;
     f->ram = NULL;
     f->dir = NULL;
+    f->dir_next = 0;
     f->open = 0;
     f->merge = 0;
 
@@ -717,6 +719,7 @@ ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     if (f->dir) {
         ngx_free(f->dir);
         f->dir = NULL;
+        ngx_http_9p_union_release(s, &f->dir_held);
     }
 
     if (f->ram) {

@@ -89,6 +89,7 @@ struct ngx_http_9p_fid_s {
     ngx_uint_t                  gen;        /* tells reuses apart */
     u_char                     *dir;        /* a merged listing, */
     size_t                      dir_len;
+    size_t                      dir_held;   /* charged for it */
     uint64_t                    dir_next;   /* read up to here */
     ngx_uint_t                  dir_at;     /* of a rescue directory */
     uint8_t                     mode;       /* as opened */
@@ -183,6 +184,7 @@ struct ngx_http_9p_creq_s {
     u_char                     *buf;
     size_t                      len;
     size_t                      cap;
+    size_t                      held;       /* of buf, charged */
     uint64_t                    offset;
 
     /* a merged directory: the names it has, by offset into buf */
@@ -243,6 +245,7 @@ void ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m);
 void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
     ngx_http_9p_reply_pt handler);
 ngx_uint_t ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f);
+void ngx_http_9p_union_release(ngx_http_9p_session_t *s, size_t *held);
 ngx_int_t ngx_http_9p_union_read(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 void ngx_http_9p_creq_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b);

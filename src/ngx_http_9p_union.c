@@ -15,6 +15,7 @@ static ngx_uint_t ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path,
     size_t len, ngx_str_t *name);
 static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
+static ngx_int_t ngx_http_9p_union_charge(ngx_http_9p_creq_t *cr, size_t n);
 static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_union_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
@@ -129,7 +130,7 @@ ngx_http_9p_union_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ngx_http_9p_creq_t  *cr;
 
     if (t->offset != 0) {
-        if (f->dir == NULL || t->offset != f->dir_next) {
+        if (t->offset != f->dir_next) {
             return ngx_http_9p_reply_error(s, t->tag,
                                            "bad offset in directory read");
         }
@@ -162,25 +163,83 @@ ngx_http_9p_union_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
 /*
  * Whole entries of the listing from where the last read ended: as many as
- * fit, possibly none (ninep_dir_fit).
+ * fit, possibly none (ninep_dir_fit).  A listing read to its end is let
+ * go at once; reads at its end then get nothing, as at any end.
  */
 
 static ngx_int_t
 ngx_http_9p_union_serve(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     uint16_t tag, uint32_t count)
 {
+    ngx_int_t      rc;
     ninep_fcall_t  r;
 
     ngx_memzero(&r, sizeof(r));
     r.type = NINEP_RREAD;
     r.tag = tag;
-    r.data = f->dir + f->dir_next;
-    r.count = (uint32_t) ninep_dir_fit(r.data, f->dir_len - f->dir_next,
-                                       ngx_min(count,
-                                               s->msize - NINEP_IOHDRSZ));
-    f->dir_next += r.count;
 
-    return ngx_http_9p_ws_send_fcall(s, &r);
+    if (f->dir) {
+        r.data = f->dir + f->dir_next;
+        r.count = (uint32_t) ninep_dir_fit(r.data, f->dir_len - f->dir_next,
+                                           ngx_min(count, s->msize
+                                                          - NINEP_IOHDRSZ));
+        f->dir_next += r.count;
+    }
+
+    rc = ngx_http_9p_ws_send_fcall(s, &r);
+
+    if (f->dir && f->dir_next == f->dir_len) {
+        ngx_free(f->dir);
+        f->dir = NULL;
+        ngx_http_9p_union_release(s, &f->dir_held);
+    }
+
+    return rc;
+}
+
+
+/*
+ * Composed listings are charged to their session and to the worker while
+ * they are made and kept: ninep_union_dir_session and _worker bound them,
+ * so many fids on a large union cannot take the worker's memory.
+ */
+
+static size_t  ngx_http_9p_union_worker_held;
+
+
+static ngx_int_t
+ngx_http_9p_union_charge(ngx_http_9p_creq_t *cr, size_t n)
+{
+    ngx_http_9p_session_t  *s;
+
+    s = cr->s;
+
+    if (s->dir_held + n > s->conf->union_dir_session
+        || ngx_http_9p_union_worker_held + n > s->conf->union_dir_worker)
+    {
+        ngx_log_error(NGX_LOG_WARN, s->connection->log, 0,
+                      "9p: directory listings would hold more than "
+                      "ninep_union_dir_%s (session %uz, worker %uz bytes)",
+                      s->dir_held + n > s->conf->union_dir_session
+                      ? "session" : "worker",
+                      s->dir_held, ngx_http_9p_union_worker_held);
+        return NGX_DECLINED;
+    }
+
+    s->dir_held += n;
+    ngx_http_9p_union_worker_held += n;
+    cr->held += n;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_9p_union_release(ngx_http_9p_session_t *s, size_t *held)
+{
+    s->dir_held -= *held;
+    ngx_http_9p_union_worker_held -= *held;
+    *held = 0;
 }
 
 
@@ -570,6 +629,14 @@ ngx_http_9p_union_add(ngx_http_9p_creq_t *cr, u_char *data, size_t len)
             if (cr->len + used > cr->cap) {
                 cap = ngx_min(ngx_max(2 * cr->cap, cr->len + used + 4096),
                               max);
+
+                if (ngx_http_9p_union_charge(cr, cap - cr->cap) != NGX_OK) {
+                    ngx_http_9p_creq_error(cr, NULL,
+                                           "too many directory listings "
+                                           "held; read or clunk some");
+                    return NGX_ERROR;
+                }
+
                 p = ngx_alloc(cap, cr->s->connection->log);
                 if (p == NULL) {
                     ngx_http_9p_creq_error(cr, NULL, "out of memory");
@@ -707,12 +774,15 @@ ngx_http_9p_union_done(ngx_http_9p_creq_t *cr)
 
     if (f->dir) {
         ngx_free(f->dir);
+        ngx_http_9p_union_release(cr->s, &f->dir_held);
     }
 
     f->dir = cr->buf;
     f->dir_len = cr->len;
+    f->dir_held = cr->held;
     f->dir_next = 0;
     cr->buf = NULL;
+    cr->held = 0;
 
     if (!cr->flushed) {
         (void) ngx_http_9p_union_serve(cr->s, f, cr->tag, cr->count);

@@ -187,7 +187,7 @@ is(length $end->{data}, 0, 'then the end of the directory');
 > Topen tag=7 fid=2 mode=1
 < Ropen tag=7 qid=* iounit=*
 > Twrite tag=8 fid=2 offset=0 data="mount vfs /n"
-< Rerror tag=8 ename="mount: unknown service \"vfs\""
+< Rerror tag=8 ename="mount: permission denied: none may not mount services; log in first"
 > Twrite tag=9 fid=2 offset=0 data="frob /x"
 < Rerror tag=9 ename="nsctl: expected mount, bind, unmount or reset"
 > Twrite tag=10 fid=2 offset=0 data="unmount /"

@@ -382,3 +382,12 @@ qr/service "vfs": ten-auth-1 hello failed: ten-auth-1: unknown principal/
 --- must_die
 --- error_log
 invalid principal name "Kernel Two"
+
+
+
+=== TEST 26: ninep_union_dir_max larger than ninep_union_dir_session cannot work
+--- config
+    location = /9p { ninep; ninep_union_dir_max 2m; ninep_union_dir_session 1m; }
+--- must_die
+--- error_log
+"ninep_union_dir_max" (2097152) must not exceed "ninep_union_dir_session" (1048576), nor that "ninep_union_dir_worker" (67108864)

@@ -234,7 +234,7 @@ my $c = kclient();
 is_9p($c->attach(0, 'glenda', $t), 'Rattach qid=*', 'attach');
 unlink kvfs->path(substr $t, 1) or die "unlink: $!";
 my $fid = 1;
-my $r = wait_for(sub { my $r = $c->attach($fid++, 'glenda', $t); $r->{type} eq 'Rerror' ? $r : undef }, 5, 0.2);
+my $r = wait_for(sub { my $r = $c->attach($fid++, 'glenda', $t); $r->{type} eq 'Rerror' ? $r : undef }, 8, 0.2);   # ninep_ticket_cache is 5 s
 is_rerror($r, 'no such ticket', 'refused after the logout');
 
 

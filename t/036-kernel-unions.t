@@ -245,6 +245,49 @@ is(main::cat($c, $root, 'bin', 'one'), 'one', "and vfs's files still open");
 
 
 
+=== TEST 10b: composed listings held by fids are bounded per session and per worker; one read to its end is let go
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_service vfs2 ten_vfs2;
+        ninep_union_dir_max 4k;
+        ninep_union_dir_session 8k;
+        ninep_union_dir_worker 12k;
+    }
+--- perl
+my ($c, $root) = kattach('glenda');
+my $held = sub {
+    my ($c, $fid) = @_;
+    $c->walk($root, $fid, 'bin');
+    $c->open($fid, 0);
+    return $c->read($fid, 0, 90);
+};
+my $part = $held->($c, 1);
+is_9p($part, 'Rread data=*', 'a first listing, read in part, is held');
+is_9p($held->($c, 2), 'Rread data=*', 'a second one');
+is_rerror($held->($c, 3), 'too many directory listings held; read or clunk some',
+          'a third is over ninep_union_dir_session');
+my $first = length $part->{data};
+my $rest = $c->read(1, $first, 8192);
+is_9p($c->read(1, $first + length $rest->{data}, 8192), 'Rread data=""', 'fid 1 read to its end');
+is_9p($c->read(3, 0, 90), 'Rread data=*', 'which let its listing go: the third fits now');
+my ($c2, $root2) = kattach('glenda');
+$c2->walk($root2, 1, 'bin');
+$c2->open(1, 0);
+is_9p($c2->read(1, 0, 90), 'Rread data=*', 'another session holds one');
+$c2->walk($root2, 2, 'bin');
+$c2->open(2, 0);
+is_rerror($c2->read(2, 0, 90), 'too many directory listings held; read or clunk some',
+          'a second is over ninep_union_dir_worker');
+$c->clunk(2);
+is_9p($c2->read(2, 0, 90), 'Rread data=*', 'a clunk in the first session gives it back');
+--- error_log
+directory listings would hold more than ninep_union_dir_worker
+
+
+
 === TEST 10: ninep_union_dir_max bounds a composed listing
 --- config
     location = /9p {
