@@ -77,6 +77,8 @@ struct ngx_http_9p_backend_s {
     uint32_t                    next_fid;
     ngx_array_t                 free_fids;  /* of uint32_t */
     ngx_uint_t                  nfids;
+    ngx_uint_t                  limbo;      /* abandoned requests that
+                                               may yet make a newfid */
     uint32_t                    afid;
     uint32_t                    kernel_fid;
 
@@ -110,6 +112,9 @@ static void ngx_http_9p_backend_close(ngx_http_9p_backend_t *b,
 static void ngx_http_9p_backend_free(ngx_http_9p_backend_t *b);
 static void ngx_http_9p_breq_release(ngx_http_9p_breq_t *br);
 static void ngx_http_9p_breq_timeout(ngx_event_t *ev);
+static void ngx_http_9p_breq_abandon(ngx_http_9p_breq_t *br);
+static ngx_uint_t ngx_http_9p_backend_in_limbo(ngx_http_9p_backend_t *b,
+    uint32_t fid);
 static void ngx_http_9p_flush_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_clunk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
@@ -962,6 +967,10 @@ ngx_http_9p_breq_release(ngx_http_9p_breq_t *br)
         br->flush->data = NULL;
     }
 
+    if (br->abandoned && br->newfid != NINEP_NOFID) {
+        b->limbo--;
+    }
+
     br->busy = 0;
     b->nbusy--;
 
@@ -1018,15 +1027,41 @@ ngx_http_9p_flush_done(ngx_http_9p_breq_t *fl, ninep_fcall_t *r,
 
     if (!br->abandoned) {
         br->handler(br, NULL, ngx_http_9p_flushed);
+        return;
     }
+
+    /* cancelled: the fid it would have made was never made */
+    ngx_http_9p_backend_fid_free(br->backend, br->newfid);
 }
 
 
 void
 ngx_http_9p_backend_abandon(ngx_http_9p_breq_t *br)
 {
-    br->abandoned = 1;
+    ngx_http_9p_breq_abandon(br);
     ngx_http_9p_backend_flush(br);
+}
+
+
+/*
+ * From now on the backend alone answers for the fid that br may make:
+ * the service may still make it, so its number is not free until the
+ * reply or the Rflush says what became of it (whoever gave it to br may
+ * "free" it meanwhile; ngx_http_9p_backend_fid_free ignores that).
+ */
+
+static void
+ngx_http_9p_breq_abandon(ngx_http_9p_breq_t *br)
+{
+    if (br->abandoned) {
+        return;
+    }
+
+    br->abandoned = 1;
+
+    if (br->newfid != NINEP_NOFID) {
+        br->backend->limbo++;
+    }
 }
 
 
@@ -1052,7 +1087,7 @@ ngx_http_9p_breq_timeout(ngx_event_t *ev)
     }
 
     if (!br->abandoned) {
-        br->abandoned = 1;
+        ngx_http_9p_breq_abandon(br);
         br->handler(br, NULL, "timed out");
     }
 
@@ -1136,7 +1171,7 @@ ngx_http_9p_backend_fid_free(ngx_http_9p_backend_t *b, uint32_t fid)
 {
     uint32_t  *slot;
 
-    if (fid == NINEP_NOFID) {
+    if (fid == NINEP_NOFID || ngx_http_9p_backend_in_limbo(b, fid)) {
         return;
     }
 
@@ -1146,6 +1181,30 @@ ngx_http_9p_backend_fid_free(ngx_http_9p_backend_t *b, uint32_t fid)
     }
 
     b->nfids--;
+}
+
+
+/* Whether fid is one an abandoned request may still make (rare: a scan). */
+
+static ngx_uint_t
+ngx_http_9p_backend_in_limbo(ngx_http_9p_backend_t *b, uint32_t fid)
+{
+    ngx_uint_t           i;
+    ngx_http_9p_breq_t  *br;
+
+    if (b->limbo == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < b->ntags * NGX_HTTP_9P_TAG_CHUNK; i++) {
+        br = NGX_HTTP_9P_TAG(b, i);
+
+        if (br->busy && br->abandoned && br->newfid == fid) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

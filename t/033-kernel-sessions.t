@@ -309,6 +309,33 @@ did not answer Tread in 1000 ms
 
 
 
+=== TEST 10b: a walk that timed out keeps its backend fid until the service answers: the next walks are not refused "fid in use"
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_backend_timeout 1s;
+    }
+--- perl
+my ($c, $root) = kattach('glenda');
+kill STOP => kvfs->pid;
+$c->send("Twalk tag=7 fid=$root newfid=20 wname=[tmp]");
+is_9p($c->recv(4), 'Rerror tag=7 ename="vfs: timed out"', 'the walk times out at a stopped service');
+$c->send("Twalk tag=8 fid=$root newfid=21 wname=[tmp]");
+sleep 0.2;
+kill CONT => kvfs->pid;
+is_9p($c->recv(4), 'Rwalk tag=8 wqid=[*]', 'the next walk, sent before the service woke, is not refused "fid in use"');
+is_9p($c->walk($root, 22, 'tmp'), 'Rwalk wqid=[*]', 'nor a later one');
+is_9p($c->stat(21), 'Rstat stat=*', 'and each fid is its own');
+$c->clunk($_) for 21, 22;
+$c->close;
+main::fids_back_to_kernel("afterwards vfs holds only the kernel's fid: the timed-out walk's fid was clunked");
+--- error_log
+did not answer Twalk in 1000 ms
+
+
+
 === TEST 11: a tag in use is refused; the request that holds it is unaffected
 --- perl
 my $w = main::fifo('tmp/fifo');
