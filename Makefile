@@ -33,7 +33,7 @@ FACT_SRCS  := $(wildcard services/factotum/*.c)
 
 PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key
 
-.PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean \
+.PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean FORCE \
         asan stress
 
 all: module progs
@@ -57,8 +57,18 @@ $(BUILD)/ten-key: tools/ten-key.c $(TEN_SRCS) $(TEN_HDRS)
 	gcc $(CFLAGS_SRV) -o $@ tools/ten-key.c $(TEN_SRCS) $(LIBS_SRV)
 
 # configure runs once into build/nginx (a copy of Debian's nginx sources),
-# and again only when the addon's `config` changes.
-$(NGX_BUILD)/objs/Makefile: config
+# and again only when the addon's `config` or the set of kernel files
+# changes (build/kernel-files lists them).
+KERNEL_FILES := $(BUILD)/kernel-files
+
+$(KERNEL_FILES): FORCE
+	@mkdir -p $(BUILD)
+	@ls src/ngx_http_9p*.[ch] > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+FORCE:
+
+$(NGX_BUILD)/objs/Makefile: config $(KERNEL_FILES)
 	rm -rf $(NGX_BUILD)
 	mkdir -p $(BUILD)
 	cp -r $(NGINX_SRC) $(NGX_BUILD)

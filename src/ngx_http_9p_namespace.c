@@ -47,19 +47,11 @@ static ngx_http_9p_tcache_t *ngx_http_9p_tcache_slot(u_char *path,
     size_t len);
 static ngx_int_t ngx_http_9p_ns_request(ngx_http_9p_session_t *s,
     ninep_fcall_t *t, ngx_http_9p_ns_t *ns, ngx_http_9p_creq_t **crp);
-static ngx_http_9p_mount_t *ngx_http_9p_entry_new(ngx_http_9p_ns_t *ns,
-    u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
 static ngx_http_9p_mount_t *ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr,
     u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
 static ngx_int_t ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr);
 static ngx_int_t ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w,
     u_char **we, ngx_uint_t nw, u_char *err, size_t size);
-static ngx_int_t ngx_http_9p_ns_place(ngx_http_9p_ns_t *ns,
-    ngx_http_9p_mount_t *m);
-static ngx_uint_t ngx_http_9p_member_is(ngx_http_9p_mount_t *m,
-    ngx_str_t *src);
-static ngx_uint_t ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns,
-    ngx_http_9p_mount_t *u);
 static void ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m);
 static void ngx_http_9p_bootstrap(ngx_http_9p_creq_t *cr, const char *why);
@@ -117,7 +109,6 @@ static void ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
-static size_t ngx_http_9p_clean(u_char *dst, u_char *src, size_t len);
 
 
 /* -------------------------------------------------------------- attach */
@@ -309,7 +300,8 @@ ngx_http_9p_ns_request(ngx_http_9p_session_t *s, ninep_fcall_t *t,
         ns->refs++;
 
     } else {
-        ns = ngx_http_9p_ns_create(s);
+        ns = ngx_http_9p_ns_create(s->connection->log,
+                                   ngx_http_9p_entry_drop);
         if (ns == NULL) {
             return NGX_ERROR;
         }
@@ -339,37 +331,6 @@ ngx_http_9p_ns_request(ngx_http_9p_session_t *s, ninep_fcall_t *t,
 }
 
 
-/* A new entry in the namespace's pool, not yet in its table. */
-
-static ngx_http_9p_mount_t *
-ngx_http_9p_entry_new(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
-    ngx_uint_t dev, ngx_http_9p_service_t *svc)
-{
-    ngx_http_9p_mount_t  *m;
-
-    m = ngx_pcalloc(ns->pool, sizeof(ngx_http_9p_mount_t));
-    if (m == NULL) {
-        return NULL;
-    }
-
-    m->path.data = ngx_pnalloc(ns->pool, len + 1);
-    if (m->path.data == NULL) {
-        return NULL;
-    }
-
-    m->path.len = ngx_http_9p_clean(m->path.data, path, len);
-    m->dev = dev;
-    m->service = svc;
-    m->bfid = NINEP_NOFID;
-
-    if (dev) {
-        ngx_http_9p_dev_qid(dev, &m->qid);
-    }
-
-    return m;
-}
-
-
 /* An entry for the attach or nsctl to make after the ones before it. */
 
 static ngx_http_9p_mount_t *
@@ -382,7 +343,7 @@ ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
         return NULL;
     }
 
-    m = ngx_http_9p_entry_new(cr->ns, path, len, dev, svc);
+    m = ngx_http_9p_mount_new(cr->ns, path, len, dev, svc);
     if (m == NULL) {
         return NULL;
     }
@@ -548,46 +509,11 @@ ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
     }
 
     if (m->source.len && m->source.data[0] == '/') {
-        m->source.len = ngx_http_9p_clean(m->source.data, m->source.data,
+        m->source.len = ngx_http_9p_path_clean(m->source.data, m->source.data,
                                           m->source.len);
     }
 
     return NGX_OK;
-}
-
-
-/* Whether a and b are members of one union: the same mount point. */
-
-ngx_uint_t
-ngx_http_9p_same_point(ngx_http_9p_mount_t *a, ngx_http_9p_mount_t *b)
-{
-    return a == b
-           || (a->path.len == b->path.len
-               && ngx_strncmp(a->path.data, b->path.data, a->path.len) == 0);
-}
-
-
-/* The member after m in its union, or NULL. */
-
-ngx_http_9p_mount_t *
-ngx_http_9p_union_next(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
-{
-    ngx_uint_t             i;
-    ngx_http_9p_mount_t  **mp;
-
-    mp = ns->mounts.elts;
-
-    for (i = 0; i < ns->mounts.nelts && mp[i] != m; i++) {
-        /* void */
-    }
-
-    for (i++; i < ns->mounts.nelts; i++) {
-        if (ngx_http_9p_same_point(mp[i], m)) {
-            return mp[i];
-        }
-    }
-
-    return NULL;
 }
 
 
@@ -607,123 +533,6 @@ ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
         m->backend = NULL;
         m->bfid = NINEP_NOFID;
     }
-}
-
-
-/*
- * A made entry joins the table: with -b before the union at its point,
- * with -a after it, with neither in its place.
- */
-
-static ngx_int_t
-ngx_http_9p_ns_place(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
-{
-    ngx_uint_t             i, at, first, found;
-    ngx_http_9p_mount_t  **mp;
-
-    mp = ns->mounts.elts;
-    found = 0;
-    first = 0;
-    at = 0;
-
-    for (i = ns->mounts.nelts; i > 0; i--) {
-        if (!ngx_http_9p_same_point(mp[i - 1], m)) {
-            continue;
-        }
-
-        if (m->before || m->after) {
-            at = found ? at : i;
-            first = i - 1;
-            found = 1;
-            continue;
-        }
-
-        ngx_http_9p_entry_drop(mp[i - 1]);
-        ngx_memmove(&mp[i - 1], &mp[i],
-                    (ns->mounts.nelts - i) * sizeof(*mp));
-        ns->mounts.nelts--;
-    }
-
-    if (ns->mounts.nelts == NGX_HTTP_9P_MOUNTS_MAX
-        || ngx_array_push(&ns->mounts) == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    mp = ns->mounts.elts;
-
-    if (!found) {
-        at = ns->mounts.nelts - 1;
-
-    } else if (m->before) {
-        at = first;
-    }
-
-    ngx_memmove(&mp[at + 1], &mp[at],
-                (ns->mounts.nelts - 1 - at) * sizeof(*mp));
-    mp[at] = m;
-
-    return NGX_OK;
-}
-
-
-/* Whether member m is what an unmount's source names. */
-
-static ngx_uint_t
-ngx_http_9p_member_is(ngx_http_9p_mount_t *m, ngx_str_t *src)
-{
-    ngx_str_t  *name;
-
-    name = m->source.len ? &m->source
-           : m->service ? &m->service->name : NULL;
-
-    if (name == NULL) {
-        /* a kernel directory */
-        return (src->len == 2 && ngx_strncmp(src->data, "#c", 2) == 0)
-               || (src->len == 4 && ngx_strncmp(src->data, "'#c'", 4) == 0);
-    }
-
-    return name->len == src->len
-           && ngx_strncmp(name->data, src->data, src->len) == 0;
-}
-
-
-/*
- * "unmount [source] point": the member from source, or the whole union.
- * The root keeps its last member.  How many went.
- */
-
-static ngx_uint_t
-ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *u)
-{
-    ngx_uint_t             i, n, left;
-    ngx_http_9p_mount_t  **mp;
-
-    mp = ns->mounts.elts;
-    left = 0;
-
-    for (i = 0; i < ns->mounts.nelts; i++) {
-        left += ngx_http_9p_same_point(mp[i], u);
-    }
-
-    for (i = 0, n = 0; i < ns->mounts.nelts; /* void */) {
-        if (!ngx_http_9p_same_point(mp[i], u)
-            || (u->source.len && !ngx_http_9p_member_is(mp[i], &u->source))
-            || (u->path.len == 1 && left == 1))
-        {
-            i++;
-            continue;
-        }
-
-        ngx_http_9p_entry_drop(mp[i]);
-        ngx_memmove(&mp[i], &mp[i + 1],
-                    (ns->mounts.nelts - i - 1) * sizeof(*mp));
-        ns->mounts.nelts--;
-        left--;
-        n++;
-    }
-
-    return n;
 }
 
 
@@ -1009,7 +818,7 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
             u = ngx_http_9p_mount_of(cr->ns, m->path.data, m->path.len);
 
             if (u && u->path.len != m->path.len) {
-                u = ngx_http_9p_entry_new(cr->ns, m->path.data, m->path.len,
+                u = ngx_http_9p_mount_new(cr->ns, m->path.data, m->path.len,
                                           0, NULL);
 
                 if (u == NULL || ngx_array_push(&cr->pending) == NULL) {
@@ -2088,57 +1897,6 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
 
 
 /* ---------------------------------------------------------------- nsctl */
-
-
-/*
- * A path as the walks see it: rooted, no "//", ".", ".." or trailing "/".
- * dst may be src: the words move only to the left.
- */
-
-static size_t
-ngx_http_9p_clean(u_char *dst, u_char *src, size_t len)
-{
-    u_char  *p, *end, *name;
-    size_t   n;
-
-    n = 0;
-    end = src + len;
-
-    for (p = src; p < end; /* void */) {
-        while (p < end && *p == '/') {
-            p++;
-        }
-
-        name = p;
-
-        while (p < end && *p != '/') {
-            p++;
-        }
-
-        if (p == name || (p - name == 1 && name[0] == '.')) {
-            continue;
-        }
-
-        if (p - name == 2 && name[0] == '.' && name[1] == '.') {
-            while (n > 0 && dst[n - 1] != '/') {
-                n--;
-            }
-
-            n -= (n > 0);
-            continue;
-        }
-
-        dst[n++] = '/';
-        ngx_memmove(dst + n, name, p - name);
-        n += p - name;
-    }
-
-    if (n == 0) {
-        dst[n++] = '/';
-    }
-
-    return n;
-}
 
 
 /*

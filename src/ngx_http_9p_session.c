@@ -27,10 +27,6 @@ static ngx_int_t ngx_http_9p_session_version(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_flush(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
-static u_char *ngx_http_9p_ns_text(ngx_http_9p_ns_t *ns, u_char *p,
-    u_char *end);
-static u_char *ngx_http_9p_ns_line(ngx_http_9p_mount_t *m, u_char flag,
-    u_char *p, u_char *end);
 static void ngx_http_9p_creq_ram(ngx_http_9p_creq_t *cr,
     ngx_http_9p_rnode_t *n);
 static ngx_int_t ngx_http_9p_ram_request(ngx_http_9p_session_t *s,
@@ -757,100 +753,7 @@ ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p, size_t len)
 }
 
 
-/* A namespace of its own pool, empty, with one reference. */
-
-ngx_http_9p_ns_t *
-ngx_http_9p_ns_create(ngx_http_9p_session_t *s)
-{
-    ngx_pool_t        *pool;
-    ngx_http_9p_ns_t  *ns;
-
-    pool = ngx_create_pool(1024, s->connection->log);
-    if (pool == NULL) {
-        return NULL;
-    }
-
-    ns = ngx_pcalloc(pool, sizeof(ngx_http_9p_ns_t));
-
-    if (ns == NULL
-        || ngx_array_init(&ns->mounts, pool, 8,
-                          sizeof(ngx_http_9p_mount_t *))
-           != NGX_OK)
-    {
-        ngx_destroy_pool(pool);
-        return NULL;
-    }
-
-    ns->refs = 1;
-    ns->pool = pool;
-
-    return ns;
-}
-
-
-void
-ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
-{
-    ngx_uint_t             i;
-    ngx_http_9p_mount_t  **m;
-
-    if (--ns->refs > 0) {
-        return;
-    }
-
-    m = ns->mounts.elts;
-
-    for (i = 0; i < ns->mounts.nelts; i++) {
-        ngx_http_9p_entry_drop(m[i]);
-    }
-
-    ngx_destroy_pool(ns->pool);
-}
-
-
 /* ---------------------------------------------------------------- walk */
-
-
-/* The mount whose point is the longest prefix of path. */
-
-ngx_http_9p_mount_t *
-ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path, size_t len)
-{
-    return ngx_http_9p_mount_beside(ns, path, len, NULL);
-}
-
-
-/* The same, the union of except left aside: what lies under it. */
-
-ngx_http_9p_mount_t *
-ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
-    ngx_http_9p_mount_t *except)
-{
-    ngx_uint_t             i;
-    ngx_http_9p_mount_t  **m, *best;
-
-    m = ns->mounts.elts;
-    best = NULL;
-
-    for (i = 0; i < ns->mounts.nelts; i++) {
-        if (except && ngx_http_9p_same_point(m[i], except)) {
-            continue;
-        }
-
-        if (m[i]->path.len == 1
-            || (len >= m[i]->path.len
-                && ngx_strncmp(path, m[i]->path.data, m[i]->path.len) == 0
-                && (len == m[i]->path.len || path[m[i]->path.len] == '/')))
-        {
-            /* the longest; of a union, its first member */
-            if (best == NULL || m[i]->path.len > best->path.len) {
-                best = m[i];
-            }
-        }
-    }
-
-    return best;
-}
 
 
 /* path + "/" + name, or the lexical parent for ".." ("/" stays "/"). */
@@ -1916,93 +1819,6 @@ ngx_http_9p_dev_wstat_noop(ngx_http_9p_fid_t *f, ninep_stat_t *st)
            && (st->length == NINEP_DONTTOUCH64 || (ctl && st->length == 0))
            && st->name.len == 0 && st->uid.len == 0
            && st->gid.len == 0 && st->muid.len == 0;
-}
-
-
-/*
- * The namespace as lines that make it again: each union where its first
- * member was placed, members before what -a or -b joined in reverse with
- * -b, the others with -a.
- */
-
-static u_char *
-ngx_http_9p_ns_text(ngx_http_9p_ns_t *ns, u_char *p, u_char *end)
-{
-    ngx_uint_t             i, j, k, under;
-    ngx_http_9p_mount_t  **m;
-
-    m = ns->mounts.elts;
-
-    for (i = 0; i < ns->mounts.nelts; i++) {
-        for (j = 0; j < i && !ngx_http_9p_same_point(m[j], m[i]); j++) {
-            /* void */
-        }
-
-        if (j < i) {
-            continue;   /* its union is written */
-        }
-
-        under = ns->mounts.nelts;
-
-        for (j = i; j < ns->mounts.nelts; j++) {
-            if (m[j]->implicit && ngx_http_9p_same_point(m[j], m[i])) {
-                under = j;
-            }
-        }
-
-        if (under < ns->mounts.nelts) {
-            for (k = under; k > i; k--) {
-                if (ngx_http_9p_same_point(m[k - 1], m[i])) {
-                    p = ngx_http_9p_ns_line(m[k - 1], 'b', p, end);
-                }
-            }
-        }
-
-        for (j = (under < ns->mounts.nelts) ? under : i;
-             j < ns->mounts.nelts;
-             j++)
-        {
-            if (ngx_http_9p_same_point(m[j], m[i])) {
-                p = ngx_http_9p_ns_line(m[j], (j == i) ? 0 : 'a', p, end);
-            }
-        }
-    }
-
-    return p;
-}
-
-
-/* One entry as a line of /lib/namespace; flag is 'a', 'b' or 0. */
-
-static u_char *
-ngx_http_9p_ns_line(ngx_http_9p_mount_t *m, u_char flag, u_char *p,
-    u_char *end)
-{
-    u_char  flags[4], *f;
-
-    static ngx_str_t  kernel = ngx_string("'#c'");
-
-    if (m->dev == NGX_HTTP_9P_DEV_ROOT || m->ram || m->implicit) {
-        return p;
-    }
-
-    f = flags;
-
-    if (flag || m->create) {
-        *f++ = '-';
-        f = flag ? ngx_cpymem(f, &flag, 1) : f;
-        f = m->create ? ngx_cpymem(f, "c", 1) : f;
-        *f++ = ' ';
-    }
-
-    if (m->source.len || m->dev) {
-        return ngx_slprintf(p, end, "bind %*s%V %V\n", f - flags, flags,
-                            m->source.len ? &m->source : &kernel, &m->path);
-    }
-
-    return ngx_slprintf(p, end, "mount %*s%V %V%s%V\n", f - flags, flags,
-                        &m->service->name, &m->path,
-                        m->spec.len ? " " : "", &m->spec);
 }
 
 

@@ -18,11 +18,11 @@
 #include "ngx_http_9p_backend.h"
 #include "ngx_http_9p_dev.h"
 #include "ngx_http_9p_ramfs.h"
+#include "ngx_http_9p_mnt.h"
 
 #define NGX_HTTP_9P_PATH_MAX     4096
 #define NGX_HTTP_9P_TICKET_MAX   1024
 #define NGX_HTTP_9P_NS_MAX       65536
-#define NGX_HTTP_9P_MOUNTS_MAX   64
 #define NGX_HTTP_9P_INCLUDES     8
 #define NGX_HTTP_9P_ENAME_MAX    256
 /* validated tickets this worker remembers (ninep_ticket_cache) */
@@ -33,44 +33,6 @@
 
 /* the largest text or directory of the kernel's own files */
 #define NGX_HTTP_9P_DEV_MAX      32768
-
-
-/*
- * A namespace entry: a mount, a bind, or (while it waits its turn) an
- * unmount.  Entries at the same path are a union, in table order.  The
- * path must stay first: ngx_http_9p_dev_dir() reads it.
- */
-typedef struct {
-    ngx_str_t                   path;       /* "/" or "/a/b" */
-    ngx_str_t                   spec;
-    ngx_str_t                   source;     /* of a bind; an unmount's match */
-    ngx_uint_t                  line;       /* where it was made, */
-    ngx_str_t                  *file;       /* while the attach lasts */
-    ngx_uint_t                  dev;        /* a kernel directory, or 0 */
-    ngx_http_9p_service_t      *service;
-    ngx_http_9p_backend_t      *backend;
-    uint32_t                    bfid;       /* its root, as the user */
-    ninep_qid_t                 qid;
-    char                       *down;       /* an optional mount that
-                                               failed: why, for walks */
-    ngx_http_9p_rnode_t        *ram;        /* the rescue tree's root */
-    unsigned                    before:1;   /* -b */
-    unsigned                    after:1;    /* -a */
-    unsigned                    create:1;   /* -c */
-    unsigned                    unmount:1;
-    unsigned                    optional:1; /* skipped if it fails */
-    unsigned                    implicit:1; /* what -a or -b joined */
-    unsigned                    joined:1;   /* that was looked for */
-} ngx_http_9p_mount_t;
-
-
-/* One attach: its user and namespace, shared by the fids made from it. */
-typedef struct {
-    ngx_uint_t                  refs;
-    ngx_pool_t                 *pool;
-    char                        user[TEN_NAME_MAX + 1];
-    ngx_array_t                 mounts;     /* ngx_http_9p_mount_t * */
-} ngx_http_9p_ns_t;
 
 
 struct ngx_http_9p_fid_s {
@@ -234,13 +196,7 @@ void ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ngx_uint_t clunk);
 ngx_int_t ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p,
     size_t len);
-ngx_http_9p_ns_t *ngx_http_9p_ns_create(ngx_http_9p_session_t *s);
-void ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns);
 ngx_int_t ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t);
-ngx_uint_t ngx_http_9p_same_point(ngx_http_9p_mount_t *a,
-    ngx_http_9p_mount_t *b);
-ngx_http_9p_mount_t *ngx_http_9p_union_next(ngx_http_9p_ns_t *ns,
-    ngx_http_9p_mount_t *m);
 void ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m);
 void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
     ngx_http_9p_reply_pt handler);
@@ -266,10 +222,6 @@ ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
     ngx_http_9p_reply_pt handler);
 void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
     u_char *path, size_t len);
-ngx_http_9p_mount_t *ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path,
-    size_t len);
-ngx_http_9p_mount_t *ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns,
-    u_char *path, size_t len, ngx_http_9p_mount_t *except);
 ngx_int_t ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t);
 ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,

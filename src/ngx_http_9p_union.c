@@ -11,8 +11,6 @@
 #include "ngx_http_9p_session.h"
 
 
-static ngx_uint_t ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path,
-    size_t len, ngx_str_t *name);
 static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
 static ngx_int_t ngx_http_9p_union_charge(ngx_http_9p_creq_t *cr, size_t n);
@@ -83,37 +81,6 @@ ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f)
     }
 
     return 0;
-}
-
-
-/* Whether m's point is a name right below path; name gets it. */
-
-static ngx_uint_t
-ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path, size_t len,
-    ngx_str_t *name)
-{
-    u_char  *p, *end;
-
-    if (m->path.len <= len
-        || ngx_strncmp(m->path.data, path, len) != 0
-        || (len > 1 && m->path.data[len] != '/'))
-    {
-        return 0;
-    }
-
-    p = m->path.data + len + (len > 1);
-    end = m->path.data + m->path.len;
-
-    if (p == end || ngx_strlchr(p, end, '/')) {
-        return 0;
-    }
-
-    if (name) {
-        name->data = p;
-        name->len = end - p;
-    }
-
-    return 1;
 }
 
 
