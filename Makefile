@@ -98,8 +98,15 @@ $(BUILD)/test_ninep: t/unit/test_ninep.c $(NINEP_SRCS) $(NINEP_HDRS)
 	gcc $(CFLAGS_UNIT) -Isrc/ninep -o $@ t/unit/test_ninep.c $(NINEP_SRCS) \
 	    -lcmocka
 
-unit: $(BUILD)/test_ninep
+$(BUILD)/test_nsfile: t/unit/test_nsfile.c src/ngx_http_9p_nsfile.c \
+                      src/ngx_http_9p_nsfile.h
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_UNIT) -Isrc -o $@ t/unit/test_nsfile.c \
+	    src/ngx_http_9p_nsfile.c -lcmocka
+
+unit: $(BUILD)/test_ninep $(BUILD)/test_nsfile
 	$(BUILD)/test_ninep
+	$(BUILD)/test_nsfile
 
 $(BUILD)/fuzz_ninep: fuzz/fuzz_ninep.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
@@ -110,9 +117,17 @@ $(BUILD)/fuzz_tenauth: fuzz/fuzz_tenauth.c $(TEN_SRCS) $(TEN_HDRS)
 	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc/ninep -o $@ \
 	    fuzz/fuzz_tenauth.c $(TEN_SRCS) -lsodium
 
+$(BUILD)/fuzz_nsfile: fuzz/fuzz_nsfile.c src/ngx_http_9p_nsfile.c \
+                      src/ngx_http_9p_nsfile.h
+	@mkdir -p $(BUILD)
+	clang $(CFLAGS_FUZZ) -Isrc -o $@ fuzz/fuzz_nsfile.c \
+	    src/ngx_http_9p_nsfile.c
+
 # each target gets FUZZ_TIME seconds; a finding fails the run
-fuzz-run: $(BUILD)/fuzz_ninep $(BUILD)/fuzz_tenauth
-	@for t in ninep tenauth; do \
+FUZZ_TARGETS := ninep tenauth nsfile
+
+fuzz-run: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(BUILD)/corpus/$$t; \
 	    echo "fuzz: $$t for $(FUZZ_TIME) s"; \
 	    $(BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) \

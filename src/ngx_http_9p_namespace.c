@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p_session.h"
+#include "ngx_http_9p_nsfile.h"
 
 
 /*
@@ -50,8 +51,8 @@ static ngx_int_t ngx_http_9p_ns_request(ngx_http_9p_session_t *s,
 static ngx_http_9p_mount_t *ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr,
     u_char *path, size_t len, ngx_uint_t dev, ngx_http_9p_service_t *svc);
 static ngx_int_t ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr);
-static ngx_int_t ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w,
-    u_char **we, ngx_uint_t nw, u_char *err, size_t size);
+static ngx_int_t ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_nscmd_t *cmd, u_char *err, size_t size);
 static void ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m);
 static void ngx_http_9p_bootstrap(ngx_http_9p_creq_t *cr, const char *why);
@@ -63,6 +64,7 @@ static void ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr,
 static ngx_http_9p_service_t *ngx_http_9p_service_find(
     ngx_http_9p_session_t *s, u_char *name, size_t len, ngx_uint_t boot);
 static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
+static ngx_uint_t ngx_http_9p_nsctl_is_reset(const char *p, size_t len);
 static ngx_int_t ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static void ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr);
@@ -92,15 +94,15 @@ static void ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
 static ngx_str_t *ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path,
-    size_t len, ngx_uint_t line);
+static void ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_nsword_t *file, ngx_uint_t line);
 static const char *ngx_http_9p_ns_done(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m);
-static ngx_int_t ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p,
-    size_t len, ngx_str_t *out);
+static ngx_int_t ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns,
+    ngx_http_9p_nsword_t *w, ngx_str_t *out);
 static void ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr,
@@ -411,66 +413,35 @@ ngx_http_9p_service_find(ngx_http_9p_session_t *s, u_char *name, size_t len,
 
 
 /*
- * One entry of DESIGN.md §3 from the words of a line of a namespace file
- * or of an nsctl write: "mount [-abc] service mountpoint [spec]", "bind
- * [-abc] source mountpoint" or "unmount [source] mountpoint", $user
- * expanded.  NGX_OK: it waits in cr->pending; NGX_DECLINED: a service
- * this kernel does not have; NGX_ERROR: why is in err.
+ * The entry of a parsed command (ngx_http_9p_nsfile.h), $user expanded.
+ * NGX_OK: it waits in cr->pending; NGX_DECLINED: a service this kernel
+ * does not have; NGX_ERROR: why is in err.
  */
 
 static ngx_int_t
-ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
-    ngx_uint_t nw, u_char *err, size_t size)
+ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, ngx_http_9p_nscmd_t *cmd,
+    u_char *err, size_t size)
 {
-    u_char                 *f;
-    size_t                  len;
     ngx_str_t               point;
-    ngx_uint_t              i, verb, src, at, spec;
     ngx_http_9p_mount_t    *m;
     ngx_http_9p_service_t  *svc;
 
-    static const char  *usage[] = {
-        "expected \"mount [-abc] service mountpoint [spec]\"",
-        "expected \"bind [-abc] /source /mountpoint\"",
-        "expected \"unmount [source] /mountpoint\"",
-        "expected mount, bind or unmount"
-    };
-
-    len = we[0] - w[0];
-    verb = (len == 5 && ngx_strncmp(w[0], "mount", 5) == 0) ? 0
-           : (len == 4 && ngx_strncmp(w[0], "bind", 4) == 0) ? 1
-           : (len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0) ? 2 : 3;
-
-    /* the words: flags at 1, then source (or service), point, spec */
-    i = (verb < 2 && nw > 1 && *w[1] == '-') ? 2 : 1;
-    src = (verb == 2 && nw == 2) ? 0 : i;
-    at = src ? src + 1 : 1;
-    spec = (verb == 0 && nw == at + 2) ? at + 1 : 0;
-
-    if (verb == 3 || nw != at + 1 + (spec != 0) || *w[at] != '/'
-        || (verb == 1 && *w[src] != '/'))
-    {
-        ngx_cpystrn(err, (u_char *) usage[verb], size);
-        return NGX_ERROR;
-    }
-
     svc = NULL;
 
-    if (verb == 0) {
+    if (cmd->verb == NGX_HTTP_9P_NS_MOUNT) {
         svc = cr->s->conf->services
-              ? ngx_http_9p_service_find(cr->s, w[src], we[src] - w[src], 0)
+              ? ngx_http_9p_service_find(cr->s, (u_char *) cmd->name.data,
+                                         cmd->name.len, 0)
               : NULL;
 
         if (svc == NULL) {
             ngx_snprintf(err, size, "mount: unknown service \"%*s\"%Z",
-                         ngx_min((size_t) (we[src] - w[src]), size / 2),
-                         w[src]);
+                         ngx_min(cmd->name.len, size / 2), cmd->name.data);
             return NGX_DECLINED;
         }
     }
 
-    if (ngx_http_9p_expand_user(cr->ns, w[at], we[at] - w[at], &point)
-        != NGX_OK
+    if (ngx_http_9p_expand_user(cr->ns, &cmd->point, &point) != NGX_OK
         || (m = ngx_http_9p_pending_add(cr, point.data, point.len, 0, svc))
            == NULL)
     {
@@ -478,29 +449,16 @@ ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
         return NGX_ERROR;
     }
 
-    m->unmount = (verb == 2);
+    m->unmount = (cmd->verb == NGX_HTTP_9P_NS_UNMOUNT);
+    m->after = cmd->after;
+    m->before = cmd->before;
+    m->create = cmd->create;
 
-    for (f = (i == 2) ? w[1] + 1 : we[1]; f < we[1]; f++) {
-        m->after |= (*f == 'a');
-        m->before |= (*f == 'b');
-        m->create |= (*f == 'c');
-
-        if ((*f != 'a' && *f != 'b' && *f != 'c')
-            || (m->after && m->before))
-        {
-            cr->pending.nelts--;
-            ngx_cpystrn(err, (u_char *) "flags: -a or -b, and -c", size);
-            return NGX_ERROR;
-        }
-    }
-
-    if ((verb != 0 && src
-         && ngx_http_9p_expand_user(cr->ns, w[src], we[src] - w[src],
-                                    &m->source)
+    if ((cmd->verb != NGX_HTTP_9P_NS_MOUNT && cmd->name.len
+         && ngx_http_9p_expand_user(cr->ns, &cmd->name, &m->source)
             != NGX_OK)
-        || (spec
-            && ngx_http_9p_expand_user(cr->ns, w[spec], we[spec] - w[spec],
-                                       &m->spec)
+        || (cmd->spec.len
+            && ngx_http_9p_expand_user(cr->ns, &cmd->spec, &m->spec)
                != NGX_OK))
     {
         cr->pending.nelts--;
@@ -510,7 +468,7 @@ ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, u_char **w, u_char **we,
 
     if (m->source.len && m->source.data[0] == '/') {
         m->source.len = ngx_http_9p_path_clean(m->source.data, m->source.data,
-                                          m->source.len);
+                                               m->source.len);
     }
 
     return NGX_OK;
@@ -536,32 +494,23 @@ ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
 }
 
 
-/* A copy of p in the namespace's pool, with $user replaced. */
+/* A copy of word w in the namespace's pool, with $user replaced. */
 
 static ngx_int_t
-ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, u_char *p, size_t len,
+ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, ngx_http_9p_nsword_t *w,
     ngx_str_t *out)
 {
-    size_t  j, n, ulen;
+    size_t  cap;
 
-    ulen = ngx_strlen(ns->user);
+    cap = w->len * (ngx_strlen(ns->user) + 1);
 
-    out->data = ngx_pnalloc(ns->pool, len * (ulen + 1) + 1);
+    out->data = ngx_pnalloc(ns->pool, cap + 1);
     if (out->data == NULL) {
         return NGX_ERROR;
     }
 
-    for (j = 0, n = 0; j < len; j++) {
-        if (len - j >= 5 && ngx_strncmp(p + j, "$user", 5) == 0) {
-            n = ngx_cpymem(out->data + n, ns->user, ulen) - out->data;
-            j += 4;
-            continue;
-        }
-
-        out->data[n++] = p[j];
-    }
-
-    out->len = n;
+    out->len = ngx_http_9p_nsfile_expand(w, ns->user, (char *) out->data,
+                                         cap);
 
     return NGX_OK;
 }
@@ -1549,10 +1498,12 @@ ngx_http_9p_tcache_slot(u_char *path, size_t len)
 static void
 ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
 {
-    u_char                *p, *end, *nl, *q, *w[6], *we[6];
+    u_char                *p, *end, *nl;
     u_char                 err[NGX_HTTP_9P_ENAME_MAX];
     ngx_int_t              rc;
-    ngx_uint_t             line, nw, level;
+    ngx_uint_t             line, level;
+    const char            *bad;
+    ngx_http_9p_nscmd_t    cmd;
     ngx_http_9p_mount_t  **mp;
 
     p = cr->buf;
@@ -1566,42 +1517,24 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
             nl = end;
         }
 
-        /* words, up to a comment */
-        nw = 0;
+        switch (ngx_http_9p_nsfile_parse((char *) p, nl - p, &cmd, &bad)) {
 
-        for (q = p; q < nl && *q != '#'; /* void */) {
-            if (*q == ' ' || *q == '\t' || *q == '\r') {
-                q++;
-                continue;
-            }
+        case 0:
+            continue;
 
-            if (nw == 6) {
-                nw++;
-                break;
-            }
-
-            w[nw] = q;
-
-            while (q < nl && *q != ' ' && *q != '\t' && *q != '\r'
-                   && *q != '#')
-            {
-                q++;
-            }
-
-            we[nw++] = q;
-        }
-
-        if (nw == 0) {
+        case -1:
+            ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
+                          "9p: %V:%ui: %s; line skipped",
+                          ngx_http_9p_ns_file(cr), line, bad);
             continue;
         }
 
-        if (nw == 2 && we[0] - w[0] == 1 && *w[0] == '.') {
-            ngx_http_9p_ns_include(cr, w[1], we[1] - w[1], line);
+        if (cmd.verb == NGX_HTTP_9P_NS_INCLUDE) {
+            ngx_http_9p_ns_include(cr, &cmd.name, line);
             continue;
         }
 
-        rc = (nw > 6) ? NGX_ERROR
-             : ngx_http_9p_ns_entry(cr, w, we, nw, err, sizeof(err));
+        rc = ngx_http_9p_ns_entry(cr, &cmd, err, sizeof(err));
 
         if (rc == NGX_OK) {
             mp = cr->pending.elts;
@@ -1614,8 +1547,7 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
 
         ngx_log_error(level, cr->s->connection->log, 0,
                       "9p: %V:%ui: %s; line skipped",
-                      ngx_http_9p_ns_file(cr), line,
-                      nw > 6 ? "too many words" : (char *) err);
+                      ngx_http_9p_ns_file(cr), line, err);
     }
 }
 
@@ -1635,11 +1567,11 @@ ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr)
 /* ". file": read after this file, its entries where the line was. */
 
 static void
-ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
+ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, ngx_http_9p_nsword_t *file,
     ngx_uint_t line)
 {
     if (cr->step == NGX_HTTP_9P_A_INCLUDE
-        || cr->ninclude == NGX_HTTP_9P_INCLUDES || *path != '/')
+        || cr->ninclude == NGX_HTTP_9P_INCLUDES || file->data[0] != '/')
     {
         ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
                       "9p: %V:%ui: includes are one level deep, "
@@ -1649,8 +1581,7 @@ ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
         return;
     }
 
-    if (ngx_http_9p_expand_user(cr->ns, path, len,
-                                &cr->include[cr->ninclude])
+    if (ngx_http_9p_expand_user(cr->ns, file, &cr->include[cr->ninclude])
         != NGX_OK)
     {
         return;
@@ -1910,61 +1841,51 @@ ngx_int_t
 ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    u_char              *p, *end, *w[5], *we[5];
     u_char               err[NGX_HTTP_9P_ENAME_MAX];
     size_t               len;
     ngx_int_t            rc;
-    ngx_uint_t           nw;
+    const char          *line, *bad;
+    ngx_http_9p_nscmd_t  cmd;
     ngx_http_9p_creq_t  *cr;
 
-    p = (u_char *) t->data;
-    end = p + t->count;
+    line = (const char *) t->data;
+    len = t->count;
 
-    if (end > p && end[-1] == '\n') {
-        end--;
+    if (len && line[len - 1] == '\n') {
+        len--;
     }
 
-    for (nw = 0; p < end; ) {
-        if (*p == ' ' || *p == '\t') {
-            p++;
-            continue;
-        }
-
-        if (nw == 5 || *p == '\n') {
-            return ngx_http_9p_reply_error(s, t->tag,
-                                           "nsctl: one command per write");
-        }
-
-        w[nw] = p;
-
-        while (p < end && *p != ' ' && *p != '\t' && *p != '\n') {
-            p++;
-        }
-
-        we[nw++] = p;
+    if (memchr(line, '\n', len)) {
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       "nsctl: one command per write");
     }
 
-    if (nw == 0) {
-        return ngx_http_9p_reply_error(s, t->tag, "nsctl: empty command");
-    }
-
-    len = we[0] - w[0];
-
-    if (len == 5 && ngx_strncmp(w[0], "reset", 5) == 0 && nw == 1) {
+    if (ngx_http_9p_nsctl_is_reset(line, len)) {
         return ngx_http_9p_nsctl_reset(s, f, t);
     }
 
-    if (!(len == 5 && ngx_strncmp(w[0], "mount", 5) == 0)
-        && !(len == 4 && ngx_strncmp(w[0], "bind", 4) == 0)
-        && !(len == 7 && ngx_strncmp(w[0], "unmount", 7) == 0))
-    {
+    switch (ngx_http_9p_nsfile_parse(line, len, &cmd, &bad)) {
+
+    case 0:
+        return ngx_http_9p_reply_error(s, t->tag, "nsctl: empty command");
+
+    case -1:
+        return ngx_http_9p_reply_error(s, t->tag,
+                                       ngx_strncmp(bad, "expected mount", 14)
+                                       == 0
+                                       ? "nsctl: expected mount, bind, "
+                                         "unmount or reset"
+                                       : bad);
+    }
+
+    if (cmd.verb == NGX_HTTP_9P_NS_INCLUDE) {
         return ngx_http_9p_reply_error(s, t->tag,
                                        "nsctl: expected mount, bind, "
                                        "unmount or reset");
     }
 
     /* none, the bootstrap user, reaches no service but factotum */
-    if (len == 5 && ngx_strncmp(w[0], "mount", 5) == 0
+    if (cmd.verb == NGX_HTTP_9P_NS_MOUNT
         && (f->ns->user[0] == '\0' || ngx_strcmp(f->ns->user, "none") == 0))
     {
         return ngx_http_9p_reply_error(s, t->tag,
@@ -1983,7 +1904,7 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     cr->count = t->count;
     cr->step = NGX_HTTP_9P_A_MOUNT;
 
-    if (ngx_http_9p_ns_entry(cr, w, we, nw, err, sizeof(err)) != NGX_OK) {
+    if (ngx_http_9p_ns_entry(cr, &cmd, err, sizeof(err)) != NGX_OK) {
         ngx_http_9p_creq_error(cr, NULL, (char *) err);
         return NGX_OK;
     }
@@ -1991,6 +1912,24 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ngx_http_9p_attach_next(cr);
 
     return NGX_OK;
+}
+
+
+/* Whether an nsctl write is "reset", blanks around it allowed. */
+
+static ngx_uint_t
+ngx_http_9p_nsctl_is_reset(const char *p, size_t len)
+{
+    while (len && (*p == ' ' || *p == '\t')) {
+        p++;
+        len--;
+    }
+
+    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
+        len--;
+    }
+
+    return len == 5 && ngx_strncmp(p, "reset", 5) == 0;
 }
 
 
