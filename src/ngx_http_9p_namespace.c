@@ -16,36 +16,8 @@
 #include "ngx_http_9p_nsfile.h"
 
 
-/*
- * A ticket verified moments ago need not be read again: a few seconds'
- * memory keeps a logout quick to take effect.  Collisions just overwrite.
- */
-static ngx_http_9p_tcache_t  *ngx_http_9p_tcache;
 
 
-/*
- * The certificates of ticket-signing keys this worker read from
- * factotum's /keys, verified with the key of their issuer; read again
- * for a key not among them: at once for a key id not asked about last
- * time (a rotation), else at most once a second (only factotum writes
- * tickets, so unknown ids are few).
- */
-#define NGX_HTTP_9P_FKEYS        64
-#define NGX_HTTP_9P_FKEYS_EVERY  1000
-
-static ten_cert_t   ngx_http_9p_fkeys[NGX_HTTP_9P_FKEYS];
-static ngx_uint_t   ngx_http_9p_nfkeys;
-static uint8_t      ngx_http_9p_fkeys_issuer[TEN_PK_LEN];
-static ngx_msec_t   ngx_http_9p_fkeys_asked;
-static ngx_uint_t   ngx_http_9p_fkeys_ever;
-static char         ngx_http_9p_fkeys_for[TEN_KEYID_LEN + 1];
-
-static const char   ngx_http_9p_unknown_key[] =
-    "ticket signed by an unknown key";
-
-
-static ngx_http_9p_tcache_t *ngx_http_9p_tcache_slot(u_char *path,
-    size_t len);
 static ngx_int_t ngx_http_9p_ns_request(ngx_http_9p_session_t *s,
     ninep_fcall_t *t, ngx_http_9p_ns_t *ns, ngx_http_9p_creq_t **crp);
 static ngx_http_9p_mount_t *ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr,
@@ -87,9 +59,6 @@ static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
 static const char *ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r);
-static ten_cert_t *ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf,
-    const char *keyid);
-static ngx_uint_t ngx_http_9p_fkeys_due(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
@@ -120,9 +89,9 @@ ngx_int_t
 ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
     ngx_int_t              rc;
+    const char            *user;
     ngx_http_9p_ns_t      *ns;
     ngx_http_9p_creq_t    *cr;
-    ngx_http_9p_tcache_t  *tc;
 
     if (ngx_http_9p_fid_find(s, t->fid)) {
         return ngx_http_9p_reply_error(s, t->tag, "fid in use");
@@ -164,17 +133,13 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->tpath = cr->path;
     cr->tpath_len = t->aname.len;
 
-    tc = t->aname.len ? ngx_http_9p_tcache_slot(cr->tpath, cr->tpath_len)
-                      : NULL;
+    user = t->aname.len ? ngx_http_9p_ticket_cached(s->conf, cr->tpath,
+                                                    cr->tpath_len)
+                        : NULL;
 
-    if (tc && tc->len == cr->tpath_len
-        && ngx_memcmp(tc->path, cr->tpath, tc->len) == 0
-        && ngx_current_msec - tc->checked < s->conf->ticket_cache
-        && tc->expires > ngx_time())
-    {
+    if (user) {
         /* verified moments ago: straight to the namespace */
-        ngx_cpystrn((u_char *) ns->user, (u_char *) tc->user,
-                    sizeof(ns->user));
+        ngx_cpystrn((u_char *) ns->user, (u_char *) user, sizeof(ns->user));
         cr->step = NGX_HTTP_9P_A_NAMESPACE;
     }
 
@@ -1193,7 +1158,10 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     if (cr->step == NGX_HTTP_9P_A_TICKET) {
         e = ngx_http_9p_check_ticket(cr);
 
-        if (e == ngx_http_9p_unknown_key && ngx_http_9p_fkeys_due(cr)) {
+        if (e == ngx_http_9p_unknown_key
+            && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
+            && ngx_http_9p_keys_ask(cr->s->conf, cr->ticket.keyid))
+        {
             ngx_http_9p_fkeys_fetch(cr);
             return;
         }
@@ -1237,59 +1205,11 @@ ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr, ninep_fcall_t *r)
 }
 
 
-/* A certificate from factotum's /keys with keyid, for conf's issuer. */
-
-static ten_cert_t *
-ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf, const char *keyid)
-{
-    ngx_uint_t              i;
-    const ten_principal_t  *issuer;
-
-    issuer = conf->trust ? ten_trust_find(conf->trust, "factotum") : NULL;
-
-    if (issuer == NULL
-        || ngx_memcmp(issuer->pk, ngx_http_9p_fkeys_issuer, TEN_PK_LEN) != 0)
-    {
-        return NULL;
-    }
-
-    for (i = 0; i < ngx_http_9p_nfkeys; i++) {
-        if (ngx_strcmp(ngx_http_9p_fkeys[i].keyid, keyid) == 0) {
-            return &ngx_http_9p_fkeys[i];
-        }
-    }
-
-    return NULL;
-}
-
-
-/* Whether /keys may be read now: there is a factotum, and not too often. */
-
-static ngx_uint_t
-ngx_http_9p_fkeys_due(ngx_http_9p_creq_t *cr)
-{
-    ngx_http_9p_loc_conf_t  *conf;
-
-    conf = cr->s->conf;
-
-    return conf->trust && ten_trust_find(conf->trust, "factotum")
-           && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
-           && (!ngx_http_9p_fkeys_ever
-               || ngx_strcmp(ngx_http_9p_fkeys_for, cr->ticket.keyid) != 0
-               || ngx_current_msec - ngx_http_9p_fkeys_asked
-                  >= NGX_HTTP_9P_FKEYS_EVERY);
-}
-
-
 /* The ticket waits aside while factotum's /keys is read. */
 
 static void
 ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr)
 {
-    ngx_http_9p_fkeys_ever = 1;
-    ngx_http_9p_fkeys_asked = ngx_current_msec;
-    ngx_memcpy(ngx_http_9p_fkeys_for, cr->ticket.keyid, TEN_KEYID_LEN + 1);
-
     cr->tline = ngx_alloc(cr->len, cr->s->connection->log);
     if (cr->tline == NULL) {
         ngx_http_9p_attach_fail(cr, "out of memory");
@@ -1315,40 +1235,10 @@ ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr)
 static void
 ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr)
 {
-    u_char                 *p, *end, *nl;
-    ngx_uint_t              n;
-    const char             *e;
-    ten_cert_t              cert;
-    const ten_principal_t  *issuer;
+    const char  *e;
 
-    issuer = ten_trust_find(cr->s->conf->trust, "factotum");
-    end = cr->buf + cr->len;
-    n = 0;
-
-    for (p = cr->buf; p < end && n < NGX_HTTP_9P_FKEYS; p = nl + 1) {
-        nl = ngx_strlchr(p, end, '\n');
-        if (nl == NULL) {
-            nl = end;
-        }
-
-        if (nl == p) {
-            continue;
-        }
-
-        if (ten_cert_parse((char *) p, nl - p, issuer->pk, &cert, &e) != 0) {
-            ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                          "9p: factotum's /keys: a line left out: %s", e);
-            continue;
-        }
-
-        ngx_http_9p_fkeys[n++] = cert;
-    }
-
-    ngx_http_9p_nfkeys = n;
-    ngx_memcpy(ngx_http_9p_fkeys_issuer, issuer->pk, TEN_PK_LEN);
-
-    ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
-                  "9p: %ui ticket signing keys from factotum's /keys", n);
+    ngx_http_9p_keys_install(cr->s->conf, cr->buf, cr->len,
+                             cr->s->connection->log);
 
     ngx_memcpy(cr->buf, cr->tline, cr->tline_len);
     cr->len = cr->tline_len;
@@ -1367,126 +1257,22 @@ ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr)
 }
 
 
-/*
- * DESIGN.md §2: a certified, unexpired key signed it, it has not
- * expired, and the path names its user and nonce.
- */
+/* The ticket read is checked; the namespace becomes its user's. */
 
 static const char *
 ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr)
 {
-    u_char                *p, *user, *nonce, *end;
-    time_t                 now;
-    ngx_uint_t             i;
-    ten_cert_t            *cert;
-    ten_ticket_t          *t;
-    ngx_http_9p_tcache_t  *tc;
+    const char  *e;
 
-    t = &cr->ticket;
+    e = ngx_http_9p_ticket_check(cr->s->conf, cr->buf, cr->len, cr->tpath,
+                                 cr->tpath_len, &cr->ticket);
 
-    if (ten_ticket_parse((char *) cr->buf, cr->len, t) != 0) {
-        return "not a ticket";
+    if (e == NULL) {
+        ngx_cpystrn((u_char *) cr->ns->user, (u_char *) cr->ticket.user,
+                    sizeof(cr->ns->user));
     }
 
-    cert = NULL;
-
-    if (cr->s->conf->certs) {
-        cert = cr->s->conf->certs->elts;
-
-        for (i = 0; i < cr->s->conf->certs->nelts; i++) {
-            if (ngx_strcmp(cert[i].keyid, t->keyid) == 0) {
-                break;
-            }
-        }
-
-        if (i == cr->s->conf->certs->nelts) {
-            cert = NULL;
-
-        } else {
-            cert = &cert[i];
-        }
-    }
-
-    if (cert == NULL) {
-        cert = ngx_http_9p_fkey(cr->s->conf, t->keyid);
-    }
-
-    if (cert == NULL) {
-        return ngx_http_9p_unknown_key;
-    }
-
-    if (ten_ticket_verify((char *) cr->buf, cr->len, cert) != 0) {
-        return "bad ticket signature";
-    }
-
-    now = ngx_time();
-
-    if (now < cert->not_before || now > cert->not_after) {
-        return "ticket signing key expired";
-    }
-
-    if (t->expires <= now) {
-        return "ticket expired";
-    }
-
-    /* "/priv/sessions/<user>/<nonce>" */
-    p = cr->tpath;
-    end = p + cr->tpath_len;
-
-    if (cr->tpath_len <= sizeof("/priv/sessions/") - 1
-        || ngx_strncmp(p, "/priv/sessions/", sizeof("/priv/sessions/") - 1)
-           != 0)
-    {
-        return "ticket path mismatch";
-    }
-
-    user = p + sizeof("/priv/sessions/") - 1;
-    nonce = ngx_strlchr(user, end, '/');
-
-    if (nonce == NULL
-        || (size_t) (nonce - user) != ngx_strlen(t->user)
-        || ngx_strncmp(user, t->user, nonce - user) != 0
-        || (size_t) (end - nonce - 1) != TEN_TNONCE_LEN
-        || ngx_strncmp(nonce + 1, t->nonce, TEN_TNONCE_LEN) != 0)
-    {
-        return "ticket path mismatch";
-    }
-
-    ngx_cpystrn((u_char *) cr->ns->user, (u_char *) t->user,
-                sizeof(cr->ns->user));
-
-    tc = ngx_http_9p_tcache_slot(cr->tpath, cr->tpath_len);
-
-    if (tc && cr->s->conf->ticket_cache) {
-        ngx_memcpy(tc->path, cr->tpath, cr->tpath_len);
-        tc->len = cr->tpath_len;
-        ngx_cpystrn((u_char *) tc->user, (u_char *) t->user,
-                    sizeof(tc->user));
-        tc->expires = (time_t) t->expires;
-        tc->checked = ngx_current_msec;
-    }
-
-    return NULL;
-}
-
-
-static ngx_http_9p_tcache_t *
-ngx_http_9p_tcache_slot(u_char *path, size_t len)
-{
-    if (ngx_http_9p_tcache == NULL) {
-        ngx_http_9p_tcache = ngx_pcalloc(ngx_cycle->pool,
-                                 NGX_HTTP_9P_TCACHE
-                                 * sizeof(ngx_http_9p_tcache_t));
-        if (ngx_http_9p_tcache == NULL) {
-            return NULL;
-        }
-    }
-
-    if (len > sizeof(ngx_http_9p_tcache[0].path)) {
-        return NULL;
-    }
-
-    return &ngx_http_9p_tcache[ngx_hash_key(path, len) % NGX_HTTP_9P_TCACHE];
+    return e;
 }
 
 

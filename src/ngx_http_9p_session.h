@@ -19,14 +19,13 @@
 #include "ngx_http_9p_dev.h"
 #include "ngx_http_9p_ramfs.h"
 #include "ngx_http_9p_mnt.h"
+#include "ngx_http_9p_ticket.h"
 
 #define NGX_HTTP_9P_PATH_MAX     4096
 #define NGX_HTTP_9P_TICKET_MAX   1024
 #define NGX_HTTP_9P_NS_MAX       65536
 #define NGX_HTTP_9P_INCLUDES     8
 #define NGX_HTTP_9P_ENAME_MAX    256
-/* validated tickets this worker remembers (ninep_ticket_cache) */
-#define NGX_HTTP_9P_TCACHE       256
 
 /* requests this small keep their bytes, to be sent again (see retry) */
 #define NGX_HTTP_9P_RAW_MAX      256
@@ -161,13 +160,6 @@ struct ngx_http_9p_creq_s {
 };
 
 
-typedef struct {
-    u_char                      path[128];  /* longer ones are not kept */
-    size_t                      len;
-    char                        user[TEN_NAME_MAX + 1];
-    time_t                      expires;    /* the ticket's */
-    ngx_msec_t                  checked;
-} ngx_http_9p_tcache_t;
 
 
 /* the message being dispatched, and whether it is sent again */
