@@ -123,8 +123,13 @@ $(BUILD)/fuzz_nsfile: fuzz/fuzz_nsfile.c src/ngx_http_9p_nsfile.c \
 	clang $(CFLAGS_FUZZ) -Isrc -o $@ fuzz/fuzz_nsfile.c \
 	    src/ngx_http_9p_nsfile.c
 
+$(BUILD)/fuzz_ticket: fuzz/fuzz_ticket.c $(TEN_SRCS) $(TEN_HDRS)
+	@mkdir -p $(BUILD)
+	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc/ninep -o $@ \
+	    fuzz/fuzz_ticket.c $(TEN_SRCS) -lsodium
+
 # each target gets FUZZ_TIME seconds; a finding fails the run
-FUZZ_TARGETS := ninep tenauth nsfile
+FUZZ_TARGETS := ninep tenauth nsfile ticket
 
 fuzz-run: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
