@@ -7,6 +7,16 @@
  * (tags, fid allocation and release, flush, version, auth); a pool of
  * worker threads runs the service's operations.  A connection is freed by
  * its reader once every request it accepted has been answered.
+ *
+ * Fids: the table holds one reference to each fid in it, every request
+ * that names a fid one more.  A Tattach, a Tauth or a Twalk's newfid puts
+ * a *reserved* fid in the table; a request that names a reserved fid does
+ * not bind to it (no reference, nothing run on it) but waits on it, and
+ * is started again when the reserving request is answered: it then finds
+ * the fid made, or gone ("unknown fid").  So no operation ever runs on a
+ * fid without its service state, and only conn_settle() and a clunk or
+ * remove take a fid out of the table, each dropping the table's reference
+ * once.
  */
 
 #include <errno.h>
@@ -94,6 +104,9 @@ static int listen_unix(const char *path);
 static void accept_one(srv_t *srv, int lfd);
 static void *conn_reader(void *arg);
 static void conn_dispatch(srv_conn_t *c, srv_req_t *r);
+static void conn_start(srv_conn_t *c, srv_req_t *r);
+static void conn_settle(srv_conn_t *c, srv_fid_t *f, int made);
+static srv_fid_t *conn_made_fid(srv_req_t *r);
 static void conn_version(srv_conn_t *c, srv_req_t *r);
 static void conn_flush(srv_conn_t *c, srv_req_t *r);
 static int conn_bind_fids(srv_conn_t *c, srv_req_t *r);
@@ -107,7 +120,6 @@ static srv_fid_t *fid_lookup(srv_conn_t *c, uint32_t fid);
 static srv_fid_t *fid_new(srv_conn_t *c, uint32_t fid, const char *uname);
 static void fid_unlink(srv_conn_t *c, srv_fid_t *f);
 static void fid_put(srv_fid_t *f);
-static void fid_release(srv_conn_t *c, srv_fid_t *f);
 static srv_req_t *req_find(srv_conn_t *c, uint16_t tag);
 static void req_unlink(srv_conn_t *c, srv_req_t *r);
 static void req_free(srv_req_t *r);
@@ -611,8 +623,17 @@ conn_dispatch(srv_conn_t *c, srv_req_t *r)
         return;
     }
 
-    if (conn_bind_fids(c, r) < 0) {
-        return;
+    conn_start(c, r);
+}
+
+
+/* A registered request: its fids, then auth, attach checks, its turn. */
+
+static void
+conn_start(srv_conn_t *c, srv_req_t *r)
+{
+    if (conn_bind_fids(c, r) != 0) {
+        return;     /* answered, or waiting for its fid to be made */
     }
 
     if (r->t.type == NINEP_TAUTH) {
@@ -824,14 +845,17 @@ conn_flush(srv_conn_t *c, srv_req_t *r)
 
 
 /*
- * Takes references on the fids a request names and reserves new ones, so
- * later requests on the connection see the effect in order.
+ * Takes references on the fids a request names and reserves the one it
+ * makes (Tattach, Tauth, a Twalk's newfid), so later requests on the
+ * connection see the effect in order.  0: bound; -1: answered; 1: it
+ * waits for a reserved fid (conn_settle starts it again).
  */
 
 static int
 conn_bind_fids(srv_conn_t *c, srv_req_t *r)
 {
     uint32_t       fid;
+    srv_fid_t     *f;
     const char    *uname;
     ninep_fcall_t *t;
 
@@ -851,14 +875,45 @@ conn_bind_fids(srv_conn_t *c, srv_req_t *r)
 
     default:
         pthread_mutex_lock(&c->lock);
-        r->fid = fid_lookup(c, t->fid);
+        f = fid_lookup(c, t->fid);
 
-        if (r->fid == NULL) {
+        if (f == NULL) {
             pthread_mutex_unlock(&c->lock);
             srv_error(r, "unknown fid");
             return -1;
         }
 
+        /* a walk reserves its newfid at once, even if it must wait */
+        if (t->type == NINEP_TWALK && t->newfid != t->fid
+            && r->newfid == NULL)
+        {
+            if (fid_lookup(c, t->newfid)) {
+                pthread_mutex_unlock(&c->lock);
+                srv_error(r, "newfid in use");
+                return -1;
+            }
+
+            r->newfid = fid_new(c, t->newfid, "");
+
+            if (r->newfid == NULL) {
+                pthread_mutex_unlock(&c->lock);
+                srv_error(r, "too many fids");
+                return -1;
+            }
+
+            r->newfid->reserved = 1;
+        }
+
+        if (f->reserved || (f->settling && !r->waited)) {
+            /* in arrival order, behind what waits already */
+            r->qnext = NULL;
+            *f->waiting_last = r;
+            f->waiting_last = &r->qnext;
+            pthread_mutex_unlock(&c->lock);
+            return 1;
+        }
+
+        r->fid = f;
         r->fid->refs++;
 
         if (t->type == NINEP_TCLUNK || t->type == NINEP_TREMOVE) {
@@ -867,21 +922,11 @@ conn_bind_fids(srv_conn_t *c, srv_req_t *r)
             pthread_mutex_unlock(&c->lock);
             fid_put(r->fid);
             return 0;
+        }
 
-        } else if (t->type == NINEP_TWALK && t->newfid != t->fid) {
-            if (fid_lookup(c, t->newfid)) {
-                pthread_mutex_unlock(&c->lock);
-                srv_error(r, "newfid in use");
-                return -1;
-            }
-
-            r->newfid = fid_new(c, t->newfid, r->fid->uname);
-
-            if (r->newfid == NULL) {
-                pthread_mutex_unlock(&c->lock);
-                srv_error(r, "too many fids");
-                return -1;
-            }
+        if (r->newfid) {
+            snprintf(r->newfid->uname, sizeof(r->newfid->uname), "%s",
+                     r->fid->uname);
         }
 
         pthread_mutex_unlock(&c->lock);
@@ -902,6 +947,11 @@ conn_bind_fids(srv_conn_t *c, srv_req_t *r)
     }
 
     r->fid = fid_new(c, fid, uname);
+
+    if (r->fid) {
+        r->fid->reserved = 1;
+    }
+
     pthread_mutex_unlock(&c->lock);
 
     if (r->fid == NULL) {
@@ -1090,6 +1140,7 @@ fid_new(srv_conn_t *c, uint32_t fid, const char *uname)
     f->conn = c;
     f->refs = 2;            /* the table's and the request's */
     f->parked_last = &f->parked;
+    f->waiting_last = &f->waiting;
     snprintf(f->uname, sizeof(f->uname), "%s", uname);
     pthread_mutex_init(&f->lock, NULL);
 
@@ -1379,12 +1430,11 @@ srv_respond(srv_req_t *r, ninep_fcall_t *f)
     f->tag = r->t.tag;
     ok = (f->type != NINEP_RERROR);
 
-    /* the fid a failed attach or auth, or a short walk, reserved */
-    if ((r->fid && !ok
-         && (r->t.type == NINEP_TATTACH || r->t.type == NINEP_TAUTH))
-        || (r->newfid && (!ok || f->nwqid < r->t.nwname)))
-    {
-        fid_release(c, r->newfid ? r->newfid : r->fid);
+    /* the fid it reserved is made, or (a failure, a short walk) is not */
+    if (conn_made_fid(r)) {
+        conn_settle(c, conn_made_fid(r),
+                    ok && (r->t.type != NINEP_TWALK
+                           || f->nwqid == r->t.nwname));
     }
 
     /* DESIGN.md §2: authenticated once the attach with the afid worked */
@@ -1462,16 +1512,78 @@ srv_respond(srv_req_t *r, ninep_fcall_t *f)
 }
 
 
-/* Takes a reserved fid out of the table and drops the table's reference. */
+/* The fid that request r reserved to make, or NULL. */
+
+static srv_fid_t *
+conn_made_fid(srv_req_t *r)
+{
+    switch (r->t.type) {
+
+    case NINEP_TATTACH:
+    case NINEP_TAUTH:
+        return r->fid;
+
+    case NINEP_TWALK:
+        return r->newfid;
+
+    default:
+        return NULL;
+    }
+}
+
+
+/*
+ * The request that reserved f is answered: f is made, or leaves the table
+ * (the request still holds its own reference, so f lives through this).
+ * The requests that waited for it start now, in order; new ones queue
+ * behind them until none is left.
+ */
 
 static void
-fid_release(srv_conn_t *c, srv_fid_t *f)
+conn_settle(srv_conn_t *c, srv_fid_t *f, int made)
 {
+    srv_req_t  *r;
+
     pthread_mutex_lock(&c->lock);
-    fid_unlink(c, f);
+
+    if (!made) {
+        fid_unlink(c, f);
+    }
+
+    f->reserved = 0;
+    f->settling = 1;
+
     pthread_mutex_unlock(&c->lock);
 
-    fid_put(f);
+    if (!made) {
+        fid_put(f);     /* the table's reference */
+    }
+
+    for ( ;; ) {
+        pthread_mutex_lock(&c->lock);
+
+        r = f->waiting;
+
+        if (r == NULL) {
+            f->settling = 0;
+            f->waiting_last = &f->waiting;
+            pthread_mutex_unlock(&c->lock);
+            return;
+        }
+
+        f->waiting = r->qnext;
+        r->qnext = NULL;
+        r->waited = 1;
+
+        if (f->waiting == NULL) {
+            f->waiting_last = &f->waiting;
+        }
+
+        pthread_mutex_unlock(&c->lock);
+
+        /* it looks its fid up again: made, or "unknown fid" */
+        conn_start(c, r);
+    }
 }
 
 

@@ -40,6 +40,15 @@ struct srv_fid_s {
     unsigned            changing;
     srv_req_t          *parked;
     srv_req_t         **parked_last;
+    /*
+     * A fid that a Tattach, Tauth or Twalk in flight is making is only
+     * reserved: requests that name it wait here, holding no reference,
+     * until it is made (then they take one) or is not (unknown fid).
+     */
+    int                 reserved;
+    int                 settling;   /* those waiting are being started */
+    srv_req_t          *waiting;
+    srv_req_t         **waiting_last;
 };
 
 
@@ -57,6 +66,7 @@ struct srv_req_s {
     srv_req_t          *next;       /* the connection's outstanding list */
     srv_req_t          *qnext;      /* the worker queue, or parked */
     int                 changes;    /* it changes its fid(s) */
+    int                 waited;     /* started again by conn_settle */
     void              (*resume)(srv_req_t *r);  /* after srv_wait_fd() */
     int                 wait_fd;
     /* Tattach after ten-auth-1: the connection's principal if it works */
