@@ -89,11 +89,13 @@ static void fact_wstat(srv_req_t *r);
 static void fact_destroy_fid(srv_fid_t *fid);
 
 static void rpc_write(srv_req_t *r, fact_fid_t *f, char *msg);
-static void rpc_pass(srv_req_t *r, fact_fid_t *f, char *pass);
-static void rpc_failed(srv_req_t *r, fact_fid_t *f);
+static void rpc_pass(srv_req_t *r, fact_fid_t *f, const char *user,
+    char *pass);
+static void rpc_failed(srv_req_t *r, fact_fid_t *f, const char *user);
 static void rpc_failed_later(srv_req_t *r);
-static const char *rpc_expected(fact_fid_t *f);
-static int rpc_ticket(fact_t *fa, fact_fid_t *f, char *err, size_t errlen);
+static const char *rpc_expected(int phase);
+static int rpc_ticket(fact_t *fa, const char *user, char *reply,
+    size_t size, char *err, size_t errlen);
 static void ctl_write(srv_req_t *r, char *msg);
 static int is_adm(fact_t *fa, const char *user);
 
@@ -362,7 +364,7 @@ fact_open(srv_req_t *r)
 static void
 fact_read(srv_req_t *r)
 {
-    int             done;
+    int             phase;
     char            reply[FACT_LINE_MAX];
     size_t          n, size, off;
     fact_fid_t     *f;
@@ -380,12 +382,12 @@ fact_read(srv_req_t *r)
 
     if (f->file == FQ_RPC) {
         pthread_mutex_lock(&r->fid->lock);
-        done = (f->phase == RPC_DONE);
+        phase = f->phase;
         memcpy(reply, f->reply, sizeof(reply));
         pthread_mutex_unlock(&r->fid->lock);
 
-        if (!done) {
-            srv_error(r, rpc_expected(f));
+        if (phase != RPC_DONE) {
+            srv_error(r, rpc_expected(phase));
             return;
         }
 
@@ -475,9 +477,9 @@ rwrite(srv_req_t *r)
 
 
 static const char *
-rpc_expected(fact_fid_t *f)
+rpc_expected(int phase)
 {
-    switch (f->phase) {
+    switch (phase) {
     case RPC_START:
         return "expected \"start proto=pass user=NAME\" (or proto=passwd)";
     case RPC_PASS:
@@ -531,12 +533,21 @@ rpc_start(fact_fid_t *f, char *args)
 }
 
 
+/*
+ * One step of a conversation.  Steps of one conversation never overlap:
+ * a step that takes time (a password checked, a new one stored) holds
+ * f->busy, and every other write meanwhile is refused; what a step needs
+ * of the conversation is copied while the fid is locked.  "start" may
+ * begin again only before a password was accepted.
+ */
+
 static void
 rpc_write(srv_req_t *r, fact_fid_t *f, char *msg)
 {
-    int      phase;
-    char     err[256];
-    fact_t  *fa;
+    int          phase, rc;
+    char         err[256], user[TEN_NAME_MAX + 1];
+    fact_t      *fa;
+    const char  *e;
 
     fa = srv_data(r);
 
@@ -544,74 +555,92 @@ rpc_write(srv_req_t *r, fact_fid_t *f, char *msg)
 
     if (f->busy) {
         pthread_mutex_unlock(&r->fid->lock);
-        srv_error(r, "a password is being checked: wait for its answer");
+        srv_error(r, "a step of this conversation is in progress: wait for "
+                  "its answer");
         return;
     }
 
     phase = f->phase;
 
-    if (strncmp(msg, "start ", 6) == 0 && phase != RPC_DONE) {
-        if (rpc_start(f, msg + 6) < 0) {
-            pthread_mutex_unlock(&r->fid->lock);
-            srv_error(r, "expected \"start proto=pass user=NAME\" "
-                      "(or proto=passwd)");
+    if (strncmp(msg, "start ", 6) == 0) {
+        e = (phase != RPC_START && phase != RPC_PASS)
+            ? "the conversation is past its start: open /rpc again"
+            : rpc_start(f, msg + 6) < 0
+            ? "expected \"start proto=pass user=NAME\" (or proto=passwd)"
+            : NULL;
+
+        pthread_mutex_unlock(&r->fid->lock);
+
+        if (e) {
+            srv_error(r, e);
             return;
         }
 
-        pthread_mutex_unlock(&r->fid->lock);
         rwrite(r);
         return;
     }
 
     if (phase == RPC_PASS && strncmp(msg, "pass ", 5) == 0) {
         f->busy = 1;
+        snprintf(user, sizeof(user), "%s", f->user);
         pthread_mutex_unlock(&r->fid->lock);
-        rpc_pass(r, f, msg + 5);
+        rpc_pass(r, f, user, msg + 5);
         return;
     }
 
     if (phase == RPC_NEWPASS && strncmp(msg, "newpass ", 8) == 0) {
+        f->busy = 1;
+        snprintf(user, sizeof(user), "%s", f->user);
         pthread_mutex_unlock(&r->fid->lock);
 
-        if (fact_user_setpass(fa, f->user, msg + 8, err, sizeof(err)) < 0) {
+        rc = fact_user_setpass(fa, user, msg + 8, err, sizeof(err));
+        sodium_memzero(msg + 8, strlen(msg + 8));
+
+        pthread_mutex_lock(&r->fid->lock);
+        f->busy = 0;
+
+        if (rc == 0) {
+            f->phase = RPC_DONE;
+            snprintf(f->reply, sizeof(f->reply), "done");
+        }
+
+        pthread_mutex_unlock(&r->fid->lock);
+
+        if (rc < 0) {
             srv_error(r, err);
             return;
         }
 
-        pthread_mutex_lock(&r->fid->lock);
-        f->phase = RPC_DONE;
-        snprintf(f->reply, sizeof(f->reply), "done");
-        pthread_mutex_unlock(&r->fid->lock);
-
-        srv_log("%s changed the password", f->user);
+        srv_log("%s changed the password", user);
         rwrite(r);
         return;
     }
 
+    e = rpc_expected(phase);
     pthread_mutex_unlock(&r->fid->lock);
-    srv_error(r, rpc_expected(f));
+    srv_error(r, e);
 }
 
 
-/* The password of f->user, checked; f->busy is set. */
+/* The password of user (f's, copied), checked; f->busy is set. */
 
 static void
-rpc_pass(srv_req_t *r, fact_fid_t *f, char *pass)
+rpc_pass(srv_req_t *r, fact_fid_t *f, const char *user, char *pass)
 {
     int      rc;
-    char     err[256];
+    char     err[256], reply[FACT_LINE_MAX];
     fact_t  *fa;
 
     fa = srv_data(r);
-    rc = fact_user_check(fa, f->user, pass);
+    rc = fact_user_check(fa, user, pass);
     sodium_memzero(pass, strlen(pass));
 
     if (rc < 0) {
-        rpc_failed(r, f);
+        rpc_failed(r, f, user);
         return;
     }
 
-    fact_fail_clear(fa, f->user);
+    fact_fail_clear(fa, user);
 
     if (f->proto == RPC_PASSWD_PROTO) {
         pthread_mutex_lock(&r->fid->lock);
@@ -622,47 +651,49 @@ rpc_pass(srv_req_t *r, fact_fid_t *f, char *pass)
         return;
     }
 
-    rc = rpc_ticket(fa, f, err, sizeof(err));
+    rc = rpc_ticket(fa, user, reply, sizeof(reply), err, sizeof(err));
 
     pthread_mutex_lock(&r->fid->lock);
     f->busy = 0;
 
     if (rc == 0) {
         f->phase = RPC_DONE;
+        memcpy(f->reply, reply, sizeof(f->reply));
     }
 
     pthread_mutex_unlock(&r->fid->lock);
 
     if (rc < 0) {
-        srv_log("cannot store a ticket for %s: %s", f->user, err);
+        srv_log("cannot store a ticket for %s: %s", user, err);
         srv_error(r, err);
         return;
     }
 
-    srv_log("%s logged in", f->user);
+    srv_log("%s logged in", user);
     rwrite(r);
 }
 
 
-/* A new ticket for f->user, stored on the VFS; f->reply says where. */
+/* A new ticket for user, stored on the VFS; reply says where. */
 
 static int
-rpc_ticket(fact_t *fa, fact_fid_t *f, char *err, size_t errlen)
+rpc_ticket(fact_t *fa, const char *user, char *reply, size_t size,
+    char *err, size_t errlen)
 {
     char     line[FACT_LINE_MAX], dir[128], nonce[TEN_TNONCE_LEN + 1];
     char     why[200];
     int64_t  expires;
 
-    if (fact_sign_ticket(fa, f->user, line, sizeof(line), nonce, &expires,
+    if (fact_sign_ticket(fa, user, line, sizeof(line), nonce, &expires,
                          err, errlen)
         < 0)
     {
         return -1;
     }
 
-    snprintf(dir, sizeof(dir), "/priv/sessions/%s", f->user);
+    snprintf(dir, sizeof(dir), "/priv/sessions/%s", user);
 
-    if (cli_mkdir(fa->vfs, "/priv/sessions", f->user, 0750, why,
+    if (cli_mkdir(fa->vfs, "/priv/sessions", user, 0750, why,
                   sizeof(why))
         < 0
         || cli_create_file(fa->vfs, dir, nonce, 0440, line, strlen(line),
@@ -673,8 +704,8 @@ rpc_ticket(fact_t *fa, fact_fid_t *f, char *err, size_t errlen)
         return -1;
     }
 
-    snprintf(f->reply, sizeof(f->reply), "done ticket=%s/%s expires=%lld",
-             dir, nonce, (long long) expires);
+    snprintf(reply, size, "done ticket=%s/%s expires=%lld", dir, nonce,
+             (long long) expires);
 
     return 0;
 }
@@ -686,13 +717,13 @@ rpc_ticket(fact_t *fa, fact_fid_t *f, char *err, size_t errlen)
  */
 
 static void
-rpc_failed(srv_req_t *r, fact_fid_t *f)
+rpc_failed(srv_req_t *r, fact_fid_t *f, const char *user)
 {
     unsigned           ms;
     struct itimerspec  its;
 
-    ms = fact_fail_delay(srv_data(r), f->user);
-    srv_log("a failed login as %s; answered in %u ms", f->user, ms);
+    ms = fact_fail_delay(srv_data(r), user);
+    srv_log("a failed login as %s; answered in %u ms", user, ms);
 
     memset(&its, 0, sizeof(its));
     its.it_value.tv_sec = ms / 1000;
