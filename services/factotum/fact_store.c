@@ -380,9 +380,19 @@ first_start(fact_t *f, char *err, size_t errlen)
         return -1;
     }
 
-    /* printed this once: it is also in the 0600 file */
-    fprintf(stderr, "ten-factotum: first start: user adm, password %s "
-            "(also in %s/adm.password)\n", pass, f->dir);
+    /*
+     * The password goes to a person at a terminal, once, and never into a
+     * log file: stderr is often one (make run, systemd's journal).
+     */
+    if (isatty(STDERR_FILENO)) {
+        fprintf(stderr, "ten-factotum: first start: user adm, password %s "
+                "(also in %s/adm.password)\n", pass, f->dir);
+
+    } else {
+        srv_log("first start: user adm; its password is in "
+                "%s/adm.password (mode 0600)", f->dir);
+    }
+
     sodium_memzero(pass, sizeof(pass));
     sodium_memzero(text, sizeof(text));
 
