@@ -36,6 +36,15 @@ typedef struct vfs_excl_s {
 } vfs_excl_t;
 
 
+
+/* Linux's words for EPERM and EISDIR (see errstr) */
+#define VFS_EPERM       "Operation not permitted"
+#define VFS_EISDIR      "Is a directory"
+
+/* how far from now a writer's "now" may be, in seconds */
+#define VFS_NOW_SLACK   5
+
+
 static int resolve_at(int dirfd, const char *path);
 static int valid_name(const char *name, size_t len);
 static const char *base_name(const char *path);
@@ -52,6 +61,9 @@ static void read_file(srv_req_t *r, vfs_fid_t *f);
 static void read_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f);
 static const char *fill_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     uint8_t *buf, size_t count, size_t *usedp);
+static int wstat_refuse(srv_req_t *r, vfs_fid_t *f, const char **err,
+    const char *ename, const char *why);
+static int wstat_time_ok(const ninep_stat_t *st, uint32_t t, int writer);
 static int wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     const vfs_meta_t *m, const ninep_stat_t *st, const char **err);
 static int wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
@@ -198,23 +210,27 @@ parent_of(const char *path, size_t top)
 }
 
 
+/*
+ * Errors in words Linux's v9fs knows (net/9p/error.c maps 9P2000 error
+ * strings to errno by exact match; anything else is "Unknown error 526"):
+ * Plan 9's own where the table has them, the C library's otherwise.
+ */
+
 static const char *
 errstr(int err)
 {
     switch (err) {
     case ENOENT:        return "file does not exist";
     case EEXIST:        return "file already exists";
-    case EACCES:
-    case EPERM:         return "permission denied";
+    case EACCES:        return "permission denied";
+    case EPERM:         return VFS_EPERM;
     case ENOTDIR:       return "not a directory";
-    case EISDIR:        return "is a directory";
-    case ENOTEMPTY:     return "directory not empty";
-    case ENAMETOOLONG:  return "name too long";
-    case ENOSPC:        return "file system full";
+    case EISDIR:        return VFS_EISDIR;
+    case ENOTEMPTY:     return "directory is not empty";
+    case ENOSPC:        return "file system is full";
     case EXDEV:
-    case ELOOP:         return "symbolic links are not served";
-    case ENOMEM:        return "out of memory";
-    case ENXIO:         return "no reader on the pipe";
+    case ELOOP:         return "file does not exist";  /* links are not
+                                                          listed either */
     default:            return strerror(err);
     }
 }
@@ -678,7 +694,7 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
     if (S_ISDIR(m->st.st_mode)
         && ((omode & 3) != NINEP_OREAD || (omode & NINEP_OTRUNC)))
     {
-        return "is a directory";
+        return VFS_EISDIR;
     }
 
     if (check && !vfs_allowed(v, m, srv_user(r), perm)) {
@@ -861,7 +877,7 @@ vfs_create(srv_req_t *r)
 
     if (perm & NINEP_DMDIR) {
         if ((t->mode & 3) != NINEP_OREAD || (t->mode & NINEP_OTRUNC)) {
-            err = "is a directory";
+            err = VFS_EISDIR;
             goto failed;
         }
 
@@ -1094,9 +1110,11 @@ fill_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f, uint8_t *buf, size_t count,
 
     used = 0;
 
+    /* a count too small for the next entry gets nothing (read(5)) */
     if (f->pending) {
         if (f->npending > count) {
-            return "directory read count too small for an entry";
+            *usedp = 0;
+            return NULL;
         }
 
         memcpy(buf, f->pending, f->npending);
@@ -1123,15 +1141,12 @@ fill_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f, uint8_t *buf, size_t count,
         }
 
         f->pending = malloc(n);
-        if (f->pending) {
-            (void) ninep_stat_pack(&st, f->pending, n);
-            f->npending = n;
+        if (f->pending == NULL) {
+            return "Cannot allocate memory";
         }
 
-        if (used == 0) {
-            return "directory read count too small for an entry";
-        }
-
+        (void) ninep_stat_pack(&st, f->pending, n);
+        f->npending = n;
         break;
     }
 
@@ -1392,11 +1407,42 @@ vfs_wstat(srv_req_t *r)
 }
 
 
+/*
+ * A refusal in the words a local file system's errno has (for Linux), its
+ * reason in the log.
+ */
+
+static int
+wstat_refuse(srv_req_t *r, vfs_fid_t *f, const char **err, const char *ename,
+    const char *why)
+{
+    srv_log("wstat of %s by %s refused: %s", f->path, srv_user(r), why);
+    *err = ename;
+    return -1;
+}
+
+
+/* A writer's time: with a length change, or now (give or take a little). */
+
+static int
+wstat_time_ok(const ninep_stat_t *st, uint32_t t, int writer)
+{
+    time_t  now;
+
+    now = time(NULL);
+
+    return writer
+           && (st->length != NINEP_DONTTOUCH64
+               || ((time_t) t >= now - VFS_NOW_SLACK
+                   && (time_t) t <= now + VFS_NOW_SLACK));
+}
+
+
 static int
 wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
     const ninep_stat_t *st, const char **err)
 {
-    int          owner, leader, pfd;
+    int          owner, leader, writer, pfd;
     char         gid[TEN_NAME_MAX + 1], uid[TEN_NAME_MAX + 1];
     char         name[NAME_MAX + 1];
     struct stat  sb;
@@ -1406,6 +1452,7 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
     user = srv_user(r);
     owner = strcmp(m->uid, user) == 0 && strcmp(user, "none") != 0;
     leader = vfs_leader(v, m->gid, user) && strcmp(user, "none") != 0;
+    writer = vfs_allowed(v, m, user, VFS_WRITE);
     vfs_meta_qid(m, &q);
 
     /* what wstat(5) never changes must be "don't touch" or unchanged */
@@ -1415,50 +1462,55 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
         || (st->qid.version != NINEP_DONTTOUCH32
             && st->qid.version != q.version)
         || (st->qid.path != NINEP_DONTTOUCH64 && st->qid.path != q.path)
-        || (st->atime != NINEP_DONTTOUCH32
-            && st->atime != (uint32_t) m->st.st_atime)
         || (st->muid.len && !str_is(st->muid, m->muid)))
     {
-        *err = "cannot change type, dev, qid, atime or muid";
-        return -1;
+        return wstat_refuse(r, f, err, "wstat prohibited",
+                            "cannot change type, dev, qid or muid");
     }
 
     if (st->mode != NINEP_DONTTOUCH32 && st->mode != m->mode) {
         if ((st->mode ^ m->mode) & NINEP_DMDIR) {
-            *err = "cannot change the directory bit";
+            *err = "wstat can't convert between files and directories";
             return -1;
         }
 
         if (st->mode & ~(NINEP_DMDIR | NINEP_DMAPPEND | NINEP_DMEXCL
                          | NINEP_DMTMP | 0777))
         {
-            *err = "unknown mode bits";
+            *err = "illegal mode";
             return -1;
         }
 
         if (!owner && !leader) {
-            *err = "permission denied: not owner or group leader";
-            return -1;
+            return wstat_refuse(r, f, err, VFS_EPERM,
+                                "mode: not owner or group leader");
         }
     }
 
-    if (st->mtime != NINEP_DONTTOUCH32
-        && st->mtime != (uint32_t) m->st.st_mtime && !owner && !leader)
+    /*
+     * Times: the owner or group leader sets them; a writer may set them
+     * as a write would: together with a length change, or to now.
+     */
+    if (((st->mtime != NINEP_DONTTOUCH32
+          && st->mtime != (uint32_t) m->st.st_mtime
+          && !wstat_time_ok(st, st->mtime, writer))
+         || (st->atime != NINEP_DONTTOUCH32
+             && st->atime != (uint32_t) m->st.st_atime
+             && !wstat_time_ok(st, st->atime, writer)))
+        && !owner && !leader)
     {
-        *err = "permission denied: not owner or group leader";
-        return -1;
+        return wstat_refuse(r, f, err, VFS_EPERM,
+                            "times: not owner, group leader or writer");
     }
 
     if (st->length != NINEP_DONTTOUCH64) {
         if (S_ISDIR(m->st.st_mode)) {
             if (st->length != 0) {
-                *err = "cannot set the length of a directory";
+                *err = VFS_EISDIR;
                 return -1;
             }
 
-        } else if (st->length != (uint64_t) m->st.st_size
-                   && !vfs_allowed(v, m, user, VFS_WRITE))
-        {
+        } else if (st->length != (uint64_t) m->st.st_size && !writer) {
             *err = "permission denied";
             return -1;
         }
@@ -1473,8 +1525,9 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
         if (!((owner && vfs_member(v, gid, user))
               || (leader && vfs_leader(v, gid, user))))
         {
-            *err = "permission denied: cannot change group";
-            return -1;
+            return wstat_refuse(r, f, err, VFS_EPERM,
+                                "group: not owner and member, nor leader "
+                                "of both");
         }
     }
 
@@ -1485,8 +1538,8 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
         }
 
         if (!vfs_member(v, "adm", user) || strcmp(user, "none") == 0) {
-            *err = "permission denied: only adm may change the owner";
-            return -1;
+            return wstat_refuse(r, f, err, VFS_EPERM,
+                                "owner: only adm may change it");
         }
     }
 
@@ -1561,15 +1614,18 @@ wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
         }
     }
 
-    if (st->mtime != NINEP_DONTTOUCH32
-        && st->mtime != (uint32_t) m->st.st_mtime)
+    if ((st->mtime != NINEP_DONTTOUCH32
+         && st->mtime != (uint32_t) m->st.st_mtime)
+        || (st->atime != NINEP_DONTTOUCH32
+            && st->atime != (uint32_t) m->st.st_atime))
     {
         char  proc[64];
 
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
-        times[0].tv_nsec = UTIME_OMIT;
+        times[0].tv_sec = st->atime;
+        times[0].tv_nsec = (st->atime == NINEP_DONTTOUCH32) ? UTIME_OMIT : 0;
         times[1].tv_sec = st->mtime;
-        times[1].tv_nsec = 0;
+        times[1].tv_nsec = (st->mtime == NINEP_DONTTOUCH32) ? UTIME_OMIT : 0;
 
         if (utimensat(AT_FDCWD, proc, times, 0) < 0) {
             return -1;
