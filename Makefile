@@ -31,7 +31,8 @@ SRVLIB_H   := $(wildcard services/lib/*.h)
 VFS_SRCS   := $(wildcard services/vfs/*.c)
 FACT_SRCS  := $(wildcard services/factotum/*.c)
 
-PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key
+PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key \
+         $(BUILD)/ten-livefuzz
 
 .PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean FORCE \
         asan stress
@@ -51,6 +52,11 @@ $(BUILD)/ten-factotum: $(FACT_SRCS) services/factotum/factotum.h $(SRVLIB) \
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS_SRV) -Iservices/factotum -o $@ $(FACT_SRCS) $(SRVLIB) \
 	    $(TEN_SRCS) $(LIBS_SRV)
+
+# the live network fuzzer (fuzz/live.c): t/090-livefuzz.t runs it
+$(BUILD)/ten-livefuzz: fuzz/live.c $(NINEP_SRCS) $(NINEP_HDRS)
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_SRV) -o $@ fuzz/live.c $(NINEP_SRCS)
 
 $(BUILD)/ten-key: tools/ten-key.c $(TEN_SRCS) $(TEN_HDRS)
 	@mkdir -p $(BUILD)
@@ -142,8 +148,11 @@ fuzz-run: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
 	        ; [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
 	done
 
-fuzz:
+# the libFuzzer targets for a minute each, the live fuzzer for five
+fuzz: module progs
 	$(MAKE) fuzz-run FUZZ_TIME=60
+	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) TEN_LIVEFUZZ_SECONDS=300 \
+	    prove -I t/lib t/090-livefuzz.t
 
 prove: module progs
 	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) prove -I t/lib -r t/
@@ -171,7 +180,7 @@ asan: $(NGX_BUILD)/objs/Makefile
 	            -Wno-unused-parameter -Werror $(ASAN_FLAGS)"
 	$(MAKE) BUILD=$(ASAN_BUILD) SRV_SAN="$(ASAN_FLAGS)" \
 	    $(ASAN_BUILD)/ten-vfs $(ASAN_BUILD)/ten-factotum \
-	    $(ASAN_BUILD)/ten-key
+	    $(ASAN_BUILD)/ten-key $(ASAN_BUILD)/ten-livefuzz
 	TEN_MODULE=$(ASAN_BUILD)/nginx/objs/ngx_http_9p_module.so \
 	TEN_BUILD=$(ASAN_BUILD) TEST_NGINX_BINARY=$(CURDIR)/tools/nginx-asan.sh \
 	TEN_SANITIZED=1 prove -I t/lib -r t/

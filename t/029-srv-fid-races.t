@@ -106,3 +106,21 @@ for my $i (1 .. 50) {
 }
 is_9p($c->attach(0, 'none', ''), 'Rattach qid=*', 'the connection goes on');
 ok(alive($v), 'ten-vfs still answers a new connection');
+
+
+
+=== TEST 5: a request parked behind a change to its fid, and a walk to a new fid between them: all run (found by the live fuzzer)
+--- perl
+my $v = vfs;
+my $c = $v->client;
+$c->attach(0, 'none', '');
+my $missing = 0;
+for my $i (1 .. 200) {
+    $c->walk(0, 1, 'tmp');
+    my @tags = $c->send("Twstat fid=1 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=DONTTOUCH length=DONTTOUCH name=\"\" uid=\"\" gid=\"\" muid=\"\"}",
+                        "Twalk fid=1 newfid=2 wname=[]", "Tstat fid=1", "Tclunk fid=2", "Tclunk fid=1");
+    my %r = eval { $c->collect(\@tags, 5) };
+    $missing++, last if $@;
+}
+is($missing, 0, '200 rounds: every request was answered');
+ok(alive($v), 'ten-vfs still answers a new connection');

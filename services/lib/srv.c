@@ -732,7 +732,8 @@ conn_unpark(srv_conn_t *c, srv_fid_t *f)
         *last = r;
         last = &r->qnext;
 
-        if (r->changes) {
+        /* the next change to f: what follows it waits for it in turn */
+        if (r->changes & SRV_CHANGES_FID) {
             break;
         }
     }
