@@ -10,7 +10,8 @@ FUZZ_TIME ?= 10
 # Debian packages the project needs; `make deps` installs the missing ones.
 DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         zlib1g-dev libcmocka-dev clang libclang-rt-14-dev perl \
-        libtest-base-perl libcryptx-perl libsodium-dev procps
+        libtest-base-perl libcryptx-perl libsodium-dev procps \
+        qemu-system-x86 linux-image-amd64 busybox-static kmod cpio
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -184,6 +185,12 @@ asan: $(NGX_BUILD)/objs/Makefile
 	TEN_MODULE=$(ASAN_BUILD)/nginx/objs/ngx_http_9p_module.so \
 	TEN_BUILD=$(ASAN_BUILD) TEST_NGINX_BINARY=$(CURDIR)/tools/nginx-asan.sh \
 	TEN_SANITIZED=1 prove -I t/lib -r t/
+
+# Linux's v9fs in a QEMU guest against ten-vfs and the kernel (t/100, also
+# in make test)
+.PHONY: test-v9fs
+test-v9fs: module progs
+	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) prove -I t/lib -v t/100-v9fs.t
 
 # t/060-stress.t for a minute (make test runs it for 8 s)
 stress: module progs
