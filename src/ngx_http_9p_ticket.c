@@ -43,6 +43,7 @@ static ten_cert_t   ngx_http_9p_fkeys[NGX_HTTP_9P_FKEYS];
 static ngx_uint_t   ngx_http_9p_nfkeys;
 static uint8_t      ngx_http_9p_fkeys_issuer[TEN_PK_LEN];
 static ngx_msec_t   ngx_http_9p_fkeys_asked;
+static ngx_msec_t   ngx_http_9p_fkeys_installed;
 static ngx_uint_t   ngx_http_9p_fkeys_ever;
 static char         ngx_http_9p_fkeys_for[TEN_KEYID_LEN + 1];
 
@@ -241,11 +242,18 @@ ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf, const char *keyid)
 ngx_uint_t
 ngx_http_9p_keys_ask(ngx_http_9p_loc_conf_t *conf, const char *keyid)
 {
+    /*
+     * Asked for this key id less than a second ago, and /keys was read
+     * since: the key is not there.  While that read is still on its way,
+     * the attaches that come meanwhile read it too rather than fail.
+     */
     if (conf->trust == NULL || ten_trust_find(conf->trust, "factotum") == NULL
         || (ngx_http_9p_fkeys_ever
             && ngx_strcmp(ngx_http_9p_fkeys_for, keyid) == 0
             && ngx_current_msec - ngx_http_9p_fkeys_asked
-               < NGX_HTTP_9P_FKEYS_EVERY))
+               < NGX_HTTP_9P_FKEYS_EVERY
+            && (ngx_msec_int_t) (ngx_http_9p_fkeys_installed
+                                 - ngx_http_9p_fkeys_asked) >= 0))
     {
         return 0;
     }
@@ -295,6 +303,7 @@ ngx_http_9p_keys_install(ngx_http_9p_loc_conf_t *conf, u_char *text,
     }
 
     ngx_http_9p_nfkeys = n;
+    ngx_http_9p_fkeys_installed = ngx_current_msec;
     ngx_memcpy(ngx_http_9p_fkeys_issuer, issuer->pk, TEN_PK_LEN);
 
     ngx_log_error(NGX_LOG_INFO, log, 0,

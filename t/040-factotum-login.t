@@ -212,6 +212,28 @@ is_rerror(kclient()->attach(0, 'x', plant_ticket(user => 'adm', text => $expired
 
 
 
+=== TEST 7b: after a rotation, many attaches at once with a new key's ticket all succeed while /keys is read
+--- namespace
+mount vfs /
+mount factotum /dev/factotum
+--- perl
+my $c = main::bootstrap();
+my $pass = kfactotum()->adm_password;
+my (undef, undef, undef, $r1) = main::rpc($c, 'start proto=pass user=adm', "pass $pass");
+my ($p1) = $r1->{data} =~ /ticket=(\S+)/;
+my ($a, $aroot) = kattach($p1);
+$a->walk($aroot, 1, 'dev', 'factotum', 'ctl');
+$a->open(1, 1);
+is_9p($a->write(1, 0, 'rotate'), 'Rwrite count=6', 'rotate');
+my (undef, undef, undef, $r2) = main::rpc($c, 'start proto=pass user=adm', "pass $pass");
+my ($p2) = $r2->{data} =~ /ticket=(\S+)/;
+my @clients = map { kclient() } 1 .. 20;
+$_->send(qq{Tattach tag=1 fid=0 afid=NOFID uname=adm aname="$p2"}) for @clients;
+my @types = map { my $r = $_->recv(10); $r ? "$r->{type}" . ($r->{ename} ? " $r->{ename}" : '') : 'nothing' } @clients;
+is_deeply(\@types, [('Rattach') x 20], '20 attaches sent together with a key the worker did not know: all attach');
+
+
+
 === TEST 8: factotum down: bootstrap still attaches and says why login cannot happen
 --- perl
 kfactotum()->stop;
