@@ -135,8 +135,14 @@ $(BUILD)/fuzz_ticket: fuzz/fuzz_ticket.c $(TEN_SRCS) $(TEN_HDRS)
 	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc/ninep -o $@ \
 	    fuzz/fuzz_ticket.c $(TEN_SRCS) -lsodium
 
+$(BUILD)/fuzz_wsframe: fuzz/fuzz_wsframe.c src/ngx_http_9p_wsframe.c \
+                       src/ngx_http_9p_wsframe.h
+	@mkdir -p $(BUILD)
+	clang $(CFLAGS_FUZZ) -Isrc -o $@ fuzz/fuzz_wsframe.c \
+	    src/ngx_http_9p_wsframe.c
+
 # each target gets FUZZ_TIME seconds; a finding fails the run
-FUZZ_TARGETS := ninep tenauth nsfile ticket
+FUZZ_TARGETS := ninep tenauth nsfile ticket wsframe
 
 fuzz-run: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \

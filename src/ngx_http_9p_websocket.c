@@ -19,6 +19,7 @@
 #endif
 
 #include "ngx_http_9p.h"
+#include "ngx_http_9p_wsframe.h"
 
 
 #define NGX_HTTP_9P_WS_CONT     0x0
@@ -411,122 +412,44 @@ ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
 static ngx_int_t
 ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
 {
-    u_char      *p, *mask, *payload;
-    size_t       avail, hlen, i;
-    uint64_t     len;
-    ngx_uint_t   fin, opcode;
+    int                     rc;
+    u_char                 *p, *mask, *payload;
+    size_t                  avail, hlen, i, len;
+    unsigned                code;
+    ngx_uint_t              fin, opcode;
+    const char             *reason;
+    ngx_http_9p_wsframe_t   f;
 
     p = s->in_pos;
     avail = s->in_last - p;
 
-    if (avail < 2) {
+    rc = ngx_http_9p_wsframe_parse(p, avail, s->fragmented,
+                                   s->msize - s->msg_len, &f, &code,
+                                   &reason);
+
+    if (rc == 0) {
         return NGX_AGAIN;
     }
 
-    fin = p[0] & 0x80;
-    opcode = p[0] & 0x0f;
-    len = p[1] & 0x7f;
-    hlen = 2;
-
-    if (p[0] & 0x70) {
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                   "reserved bits set");
-    }
-
-    if (!(p[1] & 0x80)) {
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                   "unmasked client frame");
-    }
-
-    if (opcode == NGX_HTTP_9P_WS_CONT && !s->fragmented) {
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                   "continuation frame without a message");
-    }
-
-    if ((opcode == NGX_HTTP_9P_WS_BINARY || opcode == NGX_HTTP_9P_WS_TEXT)
-        && s->fragmented)
-    {
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                   "new message inside a fragmented one");
-    }
-
-    switch (opcode) {
-
-    case NGX_HTTP_9P_WS_CONT:
-    case NGX_HTTP_9P_WS_BINARY:
-        break;
-
-    case NGX_HTTP_9P_WS_TEXT:
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_UNSUPPORTED,
-                                   "text frames are not supported");
-
-    case NGX_HTTP_9P_WS_CLOSE:
-    case NGX_HTTP_9P_WS_PING:
-    case NGX_HTTP_9P_WS_PONG:
-        if (!fin || len > 125) {
-            return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                       "fragmented or long control frame");
-        }
-        break;
-
-    default:
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                   "unknown opcode");
-    }
-
-    if (len == 126) {
-        if (avail < 4) {
-            return NGX_AGAIN;
+    if (rc < 0) {
+        if (code == NGX_HTTP_9P_WS_TOO_BIG) {
+            ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                          "9p: client message of %uL bytes exceeds msize %uD",
+                          s->msg_len + f.len, s->msize);
         }
 
-        len = ((uint64_t) p[2] << 8) | p[3];
-        hlen = 4;
-
-        if (len < 126) {
-            return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                       "non-minimal payload length");
-        }
-
-    } else if (len == 127) {
-        if (avail < 10) {
-            return NGX_AGAIN;
-        }
-
-        len = 0;
-
-        for (i = 2; i < 10; i++) {
-            len = (len << 8) | p[i];
-        }
-
-        hlen = 10;
-
-        if (len >> 63) {
-            return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                       "payload length with the top bit set");
-        }
-
-        if (len <= 0xffff) {
-            return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
-                                       "non-minimal payload length");
-        }
+        return ngx_http_9p_ws_fail(s, code, reason);
     }
 
-    /* refuse an oversized message before waiting for its bytes */
-    if ((opcode & 0x8) == 0
-        && (len > s->msize || s->msg_len + len > s->msize))
-    {
-        ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
-                      "9p: client message of %uL bytes exceeds msize %uD",
-                      s->msg_len + len, s->msize);
-        return ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_TOO_BIG,
-                                   "message larger than msize");
-    }
+    hlen = f.hlen;
 
-    hlen += 4;
-
-    if (avail < hlen + len) {
+    if (avail - hlen < f.len) {
         return NGX_AGAIN;
     }
+
+    len = (size_t) f.len;
+    fin = f.fin;
+    opcode = f.opcode;
 
     mask = p + hlen - 4;
     payload = p + hlen;

@@ -1,0 +1,137 @@
+
+/*
+ * Ten: a client frame's header (see ngx_http_9p_wsframe.h).  The checks
+ * that need only the first two bytes come first, so a bad frame is
+ * refused before its length or its payload arrive.
+ */
+
+#include "ngx_http_9p_wsframe.h"
+
+
+#define WSF_CONT     0x0
+#define WSF_TEXT     0x1
+#define WSF_BINARY   0x2
+#define WSF_CLOSE    0x8
+#define WSF_PING     0x9
+#define WSF_PONG     0xa
+
+#define WSF_PROTOCOL     1002
+#define WSF_UNSUPPORTED  1003
+#define WSF_TOO_BIG      1009
+
+
+static int
+wsframe_bad(unsigned *code, const char **reason, unsigned c, const char *why)
+{
+    *code = c;
+    *reason = why;
+    return -1;
+}
+
+
+int
+ngx_http_9p_wsframe_parse(const uint8_t *p, size_t avail, int fragmented,
+    uint64_t room, ngx_http_9p_wsframe_t *f, unsigned *code,
+    const char **reason)
+{
+    size_t    i;
+    unsigned  opcode;
+
+    if (avail < 2) {
+        return 0;
+    }
+
+    f->fin = (p[0] & 0x80) != 0;
+    f->opcode = opcode = p[0] & 0x0f;
+    f->len = p[1] & 0x7f;
+    f->hlen = 2;
+
+    if (p[0] & 0x70) {
+        return wsframe_bad(code, reason, WSF_PROTOCOL, "reserved bits set");
+    }
+
+    if (!(p[1] & 0x80)) {
+        return wsframe_bad(code, reason, WSF_PROTOCOL,
+                           "unmasked client frame");
+    }
+
+    if (opcode == WSF_CONT && !fragmented) {
+        return wsframe_bad(code, reason, WSF_PROTOCOL,
+                           "continuation frame without a message");
+    }
+
+    if ((opcode == WSF_BINARY || opcode == WSF_TEXT) && fragmented) {
+        return wsframe_bad(code, reason, WSF_PROTOCOL,
+                           "new message inside a fragmented one");
+    }
+
+    switch (opcode) {
+
+    case WSF_CONT:
+    case WSF_BINARY:
+        break;
+
+    case WSF_TEXT:
+        return wsframe_bad(code, reason, WSF_UNSUPPORTED,
+                           "text frames are not supported");
+
+    case WSF_CLOSE:
+    case WSF_PING:
+    case WSF_PONG:
+        if (!f->fin || f->len > 125) {
+            return wsframe_bad(code, reason, WSF_PROTOCOL,
+                               "fragmented or long control frame");
+        }
+        break;
+
+    default:
+        return wsframe_bad(code, reason, WSF_PROTOCOL, "unknown opcode");
+    }
+
+    if (f->len == 126) {
+        if (avail < 4) {
+            return 0;
+        }
+
+        f->len = ((uint64_t) p[2] << 8) | p[3];
+        f->hlen = 4;
+
+        if (f->len < 126) {
+            return wsframe_bad(code, reason, WSF_PROTOCOL,
+                               "non-minimal payload length");
+        }
+
+    } else if (f->len == 127) {
+        if (avail < 10) {
+            return 0;
+        }
+
+        f->len = 0;
+
+        for (i = 2; i < 10; i++) {
+            f->len = (f->len << 8) | p[i];
+        }
+
+        f->hlen = 10;
+
+        if (f->len >> 63) {
+            return wsframe_bad(code, reason, WSF_PROTOCOL,
+                               "payload length with the top bit set");
+        }
+
+        if (f->len <= 0xffff) {
+            return wsframe_bad(code, reason, WSF_PROTOCOL,
+                               "non-minimal payload length");
+        }
+    }
+
+    /* an oversized message is refused before its bytes are waited for */
+    if ((opcode & 0x8) == 0 && f->len > room) {
+        return wsframe_bad(code, reason, WSF_TOO_BIG,
+                           "message larger than msize");
+    }
+
+    f->hlen += 4;
+
+    return avail >= f->hlen;    /* the mask too */
+}
