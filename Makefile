@@ -115,31 +115,19 @@ unit: $(BUILD)/test_ninep $(BUILD)/test_nsfile
 	$(BUILD)/test_ninep
 	$(BUILD)/test_nsfile
 
-$(BUILD)/fuzz_ninep: fuzz/fuzz_ninep.c $(NINEP_SRCS) $(NINEP_HDRS)
-	@mkdir -p $(BUILD)
-	clang $(CFLAGS_FUZZ) -Isrc/ninep -o $@ fuzz/fuzz_ninep.c $(NINEP_SRCS)
+# libFuzzer targets: fuzz/fuzz_NAME.c with the sources it tests
+FUZZ_SRCS_ninep   := $(NINEP_SRCS)
+FUZZ_SRCS_tenauth := $(TEN_SRCS)
+FUZZ_SRCS_ticket  := $(TEN_SRCS)
+FUZZ_SRCS_nsfile  := src/ngx_http_9p_nsfile.c
+FUZZ_SRCS_wsframe := src/ngx_http_9p_wsframe.c
 
-$(BUILD)/fuzz_tenauth: fuzz/fuzz_tenauth.c $(TEN_SRCS) $(TEN_HDRS)
+.SECONDEXPANSION:
+$(BUILD)/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(TEN_HDRS) \
+                 src/ngx_http_9p_nsfile.h src/ngx_http_9p_wsframe.h
 	@mkdir -p $(BUILD)
-	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc/ninep -o $@ \
-	    fuzz/fuzz_tenauth.c $(TEN_SRCS) -lsodium
-
-$(BUILD)/fuzz_nsfile: fuzz/fuzz_nsfile.c src/ngx_http_9p_nsfile.c \
-                      src/ngx_http_9p_nsfile.h
-	@mkdir -p $(BUILD)
-	clang $(CFLAGS_FUZZ) -Isrc -o $@ fuzz/fuzz_nsfile.c \
-	    src/ngx_http_9p_nsfile.c
-
-$(BUILD)/fuzz_ticket: fuzz/fuzz_ticket.c $(TEN_SRCS) $(TEN_HDRS)
-	@mkdir -p $(BUILD)
-	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc/ninep -o $@ \
-	    fuzz/fuzz_ticket.c $(TEN_SRCS) -lsodium
-
-$(BUILD)/fuzz_wsframe: fuzz/fuzz_wsframe.c src/ngx_http_9p_wsframe.c \
-                       src/ngx_http_9p_wsframe.h
-	@mkdir -p $(BUILD)
-	clang $(CFLAGS_FUZZ) -Isrc -o $@ fuzz/fuzz_wsframe.c \
-	    src/ngx_http_9p_wsframe.c
+	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc -Isrc/ninep -o $@ $< \
+	    $(FUZZ_SRCS_$*) -lsodium
 
 # each target gets FUZZ_TIME seconds; a finding fails the run
 FUZZ_TARGETS := ninep tenauth nsfile ticket wsframe
