@@ -102,10 +102,27 @@ typedef struct ngx_http_9p_creq_s  ngx_http_9p_creq_t;
 #define NGX_HTTP_9P_FID_BUCKETS        64
 
 
+typedef struct ngx_http_9p_session_s  ngx_http_9p_session_t;
+
+/*
+ * What a session needs of its transport (websocket.c; raw TCP later):
+ * send one reply, end the connection over a message that is not 9P, and
+ * get replies that came from services out once the event is done.
+ */
 typedef struct {
+    ngx_int_t                 (*send)(ngx_http_9p_session_t *s,
+                                      ninep_fcall_t *f);
+    void                      (*malformed)(ngx_http_9p_session_t *s,
+                                           const char *reason);
+    void                      (*post)(ngx_http_9p_session_t *s);
+} ngx_http_9p_transport_t;
+
+
+struct ngx_http_9p_session_s {
     ngx_http_request_t         *request;
     ngx_connection_t           *connection;
     ngx_http_9p_loc_conf_t     *conf;
+    const ngx_http_9p_transport_t  *transport;
 
     /* the 9P session: client fids, requests in progress */
     ngx_http_9p_fid_t          *fids[NGX_HTTP_9P_FID_BUCKETS];
@@ -153,19 +170,13 @@ typedef struct {
     unsigned                    close_received:1;
     unsigned                    read_blocked:1;
     unsigned                    done:1;
-} ngx_http_9p_session_t;
+};
 
 
 ngx_int_t ngx_http_9p_handshake(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_9p_ws_start(ngx_http_request_t *r,
     ngx_http_9p_session_t *s);
-ngx_int_t ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s,
-    ninep_fcall_t *f);
-void ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
-    const char *reason);
-
-void ngx_http_9p_ws_post(ngx_http_9p_session_t *s);
 
 void ngx_http_9p_session_init(ngx_http_9p_session_t *s);
 ngx_int_t ngx_http_9p_session_message(ngx_http_9p_session_t *s,

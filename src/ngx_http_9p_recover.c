@@ -120,7 +120,7 @@ ngx_http_9p_reply_rclunk(ngx_http_9p_session_t *s, uint16_t tag)
     r.type = NINEP_RCLUNK;
     r.tag = tag;
 
-    return ngx_http_9p_ws_send_fcall(s, &r);
+    return s->transport->send(s, &r);
 }
 
 

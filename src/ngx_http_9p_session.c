@@ -89,7 +89,7 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
                          ninep_strerror(rc));
         *p = '\0';
 
-        ngx_http_9p_ws_close(s, NGX_HTTP_9P_WS_BAD_DATA, (char *) reason);
+        s->transport->malformed(s, (char *) reason);
         return NGX_ERROR;
     }
 
@@ -192,7 +192,7 @@ ngx_http_9p_session_version(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         s->versioned = 0;
     }
 
-    return ngx_http_9p_ws_send_fcall(s, &r);
+    return s->transport->send(s, &r);
 }
 
 
@@ -270,7 +270,7 @@ ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
     r.tag = tag;
     r.ename = ninep_str(ename);
 
-    return ngx_http_9p_ws_send_fcall(s, &r);
+    return s->transport->send(s, &r);
 }
 
 
@@ -348,7 +348,7 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
         ngx_memzero(&r, sizeof(r));
         r.type = NINEP_RFLUSH;
         r.tag = fl->tag;
-        (void) ngx_http_9p_ws_send_fcall(s, &r);
+        (void) s->transport->send(s, &r);
 
         ngx_queue_remove(&fl->queue);
         s->ncreqs--;
@@ -392,7 +392,7 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
     cr->next = s->free_creqs;
     s->free_creqs = cr;
 
-    ngx_http_9p_ws_post(s);
+    s->transport->post(s);
 }
 
 
@@ -426,7 +426,7 @@ ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r)
     r->tag = cr->tag;
 
     if (!cr->flushed) {
-        (void) ngx_http_9p_ws_send_fcall(cr->s, r);
+        (void) cr->s->transport->send(cr->s, r);
     }
 
     ngx_http_9p_creq_done(cr);
@@ -542,7 +542,7 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     r.type = NINEP_RFLUSH;
     r.tag = t->tag;
 
-    return ngx_http_9p_ws_send_fcall(s, &r);
+    return s->transport->send(s, &r);
 }
 
 
@@ -1790,7 +1790,7 @@ ngx_http_9p_dev_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return ngx_http_9p_reply_error(s, t->tag, "permission denied");
     }
 
-    return ngx_http_9p_ws_send_fcall(s, &r);
+    return s->transport->send(s, &r);
 }
 
 
@@ -1929,7 +1929,7 @@ ngx_http_9p_ram_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         r.type = NINEP_RREAD;
         r.data = buf;
         r.count = (uint32_t) used;
-        rc = ngx_http_9p_ws_send_fcall(s, &r);
+        rc = s->transport->send(s, &r);
 
         ngx_free(buf);
         return rc;
@@ -1990,7 +1990,7 @@ ngx_http_9p_ram_request(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return ngx_http_9p_reply_error(s, t->tag, e);
     }
 
-    return ngx_http_9p_ws_send_fcall(s, &r);
+    return s->transport->send(s, &r);
 }
 
 

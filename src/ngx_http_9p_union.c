@@ -153,7 +153,7 @@ ngx_http_9p_union_serve(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         f->dir_next += r.count;
     }
 
-    rc = ngx_http_9p_ws_send_fcall(s, &r);
+    rc = s->transport->send(s, &r);
 
     if (f->dir && f->dir_next == f->dir_len) {
         ngx_free(f->dir);

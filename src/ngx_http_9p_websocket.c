@@ -79,6 +79,21 @@ static void ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc);
 static void ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_cleanup(void *data);
+static ngx_int_t ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s,
+    ninep_fcall_t *f);
+static void ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
+    const char *reason);
+static void ngx_http_9p_ws_malformed(ngx_http_9p_session_t *s,
+    const char *reason);
+static void ngx_http_9p_ws_post(ngx_http_9p_session_t *s);
+
+
+/* the session's side of the WebSocket */
+static const ngx_http_9p_transport_t  ngx_http_9p_ws_transport = {
+    ngx_http_9p_ws_send_fcall,
+    ngx_http_9p_ws_malformed,
+    ngx_http_9p_ws_post
+};
 
 
 /* sessions of this worker, to give memory back when the last one ends */
@@ -116,6 +131,7 @@ ngx_http_9p_ws_start(ngx_http_request_t *r, ngx_http_9p_session_t *s)
 
     s->request = r;
     s->connection = c;
+    s->transport = &ngx_http_9p_ws_transport;
     ngx_http_9p_ws_live++;
     s->conf = conf;
     s->msize = conf->msize;
@@ -648,7 +664,7 @@ ngx_http_9p_ws_fail(ngx_http_9p_session_t *s, ngx_uint_t code,
 }
 
 
-void
+static void
 ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
     const char *reason)
 {
@@ -682,7 +698,7 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
 {
     u_char      header[NGX_HTTP_9P_WS_MAX_HEADER];
@@ -718,9 +734,18 @@ ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
 }
 
 
+/* A message that is not 9P ends the connection: close 1007. */
+
+static void
+ngx_http_9p_ws_malformed(ngx_http_9p_session_t *s, const char *reason)
+{
+    ngx_http_9p_ws_close(s, NGX_HTTP_9P_WS_BAD_DATA, reason);
+}
+
+
 /* Replies from services arrive whenever they do: send them out soon. */
 
-void
+static void
 ngx_http_9p_ws_post(ngx_http_9p_session_t *s)
 {
     ngx_event_t  *wev;
