@@ -468,3 +468,38 @@ ngx_http_9p_ns_line(ngx_http_9p_mount_t *m, u_char flag, u_char *p,
 }
 
 
+/* path + "/" + name, or the lexical parent for ".." ("/" stays "/"). */
+
+size_t
+ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len, ngx_str_t *name)
+{
+    if (name->len == 2 && name->data[0] == '.' && name->data[1] == '.') {
+        while (len > 1 && path[len - 1] != '/') {
+            len--;
+        }
+
+        if (len > 1) {
+            len--;
+        }
+
+        ngx_memmove(buf, path, len);
+        return len;
+    }
+
+    if (name->len == 1 && name->data[0] == '.') {
+        ngx_memmove(buf, path, len);
+        return len;
+    }
+
+    ngx_memmove(buf, path, len);
+
+    if (len > 1) {
+        buf[len++] = '/';
+    }
+
+    ngx_memcpy(buf + len, name->data, name->len);
+
+    return len + name->len;
+}
+
+

@@ -104,6 +104,9 @@ ngx_uint_t ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path,
 u_char *ngx_http_9p_ns_text(ngx_http_9p_ns_t *ns, u_char *p, u_char *end);
 /* A path as walks see it: rooted, no "//", ".", ".." or trailing "/". */
 size_t ngx_http_9p_path_clean(u_char *dst, u_char *src, size_t len);
+/* path + "/" + name into buf, or the lexical parent for "..". */
+size_t ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len,
+    ngx_str_t *name);
 
 
 #endif /* _NGX_HTTP_9P_MNT_H_INCLUDED_ */

@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p_session.h"
+#include "ngx_http_9p_walk.h"
 #include "ngx_http_9p_nsfile.h"
 
 

@@ -9,6 +9,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p_session.h"
+#include "ngx_http_9p_walk.h"
 
 
 static void ngx_http_9p_redispatch(ngx_http_9p_session_t *s, u_char *msg,

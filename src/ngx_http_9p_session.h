@@ -178,6 +178,8 @@ void ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r);
 void ngx_http_9p_creq_error(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename);
 void ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr);
+/* the rescue node a request holds, or NULL (a reference each) */
+void ngx_http_9p_creq_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *n);
 ngx_http_9p_fid_t *ngx_http_9p_fid_find(ngx_http_9p_session_t *s,
     uint32_t fid);
 void ngx_http_9p_creq_hold(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f);
@@ -212,8 +214,6 @@ ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
 ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *src, ngx_http_9p_mount_t *m,
     ngx_http_9p_reply_pt handler);
-void ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
-    u_char *path, size_t len);
 ngx_int_t ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t);
 ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
