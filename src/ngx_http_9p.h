@@ -124,6 +124,10 @@ struct ngx_http_9p_session_s {
     ngx_http_9p_loc_conf_t     *conf;
     const ngx_http_9p_transport_t  *transport;
 
+    /* the dispatcher, for recovery to send a request through again */
+    ngx_int_t                 (*resend)(ngx_http_9p_session_t *s,
+                                        u_char *msg, size_t len);
+
     /* the 9P session: client fids, requests in progress */
     ngx_http_9p_fid_t          *fids[NGX_HTTP_9P_FID_BUCKETS];
     ngx_uint_t                  nfids;
@@ -163,6 +167,8 @@ struct ngx_http_9p_session_s {
     /* the 9P session */
     uint32_t                    msize;
     unsigned                    versioned:1;    /* 9P2000 was agreed */
+    unsigned                    resending:1;    /* a lost request, by
+                                                   recovery (retried) */
 
     unsigned                    fragmented:1;
     unsigned                    ping_sent:1;

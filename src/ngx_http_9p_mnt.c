@@ -503,3 +503,31 @@ ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len, ngx_str_t *name)
 }
 
 
+
+
+void
+ngx_http_9p_path_wnames(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
+    u_char *path, size_t len)
+{
+    u_char  *p, *end, *name;
+
+    end = path + len;
+
+    for (p = path + (m->path.len == 1 ? 0 : m->path.len); p < end; p++) {
+        if (*p == '/') {
+            continue;
+        }
+
+        name = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        if (t->nwname < NINEP_MAXWELEM) {
+            t->wname[t->nwname].data = name;
+            t->wname[t->nwname].len = (uint16_t) (p - name);
+            t->nwname++;
+        }
+    }
+}

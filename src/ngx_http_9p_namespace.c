@@ -12,11 +12,20 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_9p_session.h"
-#include "ngx_http_9p_walk.h"
+#include "ngx_http_9p_namespace.h"
+#include "ngx_http_9p_rpc.h"
 #include "ngx_http_9p_nsfile.h"
 
 
+typedef enum {
+    NGX_HTTP_9P_A_TICKET = 0,
+    NGX_HTTP_9P_A_NAMESPACE,
+    NGX_HTTP_9P_A_INCLUDE,
+    NGX_HTTP_9P_A_MOUNT,
+    NGX_HTTP_9P_A_ROOT,
+    NGX_HTTP_9P_A_KEYS,         /* factotum's /keys, for a ticket's key */
+    NGX_HTTP_9P_A_BOOT          /* bootstrap: is the boot service there? */
+} ngx_http_9p_astep_e;
 
 
 static ngx_int_t ngx_http_9p_ns_request(ngx_http_9p_session_t *s,
@@ -441,24 +450,6 @@ ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, ngx_http_9p_nscmd_t *cmd,
 }
 
 
-/* A mount no longer in the table lets go of its root. */
-
-void
-ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
-{
-    if (m->ram) {
-        ngx_http_9p_rnode_unref(m->ram);
-        m->ram = NULL;
-    }
-
-    if (m->backend) {
-        ngx_http_9p_backend_clunk(m->backend, m->bfid);
-        ngx_http_9p_backend_unref(m->backend);
-        m->backend = NULL;
-        m->bfid = NINEP_NOFID;
-    }
-}
-
 
 /* A copy of word w in the namespace's pool, with $user replaced. */
 
@@ -523,59 +514,6 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
 }
 
 
-/*
- * A mount's root on cr->backend: an attach as the namespace's user (the
- * kernel speaks for it on its authenticated connection).
- */
-
-ngx_int_t
-ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
-    ngx_http_9p_reply_pt handler)
-{
-    ninep_fcall_t  t;
-
-    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TATTACH;
-    t.fid = cr->nbfid;
-    t.afid = NINEP_NOFID;
-    t.uname = ninep_str(cr->ns->user);
-    t.aname.data = m->spec.data;
-    t.aname.len = (uint16_t) m->spec.len;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
-
-    return NGX_OK;
-}
-
-
-/* A bind's root: a walk to its source from the root of src. */
-
-ngx_int_t
-ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
-    ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler)
-{
-    ninep_fcall_t  t;
-
-    ngx_http_9p_creq_use(cr, src->backend);
-
-    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TWALK;
-    t.fid = src->bfid;
-    t.newfid = cr->nbfid;
-    ngx_http_9p_walk_rel(&t, src, m->source.data, m->source.len);
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
-
-    return NGX_OK;
-}
 
 
 static void
@@ -1054,23 +992,6 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     ngx_http_9p_open_walked(cr, ngx_http_9p_slurp_opened);
 }
 
-
-/* The fid a walk just made is the request's: open it for reading. */
-
-void
-ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_reply_pt handler)
-{
-    ninep_fcall_t  t;
-
-    cr->owned = cr->nbfid;
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TOPEN;
-    t.fid = cr->nbfid;
-    t.mode = NINEP_OREAD;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
-}
 
 
 static void

@@ -8,12 +8,11 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_9p_session.h"
-#include "ngx_http_9p_walk.h"
+#include "ngx_http_9p_recover.h"
+#include "ngx_http_9p_rpc.h"
 
 
-static void ngx_http_9p_redispatch(ngx_http_9p_session_t *s, u_char *msg,
-    size_t len);
+
 static void ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_remount_done(ngx_http_9p_breq_t *br,
@@ -40,89 +39,6 @@ static void ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr);
 /* ------------------------------------------------------------ recovery */
 
 
-/*
- * The connection under a request died.  A walk, stat, read or open that
- * does not truncate is sent again, once: its fid is recovered on the way
- * (see ngx_http_9p_recover).  A clunk is done all the same; a write,
- * create, remove or wstat whose outcome is unknown says so.  NGX_OK when
- * cr is taken care of.
- */
-
-ngx_int_t
-ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err)
-{
-    u_char                  raw[NGX_HTTP_9P_RAW_MAX];
-    size_t                  len;
-    ninep_fcall_t           r;
-    ngx_http_9p_session_t  *s;
-
-    if (err != ngx_http_9p_conn_lost) {
-        return NGX_DECLINED;
-    }
-
-    s = cr->s;
-
-    switch (cr->type) {
-
-    case NINEP_TCLUNK:
-        ngx_memzero(&r, sizeof(r));
-        r.type = NINEP_RCLUNK;
-        ngx_http_9p_creq_reply(cr, &r);
-        return NGX_OK;
-
-    case NINEP_TWRITE:
-    case NINEP_TCREATE:
-    case NINEP_TREMOVE:
-    case NINEP_TWSTAT:
-        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
-                               "connection lost; outcome unknown");
-        return NGX_OK;
-
-    default:
-        break;
-    }
-
-    if (cr->raw_len == 0 || cr->retried || cr->flushes) {
-        /* once only; and a request being flushed is given up */
-        return NGX_DECLINED;
-    }
-
-    if (cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
-
-    len = cr->raw_len;
-    ngx_memcpy(raw, cr->raw, len);
-
-    /* its tag is free again for the same request */
-    ngx_http_9p_creq_done(cr);
-    ngx_http_9p_redispatch(s, raw, len);
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_9p_redispatch(ngx_http_9p_session_t *s, u_char *msg, size_t len)
-{
-    ngx_http_9p_again = 1;
-    (void) ngx_http_9p_session_message(s, msg, len);
-    ngx_http_9p_again = 0;
-}
-
-
-ngx_int_t
-ngx_http_9p_reply_rclunk(ngx_http_9p_session_t *s, uint16_t tag)
-{
-    ninep_fcall_t  r;
-
-    ngx_memzero(&r, sizeof(r));
-    r.type = NINEP_RCLUNK;
-    r.tag = tag;
-
-    return s->transport->send(s, &r);
-}
 
 
 /* A service's mount whose connection died (and that may be made again). */
@@ -157,14 +73,14 @@ ngx_http_9p_recover(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     }
 
     cr->raw_len = 0;
-    cr->buf = ngx_alloc(ngx_http_9p_msg_len, s->connection->log);
+    cr->buf = ngx_alloc(t->raw_len, s->connection->log);
     if (cr->buf == NULL) {
         ngx_http_9p_creq_error(cr, NULL, "out of memory");
         return NGX_OK;
     }
 
-    ngx_memcpy(cr->buf, ngx_http_9p_msg, ngx_http_9p_msg_len);
-    cr->len = ngx_http_9p_msg_len;
+    ngx_memcpy(cr->buf, t->raw, t->raw_len);
+    cr->len = t->raw_len;
 
     ngx_http_9p_creq_hold(cr, f);
     cr->ns = f->ns;
@@ -377,7 +293,7 @@ ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
     ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TWALK;
     t.fid = m->bfid;
-    ngx_http_9p_walk_rel(&t, m, f->path, f->path_len);
+    ngx_http_9p_path_wnames(&t, m, f->path, f->path_len);
 
     if (t.nwname == NINEP_MAXWELEM) {
         ngx_http_9p_creq_error(cr, NULL, "connection lost; the path is too "
@@ -594,6 +510,6 @@ ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
     }
 
     ngx_http_9p_creq_done(cr);
-    ngx_http_9p_redispatch(s, msg, len);
+    (void) s->resend(s, msg, len);
     ngx_free(msg);
 }

@@ -8,12 +8,14 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_9p_session.h"
+#include "ngx_http_9p_union.h"
+#include "ngx_http_9p_rpc.h"
+#include "ngx_http_9p_recover.h"
+
 
 
 static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
-static ngx_int_t ngx_http_9p_union_charge(ngx_http_9p_creq_t *cr, size_t n);
 static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_union_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
@@ -46,42 +48,6 @@ static void ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
 /* ---------------------------------------------------------------- unions */
 
-
-/*
- * Whether reading directory fid f is the kernel's to compose: it is a
- * union's point, or mount points lie right below it.
- */
-
-ngx_uint_t
-ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f)
-{
-    ngx_uint_t             i;
-    ngx_http_9p_mount_t  **mp;
-
-    if (f->mount == NULL) {
-        return 0;
-    }
-
-    if (f->path_len == f->mount->path.len
-        && ngx_http_9p_union_next(f->ns, f->mount))
-    {
-        return 1;
-    }
-
-    if (f->dev) {
-        return 0;       /* the kernel's directories list their points */
-    }
-
-    mp = f->ns->mounts.elts;
-
-    for (i = 0; i < f->ns->mounts.nelts; i++) {
-        if (ngx_http_9p_child_point(mp[i], f->path, f->path_len, NULL)) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
 
 
 /*
@@ -158,55 +124,10 @@ ngx_http_9p_union_serve(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     if (f->dir && f->dir_next == f->dir_len) {
         ngx_free(f->dir);
         f->dir = NULL;
-        ngx_http_9p_union_release(s, &f->dir_held);
+        ngx_http_9p_dir_release(s, &f->dir_held);
     }
 
     return rc;
-}
-
-
-/*
- * Composed listings are charged to their session and to the worker while
- * they are made and kept: ninep_union_dir_session and _worker bound them,
- * so many fids on a large union cannot take the worker's memory.
- */
-
-static size_t  ngx_http_9p_union_worker_held;
-
-
-static ngx_int_t
-ngx_http_9p_union_charge(ngx_http_9p_creq_t *cr, size_t n)
-{
-    ngx_http_9p_session_t  *s;
-
-    s = cr->s;
-
-    if (s->dir_held + n > s->conf->union_dir_session
-        || ngx_http_9p_union_worker_held + n > s->conf->union_dir_worker)
-    {
-        ngx_log_error(NGX_LOG_WARN, s->connection->log, 0,
-                      "9p: directory listings would hold more than "
-                      "ninep_union_dir_%s (session %uz, worker %uz bytes)",
-                      s->dir_held + n > s->conf->union_dir_session
-                      ? "session" : "worker",
-                      s->dir_held, ngx_http_9p_union_worker_held);
-        return NGX_DECLINED;
-    }
-
-    s->dir_held += n;
-    ngx_http_9p_union_worker_held += n;
-    cr->held += n;
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_9p_union_release(ngx_http_9p_session_t *s, size_t *held)
-{
-    s->dir_held -= *held;
-    ngx_http_9p_union_worker_held -= *held;
-    *held = 0;
 }
 
 
@@ -597,7 +518,7 @@ ngx_http_9p_union_add(ngx_http_9p_creq_t *cr, u_char *data, size_t len)
                 cap = ngx_min(ngx_max(2 * cr->cap, cr->len + used + 4096),
                               max);
 
-                if (ngx_http_9p_union_charge(cr, cap - cr->cap) != NGX_OK) {
+                if (ngx_http_9p_dir_charge(cr, cap - cr->cap) != NGX_OK) {
                     ngx_http_9p_creq_error(cr, NULL,
                                            "too many directory listings "
                                            "held; read or clunk some");
@@ -741,7 +662,7 @@ ngx_http_9p_union_done(ngx_http_9p_creq_t *cr)
 
     if (f->dir) {
         ngx_free(f->dir);
-        ngx_http_9p_union_release(cr->s, &f->dir_held);
+        ngx_http_9p_dir_release(cr->s, &f->dir_held);
     }
 
     f->dir = cr->buf;

@@ -19,8 +19,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_9p_session.h"
 #include "ngx_http_9p_walk.h"
+#include "ngx_http_9p_rpc.h"
+#include "ngx_http_9p_recover.h"
+
 
 
 static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
@@ -128,35 +130,6 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     return NGX_OK;
 }
 
-
-/* Appends the names of path below mount m to t's wnames. */
-
-void
-ngx_http_9p_walk_rel(ninep_fcall_t *t, ngx_http_9p_mount_t *m, u_char *path,
-    size_t len)
-{
-    u_char  *p, *end, *name;
-
-    end = path + len;
-
-    for (p = path + (m->path.len == 1 ? 0 : m->path.len); p < end; p++) {
-        if (*p == '/') {
-            continue;
-        }
-
-        name = p;
-
-        while (p < end && *p != '/') {
-            p++;
-        }
-
-        if (t->nwname < NINEP_MAXWELEM) {
-            t->wname[t->nwname].data = name;
-            t->wname[t->nwname].len = (uint16_t) (p - name);
-            t->nwname++;
-        }
-    }
-}
 
 
 /* Leaving a service for the kernel: its fid is not needed. */
@@ -395,7 +368,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
                                     &cr->wname[cr->done]);
         m = cr->member ? cr->member : ngx_http_9p_mount_of(cr->ns, buf, len);
         t.fid = m->bfid;
-        ngx_http_9p_walk_rel(&t, m, buf, len);
+        ngx_http_9p_path_wnames(&t, m, buf, len);
         cr->seg = 1;
 
     } else {

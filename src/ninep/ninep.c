@@ -310,6 +310,8 @@ ninep_unpack(const uint8_t *buf, size_t len, uint32_t msize, int want,
     memset(f, 0, sizeof(*f));
     f->type = buf[4];
     f->tag = get16(buf + 5);
+    f->raw = buf;
+    f->raw_len = (uint32_t) len;
 
     r.p = buf + NINEP_HDRSZ;
     r.end = buf + len;

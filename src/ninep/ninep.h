@@ -208,6 +208,11 @@ typedef struct {
     const uint8_t  *stat;
     uint16_t        nstat;
     ninep_stat_t    st;
+
+    /* set by ninep_unpack: the message decoded, which data and the
+       strings point into */
+    const uint8_t  *raw;
+    uint32_t        raw_len;
 } ninep_fcall_t;
 
 

@@ -1,13 +1,12 @@
 
 /*
- * Ten: the session's private parts, shared by ngx_http_9p_session.c (the
- * session, its requests, fids, walks and forwarding), _namespace.c
- * (attach, namespace files, tickets, nsctl, rescue), _union.c (union
- * directories) and _recover.c (stale fids, requests sent again).
+ * Ten: a session's requests and fids (ngx_http_9p_req.c) -- the common
+ * layer of the kernel files that answer 9P: session, walk, namespace,
+ * union, recover and rpc.
  */
 
-#ifndef _NGX_HTTP_9P_SESSION_H_INCLUDED_
-#define _NGX_HTTP_9P_SESSION_H_INCLUDED_
+#ifndef _NGX_HTTP_9P_REQ_H_INCLUDED_
+#define _NGX_HTTP_9P_REQ_H_INCLUDED_
 
 
 #include <ngx_config.h>
@@ -59,15 +58,7 @@ struct ngx_http_9p_fid_s {
 };
 
 
-typedef enum {
-    NGX_HTTP_9P_A_TICKET = 0,
-    NGX_HTTP_9P_A_NAMESPACE,
-    NGX_HTTP_9P_A_INCLUDE,
-    NGX_HTTP_9P_A_MOUNT,
-    NGX_HTTP_9P_A_ROOT,
-    NGX_HTTP_9P_A_KEYS,         /* factotum's /keys, for a ticket's key */
-    NGX_HTTP_9P_A_BOOT          /* bootstrap: is the boot service there? */
-} ngx_http_9p_astep_e;
+
 
 
 struct ngx_http_9p_creq_s {
@@ -160,67 +151,52 @@ struct ngx_http_9p_creq_s {
 };
 
 
-
-
-/* the message being dispatched, and whether it is sent again */
-extern u_char      *ngx_http_9p_msg;
-extern size_t       ngx_http_9p_msg_len;
-extern ngx_uint_t   ngx_http_9p_again;
-
-
+/* Answers tag with ename, without a request. */
 ngx_int_t ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
     const char *ename);
+
+/* A request for T-message t (its bytes kept if it may be sent again). */
 ngx_http_9p_creq_t *ngx_http_9p_creq_new(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
-void ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr);
-u_char *ngx_http_9p_creq_space(ngx_http_9p_creq_t *cr, size_t size);
+/* Answers the request (unless flushed), then creq_done. */
 void ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r);
+/* Answers Rerror "svc: ename" (or ename), then creq_done. */
 void ngx_http_9p_creq_error(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename);
+/* Ends a request without an answer; what it made is let go. */
 void ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr);
-/* the rescue node a request holds, or NULL (a reference each) */
+/* The request is over: its Tflushes are answered, it is freed. */
+void ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr);
+/* At least size bytes of scratch space kept with the request. */
+u_char *ngx_http_9p_creq_space(ngx_http_9p_creq_t *cr, size_t size);
+/* The rescue node the request is at (a reference held), or NULL. */
 void ngx_http_9p_creq_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *n);
-ngx_http_9p_fid_t *ngx_http_9p_fid_find(ngx_http_9p_session_t *s,
-    uint32_t fid);
+/* The request's connection is now b (a reference held). */
+void ngx_http_9p_creq_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b);
+/* The request works on fid f: creq_fid finds it again while it lives. */
 void ngx_http_9p_creq_hold(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f);
 ngx_http_9p_fid_t *ngx_http_9p_creq_fid(ngx_http_9p_creq_t *cr);
+
+/* The session's fid number fid, or NULL. */
+ngx_http_9p_fid_t *ngx_http_9p_fid_find(ngx_http_9p_session_t *s,
+    uint32_t fid);
+/* A new fid in the table; NULL at ninep_max_fids or out of memory. */
 ngx_http_9p_fid_t *ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid);
+/* Out of the table; fid_free then lets it go (clunking its backend fid). */
 void ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f);
 void ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ngx_uint_t clunk);
 ngx_int_t ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p,
     size_t len);
-ngx_int_t ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t);
-void ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m);
-void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_reply_pt handler);
-ngx_uint_t ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f);
-void ngx_http_9p_union_release(ngx_http_9p_session_t *s, size_t *held);
-ngx_int_t ngx_http_9p_union_read(ngx_http_9p_session_t *s,
-    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
-void ngx_http_9p_creq_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b);
-ngx_http_9p_mount_t *ngx_http_9p_union_creator(ngx_http_9p_fid_t *f);
-ngx_int_t ngx_http_9p_union_create(ngx_http_9p_session_t *s,
-    ngx_http_9p_fid_t *f, ninep_fcall_t *t, ngx_http_9p_mount_t *m);
-ngx_int_t ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err);
-ngx_int_t ngx_http_9p_reply_rclunk(ngx_http_9p_session_t *s, uint16_t tag);
-ngx_int_t ngx_http_9p_recover(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
-    ninep_fcall_t *t);
-void ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target,
-    void (*resume)(ngx_http_9p_creq_t *cr),
-    void (*unmade)(ngx_http_9p_creq_t *cr, const char *ename));
-ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler);
-ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_mount_t *src, ngx_http_9p_mount_t *m,
-    ngx_http_9p_reply_pt handler);
-ngx_int_t ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
-    ninep_fcall_t *t);
-ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
-    ninep_fcall_t *t, ngx_http_9p_reply_pt handler);
-ngx_uint_t ngx_http_9p_mount_dead(ngx_http_9p_mount_t *m);
+/* f was opened or created by cr's reply r: mode, qid, iounit, path. */
 void ngx_http_9p_fid_opened(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f,
     ninep_fcall_t *r);
+/* Whether the kernel composes directory f's listing. */
+ngx_uint_t ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f);
+/* n more bytes of listing for cr, within the session's and worker's
+   bounds (NGX_DECLINED beyond); dir_release gives back *held. */
+ngx_int_t ngx_http_9p_dir_charge(ngx_http_9p_creq_t *cr, size_t n);
+void ngx_http_9p_dir_release(ngx_http_9p_session_t *s, size_t *held);
 
 
-#endif /* _NGX_HTTP_9P_SESSION_H_INCLUDED_ */
+#endif /* _NGX_HTTP_9P_REQ_H_INCLUDED_ */

@@ -1,0 +1,190 @@
+
+/*
+ * Ten: the kernel as a 9P client of its services.  Every message the
+ * kernel sends to a service on a request's behalf leaves through
+ * ngx_http_9p_send(); the operations the kernel makes of its own -- a
+ * mount's root attached as the user, a bind's source walked to, a walked
+ * fid opened -- are built here.  A request whose connection died under
+ * it is sent again or told so by ngx_http_9p_lost().
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_9p_rpc.h"
+
+#include "ngx_http_9p_rpc.h"
+
+
+
+ngx_int_t
+ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
+    ninep_fcall_t *t, ngx_http_9p_reply_pt handler)
+{
+    const char  *err;
+
+    cr->breq = ngx_http_9p_backend_send(b, t, handler, cr, &err);
+
+    if (cr->breq == NULL) {
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(b), err);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The connection under a request died.  A walk, stat, read or open that
+ * does not truncate is sent again, once: its fid is recovered on the way
+ * (see ngx_http_9p_recover).  A clunk is done all the same; a write,
+ * create, remove or wstat whose outcome is unknown says so.  NGX_OK when
+ * cr is taken care of.
+ */
+
+ngx_int_t
+ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err)
+{
+    u_char                  raw[NGX_HTTP_9P_RAW_MAX];
+    size_t                  len;
+    ninep_fcall_t           r;
+    ngx_http_9p_session_t  *s;
+
+    if (err != ngx_http_9p_conn_lost) {
+        return NGX_DECLINED;
+    }
+
+    s = cr->s;
+
+    switch (cr->type) {
+
+    case NINEP_TCLUNK:
+        ngx_memzero(&r, sizeof(r));
+        r.type = NINEP_RCLUNK;
+        ngx_http_9p_creq_reply(cr, &r);
+        return NGX_OK;
+
+    case NINEP_TWRITE:
+    case NINEP_TCREATE:
+    case NINEP_TREMOVE:
+    case NINEP_TWSTAT:
+        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                               "connection lost; outcome unknown");
+        return NGX_OK;
+
+    default:
+        break;
+    }
+
+    if (cr->raw_len == 0 || cr->retried || cr->flushes) {
+        /* once only; and a request being flushed is given up */
+        return NGX_DECLINED;
+    }
+
+    if (cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+
+    len = cr->raw_len;
+    ngx_memcpy(raw, cr->raw, len);
+
+    /* its tag is free again for the same request */
+    ngx_http_9p_creq_done(cr);
+    (void) s->resend(s, raw, len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A mount's root on cr->backend: an attach as the namespace's user (the
+ * kernel speaks for it on its authenticated connection).
+ */
+
+ngx_int_t
+ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TATTACH;
+    t.fid = cr->nbfid;
+    t.afid = NINEP_NOFID;
+    t.uname = ninep_str(cr->ns->user);
+    t.aname.data = m->spec.data;
+    t.aname.len = (uint16_t) m->spec.len;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+
+    return NGX_OK;
+}
+
+
+/* A bind's root: a walk to its source from the root of src. */
+
+ngx_int_t
+ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
+    ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
+
+    ngx_http_9p_creq_use(cr, src->backend);
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = src->bfid;
+    t.newfid = cr->nbfid;
+    ngx_http_9p_path_wnames(&t, src, m->source.data, m->source.len);
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+
+    return NGX_OK;
+}
+
+
+/* The fid a walk just made is the request's: open it for reading. */
+
+void
+ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_reply_pt handler)
+{
+    ninep_fcall_t  t;
+
+    cr->owned = cr->nbfid;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TOPEN;
+    t.fid = cr->nbfid;
+    t.mode = NINEP_OREAD;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+}
+
+
+/* A mount no longer in the table lets go of its root. */
+
+void
+ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
+{
+    if (m->ram) {
+        ngx_http_9p_rnode_unref(m->ram);
+        m->ram = NULL;
+    }
+
+    if (m->backend) {
+        ngx_http_9p_backend_clunk(m->backend, m->bfid);
+        ngx_http_9p_backend_unref(m->backend);
+        m->backend = NULL;
+        m->bfid = NINEP_NOFID;
+    }
+}
