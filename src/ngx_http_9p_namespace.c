@@ -60,11 +60,11 @@ static void ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path,
     size_t len);
-static void ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_slurp_walked(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_slurp_opened(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_slurp_read(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
 static const char *ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr,
@@ -82,13 +82,13 @@ static void ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m);
 static ngx_int_t ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns,
     ngx_http_9p_nsword_t *w, ngx_str_t *out);
-static void ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_bind_walked(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr,
     const char *why, ngx_str_t *detail);
-static void ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_root_cloned(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 
 
@@ -517,19 +517,15 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
 
 
 static void
-ngx_http_9p_bind_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_bind_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
     ngx_http_9p_mount_t   *m, **mp;
-    ngx_http_9p_creq_t    *cr;
 
-    cr = br->data;
-    cr->breq = NULL;
     mp = cr->pending.elts;
     m = mp[cr->mount_i];
 
-    if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+    if (err) {
         ngx_http_9p_attach_skip(cr, "bind: cannot walk to the source",
                                 &m->source);
         return;
@@ -777,13 +773,12 @@ ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 {
     u_char  ename[NGX_HTTP_9P_ENAME_MAX], *p;
 
-    if (r && r->type == NINEP_RERROR) {
+    if (err == ngx_http_9p_rerror) {
         p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %*s", what,
                          (size_t) r->ename.len, r->ename.data);
 
     } else {
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %s", what,
-                         r ? "unexpected reply" : err);
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %s", what, err);
     }
 
     *p = '\0';
@@ -951,23 +946,17 @@ ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path, size_t len)
 
 
 static void
-ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_slurp_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_creq_t  *cr;
+    ngx_uint_t  missing;
 
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
-        /* walk(5): a failed or short walk makes no fid */
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-
+    if (err) {
         /* missing: an Rerror for the first name, a short walk after */
-        if (r && cr->step == NGX_HTTP_9P_A_INCLUDE
-            && (r->type == NINEP_RWALK
-                || ninep_str_eq(r->ename, "file does not exist")))
-        {
+        missing = r && (r->type == NINEP_RWALK
+                        || ninep_str_eq(r->ename, "file does not exist"));
+
+        if (missing && cr->step == NGX_HTTP_9P_A_INCLUDE) {
             ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
                           "9p: no %V to include", &cr->include[cr->include_i]);
             cr->include_i++;
@@ -975,10 +964,7 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             return;
         }
 
-        if (r && cr->step != NGX_HTTP_9P_A_KEYS
-            && (r->type == NINEP_RWALK
-                || ninep_str_eq(r->ename, "file does not exist")))
-        {
+        if (missing && cr->step != NGX_HTTP_9P_A_KEYS) {
             ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
                                         ? "no such ticket"
                                         : "no /lib/namespace");
@@ -995,17 +981,13 @@ ngx_http_9p_slurp_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
 
 static void
-ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_slurp_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    size_t               max;
-    ninep_fcall_t        t;
-    ngx_http_9p_creq_t  *cr;
+    size_t         max;
+    ninep_fcall_t  t;
 
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL || r->type != NINEP_ROPEN) {
+    if (err) {
         ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
         return;
     }
@@ -1033,21 +1015,17 @@ ngx_http_9p_slurp_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
 
 static void
-ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_slurp_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    size_t               max;
-    const char          *e;
-    ngx_http_9p_creq_t  *cr;
-    ninep_fcall_t        opened;
-
-    cr = br->data;
-    cr->breq = NULL;
+    size_t          max;
+    const char     *e;
+    ninep_fcall_t   opened;
 
     max = (cr->step == NGX_HTTP_9P_A_TICKET) ? NGX_HTTP_9P_TICKET_MAX
                                               : NGX_HTTP_9P_NS_MAX;
 
-    if (r == NULL || r->type != NINEP_RREAD) {
+    if (err) {
         ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
         return;
     }
@@ -1069,7 +1047,7 @@ ngx_http_9p_slurp_read(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         /* read on: Rread is short at the end, empty after it */
         ngx_memzero(&opened, sizeof(opened));
         opened.type = NINEP_ROPEN;
-        ngx_http_9p_slurp_opened(br, &opened, NULL);
+        ngx_http_9p_slurp_opened(cr, &opened, NULL);
         return;
     }
 
@@ -1395,26 +1373,19 @@ ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr)
 
 
 static void
-ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
     u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
     ngx_str_t             why;
     ninep_fcall_t         rf;
     ngx_http_9p_mount_t  *m, **mp;
-    ngx_http_9p_creq_t   *cr;
 
-    cr = br->data;
-    cr->breq = NULL;
     mp = cr->pending.elts;
     m = mp[cr->mount_i];
 
-    if (r == NULL || r->type != NINEP_RATTACH) {
-        if (r == NULL || r->type == NINEP_RERROR) {
-            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-        }
-
-        if (cr->nsctl && r && r->type == NINEP_RERROR) {
+    if (err) {
+        if (cr->nsctl && err == ngx_http_9p_rerror) {
             /* the service's own words */
             ngx_memzero(&rf, sizeof(rf));
             rf.type = NINEP_RERROR;
@@ -1423,8 +1394,14 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             return;
         }
 
-        why.data = r ? (u_char *) r->ename.data : (u_char *) err;
-        why.len = r ? r->ename.len : ngx_strlen(err);
+        if (err == ngx_http_9p_rerror) {
+            why.data = (u_char *) r->ename.data;
+            why.len = r->ename.len;
+
+        } else {
+            why.data = (u_char *) err;
+            why.len = ngx_strlen(err);
+        }
 
         if (m->optional) {
             p = ngx_snprintf(ename, sizeof(ename) - 1, "%V", &why);
@@ -1438,10 +1415,8 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
             return;
         }
 
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "mount %V: %*s",
-                         &m->path,
-                         r ? (size_t) r->ename.len : ngx_strlen(err),
-                         r ? (u_char *) r->ename.data : (u_char *) err);
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "mount %V: %V",
+                         &m->path, &why);
         *p = '\0';
         ngx_http_9p_attach_fail(cr, (char *) ename);
         return;
@@ -1458,16 +1433,10 @@ ngx_http_9p_mount_attached(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
 
 static void
-ngx_http_9p_root_cloned(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_root_cloned(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_creq_t  *cr;
-
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL || r->type != NINEP_RWALK) {
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+    if (err) {
         ngx_http_9p_attach_failed(cr, r, err,
                                   ngx_http_9p_backend_name(cr->backend));
         return;

@@ -15,7 +15,7 @@
 
 static void ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
-static void ngx_http_9p_remount_done(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *target);
@@ -24,12 +24,12 @@ static void ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr,
 static void ngx_http_9p_recover_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
 static void ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_recover_walked(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_recover_walked(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_recover_opened(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_recover_opened(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_recover_skipped(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_recover_skipped(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
@@ -196,36 +196,23 @@ ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
 
 
 static void
-ngx_http_9p_remount_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
     u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
     ngx_http_9p_mount_t  *m;
-    ngx_http_9p_creq_t   *cr;
 
-    cr = br->data;
-    cr->breq = NULL;
     m = cr->making;
 
-    if (r == NULL || r->type == NINEP_RERROR
-        || (r->type == NINEP_RWALK && r->nwqid != br->nwname))
-    {
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+    if (err) {
         cr->nbfid = NINEP_NOFID;
-
-        if (err == ngx_http_9p_flushed) {
-            ngx_http_9p_creq_abort(cr);
-            return;
-        }
 
         p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %*s",
                          ngx_http_9p_backend_name(cr->backend),
-                         r && r->type == NINEP_RERROR
-                         ? (size_t) r->ename.len
-                         : ngx_strlen(r ? "file does not exist" : err),
-                         r && r->type == NINEP_RERROR
-                         ? (u_char *) r->ename.data
-                         : (u_char *) (r ? "file does not exist" : err));
+                         err == ngx_http_9p_rerror
+                         ? (size_t) r->ename.len : ngx_strlen(err),
+                         err == ngx_http_9p_rerror
+                         ? (u_char *) r->ename.data : (u_char *) err);
         *p = '\0';
         ngx_http_9p_remount_fail(cr, (char *) ename);
         return;
@@ -316,18 +303,13 @@ ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
 
 
 static void
-ngx_http_9p_recover_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_recover_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t         t;
-    ngx_http_9p_fid_t    *f;
-    ngx_http_9p_creq_t   *cr;
+    ninep_fcall_t        t;
+    ngx_http_9p_fid_t   *f;
 
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL || r->type != NINEP_RWALK || r->nwqid != br->nwname) {
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+    if (err) {
         ngx_http_9p_recover_failed(cr, r, err);
         return;
     }
@@ -352,16 +334,12 @@ ngx_http_9p_recover_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
 
 static void
-ngx_http_9p_recover_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_recover_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_fid_t   *f;
-    ngx_http_9p_creq_t  *cr;
+    ngx_http_9p_fid_t  *f;
 
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL || r->type != NINEP_ROPEN) {
+    if (err) {
         ngx_http_9p_recover_failed(cr, r, err);
         return;
     }
@@ -405,15 +383,10 @@ ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr)
 
 
 static void
-ngx_http_9p_recover_skipped(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_recover_skipped(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_creq_t  *cr;
-
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL || r->type != NINEP_RREAD) {
+    if (err) {
         ngx_http_9p_recover_failed(cr, r, err);
         return;
     }
@@ -442,12 +415,7 @@ ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         cr->owned = NINEP_NOFID;
     }
 
-    if (err == ngx_http_9p_flushed) {
-        ngx_http_9p_creq_abort(cr);
-        return;
-    }
-
-    if (r && r->type == NINEP_RERROR) {
+    if (err == ngx_http_9p_rerror) {
         ngx_memzero(&rf, sizeof(rf));
         rf.type = NINEP_RERROR;
         rf.ename = r->ename;
@@ -457,7 +425,7 @@ ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     if (r) {
         /* a short walk: the service's "file does not exist", as it were */
-        ngx_http_9p_creq_error(cr, NULL, "file does not exist");
+        ngx_http_9p_creq_error(cr, NULL, err);
         return;
     }
 

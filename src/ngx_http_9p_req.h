@@ -61,6 +61,16 @@ struct ngx_http_9p_fid_s {
 
 
 
+/*
+ * What a request hears of a reply to a message it sent: err NULL when r
+ * is the reply asked for (an Rwalk with every name), else why not -- the
+ * service's reply r (ngx_http_9p_rerror: its words are in r->ename), or
+ * no reply (r NULL).
+ */
+typedef void (*ngx_http_9p_rpc_pt)(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+    const char *err);
+
+
 struct ngx_http_9p_creq_s {
     ngx_http_9p_session_t      *s;
     ngx_queue_t                 queue;
@@ -73,6 +83,10 @@ struct ngx_http_9p_creq_s {
     ngx_http_9p_creq_t         *next;      /* free list */
     unsigned                    flushed:1;
     unsigned                    retried:1;  /* sent again once already */
+    unsigned                    resend:1;   /* the client's own message is
+                                               with a service: if its
+                                               connection dies, see lost */
+    ngx_http_9p_rpc_pt          rpc;        /* hears the reply */
 
     /* an idempotent request's bytes, to send it again if its connection
        dies under it; a stale fid's request waits in buf instead */

@@ -1,11 +1,24 @@
 
 /*
- * Ten: the kernel as a 9P client of its services.  Every message the
- * kernel sends to a service on a request's behalf leaves through
- * ngx_http_9p_send(); the operations the kernel makes of its own -- a
- * mount's root attached as the user, a bind's source walked to, a walked
- * fid opened -- are built here.  A request whose connection died under
- * it is sent again or told so by ngx_http_9p_lost().
+ * Ten: the kernel as a 9P client of its services (after 9front's devmnt
+ * mountrpc).  Every message the kernel sends on a request's behalf leaves
+ * through ngx_http_9p_send(), and every reply comes back through one
+ * funnel, ngx_http_9p_rpc_reply(), which does what all replies need
+ * before the request's own handler sees them:
+ *
+ *   - the request was flushed: it ends there, unanswered;
+ *   - a fid the message would have made and did not (an Rerror'd attach,
+ *     a failed or short walk: walk(5)) is freed; a Tclunk's or Tremove's
+ *     fid is gone whatever the answer;
+ *   - the connection died under a client's own message (a forward, a
+ *     walk's step): it is sent again, or answered that its outcome is
+ *     unknown (ngx_http_9p_lost);
+ *   - the handler hears err NULL for the reply it asked for, else why
+ *     not, with the service's reply (an Rerror's words) if there was one.
+ *
+ * The operations the kernel makes of its own -- a mount's root attached
+ * as the user, a bind's source walked to, a walked fid opened -- are
+ * built here too.
  */
 
 #include <ngx_config.h>
@@ -14,17 +27,25 @@
 
 #include "ngx_http_9p_rpc.h"
 
-#include "ngx_http_9p_rpc.h"
 
+static void ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+
+
+const char  ngx_http_9p_rerror[] = "error";
+static const char  ngx_http_9p_short_walk[] = "file does not exist";
+static const char  ngx_http_9p_unexpected[] = "unexpected reply";
 
 
 ngx_int_t
 ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
-    ninep_fcall_t *t, ngx_http_9p_reply_pt handler)
+    ninep_fcall_t *t, ngx_http_9p_rpc_pt handler)
 {
     const char  *err;
 
-    cr->breq = ngx_http_9p_backend_send(b, t, handler, cr, &err);
+    cr->rpc = handler;
+    cr->breq = ngx_http_9p_backend_send(b, t, ngx_http_9p_rpc_reply, cr,
+                                        &err);
 
     if (cr->breq == NULL) {
         ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(b), err);
@@ -32,6 +53,49 @@ ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = br->data;
+    cr->breq = NULL;
+
+    if (r) {
+        err = (r->type == NINEP_RERROR) ? ngx_http_9p_rerror
+              : (r->type != br->type + 1) ? ngx_http_9p_unexpected
+              : (r->type == NINEP_RWALK && r->nwqid < br->nwname)
+                ? ngx_http_9p_short_walk
+              : NULL;
+    }
+
+    if (err && br->newfid != NINEP_NOFID) {
+        ngx_http_9p_backend_fid_free(br->backend, br->newfid);
+    }
+
+    if ((br->type == NINEP_TCLUNK || br->type == NINEP_TREMOVE)
+        && cr->bfid != NINEP_NOFID)
+    {
+        ngx_http_9p_backend_fid_free(br->backend, cr->bfid);
+        cr->bfid = NINEP_NOFID;
+    }
+
+    if (err == ngx_http_9p_flushed) {
+        ngx_http_9p_creq_abort(cr);
+        return;
+    }
+
+    if (err == ngx_http_9p_conn_lost && cr->resend
+        && ngx_http_9p_lost(cr) == NGX_OK)
+    {
+        return;
+    }
+
+    cr->rpc(cr, r, err);
 }
 
 
@@ -44,16 +108,12 @@ ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
  */
 
 ngx_int_t
-ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err)
+ngx_http_9p_lost(ngx_http_9p_creq_t *cr)
 {
     u_char                  raw[NGX_HTTP_9P_RAW_MAX];
     size_t                  len;
     ninep_fcall_t           r;
     ngx_http_9p_session_t  *s;
-
-    if (err != ngx_http_9p_conn_lost) {
-        return NGX_DECLINED;
-    }
 
     s = cr->s;
 
@@ -105,7 +165,7 @@ ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err)
 
 ngx_int_t
 ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
-    ngx_http_9p_reply_pt handler)
+    ngx_http_9p_rpc_pt handler)
 {
     ninep_fcall_t  t;
 
@@ -131,7 +191,7 @@ ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
 
 ngx_int_t
 ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
-    ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler)
+    ngx_http_9p_mount_t *m, ngx_http_9p_rpc_pt handler)
 {
     ninep_fcall_t  t;
 
@@ -156,7 +216,7 @@ ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
 /* The fid a walk just made is the request's: open it for reading. */
 
 void
-ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_reply_pt handler)
+ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_rpc_pt handler)
 {
     ninep_fcall_t  t;
 

@@ -11,30 +11,34 @@
 #include "ngx_http_9p_req.h"
 
 
-/*
- * Sends t on b for cr; handler gets the reply.  NGX_ERROR when it cannot
- * be sent: cr has then been answered with the reason.
- */
-ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
-    ninep_fcall_t *t, ngx_http_9p_reply_pt handler);
+/* the err of a reply that is an Rerror: its words are in r->ename */
+extern const char  ngx_http_9p_rerror[];
 
 /*
- * cr's connection died (err is ngx_http_9p_conn_lost): NGX_OK when cr
+ * Sends t on b for cr; handler gets the reply through the funnel (see
+ * ngx_http_9p_rpc.c).  NGX_ERROR when it cannot be sent: cr has then been
+ * answered with the reason.
+ */
+ngx_int_t ngx_http_9p_send(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b,
+    ninep_fcall_t *t, ngx_http_9p_rpc_pt handler);
+
+/*
+ * cr's connection died under the client's own message: NGX_OK when cr
  * was sent again or answered for that; NGX_DECLINED leaves it to the
  * caller.
  */
-ngx_int_t ngx_http_9p_lost(ngx_http_9p_creq_t *cr, const char *err);
+ngx_int_t ngx_http_9p_lost(ngx_http_9p_creq_t *cr);
 
 /* Tattach of m's root as cr->ns's user into cr->nbfid, on cr->backend. */
 ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_mount_t *m, ngx_http_9p_reply_pt handler);
+    ngx_http_9p_mount_t *m, ngx_http_9p_rpc_pt handler);
 /* Twalk from src's root to bind m's source into cr->nbfid. */
 ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *src, ngx_http_9p_mount_t *m,
-    ngx_http_9p_reply_pt handler);
+    ngx_http_9p_rpc_pt handler);
 /* Topen for reading of the fid cr->nbfid a walk just made (cr owns it). */
 void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_reply_pt handler);
+    ngx_http_9p_rpc_pt handler);
 /* A namespace's drop function: an entry's root fid is clunked. */
 void ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m);
 

@@ -42,7 +42,7 @@ static ngx_int_t ngx_http_9p_dev_request(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static size_t ngx_http_9p_dev_text(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, u_char *buf, size_t len);
-static void ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+static void ngx_http_9p_forwarded(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 
 
@@ -442,6 +442,7 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     }
 
     t->fid = cr->fid ? f->bfid : cr->bfid;
+    cr->resend = 1;
 
     (void) ngx_http_9p_send(cr, cr->backend, t, ngx_http_9p_forwarded);
 
@@ -450,37 +451,18 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
 
 static void
-ngx_http_9p_forwarded(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_forwarded(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_fid_t    *f;
-    ngx_http_9p_creq_t   *cr;
-
-    cr = br->data;
-    cr->breq = NULL;
-    f = ngx_http_9p_creq_fid(cr);
-
-    if (cr->type == NINEP_TCLUNK || cr->type == NINEP_TREMOVE) {
-        /* the backend's fid is gone, whatever it answered */
-        ngx_http_9p_backend_fid_free(cr->backend, cr->bfid);
-        cr->bfid = NINEP_NOFID;
-    }
+    ngx_http_9p_fid_t  *f;
 
     if (r == NULL) {
-        if (err == ngx_http_9p_flushed) {
-            cr->flushed = 1;
-            ngx_http_9p_creq_done(cr);
-            return;
-        }
-
-        if (ngx_http_9p_lost(cr, err) == NGX_OK) {
-            return;
-        }
-
         ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
                                err);
         return;
     }
+
+    f = ngx_http_9p_creq_fid(cr);
 
     if (f && r->type == NINEP_RREAD && (f->qid.type & NINEP_QTDIR)) {
         /* where a recovery must take a directory read back to */

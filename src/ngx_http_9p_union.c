@@ -21,15 +21,15 @@ static void ngx_http_9p_union_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
 static ngx_int_t ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr,
     ngx_http_9p_rnode_t *dir);
-static void ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+static void ngx_http_9p_union_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
-static void ngx_http_9p_union_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+static void ngx_http_9p_union_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_union_read_more(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_union_got(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+static void ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_union_statted(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+static void ngx_http_9p_union_statted(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static ngx_int_t ngx_http_9p_union_add(ngx_http_9p_creq_t *cr, u_char *data,
     size_t len);
@@ -40,9 +40,9 @@ static ngx_uint_t ngx_http_9p_union_seen(ngx_http_9p_creq_t *cr, u_char *data,
 static ngx_int_t ngx_http_9p_union_remember(ngx_http_9p_creq_t *cr,
     uint32_t off);
 static void ngx_http_9p_union_done(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_union_create_walked(ngx_http_9p_breq_t *br,
+static void ngx_http_9p_union_create_walked(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+static void ngx_http_9p_union_created(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 
 
@@ -311,22 +311,10 @@ ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *dir)
 
 
 static void
-ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_union_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_creq_t  *cr;
-
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL && err == ngx_http_9p_flushed) {
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-        ngx_http_9p_creq_abort(cr);
-        return;
-    }
-
-    if (r == NULL || r->type != NINEP_RWALK) {
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+    if (err) {
         ngx_http_9p_union_next_source(cr);
         return;
     }
@@ -336,20 +324,10 @@ ngx_http_9p_union_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
 
 static void
-ngx_http_9p_union_opened(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_union_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_creq_t  *cr;
-
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL && err == ngx_http_9p_flushed) {
-        ngx_http_9p_creq_abort(cr);
-        return;
-    }
-
-    if (r == NULL || r->type != NINEP_ROPEN) {
+    if (err) {
         /* not readable by this user: left out, as Plan 9 does */
         ngx_http_9p_union_member_done(cr);
         return;
@@ -376,21 +354,12 @@ ngx_http_9p_union_read_more(ngx_http_9p_creq_t *cr)
 
 
 static void
-ngx_http_9p_union_got(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t        rf;
-    ngx_http_9p_creq_t  *cr;
+    ninep_fcall_t  rf;
 
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL && err == ngx_http_9p_flushed) {
-        ngx_http_9p_creq_abort(cr);
-        return;
-    }
-
-    if (r && r->type == NINEP_RREAD && r->count > 0) {
+    if (err == NULL && r->count > 0) {
         if (ngx_http_9p_union_add(cr, (u_char *) r->data, r->count)
             != NGX_OK)
         {
@@ -402,14 +371,14 @@ ngx_http_9p_union_got(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
-    if (r && r->type == NINEP_RREAD) {
+    if (err == NULL) {
         ngx_http_9p_union_member_done(cr);
         return;
     }
 
     if (cr->owned == NINEP_NOFID) {
         /* the fid's own directory: its errors are the client's */
-        if (r && r->type == NINEP_RERROR) {
+        if (err == ngx_http_9p_rerror) {
             ngx_memzero(&rf, sizeof(rf));
             rf.type = NINEP_RERROR;
             rf.ename = r->ename;
@@ -418,7 +387,7 @@ ngx_http_9p_union_got(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         }
 
         ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
-                               r ? "unexpected reply" : err);
+                               err);
         return;
     }
 
@@ -442,7 +411,7 @@ ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr)
 
 
 static void
-ngx_http_9p_union_statted(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_union_statted(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
     u_char                buf[NGX_HTTP_9P_DEV_MAX];
@@ -450,19 +419,10 @@ ngx_http_9p_union_statted(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     ngx_str_t             name;
     ngx_http_9p_fid_t    *f;
     ngx_http_9p_mount_t  *m, **mp;
-    ngx_http_9p_creq_t   *cr;
-
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL && err == ngx_http_9p_flushed) {
-        ngx_http_9p_creq_abort(cr);
-        return;
-    }
 
     f = ngx_http_9p_creq_fid(cr);
 
-    if (f && r && r->type == NINEP_RSTAT
+    if (f && err == NULL
         && cr->mount_i < f->ns->mounts.nelts)
     {
         /* the mounted root, under the name of its point */
@@ -777,23 +737,12 @@ ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
 
 static void
-ngx_http_9p_union_create_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_union_create_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t        t;
-    ngx_http_9p_creq_t  *cr;
+    ninep_fcall_t  t;
 
-    cr = br->data;
-    cr->breq = NULL;
-
-    if (r == NULL || r->type != NINEP_RWALK) {
-        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-
-        if (err == ngx_http_9p_flushed) {
-            ngx_http_9p_creq_abort(cr);
-            return;
-        }
-
+    if (err) {
         ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
                                r ? "cannot reach the -c member" : err);
         return;
@@ -815,22 +764,14 @@ ngx_http_9p_union_create_walked(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
 
 static void
-ngx_http_9p_union_created(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_union_created(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_fid_t   *f;
-    ngx_http_9p_creq_t  *cr;
+    ngx_http_9p_fid_t  *f;
 
-    cr = br->data;
-    cr->breq = NULL;
     f = ngx_http_9p_creq_fid(cr);
 
     if (r == NULL) {
-        if (err == ngx_http_9p_flushed) {
-            ngx_http_9p_creq_abort(cr);
-            return;
-        }
-
         ngx_http_9p_backend_clunk(cr->backend, cr->owned);
         cr->owned = NINEP_NOFID;
         ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),

@@ -32,7 +32,7 @@ static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
 static ngx_int_t ngx_http_9p_walk_missing(ngx_http_9p_creq_t *cr,
     const char *ename);
 static void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+static void ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_walk_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
@@ -399,7 +399,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     }
 
     if (!ngx_http_9p_backend_alive(b)) {
-        if (ngx_http_9p_lost(cr, ngx_http_9p_conn_lost) == NGX_OK) {
+        if (ngx_http_9p_lost(cr) == NGX_OK) {
             return;
         }
 
@@ -433,37 +433,21 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     cr->mount = m;
     cr->member = NULL;
 
+    cr->resend = 1;
     (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_walk_done);
 }
 
 
 static void
-ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    u_char              *buf;
-    size_t               len;
-    uint16_t             i, n;
-    ninep_fcall_t        rf;
-    ngx_http_9p_creq_t  *cr;
-
-    cr = br->data;
-    cr->breq = NULL;
+    u_char         *buf;
+    size_t          len;
+    uint16_t        i, n;
+    ninep_fcall_t   rf;
 
     if (r == NULL) {
-        if (cr->nbfid != cr->bfid) {
-            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-        }
-
-        if (err == ngx_http_9p_flushed) {
-            ngx_http_9p_creq_abort(cr);
-            return;
-        }
-
-        if (ngx_http_9p_lost(cr, err) == NGX_OK) {
-            return;
-        }
-
         ngx_http_9p_walk_fail(cr, ngx_http_9p_backend_name(cr->backend),
                               err);
         return;
@@ -471,12 +455,8 @@ ngx_http_9p_walk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
     n = (r->type == NINEP_RWALK) ? r->nwqid : 0;
 
-    if (r->type == NINEP_RERROR || n < br->nwname) {
-        if (cr->nbfid != cr->bfid) {
-            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-        }
-
-        /* and the stepping stone the failed step started from */
+    if (err) {
+        /* the stepping stone the failed step started from goes too */
         if (cr->owned != NINEP_NOFID) {
             ngx_http_9p_backend_clunk(cr->backend, cr->owned);
             cr->owned = NINEP_NOFID;
