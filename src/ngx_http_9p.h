@@ -138,51 +138,18 @@ struct ngx_http_9p_session_s {
     ngx_http_9p_creq_t         *free_creqs;
     ngx_uint_t                  fid_gen;
 
-    /* raw bytes read from the client, at most one frame plus a header */
-    u_char                     *in;
-    u_char                     *in_pos;
-    u_char                     *in_last;
-    size_t                      in_size;
-
-    /* replies that did not fit the output buffer, in order */
-    ngx_chain_t                *overflow;
-    ngx_chain_t               **overflow_last;
-
-    /* a fragmented message being reassembled */
-    u_char                     *msg;
-    size_t                      msg_len;
-
-    /* frames waiting to be sent, drained with c->send_chain */
-    ngx_buf_t                   out;
-    ngx_chain_t                 out_chain;
-    size_t                      out_size;
-
-    /* idle detection: server pings, then the idle timeout */
-    ngx_event_t                 timer;
-    ngx_msec_t                  last_recv;
-
-    /* how the session ended: NGX_DONE after a close handshake */
-    ngx_int_t                   done_rc;
-
     /* the 9P session */
     uint32_t                    msize;
     unsigned                    versioned:1;    /* 9P2000 was agreed */
     unsigned                    resending:1;    /* a lost request, by
                                                    recovery (retried) */
-
-    unsigned                    fragmented:1;
-    unsigned                    ping_sent:1;
-    unsigned                    close_sent:1;
-    unsigned                    close_received:1;
-    unsigned                    read_blocked:1;
-    unsigned                    done:1;
 };
 
 
 ngx_int_t ngx_http_9p_handshake(ngx_http_request_t *r);
 
-ngx_int_t ngx_http_9p_ws_start(ngx_http_request_t *r,
-    ngx_http_9p_session_t *s);
+/* After the 101: the connection is a WebSocket with a 9P session on it. */
+ngx_int_t ngx_http_9p_ws_start(ngx_http_request_t *r);
 
 void ngx_http_9p_session_init(ngx_http_9p_session_t *s);
 ngx_int_t ngx_http_9p_session_message(ngx_http_9p_session_t *s,

@@ -373,7 +373,6 @@ ngx_http_9p_accept(ngx_http_request_t *r, ngx_str_t *key,
     ngx_int_t               rc;
     ngx_str_t               accept, raw;
     ngx_sha1_t              sha1;
-    ngx_http_9p_session_t  *s;
 
     static ngx_str_t  protocol = ngx_string("9p");
 
@@ -393,11 +392,6 @@ ngx_http_9p_accept(ngx_http_request_t *r, ngx_str_t *key,
     }
 
     ngx_encode_base64(&accept, &raw);
-
-    s = ngx_pcalloc(r->pool, sizeof(ngx_http_9p_session_t));
-    if (s == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     if (ngx_http_9p_add_header(r, "Upgrade", &ngx_http_9p_websocket)
         != NGX_OK
@@ -421,5 +415,5 @@ ngx_http_9p_accept(ngx_http_request_t *r, ngx_str_t *key,
         return rc;
     }
 
-    return ngx_http_9p_ws_start(r, s);
+    return ngx_http_9p_ws_start(r);
 }

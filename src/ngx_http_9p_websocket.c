@@ -49,6 +49,50 @@ typedef struct {
 static ngx_http_9p_cache_t  ngx_http_9p_cache[NGX_HTTP_9P_CACHE_SIZES];
 
 
+/*
+ * A WebSocket connection: the 9P session on it comes first (the session's
+ * transport calls find the rest from it), then what only WebSocket has.
+ */
+typedef struct {
+    ngx_http_9p_session_t       s;
+
+    /* raw bytes read from the client, at most one frame plus a header */
+    u_char                     *in;
+    u_char                     *in_pos;
+    u_char                     *in_last;
+    size_t                      in_size;
+
+    /* replies that did not fit the output buffer, in order */
+    ngx_chain_t                *overflow;
+    ngx_chain_t               **overflow_last;
+
+    /* a fragmented message being reassembled */
+    u_char                     *msg;
+    size_t                      msg_len;
+
+    /* frames waiting to be sent, drained with c->send_chain */
+    ngx_buf_t                   out;
+    ngx_chain_t                 out_chain;
+    size_t                      out_size;
+
+    /* idle detection: server pings, then the idle timeout */
+    ngx_event_t                 timer;
+    ngx_msec_t                  last_recv;
+
+    /* how the connection ended: NGX_DONE after a close handshake */
+    ngx_int_t                   done_rc;
+
+    unsigned                    fragmented:1;
+    unsigned                    ping_sent:1;
+    unsigned                    close_sent:1;
+    unsigned                    close_received:1;
+    unsigned                    read_blocked:1;
+    unsigned                    done:1;
+} ngx_http_9p_ws_t;
+
+#define ngx_http_9p_ws(sp)  ((ngx_http_9p_ws_t *) (sp))
+
+
 static void ngx_http_9p_ws_read_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_write_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_timer_handler(ngx_event_t *ev);
@@ -118,14 +162,22 @@ static void ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s);
 
 
 ngx_int_t
-ngx_http_9p_ws_start(ngx_http_request_t *r, ngx_http_9p_session_t *s)
+ngx_http_9p_ws_start(ngx_http_request_t *r)
 {
     size_t                   pipelined;
     ngx_buf_t               *hin;
     ngx_connection_t        *c;
     ngx_pool_cleanup_t      *cln;
+    ngx_http_9p_ws_t        *ws;
+    ngx_http_9p_session_t   *s;
     ngx_http_9p_loc_conf_t  *conf;
 
+    ws = ngx_pcalloc(r->pool, sizeof(ngx_http_9p_ws_t));
+    if (ws == NULL) {
+        return NGX_ERROR;
+    }
+
+    s = &ws->s;
     c = r->connection;
     conf = ngx_http_get_module_loc_conf(r, ngx_http_9p_module);
 
@@ -135,11 +187,11 @@ ngx_http_9p_ws_start(ngx_http_request_t *r, ngx_http_9p_session_t *s)
     ngx_http_9p_ws_live++;
     s->conf = conf;
     s->msize = conf->msize;
-    s->in_size = conf->msize + NGX_HTTP_9P_WS_MAX_HEADER;
-    s->out_size = conf->output_buffer
-                  ? conf->output_buffer
-                  : ngx_max(256 * 1024,
-                            2 * ngx_http_9p_min_output(conf->msize));
+    ws->in_size = conf->msize + NGX_HTTP_9P_WS_MAX_HEADER;
+    ws->out_size = conf->output_buffer
+                   ? conf->output_buffer
+                   : ngx_max(256 * 1024,
+                             2 * ngx_http_9p_min_output(conf->msize));
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == NULL) {
@@ -156,28 +208,28 @@ ngx_http_9p_ws_start(ngx_http_request_t *r, ngx_http_9p_session_t *s)
     pipelined = hin->last - hin->pos;
 
     if (pipelined) {
-        s->in_size = ngx_max(s->in_size, pipelined);
-        s->in = ngx_http_9p_buf_get(s->in_size, c->log);
-        if (s->in == NULL) {
+        ws->in_size = ngx_max(ws->in_size, pipelined);
+        ws->in = ngx_http_9p_buf_get(ws->in_size, c->log);
+        if (ws->in == NULL) {
             return NGX_ERROR;
         }
 
-        s->in_pos = s->in;
-        s->in_last = ngx_cpymem(s->in, hin->pos, pipelined);
+        ws->in_pos = ws->in;
+        ws->in_last = ngx_cpymem(ws->in, hin->pos, pipelined);
         hin->pos = hin->last;
     }
 
-    s->out_chain.buf = &s->out;
-    s->out_chain.next = NULL;
-    s->overflow_last = &s->overflow;
+    ws->out_chain.buf = &ws->out;
+    ws->out_chain.next = NULL;
+    ws->overflow_last = &ws->overflow;
 
     ngx_http_9p_session_init(s);
 
-    s->timer.handler = ngx_http_9p_ws_timer_handler;
-    s->timer.data = s;
-    s->timer.log = c->log;
-    s->last_recv = ngx_current_msec;
-    ngx_add_timer(&s->timer, conf->ping_interval);
+    ws->timer.handler = ngx_http_9p_ws_timer_handler;
+    ws->timer.data = s;
+    ws->timer.log = c->log;
+    ws->last_recv = ngx_current_msec;
+    ngx_add_timer(&ws->timer, conf->ping_interval);
 
     c->log->action = "serving 9P over WebSocket";
 
@@ -200,12 +252,14 @@ static void
 ngx_http_9p_ws_read_handler(ngx_http_request_t *r)
 {
     ngx_http_9p_session_t  *s;
+    ngx_http_9p_ws_t       *ws;
 
     s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
+    ws = ngx_http_9p_ws(s);
 
     ngx_http_9p_ws_run(s);
 
-    if (s->done) {
+    if (ws->done) {
         ngx_http_9p_ws_finalize(s);
     }
 }
@@ -216,9 +270,11 @@ ngx_http_9p_ws_write_handler(ngx_http_request_t *r)
 {
     ngx_connection_t       *c;
     ngx_http_9p_session_t  *s;
+    ngx_http_9p_ws_t       *ws;
 
     c = r->connection;
     s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
+    ws = ngx_http_9p_ws(s);
 
     if (c->write->timedout) {
         c->timedout = 1;
@@ -230,7 +286,7 @@ ngx_http_9p_ws_write_handler(ngx_http_request_t *r)
         ngx_http_9p_ws_run(s);
     }
 
-    if (s->done) {
+    if (ws->done) {
         ngx_http_9p_ws_finalize(s);
     }
 }
@@ -244,13 +300,15 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
     ngx_msec_t              elapsed, next;
     ngx_connection_t       *c;
     ngx_http_9p_session_t  *s;
+    ngx_http_9p_ws_t       *ws;
 
     s = ev->data;
+    ws = ngx_http_9p_ws(s);
     c = s->connection;
 
-    elapsed = ngx_current_msec - s->last_recv;
+    elapsed = ngx_current_msec - ws->last_recv;
 
-    if (s->close_sent) {
+    if (ws->close_sent) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "9p: client did not answer the close frame");
         ngx_http_9p_ws_finish(s, NGX_HTTP_CLOSE);
@@ -262,23 +320,23 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
                                    "idle timeout");
 
     } else {
-        if (!s->ping_sent && elapsed >= s->conf->ping_interval
+        if (!ws->ping_sent && elapsed >= s->conf->ping_interval
             && ngx_http_9p_ws_room(s) >= NGX_HTTP_9P_WS_MAX_HEADER)
         {
             ngx_http_9p_ws_release_idle(s);
             ngx_http_9p_session_idle(s);
-            s->ping_sent = 1;
+            ws->ping_sent = 1;
             (void) ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PING, NULL, 0);
         }
 
-        next = s->ping_sent ? s->conf->idle_timeout
-                            : s->conf->ping_interval;
+        next = ws->ping_sent ? s->conf->idle_timeout
+                             : s->conf->ping_interval;
         ngx_add_timer(ev, next - elapsed);
     }
 
     ngx_http_9p_ws_run(s);
 
-    if (s->done) {
+    if (ws->done) {
         ngx_http_9p_ws_finalize(s);
     }
 
@@ -291,22 +349,26 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
 static void
 ngx_http_9p_ws_run(ngx_http_9p_session_t *s)
 {
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
+
     for ( ;; ) {
         ngx_http_9p_ws_read(s);
 
-        if (s->done) {
+        if (ws->done) {
             return;
         }
 
         ngx_http_9p_ws_flush(s);
 
-        if (s->done || s->close_sent || !s->read_blocked
+        if (ws->done || ws->close_sent || !ws->read_blocked
             || ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
         {
             return;
         }
 
-        s->read_blocked = 0;
+        ws->read_blocked = 0;
     }
 }
 
@@ -317,43 +379,47 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
     ssize_t            n;
     ngx_int_t          rc;
     ngx_connection_t  *c;
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
 
     c = s->connection;
 
     for ( ;; ) {
         rc = ngx_http_9p_ws_frames(s);
 
-        if (rc != NGX_OK || s->done || s->close_received) {
+        if (rc != NGX_OK || ws->done || ws->close_received) {
             return;
         }
 
-        if (s->in == NULL) {
-            s->in = ngx_http_9p_buf_get(s->in_size, c->log);
-            if (s->in == NULL) {
+        if (ws->in == NULL) {
+            ws->in = ngx_http_9p_buf_get(ws->in_size, c->log);
+            if (ws->in == NULL) {
                 ngx_http_9p_ws_finish(s, NGX_ERROR);
                 return;
             }
 
-            s->in_pos = s->in;
-            s->in_last = s->in;
+            ws->in_pos = ws->in;
+            ws->in_last = ws->in;
 
-        } else if (s->in_pos != s->in) {
+        } else if (ws->in_pos != ws->in) {
             /* keep a partial frame at the start: it may need all the room */
-            s->in_last = ngx_movemem(s->in, s->in_pos, s->in_last - s->in_pos);
-            s->in_pos = s->in;
+            ws->in_last = ngx_movemem(ws->in, ws->in_pos,
+                                      ws->in_last - ws->in_pos);
+            ws->in_pos = ws->in;
         }
 
-        if (s->in_last == s->in + s->in_size) {
+        if (ws->in_last == ws->in + ws->in_size) {
             /* cannot happen: a whole frame always fits */
             (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_TOO_BIG,
                                        "frame larger than the input buffer");
             return;
         }
 
-        n = c->recv(c, s->in_last, s->in + s->in_size - s->in_last);
+        n = c->recv(c, ws->in_last, ws->in + ws->in_size - ws->in_last);
 
         if (n == NGX_AGAIN) {
-            if (s->in_pos == s->in_last) {
+            if (ws->in_pos == ws->in_last) {
                 ngx_http_9p_ws_put_in(s);
             }
 
@@ -361,7 +427,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
         }
 
         if (n == NGX_ERROR || n == 0) {
-            if (!s->close_sent) {
+            if (!ws->close_sent) {
                 ngx_log_error(NGX_LOG_INFO, c->log, 0,
                               "9p: client closed the connection "
                               "without a close frame");
@@ -371,15 +437,15 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
             return;
         }
 
-        s->in_last += n;
-        s->last_recv = ngx_current_msec;
+        ws->in_last += n;
+        ws->last_recv = ngx_current_msec;
 
-        if (s->ping_sent && !s->close_sent) {
+        if (ws->ping_sent && !ws->close_sent) {
             /* answered: the next ping is an interval of silence away */
-            ngx_add_timer(&s->timer, s->conf->ping_interval);
+            ngx_add_timer(&ws->timer, s->conf->ping_interval);
         }
 
-        s->ping_sent = 0;
+        ws->ping_sent = 0;
     }
 
     if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
@@ -396,15 +462,18 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
 static ngx_int_t
 ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
 {
-    ngx_int_t  rc;
+    ngx_int_t          rc;
+    ngx_http_9p_ws_t  *ws;
 
-    while (s->in_pos < s->in_last) {
+    ws = ngx_http_9p_ws(s);
+
+    while (ws->in_pos < ws->in_last) {
 
         /* backpressure: replies the client has not taken */
-        if (!s->close_sent
+        if (!ws->close_sent
             && ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
         {
-            s->read_blocked = 1;
+            ws->read_blocked = 1;
             return NGX_AGAIN;
         }
 
@@ -414,7 +483,7 @@ ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
             return NGX_OK;
         }
 
-        if (rc == NGX_ERROR || s->done) {
+        if (rc == NGX_ERROR || ws->done) {
             return NGX_ERROR;
         }
     }
@@ -428,19 +497,22 @@ ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
 static ngx_int_t
 ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
 {
-    int                     rc;
-    u_char                 *p, *mask, *payload;
-    size_t                  avail, hlen, i, len;
-    unsigned                code;
-    ngx_uint_t              fin, opcode;
-    const char             *reason;
-    ngx_http_9p_wsframe_t   f;
+    int                    rc;
+    u_char                *p, *mask, *payload;
+    size_t                 avail, hlen, i, len;
+    unsigned               code;
+    ngx_uint_t             fin, opcode;
+    const char            *reason;
+    ngx_http_9p_wsframe_t  f;
+    ngx_http_9p_ws_t      *ws;
 
-    p = s->in_pos;
-    avail = s->in_last - p;
+    ws = ngx_http_9p_ws(s);
 
-    rc = ngx_http_9p_wsframe_parse(p, avail, s->fragmented,
-                                   s->msize - s->msg_len, &f, &code,
+    p = ws->in_pos;
+    avail = ws->in_last - p;
+
+    rc = ngx_http_9p_wsframe_parse(p, avail, ws->fragmented,
+                                   s->msize - ws->msg_len, &f, &code,
                                    &reason);
 
     if (rc == 0) {
@@ -451,7 +523,7 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
         if (code == NGX_HTTP_9P_WS_TOO_BIG) {
             ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
                           "9p: client message of %uL bytes exceeds msize %uD",
-                          s->msg_len + f.len, s->msize);
+                          ws->msg_len + f.len, s->msize);
         }
 
         return ngx_http_9p_ws_fail(s, code, reason);
@@ -474,12 +546,12 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
         payload[i] ^= mask[i & 3];
     }
 
-    s->in_pos = payload + len;
+    ws->in_pos = payload + len;
 
-    if (s->close_sent) {
+    if (ws->close_sent) {
         /* the closing handshake: only the client's close matters now */
         if (opcode == NGX_HTTP_9P_WS_CLOSE) {
-            s->close_received = 1;
+            ws->close_received = 1;
         }
 
         return NGX_OK;
@@ -507,35 +579,38 @@ static ngx_int_t
 ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     ngx_uint_t fin, u_char *payload, size_t len)
 {
-    ngx_int_t  rc;
+    ngx_int_t          rc;
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
 
     if (opcode == NGX_HTTP_9P_WS_BINARY && fin) {
         return ngx_http_9p_session_message(s, payload, len);
     }
 
-    if (s->msg == NULL) {
-        s->msg = ngx_http_9p_buf_get(s->conf->msize, s->connection->log);
-        if (s->msg == NULL) {
+    if (ws->msg == NULL) {
+        ws->msg = ngx_http_9p_buf_get(s->conf->msize, s->connection->log);
+        if (ws->msg == NULL) {
             ngx_http_9p_ws_finish(s, NGX_ERROR);
             return NGX_ERROR;
         }
     }
 
-    ngx_memcpy(s->msg + s->msg_len, payload, len);
-    s->msg_len += len;
-    s->fragmented = 1;
+    ngx_memcpy(ws->msg + ws->msg_len, payload, len);
+    ws->msg_len += len;
+    ws->fragmented = 1;
 
     if (!fin) {
         return NGX_OK;
     }
 
-    s->fragmented = 0;
-    rc = ngx_http_9p_session_message(s, s->msg, s->msg_len);
-    s->msg_len = 0;
+    ws->fragmented = 0;
+    rc = ngx_http_9p_session_message(s, ws->msg, ws->msg_len);
+    ws->msg_len = 0;
 
-    if (s->msg) {
-        ngx_http_9p_buf_put(s->msg, s->conf->msize);
-        s->msg = NULL;
+    if (ws->msg) {
+        ngx_http_9p_buf_put(ws->msg, s->conf->msize);
+        ws->msg = NULL;
     }
 
     return rc;
@@ -548,7 +623,10 @@ static void
 ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s, u_char *payload,
     size_t len)
 {
-    ngx_uint_t  code;
+    ngx_uint_t         code;
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
 
     if (len == 0) {
         code = NGX_HTTP_9P_WS_NO_CODE;
@@ -577,7 +655,7 @@ ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s, u_char *payload,
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, s->connection->log, 0,
                    "9p: client closed with code %ui", code);
 
-    s->close_received = 1;
+    ws->close_received = 1;
     ngx_http_9p_ws_close(s, code, NULL);
 }
 
@@ -649,7 +727,11 @@ static ngx_int_t
 ngx_http_9p_ws_fail(ngx_http_9p_session_t *s, ngx_uint_t code,
     const char *reason)
 {
-    if (s->close_sent) {
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
+
+    if (ws->close_sent) {
         /* no handshake is left to finish with this client */
         ngx_http_9p_ws_finish(s, NGX_HTTP_CLOSE);
         return NGX_ERROR;
@@ -668,10 +750,13 @@ static void
 ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
     const char *reason)
 {
-    u_char  payload[125];
-    size_t  len;
+    u_char             payload[125];
+    size_t             len;
+    ngx_http_9p_ws_t  *ws;
 
-    if (s->close_sent) {
+    ws = ngx_http_9p_ws(s);
+
+    if (ws->close_sent) {
         return;
     }
 
@@ -688,7 +773,7 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
         }
     }
 
-    s->close_sent = 1;
+    ws->close_sent = 1;
 
     if (ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_CLOSE, payload, len)
         != NGX_OK)
@@ -701,11 +786,14 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
 static ngx_int_t
 ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
 {
-    u_char      header[NGX_HTTP_9P_WS_MAX_HEADER];
-    size_t      hlen, n;
-    ngx_buf_t  *b;
+    u_char             header[NGX_HTTP_9P_WS_MAX_HEADER];
+    size_t             hlen, n;
+    ngx_buf_t         *b;
+    ngx_http_9p_ws_t  *ws;
 
-    if (s->close_sent || s->done) {
+    ws = ngx_http_9p_ws(s);
+
+    if (ws->close_sent || ws->done) {
         return NGX_OK;          /* nobody will read it */
     }
 
@@ -748,11 +836,14 @@ ngx_http_9p_ws_malformed(ngx_http_9p_session_t *s, const char *reason)
 static void
 ngx_http_9p_ws_post(ngx_http_9p_session_t *s)
 {
-    ngx_event_t  *wev;
+    ngx_event_t       *wev;
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
 
     wev = s->connection->write;
 
-    if (!s->done && !wev->posted) {
+    if (!ws->done && !wev->posted) {
         ngx_post_event(wev, &ngx_posted_events);
     }
 }
@@ -821,23 +912,26 @@ ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode, size_t len)
 static ngx_buf_t *
 ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
 {
-    ngx_buf_t  *b;
+    ngx_buf_t         *b;
+    ngx_http_9p_ws_t  *ws;
 
-    b = &s->out;
+    ws = ngx_http_9p_ws(s);
 
-    if (s->overflow) {
+    b = &ws->out;
+
+    if (ws->overflow) {
         return ngx_http_9p_ws_overflow(s, size);
     }
 
     if (b->start == NULL) {
-        b->start = ngx_http_9p_buf_get(s->out_size, s->connection->log);
+        b->start = ngx_http_9p_buf_get(ws->out_size, s->connection->log);
         if (b->start == NULL) {
             return NULL;
         }
 
         b->pos = b->start;
         b->last = b->start;
-        b->end = b->start + s->out_size;
+        b->end = b->start + ws->out_size;
         b->temporary = 1;
     }
 
@@ -857,12 +951,15 @@ ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
 static ngx_buf_t *
 ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s, size_t size)
 {
-    size_t        len;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
+    size_t             len;
+    ngx_buf_t         *b;
+    ngx_chain_t       *cl;
+    ngx_http_9p_ws_t  *ws;
 
-    if (s->overflow) {
-        cl = (ngx_chain_t *) ((u_char *) s->overflow_last
+    ws = ngx_http_9p_ws(s);
+
+    if (ws->overflow) {
+        cl = (ngx_chain_t *) ((u_char *) ws->overflow_last
                               - offsetof(ngx_chain_t, next));
         b = cl->buf;
 
@@ -889,8 +986,8 @@ ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s, size_t size)
 
     cl->buf = b;
     cl->next = NULL;
-    *s->overflow_last = cl;
-    s->overflow_last = &cl->next;
+    *ws->overflow_last = cl;
+    ws->overflow_last = &cl->next;
 
     return b;
 }
@@ -899,7 +996,11 @@ ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s, size_t size)
 static size_t
 ngx_http_9p_ws_room(ngx_http_9p_session_t *s)
 {
-    return s->overflow ? 0 : s->out_size - (s->out.last - s->out.pos);
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
+
+    return ws->overflow ? 0 : ws->out_size - (ws->out.last - ws->out.pos);
 }
 
 
@@ -911,6 +1012,9 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
     ngx_connection_t          *c;
     ngx_http_request_t        *r;
     ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_9p_ws_t          *ws;
+
+    ws = ngx_http_9p_ws(s);
 
     r = s->request;
     c = s->connection;
@@ -924,11 +1028,11 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
         }
     }
 
-    if (r->out == NULL && (s->out.pos < s->out.last || s->overflow)) {
-        s->out_chain.next = s->overflow;
+    if (r->out == NULL && (ws->out.pos < ws->out.last || ws->overflow)) {
+        ws->out_chain.next = ws->overflow;
 
-        cl = c->send_chain(c, s->out.pos < s->out.last ? &s->out_chain
-                                                       : s->overflow, 0);
+        cl = c->send_chain(c, ws->out.pos < ws->out.last ? &ws->out_chain
+                                                         : ws->overflow, 0);
 
         if (cl == NGX_CHAIN_ERROR) {
             c->error = 1;
@@ -939,21 +1043,21 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
         ngx_http_9p_ws_sent(s);
     }
 
-    if (r->out == NULL && s->out.pos == s->out.last && s->overflow == NULL) {
+    if (r->out == NULL && ws->out.pos == ws->out.last && ws->overflow == NULL) {
 
         if (c->write->timer_set) {
             ngx_del_timer(c->write);
         }
 
-        if (s->close_received) {
+        if (ws->close_received) {
             ngx_http_9p_ws_finish(s, NGX_DONE);
             return;
         }
 
-        if (s->close_sent) {
+        if (ws->close_sent) {
             /* wait for the client's close, not for ever */
             clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-            ngx_add_timer(&s->timer, clcf->lingering_timeout);
+            ngx_add_timer(&ws->timer, clcf->lingering_timeout);
             return;
         }
 
@@ -979,19 +1083,22 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
 static void
 ngx_http_9p_ws_sent(ngx_http_9p_session_t *s)
 {
-    ngx_chain_t  *cl;
+    ngx_chain_t       *cl;
+    ngx_http_9p_ws_t  *ws;
 
-    while (s->overflow && s->overflow->buf->pos == s->overflow->buf->last) {
-        cl = s->overflow;
-        s->overflow = cl->next;
+    ws = ngx_http_9p_ws(s);
+
+    while (ws->overflow && ws->overflow->buf->pos == ws->overflow->buf->last) {
+        cl = ws->overflow;
+        ws->overflow = cl->next;
         ngx_free(cl);
     }
 
-    if (s->overflow == NULL) {
-        s->overflow_last = &s->overflow;
+    if (ws->overflow == NULL) {
+        ws->overflow_last = &ws->overflow;
     }
 
-    s->out_chain.next = NULL;
+    ws->out_chain.next = NULL;
 }
 
 
@@ -1003,9 +1110,13 @@ ngx_http_9p_ws_sent(ngx_http_9p_session_t *s)
 static void
 ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc)
 {
-    if (!s->done) {
-        s->done = 1;
-        s->done_rc = rc;
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
+
+    if (!ws->done) {
+        ws->done = 1;
+        ws->done_rc = rc;
     }
 }
 
@@ -1019,16 +1130,19 @@ static void
 ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s)
 {
     ngx_http_request_t  *r;
+    ngx_http_9p_ws_t    *ws;
+
+    ws = ngx_http_9p_ws(s);
 
     r = s->request;
 
     ngx_http_9p_ws_cleanup(s);
 
-    if (s->done_rc == NGX_DONE) {
+    if (ws->done_rc == NGX_DONE) {
         r->lingering_close = 1;
     }
 
-    ngx_http_finalize_request(r, s->done_rc);
+    ngx_http_finalize_request(r, ws->done_rc);
 }
 
 
@@ -1037,13 +1151,17 @@ ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s)
 static void
 ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
 {
-    if (s->in && s->in_pos == s->in_last) {
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
+
+    if (ws->in && ws->in_pos == ws->in_last) {
         ngx_http_9p_ws_put_in(s);
     }
 
-    if (s->msg && !s->fragmented) {
-        ngx_http_9p_buf_put(s->msg, s->conf->msize);
-        s->msg = NULL;
+    if (ws->msg && !ws->fragmented) {
+        ngx_http_9p_buf_put(ws->msg, s->conf->msize);
+        ws->msg = NULL;
     }
 }
 
@@ -1051,22 +1169,30 @@ ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
 static void
 ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s)
 {
-    ngx_http_9p_buf_put(s->in, s->in_size);
-    s->in = NULL;
-    s->in_pos = NULL;
-    s->in_last = NULL;
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
+
+    ngx_http_9p_buf_put(ws->in, ws->in_size);
+    ws->in = NULL;
+    ws->in_pos = NULL;
+    ws->in_last = NULL;
 }
 
 
 static void
 ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s)
 {
-    if (s->out.start) {
-        ngx_http_9p_buf_put(s->out.start, s->out_size);
-        s->out.start = NULL;
-        s->out.pos = NULL;
-        s->out.last = NULL;
-        s->out.end = NULL;
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
+
+    if (ws->out.start) {
+        ngx_http_9p_buf_put(ws->out.start, ws->out_size);
+        ws->out.start = NULL;
+        ws->out.pos = NULL;
+        ws->out.last = NULL;
+        ws->out.end = NULL;
     }
 }
 
@@ -1122,15 +1248,18 @@ static void
 ngx_http_9p_ws_cleanup(void *data)
 {
     ngx_http_9p_session_t  *s = data;
+    ngx_http_9p_ws_t       *ws;
+
+    ws = ngx_http_9p_ws(s);
 
     ngx_chain_t  *cl;
 
-    if (s->timer.timer_set) {
-        ngx_del_timer(&s->timer);
+    if (ws->timer.timer_set) {
+        ngx_del_timer(&ws->timer);
     }
 
     if (s->connection) {
-        s->done = 1;
+        ws->done = 1;
         ngx_http_9p_session_end(s);
         s->connection = NULL;
 
@@ -1150,21 +1279,21 @@ ngx_http_9p_ws_cleanup(void *data)
 #endif
     }
 
-    while (s->overflow) {
-        cl = s->overflow;
-        s->overflow = cl->next;
+    while (ws->overflow) {
+        cl = ws->overflow;
+        ws->overflow = cl->next;
         ngx_free(cl);
     }
 
-    s->overflow_last = &s->overflow;
+    ws->overflow_last = &ws->overflow;
 
-    if (s->in) {
+    if (ws->in) {
         ngx_http_9p_ws_put_in(s);
     }
 
-    if (s->msg) {
-        ngx_http_9p_buf_put(s->msg, s->conf->msize);
-        s->msg = NULL;
+    if (ws->msg) {
+        ngx_http_9p_buf_put(ws->msg, s->conf->msize);
+        ws->msg = NULL;
     }
 
     ngx_http_9p_ws_put_out(s);
