@@ -24,6 +24,7 @@
 
 typedef struct ngx_http_9p_mount_s  ngx_http_9p_mount_t;
 typedef struct ngx_http_9p_ns_s     ngx_http_9p_ns_t;
+typedef struct ngx_http_9p_ops_s    ngx_http_9p_ops_t;
 
 /* lets go of what an entry that left the table holds (its root fid) */
 typedef void (*ngx_http_9p_drop_pt)(ngx_http_9p_mount_t *m);
@@ -41,6 +42,7 @@ struct ngx_http_9p_mount_s {
     ngx_uint_t                  line;       /* where it was made, */
     ngx_str_t                  *file;       /* while the attach lasts */
     ngx_uint_t                  dev;        /* a kernel directory, or 0 */
+    const ngx_http_9p_ops_t    *ops;        /* its kind of file */
     ngx_http_9p_service_t      *service;
     ngx_http_9p_backend_t      *backend;
     uint32_t                    bfid;       /* its root, as the user */

@@ -15,6 +15,9 @@
 #include "ngx_http_9p_namespace.h"
 #include "ngx_http_9p_rpc.h"
 #include "ngx_http_9p_nsfile.h"
+#include "ngx_http_9p_kernfile.h"
+#include "ngx_http_9p_rescue.h"
+#include "ngx_http_9p_forward.h"
 
 
 typedef enum {
@@ -243,6 +246,7 @@ ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
 
     ngx_http_9p_rnode_ref(m->ram);
     ngx_http_9p_rnode_qid(m->ram, &m->qid);
+    m->ops = &ngx_http_9p_rescue_ops;
 
     return NGX_OK;
 }
@@ -324,6 +328,9 @@ ngx_http_9p_pending_add(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
     if (m == NULL) {
         return NULL;
     }
+
+    /* a bind's is its source's, the rescue root's the rescue tree's */
+    m->ops = dev ? &ngx_http_9p_kernel_ops : &ngx_http_9p_service_ops;
 
     mp = ngx_array_push(&cr->pending);
     if (mp == NULL) {
@@ -489,6 +496,8 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
         ngx_http_9p_attach_skip(cr, "bind: no such source", &m->source);
         return;
     }
+
+    m->ops = src->ops;
 
     if (src->dev) {
         m->dev = src->dev;

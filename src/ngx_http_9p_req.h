@@ -33,6 +33,29 @@
 #define NGX_HTTP_9P_DEV_MAX      32768
 
 
+/*
+ * A kind of file (after 9front's Dev): the kernel's own files, the rescue
+ * tree, or a service's files.  A mount holds the ops of what it mounts;
+ * a fid is of its mount's kind (f->mount->ops).  Each op answers one
+ * kind of T-message on a fid of its kind: kernel and rescue files at
+ * once, a service's when the service replies.  Walks, attaches and
+ * unions are the kernel's own.
+ */
+typedef ngx_int_t (*ngx_http_9p_op_pt)(ngx_http_9p_session_t *s,
+    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
+
+struct ngx_http_9p_ops_s {
+    ngx_http_9p_op_pt           open;
+    ngx_http_9p_op_pt           create;
+    ngx_http_9p_op_pt           read;
+    ngx_http_9p_op_pt           write;
+    ngx_http_9p_op_pt           clunk;
+    ngx_http_9p_op_pt           remove;
+    ngx_http_9p_op_pt           stat;
+    ngx_http_9p_op_pt           wstat;
+};
+
+
 struct ngx_http_9p_fid_s {
     uint32_t                    fid;
     ngx_http_9p_fid_t          *next;
