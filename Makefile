@@ -111,9 +111,23 @@ $(BUILD)/test_nsfile: t/unit/test_nsfile.c src/ngx_http_9p_nsfile.c \
 	gcc $(CFLAGS_UNIT) -Isrc -o $@ t/unit/test_nsfile.c \
 	    src/ngx_http_9p_nsfile.c -lcmocka
 
-unit: $(BUILD)/test_ninep $(BUILD)/test_nsfile
+# the mount table against nginx's headers (configured in build/nginx) and
+# a few of its core functions done plainly in t/unit/ngx_shim.c
+NGX_INCS := $(addprefix -I$(NGINX_SRC)/src/,core event event/modules \
+                os/unix http http/modules http/v2) -I$(NGX_BUILD)/objs
+MNT_SRCS := src/ngx_http_9p_mnt.c src/ngx_http_9p_dev.c $(NINEP_SRCS)
+
+$(BUILD)/test_mnt: t/unit/test_mnt.c t/unit/ngx_shim.c $(MNT_SRCS) \
+                   src/ngx_http_9p_mnt.h src/ngx_http_9p_dev.h \
+                   $(NGX_BUILD)/objs/Makefile
+	gcc $(CFLAGS_UNIT) -D_GNU_SOURCE -Wno-unused-parameter $(NGX_INCS) \
+	    -Isrc -Isrc/ninep -o $@ t/unit/test_mnt.c t/unit/ngx_shim.c \
+	    $(MNT_SRCS) -lcmocka
+
+unit: $(BUILD)/test_ninep $(BUILD)/test_nsfile $(BUILD)/test_mnt
 	$(BUILD)/test_ninep
 	$(BUILD)/test_nsfile
+	$(BUILD)/test_mnt
 
 # libFuzzer targets: fuzz/fuzz_NAME.c with the sources it tests
 FUZZ_SRCS_ninep   := $(NINEP_SRCS)
