@@ -92,15 +92,14 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
     if (t->type == NINEP_TCREATE) {
         /* the fid moves to the new file: its path grows by the name */
-        cr->names = ngx_http_9p_creq_space(cr, t->name.len);
-        if (cr->names == NULL) {
+        cr->name.data = ngx_http_9p_creq_space(cr, t->name.len);
+        if (cr->name.data == NULL) {
             ngx_http_9p_creq_error(cr, NULL, "out of memory");
             return NGX_OK;
         }
 
-        ngx_memcpy(cr->names, t->name.data, t->name.len);
-        cr->wname[0].data = cr->names;
-        cr->wname[0].len = t->name.len;
+        ngx_memcpy(cr->name.data, t->name.data, t->name.len);
+        cr->name.len = t->name.len;
     }
 
     t->fid = cr->fid ? f->bfid : cr->bfid;

@@ -294,6 +294,8 @@ ngx_http_9p_ns_request(ngx_http_9p_session_t *s, ninep_fcall_t *t,
         return NGX_ERROR;
     }
 
+    cr->kind = NGX_HTTP_9P_CR_ATTACH;
+
     cr->ns = ns;
     cr->wait.handler = ngx_http_9p_attach_ready;
     cr->wait.data = cr;

@@ -130,22 +130,20 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
         cr->ns = NULL;
     }
 
-    if (cr->reset) {
-        ngx_http_9p_ns_unref(cr->reset);
-        cr->reset = NULL;
-    }
-
     if (cr->buf) {
         ngx_free(cr->buf);
         ngx_http_9p_dir_release(cr->s, &cr->held);
     }
 
-    if (cr->seen) {
-        ngx_free(cr->seen);
-    }
+    if (cr->kind == NGX_HTTP_9P_CR_ATTACH) {
+        if (cr->reset) {
+            ngx_http_9p_ns_unref(cr->reset);
+        }
 
-    if (cr->tline) {
         ngx_free(cr->tline);
+
+    } else if (cr->kind == NGX_HTTP_9P_CR_DIR) {
+        ngx_free(cr->seen);
     }
 
     ngx_http_9p_creq_ram(cr, NULL);
@@ -458,7 +456,7 @@ ngx_http_9p_creq_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *n)
 
 
 /*
- * Fid f was opened (Ropen), or made (Rcreate of cr->wname[0]), on cr's
+ * Fid f was opened (Ropen), or made (Rcreate of cr->name), on cr's
  * connection: it remembers how, for a recovery, and the iounit in r is
  * one both msizes allow.
  */
@@ -485,10 +483,10 @@ ngx_http_9p_fid_opened(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f,
     }
 
     if (r->type == NINEP_RCREATE
-        && f->path_len + 1 + cr->wname[0].len <= NGX_HTTP_9P_PATH_MAX)
+        && f->path_len + 1 + cr->name.len <= NGX_HTTP_9P_PATH_MAX)
     {
         len = ngx_http_9p_path_join(buf, f->path, f->path_len,
-                                    &cr->wname[0]);
+                                    &cr->name);
         (void) ngx_http_9p_fid_set_path(f, buf, len);
     }
 }

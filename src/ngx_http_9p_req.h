@@ -94,6 +94,13 @@ typedef void (*ngx_http_9p_rpc_pt)(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 
 
+/* what a request is, for the part of it only its kind uses */
+#define NGX_HTTP_9P_CR_PLAIN     0      /* forwarded, flush, recovery */
+#define NGX_HTTP_9P_CR_WALK      1
+#define NGX_HTTP_9P_CR_ATTACH    2      /* attach, nsctl, reset */
+#define NGX_HTTP_9P_CR_DIR       3      /* a union's listing or create */
+
+
 struct ngx_http_9p_creq_s {
     ngx_http_9p_session_t      *s;
     ngx_queue_t                 queue;
@@ -104,6 +111,7 @@ struct ngx_http_9p_creq_s {
     ngx_http_9p_creq_t         *flushes;
     ngx_http_9p_creq_t         *flush_next;
     ngx_http_9p_creq_t         *next;      /* free list */
+    unsigned                    kind:2;
     unsigned                    flushed:1;
     unsigned                    retried:1;  /* sent again once already */
     unsigned                    resend:1;   /* the client's own message is
@@ -131,7 +139,6 @@ struct ngx_http_9p_creq_s {
     ngx_http_9p_fid_t          *fid;
     uint32_t                    fidno;
     ngx_uint_t                  fidgen;
-    uint32_t                    perm;       /* of a Tcreate in a union */
     uint8_t                     mode;
     uint32_t                    obfid;      /* its backend fid at the start, */
     ngx_http_9p_backend_t      *obackend;   /* on this connection */
@@ -139,52 +146,63 @@ struct ngx_http_9p_creq_s {
     ngx_http_9p_backend_t      *backend;   /* holds a reference */
     uint32_t                    nbfid;      /* being made by the request */
     uint32_t                    owned;      /* on backend; clunk if let go */
-
-    /* walk: names copied, the position reached */
-    u_char                     *names;
-    ngx_str_t                   wname[NINEP_MAXWELEM];
-    uint16_t                    nwname;
-    uint16_t                    done;
-    uint16_t                    seg;        /* names in the segment sent */
-    ngx_uint_t                  dev;        /* at a kernel file */
-    ngx_http_9p_rnode_t        *ram;        /* at a rescue file, held */
-    unsigned                    cross:1;    /* the segment left the mount */
-    ninep_qid_t                 wqid[NINEP_MAXWELEM];
-    ngx_http_9p_mount_t        *mount;
-    ngx_http_9p_mount_t        *member;     /* of a union, to try next */
     uint32_t                    bfid;
+    ngx_str_t                   name;       /* a Tcreate's, in space */
+    ngx_http_9p_rnode_t        *ram;        /* at a rescue file, held */
+    ngx_http_9p_mount_t        *mount;
     u_char                     *path;
-    size_t                      path_len;
     ninep_qid_t                 qid;
-
-    /* attach, nsctl: the entries to make, in order, into ns */
     ngx_http_9p_ns_t           *ns;
-    ngx_array_t                 pending;    /* ngx_http_9p_mount_t * */
-    unsigned                    nsctl:1;
-    /* nsctl's reset rebuilds reset's namespace */
-    ngx_http_9p_ns_t           *reset;
     uint32_t                    count;      /* of the Twrite to answer */
-    ngx_str_t                   include[NGX_HTTP_9P_INCLUDES];
-    ngx_uint_t                  include_at[NGX_HTTP_9P_INCLUDES];
-    ngx_uint_t                  ninclude;
-    ngx_uint_t                  include_i;
-    ngx_uint_t                  step;
     ngx_uint_t                  mount_i;
     u_char                     *buf;
     size_t                      len;
-    size_t                      cap;
     size_t                      held;       /* of buf, charged */
     uint64_t                    offset;
 
-    /* a merged directory: the names it has, by offset into buf */
-    uint32_t                   *seen;
-    ngx_uint_t                  seen_cap;
-    ngx_uint_t                  nseen;
-    ten_ticket_t                ticket;
-    u_char                     *tline;      /* kept while /keys is read */
-    size_t                      tline_len;
-    u_char                     *tpath;      /* the ticket's, in cr->path */
-    size_t                      tpath_len;
+    /* what only one kind of request uses (kind says which) */
+    union {
+        struct {                            /* NGX_HTTP_9P_CR_WALK */
+            u_char             *names;      /* copied, in space */
+            ngx_str_t           wname[NINEP_MAXWELEM];
+            ninep_qid_t         wqid[NINEP_MAXWELEM];
+            uint16_t            nwname;
+            uint16_t            done;       /* the position reached */
+            uint16_t            seg;        /* names in the segment sent */
+            unsigned            cross:1;    /* the segment left the mount */
+            ngx_uint_t          dev;        /* at a kernel file */
+            ngx_http_9p_mount_t
+                               *member;     /* of a union, to try next */
+            size_t              path_len;
+        };
+
+        struct {                            /* NGX_HTTP_9P_CR_ATTACH */
+            ngx_array_t         pending;    /* ngx_http_9p_mount_t *, to
+                                               make in order into ns */
+            unsigned            nsctl:1;
+            ngx_http_9p_ns_t   *reset;      /* whose namespace a reset
+                                               rebuilds */
+            ngx_uint_t          step;
+            ngx_str_t           include[NGX_HTTP_9P_INCLUDES];
+            ngx_uint_t          include_at[NGX_HTTP_9P_INCLUDES];
+            ngx_uint_t          ninclude;
+            ngx_uint_t          include_i;
+            ten_ticket_t        ticket;
+            u_char             *tline;      /* kept while /keys is read */
+            size_t              tline_len;
+            u_char             *tpath;      /* the ticket's, in path */
+            size_t              tpath_len;
+        };
+
+        struct {                            /* NGX_HTTP_9P_CR_DIR */
+            size_t              cap;        /* of buf */
+            uint32_t           *seen;       /* the names the listing has,
+                                               by offset into buf */
+            ngx_uint_t          seen_cap;
+            ngx_uint_t          nseen;
+            uint32_t            perm;       /* of a Tcreate in a union */
+        };
+    };
 };
 
 

@@ -81,6 +81,8 @@ ngx_http_9p_union_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return NGX_ERROR;
     }
 
+    cr->kind = NGX_HTTP_9P_CR_DIR;
+
     ngx_http_9p_creq_hold(cr, f);
     cr->ns = f->ns;
     cr->ns->refs++;
@@ -696,20 +698,21 @@ ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return NGX_ERROR;
     }
 
+    cr->kind = NGX_HTTP_9P_CR_DIR;
+
     ngx_http_9p_creq_hold(cr, f);
     cr->mount = m;
     cr->perm = t->perm;
     cr->mode = t->mode;
-    cr->names = ngx_http_9p_creq_space(cr, t->name.len);
+    cr->name.data = ngx_http_9p_creq_space(cr, t->name.len);
 
-    if (cr->names == NULL) {
+    if (cr->name.data == NULL) {
         ngx_http_9p_creq_error(cr, NULL, "out of memory");
         return NGX_OK;
     }
 
-    ngx_memcpy(cr->names, t->name.data, t->name.len);
-    cr->wname[0].data = cr->names;
-    cr->wname[0].len = t->name.len;
+    ngx_memcpy(cr->name.data, t->name.data, t->name.len);
+    cr->name.len = t->name.len;
 
     if (!ngx_http_9p_backend_alive(m->backend)) {
         ngx_http_9p_creq_error(cr, NULL, m->down ? m->down
@@ -753,8 +756,8 @@ ngx_http_9p_union_create_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TCREATE;
     t.fid = cr->nbfid;
-    t.name.data = cr->wname[0].data;
-    t.name.len = (uint16_t) cr->wname[0].len;
+    t.name.data = cr->name.data;
+    t.name.len = (uint16_t) cr->name.len;
     t.perm = cr->perm;
     t.mode = cr->mode;
 

@@ -91,6 +91,8 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         return NGX_ERROR;
     }
 
+    cr->kind = NGX_HTTP_9P_CR_WALK;
+
     /* the names, and room for the longest path this walk can reach */
     cr->names = ngx_http_9p_creq_space(cr, 2 * total);
     if (cr->names == NULL) {
