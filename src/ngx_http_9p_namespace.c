@@ -20,15 +20,20 @@
 #include "ngx_http_9p_forward.h"
 
 
-typedef enum {
-    NGX_HTTP_9P_A_TICKET = 0,
-    NGX_HTTP_9P_A_NAMESPACE,
-    NGX_HTTP_9P_A_INCLUDE,
-    NGX_HTTP_9P_A_MOUNT,
-    NGX_HTTP_9P_A_ROOT,
-    NGX_HTTP_9P_A_KEYS,         /* factotum's /keys, for a ticket's key */
-    NGX_HTTP_9P_A_BOOT          /* bootstrap: is the boot service there? */
-} ngx_http_9p_astep_e;
+/*
+ * A small file an attach reads whole (ngx_http_9p_slurp): how long it may
+ * be, what its absence means, whose it is in errors, and the step that
+ * takes it from there.
+ */
+struct ngx_http_9p_slurp_s {
+    size_t                      max;
+    ngx_uint_t                  optional;   /* absent: left out */
+    const char                 *missing;    /* absent: this Rerror */
+    const char                 *too_long;
+    const char                 *whose;      /* a read that failed */
+    const char                 *gone;       /* no reply at all */
+    void                      (*read)(ngx_http_9p_creq_t *cr);
+};
 
 
 static ngx_int_t ngx_http_9p_ns_request(ngx_http_9p_session_t *s,
@@ -54,15 +59,32 @@ static ngx_int_t ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static void ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_pool_destroy(void *data);
-static void ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_boot_wait(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_ready_pt ready);
+static void ngx_http_9p_boot_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_ticket_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_ticket_read(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_keys_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_keys_read(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_namespace_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_namespace_read(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_include_read(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_attach_entries(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_mount_ready(ngx_http_9p_wait_t *w,
+    ngx_http_9p_backend_t *b, const char *err);
+static void ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_unavailable(ngx_http_9p_creq_t *cr,
+    const char *prefix, ngx_http_9p_service_t *svc, const char *err);
 static void ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr,
     const char *ename);
 static void ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err, const char *what);
-static void ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w,
-    ngx_http_9p_backend_t *b, const char *err);
-static void ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path,
-    size_t len);
+static void ngx_http_9p_slurp(ngx_http_9p_creq_t *cr,
+    const ngx_http_9p_slurp_t *what, u_char *path, size_t len);
 static void ngx_http_9p_slurp_walked(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_slurp_opened(ngx_http_9p_creq_t *cr,
@@ -70,10 +92,7 @@ static void ngx_http_9p_slurp_opened(ngx_http_9p_creq_t *cr,
 static void ngx_http_9p_slurp_read(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
-static const char *ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr,
-    ninep_fcall_t *r);
-static void ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_keys_fetch(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
 static ngx_str_t *ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr,
@@ -93,6 +112,29 @@ static void ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_root_cloned(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
+
+
+static const ngx_http_9p_slurp_t  ngx_http_9p_read_ticket = {
+    NGX_HTTP_9P_TICKET_MAX, 0, "no such ticket", "ticket too long",
+    "boot service", "boot service unavailable", ngx_http_9p_ticket_read
+};
+
+static const ngx_http_9p_slurp_t  ngx_http_9p_read_keys = {
+    NGX_HTTP_9P_NS_MAX, 0, NULL, "factotum's /keys too long",
+    "ticket signed by an unknown key; factotum",
+    "ticket signed by an unknown key; factotum unavailable",
+    ngx_http_9p_keys_read
+};
+
+static const ngx_http_9p_slurp_t  ngx_http_9p_read_namespace = {
+    NGX_HTTP_9P_NS_MAX, 0, "no /lib/namespace", "/lib/namespace too long",
+    "boot service", "boot service unavailable", ngx_http_9p_namespace_read
+};
+
+static const ngx_http_9p_slurp_t  ngx_http_9p_read_include = {
+    NGX_HTTP_9P_NS_MAX, 1, NULL, "/lib/namespace too long",
+    "boot service", "boot service unavailable", ngx_http_9p_include_read
+};
 
 
 /* -------------------------------------------------------------- attach */
@@ -130,7 +172,6 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     ns = cr->ns;
     cr->newfid = t->fid;
-    cr->step = NGX_HTTP_9P_A_TICKET;
 
     /* the ticket path, kept only while the attach lasts */
     if (t->aname.len) {
@@ -150,20 +191,13 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
                                                     cr->tpath_len)
                         : NULL;
 
-    if (user) {
-        /* verified moments ago: straight to the namespace */
-        ngx_cpystrn((u_char *) ns->user, (u_char *) user, sizeof(ns->user));
-        cr->step = NGX_HTTP_9P_A_NAMESPACE;
-    }
-
     if (t->aname.len == 0) {
         /* bootstrap: none; rescue mode if the boot service is away */
         ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
                     sizeof(ns->user));
 
         if (s->conf->services && ngx_http_9p_service_find(s, NULL, 0, 1)) {
-            cr->step = NGX_HTTP_9P_A_BOOT;
-            ngx_http_9p_attach_next(cr);
+            ngx_http_9p_boot_wait(cr, ngx_http_9p_boot_ready);
             return NGX_OK;
         }
 
@@ -171,7 +205,14 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         return NGX_OK;
     }
 
-    ngx_http_9p_attach_next(cr);
+    if (user) {
+        /* verified moments ago: straight to the namespace */
+        ngx_cpystrn((u_char *) ns->user, (u_char *) user, sizeof(ns->user));
+        ngx_http_9p_boot_wait(cr, ngx_http_9p_namespace_ready);
+        return NGX_OK;
+    }
+
+    ngx_http_9p_boot_wait(cr, ngx_http_9p_ticket_ready);
 
     return NGX_OK;
 }
@@ -205,9 +246,8 @@ ngx_http_9p_bootstrap(ngx_http_9p_creq_t *cr, const char *why)
         return;
     }
 
-    cr->step = NGX_HTTP_9P_A_MOUNT;
     cr->mount_i = 0;
-    ngx_http_9p_attach_next(cr);
+    ngx_http_9p_attach_entries(cr);
 }
 
 
@@ -297,7 +337,6 @@ ngx_http_9p_ns_request(ngx_http_9p_session_t *s, ninep_fcall_t *t,
     cr->kind = NGX_HTTP_9P_CR_ATTACH;
 
     cr->ns = ns;
-    cr->wait.handler = ngx_http_9p_attach_ready;
     cr->wait.data = cr;
 
     if (ngx_array_init(&cr->pending, ns->pool, 4,
@@ -564,7 +603,7 @@ ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
     }
 
     cr->mount_i++;
-    ngx_http_9p_attach_next(cr);
+    ngx_http_9p_attach_entries(cr);
 }
 
 
@@ -631,7 +670,7 @@ ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr, const char *why,
                   &m->path, why, detail);
 
     cr->mount_i++;
-    ngx_http_9p_attach_next(cr);
+    ngx_http_9p_attach_entries(cr);
 }
 
 
@@ -642,15 +681,12 @@ ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr, const char *why,
  */
 
 static void
-ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
+ngx_http_9p_attach_entries(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t           rf;
-    ngx_http_9p_mount_t    *m, *u, **mp;
-    ngx_http_9p_service_t  *svc;
+    ninep_fcall_t          rf;
+    ngx_http_9p_mount_t   *m, *u, **mp;
 
-    while (cr->step == NGX_HTTP_9P_A_MOUNT
-           && cr->mount_i < cr->pending.nelts)
-    {
+    while (cr->mount_i < cr->pending.nelts) {
         mp = cr->pending.elts;
         m = mp[cr->mount_i];
 
@@ -710,54 +746,104 @@ ngx_http_9p_attach_next(ngx_http_9p_creq_t *cr)
         break;
     }
 
-    if (cr->step == NGX_HTTP_9P_A_MOUNT) {
-        if (cr->mount_i < cr->pending.nelts) {
-            mp = cr->pending.elts;
-            ngx_http_9p_pool_get(mp[cr->mount_i]->service, cr->s->conf,
-                                 cr->s->request, &cr->wait);
-            return;
-        }
-
-        if (cr->reset) {
-            ngx_http_9p_ns_swap(cr);
-            return;
-        }
-
-        if (cr->nsctl) {
-            ngx_memzero(&rf, sizeof(rf));
-            rf.type = NINEP_RWRITE;
-            rf.count = cr->count;
-            ngx_http_9p_creq_reply(cr, &rf);
-            return;
-        }
-
-        /* the client's fid: a clone of the root's */
-        cr->step = NGX_HTTP_9P_A_ROOT;
-        cr->mount = ngx_http_9p_mount_of(cr->ns, (u_char *) "/", 1);
-
-        if (cr->mount == NULL) {
-            ngx_http_9p_attach_fail(cr, "namespace has no root");
-            return;
-        }
-
-        if (cr->mount->dev || cr->mount->ram) {
-            ngx_http_9p_attach_done(cr);
-            return;
-        }
-
-        ngx_http_9p_attach_ready(&cr->wait, cr->mount->backend, NULL);
+    if (cr->mount_i < cr->pending.nelts) {
+        mp = cr->pending.elts;
+        cr->wait.handler = ngx_http_9p_mount_ready;
+        ngx_http_9p_pool_get(mp[cr->mount_i]->service, cr->s->conf,
+                             cr->s->request, &cr->wait);
         return;
     }
 
-    /* the ticket, then the namespace file: the boot service's */
-    svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
-
-    if (svc == NULL) {
-        ngx_http_9p_attach_fail(cr, "no boot service configured");
+    if (cr->reset) {
+        ngx_http_9p_ns_swap(cr);
         return;
     }
 
-    ngx_http_9p_pool_get(svc, cr->s->conf, cr->s->request, &cr->wait);
+    if (cr->nsctl) {
+        ngx_memzero(&rf, sizeof(rf));
+        rf.type = NINEP_RWRITE;
+        rf.count = cr->count;
+        ngx_http_9p_creq_reply(cr, &rf);
+        return;
+    }
+
+    ngx_http_9p_attach_root(cr);
+}
+
+
+/* A service's connection for the entry: its root, attached as the user. */
+
+static void
+ngx_http_9p_mount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    ngx_str_t              detail;
+    ngx_http_9p_mount_t   *m, **mp;
+    ngx_http_9p_creq_t    *cr;
+
+    cr = w->data;
+    mp = cr->pending.elts;
+    m = mp[cr->mount_i];
+
+    if (b == NULL && m->optional) {
+        ngx_http_9p_attach_down(cr, m, err);
+        return;
+    }
+
+    if (b == NULL && cr->nsctl) {
+        detail.data = (u_char *) err;
+        detail.len = ngx_strlen(err);
+        ngx_http_9p_attach_skip(cr, "mount:", &detail);
+        return;
+    }
+
+    if (b == NULL) {
+        ngx_http_9p_unavailable(cr, "", m->service, err);
+        return;
+    }
+
+    ngx_http_9p_creq_use(cr, b);
+
+    if (ngx_http_9p_mount_root(cr, m, ngx_http_9p_mount_attached) != NGX_OK) {
+        ngx_http_9p_attach_fail(cr, "out of backend fids");
+    }
+}
+
+
+/* The client's fid: a clone of the root's, or the kernel's root itself. */
+
+static void
+ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t           t;
+    ngx_http_9p_backend_t  *b;
+
+    cr->mount = ngx_http_9p_mount_of(cr->ns, (u_char *) "/", 1);
+
+    if (cr->mount == NULL) {
+        ngx_http_9p_attach_fail(cr, "namespace has no root");
+        return;
+    }
+
+    if (cr->mount->dev || cr->mount->ram) {
+        ngx_http_9p_attach_done(cr);
+        return;
+    }
+
+    b = cr->mount->backend;
+    ngx_http_9p_creq_use(cr, b);
+
+    if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+        ngx_http_9p_attach_fail(cr, "out of backend fids");
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = cr->mount->bfid;
+    t.newfid = cr->nbfid;
+
+    (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_root_cloned);
 }
 
 
@@ -797,110 +883,181 @@ ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 }
 
 
+/* The ticket, the namespace and bootstrap's check are the boot service's. */
+
 static void
-ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+ngx_http_9p_boot_wait(ngx_http_9p_creq_t *cr, ngx_http_9p_ready_pt ready)
+{
+    ngx_http_9p_service_t  *svc;
+
+    svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+
+    if (svc == NULL) {
+        ngx_http_9p_attach_fail(cr, "no boot service configured");
+        return;
+    }
+
+    cr->wait.handler = ready;
+    ngx_http_9p_pool_get(svc, cr->s->conf, cr->s->request, &cr->wait);
+}
+
+
+/* A bootstrap attach: rescue mode if the boot service cannot be reached. */
+
+static void
+ngx_http_9p_boot_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     const char *err)
 {
-    u_char                 ename[NGX_HTTP_9P_ENAME_MAX], *p;
-    ngx_str_t              detail;
-    ninep_fcall_t          t;
-    ngx_http_9p_mount_t   *m, **mp;
-    ngx_http_9p_creq_t    *cr;
-    ngx_http_9p_service_t  *svc;
+    ngx_http_9p_creq_t  *cr;
 
     cr = w->data;
 
-    mp = cr->pending.elts;
-
-    if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT
-        && mp[cr->mount_i]->optional)
-    {
-        ngx_http_9p_attach_down(cr, mp[cr->mount_i], err);
-        return;
-    }
-
-    if (b == NULL && cr->step == NGX_HTTP_9P_A_MOUNT && cr->nsctl) {
-        detail.data = (u_char *) err;
-        detail.len = ngx_strlen(err);
-        ngx_http_9p_attach_skip(cr, "mount:", &detail);
-        return;
-    }
-
-    if (cr->step == NGX_HTTP_9P_A_BOOT
-        || (cr->step == NGX_HTTP_9P_A_NAMESPACE && cr->reset == NULL))
-    {
-        if (b == NULL) {
-            /* a verified ticket, or none: rescue mode */
-            ngx_http_9p_bootstrap(cr, err);
-            return;
-        }
-
+    if (b) {
         ngx_http_9p_rescue_over(cr);
-
-        if (cr->step == NGX_HTTP_9P_A_BOOT) {
-            ngx_http_9p_bootstrap(cr, NULL);
-            return;
-        }
     }
+
+    ngx_http_9p_bootstrap(cr, b ? NULL : err);
+}
+
+
+static void
+ngx_http_9p_ticket_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = w->data;
 
     if (b == NULL) {
-        svc = (cr->step == NGX_HTTP_9P_A_KEYS)
-              ? ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
-              : (cr->step == NGX_HTTP_9P_A_MOUNT)
-              ? mp[cr->mount_i]->service
-              : ngx_http_9p_service_find(cr->s, NULL, 0, 1);
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s%V unavailable: %s",
-                         cr->step == NGX_HTTP_9P_A_KEYS
-                         ? "ticket signed by an unknown key; " : "",
-                         &svc->name, err);
-        *p = '\0';
-        ngx_http_9p_attach_fail(cr, (char *) ename);
+        ngx_http_9p_unavailable(cr, "",
+                                ngx_http_9p_service_find(cr->s, NULL, 0, 1),
+                                err);
         return;
     }
 
     ngx_http_9p_creq_use(cr, b);
+    ngx_http_9p_slurp(cr, &ngx_http_9p_read_ticket, cr->tpath,
+                      cr->tpath_len);
+}
 
-    switch (cr->step) {
 
-    case NGX_HTTP_9P_A_TICKET:
-        ngx_http_9p_slurp(cr, cr->tpath, cr->tpath_len);
-        return;
+/*
+ * The ticket read is checked; a key this worker does not know yet is
+ * looked for in factotum's /keys first.
+ */
 
-    case NGX_HTTP_9P_A_NAMESPACE:
-        ngx_http_9p_slurp(cr, (u_char *) "/lib/namespace",
-                          sizeof("/lib/namespace") - 1);
-        return;
+static void
+ngx_http_9p_ticket_read(ngx_http_9p_creq_t *cr)
+{
+    const char  *e;
 
-    case NGX_HTTP_9P_A_KEYS:
-        ngx_http_9p_slurp(cr, (u_char *) "/keys", sizeof("/keys") - 1);
-        return;
+    e = ngx_http_9p_check_ticket(cr);
 
-    case NGX_HTTP_9P_A_MOUNT:
-        if (ngx_http_9p_mount_root(cr, mp[cr->mount_i],
-                                   ngx_http_9p_mount_attached)
-            != NGX_OK)
-        {
-            ngx_http_9p_attach_fail(cr, "out of backend fids");
-        }
-
-        return;
-
-    default: /* NGX_HTTP_9P_A_ROOT */
-        m = cr->mount;
-
-        if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
-            ngx_http_9p_attach_fail(cr, "out of backend fids");
-            return;
-        }
-
-        ngx_memzero(&t, sizeof(t));
-        t.type = NINEP_TWALK;
-        t.fid = m->bfid;
-        t.newfid = cr->nbfid;
-
-        (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_root_cloned);
+    if (e == ngx_http_9p_unknown_key
+        && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
+        && ngx_http_9p_keys_ask(cr->s->conf, cr->ticket.keyid))
+    {
+        ngx_http_9p_keys_fetch(cr);
         return;
     }
+
+    if (e) {
+        ngx_http_9p_attach_fail(cr, e);
+        return;
+    }
+
+    /* the namespace, on the same connection */
+    ngx_http_9p_namespace_ready(&cr->wait, cr->backend, NULL);
+}
+
+
+static void
+ngx_http_9p_keys_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = w->data;
+
+    if (b == NULL) {
+        ngx_http_9p_unavailable(cr, "ticket signed by an unknown key; ",
+                                ngx_http_9p_service_find(cr->s,
+                                               (u_char *) "factotum", 8, 0),
+                                err);
+        return;
+    }
+
+    ngx_http_9p_creq_use(cr, b);
+    ngx_http_9p_slurp(cr, &ngx_http_9p_read_keys, (u_char *) "/keys",
+                      sizeof("/keys") - 1);
+}
+
+
+/*
+ * The namespace file of a verified ticket's user; without the boot
+ * service, rescue mode (but a reset keeps what it has).
+ */
+
+static void
+ngx_http_9p_namespace_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
+    const char *err)
+{
+    ngx_http_9p_creq_t  *cr;
+
+    cr = w->data;
+
+    if (b == NULL && cr->reset == NULL) {
+        ngx_http_9p_bootstrap(cr, err);
+        return;
+    }
+
+    if (b == NULL) {
+        ngx_http_9p_unavailable(cr, "",
+                                ngx_http_9p_service_find(cr->s, NULL, 0, 1),
+                                err);
+        return;
+    }
+
+    if (cr->reset == NULL) {
+        ngx_http_9p_rescue_over(cr);
+    }
+
+    ngx_http_9p_creq_use(cr, b);
+    ngx_http_9p_slurp(cr, &ngx_http_9p_read_namespace,
+                      (u_char *) "/lib/namespace",
+                      sizeof("/lib/namespace") - 1);
+}
+
+
+static void
+ngx_http_9p_namespace_read(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_parse_namespace(cr);
+    ngx_http_9p_ns_next(cr);
+}
+
+
+/* An included file's entries go where its include line was. */
+
+static void
+ngx_http_9p_include_read(ngx_http_9p_creq_t *cr)
+{
+    ngx_http_9p_parse_namespace(cr);
+    ngx_http_9p_ns_included(cr);
+    ngx_http_9p_ns_next(cr);
+}
+
+
+static void
+ngx_http_9p_unavailable(ngx_http_9p_creq_t *cr, const char *prefix,
+    ngx_http_9p_service_t *svc, const char *err)
+{
+    u_char  ename[NGX_HTTP_9P_ENAME_MAX], *p;
+
+    p = ngx_snprintf(ename, sizeof(ename) - 1, "%s%V unavailable: %s",
+                     prefix, &svc->name, err);
+    *p = '\0';
+    ngx_http_9p_attach_fail(cr, (char *) ename);
 }
 
 
@@ -910,7 +1067,8 @@ ngx_http_9p_attach_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
  */
 
 static void
-ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path, size_t len)
+ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, const ngx_http_9p_slurp_t *what,
+    u_char *path, size_t len)
 {
     u_char         *p, *end, *name;
     ninep_fcall_t   t;
@@ -949,6 +1107,7 @@ ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, u_char *path, size_t len)
         t.nwname++;
     }
 
+    cr->reading = what;
     cr->len = 0;
     cr->offset = 0;
 
@@ -967,7 +1126,7 @@ ngx_http_9p_slurp_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         missing = r && (r->type == NINEP_RWALK
                         || ninep_str_eq(r->ename, "file does not exist"));
 
-        if (missing && cr->step == NGX_HTTP_9P_A_INCLUDE) {
+        if (missing && cr->reading->optional) {
             ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
                           "9p: no %V to include", &cr->include[cr->include_i]);
             cr->include_i++;
@@ -975,14 +1134,13 @@ ngx_http_9p_slurp_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
             return;
         }
 
-        if (missing && cr->step != NGX_HTTP_9P_A_KEYS) {
-            ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
-                                        ? "no such ticket"
-                                        : "no /lib/namespace");
+        if (missing && cr->reading->missing) {
+            ngx_http_9p_attach_fail(cr, cr->reading->missing);
             return;
         }
 
-        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
+        ngx_http_9p_attach_failed(cr, r, err, r ? cr->reading->whose
+                                                : cr->reading->gone);
         return;
     }
 
@@ -999,12 +1157,12 @@ ngx_http_9p_slurp_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     ninep_fcall_t  t;
 
     if (err) {
-        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
+        ngx_http_9p_attach_failed(cr, r, err, r ? cr->reading->whose
+                                                : cr->reading->gone);
         return;
     }
 
-    max = (cr->step == NGX_HTTP_9P_A_TICKET) ? NGX_HTTP_9P_TICKET_MAX
-                                              : NGX_HTTP_9P_NS_MAX;
+    max = cr->reading->max;
 
     if (cr->buf == NULL) {
         cr->buf = ngx_alloc(NGX_HTTP_9P_NS_MAX, ngx_cycle->log);
@@ -1029,25 +1187,17 @@ static void
 ngx_http_9p_slurp_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    size_t          max;
-    const char     *e;
-    ninep_fcall_t   opened;
-
-    max = (cr->step == NGX_HTTP_9P_A_TICKET) ? NGX_HTTP_9P_TICKET_MAX
-                                              : NGX_HTTP_9P_NS_MAX;
+    ninep_fcall_t  opened;
 
     if (err) {
-        ngx_http_9p_attach_failed(cr, r, err, ngx_http_9p_slurp_what(cr, r));
+        ngx_http_9p_attach_failed(cr, r, err, r ? cr->reading->whose
+                                                : cr->reading->gone);
         return;
     }
 
     if (r->count > 0) {
-        if (cr->len + r->count > max) {
-            ngx_http_9p_attach_fail(cr, cr->step == NGX_HTTP_9P_A_TICKET
-                                        ? "ticket too long"
-                                        : cr->step == NGX_HTTP_9P_A_KEYS
-                                        ? "factotum's /keys too long"
-                                        : "/lib/namespace too long");
+        if (cr->len + r->count > cr->reading->max) {
+            ngx_http_9p_attach_fail(cr, cr->reading->too_long);
             return;
         }
 
@@ -1066,60 +1216,14 @@ ngx_http_9p_slurp_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     cr->owned = NINEP_NOFID;
     cr->nbfid = NINEP_NOFID;
 
-    if (cr->step == NGX_HTTP_9P_A_TICKET) {
-        e = ngx_http_9p_check_ticket(cr);
-
-        if (e == ngx_http_9p_unknown_key
-            && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
-            && ngx_http_9p_keys_ask(cr->s->conf, cr->ticket.keyid))
-        {
-            ngx_http_9p_fkeys_fetch(cr);
-            return;
-        }
-
-        if (e) {
-            ngx_http_9p_attach_fail(cr, e);
-            return;
-        }
-
-        cr->step = NGX_HTTP_9P_A_NAMESPACE;
-        ngx_http_9p_attach_ready(&cr->wait, cr->backend, NULL);
-        return;
-    }
-
-    if (cr->step == NGX_HTTP_9P_A_KEYS) {
-        ngx_http_9p_fkeys_got(cr);
-        return;
-    }
-
-    ngx_http_9p_parse_namespace(cr);
-
-    if (cr->step == NGX_HTTP_9P_A_INCLUDE) {
-        ngx_http_9p_ns_included(cr);
-    }
-
-    ngx_http_9p_ns_next(cr);
-}
-
-
-/* Whose file a failed read was: the boot service's, or factotum's. */
-
-static const char *
-ngx_http_9p_slurp_what(ngx_http_9p_creq_t *cr, ninep_fcall_t *r)
-{
-    if (cr->step == NGX_HTTP_9P_A_KEYS) {
-        return r ? "ticket signed by an unknown key; factotum"
-                 : "ticket signed by an unknown key; factotum unavailable";
-    }
-
-    return r ? "boot service" : "boot service unavailable";
+    cr->reading->read(cr);
 }
 
 
 /* The ticket waits aside while factotum's /keys is read. */
 
 static void
-ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr)
+ngx_http_9p_keys_fetch(ngx_http_9p_creq_t *cr)
 {
     cr->tline = ngx_alloc(cr->len, cr->s->connection->log);
     if (cr->tline == NULL) {
@@ -1129,7 +1233,7 @@ ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr)
 
     ngx_memcpy(cr->tline, cr->buf, cr->len);
     cr->tline_len = cr->len;
-    cr->step = NGX_HTTP_9P_A_KEYS;
+    cr->wait.handler = ngx_http_9p_keys_ready;
 
     ngx_http_9p_pool_get(ngx_http_9p_service_find(cr->s,
                                                   (u_char *) "factotum", 8,
@@ -1144,7 +1248,7 @@ ngx_http_9p_fkeys_fetch(ngx_http_9p_creq_t *cr)
  */
 
 static void
-ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr)
+ngx_http_9p_keys_read(ngx_http_9p_creq_t *cr)
 {
     const char  *e;
 
@@ -1153,7 +1257,6 @@ ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr)
 
     ngx_memcpy(cr->buf, cr->tline, cr->tline_len);
     cr->len = cr->tline_len;
-    cr->step = NGX_HTTP_9P_A_TICKET;
 
     e = ngx_http_9p_check_ticket(cr);
 
@@ -1163,8 +1266,7 @@ ngx_http_9p_fkeys_got(ngx_http_9p_creq_t *cr)
     }
 
     /* on to the namespace, on a connection to the boot service */
-    cr->step = NGX_HTTP_9P_A_NAMESPACE;
-    ngx_http_9p_attach_next(cr);
+    ngx_http_9p_boot_wait(cr, ngx_http_9p_namespace_ready);
 }
 
 
@@ -1256,8 +1358,8 @@ ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr)
 {
     static ngx_str_t  ns = ngx_string("/lib/namespace");
 
-    return cr->step == NGX_HTTP_9P_A_INCLUDE ? &cr->include[cr->include_i]
-                                             : &ns;
+    return cr->reading == &ngx_http_9p_read_include
+           ? &cr->include[cr->include_i] : &ns;
 }
 
 
@@ -1267,7 +1369,7 @@ static void
 ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, ngx_http_9p_nsword_t *file,
     ngx_uint_t line)
 {
-    if (cr->step == NGX_HTTP_9P_A_INCLUDE
+    if (cr->reading == &ngx_http_9p_read_include
         || cr->ninclude == NGX_HTTP_9P_INCLUDES || file->data[0] != '/')
     {
         ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
@@ -1332,9 +1434,9 @@ ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr)
     const char  *e;
 
     if (cr->include_i < cr->ninclude) {
-        cr->step = NGX_HTTP_9P_A_INCLUDE;
         cr->mount_i = cr->pending.nelts;    /* where its entries start */
-        ngx_http_9p_slurp(cr, cr->include[cr->include_i].data,
+        ngx_http_9p_slurp(cr, &ngx_http_9p_read_include,
+                          cr->include[cr->include_i].data,
                           cr->include[cr->include_i].len);
         return;
     }
@@ -1346,9 +1448,8 @@ ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    cr->step = NGX_HTTP_9P_A_MOUNT;
     cr->mount_i = 0;
-    ngx_http_9p_attach_next(cr);
+    ngx_http_9p_attach_entries(cr);
 }
 
 
@@ -1590,14 +1691,13 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ngx_http_9p_creq_hold(cr, f);
     cr->nsctl = 1;
     cr->count = t->count;
-    cr->step = NGX_HTTP_9P_A_MOUNT;
 
     if (ngx_http_9p_ns_entry(cr, &cmd, err, sizeof(err)) != NGX_OK) {
         ngx_http_9p_creq_error(cr, NULL, (char *) err);
         return NGX_OK;
     }
 
-    ngx_http_9p_attach_next(cr);
+    ngx_http_9p_attach_entries(cr);
 
     return NGX_OK;
 }
@@ -1651,9 +1751,8 @@ ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     cr->reset = f->ns;
     cr->reset->refs++;
     cr->count = t->count;
-    cr->step = NGX_HTTP_9P_A_NAMESPACE;
 
-    ngx_http_9p_attach_next(cr);
+    ngx_http_9p_boot_wait(cr, ngx_http_9p_namespace_ready);
 
     return NGX_OK;
 }

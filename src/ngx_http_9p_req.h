@@ -94,6 +94,9 @@ typedef void (*ngx_http_9p_rpc_pt)(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 
 
+typedef struct ngx_http_9p_slurp_s  ngx_http_9p_slurp_t;
+
+
 /* what a request is, for the part of it only its kind uses */
 #define NGX_HTTP_9P_CR_PLAIN     0      /* forwarded, flush, recovery */
 #define NGX_HTTP_9P_CR_WALK      1
@@ -182,7 +185,7 @@ struct ngx_http_9p_creq_s {
             unsigned            nsctl:1;
             ngx_http_9p_ns_t   *reset;      /* whose namespace a reset
                                                rebuilds */
-            ngx_uint_t          step;
+            const ngx_http_9p_slurp_t  *reading;    /* the file read */
             ngx_str_t           include[NGX_HTTP_9P_INCLUDES];
             ngx_uint_t          include_at[NGX_HTTP_9P_INCLUDES];
             ngx_uint_t          ninclude;
