@@ -181,6 +181,7 @@ sub stop {
     my $deadline = time + ($timeout || 5);
     while (time < $deadline) {
         if (waitpid($pid, WNOHANG) == $pid) {
+            $self->{exit} = $?;
             return $? & 127 ? undef : $? >> 8;
         }
         sleep 0.01;
