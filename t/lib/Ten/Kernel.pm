@@ -369,11 +369,10 @@ sub _wrap {
         my $name = $block->name;
         if ($v->alive) {
             my $prog = ref($v) eq 'Ten::Factotum' ? 'ten-factotum' : 'ten-vfs';
-            my $t0 = Time::HiRes::time();
-            my $rc = $v->stop(20);
-            Test::More::diag(sprintf("STOPTIME %s %.2f status %s", $prog, Time::HiRes::time() - $t0, $v->{exit} // 'none'));
-            Test::More::is($rc, 0, "$name - $prog exits with 0 on SIGTERM")
-                or Test::More::diag($v->log_tail);
+            Test::More::is($v->stop(2), 0, "$name - $prog exits with 0 on SIGTERM")
+                or Test::More::diag(defined $v->{exit}
+                                    ? "wait status $v->{exit} (signal " . ($v->{exit} & 127) . ")"
+                                    : 'still running after 2 s: killed', $v->log_tail);
         } else {
             Test::More::fail("$name - " . (ref($v) eq 'Ten::Factotum' ? 'ten-factotum' : 'ten-vfs')
                 . " died during the block (status $v->{exit})");
