@@ -503,17 +503,26 @@ ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len, ngx_str_t *name)
 }
 
 
-
-
-void
+ngx_int_t
 ngx_http_9p_path_wnames(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
     u_char *path, size_t len)
+{
+    size_t  skip;
+
+    skip = (m->path.len == 1) ? 0 : m->path.len;
+
+    return ngx_http_9p_path_split(t, path + skip, len - skip);
+}
+
+
+ngx_int_t
+ngx_http_9p_path_split(ninep_fcall_t *t, u_char *path, size_t len)
 {
     u_char  *p, *end, *name;
 
     end = path + len;
 
-    for (p = path + (m->path.len == 1 ? 0 : m->path.len); p < end; p++) {
+    for (p = path; p < end; p++) {
         if (*p == '/') {
             continue;
         }
@@ -524,10 +533,14 @@ ngx_http_9p_path_wnames(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
             p++;
         }
 
-        if (t->nwname < NINEP_MAXWELEM) {
-            t->wname[t->nwname].data = name;
-            t->wname[t->nwname].len = (uint16_t) (p - name);
-            t->nwname++;
+        if (t->nwname == NINEP_MAXWELEM) {
+            return NGX_ERROR;
         }
+
+        t->wname[t->nwname].data = name;
+        t->wname[t->nwname].len = (uint16_t) (p - name);
+        t->nwname++;
     }
+
+    return NGX_OK;
 }

@@ -110,9 +110,14 @@ size_t ngx_http_9p_path_clean(u_char *dst, u_char *src, size_t len);
 size_t ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len,
     ngx_str_t *name);
 /* The names of path below m's point, appended to t's wnames: the walk
-   that makes the same file again from m's root. */
-void ngx_http_9p_path_wnames(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
+   that makes the same file again from m's root.  NGX_ERROR past
+   NINEP_MAXWELEM names. */
+ngx_int_t ngx_http_9p_path_wnames(ninep_fcall_t *t, ngx_http_9p_mount_t *m,
     u_char *path, size_t len);
+/* The names of path appended to t's wnames; NGX_ERROR past
+   NINEP_MAXWELEM. */
+ngx_int_t ngx_http_9p_path_split(ninep_fcall_t *t, u_char *path,
+    size_t len);
 
 
 #endif /* _NGX_HTTP_9P_MNT_H_INCLUDED_ */

@@ -85,12 +85,8 @@ static void ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err, const char *what);
 static void ngx_http_9p_slurp(ngx_http_9p_creq_t *cr,
     const ngx_http_9p_slurp_t *what, u_char *path, size_t len);
-static void ngx_http_9p_slurp_walked(ngx_http_9p_creq_t *cr,
-    ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_slurp_opened(ngx_http_9p_creq_t *cr,
-    ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_slurp_read(ngx_http_9p_creq_t *cr,
-    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_slurped(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+    const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_keys_fetch(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
@@ -1061,162 +1057,54 @@ ngx_http_9p_unavailable(ngx_http_9p_creq_t *cr, const char *prefix,
 }
 
 
-/*
- * Reads a whole small file of the boot service as the kernel: walk from
- * the kernel's fid, open, read to the end, clunk.
- */
+/* A file of the boot service's (or factotum's), read whole as the kernel. */
 
 static void
 ngx_http_9p_slurp(ngx_http_9p_creq_t *cr, const ngx_http_9p_slurp_t *what,
     u_char *path, size_t len)
 {
-    u_char         *p, *end, *name;
-    ninep_fcall_t   t;
-
-    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
-        ngx_http_9p_attach_fail(cr, "out of backend fids");
-        return;
-    }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TWALK;
-    t.fid = ngx_http_9p_backend_kernel_fid(cr->backend);
-    t.newfid = cr->nbfid;
-
-    end = path + len;
-
-    for (p = path; p < end; p++) {
-        if (*p == '/') {
-            continue;
-        }
-
-        name = p;
-
-        while (p < end && *p != '/') {
-            p++;
-        }
-
-        if (t.nwname == NINEP_MAXWELEM) {
-            ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
-            ngx_http_9p_attach_fail(cr, "path too deep");
-            return;
-        }
-
-        t.wname[t.nwname].data = name;
-        t.wname[t.nwname].len = (uint16_t) (p - name);
-        t.nwname++;
-    }
-
     cr->reading = what;
-    cr->len = 0;
-    cr->offset = 0;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_slurp_walked);
+    ngx_http_9p_read_whole(cr, path, len, what->max, ngx_http_9p_slurped);
 }
 
 
+/* The file is read, or why not: missing, too long, or the service's no. */
+
 static void
-ngx_http_9p_slurp_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+ngx_http_9p_slurped(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
     ngx_uint_t  missing;
 
-    if (err) {
-        /* missing: an Rerror for the first name, a short walk after */
-        missing = r && (r->type == NINEP_RWALK
-                        || ninep_str_eq(r->ename, "file does not exist"));
-
-        if (missing && cr->reading->optional) {
-            ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
-                          "9p: no %V to include", &cr->include[cr->include_i]);
-            cr->include_i++;
-            ngx_http_9p_ns_next(cr);
-            return;
-        }
-
-        if (missing && cr->reading->missing) {
-            ngx_http_9p_attach_fail(cr, cr->reading->missing);
-            return;
-        }
-
-        ngx_http_9p_attach_failed(cr, r, err, r ? cr->reading->whose
-                                                : cr->reading->gone);
+    if (err == NULL) {
+        cr->reading->read(cr);
         return;
     }
 
-    ngx_http_9p_open_walked(cr, ngx_http_9p_slurp_opened);
-}
-
-
-
-static void
-ngx_http_9p_slurp_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
-    const char *err)
-{
-    size_t         max;
-    ninep_fcall_t  t;
-
-    if (err) {
-        ngx_http_9p_attach_failed(cr, r, err, r ? cr->reading->whose
-                                                : cr->reading->gone);
+    if (err == ngx_http_9p_too_long) {
+        ngx_http_9p_attach_fail(cr, cr->reading->too_long);
         return;
     }
 
-    max = cr->reading->max;
+    /* missing: an Rerror for the first name, a short walk after */
+    missing = r && (r->type == NINEP_RWALK
+                    || ninep_str_eq(r->ename, "file does not exist"));
 
-    if (cr->buf == NULL) {
-        cr->buf = ngx_alloc(NGX_HTTP_9P_NS_MAX, ngx_cycle->log);
-        if (cr->buf == NULL) {
-            ngx_http_9p_attach_fail(cr, "out of memory");
-            return;
-        }
-    }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = cr->nbfid;
-    t.offset = cr->offset;
-    t.count = (uint32_t) ngx_min(max + 1 - cr->len,
-                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_slurp_read);
-}
-
-
-static void
-ngx_http_9p_slurp_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
-    const char *err)
-{
-    ninep_fcall_t  opened;
-
-    if (err) {
-        ngx_http_9p_attach_failed(cr, r, err, r ? cr->reading->whose
-                                                : cr->reading->gone);
+    if (missing && cr->reading->optional) {
+        ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
+                      "9p: no %V to include", &cr->include[cr->include_i]);
+        cr->include_i++;
+        ngx_http_9p_ns_next(cr);
         return;
     }
 
-    if (r->count > 0) {
-        if (cr->len + r->count > cr->reading->max) {
-            ngx_http_9p_attach_fail(cr, cr->reading->too_long);
-            return;
-        }
-
-        ngx_memcpy(cr->buf + cr->len, r->data, r->count);
-        cr->len += r->count;
-        cr->offset += r->count;
-
-        /* read on: Rread is short at the end, empty after it */
-        ngx_memzero(&opened, sizeof(opened));
-        opened.type = NINEP_ROPEN;
-        ngx_http_9p_slurp_opened(cr, &opened, NULL);
+    if (missing && cr->reading->missing) {
+        ngx_http_9p_attach_fail(cr, cr->reading->missing);
         return;
     }
 
-    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-    cr->owned = NINEP_NOFID;
-    cr->nbfid = NINEP_NOFID;
-
-    cr->reading->read(cr);
+    ngx_http_9p_attach_failed(cr, r, err, r ? cr->reading->whose
+                                            : cr->reading->gone);
 }
 
 

@@ -280,9 +280,7 @@ ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
     ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TWALK;
     t.fid = m->bfid;
-    ngx_http_9p_path_wnames(&t, m, f->path, f->path_len);
-
-    if (t.nwname == NINEP_MAXWELEM) {
+    if (ngx_http_9p_path_wnames(&t, m, f->path, f->path_len) != NGX_OK) {
         ngx_http_9p_creq_error(cr, NULL, "connection lost; the path is too "
                                "deep to recover");
         return;

@@ -162,6 +162,8 @@ struct ngx_http_9p_creq_s {
     size_t                      len;
     size_t                      held;       /* of buf, charged */
     uint64_t                    offset;
+    size_t                      max;        /* of a file read whole, */
+    ngx_http_9p_rpc_pt          then;       /* and what follows it */
 
     /* what only one kind of request uses (kind says which) */
     union {

@@ -30,9 +30,15 @@
 
 static void ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
+static void ngx_http_9p_whole_walked(ngx_http_9p_creq_t *cr,
+    ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr);
 
 
 const char  ngx_http_9p_rerror[] = "error";
+const char  ngx_http_9p_too_long[] = "file too long";
 static const char  ngx_http_9p_short_walk[] = "file does not exist";
 static const char  ngx_http_9p_unexpected[] = "unexpected reply";
 
@@ -205,7 +211,7 @@ ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
     t.type = NINEP_TWALK;
     t.fid = src->bfid;
     t.newfid = cr->nbfid;
-    ngx_http_9p_path_wnames(&t, src, m->source.data, m->source.len);
+    (void) ngx_http_9p_path_wnames(&t, src, m->source.data, m->source.len);
 
     (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
 
@@ -247,4 +253,119 @@ ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
         m->backend = NULL;
         m->bfid = NINEP_NOFID;
     }
+}
+
+
+/*
+ * A small file read whole as the kernel: a walk from the connection's
+ * kernel fid, an open, reads to the end (at most max bytes) into cr->buf,
+ * a clunk; then done hears err NULL, or why not (ngx_http_9p_too_long).
+ */
+
+void
+ngx_http_9p_read_whole(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
+    size_t max, ngx_http_9p_rpc_pt done)
+{
+    ninep_fcall_t  t;
+
+    cr->then = done;
+    cr->max = max;
+    cr->len = 0;
+    cr->offset = 0;
+
+    /* a buffer of the size this file may have, made on the first read */
+    ngx_free(cr->buf);
+    cr->buf = NULL;
+
+    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+        done(cr, NULL, "out of backend fids");
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TWALK;
+    t.fid = ngx_http_9p_backend_kernel_fid(cr->backend);
+    t.newfid = cr->nbfid;
+
+    if (ngx_http_9p_path_split(&t, path, len) != NGX_OK) {
+        ngx_http_9p_backend_fid_free(cr->backend, cr->nbfid);
+        done(cr, NULL, "path too deep");
+        return;
+    }
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_whole_walked);
+}
+
+
+static void
+ngx_http_9p_whole_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+    const char *err)
+{
+    if (err) {
+        cr->then(cr, r, err);
+        return;
+    }
+
+    ngx_http_9p_open_walked(cr, ngx_http_9p_whole_read);
+}
+
+
+/* Read on: an Rread is short at the end, empty after it. */
+
+static void
+ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
+    const char *err)
+{
+    if (err) {
+        cr->then(cr, r, err);
+        return;
+    }
+
+    if (r->type == NINEP_ROPEN) {
+        ngx_http_9p_whole_more(cr);
+        return;
+    }
+
+    if (r->count == 0) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+        cr->nbfid = NINEP_NOFID;
+        cr->then(cr, NULL, NULL);
+        return;
+    }
+
+    if (cr->len + r->count > cr->max) {
+        cr->then(cr, NULL, ngx_http_9p_too_long);
+        return;
+    }
+
+    ngx_memcpy(cr->buf + cr->len, r->data, r->count);
+    cr->len += r->count;
+    cr->offset += r->count;
+
+    ngx_http_9p_whole_more(cr);
+}
+
+
+static void
+ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t  t;
+
+    if (cr->buf == NULL) {
+        cr->buf = ngx_alloc(cr->max, cr->s->connection->log);
+        if (cr->buf == NULL) {
+            cr->then(cr, NULL, "out of memory");
+            return;
+        }
+    }
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = cr->nbfid;
+    t.offset = cr->offset;
+    t.count = (uint32_t) ngx_min(cr->max + 1 - cr->len,
+                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_whole_read);
 }

@@ -13,6 +13,8 @@
 
 /* the err of a reply that is an Rerror: its words are in r->ename */
 extern const char  ngx_http_9p_rerror[];
+/* the err of a file read whole that is longer than asked for */
+extern const char  ngx_http_9p_too_long[];
 
 /*
  * Sends t on b for cr; handler gets the reply through the funnel (see
@@ -39,6 +41,13 @@ ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
 /* Topen for reading of the fid cr->nbfid a walk just made (cr owns it). */
 void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
     ngx_http_9p_rpc_pt handler);
+/*
+ * Reads the file at path of cr->backend's service whole, as the kernel,
+ * into cr->buf and cr->len, at most max bytes; then done(cr, r, err): err
+ * NULL, or why not (ngx_http_9p_too_long, an Rerror, a short walk).
+ */
+void ngx_http_9p_read_whole(ngx_http_9p_creq_t *cr, u_char *path,
+    size_t len, size_t max, ngx_http_9p_rpc_pt done);
 /* A namespace's drop function: an entry's root fid is clunked. */
 void ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m);
 

@@ -370,7 +370,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
                                     &cr->wname[cr->done]);
         m = cr->member ? cr->member : ngx_http_9p_mount_of(cr->ns, buf, len);
         t.fid = m->bfid;
-        ngx_http_9p_path_wnames(&t, m, buf, len);
+        (void) ngx_http_9p_path_wnames(&t, m, buf, len);
         cr->seg = 1;
 
     } else {

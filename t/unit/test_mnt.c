@@ -352,7 +352,10 @@ test_paths(void **state)
     ns = fresh();
     m = placed(ns, "/usr", &vfs, "");
     memset(&t, 0, sizeof(t));
-    ngx_http_9p_path_wnames(&t, m, (u_char *) "/usr/glenda/lib", 15);
+    assert_int_equal(ngx_http_9p_path_wnames(&t, m,
+                                             (u_char *) "/usr/glenda/lib",
+                                             15),
+                     NGX_OK);
     assert_int_equal(t.nwname, 2);
     assert_memory_equal(t.wname[0].data, "glenda", 6);
     assert_memory_equal(t.wname[1].data, "lib", 3);
@@ -361,6 +364,15 @@ test_paths(void **state)
     memset(&t, 0, sizeof(t));
     ngx_http_9p_path_wnames(&t, m, (u_char *) "/", 1);
     assert_int_equal(t.nwname, 0);
+
+    /* walk(5): sixteen names at most */
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(ngx_http_9p_path_split(&t, (u_char *) "/a/b/c/d/e/f/g"
+                                            "/h/i/j/k/l/m/n/o/p", 32),
+                     NGX_OK);
+    assert_int_equal(t.nwname, 16);
+    assert_int_equal(ngx_http_9p_path_split(&t, (u_char *) "/q", 2),
+                     NGX_ERROR);
 
     ngx_http_9p_ns_unref(ns);
 }
