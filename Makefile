@@ -11,7 +11,8 @@ FUZZ_TIME ?= 10
 DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         zlib1g-dev libcmocka-dev clang libclang-rt-14-dev perl \
         libtest-base-perl libcryptx-perl libsodium-dev procps \
-        qemu-system-x86 linux-image-amd64 busybox-static kmod cpio
+        qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
+        libcmark-dev
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -31,9 +32,10 @@ SRVLIB     := $(wildcard services/lib/*.c)
 SRVLIB_H   := $(wildcard services/lib/*.h)
 VFS_SRCS   := $(wildcard services/vfs/*.c)
 FACT_SRCS  := $(wildcard services/factotum/*.c)
+SSR_SRCS   := $(wildcard services/ssr/*.c)
 
 PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key \
-         $(BUILD)/ten-livefuzz
+         $(BUILD)/ten-livefuzz $(BUILD)/ten-ssr
 
 .PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean FORCE \
         asan stress
@@ -53,6 +55,13 @@ $(BUILD)/ten-factotum: $(FACT_SRCS) services/factotum/factotum.h $(SRVLIB) \
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS_SRV) -Iservices/factotum -o $@ $(FACT_SRCS) $(SRVLIB) \
 	    $(TEN_SRCS) $(LIBS_SRV)
+
+# ten-ssr: HTML views of the VFS's files, Markdown through libcmark
+$(BUILD)/ten-ssr: $(SSR_SRCS) services/ssr/ssr.h $(SRVLIB) $(SRVLIB_H) \
+                  $(TEN_SRCS) $(TEN_HDRS)
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_SRV) -Iservices/ssr -o $@ $(SSR_SRCS) $(SRVLIB) \
+	    $(TEN_SRCS) $(LIBS_SRV) -lcmark
 
 # the live network fuzzer (fuzz/live.c): t/090-livefuzz.t runs it
 $(BUILD)/ten-livefuzz: fuzz/live.c $(NINEP_SRCS) $(NINEP_HDRS)
@@ -135,16 +144,20 @@ FUZZ_SRCS_tenauth := $(TEN_SRCS)
 FUZZ_SRCS_ticket  := $(TEN_SRCS)
 FUZZ_SRCS_nsfile  := src/ngx_http_9p_nsfile.c
 FUZZ_SRCS_wsframe := src/ngx_http_9p_wsframe.c
+FUZZ_SRCS_ssr     := services/ssr/ssr_render.c services/ssr/ssr_html.c
+# what a target needs besides the common flags
+FUZZ_FLAGS_ssr    := -Iservices/ssr -lcmark
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(TEN_HDRS) \
-                 src/ngx_http_9p_nsfile.h src/ngx_http_9p_wsframe.h
+                 src/ngx_http_9p_nsfile.h src/ngx_http_9p_wsframe.h \
+                 services/ssr/ssr.h
 	@mkdir -p $(BUILD)
 	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc -Isrc/ninep -o $@ $< \
-	    $(FUZZ_SRCS_$*) -lsodium
+	    $(FUZZ_SRCS_$*) -lsodium $(FUZZ_FLAGS_$*)
 
 # each target gets FUZZ_TIME seconds; a finding fails the run
-FUZZ_TARGETS := ninep tenauth nsfile ticket wsframe
+FUZZ_TARGETS := ninep tenauth nsfile ticket wsframe ssr
 
 fuzz-run: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
@@ -189,7 +202,8 @@ asan: $(NGX_BUILD)/objs/Makefile
 	            -Wno-unused-parameter -Werror $(ASAN_FLAGS)"
 	$(MAKE) BUILD=$(ASAN_BUILD) SRV_SAN="$(ASAN_FLAGS)" \
 	    $(ASAN_BUILD)/ten-vfs $(ASAN_BUILD)/ten-factotum \
-	    $(ASAN_BUILD)/ten-key $(ASAN_BUILD)/ten-livefuzz
+	    $(ASAN_BUILD)/ten-key $(ASAN_BUILD)/ten-livefuzz \
+	    $(ASAN_BUILD)/ten-ssr
 	TEN_MODULE=$(ASAN_BUILD)/nginx/objs/ngx_http_9p_module.so \
 	TEN_BUILD=$(ASAN_BUILD) TEST_NGINX_BINARY=$(CURDIR)/tools/nginx-asan.sh \
 	TEN_SANITIZED=1 prove -I t/lib -r t/
@@ -220,6 +234,12 @@ $(BUILD)/ten-load: bench/ten-load.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
 	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc/ninep \
 	    -o $@ bench/ten-load.c $(NINEP_SRCS)
+
+# bench/ssr.sh: ten-ssr's pages per second, cold and cached, against the
+# raw file, through the kernel.
+.PHONY: bench-ssr
+bench-ssr: all bench-tools
+	bench/ssr.sh
 
 # bench/kernel.sh: the kernel against a TCP relay and websockify.
 .PHONY: bench-kernel

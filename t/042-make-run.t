@@ -23,6 +23,7 @@ local $ENV{TEN_NGINX} = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 local $ENV{TEN_PORT} = Test::Ten::free_port();
 local $ENV{TEN_VFS_PORT} = Test::Ten::free_port();
 local $ENV{TEN_FACTOTUM_PORT} = Test::Ten::free_port();
+local $ENV{TEN_SSR_PORT} = Test::Ten::free_port();
 my $url = "ws://127.0.0.1:$ENV{TEN_PORT}/9p";
 
 sub sh { my $out = `@_ 2>&1`; return ($? >> 8, $out) }
@@ -45,6 +46,8 @@ is($out, 'adm', 'a session with it is adm\'s');
 ($rc, $out) = sh("echo hello | tools/ten-9p -u $url -t $ticket write /tmp/hello");
 is($rc, 0, 'adm writes /tmp/hello') or diag($out);
 is(do { local $/; open my $fh, '<', "$var/vfs/root/tmp/hello" or die; <$fh> }, "hello\n", 'it is on disk');
+($rc, $out) = sh("tools/ten-9p -u $url -t $ticket read /view/tmp/hello");
+like($out, qr{<title>/tmp/hello</title>.*<span class="ln">1</span>hello\n}s, 'ten-ssr shows it at /view/tmp/hello') or diag($out);
 ($rc, $out) = sh("tools/ten-9p -u $url -t $ticket ls /dev");
 like($out, qr/ factotum\n/, '/dev/factotum is there');
 ($rc, $out) = sh("echo wrong | tools/ten-9p -u $url login adm");
@@ -56,7 +59,7 @@ is($rc, 0, 'a second start while running');
 is(do { local $/; open my $fh, '<', $pw or die; <$fh> }, $pass, 'it reuses var/: the same adm password');
 ($rc, $out) = sh('tools/run.sh stop');
 like($out, qr/ten: stopped/, 'stop');
-ok(!-e "$var/vfs/pid" && !-e "$var/factotum/pid", 'the services are gone');
+ok(!-e "$var/vfs/pid" && !-e "$var/factotum/pid" && !-e "$var/ssr/pid", 'the services are gone');
 
 ($rc, $out) = sh('tools/run.sh start');
 is($rc, 0, 'started again from var/');

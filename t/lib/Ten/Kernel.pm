@@ -41,6 +41,9 @@ package Ten::Kernel;
 #   namespace            /lib/namespace of vfs
 #   setup                shell commands run in vfs's root (vfs2's is
 #                        $VFS2 in them)
+#   ssr                  run a ten-ssr (its value: extra flags) on vfs,
+#                        as `ninep_service ssr ten_ssr` (Ten::SSR; kssr())
+#   ssr_tap              and a wiretap between it and vfs (kssrtap())
 #
 # In `--- perl`: kvfs(), kvfs2() (Ten::VFS objects: start, stop, kill9,
 # counts, wait_counts, path), kclient(%o) (a Ten::WS9P after Tversion),
@@ -65,8 +68,9 @@ use Ten::Client ();
 use Ten::WS9P;
 use Ten::Tap;
 use Ten::Factotum;
+use Ten::SSR;
 
-our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kfactotum kkeys
+our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kfactotum kssr kssrtap kkeys
     ktap ktap2 kclient kattach plant_ticket make_ticket ten_key_ticket plant_file
     set_xattrs wait_for is_9p is_rerror ticket_nonce);
 
@@ -88,7 +92,7 @@ my $T_DIR = dirname(dirname(dirname(abs_path(__FILE__))));    # t/
 my $BUILD = $ENV{TEN_BUILD} || dirname($T_DIR) . '/build';
 my %PK;              # name -> public key (base64)
 my $KDIR;
-our ($VFS, $VFS2, $FACT);   # the block's servers
+our ($VFS, $VFS2, $FACT, $SSR);   # the block's servers
 our $BLOCK;
 our ($TAP, $TAP2);   # with `--- tap`: wiretaps in front of them
 
@@ -96,6 +100,9 @@ sub kkeys { $KDIR }
 sub kvfs  { $VFS }
 sub kvfs2 { $VFS2 }
 sub kfactotum { $FACT }
+sub kssr { $SSR }
+our $SSRTAP;
+sub kssrtap { $SSRTAP }
 sub ktap  { $TAP }
 sub ktap2 { $TAP2 }
 
@@ -117,15 +124,19 @@ sub _make_keys {
     }
     $KDIR = Test::Ten::servroot() . '/kkeys';
     make_path($KDIR);
-    for my $name (qw(kernel vfs vfs2 factotum signer old rogue)) {
+    for my $name (qw(kernel vfs vfs2 factotum ssr signer old rogue)) {
         my $out = _ten_key('gen', $name, "$KDIR/$name.key");
         $out =~ /^\Q$name\E (\S+)$/m or die "ten-key gen $name: $out";
         $PK{$name} = $1;
     }
     _write("$KDIR/kernel.trust", "# the kernel's pins\n"
-        . "vfs $PK{vfs}\nvfs2 $PK{vfs2}\nfactotum $PK{factotum}\n");
+        . "vfs $PK{vfs}\nvfs2 $PK{vfs2}\nfactotum $PK{factotum}\n"
+        . "ssr $PK{ssr}\n");
     _write("$KDIR/vfs.trust", "kernel $PK{kernel} speaks-for\n"
-        . "factotum $PK{factotum} tickets\n");
+        . "factotum $PK{factotum} tickets\n"
+        . "ssr $PK{ssr} speaks-for\n");
+    _write("$KDIR/ssr.trust", "kernel $PK{kernel} speaks-for\n"
+        . "vfs $PK{vfs}\n");
     _write("$KDIR/factotum.trust", "kernel $PK{kernel} speaks-for\n"
         . "vfs $PK{vfs}\n");
     my $cert = _ten_key('cert', "$KDIR/factotum.key", "$KDIR/signer.key");
@@ -316,6 +327,18 @@ sub _preprocess {
         $block->{_kfact}->command;
         $ENV{TEST_NGINX_FACTOTUM} = 'ninep_service factotum ten_factotum;';
     }
+    $ENV{TEST_NGINX_SSR} = '';
+    if (defined $block->ssr) {
+        # with `--- ssr_tap`, a wiretap between ten-ssr and ten-vfs
+        $block->{_kssrtap} = Ten::Tap->new(to => $p1)
+            if defined $block->ssr_tap;
+        $block->{_kssr} = Ten::SSR->new(key => "$KDIR/ssr.key",
+            trust => "$KDIR/ssr.trust",
+            vfs_port => $block->{_kssrtap} ? $block->{_kssrtap}->port : $p1,
+            args => [split ' ', $block->ssr]);
+        $block->{_kssr}->command;
+        $ENV{TEST_NGINX_SSR} = 'ninep_service ssr ten_ssr;';
+    }
     if (defined $block->tap) {
         $block->{_ktap} = Ten::Tap->new(to => $p1);
         $block->{_ktap2} = Ten::Tap->new(to => $p2);
@@ -325,7 +348,9 @@ sub _preprocess {
         "upstream ten_vfs { server 127.0.0.1:$p1; }\n"
         . "    upstream ten_vfs2 { server 127.0.0.1:$p2; }"
         . ($block->{_kfact} ? "\n    upstream ten_factotum { server "
-            . "127.0.0.1:" . $block->{_kfact}->port . "; }" : '');
+            . "127.0.0.1:" . $block->{_kfact}->port . "; }" : '')
+        . ($block->{_kssr} ? "\n    upstream ten_ssr { server "
+            . "127.0.0.1:" . $block->{_kssr}->port . "; }" : '');
     $block->set_value(http_config => "    \$TEST_NGINX_UPSTREAMS\n")
         unless defined $block->http_config;
     $block->set_value(config => <<'CONF') unless defined $block->config;
@@ -335,6 +360,7 @@ sub _preprocess {
         ninep_service vfs ten_vfs boot;
         ninep_service vfs2 ten_vfs2;
         $TEST_NGINX_FACTOTUM
+        $TEST_NGINX_SSR
     }
 CONF
     # a worker that crashed is a failure of every block
@@ -350,6 +376,8 @@ sub _wrap {
     local $BLOCK = $block;
     local ($TAP, $TAP2) = ($block->{_ktap}, $block->{_ktap2});
     local $FACT = $block->{_kfact};
+    local $SSR = $block->{_kssr};
+    local $SSRTAP = $block->{_kssrtap};
     local $ENV{TEST_NGINX_TICKET} = '';
     my $ok = eval {
         $_->start for grep { $_ } $TAP, $TAP2;
@@ -359,27 +387,30 @@ sub _wrap {
             kernel_prepare($block);
         }
         $FACT->start if $FACT;
+        $SSRTAP->start if $SSRTAP;
+        $SSR->start if $SSR;
         $inner->();
         1;
     };
     my $err = $@;
     # a ten-vfs that died on its own (not by the block's kill9 or stop)
     # is a failure of the block, as is one that does not exit cleanly
-    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2, $FACT) {
+    my %progs = ('Ten::Factotum' => 'ten-factotum', 'Ten::SSR' => 'ten-ssr');
+    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2, $FACT, $SSR) {
         my $name = $block->name;
         if ($v->alive) {
-            my $prog = ref($v) eq 'Ten::Factotum' ? 'ten-factotum' : 'ten-vfs';
+            my $prog = $progs{ref $v} // 'ten-vfs';
             Test::More::is($v->stop(2), 0, "$name - $prog exits with 0 on SIGTERM")
                 or Test::More::diag(defined $v->{exit}
                                     ? "wait status $v->{exit} (signal " . ($v->{exit} & 127) . ")"
                                     : 'still running after 2 s: killed', $v->log_tail);
         } else {
-            Test::More::fail("$name - " . (ref($v) eq 'Ten::Factotum' ? 'ten-factotum' : 'ten-vfs')
+            Test::More::fail("$name - " . ($progs{ref $v} // 'ten-vfs')
                 . " died during the block (status $v->{exit})");
             Test::More::diag($v->log_tail);
         }
     }
-    $_->stop for grep { $_ } $TAP, $TAP2;
+    $_->stop for grep { $_ } $TAP, $TAP2, $SSRTAP;
     die $err unless $ok;
 }
 
