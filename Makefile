@@ -12,7 +12,7 @@ DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         zlib1g-dev libcmocka-dev clang libclang-rt-14-dev perl \
         libtest-base-perl libcryptx-perl libsodium-dev procps \
         qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
-        libcmark-dev
+        libcmark-dev chromium
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -108,6 +108,9 @@ deps:
 	    apt-get update && DEBIAN_FRONTEND=noninteractive \
 	        apt-get install -y --no-install-recommends $$missing; \
 	fi
+	@# the browser tests' driver, as package-lock.json pins it (no browser
+	@# download: the tests use Debian's chromium)
+	npm ci --no-audit --no-fund
 
 $(BUILD)/test_ninep: t/unit/test_ninep.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)

@@ -27,7 +27,7 @@ local $ENV{TEN_WS_URL} = 'ws://127.0.0.1:' . Test::Ten::server_port() . '/9p';
 local $ENV{TEN_TICKET} = plant_ticket(user => 'glenda');
 local $ENV{TEN_VFS_ROOT} = $v->path('');
 local $ENV{TEN_FIFO} = $fifo;
-my $out = `node --experimental-websocket --no-warnings --test --test-timeout=20000 web/test/ 2>&1`;
+my $out = `node --experimental-websocket --no-warnings --test --test-timeout=20000 web/test/ninep.test.mjs 2>&1`;
 my $rc = $? >> 8;
 my ($pass) = $out =~ /^# pass (\d+)/m;
 my ($fail) = $out =~ /^# fail (\d+)/m;

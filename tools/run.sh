@@ -97,7 +97,9 @@ start() {
 
     mkdir -p "$prefix"/{logs,modules,tmp}
     ln -sf "$build/nginx/objs/ngx_http_9p_module.so" "$prefix/modules/"
+    ln -sfn "$top/web" "$prefix/web"
     sed -e "s/127\.0\.0\.1:8090/127.0.0.1:$port/" \
+        -e "s/localhost:8090/localhost:$port/" \
         -e "s/127\.0\.0\.1:5640/127.0.0.1:$vfs_port/" \
         -e "s/127\.0\.0\.1:5641/127.0.0.1:$fact_port/" \
         -e "s/127\.0\.0\.1:5642/127.0.0.1:$ssr_port/" \
@@ -112,6 +114,7 @@ start() {
     fi
 
     cat <<MSG
+ten: the web UI at http://127.0.0.1:$port/ (log in as adm)
 ten: 9P over WebSocket at ws://127.0.0.1:$port/9p (nginx logs in $prefix/logs)
 ten: ten-vfs on 127.0.0.1:$vfs_port, root $var/vfs/root (log $var/vfs/log)
 ten: ten-factotum on 127.0.0.1:$fact_port (log $var/factotum/log)

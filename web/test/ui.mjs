@@ -1,0 +1,121 @@
+// The web UI in Debian's chromium, headless, driven by playwright-core
+// (run by t/071-web-ui.t, which starts the system and sets):
+//   TEN_URL           http://127.0.0.1:PORT/
+//   TEN_ADM_PASSWORD  adm's password, from factotum's store
+//   TEN_VFS_ROOT      ten-vfs's root on disk
+//   TEN_SHOTS         a directory for the screenshots
+// Prints one line per check; exits non-zero at the first failure.
+
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const url = process.env.TEN_URL;
+const root = process.env.TEN_VFS_ROOT;
+const shots = process.env.TEN_SHOTS;
+const browser = await chromium.launch({
+    executablePath: process.env.TEN_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+});
+const page = await browser.newPage({ viewport: { width: 1100, height: 750 } });
+const problems = [];
+let dialogs = 0;
+page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+page.on('dialog', async (d) => { dialogs++; await d.dismiss(); });
+
+let n = 0;
+async function check(name, fn) {
+    await fn();
+    await page.screenshot({ path: `${shots}/${String(++n).padStart(2, '0')}-${name}.png` });
+    console.log(`ok - ${name}`);
+}
+
+const text = (sel) => page.locator(sel).innerText();
+
+try {
+    await check('the login page', async () => {
+        await page.goto(url);
+        await page.waitForSelector('#login-form');
+        assert.ok(await page.locator('#files').isHidden());
+    });
+
+    await check('a wrong password says what factotum said', async () => {
+        await page.fill('#user', 'adm');
+        await page.fill('#password', 'not the password');
+        await page.click('#login-button');
+        await page.waitForFunction(() =>
+            /authentication failed/.test(document.querySelector('#login-status').textContent),
+            null, { timeout: 15000 });
+    });
+
+    await check('log in as adm: the root is listed', async () => {
+        await page.fill('#password', process.env.TEN_ADM_PASSWORD);
+        await page.click('#login-button');
+        await page.waitForSelector('#listing tbody tr');
+        const names = await page.locator('#listing td.name').allInnerTexts();
+        for (const want of ['adm/', 'tmp/', 'usr/']) assert.ok(names.includes(want), `${want} in ${names}`);
+        assert.match(await text('#who'), /^adm/);
+    });
+
+    await check('browse into tmp, the URL follows', async () => {
+        await page.click('#listing a:text-is("tmp/")');
+        await page.waitForSelector('#listing a:text-is("hello.txt")');
+        assert.ok(page.url().endsWith('#/files/tmp'), page.url());
+        assert.match(await text('#crumbs'), /tmp/);
+    });
+
+    await check('a name that looks like HTML is shown as text', async () => {
+        const names = await page.locator('#listing td.name').allInnerTexts();
+        assert.ok(names.includes('<img src=x onerror=alert(1)>'), names.join(' | '));
+        assert.equal(await page.locator('#listing img').count(), 0, 'no element was made of it');
+        assert.equal(dialogs, 0, 'nothing ran');
+    });
+
+    await check('a text file with line numbers', async () => {
+        await page.click('#listing a:text-is("hello.txt")');
+        await page.waitForSelector('#viewer-text:visible');
+        assert.match(await text('#viewer-text'), /^\s+1\s+hello\n\s+2\s+world/);
+    });
+
+    await check('Markdown rendered by ten-ssr in a sandboxed iframe', async () => {
+        await page.goto(`${url}#/files/tmp/readme.md`);
+        const frame = page.frameLocator('#viewer-page');
+        await frame.locator('h1').waitFor();
+        assert.equal(await frame.locator('h1').innerText(), 'A title');
+        assert.equal(await page.locator('#viewer-page').getAttribute('sandbox'), '', 'no scripts');
+    });
+
+    await check('a reload lands on the same path, still logged in', async () => {
+        await page.goto(`${url}#/files/usr`);
+        await page.reload();
+        await page.waitForSelector('#listing a:text-is("glenda/")');
+        assert.ok(page.url().endsWith('#/files/usr'));
+    });
+
+    await check('an error names the operation and the path', async () => {
+        await page.goto(`${url}#/files/tmp/no-such-file`);
+        await page.waitForSelector('#message:visible');
+        assert.match(await text('#message'), /tmp\/no-such-file: .*(does not exist|No such file)/);
+    });
+
+    await check('log out: the ticket is gone from the VFS', async () => {
+        const ticket = await page.evaluate(() => sessionStorage.getItem('ten.ticket'));
+        assert.match(ticket, /^\/priv\/sessions\/adm\//);
+        assert.ok(existsSync(root + ticket), 'the ticket was there');
+        await page.click('#logout');
+        await page.waitForSelector('#login-form:visible');
+        assert.ok(!existsSync(root + ticket), 'and is not any more');
+        assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    });
+
+    assert.deepEqual(problems, [], 'no page errors');
+    console.log('all passed');
+} catch (e) {
+    console.log(`not ok - ${e.message}`);
+    console.log(problems.join('\n'));
+    await page.screenshot({ path: `${shots}/failed.png` }).catch(() => {});
+    process.exitCode = 1;
+} finally {
+    await browser.close();
+}
