@@ -149,7 +149,7 @@ FUZZ_SRCS_nsfile  := src/ngx_http_9p_nsfile.c
 FUZZ_SRCS_wsframe := src/ngx_http_9p_wsframe.c
 FUZZ_SRCS_ssr     := services/ssr/ssr_render.c services/ssr/ssr_html.c
 # what a target needs besides the common flags
-FUZZ_FLAGS_ssr    := -Iservices/ssr -lcmark
+FUZZ_FLAGS_ssr    := -Iservices/ssr -Iservices/lib -lcmark
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(TEN_HDRS) \

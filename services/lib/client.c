@@ -35,8 +35,11 @@ struct cli_s {
 
 
 static int cli_dial(cli_t *c, char *err, size_t errlen);
-static int cli_connect(cli_t *c, char *err, size_t errlen);
-static int cli_auth(cli_t *c, char *err, size_t errlen);
+static int cli_connect(const cli_conf_t *conf, char *err, size_t errlen);
+static int cli_auth(const cli_conf_t *conf, int fd, uint32_t msize,
+    uint32_t afid, uint32_t root, char *err, size_t errlen);
+static int cli_fd_rpc(int fd, uint8_t *out, uint8_t *in, uint32_t msize,
+    ninep_fcall_t *t, ninep_fcall_t *r, char *err, size_t errlen);
 static int cli_rpc(cli_t *c, ninep_fcall_t *t, ninep_fcall_t *r, char *err,
     size_t errlen);
 static void cli_hangup(cli_t *c);
@@ -104,10 +107,25 @@ cli_begin(cli_t *c, char *err, size_t errlen)
 static int
 cli_dial(cli_t *c, char *err, size_t errlen)
 {
-    ninep_fcall_t  t, r;
-    char           e[256];
+    c->fd = cli_dial_fd(&c->conf, CLI_AFID, CLI_ROOT, &c->msize, err,
+                        errlen);
 
-    if (cli_connect(c, e, sizeof(e)) < 0) {
+    return c->fd < 0 ? -1 : 0;
+}
+
+
+int
+cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
+    uint32_t *msize, char *err, size_t errlen)
+{
+    int            fd, rc;
+    char           e[256];
+    uint8_t        buf[256];
+    ninep_fcall_t  t, r;
+
+    fd = cli_connect(conf, e, sizeof(e));
+
+    if (fd < 0) {
         snprintf(err, errlen, "unavailable: %s", e);
         return -1;
     }
@@ -115,44 +133,45 @@ cli_dial(cli_t *c, char *err, size_t errlen)
     memset(&t, 0, sizeof(t));
     t.type = NINEP_TVERSION;
     t.tag = NINEP_NOTAG;
-    t.msize = c->conf.msize;
+    t.msize = conf->msize;
     t.version = ninep_str("9P2000");
 
-    if (cli_rpc(c, &t, &r, e, sizeof(e)) < 0
-        || !ninep_str_eq(r.version, "9P2000") || r.msize < 256
-        || r.msize > c->conf.msize)
+    rc = cli_fd_rpc(fd, buf, buf, sizeof(buf), &t, &r, e, sizeof(e));
+
+    if (rc != 0 || !ninep_str_eq(r.version, "9P2000") || r.msize < 256
+        || r.msize > conf->msize)
     {
         snprintf(err, errlen, "unavailable: Tversion: %s",
-                 c->fd < 0 ? e : "refused");
-        cli_hangup(c);
+                 rc != 0 ? e : "refused");
+        close(fd);
         return -1;
     }
 
-    c->msize = r.msize;
+    *msize = r.msize;
 
-    if (cli_auth(c, e, sizeof(e)) < 0) {
+    if (cli_auth(conf, fd, r.msize, afid, root, e, sizeof(e)) < 0) {
         snprintf(err, errlen, "unavailable: %s", e);
-        cli_hangup(c);
+        close(fd);
         return -1;
     }
 
-    return 0;
+    return fd;
 }
 
 
 static int
-cli_connect(cli_t *c, char *err, size_t errlen)
+cli_connect(const cli_conf_t *conf, char *err, size_t errlen)
 {
     int               fd, rc, one;
     char              host[256], *port;
     struct timeval    tv;
     struct addrinfo   hints, *ai, *a;
 
-    snprintf(host, sizeof(host), "%s", c->conf.addr);
+    snprintf(host, sizeof(host), "%s", conf->addr);
     port = strrchr(host, ':');
 
     if (port == NULL) {
-        snprintf(err, errlen, "bad address \"%s\"", c->conf.addr);
+        snprintf(err, errlen, "bad address \"%s\"", conf->addr);
         return -1;
     }
 
@@ -164,7 +183,7 @@ cli_connect(cli_t *c, char *err, size_t errlen)
 
     rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", c->conf.addr, gai_strerror(rc));
+        snprintf(err, errlen, "%s: %s", conf->addr, gai_strerror(rc));
         return -1;
     }
 
@@ -178,8 +197,8 @@ cli_connect(cli_t *c, char *err, size_t errlen)
         }
 
         /* every wait is bounded: a hung server fails the request */
-        tv.tv_sec = c->conf.timeout_ms / 1000;
-        tv.tv_usec = (c->conf.timeout_ms % 1000) * 1000;
+        tv.tv_sec = conf->timeout_ms / 1000;
+        tv.tv_usec = (conf->timeout_ms % 1000) * 1000;
         (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 
@@ -187,7 +206,7 @@ cli_connect(cli_t *c, char *err, size_t errlen)
             break;
         }
 
-        snprintf(err, errlen, "%s: %s", c->conf.addr, strerror(errno));
+        snprintf(err, errlen, "%s: %s", conf->addr, strerror(errno));
         close(fd);
         fd = -1;
     }
@@ -200,117 +219,128 @@ cli_connect(cli_t *c, char *err, size_t errlen)
 
     one = 1;
     (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    c->fd = fd;
 
-    return 0;
+    return fd;
 }
 
 
 /* ten-auth-1 as the client (DESIGN.md §2), then the attach. */
 
 static int
-cli_auth(cli_t *c, char *err, size_t errlen)
+cli_auth(const cli_conf_t *conf, int fd, uint32_t msize, uint32_t afid,
+    uint32_t root, char *err, size_t errlen)
 {
-    int            n;
+    int            n, rc;
     char           msg[TEN_AUTH_MSG_MAX];
+    uint8_t       *buf;
     ten_auth_t     a;
     ninep_fcall_t  t, r;
 
+    buf = malloc(msize);
+    if (buf == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    rc = -1;
+
     memset(&a, 0, sizeof(a));
-    snprintf(a.principal, sizeof(a.principal), "%s", c->conf.principal);
-    snprintf(a.server, sizeof(a.server), "%s", c->conf.server);
+    snprintf(a.principal, sizeof(a.principal), "%s", conf->principal);
+    snprintf(a.server, sizeof(a.server), "%s", conf->server);
     ten_random(a.cnonce, sizeof(a.cnonce));
 
     memset(&t, 0, sizeof(t));
     t.type = NINEP_TAUTH;
-    t.afid = CLI_AFID;
-    t.uname = ninep_str(c->conf.principal);
+    t.afid = afid;
+    t.uname = ninep_str(conf->principal);
 
-    if (cli_rpc(c, &t, &r, err, errlen) < 0) {
-        return -1;
+    if (cli_fd_rpc(fd, buf, buf, msize, &t, &r, err, errlen) != 0) {
+        goto done;
     }
 
     n = ten_auth_hello(&a, msg, sizeof(msg));
 
     memset(&t, 0, sizeof(t));
     t.type = NINEP_TWRITE;
-    t.fid = CLI_AFID;
+    t.fid = afid;
     t.data = (uint8_t *) msg;
     t.count = (uint32_t) n;
 
-    if (n < 0 || cli_rpc(c, &t, &r, err, errlen) < 0) {
-        return -1;
+    if (n < 0 || cli_fd_rpc(fd, buf, buf, msize, &t, &r, err, errlen) != 0) {
+        goto done;
     }
 
     memset(&t, 0, sizeof(t));
     t.type = NINEP_TREAD;
-    t.fid = CLI_AFID;
+    t.fid = afid;
     t.count = TEN_AUTH_MSG_MAX;
 
-    if (cli_rpc(c, &t, &r, err, errlen) < 0) {
-        return -1;
+    if (cli_fd_rpc(fd, buf, buf, msize, &t, &r, err, errlen) != 0) {
+        goto done;
     }
 
     if (ten_auth_check_server((const char *) r.data, r.count, &a,
-                              c->conf.server_pk) < 0)
+                              conf->server_pk) < 0)
     {
         snprintf(err, errlen, "the server is not %s (its key or name "
-                 "differs from the pinned one)", c->conf.server);
-        return -1;
+                 "differs from the pinned one)", conf->server);
+        goto done;
     }
 
-    n = ten_auth_proof(&a, c->conf.identity, msg, sizeof(msg));
+    n = ten_auth_proof(&a, conf->identity, msg, sizeof(msg));
 
     memset(&t, 0, sizeof(t));
     t.type = NINEP_TWRITE;
-    t.fid = CLI_AFID;
+    t.fid = afid;
     t.data = (uint8_t *) msg;
     t.count = (uint32_t) n;
 
-    if (n < 0 || cli_rpc(c, &t, &r, err, errlen) < 0) {
-        return -1;
+    if (n < 0 || cli_fd_rpc(fd, buf, buf, msize, &t, &r, err, errlen) != 0) {
+        goto done;
     }
 
     memset(&t, 0, sizeof(t));
     t.type = NINEP_TATTACH;
-    t.fid = CLI_ROOT;
-    t.afid = CLI_AFID;
-    t.uname = ninep_str(c->conf.principal);
+    t.fid = root;
+    t.afid = afid;
+    t.uname = ninep_str(conf->principal);
 
-    if (cli_rpc(c, &t, &r, err, errlen) < 0) {
-        return -1;
+    if (cli_fd_rpc(fd, buf, buf, msize, &t, &r, err, errlen) != 0) {
+        goto done;
     }
 
-    cli_clunk(c, CLI_AFID);
+    memset(&t, 0, sizeof(t));
+    t.type = NINEP_TCLUNK;
+    t.fid = afid;
 
-    return 0;
+    rc = cli_fd_rpc(fd, buf, buf, msize, &t, &r, err, errlen) != 0 ? -1 : 0;
+
+done:
+
+    free(buf);
+
+    return rc;
 }
 
 
 /*
- * One request and its reply.  -1 with err: the Rerror's text, or why
- * there is no reply (the connection is then closed).
+ * One request and its reply on fd, out packing it and in receiving (they
+ * may be one buffer).  0; 1 for an Rerror (its text in err); -1 when there
+ * is no good reply (why in err: the connection is not to be used again).
  */
 
 static int
-cli_rpc(cli_t *c, ninep_fcall_t *t, ninep_fcall_t *r, char *err,
-    size_t errlen)
+cli_fd_rpc(int fd, uint8_t *out, uint8_t *in, uint32_t msize,
+    ninep_fcall_t *t, ninep_fcall_t *r, char *err, size_t errlen)
 {
     ssize_t   n;
     int64_t   size;
-    uint32_t  msize;
-
-    if (c->fd < 0) {
-        snprintf(err, errlen, "unavailable: connection lost");
-        return -1;
-    }
 
     if (t->type != NINEP_TVERSION) {
         t->tag = CLI_TAG;
     }
 
-    msize = c->msize ? c->msize : c->conf.msize;
-    n = ninep_pack(t, c->out, msize);
+    n = ninep_pack(t, out, msize);
 
     if (n < 0) {
         snprintf(err, errlen, "request too large");
@@ -319,35 +349,67 @@ cli_rpc(cli_t *c, ninep_fcall_t *t, ninep_fcall_t *r, char *err,
 
     errno = 0;
 
-    if (io_write_full(c->fd, c->out, (size_t) n) < 0
-        || io_read_full(c->fd, c->in, 4) < 0)
+    if (io_write_full(fd, out, (size_t) n) < 0
+        || io_read_full(fd, in, 4) < 0)
     {
-        snprintf(err, errlen, "unavailable: %s",
+        snprintf(err, errlen, "%s",
                  errno ? strerror(errno) : "connection closed");
-        cli_hangup(c);
         return -1;
     }
 
-    size = ninep_peek_size(c->in, 4);
+    size = ninep_peek_size(in, 4);
 
     if (size < 7 || size > msize
-        || io_read_full(c->fd, c->in + 4, (size_t) size - 4) < 0
-        || ninep_unpack(c->in, (size_t) size, msize, NINEP_R, r) != NINEP_OK
+        || io_read_full(fd, in + 4, (size_t) size - 4) < 0
+        || ninep_unpack(in, (size_t) size, msize, NINEP_R, r) != NINEP_OK
         || r->tag != t->tag)
     {
-        snprintf(err, errlen, "unavailable: bad reply");
-        cli_hangup(c);
+        snprintf(err, errlen, "bad reply");
         return -1;
     }
 
     if (r->type == NINEP_RERROR) {
         snprintf(err, errlen, "%.*s", (int) r->ename.len, r->ename.data);
-        return -1;
+        return 1;
     }
 
     if (r->type != t->type + 1) {
-        snprintf(err, errlen, "unavailable: unexpected reply");
+        snprintf(err, errlen, "unexpected reply");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * One request of c's and its reply.  -1 with err: the Rerror's text, or
+ * why there is no reply (the connection is then closed).
+ */
+
+static int
+cli_rpc(cli_t *c, ninep_fcall_t *t, ninep_fcall_t *r, char *err,
+    size_t errlen)
+{
+    int   rc;
+    char  why[200];
+
+    if (c->fd < 0) {
+        snprintf(err, errlen, "unavailable: connection lost");
+        return -1;
+    }
+
+    rc = cli_fd_rpc(c->fd, c->out, c->in, c->msize ? c->msize : c->conf.msize,
+                    t, r, why, sizeof(why));
+
+    if (rc < 0) {
+        snprintf(err, errlen, "unavailable: %s", why);
         cli_hangup(c);
+        return -1;
+    }
+
+    if (rc > 0) {
+        snprintf(err, errlen, "%s", why);
         return -1;
     }
 

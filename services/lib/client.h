@@ -37,6 +37,16 @@ cli_t *cli_new(const cli_conf_t *conf);
 void cli_free(cli_t *c);
 
 /*
+ * A connection to the service of conf, for a client that sends its own
+ * way afterwards (ten-ssr keeps many requests in flight): dialled with
+ * bounded waits, Tversion (*msize gets the size agreed), ten-auth-1 as
+ * conf->principal on afid, an attach as it on fid root, afid clunked.
+ * The descriptor, or -1 with err ("unavailable: why").
+ */
+int cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
+    uint32_t *msize, char *err, size_t errlen);
+
+/*
  * Each returns 0, or -1 with the reason in err: the server's Rerror text
  * as it is ("file does not exist"), or "unavailable: why".
  */

@@ -19,6 +19,7 @@
 
 #include "ninep.h"
 #include "tenkey.h"
+#include "client.h"
 
 
 #define SSR_PATH_MAX       4096     /* bytes of a view's path */
@@ -178,15 +179,8 @@ void ssr_cache_counts(ssr_cache_t *c, size_t *pages, size_t *bytes,
 
 typedef struct ssr_vfs_s  ssr_vfs_t;
 
-typedef struct {
-    const char         *addr;       /* "host:port" */
-    const char         *principal;  /* who we are */
-    const uint8_t      *identity;   /* our secret key */
-    const char         *server;     /* the VFS's name in ten-auth-1 */
-    const uint8_t      *server_pk;  /* pinned */
-    uint32_t            msize;
-    int                 timeout_ms; /* per request */
-} ssr_vfs_conf_t;
+/* where the VFS is and who ten-ssr is to it (a client's, services/lib) */
+typedef cli_conf_t  ssr_vfs_conf_t;
 
 /* What a request holds on the VFS: a user's root and the fids it made. */
 typedef struct {

@@ -17,7 +17,6 @@
  */
 
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "io.h"
 #include "srv.h"
 #include "ssr.h"
@@ -86,10 +86,6 @@ struct ssr_vfs_s {
 
 
 static int vc_dial(ssr_vfs_t *v, char *err, size_t errlen);
-static int vc_connect(ssr_vfs_t *v, int *fdp, char *err, size_t errlen);
-static int vc_auth(ssr_vfs_t *v, int fd, char *err, size_t errlen);
-static int vc_plain_rpc(ssr_vfs_t *v, int fd, uint8_t *buf,
-    ninep_fcall_t *t, ninep_fcall_t *r, char *err, size_t errlen);
 static void *vc_reader(void *arg);
 static void vc_deliver(ssr_vfs_t *v, uint8_t *msg, uint32_t size);
 static void vc_lost(ssr_vfs_t *v, const char *why);
@@ -181,262 +177,17 @@ ssr_vfs_counts(ssr_vfs_t *v, unsigned *dials, unsigned *outstanding)
 /* ------------------------------------------------------------- the dial */
 
 
-static int
-vc_connect(ssr_vfs_t *v, int *fdp, char *err, size_t errlen)
-{
-    int               fd, rc, one;
-    char              host[256], *port;
-    struct timeval    tv;
-    struct addrinfo   hints, *ai, *a;
-
-    snprintf(host, sizeof(host), "%s", v->conf.addr);
-    port = strrchr(host, ':');
-
-    if (port == NULL) {
-        snprintf(err, errlen, "bad address \"%s\"", v->conf.addr);
-        return -1;
-    }
-
-    *port++ = '\0';
-
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-
-    rc = getaddrinfo(host, port, &hints, &ai);
-    if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", v->conf.addr, gai_strerror(rc));
-        return -1;
-    }
-
-    fd = -1;
-
-    for (a = ai; a; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
-                    a->ai_protocol);
-        if (fd < 0) {
-            continue;
-        }
-
-        /* the dial itself is bounded; afterwards replies are awaited
-           with timeouts of their own */
-        tv.tv_sec = v->conf.timeout_ms / 1000;
-        tv.tv_usec = (v->conf.timeout_ms % 1000) * 1000;
-        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-
-        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-            break;
-        }
-
-        snprintf(err, errlen, "%s: %s", v->conf.addr, strerror(errno));
-        close(fd);
-        fd = -1;
-    }
-
-    freeaddrinfo(ai);
-
-    if (fd < 0) {
-        return -1;
-    }
-
-    one = 1;
-    (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    *fdp = fd;
-
-    return 0;
-}
-
-
-/* Before the reader runs: one request, one reply, on fd alone. */
-
-static int
-vc_plain_rpc(ssr_vfs_t *v, int fd, uint8_t *buf, ninep_fcall_t *t,
-    ninep_fcall_t *r, char *err, size_t errlen)
-{
-    ssize_t   n;
-    int64_t   size;
-    uint32_t  msize;
-
-    msize = v->msize ? v->msize : v->conf.msize;
-
-    if (t->type != NINEP_TVERSION) {
-        t->tag = 0;
-    }
-
-    n = ninep_pack(t, buf, msize);
-
-    errno = 0;
-
-    if (n < 0 || io_write_full(fd, buf, (size_t) n) < 0
-        || io_read_full(fd, buf, 4) < 0)
-    {
-        snprintf(err, errlen, "%s", n < 0 ? "request too large"
-                 : errno ? strerror(errno) : "connection closed");
-        return -1;
-    }
-
-    size = ninep_peek_size(buf, 4);
-
-    if (size < 7 || size > msize
-        || io_read_full(fd, buf + 4, (size_t) size - 4) < 0
-        || ninep_unpack(buf, (size_t) size, msize, NINEP_R, r) != NINEP_OK
-        || r->tag != t->tag)
-    {
-        snprintf(err, errlen, "bad reply");
-        return -1;
-    }
-
-    if (r->type == NINEP_RERROR) {
-        snprintf(err, errlen, "%.*s", (int) r->ename.len, r->ename.data);
-        return -1;
-    }
-
-    if (r->type != t->type + 1) {
-        snprintf(err, errlen, "unexpected reply");
-        return -1;
-    }
-
-    return 0;
-}
-
-
-/* ten-auth-1 as the client (DESIGN.md §2), then the attach as ssr. */
-
-static int
-vc_auth(ssr_vfs_t *v, int fd, char *err, size_t errlen)
-{
-    int            n, rc;
-    char           msg[TEN_AUTH_MSG_MAX];
-    uint8_t       *buf;
-    ten_auth_t     a;
-    ninep_fcall_t  t, r;
-
-    buf = malloc(v->msize);
-    if (buf == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-
-    rc = -1;
-
-    memset(&a, 0, sizeof(a));
-    snprintf(a.principal, sizeof(a.principal), "%s", v->conf.principal);
-    snprintf(a.server, sizeof(a.server), "%s", v->conf.server);
-    ten_random(a.cnonce, sizeof(a.cnonce));
-
-    memset(&t, 0, sizeof(t));
-    t.type = NINEP_TAUTH;
-    t.afid = VC_AFID;
-    t.uname = ninep_str(v->conf.principal);
-
-    if (vc_plain_rpc(v, fd, buf, &t, &r, err, errlen) < 0) {
-        goto done;
-    }
-
-    n = ten_auth_hello(&a, msg, sizeof(msg));
-
-    memset(&t, 0, sizeof(t));
-    t.type = NINEP_TWRITE;
-    t.fid = VC_AFID;
-    t.data = (uint8_t *) msg;
-    t.count = (uint32_t) n;
-
-    if (n < 0 || vc_plain_rpc(v, fd, buf, &t, &r, err, errlen) < 0) {
-        goto done;
-    }
-
-    memset(&t, 0, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = VC_AFID;
-    t.count = TEN_AUTH_MSG_MAX;
-
-    if (vc_plain_rpc(v, fd, buf, &t, &r, err, errlen) < 0) {
-        goto done;
-    }
-
-    if (ten_auth_check_server((const char *) r.data, r.count, &a,
-                              v->conf.server_pk) < 0)
-    {
-        snprintf(err, errlen, "the server is not %s (its key or name "
-                 "differs from the pinned one)", v->conf.server);
-        goto done;
-    }
-
-    n = ten_auth_proof(&a, v->conf.identity, msg, sizeof(msg));
-
-    memset(&t, 0, sizeof(t));
-    t.type = NINEP_TWRITE;
-    t.fid = VC_AFID;
-    t.data = (uint8_t *) msg;
-    t.count = (uint32_t) n;
-
-    if (n < 0 || vc_plain_rpc(v, fd, buf, &t, &r, err, errlen) < 0) {
-        goto done;
-    }
-
-    memset(&t, 0, sizeof(t));
-    t.type = NINEP_TATTACH;
-    t.fid = VC_SELF;
-    t.afid = VC_AFID;
-    t.uname = ninep_str(v->conf.principal);
-
-    if (vc_plain_rpc(v, fd, buf, &t, &r, err, errlen) < 0) {
-        goto done;
-    }
-
-    memset(&t, 0, sizeof(t));
-    t.type = NINEP_TCLUNK;
-    t.fid = VC_AFID;
-
-    rc = vc_plain_rpc(v, fd, buf, &t, &r, err, errlen);
-
-done:
-
-    free(buf);
-
-    return rc;
-}
-
-
 /* Unlocked, as the one dialler: a new authenticated connection. */
 
 static int
 vc_dial(ssr_vfs_t *v, char *err, size_t errlen)
 {
-    int            fd;
-    char           e[256];
-    uint8_t        buf[256];
-    ninep_fcall_t  t, r;
-    struct timeval tv;
+    int             fd;
+    struct timeval  tv;
 
-    if (vc_connect(v, &fd, e, sizeof(e)) < 0) {
-        snprintf(err, errlen, "unavailable: %s", e);
-        return -1;
-    }
+    fd = cli_dial_fd(&v->conf, VC_AFID, VC_SELF, &v->msize, err, errlen);
 
-    memset(&t, 0, sizeof(t));
-    t.type = NINEP_TVERSION;
-    t.tag = NINEP_NOTAG;
-    t.msize = v->conf.msize;
-    t.version = ninep_str("9P2000");
-    v->msize = sizeof(buf);
-
-    if (vc_plain_rpc(v, fd, buf, &t, &r, e, sizeof(e)) < 0
-        || !ninep_str_eq(r.version, "9P2000") || r.msize < 256
-        || r.msize > v->conf.msize)
-    {
-        snprintf(err, errlen, "unavailable: Tversion: %s", e);
-        v->msize = 0;
-        close(fd);
-        return -1;
-    }
-
-    v->msize = r.msize;
-
-    if (vc_auth(v, fd, e, sizeof(e)) < 0) {
-        snprintf(err, errlen, "unavailable: %s", e);
-        close(fd);
+    if (fd < 0) {
         return -1;
     }
 
