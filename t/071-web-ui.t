@@ -52,6 +52,6 @@ local $ENV{TEN_URL} = 'http://127.0.0.1:' . Test::Ten::server_port() . '/';
 local $ENV{TEN_ADM_PASSWORD} = kfactotum()->adm_password;
 local $ENV{TEN_VFS_ROOT} = $v->path('');
 local $ENV{TEN_SHOTS} = $shots;
-my $out = `node web/test/ui.mjs 2>&1`;
+my $out = `node --experimental-websocket --no-warnings web/test/ui.mjs 2>&1`;
 is($? >> 8, 0, 'the browser scenarios pass') or diag($out);
 like($out, qr/all passed/, 'every scenario ran');

@@ -18,6 +18,7 @@ const store = window.sessionStorage;
 
 let client = null;
 let user = null;
+let current = null;     // the file shown: {path, st}, for edit and save
 
 
 // ------------------------------------------------------------ sessions
@@ -150,7 +151,16 @@ function cell(tr, text, cls) {
     return td;
 }
 
+/* Which tools fit: a directory's, or a file's (editable when text). */
+function tools(file) {
+    for (const id of ['edit', 'rename', 'remove']) $(id).hidden = !file;
+    $('save').hidden = true;
+    $('new-file').hidden = $('new-dir').hidden = !!file;
+}
+
 async function list(path) {
+    current = null;
+    tools(false);
     const entries = await client.readdir(path);
     entries.sort((a, b) => (b.isDir - a.isDir) || a.name.localeCompare(b.name));
     const body = $('listing').tBodies[0];
@@ -174,6 +184,9 @@ async function list(path) {
 }
 
 async function viewFile(path, st) {
+    current = { path, st };
+    tools(true);
+    $('editor').hidden = true;
     $('listing').hidden = true;
     $('viewer').hidden = false;
     $('viewer-name').textContent = st.name;
@@ -272,6 +285,104 @@ $('login-form').addEventListener('submit', async (ev) => {
 });
 
 $('logout').addEventListener('click', logout);
+
+
+// -------------------------------------------------------------- editing
+
+/* A name from the user in a dialog, or null. */
+function ask(text, value = '') {
+    const d = $('ask');
+    $('ask-text').textContent = text;
+    $('ask-input').value = value;
+    d.returnValue = '';
+    d.showModal();
+    return new Promise((resolve) => {
+        d.addEventListener('close', () => {
+            const v = $('ask-input').value.trim();
+            resolve(d.returnValue === 'ok' && v ? v : null);
+        }, { once: true });
+    });
+}
+
+function here() { return routePath().path; }
+
+function join(dir, name) { return (dir === '/' ? '' : dir) + '/' + name; }
+
+function go(path) { location.hash = '#/files' + encodePath(path); }
+
+/* Runs an action; a failure is shown with what it was about. */
+async function act(fn) {
+    say('');
+    try {
+        await fn();
+    } catch (e) {
+        show(e);
+    }
+}
+
+$('new-file').addEventListener('click', () => act(async () => {
+    const name = await ask('Name of the new file:');
+    if (!name) return;
+    if (name.includes('/')) throw new NinePError('a name, not a path', 'create', name);
+    const path = join(here(), name);
+    await client.at(here(), (fid) => client.create(fid, name, 0o664, OWRITE), 'create');
+    go(path);
+}));
+
+$('new-dir').addEventListener('click', () => act(async () => {
+    const name = await ask('Name of the new folder:');
+    if (!name) return;
+    if (name.includes('/')) throw new NinePError('a name, not a path', 'mkdir', name);
+    await client.mkdir(join(here(), name), 0o775);
+    await route();
+}));
+
+$('edit').addEventListener('click', () => act(async () => {
+    const { path } = current;
+    const st = await client.statPath(path);
+    const data = await client.readFile(path);
+    current = { path, st };
+    const ed = $('editor');
+    ed.value = new TextDecoder().decode(data);
+    ed.hidden = false;
+    $('viewer-text').hidden = true;
+    $('viewer-page').hidden = true;
+    $('save').hidden = false;
+    $('edit').hidden = true;
+    ed.focus();
+}));
+
+/* Saved whole (OTRUNC); a file changed since it was opened is asked about. */
+$('save').addEventListener('click', () => act(async () => {
+    const { path, st } = current;
+    const now = await client.statPath(path);
+    if (now.qid.version !== st.qid.version
+        && !(await ask(`${path} changed since you opened it. Type "overwrite" to save anyway:`)
+             === 'overwrite')) {
+        say(`Not saved: ${path} changed since you opened it.`);
+        return;
+    }
+    await client.writeFile(path, new TextEncoder().encode($('editor').value));
+    current.st = await client.statPath(path);
+    $('save').hidden = true;
+    await route();
+}));
+
+$('rename').addEventListener('click', () => act(async () => {
+    const { path } = current;
+    const names = splitPath(path);
+    const name = await ask(`New name for ${path}:`, names[names.length - 1]);
+    if (!name) return;
+    await client.rename(path, name);
+    go(join('/' + names.slice(0, -1).join('/'), name));
+}));
+
+$('remove').addEventListener('click', () => act(async () => {
+    const { path } = current;
+    if ((await ask(`Remove ${path}? Type its name to confirm:`)) !== splitPath(path).pop()) return;
+    await client.removePath(path);
+    go('/' + splitPath(path).slice(0, -1).join('/'));
+}));
 window.addEventListener('hashchange', route);
 window.addEventListener('unhandledrejection', (ev) => show(ev.reason));
 

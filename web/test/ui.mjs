@@ -7,7 +7,8 @@
 // Prints one line per check; exits non-zero at the first failure.
 
 import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { connect } from '../ninep.js';
 import assert from 'node:assert/strict';
 
 const url = process.env.TEN_URL;
@@ -76,6 +77,64 @@ try {
         await page.click('#listing a:text-is("hello.txt")');
         await page.waitForSelector('#viewer-text:visible');
         assert.match(await text('#viewer-text'), /^\s+1\s+hello\n\s+2\s+world/);
+    });
+
+    const answer = async (text) => {
+        await page.waitForSelector('#ask[open]');
+        await page.fill('#ask-input', text);
+        await page.click('#ask-ok');
+    };
+
+    await check('edit and save: the bytes on disk', async () => {
+        await page.click('#edit');
+        await page.fill('#editor', 'hello again\n');
+        await page.click('#save');
+        await page.waitForSelector('#save', { state: 'hidden' });
+        assert.equal(readFileSync(`${root}/tmp/hello.txt`, 'utf8'), 'hello again\n');
+        await page.waitForFunction(() => /hello again/.test(document.querySelector('#viewer-text').textContent));
+    });
+
+    await check('a file changed since it was opened is not overwritten unasked', async () => {
+        await page.click('#edit');
+        await page.fill('#editor', 'mine\n');
+        // someone else writes it meanwhile, over 9P with the same ticket
+        const other = await connect(url.replace(/^http/, 'ws') + '9p');
+        await other.attach('adm', await page.evaluate(() => sessionStorage.getItem('ten.ticket')));
+        await other.writeFile('/tmp/hello.txt', 'theirs\n');
+        other.close();
+        await page.click('#save');
+        await page.waitForSelector('#ask[open]');
+        await page.click('#ask-cancel');
+        await page.waitForSelector('#message:visible');
+        assert.match(await text('#message'), /Not saved: \/tmp\/hello.txt changed/);
+        assert.equal(readFileSync(`${root}/tmp/hello.txt`, 'utf8'), 'theirs\n');
+    });
+
+    await check('new file, rename, remove', async () => {
+        await page.goto(`${url}#/files/tmp`);
+        await page.waitForSelector('#listing a:text-is("hello.txt")');
+        await page.click('#new-file');
+        await answer('made.txt');
+        await page.waitForFunction(() => location.hash === '#/files/tmp/made.txt');
+        assert.ok(existsSync(`${root}/tmp/made.txt`));
+        await page.waitForSelector('#rename:visible');
+        await page.click('#rename');
+        await answer('renamed.txt');
+        await page.waitForFunction(() => location.hash === '#/files/tmp/renamed.txt');
+        assert.ok(existsSync(`${root}/tmp/renamed.txt`) && !existsSync(`${root}/tmp/made.txt`));
+        await page.waitForSelector('#remove:visible');
+        await page.click('#remove');
+        await answer('renamed.txt');
+        await page.waitForFunction(() => location.hash === '#/files/tmp');
+        assert.ok(!existsSync(`${root}/tmp/renamed.txt`));
+    });
+
+    await check('new folder', async () => {
+        await page.waitForSelector('#new-dir:visible');
+        await page.click('#new-dir');
+        await answer('newdir');
+        await page.waitForSelector('#listing a:text-is("newdir/")');
+        assert.ok(statSync(`${root}/tmp/newdir`).isDirectory());
     });
 
     await check('Markdown rendered by ten-ssr in a sandboxed iframe', async () => {
