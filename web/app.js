@@ -19,6 +19,8 @@ const store = window.sessionStorage;
 let client = null;
 let user = null;
 let current = null;     // the file shown: {path, st}, for edit and save
+let shown = [];         // the listing's entries, as sorted
+let sortKey = 'name', sortUp = true;
 
 
 // ------------------------------------------------------------ sessions
@@ -118,6 +120,8 @@ function show(e) {
 
 function showLogin(status = '') {
     $('files').hidden = true;
+    $('ns').hidden = true;
+    $('ns-link').hidden = true;
     $('logout').hidden = true;
     $('who').textContent = '';
     $('crumbs').textContent = '';
@@ -153,21 +157,46 @@ function cell(tr, text, cls) {
 
 /* Which tools fit: a directory's, or a file's (editable when text). */
 function tools(file) {
-    for (const id of ['edit', 'rename', 'remove']) $(id).hidden = !file;
+    for (const id of ['edit', 'rename', 'remove', 'download']) $(id).hidden = !file;
     $('save').hidden = true;
-    $('new-file').hidden = $('new-dir').hidden = !!file;
+    for (const id of ['new-file', 'new-dir', 'upload']) $(id).hidden = !!file;
 }
 
 async function list(path) {
     current = null;
     tools(false);
-    const entries = await client.readdir(path);
-    entries.sort((a, b) => (b.isDir - a.isDir) || a.name.localeCompare(b.name));
+    const [entries, points] = await Promise.all([client.readdir(path), mountPoints()]);
+    shown = entries;
+    render(path, points);
+    $('listing').hidden = false;
+    $('viewer').hidden = true;
+}
+
+/* The points of /dev/ns's mounts and binds: marked in listings. */
+async function mountPoints() {
+    try {
+        const ns = new TextDecoder().decode(await client.readFile('/dev/ns'));
+        return new Set(ns.split('\n').map((l) => l.trim().split(/\s+/))
+            .filter((w) => w[0] === 'mount' || w[0] === 'bind')
+            .map((w) => w.filter((x) => !x.startsWith('-'))[2]));
+    } catch {
+        return new Set();
+    }
+}
+
+function render(path, points = new Set()) {
+    const cmp = (a, b) => {
+        const x = a[sortKey], y = b[sortKey];
+        const c = typeof x === 'string' ? x.localeCompare(y) : x - y;
+        return (b.isDir - a.isDir) || (sortUp ? c : -c);
+    };
+    shown.sort(cmp);
     const body = $('listing').tBodies[0];
     body.textContent = '';
-    for (const e of entries) {
+    for (const e of shown) {
         const tr = document.createElement('tr');
-        const to = (path === '/' ? '' : path) + '/' + e.name;
+        const to = join(path, e.name);
+        if (points.has(to)) tr.className = 'mount';
         const a = document.createElement('a');
         a.href = '#/files' + encodePath(to);
         a.textContent = e.name + (e.isDir ? '/' : '');
@@ -179,8 +208,6 @@ async function list(path) {
         cell(tr, new Date(e.mtime * 1000).toLocaleString());
         body.append(tr);
     }
-    $('listing').hidden = false;
-    $('viewer').hidden = true;
 }
 
 async function viewFile(path, st) {
@@ -221,7 +248,7 @@ function encodePath(path) {
 }
 
 function routePath() {
-    const m = /^#\/(files|view)(\/.*)?$/.exec(location.hash);
+    const m = /^#\/(files|view|ns)(\/.*)?$/.exec(location.hash);
     const path = m ? decodeURIComponent(m[2] || '/') : '/';
     return { kind: m ? m[1] : 'files', path: '/' + splitPath(path).join('/') };
 }
@@ -231,7 +258,10 @@ async function route() {
     const { kind, path } = routePath();
     say('');
     crumbs(path);
+    $('ns').hidden = kind !== 'ns';
+    $('files').hidden = kind === 'ns';
     try {
+        if (kind === 'ns') return await showNs();
         if (kind === 'view') {
             $('viewer-name').textContent = path;
             $('viewer-text').hidden = true;
@@ -249,6 +279,7 @@ async function start() {
     $('files').hidden = false;
     $('login').hidden = true;
     $('logout').hidden = false;
+    $('ns-link').hidden = false;
     const exp = store.getItem('ten.expires');
     $('who').textContent = user + (exp ? ` · until ${new Date(exp * 1000).toLocaleString()}` : '');
     if (!location.hash) location.hash = '#/files/';
@@ -398,3 +429,175 @@ window.addEventListener('unhandledrejection', (ev) => show(ev.reason));
         showLogin(e instanceof NinePError ? `${e.ename}. Log in again.` : String(e));
     }
 })();
+
+
+// ------------------------------------------------------------- sorting
+
+for (const b of document.querySelectorAll('button.sort')) {
+    b.addEventListener('click', () => {
+        sortUp = sortKey === b.dataset.key ? !sortUp : true;
+        sortKey = b.dataset.key;
+        act(() => list(here()));
+    });
+}
+
+
+// ------------------------------------------------------------ keyboard
+
+/* Arrows move through the listing, Enter opens, Backspace goes up. */
+document.addEventListener('keydown', (ev) => {
+    if (!client || ev.target.closest('input, textarea, dialog') || $('files').hidden) return;
+    const rows = [...$('listing').tBodies[0].rows];
+    const at = rows.findIndex((r) => r.classList.contains('selected'));
+    if (ev.key === 'Backspace') {
+        ev.preventDefault();
+        go('/' + splitPath(here()).slice(0, -1).join('/'));
+    } else if ((ev.key === 'ArrowDown' || ev.key === 'ArrowUp') && rows.length && !$('listing').hidden) {
+        ev.preventDefault();
+        const next = Math.max(0, Math.min(rows.length - 1, at + (ev.key === 'ArrowDown' ? 1 : -1)));
+        rows[at]?.classList.remove('selected');
+        rows[next].classList.add('selected');
+        rows[next].scrollIntoView({ block: 'nearest' });
+    } else if (ev.key === 'Enter' && at >= 0) {
+        ev.preventDefault();
+        rows[at].querySelector('a').click();
+    }
+});
+
+
+// ----------------------------------------------------- upload, download
+
+$('upload').addEventListener('click', () => $('upload-input').click());
+$('upload-input').addEventListener('change', (ev) => {
+    for (const f of ev.target.files) upload(f, here());
+    ev.target.value = '';
+});
+$('listing').addEventListener('dragover', (ev) => { ev.preventDefault(); $('listing').classList.add('drop'); });
+$('listing').addEventListener('dragleave', () => $('listing').classList.remove('drop'));
+$('listing').addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    $('listing').classList.remove('drop');
+    for (const f of ev.dataTransfer.files) upload(f, here());
+});
+
+/* A line in the transfers list with a progress bar and a Cancel button. */
+function transfer(label, onCancel) {
+    const li = document.createElement('li');
+    const name = document.createElement('span');
+    const bar = document.createElement('progress');
+    const cancel = document.createElement('button');
+    name.textContent = label;
+    bar.max = 1;
+    bar.value = 0;
+    cancel.type = 'button';
+    cancel.textContent = 'Cancel';
+    cancel.addEventListener('click', onCancel);
+    li.append(name, bar, cancel);
+    $('transfers').append(li);
+    return {
+        progress(done, total) { bar.max = total || 1; bar.value = done; },
+        end(text) { cancel.remove(); name.textContent = `${label}: ${text}`; setTimeout(() => li.remove(), 4000); },
+    };
+}
+
+/* Written in iounit-sized slices; a cancel flushes the write in flight
+   and removes what was written. */
+async function upload(file, dir) {
+    const path = join(dir, file.name);
+    const ac = new AbortController();
+    const t = transfer(`upload ${file.name}`, () => ac.abort());
+    try {
+        await client.at(dir, async (fid, gone) => {
+            const { iounit } = await client.create(fid, file.name, 0o664, OWRITE);
+            const n = client.iosize(iounit);
+            try {
+                for (let off = 0; off < file.size; off += n) {
+                    const chunk = new Uint8Array(await file.slice(off, off + n).arrayBuffer());
+                    await client.write(fid, off, chunk, { signal: ac.signal, path });
+                    t.progress(off + chunk.length, file.size);
+                }
+            } catch (e) {
+                gone();
+                await client.remove(fid).catch(() => {});     // the partial file goes
+                throw e;
+            }
+        }, 'upload');
+        t.end('done');
+        if (here() === dir) await list(dir);
+    } catch (e) {
+        t.end(e.name === 'AbortError' || ac.signal.aborted ? 'cancelled, nothing kept' : 'failed');
+        if (!ac.signal.aborted) show(e);
+        if (here() === dir) await list(dir).catch(() => {});
+    }
+}
+
+$('download').addEventListener('click', () => act(async () => {
+    const { path, st } = current;
+    const ac = new AbortController();
+    const t = transfer(`download ${st.name}`, () => ac.abort());
+    try {
+        const data = await client.readFile(path, {
+            signal: ac.signal, onProgress: (n) => t.progress(n, st.length),
+        });
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(new Blob([data]));
+        a.download = st.name;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+        t.end('done');
+    } catch (e) {
+        t.end(ac.signal.aborted ? 'cancelled' : 'failed');
+        if (!ac.signal.aborted) throw e;
+    }
+}));
+
+
+// ----------------------------------------------------------- properties
+
+/* Mode, group and owner by wstat; only what changed is sent. */
+$('props').addEventListener('click', () => act(async () => {
+    const path = current ? current.path : here();
+    const st = await client.statPath(path);
+    $('stat-name').textContent = `${path}: ${modeString(st.mode)} ${st.uid} ${st.gid}`;
+    $('stat-mode').value = (st.mode & 0o777).toString(8).padStart(3, '0');
+    $('stat-gid').value = st.gid;
+    $('stat-uid').value = st.uid;
+    const d = $('stat');
+    d.returnValue = '';
+    d.showModal();
+    await new Promise((r) => d.addEventListener('close', r, { once: true }));
+    if (d.returnValue !== 'ok') return;
+    const change = {};
+    const mode = parseInt($('stat-mode').value, 8);
+    if (!Number.isNaN(mode) && mode !== (st.mode & 0o777)) {
+        change.mode = ((st.mode & 0xfff00000) | (mode & 0o777)) >>> 0;
+    }
+    if ($('stat-gid').value !== st.gid) change.gid = $('stat-gid').value;
+    if ($('stat-uid').value !== st.uid) change.uid = $('stat-uid').value;
+    if (Object.keys(change).length === 0) return;
+    await client.at(path, (fid) => client.wstat(fid, change), 'wstat');
+    await route();
+}));
+
+
+// ------------------------------------------------------------ namespace
+
+async function showNs() {
+    crumbs('/');
+    $('ns-text').textContent = new TextDecoder().decode(await client.readFile('/dev/ns'));
+}
+
+/* One command to /dev/nsctl: it changes this session's namespace. */
+$('ns-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(async () => {
+        const cmd = $('ns-command').value.trim();
+        if (!cmd) return;
+        await client.at('/dev/nsctl', async (fid) => {
+            await client.open(fid, OWRITE);
+            await client.write(fid, 0, new TextEncoder().encode(cmd));
+        }, 'nsctl');
+        $('ns-command').value = '';
+        await showNs();
+    });
+});

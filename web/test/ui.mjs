@@ -7,7 +7,8 @@
 // Prints one line per check; exits non-zero at the first failure.
 
 import { chromium } from 'playwright-core';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { connect } from '../ninep.js';
 import assert from 'node:assert/strict';
 
@@ -135,6 +136,88 @@ try {
         await answer('newdir');
         await page.waitForSelector('#listing a:text-is("newdir/")');
         assert.ok(statSync(`${root}/tmp/newdir`).isDirectory());
+    });
+
+    const sha = (b) => createHash('sha256').update(b).digest('hex');
+    const ticket = () => page.evaluate(() => sessionStorage.getItem('ten.ticket'));
+
+    await check('sort by size; arrows and Enter open an entry', async () => {
+        await page.goto(`${url}#/files/tmp`);
+        await page.waitForSelector('#listing a:text-is("hello.txt")');
+        const ordered = (dir) => page.waitForFunction((d) => {
+            const v = [...document.querySelectorAll('#listing tbody td.num')]
+                .map((t) => t.textContent).filter((x) => x).map(Number);
+            return v.length > 1 && v.every((x, i) => i === 0 || (d > 0 ? v[i - 1] <= x : v[i - 1] >= x));
+        }, dir, { timeout: 5000 });
+        await page.click('button.sort[data-key="length"]');
+        await ordered(1);
+        await page.click('button.sort[data-key="length"]');
+        await ordered(-1);
+        await page.click('button.sort[data-key="name"]');
+        await page.focus('body');
+        await page.keyboard.press('ArrowDown');
+        const first = await page.locator('#listing tbody tr.selected a').innerText();
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((n) => decodeURIComponent(location.hash).endsWith('/' + n.replace(/\/$/, '')), first);
+        await page.keyboard.press('Backspace');
+        await page.waitForFunction(() => location.hash === '#/files/tmp');
+    });
+
+    await check('upload 5 MiB: progress, then the same bytes on disk', async () => {
+        const big = Buffer.alloc(5 << 20);
+        for (let i = 0; i < big.length; i++) big[i] = (i * 7 + 3) & 0xff;
+        await page.setInputFiles('#upload-input', { name: 'big.bin', mimeType: 'application/octet-stream', buffer: big });
+        await page.waitForSelector('#transfers li:has-text("upload big.bin")');
+        await page.waitForSelector('#transfers li:has-text("upload big.bin: done")', { timeout: 60000 });
+        assert.equal(sha(readFileSync(`${root}/tmp/big.bin`)), sha(big));
+        await page.waitForSelector('#listing a:text-is("big.bin")');
+    });
+
+    await check('a cancelled upload leaves nothing', async () => {
+        const huge = `${shots}/huge.bin`;
+        writeFileSync(huge, Buffer.alloc(96 << 20, 1));
+        await page.setInputFiles('#upload-input', huge);
+        await page.waitForFunction(() => [...document.querySelectorAll('#transfers li')]
+            .some((li) => /huge\.bin/.test(li.textContent) && li.querySelector('progress')?.value > 0));
+        await page.click('#transfers li:has-text("upload huge.bin") button');
+        await page.waitForSelector('#transfers li:has-text("upload huge.bin: cancelled")');
+        assert.ok(!existsSync(`${root}/tmp/huge.bin`), 'the partial file was removed');
+        unlinkSync(huge);
+    });
+
+    await check('download: the same bytes', async () => {
+        await page.goto(`${url}#/files/tmp/big.bin`);
+        await page.waitForSelector('#download:visible');
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+        const saved = `${shots}/big.bin.download`;
+        await dl.saveAs(saved);
+        assert.equal(sha(readFileSync(saved)), sha(readFileSync(`${root}/tmp/big.bin`)));
+    });
+
+    await check('properties: chmod through wstat', async () => {
+        await page.goto(`${url}#/files/tmp/hello.txt`);
+        await page.waitForSelector('#props:visible');
+        await page.click('#props');
+        await page.waitForSelector('#stat[open]');
+        await page.fill('#stat-mode', '600');
+        await page.click('#stat-ok');
+        const c = await connect(url.replace(/^http/, 'ws') + '9p');
+        await c.attach('adm', await ticket());
+        const st = await c.statPath('/tmp/hello.txt');
+        c.close();
+        assert.equal(st.mode & 0o777, 0o600);
+    });
+
+    await check('the namespace panel: a bind shows in the listing', async () => {
+        await page.goto(`${url}#/ns`);
+        await page.waitForFunction(() => /^mount .* \/$/m.test(document.querySelector('#ns-text').textContent));
+        await page.fill('#ns-command', 'bind -a /tmp /lib');
+        await page.click('#ns-run');
+        await page.waitForFunction(() => /bind -a \/tmp \/lib/.test(document.querySelector('#ns-text').textContent));
+        await page.goto(`${url}#/files/lib`);
+        await page.waitForSelector('#listing a:text-is("hello.txt")');
+        await page.goto(`${url}#/files/`);
+        await page.waitForSelector('#listing tr.mount a:text-is("lib/")');
     });
 
     await check('Markdown rendered by ten-ssr in a sandboxed iframe', async () => {

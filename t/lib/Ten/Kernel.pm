@@ -403,7 +403,8 @@ sub _wrap {
             Test::More::is($v->stop(10), 0, "$name - $prog exits with 0 on SIGTERM")
                 or Test::More::diag(defined $v->{exit}
                                     ? "wait status $v->{exit} (signal " . ($v->{exit} & 127) . ")"
-                                    : 'still running after 10 s: killed', $v->log_tail);
+                                    : "still running after 10 s: killed; its threads:\n"
+                                      . ($v->{hang} // '(no gdb)'), $v->log_tail);
         } else {
             Test::More::fail("$name - " . ($progs{ref $v} // 'ten-vfs')
                 . " died during the block (status $v->{exit})");

@@ -186,6 +186,9 @@ sub stop {
         }
         sleep 0.01;
     }
+    # what its threads were doing, for the test's diagnostics
+    $self->{hang} = `gdb -p $pid -batch -ex 'thread apply all bt' 2>&1`
+        if -x '/usr/bin/gdb';
     kill KILL => -$pid;
     waitpid($pid, 0);
     return undef;
