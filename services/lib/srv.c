@@ -83,6 +83,7 @@ struct srv_s {
     pthread_cond_t      work;
     srv_req_t          *queue;
     srv_req_t          *queue_tail;
+    unsigned            nqueued;    /* in queue, not yet taken */
     unsigned            nthreads;
     unsigned            nidle;
     unsigned            nconns;
@@ -1680,8 +1681,13 @@ pool_submit(srv_t *srv, srv_req_t *r)
     }
 
     srv->queue_tail = r;
+    srv->nqueued++;
 
-    if (srv->nidle == 0 && srv->nthreads < srv->conf.max_threads) {
+    /*
+     * A worker for each request waiting: an idle worker that was signalled
+     * but has not taken its request yet is not idle for this one.
+     */
+    if (srv->nqueued > srv->nidle && srv->nthreads < srv->conf.max_threads) {
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 512 * 1024);
@@ -1717,6 +1723,7 @@ pool_worker(void *arg)
 
         r = srv->queue;
         srv->queue = r->qnext;
+        srv->nqueued--;
 
         if (srv->queue == NULL) {
             srv->queue_tail = NULL;

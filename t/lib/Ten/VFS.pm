@@ -146,6 +146,9 @@ sub command {
 sub start {
     my ($self) = @_;
     my @cmd = $self->command;
+    # ready once it says so and its port answers (a port alone could be
+    # someone else's)
+    my $served = () = $self->log_text =~ /: serving /g;
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         setpgrp(0, 0);
@@ -162,7 +165,8 @@ sub start {
             delete $self->{pid};
             die "ten-vfs exited at startup (status " . ($? >> 8) . "):\n" . $self->log_tail;
         }
-        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        my $now = () = $self->log_text =~ /: serving /g;
+        my $s = $now > $served && IO::Socket::INET->new(PeerAddr => '127.0.0.1',
             PeerPort => $self->{port}, Proto => 'tcp');
         if ($s) { close $s; return $self }
         sleep 0.01;

@@ -123,12 +123,17 @@ sub servroot    { $SERVROOT }
 sub master_pid  { $NGINX{pid} }
 
 # A loopback TCP port that is free right now.
+my %GIVEN;    # ports handed out: never twice, though some wait unbound
+
 sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-        Proto => 'tcp', Listen => 1, ReuseAddr => 1) or die "free_port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+            Proto => 'tcp', Listen => 1, ReuseAddr => 1) or die "free_port: $!";
+        my $port = $s->sockport;
+        close $s;
+        return $port unless $GIVEN{$port}++;
+    }
+    die "free_port: no port not given out already\n";
 }
 
 # The pids of the running nginx master's children (its workers).
