@@ -41,6 +41,8 @@ typedef struct {
 } ssr_names_t;
 
 
+static int walk_as_user(srv_req_t *r, ssr_fid_t *f, ssr_vfs_user_t *u,
+    uint32_t *fid, char *err, size_t errlen);
 static void ssr_attach(srv_req_t *r);
 static void ssr_walk(srv_req_t *r);
 static void ssr_open(srv_req_t *r);
@@ -556,21 +558,20 @@ render_open(srv_req_t *r, ssr_vfs_user_t *u, uint32_t fid,
 }
 
 
-/* The view of the fid's path: from the cache, or rendered now. */
+/*
+ * A fid on the VFS at f's path, walked as the request's user (who must be
+ * able to reach it): 0 with u attached and *fid to clunk, or -1 with err.
+ */
 
 static int
-view_page(srv_req_t *r, ssr_fid_t *f, ssr_page_t **pagep,
-    ninep_qid_t *qidp, char *err, size_t errlen)
+walk_as_user(srv_req_t *r, ssr_fid_t *f, ssr_vfs_user_t *u, uint32_t *fid,
+    char *err, size_t errlen)
 {
-    int              rc;
-    size_t           done;
-    uint8_t         *msg;
-    uint32_t         fid;
-    ssr_t           *ssr;
-    ninep_qid_t      qid;
-    ninep_stat_t     st;
-    ssr_names_t     *nm;
-    ssr_vfs_user_t   u;
+    int           rc;
+    size_t        done;
+    ssr_t        *ssr;
+    ninep_qid_t   qid;
+    ssr_names_t  *nm;
 
     ssr = srv_data(r);
 
@@ -588,16 +589,40 @@ view_page(srv_req_t *r, ssr_fid_t *f, ssr_page_t **pagep,
         return -1;
     }
 
-    if (ssr_vfs_attach(ssr->vfs, srv_user(r), &u, &qid, err, errlen) < 0) {
+    if (ssr_vfs_attach(ssr->vfs, srv_user(r), u, &qid, err, errlen) < 0) {
         free(nm);
         return -1;
     }
 
-    rc = ssr_vfs_walk(&u, nm->names, nm->n, &fid, NULL, &done, err, errlen);
+    rc = ssr_vfs_walk(u, nm->names, nm->n, fid, NULL, &done, err, errlen);
     free(nm);
 
     if (rc < 0) {
-        ssr_vfs_detach(&u);
+        ssr_vfs_detach(u);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* The view of the fid's path: from the cache, or rendered now. */
+
+static int
+view_page(srv_req_t *r, ssr_fid_t *f, ssr_page_t **pagep,
+    ninep_qid_t *qidp, char *err, size_t errlen)
+{
+    int              rc;
+    uint8_t         *msg;
+    uint32_t         fid;
+    ssr_t           *ssr;
+    ninep_qid_t      qid;
+    ninep_stat_t     st;
+    ssr_vfs_user_t   u;
+
+    ssr = srv_data(r);
+
+    if (walk_as_user(r, f, &u, &fid, err, errlen) < 0) {
         return -1;
     }
 
@@ -729,42 +754,15 @@ stat_vfs(srv_req_t *r, ssr_fid_t *f, uint8_t **msg, ninep_stat_t *st,
     char *err, size_t errlen)
 {
     int              rc;
-    size_t           done;
     uint32_t         fid;
-    ssr_t           *ssr;
-    ninep_qid_t      qid;
-    ssr_names_t     *nm;
     ssr_vfs_user_t   u;
 
-    ssr = srv_data(r);
-
-    nm = malloc(sizeof(ssr_names_t));
-    if (nm == NULL) {
-        snprintf(err, errlen, "out of memory");
+    if (walk_as_user(r, f, &u, &fid, err, errlen) < 0) {
         return -1;
     }
 
-    nm->n = 0;
-
-    if (split_path(f->path, nm) < 0) {
-        free(nm);
-        snprintf(err, errlen, "path too deep");
-        return -1;
-    }
-
-    if (ssr_vfs_attach(ssr->vfs, srv_user(r), &u, &qid, err, errlen) < 0) {
-        free(nm);
-        return -1;
-    }
-
-    rc = ssr_vfs_walk(&u, nm->names, nm->n, &fid, NULL, &done, err, errlen);
-    free(nm);
-
-    if (rc == 0) {
-        rc = ssr_vfs_stat(&u, fid, st, msg, err, errlen);
-        ssr_vfs_clunk(&u, fid);
-    }
-
+    rc = ssr_vfs_stat(&u, fid, st, msg, err, errlen);
+    ssr_vfs_clunk(&u, fid);
     ssr_vfs_detach(&u);
 
     return rc;
