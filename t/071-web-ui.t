@@ -48,10 +48,27 @@ plant_file($v, 'tmp/readme.md', "# A title\n\nSome *text*.\n", uid => 'adm', gid
 plant_file($v, 'tmp/<img src=x onerror=alert(1)>', "x", uid => 'adm', gid => 'adm', mode => 0644);
 my $shots = Test::Ten::servroot() . '/shots';
 mkdir $shots;
+unlink glob "$shots/done-*";
 local $ENV{TEN_URL} = 'http://127.0.0.1:' . Test::Ten::server_port() . '/';
 local $ENV{TEN_ADM_PASSWORD} = kfactotum()->adm_password;
 local $ENV{TEN_VFS_ROOT} = $v->path('');
 local $ENV{TEN_SHOTS} = $shots;
-my $out = `node --experimental-websocket --no-warnings web/test/ui.mjs 2>&1`;
+# the browser side asks for what only this side can do: ACTION N WHAT
+my %do = (
+    'reload nginx'    => sub { kill HUP => Test::Ten::master_pid() },
+    'restart ten-vfs' => sub { kvfs->stop; kvfs->start },
+);
+open(my $node, '-|', 'node --experimental-websocket --no-warnings web/test/ui.mjs 2>&1')
+    or die "node: $!";
+my $out = '';
+while (my $line = <$node>) {
+    $out .= $line;
+    if ($line =~ /^ACTION (\d+) (.+)$/) {
+        ($do{$2} or die "unknown action $2")->();
+        open my $fh, '>', "$shots/done-$1" or die;
+        close $fh;
+    }
+}
+close $node;
 is($? >> 8, 0, 'the browser scenarios pass') or diag($out);
 like($out, qr/all passed/, 'every scenario ran');

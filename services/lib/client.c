@@ -35,6 +35,7 @@ struct cli_s {
 
 
 static int cli_dial(cli_t *c, char *err, size_t errlen);
+static int cli_stale(int fd);
 static int cli_connect(const cli_conf_t *conf, char *err, size_t errlen);
 static int cli_auth(const cli_conf_t *conf, int fd, uint32_t msize,
     uint32_t afid, uint32_t root, char *err, size_t errlen);
@@ -95,12 +96,34 @@ cli_begin(cli_t *c, char *err, size_t errlen)
 {
     pthread_mutex_lock(&c->lock);
 
+    if (c->fd >= 0 && cli_stale(c->fd)) {
+        cli_hangup(c);      /* the server went away since: dial again */
+    }
+
     if (c->fd < 0 && cli_dial(c, err, errlen) < 0) {
         pthread_mutex_unlock(&c->lock);
         return -1;
     }
 
     return 0;
+}
+
+
+/*
+ * Whether the idle connection was closed by the other side (a restarted
+ * server): between requests nothing may come from it but that.
+ */
+
+static int
+cli_stale(int fd)
+{
+    struct pollfd  p;
+
+    p.fd = fd;
+    p.events = POLLIN | POLLRDHUP;
+    p.revents = 0;
+
+    return poll(&p, 1, 0) > 0;
 }
 
 

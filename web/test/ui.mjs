@@ -35,6 +35,17 @@ async function check(name, fn) {
 
 const text = (sel) => page.locator(sel).innerText();
 
+/* Asks the test (t/071) to do something to the system; waits until done. */
+let actions = 0;
+async function action(what) {
+    const n = ++actions;
+    console.log(`ACTION ${n} ${what}`);
+    for (let i = 0; i < 600 && !existsSync(`${shots}/done-${n}`); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(existsSync(`${shots}/done-${n}`), `the test did not ${what}`);
+}
+
 try {
     await check('the login page', async () => {
         await page.goto(url);
@@ -241,6 +252,54 @@ try {
         assert.match(await text('#message'), /tmp\/no-such-file: .*(does not exist|No such file)/);
     });
 
+    await check('after nginx -s reload the page reconnects and shows the same path', async () => {
+        await page.goto(`${url}#/files/tmp`);
+        await page.waitForSelector('#listing a:text-is("hello.txt")');
+        await action('reload nginx');
+        await page.waitForSelector('#message:has-text("reconnecting")', { timeout: 20000 }).catch(() => {});
+        await page.waitForSelector('#message', { state: 'hidden', timeout: 30000 });
+        assert.ok(page.url().endsWith('#/files/tmp'));
+        await page.click('#listing a:text-is("hello.txt")');
+        await page.waitForSelector('#viewer-text:visible');
+    });
+
+    await check('ten-vfs restarted: the next listing works again', async () => {
+        await page.goto(`${url}#/files/tmp`);
+        await page.waitForSelector('#listing a:text-is("hello.txt")');
+        await action('restart ten-vfs');
+        // the kernel recovers the fids on the new connection
+        await page.goto(`${url}#/files/usr`);
+        await page.waitForSelector('#listing a:text-is("glenda/")', { timeout: 20000 });
+    });
+
+    await check("a second user who may not read adm's file sees why", async () => {
+        const adm = await connect(url.replace(/^http/, 'ws') + '9p');
+        try {
+            await adm.attach('adm', await ticket());
+            await adm.at('/dev/factotum/ctl', async (fid) => {
+                await adm.open(fid, 1);
+                await adm.write(fid, 0, new TextEncoder().encode('adduser glenda'));
+                await adm.write(fid, 0, new TextEncoder().encode('setpass glenda s3cret-pw'));
+            }, 'ctl');
+            await adm.writeFile('/adm/private', 'for adm only\n', { perm: 0o600 });
+        } finally {
+            adm.close();
+        }
+        const other = await browser.newContext();
+        const p2 = await other.newPage();
+        p2.on('pageerror', (e) => problems.push(`page error (glenda): ${e.message}`));
+        await p2.goto(url);
+        await p2.fill('#user', 'glenda');
+        await p2.fill('#password', 's3cret-pw');
+        await p2.click('#login-button');
+        await p2.waitForSelector('#listing tbody tr');
+        await p2.goto(`${url}#/files/adm/private`);
+        await p2.waitForSelector('#message:visible');
+        assert.match(await p2.locator('#message').innerText(), /adm\/private: .*permission denied/i);
+        await p2.screenshot({ path: `${shots}/${String(++n).padStart(2, '0')}-glenda-denied.png` });
+        await other.close();
+    });
+
     await check('log out: the ticket is gone from the VFS', async () => {
         const ticket = await page.evaluate(() => sessionStorage.getItem('ten.ticket'));
         assert.match(ticket, /^\/priv\/sessions\/adm\//);
@@ -260,4 +319,5 @@ try {
     process.exitCode = 1;
 } finally {
     await browser.close();
+    process.exit();     // nothing left open keeps the test waiting
 }
