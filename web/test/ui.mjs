@@ -165,6 +165,9 @@ try {
         await page.click('button.sort[data-key="length"]');
         await ordered(-1);
         await page.click('button.sort[data-key="name"]');
+        // by name again, directories first: the listing is drawn anew
+        await page.waitForFunction(() =>
+            document.querySelector('#listing tbody tr a')?.textContent === 'newdir/');
         await page.focus('body');
         await page.keyboard.press('ArrowDown');
         const first = await page.locator('#listing tbody tr.selected a').innerText();
@@ -298,6 +301,41 @@ try {
         assert.match(await p2.locator('#message').innerText(), /adm\/private: .*permission denied/i);
         await p2.screenshot({ path: `${shots}/${String(++n).padStart(2, '0')}-glenda-denied.png` });
         await other.close();
+    });
+
+    await check('a revoked ticket sends the page back to login with the reason', async () => {
+        const other = await browser.newContext();
+        const p2 = await other.newPage();
+        await p2.goto(url);
+        await p2.fill('#user', 'glenda');
+        await p2.fill('#password', 's3cret-pw');
+        await p2.click('#login-button');
+        await p2.waitForSelector('#listing tbody tr');
+        const adm = await connect(url.replace(/^http/, 'ws') + '9p');
+        try {
+            await adm.attach('adm', await ticket());
+            await adm.at('/dev/factotum/ctl', async (fid) => {
+                await adm.open(fid, 1);
+                await adm.write(fid, 0, new TextEncoder().encode('revoke glenda'));
+            }, 'ctl');
+        } finally {
+            adm.close();
+        }
+        // past ninep_ticket_cache (5 s), a new attach reads the ticket again
+        await new Promise((r) => setTimeout(r, 5500));
+        await p2.reload();
+        await p2.waitForSelector('#login-form:visible');
+        assert.match(await p2.locator('#login-status').innerText(), /no such ticket.*Log in again/);
+        await other.close();
+    });
+
+    await check('a phone-sized viewport: nothing scrolls sideways', async () => {
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.goto(`${url}#/files/usr`);
+        await page.waitForSelector('#listing a:text-is("glenda/")');
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+            'the page fits its width');
+        await page.setViewportSize({ width: 1100, height: 750 });
     });
 
     await check('log out: the ticket is gone from the VFS', async () => {

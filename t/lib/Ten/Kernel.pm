@@ -400,10 +400,10 @@ sub _wrap {
         my $name = $block->name;
         if ($v->alive) {
             my $prog = $progs{ref $v} // 'ten-vfs';
-            Test::More::is($v->stop(10), 0, "$name - $prog exits with 0 on SIGTERM")
+            Test::More::is($v->stop(30), 0, "$name - $prog exits with 0 on SIGTERM")
                 or Test::More::diag(defined $v->{exit}
                                     ? "wait status $v->{exit} (signal " . ($v->{exit} & 127) . ")"
-                                    : "still running after 10 s: killed; its threads:\n"
+                                    : "still running after 30 s: killed; its threads:\n"
                                       . ($v->{hang} // '(no gdb)'), $v->log_tail);
         } else {
             Test::More::fail("$name - " . ($progs{ref $v} // 'ten-vfs')

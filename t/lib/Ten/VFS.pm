@@ -190,8 +190,17 @@ sub stop {
         }
         sleep 0.01;
     }
-    # what its threads were doing, for the test's diagnostics
-    $self->{hang} = `gdb -p $pid -batch -ex 'thread apply all bt' 2>&1`
+    # what its threads were doing, for the test's diagnostics: their
+    # states and kernel wait channels, and their stacks
+    $self->{hang} = join '', map {
+        my $t = $_;
+        my $st = do { local (@ARGV, $/) = ("$t/stat"); <> } // '';
+        my $wchan = do { local (@ARGV, $/) = ("$t/wchan"); <> } // '';
+        my ($state) = $st =~ /\) (\S)/;
+        "thread " . (split m{/}, $t)[-1] . ": state " . ($state // '?')
+            . ", waiting in " . ($wchan || '-') . "\n";
+    } glob "/proc/$pid/task/*";
+    $self->{hang} .= `gdb -p $pid -batch -ex 'thread apply all bt' 2>&1`
         if -x '/usr/bin/gdb';
     kill KILL => -$pid;
     waitpid($pid, 0);
