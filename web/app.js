@@ -20,6 +20,7 @@ let client = null;
 let user = null;
 let current = null;     // the file shown: {path, st}, for edit and save
 let shown = [];         // the listing's entries, as sorted
+let shownAt = null;     // and where they are: {path, points}
 let sortKey = 'name', sortUp = true;
 
 
@@ -167,24 +168,32 @@ async function list(path) {
     tools(false);
     const [entries, points] = await Promise.all([client.readdir(path), mountPoints()]);
     shown = entries;
+    shownAt = { path, points };
     render(path, points);
     $('listing').hidden = false;
     $('viewer').hidden = true;
 }
 
-/* The points of /dev/ns's mounts and binds: marked in listings. */
+/* The points of /dev/ns's mounts and binds, marked in listings; a union
+   is a point with several entries, or one joined with -a or -b to what
+   was there. */
 async function mountPoints() {
+    const points = new Map();
     try {
         const ns = new TextDecoder().decode(await client.readFile('/dev/ns'));
-        return new Set(ns.split('\n').map((l) => l.trim().split(/\s+/))
-            .filter((w) => w[0] === 'mount' || w[0] === 'bind')
-            .map((w) => w.filter((x) => !x.startsWith('-'))[2]));
+        for (const w of ns.split('\n').map((l) => l.trim().split(/\s+/))) {
+            if (w[0] !== 'mount' && w[0] !== 'bind') continue;
+            const joined = w.some((x) => /^-[a-z]*[ab]/.test(x));
+            const p = w.filter((x) => !x.startsWith('-'))[2];
+            points.set(p, (points.get(p) || 0) + (joined ? 2 : 1));
+        }
     } catch {
-        return new Set();
+        /* no /dev/ns: nothing marked */
     }
+    return points;
 }
 
-function render(path, points = new Set()) {
+function render(path, points = new Map()) {
     const cmp = (a, b) => {
         const x = a[sortKey], y = b[sortKey];
         const c = typeof x === 'string' ? x.localeCompare(y) : x - y;
@@ -196,7 +205,7 @@ function render(path, points = new Set()) {
     for (const e of shown) {
         const tr = document.createElement('tr');
         const to = join(path, e.name);
-        if (points.has(to)) tr.className = 'mount';
+        if (points.has(to)) tr.className = points.get(to) > 1 ? 'union' : 'mount';
         const a = document.createElement('a');
         a.href = '#/files' + encodePath(to);
         a.textContent = e.name + (e.isDir ? '/' : '');
@@ -437,7 +446,7 @@ for (const b of document.querySelectorAll('button.sort')) {
     b.addEventListener('click', () => {
         sortUp = sortKey === b.dataset.key ? !sortUp : true;
         sortKey = b.dataset.key;
-        act(() => list(here()));
+        if (shownAt) render(shownAt.path, shownAt.points);     // no new read
     });
 }
 
