@@ -801,7 +801,11 @@ fix_link(page_t *pg, cmark_node *node, int *drop)
 
     rc = url_scheme(url, scheme, sizeof(scheme));
 
-    if (rc == 1 && url_allowed_scheme(scheme)) {
+    /* a picture is http(s) at most: a mailto: is a link's, not a src */
+    if (rc == 1 && url_allowed_scheme(scheme)
+        && !(cmark_node_get_type(node) == CMARK_NODE_IMAGE
+             && strcmp(scheme, "mailto") == 0))
+    {
         return 0;
     }
 
