@@ -35,7 +35,7 @@ FACT_SRCS  := $(wildcard services/factotum/*.c)
 SSR_SRCS   := $(wildcard services/ssr/*.c)
 
 PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key \
-         $(BUILD)/ten-livefuzz $(BUILD)/ten-ssr
+         $(BUILD)/ten-livefuzz $(BUILD)/ten-ssr $(BUILD)/9p
 
 .PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean FORCE \
         asan stress
@@ -67,6 +67,17 @@ $(BUILD)/ten-ssr: $(SSR_SRCS) services/ssr/ssr.h $(SRVLIB) $(SRVLIB_H) \
 $(BUILD)/ten-livefuzz: fuzz/live.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS_SRV) -o $@ fuzz/live.c $(NINEP_SRCS)
+
+# 9p: the command-line client (tools/9p), over WebSocket (OpenSSL for
+# wss:// and the handshake's SHA-1) or raw TCP (ten-auth-1 from services/lib)
+NINEP_CLI_SRCS := $(wildcard tools/9p/*.c) services/lib/client.c \
+                  services/lib/io.c
+
+$(BUILD)/9p: $(NINEP_CLI_SRCS) $(wildcard tools/9p/*.h) $(SRVLIB_H) \
+             $(TEN_SRCS) $(TEN_HDRS)
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_SRV) -Itools/9p -o $@ $(NINEP_CLI_SRCS) $(TEN_SRCS) \
+	    $(LIBS_SRV) -lssl -lcrypto
 
 $(BUILD)/ten-key: tools/ten-key.c $(TEN_SRCS) $(TEN_HDRS)
 	@mkdir -p $(BUILD)

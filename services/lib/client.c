@@ -36,7 +36,6 @@ struct cli_s {
 
 static int cli_dial(cli_t *c, char *err, size_t errlen);
 static int cli_stale(int fd);
-static int cli_connect(const cli_conf_t *conf, char *err, size_t errlen);
 static int cli_auth(const cli_conf_t *conf, int fd, uint32_t msize,
     uint32_t afid, uint32_t root, char *err, size_t errlen);
 static int cli_fd_rpc(int fd, uint8_t *out, uint8_t *in, uint32_t msize,
@@ -146,7 +145,7 @@ cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
     uint8_t        buf[256];
     ninep_fcall_t  t, r;
 
-    fd = cli_connect(conf, e, sizeof(e));
+    fd = cli_tcp_connect(conf->addr, conf->timeout_ms, e, sizeof(e));
 
     if (fd < 0) {
         snprintf(err, errlen, "unavailable: %s", e);
@@ -182,19 +181,19 @@ cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
 }
 
 
-static int
-cli_connect(const cli_conf_t *conf, char *err, size_t errlen)
+int
+cli_tcp_connect(const char *addr, int timeout_ms, char *err, size_t errlen)
 {
     int               fd, rc, one;
     char              host[256], *port;
     struct timeval    tv;
     struct addrinfo   hints, *ai, *a;
 
-    snprintf(host, sizeof(host), "%s", conf->addr);
+    snprintf(host, sizeof(host), "%s", addr);
     port = strrchr(host, ':');
 
     if (port == NULL) {
-        snprintf(err, errlen, "bad address \"%s\"", conf->addr);
+        snprintf(err, errlen, "bad address \"%s\"", addr);
         return -1;
     }
 
@@ -206,7 +205,7 @@ cli_connect(const cli_conf_t *conf, char *err, size_t errlen)
 
     rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", conf->addr, gai_strerror(rc));
+        snprintf(err, errlen, "%s: %s", addr, gai_strerror(rc));
         return -1;
     }
 
@@ -220,8 +219,8 @@ cli_connect(const cli_conf_t *conf, char *err, size_t errlen)
         }
 
         /* every wait is bounded: a hung server fails the request */
-        tv.tv_sec = conf->timeout_ms / 1000;
-        tv.tv_usec = (conf->timeout_ms % 1000) * 1000;
+        tv.tv_sec = timeout_ms / 1000;
+        tv.tv_usec = (timeout_ms % 1000) * 1000;
         (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 
@@ -229,7 +228,7 @@ cli_connect(const cli_conf_t *conf, char *err, size_t errlen)
             break;
         }
 
-        snprintf(err, errlen, "%s: %s", conf->addr, strerror(errno));
+        snprintf(err, errlen, "%s: %s", addr, strerror(errno));
         close(fd);
         fd = -1;
     }

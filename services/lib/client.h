@@ -47,6 +47,13 @@ int cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
     uint32_t *msize, char *err, size_t errlen);
 
 /*
+ * A TCP connection to "host:port" with TCP_NODELAY, every wait on it
+ * bounded by timeout_ms (SO_RCVTIMEO/SO_SNDTIMEO); -1 with err.
+ */
+int cli_tcp_connect(const char *addr, int timeout_ms, char *err,
+    size_t errlen);
+
+/*
  * Each returns 0, or -1 with the reason in err: the server's Rerror text
  * as it is ("file does not exist"), or "unavailable: why".
  */
