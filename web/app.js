@@ -11,6 +11,7 @@
 import {
     connect, NinePError, OREAD, ORDWR, OWRITE, QTDIR, modeString, splitPath,
 } from './ninep.js';
+import { panes } from './panes.js';
 
 const $ = (id) => document.getElementById(id);
 const TEXT_MAX = 4 << 20;
@@ -123,6 +124,8 @@ function showLogin(status = '') {
     $('files').hidden = true;
     $('ns').hidden = true;
     $('ns-link').hidden = true;
+    showPane(null);
+    document.querySelectorAll('.pane-link').forEach((a) => a.remove());
     $('logout').hidden = true;
     $('who').textContent = '';
     $('crumbs').textContent = '';
@@ -257,7 +260,7 @@ function encodePath(path) {
 }
 
 function routePath() {
-    const m = /^#\/(files|view|ns)(\/.*)?$/.exec(location.hash);
+    const m = /^#\/([a-z]+)(\/.*)?$/.exec(location.hash);
     const path = m ? decodeURIComponent(m[2] || '/') : '/';
     return { kind: m ? m[1] : 'files', path: '/' + splitPath(path).join('/') };
 }
@@ -267,9 +270,12 @@ async function route() {
     const { kind, path } = routePath();
     say('');
     crumbs(path);
+    const pane = panes.get(kind);
     $('ns').hidden = kind !== 'ns';
-    $('files').hidden = kind === 'ns';
+    $('files').hidden = kind === 'ns' || !!pane;
+    showPane(pane ? kind : null);
     try {
+        if (pane) return await pane.show($('pane-' + kind), paneContext(path));
         if (kind === 'ns') return await showNs();
         if (kind === 'view') {
             $('viewer-name').textContent = path;
@@ -292,7 +298,44 @@ async function start() {
     const exp = store.getItem('ten.expires');
     $('who').textContent = user + (exp ? ` · until ${new Date(exp * 1000).toLocaleString()}` : '');
     if (!location.hash) location.hash = '#/files/';
+    await paneLinks();
     await route();
+}
+
+function paneContext(path) {
+    return { client, user, path, say, show, go: (h) => { location.hash = h; } };
+}
+
+/* Only the named pane's element is shown; it is made the first time. */
+function showPane(name) {
+    for (const p of panes.keys()) {
+        let main = $('pane-' + p);
+        if (!main && p === name) {
+            main = document.createElement('main');
+            main.id = 'pane-' + p;
+            main.className = 'pane';
+            $('files').before(main);
+        }
+        if (main) main.hidden = p !== name;
+    }
+}
+
+/* A header link for every pane this user may see. */
+async function paneLinks() {
+    for (const [name, pane] of panes) {
+        if ($(name + '-link')) continue;
+        try {
+            if (pane.visible && !(await pane.visible(paneContext('/')))) continue;
+        } catch {
+            continue;
+        }
+        const a = document.createElement('a');
+        a.id = name + '-link';
+        a.className = 'pane-link';
+        a.href = '#/' + name;
+        a.textContent = pane.label;
+        $('ns-link').after(a);
+    }
 }
 
 

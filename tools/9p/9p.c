@@ -1292,9 +1292,10 @@ own(fsys_t *fs, const char *path, const char *user)
 {
     ninep_stat_t  st;
 
+    /* only the owner: ten-vfs lets adm give a file away (wstat(5)'s
+       "uid by members of adm") but not choose a group it is not in */
     fsys_nulldir(&st);
     st.uid = ninep_str(user);
-    st.gid = ninep_str(user);
 
     return fsys_wstat(fs, path, &st);
 }
@@ -1303,7 +1304,8 @@ own(fsys_t *fs, const char *path, const char *user)
 /*
  * adduser NAME: a working user in one step, each step said as it is done
  * -- factotum's adduser and setpass, a line NAME:NAME:: in /adm/users,
- * the home /usr/NAME (0755) and /usr/NAME/tmp (0700), both theirs.
+ * the home /usr/NAME (0755) and /usr/NAME/tmp (0700), both owned by NAME
+ * (the group stays /usr's: wstat(5) gives adm the owner, not the group).
  */
 
 static int
