@@ -824,11 +824,27 @@ cmd_rm(fsys_t *fs, int argc, char **argv)
 /* ---------------------------------------------------- making, changing */
 
 
+/* a directory made and its fid clunked; -1 with fs->err */
+
+static int
+create_dir(fsys_t *fs, const char *path, uint32_t perm)
+{
+    uint32_t  fid;
+
+    if (fsys_create(fs, path, NINEP_DMDIR | perm, NINEP_OREAD, &fid) < 0) {
+        return -1;
+    }
+
+    fsys_clunk(fs, fid);
+
+    return 0;
+}
+
+
 static int
 make_dir(fsys_t *fs, const char *path, uint32_t perm, int parents)
 {
     char        part[4096], *p;
-    uint32_t    fid;
     fsys_dir_t  d;
 
     if (parents) {
@@ -848,13 +864,7 @@ make_dir(fsys_t *fs, const char *path, uint32_t perm, int parents)
         }
     }
 
-    if (fsys_create(fs, path, NINEP_DMDIR | perm, NINEP_OREAD, &fid) < 0) {
-        return fs_fail(fs, "mkdir", path);
-    }
-
-    fsys_clunk(fs, fid);
-
-    return 0;
+    return create_dir(fs, path, perm) < 0 ? fs_fail(fs, "mkdir", path) : 0;
 }
 
 
@@ -1317,7 +1327,8 @@ cmd_adduser(fsys_t *fs, int argc, char **argv)
     uint32_t     fid;
     const char  *name;
     static const char *steps[] = {
-        "factotum adduser", "password", "/adm/users", "home", "home's tmp"
+        "factotum adduser", "password", "/adm/users", "home and tmp",
+        "owner"
     };
 
     if (argc != 2) {
@@ -1374,25 +1385,15 @@ cmd_adduser(fsys_t *fs, int argc, char **argv)
             break;
 
         case 3:
-            if (fsys_create(fs, home, NINEP_DMDIR | 0755, NINEP_OREAD, &fid)
-                < 0)
-            {
-                goto failed;
-            }
-            fsys_clunk(fs, fid);
-            if (own(fs, home, name) < 0) {
+            if (create_dir(fs, home, 0755) < 0 || create_dir(fs, tmp, 0700) < 0) {
                 goto failed;
             }
             break;
 
         case 4:
-            if (fsys_create(fs, tmp, NINEP_DMDIR | 0700, NINEP_OREAD, &fid)
-                < 0)
-            {
-                goto failed;
-            }
-            fsys_clunk(fs, fid);
-            if (own(fs, tmp, name) < 0) {
+            /* the inner one first: once the home is theirs, adm may not
+               write in it */
+            if (own(fs, tmp, name) < 0 || own(fs, home, name) < 0) {
                 goto failed;
             }
             break;
