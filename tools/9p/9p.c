@@ -9,7 +9,10 @@
  * or, for `9p sh`, a command per line of its input in that one session
  * (so a bind is seen by the commands after it).  Errors are printed as
  * plan9port's are ("9p: open /x: file does not exist") and make the exit
- * status 1; a usage error makes it 2.
+ * status 1; a usage error makes it 2.  Each command reads its options
+ * with getopt from optind = 0: glibc's way to start on a new argument
+ * vector afresh (under `9p sh`, optind = 1 could resume in the last
+ * command's words).
  */
 
 #include <ctype.h>
@@ -217,7 +220,7 @@ cmd_ls(fsys_t *fs, int argc, char **argv)
     char        *root[] = { "/" };
 
     longfmt = dironly = 0;
-    optind = 1;
+    optind = 0;
 
     while ((c = getopt(argc, argv, "+ld")) != -1) {
         switch (c) {
@@ -372,7 +375,7 @@ cmd_write(fsys_t *fs, int argc, char **argv)
     uint64_t   off;
 
     lines = 0;
-    optind = 1;
+    optind = 0;
 
     while ((c = getopt(argc, argv, "+l")) != -1) {
         if (c != 'l') {
@@ -791,7 +794,7 @@ cmd_rm(fsys_t *fs, int argc, char **argv)
     fsys_dir_t  d;
 
     recursive = 0;
-    optind = 1;
+    optind = 0;
 
     while ((c = getopt(argc, argv, "+rf")) != -1) {
         if (c != 'r') {
@@ -874,7 +877,7 @@ cmd_mkdir(fsys_t *fs, int argc, char **argv)
     int  c, parents, rc, i;
 
     parents = 0;
-    optind = 1;
+    optind = 0;
 
     while ((c = getopt(argc, argv, "+p")) != -1) {
         if (c != 'p') {
@@ -1106,7 +1109,7 @@ cmd_nsctl(fsys_t *fs, int argc, char **argv)
     char    line[P9_LINE], flags[8];
     size_t  n;
 
-    optind = 1;
+    optind = 0;
     flags[0] = '\0';
 
     while (strcmp(argv[0], "unmount") != 0
@@ -1124,7 +1127,7 @@ cmd_nsctl(fsys_t *fs, int argc, char **argv)
     }
 
     if (strcmp(argv[0], "unmount") == 0) {
-        optind = 1;
+        optind = 1;     /* no options: the words start after the verb */
     }
 
     min = strcmp(argv[0], "unmount") == 0 ? 1 : 2;
