@@ -223,6 +223,10 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
     ws->out_chain.next = NULL;
     ws->overflow_last = &ws->overflow;
 
+    /* every frame goes out now: under TLS, ngx_ssl_send_chain() would
+       otherwise keep small writes until 16 KiB have gathered */
+    ws->out.flush = 1;
+
     ngx_http_9p_session_init(s);
 
     ws->timer.handler = ngx_http_9p_ws_timer_handler;
@@ -983,6 +987,7 @@ ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s, size_t size)
     b->last = b->start;
     b->end = b->start + len;
     b->temporary = 1;
+    b->flush = 1;
 
     cl->buf = b;
     cl->next = NULL;
@@ -1028,7 +1033,11 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
         }
     }
 
-    if (r->out == NULL && (ws->out.pos < ws->out.last || ws->overflow)) {
+    /* NGX_LOWLEVEL_BUFFERED: TLS records written in part go out first */
+    if (r->out == NULL
+        && (ws->out.pos < ws->out.last || ws->overflow
+            || (c->buffered & NGX_LOWLEVEL_BUFFERED)))
+    {
         ws->out_chain.next = ws->overflow;
 
         cl = c->send_chain(c, ws->out.pos < ws->out.last ? &ws->out_chain
@@ -1043,7 +1052,9 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
         ngx_http_9p_ws_sent(s);
     }
 
-    if (r->out == NULL && ws->out.pos == ws->out.last && ws->overflow == NULL) {
+    if (r->out == NULL && ws->out.pos == ws->out.last && ws->overflow == NULL
+        && !(c->buffered & NGX_LOWLEVEL_BUFFERED))
+    {
 
         if (c->write->timer_set) {
             ngx_del_timer(c->write);

@@ -9,6 +9,7 @@
 #   $ROOT     ten-vfs's root on disk                 $KEYS the kernel's keys
 #   $ADMPW    the file with adm's password           $D    a scratch dir
 #   $TCP      tcp!127.0.0.1!PORT of ten-vfs          $CERT the TLS certificate
+#   $TLS_PORT the port of $WSS
 # The lines under it say what the command must do: "? N" its exit status
 # (0 when not given), "> RE" a line of its stdout matches the Perl regex,
 # ">! RE" no line of it does, "! RE" a line of its stderr matches.
@@ -33,17 +34,14 @@ add_block_preprocessor(sub {
 kernel_each_block();
 run_tests();
 
-# A certificate for 127.0.0.1 (the one the tests trust) and one for
-# another name (refused for 127.0.0.1 even when trusted).
+# A self-signed certificate for 127.0.0.1 (the tests trust it through
+# SSL_CERT_FILE, as a person would a private CA).
 sub make_tls_certificates {
     my ($dir) = @_;
     remove_tree($dir);
     make_path($dir);
-    for (['ok', 'IP:127.0.0.1'], ['other', 'DNS:elsewhere.example']) {
-        my ($name, $san) = @$_;
-        my $out = `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=ten-test -addext subjectAltName=$san -keyout $dir/$name.key -out $dir/$name.crt 2>&1`;
-        die "openssl req: $out" if $?;
-    }
+    my $out = `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=ten-test -addext subjectAltName=IP:127.0.0.1 -keyout $dir/ok.key -out $dir/ok.crt 2>&1`;
+    die "openssl req: $out" if $?;
 }
 
 sub slurp { local $/; open my $fh, '<', $_[0] or return ''; return scalar(<$fh>) // '' }
@@ -61,6 +59,7 @@ sub run_cli {
     local $ENV{ADMPW} = kfactotum()->{store} . '/adm.password';
     local $ENV{TCP} = 'tcp!127.0.0.1!' . kvfs->port;
     local $ENV{CERT} = "$tls/ok.crt";
+    local $ENV{TLS_PORT} = $ENV{TEST_NGINX_TLS_PORT};
     local $ENV{D} = $d;
     delete local $ENV{TEN_TICKET};
     delete local $ENV{SSL_CERT_FILE};
@@ -270,3 +269,66 @@ $ 9p ls -z /
 $ 9p -a ws://127.0.0.1:1/9p ls /
 ? 1
 ! 9p: .*127.0.0.1.*refused.*
+
+
+=== TEST 2: raw TCP straight to ten-vfs, as the kernel would (ten-auth-1)
+--- cli
+$ 9p -a $TCP -k $KEYS/kernel.key -T $KEYS/kernel.trust -u glenda ls /usr
+> glenda
+> alice
+$ echo from-tcp | 9p -a $TCP -k $KEYS/kernel.key -T $KEYS/kernel.trust -u glenda write /usr/glenda/t; cat $ROOT/usr/glenda/t
+> from-tcp
+$ 9p -a $TCP -k $KEYS/kernel.key -T $KEYS/kernel.trust -u glenda read /dev/user
+? 1
+! 9p: open /dev/user: file does not exist
+$ 9p -a "tcp!127.0.0.1!$(echo $TCP | cut -d'!' -f3)" -k $KEYS/kernel.key -T $KEYS/kernel.trust -S vfs2 -u glenda ls /
+? 1
+! 9p: .*vfs2.*
+$ 9p -a $TCP -u glenda ls /
+? 1
+! 9p: attach: authentication required to attach as glenda
+$ 9p -a $TCP -k $KEYS/rogue.key -T $KEYS/kernel.trust -u glenda ls /
+? 1
+! 9p: .*
+$ 9p -a $TCP -k $KEYS/kernel.key -u glenda ls /
+? 2
+! 9p: -k needs -T: a trust file with the server's key
+
+
+
+=== TEST 3: wss:// through nginx's TLS: the certificate checked, as a browser would
+--- http_config
+    $TEST_NGINX_UPSTREAMS
+    server {
+        listen 127.0.0.1:$TEST_NGINX_TLS_PORT ssl;
+        ssl_certificate $TEST_NGINX_TLS/ok.crt;
+        ssl_certificate_key $TEST_NGINX_TLS/ok.key;
+        location = /9p {
+            ninep;
+            $TEST_NGINX_KERNEL
+            ninep_service vfs ten_vfs boot;
+            $TEST_NGINX_FACTOTUM
+        }
+    }
+--- namespace
+mount -c vfs /
+mount factotum /dev/factotum
+--- cli
+$ SSL_CERT_FILE=$CERT 9p -a $WSS -t $D/adm login adm < $ADMPW
+> /priv/sessions/adm/[0-9a-f]{32}
+$ SSL_CERT_FILE=$CERT 9p -a $WSS -t $D/adm read /dev/user
+> adm
+$ head -c 300000 /dev/urandom > $D/big; SSL_CERT_FILE=$CERT 9p -a $WSS -t $D/adm write /tmp/big < $D/big; SSL_CERT_FILE=$CERT 9p -a $WSS -t $D/adm read /tmp/big | cmp - $D/big && cmp $D/big $ROOT/tmp/big && echo same
+> same
+# a certificate nobody vouched for
+$ 9p -a $WSS read /dev/user
+? 1
+! 9p: dial wss://127.0.0.1:\d+/9p: TLS: the server's certificate: self-signed certificate
+# trusted, but made for 127.0.0.1, not for localhost
+$ SSL_CERT_FILE=$CERT 9p -a wss://localhost:$TLS_PORT/9p read /dev/user
+? 1
+! 9p: .*localhost.*
+# no WebSocket there
+$ SSL_CERT_FILE=$CERT 9p -a wss://127.0.0.1:$TLS_PORT/nope read /dev/user
+? 1
+! 9p: .*404.*

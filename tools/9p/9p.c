@@ -1707,10 +1707,6 @@ dial_with_key(fsys_t *fs, const char *hostport)
         *dot = '\0';
     }
 
-    if (opts.trust == NULL) {
-        return fail("-k needs -T: a trust file with the server's key");
-    }
-
     if (ten_crypto_init() < 0
         || ten_key_load(opts.key, sk, err, sizeof(err)) < 0
         || ten_trust_load(opts.trust, &trust, err, sizeof(err)) < 0)
@@ -1820,7 +1816,8 @@ main(int argc, char **argv)
         case 'm':
             opts.msize = (uint32_t) strtoul(optarg, NULL, 10);
             if (opts.msize < 256) {
-                return fail("-m: msize must be at least 256");
+                fprintf(stderr, "9p: -m: msize must be at least 256\n");
+                return 2;
             }
             break;
         case 'h': usage(stdout); return 0;
@@ -1830,6 +1827,12 @@ main(int argc, char **argv)
 
     if (opts.ticket_file != NULL && opts.ticket_file[0] == '\0') {
         opts.ticket_file = NULL;
+    }
+
+    if (opts.key != NULL && opts.trust == NULL) {
+        fprintf(stderr, "9p: -k needs -T: a trust file with the server's "
+                "key\n");
+        return 2;
     }
 
     if (optind == argc) {
