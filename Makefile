@@ -12,7 +12,7 @@ DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         zlib1g-dev libcmocka-dev clang libclang-rt-14-dev perl \
         libtest-base-perl libcryptx-perl libsodium-dev procps \
         qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
-        libcmark-dev chromium gdb attr
+        libcmark-dev chromium gdb attr groff-base
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -38,16 +38,20 @@ PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key \
          $(BUILD)/ten-livefuzz $(BUILD)/ten-ssr $(BUILD)/9p
 
 .PHONY: all module progs deps test unit fuzz fuzz-run prove run stop clean FORCE \
-        asan stress
+        asan stress install uninstall
 
 all: module progs
 
 progs: $(PROGS)
 
-$(BUILD)/ten-vfs: $(VFS_SRCS) services/vfs/vfs.h $(SRVLIB) $(SRVLIB_H) \
-                  $(TEN_SRCS) $(TEN_HDRS)
-	@mkdir -p $(BUILD)
-	gcc $(CFLAGS_SRV) -DTEN_SKEL_DIR='"$(CURDIR)/conf/skel"' -o $@ \
+# ten-vfs seeds an empty root from the skeleton: the tree's own, or for
+# make install the installed one
+VFS_SKEL := $(CURDIR)/conf/skel
+
+$(BUILD)/ten-vfs $(BUILD)/install/ten-vfs: $(VFS_SRCS) services/vfs/vfs.h \
+                  $(SRVLIB) $(SRVLIB_H) $(TEN_SRCS) $(TEN_HDRS)
+	@mkdir -p $(dir $@)
+	gcc $(CFLAGS_SRV) -DTEN_SKEL_DIR='"$(VFS_SKEL)"' -o $@ \
 	    $(VFS_SRCS) $(SRVLIB) $(TEN_SRCS) $(LIBS_SRV)
 
 $(BUILD)/ten-factotum: $(FACT_SRCS) services/factotum/factotum.h $(SRVLIB) \
@@ -217,7 +221,7 @@ asan: $(NGX_BUILD)/objs/Makefile
 	$(MAKE) BUILD=$(ASAN_BUILD) SRV_SAN="$(ASAN_FLAGS)" \
 	    $(ASAN_BUILD)/ten-vfs $(ASAN_BUILD)/ten-factotum \
 	    $(ASAN_BUILD)/ten-key $(ASAN_BUILD)/ten-livefuzz \
-	    $(ASAN_BUILD)/ten-ssr
+	    $(ASAN_BUILD)/ten-ssr $(ASAN_BUILD)/9p
 	TEN_MODULE=$(ASAN_BUILD)/nginx/objs/ngx_http_9p_module.so \
 	TEN_BUILD=$(ASAN_BUILD) TEST_NGINX_BINARY=$(CURDIR)/tools/nginx-asan.sh \
 	TEN_SANITIZED=1 prove -I t/lib -r t/
@@ -236,6 +240,43 @@ stress: module progs
 
 clean:
 	rm -rf $(BUILD) t/servroot*
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the module where Debian's
+# nginx looks for modules (load_module modules/ngx_http_9p_module.so), the
+# services in sbin, 9p and ten-key in bin, 9p(1), and under share/ten the
+# skeleton, the web UI and an example nginx.conf.
+PREFIX      ?= /usr/local
+MODULES_DIR ?= /usr/lib/nginx/modules
+SHARE_DIR   := $(PREFIX)/share/ten
+SBIN_PROGS  := ten-factotum ten-ssr
+BIN_PROGS   := 9p ten-key
+WEB_FILES   := $(wildcard web/*.js web/*.css web/*.html web/*.svg)
+
+$(BUILD)/install/ten-vfs: VFS_SKEL = $(SHARE_DIR)/skel
+
+install: all $(BUILD)/install/ten-vfs
+	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(SHARE_DIR)/web $(DESTDIR)$(SHARE_DIR)/examples
+	install -m 0644 $(MODULE) $(DESTDIR)$(MODULES_DIR)/
+	install -m 0755 $(BUILD)/install/ten-vfs \
+	    $(addprefix $(BUILD)/,$(SBIN_PROGS)) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(addprefix $(BUILD)/,$(BIN_PROGS)) \
+	    $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/9p.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(WEB_FILES) $(DESTDIR)$(SHARE_DIR)/web/
+	install -m 0644 conf/nginx.conf $(DESTDIR)$(SHARE_DIR)/examples/
+	install -m 0644 conf/skel.perms $(DESTDIR)$(SHARE_DIR)/
+	rm -rf $(DESTDIR)$(SHARE_DIR)/skel
+	cp -r conf/skel $(DESTDIR)$(SHARE_DIR)/skel
+	@echo "install: done; nginx.conf: load_module $(MODULES_DIR)/ngx_http_9p_module.so;"
+
+uninstall:
+	rm -f $(DESTDIR)$(MODULES_DIR)/ngx_http_9p_module.so \
+	    $(addprefix $(DESTDIR)$(PREFIX)/sbin/,ten-vfs $(SBIN_PROGS)) \
+	    $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(BIN_PROGS)) \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/9p.1
+	rm -rf $(DESTDIR)$(SHARE_DIR)
 
 # bench/ten-load: the 9P load generator (see bench/README.md).
 .PHONY: bench-tools bench-vfs

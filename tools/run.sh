@@ -120,7 +120,8 @@ ten: ten-vfs on 127.0.0.1:$vfs_port, root $var/vfs/root (log $var/vfs/log)
 ten: ten-factotum on 127.0.0.1:$fact_port (log $var/factotum/log)
 ten: ten-ssr on 127.0.0.1:$ssr_port, pages of the VFS at /view (log $var/ssr/log)
 ten: user adm's password is in $var/factotum/store/adm.password; log in with
-     tools/ten-9p -u ws://127.0.0.1:$port/9p login adm
+     $build/9p -a ws://127.0.0.1:$port/9p -t $var/adm.ticket login adm < $var/factotum/store/adm.password
+     $build/9p -a ws://127.0.0.1:$port/9p -t $var/adm.ticket ls -l /
 ten: stop with: make stop
 MSG
 }
