@@ -12,7 +12,7 @@ DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         zlib1g-dev libcmocka-dev clang libclang-rt-14-dev perl \
         libtest-base-perl libcryptx-perl libsodium-dev procps \
         qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
-        libcmark-dev chromium gdb attr groff-base
+        libcmark-dev chromium gdb attr groff-base valgrind
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -1658,7 +1658,8 @@ find_aname(const char *cmd, char *buf, size_t len)
         return 0;
     }
 
-    if (opts.ticket_file == NULL) {
+    /* a ticket is the kernel's; a service dialled with -k gets none */
+    if (opts.ticket_file == NULL || opts.key != NULL) {
         opts.aname = "";
         return 0;
     }
@@ -1850,9 +1851,12 @@ main(int argc, char **argv)
         return 0;
     }
 
+    memset(&fs, 0, sizeof(fsys_t));
+
     if (find_aname(cmd->name, aname, sizeof(aname)) < 0
         || dial(&fs, cmd->name) != 0)
     {
+        fsys_free(&fs);
         return 1;
     }
 
