@@ -287,7 +287,29 @@ async function route() {
         else await viewFile(path, st);
     } catch (e) {
         show(e);
+        if (!pane && kind !== 'ns') await offerWayUp(path);
     }
+}
+
+/* After an error nothing stale stays on the page: the listing and the
+   viewer go, and the message links to the nearest directory that is. */
+async function offerWayUp(path) {
+    $('listing').hidden = true;
+    $('viewer').hidden = true;
+    let up = path;
+    do {
+        up = up.slice(0, up.lastIndexOf('/')) || '/';
+        try {
+            if ((await client.statPath(up)).qid.type & QTDIR) break;
+        } catch {
+            /* not there either: one more level up */
+        }
+    } while (up !== '/');
+    const a = document.createElement('a');
+    a.id = 'go-up';
+    a.href = '#/files' + encodePath(up);
+    a.textContent = `Go to ${up}`;
+    $('message').append(' ', a);
 }
 
 async function start() {

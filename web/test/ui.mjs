@@ -263,6 +263,13 @@ try {
         await page.goto(`${url}#/files/tmp/no-such-file`);
         await page.waitForSelector('#message:visible');
         assert.match(await text('#message'), /tmp\/no-such-file: .*(does not exist|No such file)/);
+        assert.ok(await page.locator('#listing').isHidden(), 'no stale listing under the error');
+        await page.goto(`${url}#/files/tmp/no/such/dir`);
+        await page.waitForSelector('#go-up:text-is("Go to /tmp")');
+        await page.click('#go-up');
+        await page.waitForSelector('#listing a:text-is("hello.txt")');
+        assert.ok(page.url().endsWith('#/files/tmp'));
+        assert.ok(await page.locator('#message').isHidden(), 'the message goes with the next page');
     });
 
     await check('after nginx -s reload the page reconnects and shows the same path', async () => {
