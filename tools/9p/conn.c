@@ -42,6 +42,7 @@
 struct conn_s {
     int         fd;
     int         ws;         /* WebSocket framing, or 9P's size field */
+    int         closed;     /* a close frame has gone out */
     SSL_CTX    *ctx;
     SSL        *ssl;
     size_t      ipos;
@@ -161,8 +162,23 @@ conn_from_fd(int fd)
 void
 conn_close(conn_t *c)
 {
+    uint8_t  code[2], scratch[1];
+    char     err[256];
+
     if (c == NULL) {
         return;
+    }
+
+    /* RFC 6455's closing handshake: 1000, then the server's close */
+    if (c->ws && !c->closed) {
+        code[0] = 1000 >> 8;
+        code[1] = 1000 & 0xff;
+        c->closed = 1;
+        if (conn_ws_frame(c, WS_CLOSE, code, 2, err, sizeof(err)) == 0) {
+            while (conn_ws_recv(c, scratch, 0, err, sizeof(err)) >= 0) {
+                /* a message still in flight: dropped */
+            }
+        }
     }
 
     if (c->ssl != NULL) {
@@ -558,8 +574,11 @@ conn_ws_recv(conn_t *c, uint8_t *buf, size_t cap, char *err, size_t errlen)
             }
 
             if (opcode == WS_CLOSE) {
-                (void) conn_ws_frame(c, WS_CLOSE, ctl, len >= 2 ? 2 : 0,
-                                     err, errlen);
+                if (!c->closed) {
+                    c->closed = 1;
+                    (void) conn_ws_frame(c, WS_CLOSE, ctl, len >= 2 ? 2 : 0,
+                                         err, errlen);
+                }
                 if (len >= 2) {
                     snprintf(err, errlen, "the server closed the "
                              "connection (%u%s%.*s)",
