@@ -659,7 +659,9 @@ ngx_http_9p_attach_skip(ngx_http_9p_creq_t *cr, const char *why,
         return;
     }
 
-    level = m->implicit ? NGX_LOG_INFO : NGX_LOG_WARN;
+    /* a point joined with -a/-b over nothing (the VFS has no /dev) is
+       normal, not news for the operator */
+    level = m->implicit ? NGX_LOG_DEBUG : NGX_LOG_WARN;
 
     ngx_log_error(level, cr->s->connection->log, 0,
                   "9p: %V left out of the namespace: %s %V",

@@ -119,8 +119,10 @@ mount factotum /dev/factotum
         ninep_ticket_cache 0;
     }
 --- timeout: 60
+--- log_level: info
 --- no_error_log
 without a close frame
+left out of the namespace
 --- cli
 # login keeps the ticket path in the -t file, only for its owner
 $ 9p -t $D/adm login adm < $ADMPW
