@@ -183,7 +183,7 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       NULL },
 
     { ngx_string("ninep_check"),
-      NGX_HTTP_UPS_CONF|NGX_CONF_1MORE,
+      NGX_HTTP_UPS_CONF|NGX_CONF_ANY,
       ngx_http_9p_check_conf,
       NGX_HTTP_SRV_CONF_OFFSET,
       0,

@@ -1,6 +1,6 @@
 # Configuration checks done by `nginx -t`: directive bounds and the
 # ninep_output_buffer >= ninep_msize + 153 rule, ping/idle
-# timeouts and origin syntax.
+# timeouts, origin syntax, a bare ninep_check.
 
 use lib 't/lib';
 use Test::Ten;
@@ -61,6 +61,18 @@ __DATA__
 --- error_log
 invalid origin "https://a.example/"
 nginx.conf:
+
+
+
+=== TEST 4d: a bare ninep_check takes its documented defaults
+--- http_config
+    upstream checked { server 127.0.0.1:1; ninep_check; }
+--- config
+    location = /ok { return 200 "ok\n"; }
+--- request
+GET /ok
+--- response_body
+ok
 
 
 
