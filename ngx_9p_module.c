@@ -829,6 +829,7 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_uint_t                      i, j;
     ngx_http_9p_service_t         **svc;
+    ngx_http_9p_srv_conf_t         *scf, **checked;
     ngx_http_upstream_srv_conf_t  **uscf;
     ngx_http_upstream_main_conf_t  *umcf;
 
@@ -857,6 +858,23 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
                           "\"%V\" in %s:%ui", &svc[i]->name,
                           &svc[i]->upstream_name, svc[i]->file,
                           svc[i]->line);
+            return NGX_CONF_ERROR;
+        }
+
+        scf = svc[i]->upstream->srv_conf[ngx_http_9p_module.ctx_index];
+        scf->used = 1;
+    }
+
+    /* a health check of servers no session ever reaches is a mistake */
+    checked = mcf->checked.elts;
+
+    for (i = 0; i < mcf->checked.nelts; i++) {
+        if (!checked[i]->used) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"ninep_check\" in upstream \"%V\", which no "
+                          "\"ninep_service\" uses, in %s:%ui",
+                          &checked[i]->upstream->host, checked[i]->check_file,
+                          checked[i]->check_line);
             return NGX_CONF_ERROR;
         }
     }

@@ -60,6 +60,9 @@ typedef struct {
     ngx_uint_t                      check_passes;
     ngx_uint_t                      check_base;     /* its first server's
                                                        slot in the zone */
+    u_char                         *check_file;     /* where ninep_check */
+    ngx_uint_t                      check_line;     /* was said */
+    ngx_uint_t                      used;           /* by a ninep_service */
     ngx_http_upstream_srv_conf_t   *upstream;
 } ngx_http_9p_srv_conf_t;
 

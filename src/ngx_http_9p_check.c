@@ -104,6 +104,8 @@ ngx_http_9p_check_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     scf->check_interval = 5000;
     scf->check_timeout = 1000;
+    scf->check_file = cf->conf_file->file.name.data;
+    scf->check_line = cf->conf_file->line;
     scf->check_fails = 2;
     scf->check_passes = 1;
 

@@ -1,6 +1,6 @@
 # Configuration checks done by `nginx -t`: directive bounds and the
 # ninep_output_buffer >= ninep_msize + 153 rule, ping/idle
-# timeouts, origin syntax, a bare ninep_check.
+# timeouts, origin syntax, a health check of an unused upstream.
 
 use lib 't/lib';
 use Test::Ten;
@@ -64,15 +64,15 @@ nginx.conf:
 
 
 
-=== TEST 4d: a bare ninep_check takes its documented defaults
+=== TEST 4d: ninep_check in an upstream no ninep_service uses is refused
 --- http_config
     upstream checked { server 127.0.0.1:1; ninep_check; }
 --- config
     location = /ok { return 200 "ok\n"; }
---- request
-GET /ok
---- response_body
-ok
+--- must_die
+--- error_log
+"ninep_check" in upstream "checked", which no "ninep_service" uses, in
+nginx.conf:
 
 
 

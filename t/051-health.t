@@ -44,6 +44,21 @@ __DATA__
 
 
 
+=== TEST 2b: a bare ninep_check takes its documented defaults
+--- http_config
+    upstream ten_vfs { server 127.0.0.1:$TEST_NGINX_VFS_PORT; ninep_check; }
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+    }
+--- perl
+my (undef, undef, $r) = kattach($ENV{TEST_NGINX_TICKET});
+is_9p($r, 'Rattach qid=*', 'nginx starts with it and sessions attach');
+
+
+
 === TEST 3: a hung server (accepting, silent) is marked down within interval x fails; sessions land on the live one
 --- hung
 --- http_config
