@@ -8,9 +8,8 @@
 use lib 't/lib';
 use Test::Ten;
 use Ten::Kernel;
-use Cwd qw(abs_path);
+use Ten::Browser;
 
-$ENV{TEST_NGINX_WEB} = abs_path('web');
 add_block_preprocessor(sub {
     my $b = shift;
     $b->set_value(factotum => '-D 100') unless defined $b->factotum;
@@ -34,41 +33,14 @@ mount ssr /view
         $TEST_NGINX_FACTOTUM
         $TEST_NGINX_SSR
     }
-    location / {
-        root $TEST_NGINX_WEB;
-        types { text/html html; text/css css; text/javascript js; image/svg+xml svg; }
-        add_header Content-Security-Policy "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'" always;
-        add_header X-Content-Type-Options nosniff always;
-    }
+    $TEST_NGINX_WEB_UI
 --- timeout: 180
 --- perl
 my $v = kvfs;
 plant_file($v, 'tmp/hello.txt', "hello\nworld\n", uid => 'adm', gid => 'adm', mode => 0644);
 plant_file($v, 'tmp/readme.md', "# A title\n\nSome *text*.\n", uid => 'adm', gid => 'adm', mode => 0644);
 plant_file($v, 'tmp/<img src=x onerror=alert(1)>', "x", uid => 'adm', gid => 'adm', mode => 0644);
-my $shots = Test::Ten::servroot() . '/shots';
-mkdir $shots;
-unlink glob "$shots/done-*";
-local $ENV{TEN_URL} = 'http://127.0.0.1:' . Test::Ten::server_port() . '/';
-local $ENV{TEN_ADM_PASSWORD} = kfactotum()->adm_password;
-local $ENV{TEN_VFS_ROOT} = $v->path('');
-local $ENV{TEN_SHOTS} = $shots;
-# the browser side asks for what only this side can do: ACTION N WHAT
-my %do = (
+browser_scenarios('web/test/ui.mjs',
     'reload nginx'    => sub { kill HUP => Test::Ten::master_pid() },
     'restart ten-vfs' => sub { kvfs->stop; kvfs->start },
 );
-open(my $node, '-|', 'node --experimental-websocket --no-warnings web/test/ui.mjs 2>&1')
-    or die "node: $!";
-my $out = '';
-while (my $line = <$node>) {
-    $out .= $line;
-    if ($line =~ /^ACTION (\d+) (.+)$/) {
-        ($do{$2} or die "unknown action $2")->();
-        open my $fh, '>', "$shots/done-$1" or die;
-        close $fh;
-    }
-}
-close $node;
-is($? >> 8, 0, 'the browser scenarios pass') or diag($out);
-like($out, qr/all passed/, 'every scenario ran');

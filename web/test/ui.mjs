@@ -1,40 +1,16 @@
-// The web UI in Debian's chromium, headless, driven by playwright-core
-// (run by t/071-web-ui.t, which starts the system and sets):
-//   TEN_URL           http://127.0.0.1:PORT/
-//   TEN_ADM_PASSWORD  adm's password, from factotum's store
-//   TEN_VFS_ROOT      ten-vfs's root on disk
-//   TEN_SHOTS         a directory for the screenshots
+// The web UI's file browser in Debian's chromium, headless, driven by
+// playwright-core (run by t/071-web-ui.t; harness.mjs says what it gets).
 // Prints one line per check; exits non-zero at the first failure.
 
-import { chromium } from 'playwright-core';
 import { existsSync, readFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { connect } from '../ninep.js';
 import assert from 'node:assert/strict';
+import { browser, page, problems, url, root, shots, check, shot, text, run } from './harness.mjs';
 
-const url = process.env.TEN_URL;
-const root = process.env.TEN_VFS_ROOT;
-const shots = process.env.TEN_SHOTS;
-const browser = await chromium.launch({
-    executablePath: process.env.TEN_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox'],
-});
-const page = await browser.newPage({ viewport: { width: 1100, height: 750 } });
-const problems = [];
 let dialogs = 0;
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
 page.on('dialog', async (d) => { dialogs++; await d.dismiss(); });
-
-let n = 0;
-async function check(name, fn) {
-    await fn();
-    await page.screenshot({ path: `${shots}/${String(++n).padStart(2, '0')}-${name}.png` });
-    console.log(`ok - ${name}`);
-}
-
-const text = (sel) => page.locator(sel).innerText();
 
 /* Asks the test (t/071) to do something to the system; waits until done. */
 let actions = 0;
@@ -47,7 +23,7 @@ async function action(what) {
     assert.ok(existsSync(`${shots}/done-${n}`), `the test did not ${what}`);
 }
 
-try {
+await run(async () => {
     await check('the login page', async () => {
         await page.goto(url);
         await page.waitForSelector('#login-form');
@@ -316,7 +292,7 @@ try {
         await p2.goto(`${url}#/files/adm/private`);
         await p2.waitForSelector('#message:visible');
         assert.match(await p2.locator('#message').innerText(), /adm\/private: .*permission denied/i);
-        await p2.screenshot({ path: `${shots}/${String(++n).padStart(2, '0')}-glenda-denied.png` });
+        await shot(p2, 'glenda-denied');
         await other.close();
     });
 
@@ -364,15 +340,4 @@ try {
         assert.ok(!existsSync(root + ticket), 'and is not any more');
         assert.equal(await page.evaluate(() => sessionStorage.length), 0);
     });
-
-    assert.deepEqual(problems, [], 'no page errors');
-    console.log('all passed');
-} catch (e) {
-    console.log(`not ok - ${e.message}`);
-    console.log(problems.join('\n'));
-    await page.screenshot({ path: `${shots}/failed.png` }).catch(() => {});
-    process.exitCode = 1;
-} finally {
-    await browser.close();
-    process.exit();     // nothing left open keeps the test waiting
-}
+});

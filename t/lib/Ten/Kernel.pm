@@ -145,6 +145,13 @@ sub _make_keys {
     _write("$KDIR/certs", "# signing keys\n$cert$old\n");
     chmod 0600, "$KDIR/$_.key" for keys %PK;
     $ENV{TEST_NGINX_KKEYS} = $KDIR;
+    # the web UI as conf/nginx.conf serves it (the browser suites)
+    $ENV{TEST_NGINX_WEB_UI} = 'location / {
+        root ' . abs_path('web') . ';
+        types { text/html html; text/css css; text/javascript js; image/svg+xml svg; }
+        add_header Content-Security-Policy "default-src \'self\'; script-src \'self\'; style-src \'self\' \'unsafe-inline\'; img-src \'self\' data: blob:; frame-src \'self\'; connect-src \'self\'; base-uri \'none\'; form-action \'self\'" always;
+        add_header X-Content-Type-Options nosniff always;
+    }';
     $ENV{TEST_NGINX_KERNEL} = "ninep_identity $KDIR/kernel.key;\n"
         . "        ninep_trust $KDIR/kernel.trust;\n"
         . "        ninep_ticket_keys $KDIR/certs;";
