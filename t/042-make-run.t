@@ -48,13 +48,18 @@ like($ticket, qr{^/priv/sessions/adm/[0-9a-f]{32}$}, 'a ticket path');
 is($out, 'adm', 'a session with it is adm\'s');
 ($rc, $out) = sh("echo hello | $nine -t $tk write /tmp/hello");
 is($rc, 0, 'adm writes /tmp/hello') or diag($out);
-is(do { local $/; open my $fh, '<', "$var/vfs/root/tmp/hello" or die; <$fh> }, "hello\n", 'it is on disk');
-($rc, $out) = sh("$nine -t $tk read /view/tmp/hello");
-like($out, qr{<title>/tmp/hello</title>.*<span class="ln">1</span>hello\n}s, 'ten-ssr shows it at /view/tmp/hello') or diag($out);
+is(do { local $/; open my $fh, '<', "$var/vfs/root/usr/adm/tmp/hello" or die; <$fh> }, "hello\n",
+    'it is on disk in adm\'s own tmp (the skeleton\'s /lib/namespace binds it at /tmp)');
+ok(!-e "$var/vfs/root/tmp/hello", 'not in the shared one');
+($rc, $out) = sh("$nine -t $tk read /view/usr/adm/tmp/hello");
+like($out, qr{<title>/usr/adm/tmp/hello</title>.*<span class="ln">1</span>hello\n}s, 'ten-ssr shows it at /view/usr/adm/tmp/hello') or diag($out);
 ($rc, $out) = sh("$nine -t $tk ls /dev");
 like($out, qr/^factotum$/m, '/dev/factotum is there');
 ($rc, $out) = sh("echo wrong | $nine login adm");
 like($out, qr/^9p: login adm: authentication failed$/m, 'a wrong password is refused');
+
+my $errors = do { local $/; open my $fh, '<', "$var/nginx/logs/error.log" or die; <$fh> };
+unlike($errors, qr/left out of the namespace/, 'every login (adm, none) has its own /tmp to bind');
 
 my $pass = do { local $/; open my $fh, '<', $pw or die; <$fh> };
 ($rc, $out) = sh('tools/run.sh start');

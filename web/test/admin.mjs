@@ -1,0 +1,150 @@
+// The administrator's pages (web/admin.js) in Debian's chromium (run by
+// t/073-web-admin.t): adm adds a working user in one step, who logs in
+// and has a home and a private /tmp; a password reset, a group, a key
+// rotation, revoked tickets, a removed user; a user who is not in adm
+// sees no Admin link and is refused by factotum itself.
+
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { browser, page, problems, root, url, check, logIn, run } from './harness.mjs';
+import { connect, OWRITE } from '../ninep.js';
+
+const xattr = (rel, name) => execFileSync('getfattr',
+    ['--absolute-names', '--only-values', '-n', `user.ten.${name}`, `${root}/${rel}`]).toString();
+const users = () => readFileSync(`${root}/adm/users`, 'utf8');
+const status = () => page.locator('#admin-status').textContent();
+
+/* Fills a form of the page and waits for its outcome. */
+async function submit(id, values) {
+    await page.waitForSelector(`#${id}`);
+    for (const [k, v] of Object.entries(values)) await page.fill(`#${id} input[name=${k}]`, v);
+    await page.click(`#${id} button`);
+    await page.waitForFunction(() => {
+        const said = document.querySelector('#admin-status')?.textContent;
+        return said && !/…$/.test(said);
+    });
+    return status();
+}
+
+/* A login straight through factotum's /rpc: its ticket path, or its error. */
+async function login(user, password) {
+    const c = await connect(url.replace(/^http/, 'ws') + '9p');
+    try {
+        await c.attach('none', '');
+        return await c.at('/dev/factotum/rpc', async (fid) => {
+            await c.open(fid, 2);
+            await c.write(fid, 0, new TextEncoder().encode(`start proto=pass user=${user}`));
+            await c.write(fid, 0, new TextEncoder().encode(`pass ${password}`));
+            return /ticket=(\S+)/.exec(new TextDecoder().decode(await c.read(fid, 0, 1024)))[1];
+        }, 'login');
+    } catch (e) {
+        return e.ename;
+    } finally {
+        c.close();
+    }
+}
+
+async function as(user, ticket, fn) {
+    const c = await connect(url.replace(/^http/, 'ws') + '9p');
+    try {
+        await c.attach(user, ticket);
+        return await fn(c);
+    } finally {
+        c.close();
+    }
+}
+
+await run(async () => {
+    await check('adm sees the Admin link and the users', async () => {
+        await logIn(page, 'adm', process.env.TEN_ADM_PASSWORD);
+        await page.click('#admin-link');
+        await page.waitForSelector('#admin-users');
+        const rows = await page.locator('#admin-users tbody tr').allInnerTexts();
+        assert.ok(rows.some((r) => /^adm\tyes\tpassword/.test(r)), rows.join(' | '));
+    });
+
+    await check('add a user in one step: login, /adm/users, home, tmp', async () => {
+        const said = await submit('admin-add', { name: 'ken', password: 'ken-pw-1' });
+        assert.match(said, /^ken is added: factotum adduser, password, \/adm\/users, \/usr\/ken and \/usr\/ken\/tmp, owner\.$/);
+        assert.match(users(), /^ken:ken::$/m);
+        assert.equal(xattr('usr/ken', 'uid'), 'ken');
+        assert.equal(xattr('usr/ken/tmp', 'uid'), 'ken');
+        assert.equal(xattr('usr/ken/tmp', 'mode'), '800001c0', '/usr/ken/tmp is 0700');
+        assert.equal(xattr('usr/ken', 'mode'), '800001ed', '/usr/ken is 0755');
+        const rows = await page.locator('#admin-users tbody tr').allInnerTexts();
+        assert.ok(rows.some((r) => /^ken\tyes\tpassword/.test(r)), rows.join(' | '));
+        assert.match(await submit('admin-add', { name: 'ken', password: 'x' }), /^factotum adduser: .*exists/);
+    });
+
+    let ticket;
+    await check('the new user logs in, works at home and in a /tmp of his own', async () => {
+        const ctx = await browser.newContext();
+        const p2 = await ctx.newPage();
+        p2.on('pageerror', (e) => problems.push(`page error (ken): ${e.message}`));
+        await logIn(p2, 'ken', 'ken-pw-1');
+        assert.equal(await p2.locator('#admin-link').count(), 0, 'no Admin link for him');
+        await p2.goto(`${url}#/admin`);
+        await p2.waitForSelector('#admin-refused');
+        assert.match(await p2.locator('#admin-refused').textContent(), /not an administrator/);
+        ticket = await p2.evaluate(() => sessionStorage.getItem('ten.ticket'));
+        await ctx.close();
+        await as('ken', ticket, async (c) => {
+            await c.writeFile('/usr/ken/notes', 'mine\n');
+            await c.writeFile('/tmp/scratch', 'private\n');
+            let refused = '';
+            await c.at('/dev/factotum/ctl', async (fid) => {
+                await c.open(fid, OWRITE);
+                await c.write(fid, 0, new TextEncoder().encode('adduser mallory'));
+            }, 'ctl').catch((e) => { refused = e.ename; });
+            assert.equal(refused, 'permission denied', 'factotum refuses him');
+        });
+        assert.equal(readFileSync(`${root}/usr/ken/notes`, 'utf8'), 'mine\n');
+        assert.equal(readFileSync(`${root}/usr/ken/tmp/scratch`, 'utf8'), 'private\n', "his /tmp is /usr/ken/tmp");
+        assert.ok(!existsSync(`${root}/tmp/scratch`), 'not the shared one');
+    });
+
+    await check('reset a password: the new one works, the old one not', async () => {
+        assert.equal(await submit('admin-pass', { name: 'ken', password: 'ken-pw-2' }), "ken's password is reset.");
+        assert.match(await login('ken', 'ken-pw-2'), /^\/priv\/sessions\/ken\//);
+        assert.equal(await login('ken', 'ken-pw-1'), 'authentication failed');
+    });
+
+    await check('add to and remove from a group', async () => {
+        assert.equal(await submit('admin-group', { name: 'ken', group: 'sys' }), 'ken is in sys.');
+        assert.match(users(), /^sys:sys::kernel,factotum,ssr,ken$/m);
+        const rows = await page.locator('#admin-users tbody tr').allInnerTexts();
+        assert.ok(rows.some((r) => /^ken\t.*\tsys$/.test(r)), rows.join(' | '));
+        assert.equal(await submit('admin-ungroup', { name: 'ken', group: 'sys' }), 'ken is out of sys.');
+        assert.match(users(), /^sys:sys::kernel,factotum,ssr$/m);
+        assert.match(await submit('admin-group', { name: 'ken', group: 'nogroup' }), /^no group nogroup/);
+    });
+
+    await check('keys: rotate, and the old key is still listed', async () => {
+        await page.click('#admin-keys-link');
+        await page.waitForSelector('#admin-keys');
+        const before = await page.locator('#admin-keys tbody tr').allInnerTexts();
+        const current = before.find((r) => /\tcurrent\t/.test(r))?.split('\t')[0];
+        assert.equal(await submit('admin-rotate', {}), 'A new signing key is current.');
+        const after = await page.locator('#admin-keys tbody tr').allInnerTexts();
+        const now = after.find((r) => /\tcurrent\t/.test(r)).split('\t')[0];
+        assert.notEqual(now, current, 'a new current key');
+        if (current) assert.ok(after.some((r) => r.startsWith(`${current}\told\t`)), after.join(' | '));
+    });
+
+    await check("revoke a user's tickets: gone from the VFS", async () => {
+        assert.ok(readdirSync(`${root}/priv/sessions/ken`).length >= 2, 'he has tickets');
+        assert.equal(await submit('admin-revoke', { name: 'ken' }), "ken's tickets are revoked.");
+        assert.equal(readdirSync(`${root}/priv/sessions/ken`).length, 0);
+    });
+
+    await check('remove a user: no login, no line, the home kept', async () => {
+        await page.click('#admin-users-link');
+        assert.equal(await submit('admin-remove', { name: 'ken' }), 'ken is removed; /usr/ken is kept.');
+        assert.doesNotMatch(users(), /ken/);
+        assert.equal(await login('ken', 'ken-pw-2'), 'authentication failed');
+        assert.ok(existsSync(`${root}/usr/ken/notes`));
+        const rows = await page.locator('#admin-users tbody tr').allInnerTexts();
+        assert.ok(!rows.some((r) => r.startsWith('ken\t')), rows.join(' | '));
+    });
+});
