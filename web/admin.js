@@ -103,23 +103,29 @@ function table(head, rows, id) {
     return t;
 }
 
-/* A form whose submit runs fn(values, say); the page's status line says
-   how it went (and what it is doing while it runs). */
+/* A form whose submit runs fn(values, say); its status line (under its
+   button, where the eye is) says what it is doing and how it went. */
 function form(id, title, fields, button, fn) {
     const f = el('form', { id, class: 'admin-form' }, el('h3', { text: title }));
     for (const [name, label, type] of fields) {
         f.append(el('label', {}, label + ' ', el('input', { name, type: type || 'text', required: '', autocomplete: 'off' })));
     }
-    f.append(el('button', { type: 'submit', text: button }));
+    f.append(el('button', { type: 'submit', text: button }),
+        el('p', { class: 'admin-status', role: 'status', 'aria-live': 'polite' }));
+    if (said.form === id) status(f, said.text, said.bad);
     f.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         const values = Object.fromEntries(new FormData(f).entries());
+        const say = (text, bad = false) => {
+            said = { form: id, text, bad };
+            status(document.getElementById(id), text, bad);
+        };
         f.querySelector('button').disabled = true;
         say('Working…');
         try {
-            const said = await fn(values, say);
+            const done = await fn(values, say);
+            said = { form: id, text: done, bad: false };
             await refresh();
-            say(said);
         } catch (e) {
             say(e instanceof Error ? e.message : String(e), true);
             f.querySelector('button').disabled = false;
@@ -128,8 +134,11 @@ function form(id, title, fields, button, fn) {
     return f;
 }
 
-function say(text, bad = false) {
-    const s = document.getElementById('admin-status');
+let said = {};      // the last outcome, kept across a redraw
+
+function status(f, text, bad) {
+    const s = f?.querySelector('.admin-status');
+    if (!s) return;
     s.textContent = text;
     s.classList.toggle('bad', bad);
 }
@@ -142,8 +151,7 @@ async function refresh() {
     const nav = el('nav', { class: 'admin-nav', 'aria-label': 'administration' },
         el('a', { href: '#/admin/users', id: 'admin-users-link', text: 'Users' }),
         el('a', { href: '#/admin/keys', id: 'admin-keys-link', text: 'Keys' }));
-    main.append(el('h2', { text: page === 'keys' ? 'Keys' : 'Users' }), nav,
-        el('p', { id: 'admin-status', role: 'status', 'aria-live': 'polite' }));
+    main.append(el('h2', { text: page === 'keys' ? 'Keys' : 'Users' }), nav);
     if (page === 'keys') await keysPage();
     else await usersPage();
 }
@@ -252,6 +260,7 @@ registerPane('admin', {
         ctx = context;
         main = element;
         page = context.path === '/keys' ? 'keys' : 'users';
+        said = {};
         let admin = false;
         try {
             admin = inGroup(await readUsers(), 'adm', context.user);

@@ -269,8 +269,9 @@ async function route() {
     if (!client) return;
     const { kind, path } = routePath();
     say('');
-    crumbs(path);
     const pane = panes.get(kind);
+    if (pane) $('crumbs').textContent = '';
+    else crumbs(path);
     $('ns').hidden = kind !== 'ns';
     $('files').hidden = kind === 'ns' || !!pane;
     showPane(pane ? kind : null);

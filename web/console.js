@@ -354,8 +354,11 @@ async function nsctl(argv) {
 class Silent extends Error {}
 
 function errorText(cmd, e, arg) {
-    if (e instanceof NinePError) return `${cmd}: ${e.path || arg || ''}${e.path || arg ? ': ' : ''}${e.ename}\n`;
-    return `${cmd}: ${e.message}\n`;
+    if (!(e instanceof NinePError)) return `${cmd}: ${e.message}\n`;
+    const where = e.path || arg;
+    // the kernel's nsctl errors name their command already
+    const ename = !where && e.ename.startsWith(`${cmd}: `) ? e.ename.slice(cmd.length + 2) : e.ename;
+    return `${cmd}: ${where ? where + ': ' : ''}${ename}\n`;
 }
 
 

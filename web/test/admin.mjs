@@ -13,18 +13,17 @@ import { connect, OWRITE } from '../ninep.js';
 const xattr = (rel, name) => execFileSync('getfattr',
     ['--absolute-names', '--only-values', '-n', `user.ten.${name}`, `${root}/${rel}`]).toString();
 const users = () => readFileSync(`${root}/adm/users`, 'utf8');
-const status = () => page.locator('#admin-status').textContent();
 
 /* Fills a form of the page and waits for its outcome. */
 async function submit(id, values) {
     await page.waitForSelector(`#${id}`);
     for (const [k, v] of Object.entries(values)) await page.fill(`#${id} input[name=${k}]`, v);
     await page.click(`#${id} button`);
-    await page.waitForFunction(() => {
-        const said = document.querySelector('#admin-status')?.textContent;
+    await page.waitForFunction((form) => {
+        const said = document.querySelector(`#${form} .admin-status`)?.textContent;
         return said && !/…$/.test(said);
-    });
-    return status();
+    }, id);
+    return page.locator(`#${id} .admin-status`).textContent();
 }
 
 /* A login straight through factotum's /rpc: its ticket path, or its error. */

@@ -98,7 +98,14 @@ await run(async () => {
         assert.match(await type('ns'), /^bind -a \/tmp\/extra \/usr\/adm$/m);
         await type('unmount /tmp/extra /usr/adm');
         assert.doesNotMatch(await type('ls'), /inside/);
-        assert.match(await type('bind /nowhere /tmp'), /^bind: .*nowhere/m);
+        assert.equal(await type('bind /nowhere /tmp'), 'bind: cannot walk to the source /nowhere\n');
+        await type('mkdir f');
+        assert.equal(await type('mount factotum f'), '');
+        assert.match(await type('ls f'), /^f\/rpc$/m);
+        assert.match(await type('ns'), /^mount factotum \/usr\/adm\/f$/m);
+        await type('unmount /usr/adm/f');
+        assert.doesNotMatch(await type('ls f'), /rpc/);
+        assert.equal(await type('mount nosuch f'), 'mount: unknown service "nosuch"\n');
     });
 
     await check('history with the arrow keys', async () => {
@@ -106,7 +113,7 @@ await run(async () => {
         await page.press('#console-input', 'ArrowUp');
         assert.equal(await page.inputValue('#console-input'), 'pwd');
         await page.press('#console-input', 'ArrowUp');
-        assert.equal(await page.inputValue('#console-input'), 'bind /nowhere /tmp');
+        assert.equal(await page.inputValue('#console-input'), 'mount nosuch f');
         await page.press('#console-input', 'ArrowDown');
         await page.press('#console-input', 'Enter');
         await page.waitForFunction(() => /\/usr\/adm\n[^]*\/usr\/adm\n$/.test(document.querySelector('#console-out').textContent));

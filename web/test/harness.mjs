@@ -27,7 +27,8 @@ page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${
 /* Screenshots numbered in the order taken. */
 let n = 0;
 export function shot(p, name) {
-    return p.screenshot({ path: `${shots}/${String(++n).padStart(2, '0')}-${name}.png` });
+    const file = name.replace(/[^\w .,:;'()-]+/g, '_');
+    return p.screenshot({ path: `${shots}/${String(++n).padStart(2, '0')}-${file}.png` });
 }
 
 export async function check(name, fn) {
