@@ -57,6 +57,10 @@ my @want = (
     ['priv',           'factotum', 'sys', 0x800001e8],
     ['priv/sessions',  'factotum', 'sys', 0x800001e8],
     ['usr',            'adm',      'adm', 0x800001fd],
+    ['usr/adm',        'adm',      'adm', 0x800001fd],
+    ['usr/adm/tmp',    'adm',      'adm', 0x800001c0],
+    ['usr/none',       'none',     'none', 0x800001ed],
+    ['usr/none/tmp',   'none',     'none', 0x800001c0],
     ['tmp',            'adm',      'adm', 0x800001ff],
 );
 for my $w (@want) {
@@ -105,7 +109,8 @@ my $v = vfs;
 is($v->stop, 0, 'stop');
 main::spew($v->path('adm/users'), main::slurp($v->path('adm/users')) . "glenda:glenda::\n");
 unlink $v->path('lib/namespace') or die;
-rmdir $v->path('usr') or die;
+File::Path::remove_tree($v->path('usr'));
+ok(!-e $v->path('usr'), 'usr (with the homes of adm and none) removed');
 $v->start;
 ok(!-e $v->path('lib/namespace'), 'lib/namespace stays removed');
 ok(!-e $v->path('usr'), 'usr too');
