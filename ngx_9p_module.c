@@ -14,6 +14,7 @@
 
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data);
+static const char *ngx_http_9p_origin_check(ngx_str_t *o);
 static char *ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_9p_identity(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -283,6 +284,80 @@ ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data)
 }
 
 
+/*
+ * Why an origin can never equal a browser's Origin header (RFC 6454:
+ * scheme "://" host [":" port], the port left out when it is the
+ * scheme's default), or NULL when it can.
+ */
+
+static const char *
+ngx_http_9p_origin_check(ngx_str_t *o)
+{
+    u_char      *p, *end, *host;
+    ngx_int_t    port;
+    ngx_uint_t   https;
+
+    p = o->data;
+    end = o->data + o->len;
+
+    if (ngx_strlchr(p, end, '*') != NULL) {
+        return "a wildcard (list each origin)";
+    }
+
+    if (o->len > 7 && ngx_strncasecmp(p, (u_char *) "http://", 7) == 0) {
+        https = 0;
+        p += 7;
+
+    } else if (o->len > 8
+               && ngx_strncasecmp(p, (u_char *) "https://", 8) == 0)
+    {
+        https = 1;
+        p += 8;
+
+    } else {
+        return "no http:// or https://";
+    }
+
+    host = p;
+
+    if (*p == '[') {
+        while (p < end && *p != ']') {
+            p++;
+        }
+        if (p == end) {
+            return "an IPv6 address without its \"]\"";
+        }
+        p++;
+
+    } else {
+        while (p < end && (isalnum(*p) || *p == '.' || *p == '-')) {
+            p++;
+        }
+    }
+
+    if (p == host) {
+        return "no host";
+    }
+
+    if (p < end && *p == ':') {
+        port = ngx_atoi(p + 1, end - p - 1);
+        if (port < 1 || port > 65535) {
+            return "a bad port";
+        }
+        if (port == (https ? 443 : 80)) {
+            return "the scheme's own port, which browsers leave out";
+        }
+        p = end;
+    }
+
+    if (p < end) {
+        return *p == '/' ? "a path" : "a character no host has";
+    }
+
+    return NULL;
+}
+
+
 /* Every argument, and every repetition of the directive, adds origins. */
 
 static char *
@@ -292,6 +367,7 @@ ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_str_t   *value, *origin;
     ngx_uint_t   i;
+    const char  *why;
 
     if (lcf->allowed_origins == NGX_CONF_UNSET_PTR) {
         lcf->allowed_origins = ngx_array_create(cf->pool, 4,
@@ -304,11 +380,13 @@ ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        if (value[i].len == 0 || value[i].data[value[i].len - 1] == '/') {
+        why = ngx_http_9p_origin_check(&value[i]);
+
+        if (why != NULL) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid origin \"%V\": an origin is "
-                               "scheme://host[:port] with no path",
-                               &value[i]);
+                               "invalid origin \"%V\": %s; an origin is "
+                               "http[s]://host[:port], as browsers send it",
+                               &value[i], why);
             return NGX_CONF_ERROR;
         }
 

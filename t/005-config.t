@@ -64,6 +64,43 @@ nginx.conf:
 
 
 
+=== TEST 4c2: origins no browser sends are refused, each with the reason
+--- config
+    location = /9p { ninep; ninep_allowed_origins https://ok.example http://[::1]:8080 example.org; }
+--- must_die
+--- error_log
+invalid origin "example.org": no http:// or https://; an origin is http[s]://host[:port], as browsers send it
+nginx.conf:
+
+
+
+=== TEST 4c3: a wildcard
+--- config
+    location = /9p { ninep; ninep_allowed_origins https://*.example.org; }
+--- must_die
+--- error_log
+invalid origin "https://*.example.org": a wildcard (list each origin)
+
+
+
+=== TEST 4c4: the scheme's own port, which browsers leave out of Origin
+--- config
+    location = /9p { ninep; ninep_allowed_origins https://a.example:443; }
+--- must_die
+--- error_log
+invalid origin "https://a.example:443": the scheme's own port, which browsers leave out
+
+
+
+=== TEST 4c5: a port out of range
+--- config
+    location = /9p { ninep; ninep_allowed_origins http://a.example:65536; }
+--- must_die
+--- error_log
+invalid origin "http://a.example:65536": a bad port
+
+
+
 === TEST 4d: ninep_check in an upstream no ninep_service uses is refused
 --- http_config
     upstream checked { server 127.0.0.1:1; ninep_check; }
