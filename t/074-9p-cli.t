@@ -249,6 +249,16 @@ $ printf '%s\n' 'bind -a /usr/ken/n /usr/ken/m' 'ls /usr/ken/m' 'ns' 'unmount /u
 ! 9p: open /usr/ken/m/inside: file does not exist
 $ TEN_TICKET=$D/ken 9p ls /usr/ken/m
 >! inside
+$ printf '%s\n' 'mount -a factotum /usr/ken/m' 'ls /usr/ken/m' 'mount nosuch /usr/ken/m' | TEN_TICKET=$D/ken 9p sh
+? 1
+> rpc
+> keys
+! 9p: mount: unknown service "nosuch"
+
+# write -l: a Twrite a line, as control files want
+$ printf 'one\ntwo\n' | TEN_TICKET=$D/ken 9p write -l /usr/ken/n/lines; cat $ROOT/usr/ken/n/lines
+> one
+> two
 
 # rdwr: what the file says, then a line of input written to it
 $ printf 'one\n' | TEN_TICKET=$D/ken 9p write /usr/ken/n/r; printf 'two\n' | TEN_TICKET=$D/ken 9p rdwr /usr/ken/n/r; cat $ROOT/usr/ken/n/r

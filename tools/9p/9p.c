@@ -1153,7 +1153,10 @@ cmd_nsctl(fsys_t *fs, int argc, char **argv)
     }
 
     if (fsys_ctl(fs, "/dev/nsctl", line) < 0) {
-        return fail("%s: %s", argv[0], fs->err);
+        /* the kernel's words name the command already */
+        n = strlen(argv[0]);
+        return strncmp(fs->err, argv[0], n) == 0 && fs->err[n] == ':'
+               ? fail("%s", fs->err) : fail("%s: %s", argv[0], fs->err);
     }
 
     return 0;
