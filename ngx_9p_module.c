@@ -10,6 +10,7 @@
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_backend.h"
 #include "ngx_http_9p_check.h"
+#include "ngx_http_9p_stats.h"
 
 
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -183,6 +184,13 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       offsetof(ngx_http_9p_loc_conf_t, rescue_size),
       NULL },
 
+    { ngx_string("ninep_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_9p_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ninep_check"),
       NGX_HTTP_UPS_CONF|NGX_CONF_ANY,
       ngx_http_9p_check_conf,
@@ -235,6 +243,10 @@ ngx_module_t  ngx_http_9p_module = {
 static ngx_int_t
 ngx_http_9p_init_process(ngx_cycle_t *cycle)
 {
+    if (ngx_http_9p_stats_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_9p_check_init_process(cycle);
 }
 

@@ -71,6 +71,7 @@ typedef struct {
     ngx_array_t                     services;   /* ngx_http_9p_service_t * */
     ngx_array_t                     checked;    /* ngx_http_9p_srv_conf_t * */
     ngx_shm_zone_t                 *check_zone;
+    ngx_shm_zone_t                 *status_zone;    /* ninep_status */
 } ngx_http_9p_main_conf_t;
 
 

@@ -18,6 +18,7 @@
 #include "ngx_http_9p_kernfile.h"
 #include "ngx_http_9p_rescue.h"
 #include "ngx_http_9p_forward.h"
+#include "ngx_http_9p_stats.h"
 
 
 /*
@@ -848,6 +849,11 @@ ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr)
 static void
 ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *ename)
 {
+    if (cr->type == NINEP_TATTACH) {
+        ngx_http_9p_stats_attach(cr->tpath_len ? NGX_HTTP_9P_ATTACH_TICKET
+                                 : NGX_HTTP_9P_ATTACH_BOOTSTRAP, 0);
+    }
+
     ngx_http_9p_ns_unref(cr->ns);
     cr->ns = NULL;
 
@@ -1498,6 +1504,10 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
     ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
                   "9p: attached as \"%s\" with %ui mounts", f->ns->user,
                   f->ns->mounts.nelts);
+
+    ngx_http_9p_stats_attach(m->ram ? NGX_HTTP_9P_ATTACH_RESCUE
+                             : cr->tpath_len ? NGX_HTTP_9P_ATTACH_TICKET
+                             : NGX_HTTP_9P_ATTACH_BOOTSTRAP, 1);
 
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RATTACH;

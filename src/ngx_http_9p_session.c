@@ -17,6 +17,7 @@
 #include "ngx_http_9p_namespace.h"
 #include "ngx_http_9p_walk.h"
 #include "ngx_http_9p_union.h"
+#include "ngx_http_9p_stats.h"
 
 
 static ngx_int_t ngx_http_9p_session_resend(ngx_http_9p_session_t *s,
@@ -34,6 +35,7 @@ ngx_http_9p_session_init(ngx_http_9p_session_t *s)
 {
     ngx_queue_init(&s->creqs);
     s->resend = ngx_http_9p_session_resend;
+    ngx_http_9p_stats_session(1);
 }
 
 
@@ -79,6 +81,10 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, s->connection->log, 0,
                    "9p: %s tag %uD", ninep_type_name(t.type), t.tag);
+
+    if (!s->resending) {
+        ngx_http_9p_stats_in(t.type, len);
+    }
 
     if (t.type == NINEP_TVERSION) {
         return ngx_http_9p_session_version(s, &t);

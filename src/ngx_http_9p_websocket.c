@@ -19,6 +19,7 @@
 #endif
 
 #include "ngx_http_9p.h"
+#include "ngx_http_9p_stats.h"
 #include "ngx_http_9p_wsframe.h"
 
 
@@ -822,6 +823,8 @@ ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
     b->last = ngx_cpymem(b->last, header, hlen);
     b->last += ninep_pack(f, b->last, n);
 
+    ngx_http_9p_stats_out(f->type, n);
+
     return NGX_OK;
 }
 
@@ -1272,6 +1275,7 @@ ngx_http_9p_ws_cleanup(void *data)
     if (s->connection) {
         ws->done = 1;
         ngx_http_9p_session_end(s);
+        ngx_http_9p_stats_session(-1);
         s->connection = NULL;
 
 #if (NGX_LINUX)

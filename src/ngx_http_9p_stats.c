@@ -1,0 +1,437 @@
+
+/*
+ * Ten: the kernel's counters and the status handler (issue 14, first
+ * part).  "ninep_status;" in a location makes one shared memory zone,
+ * "ninep_status", with a fixed block of counters that every worker adds
+ * to with ngx_atomic_fetch_add: sessions open and since start, attaches
+ * by kind and result, 9P messages by type each way, bytes each way.  A
+ * reload keeps the zone and so the counts.  Counting costs one atomic
+ * add where it happens, and nothing without the zone.
+ *
+ * The handler answers GET with the counters in one of three forms,
+ * chosen by ?format=text|json|prometheus or else by Accept: text for a
+ * person, JSON for scripts, Prometheus text exposition (0.0.4) for a
+ * scraper.  It says nothing of users, tickets or files.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ninep.h"
+#include "ngx_http_9p.h"
+#include "ngx_http_9p_stats.h"
+
+
+#define NGX_HTTP_9P_TYPES       (NINEP_RWSTAT - NINEP_TVERSION + 1)
+
+typedef struct {
+    ngx_atomic_t        sessions;
+    ngx_atomic_t        sessions_total;
+    ngx_atomic_t        attaches[NGX_HTTP_9P_ATTACH_KINDS][2];
+    ngx_atomic_t        messages[NGX_HTTP_9P_TYPES];
+    ngx_atomic_t        bytes_in;
+    ngx_atomic_t        bytes_out;
+} ngx_http_9p_stats_t;
+
+
+typedef enum {
+    NGX_HTTP_9P_FORMAT_TEXT = 0,
+    NGX_HTTP_9P_FORMAT_JSON,
+    NGX_HTTP_9P_FORMAT_PROMETHEUS
+} ngx_http_9p_format_e;
+
+
+static ngx_int_t ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone,
+    void *data);
+static ngx_int_t ngx_http_9p_status_handler(ngx_http_request_t *r);
+static ngx_http_9p_format_e ngx_http_9p_status_format(ngx_http_request_t *r);
+static u_char *ngx_http_9p_status_text(u_char *p, ngx_http_9p_stats_t *st);
+static u_char *ngx_http_9p_status_json(u_char *p, ngx_http_9p_stats_t *st);
+static u_char *ngx_http_9p_status_prometheus(u_char *p,
+    ngx_http_9p_stats_t *st);
+
+
+#define NGX_HTTP_9P_STATUS_MAX  8192
+
+static const char  *ngx_http_9p_attach_kinds[] = {
+    "bootstrap", "ticket", "rescue"
+};
+
+/* the zone's counters, in this worker; NULL without ninep_status */
+static ngx_http_9p_stats_t  *ngx_http_9p_stats;
+
+
+/* ------------------------------------------------------------ counting */
+
+
+void
+ngx_http_9p_stats_session(ngx_int_t delta)
+{
+    if (ngx_http_9p_stats == NULL) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->sessions, delta);
+
+    if (delta > 0) {
+        (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->sessions_total, 1);
+    }
+}
+
+
+void
+ngx_http_9p_stats_attach(ngx_uint_t kind, ngx_uint_t ok)
+{
+    if (ngx_http_9p_stats != NULL && kind < NGX_HTTP_9P_ATTACH_KINDS) {
+        (void) ngx_atomic_fetch_add(
+                             &ngx_http_9p_stats->attaches[kind][ok ? 1 : 0], 1);
+    }
+}
+
+
+void
+ngx_http_9p_stats_in(ngx_uint_t type, size_t len)
+{
+    if (ngx_http_9p_stats == NULL) {
+        return;
+    }
+
+    if (type >= NINEP_TVERSION && type <= NINEP_RWSTAT) {
+        (void) ngx_atomic_fetch_add(
+                           &ngx_http_9p_stats->messages[type - NINEP_TVERSION], 1);
+    }
+
+    (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->bytes_in, len);
+}
+
+
+void
+ngx_http_9p_stats_out(ngx_uint_t type, size_t len)
+{
+    ngx_http_9p_stats_in(type, 0);
+
+    if (ngx_http_9p_stats != NULL) {
+        (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->bytes_out, len);
+    }
+}
+
+
+/* ------------------------------------------------------------ the zone */
+
+
+char *
+ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t                  name;
+    ngx_http_9p_main_conf_t   *mcf;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
+
+    if (mcf->status_zone == NULL) {
+        ngx_str_set(&name, "ninep_status");
+
+        mcf->status_zone = ngx_shared_memory_add(cf, &name, 8 * ngx_pagesize,
+                                                 &ngx_http_9p_module);
+        if (mcf->status_zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        mcf->status_zone->init = ngx_http_9p_stats_init_zone;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_9p_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* A zone kept across a reload keeps its counts. */
+
+static ngx_int_t
+ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    if (data) {
+        zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+
+    if (zone->shm.exists) {
+        zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    zone->data = ngx_slab_calloc(shpool, sizeof(ngx_http_9p_stats_t));
+    if (zone->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = zone->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_9p_stats_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_9p_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_9p_module);
+
+    ngx_http_9p_stats = (mcf && mcf->status_zone) ? mcf->status_zone->data
+                                                  : NULL;
+
+    return NGX_OK;
+}
+
+
+/* --------------------------------------------------------- the handler */
+
+
+static ngx_int_t
+ngx_http_9p_status_handler(ngx_http_request_t *r)
+{
+    u_char                *p;
+    ngx_int_t              rc;
+    ngx_buf_t             *b;
+    ngx_chain_t            out;
+    ngx_http_9p_format_e   format;
+
+    if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_9p_stats == NULL) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    b = ngx_create_temp_buf(r->pool, NGX_HTTP_9P_STATUS_MAX);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    format = ngx_http_9p_status_format(r);
+
+    switch (format) {
+
+    case NGX_HTTP_9P_FORMAT_JSON:
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+        p = ngx_http_9p_status_json(b->last, ngx_http_9p_stats);
+        break;
+
+    case NGX_HTTP_9P_FORMAT_PROMETHEUS:
+        ngx_str_set(&r->headers_out.content_type,
+                    "text/plain; version=0.0.4; charset=utf-8");
+        p = ngx_http_9p_status_prometheus(b->last, ngx_http_9p_stats);
+        break;
+
+    default:
+        ngx_str_set(&r->headers_out.content_type, "text/plain; charset=utf-8");
+        p = ngx_http_9p_status_text(b->last, ngx_http_9p_stats);
+        break;
+    }
+
+    b->last = p;
+    b->last_buf = (r == r->main);
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_http_9p_format_e
+ngx_http_9p_status_format(ngx_http_request_t *r)
+{
+    ngx_str_t         arg;
+    ngx_table_elt_t  *accept;
+
+    if (ngx_http_arg(r, (u_char *) "format", 6, &arg) == NGX_OK) {
+        if (arg.len == 4 && ngx_strncmp(arg.data, "json", 4) == 0) {
+            return NGX_HTTP_9P_FORMAT_JSON;
+        }
+
+        if (arg.len == 10 && ngx_strncmp(arg.data, "prometheus", 10) == 0) {
+            return NGX_HTTP_9P_FORMAT_PROMETHEUS;
+        }
+
+        return NGX_HTTP_9P_FORMAT_TEXT;
+    }
+
+    accept = r->headers_in.accept;
+
+    if (accept == NULL) {
+        return NGX_HTTP_9P_FORMAT_TEXT;
+    }
+
+    if (ngx_strlcasestrn(accept->value.data,
+                         accept->value.data + accept->value.len,
+                         (u_char *) "application/json", 16 - 1)
+        != NULL)
+    {
+        return NGX_HTTP_9P_FORMAT_JSON;
+    }
+
+    /* Prometheus asks for text/plain;version=0.0.4 or openmetrics */
+    if (ngx_strlcasestrn(accept->value.data,
+                         accept->value.data + accept->value.len,
+                         (u_char *) "version=0.0.4", 13 - 1)
+        != NULL
+        || ngx_strlcasestrn(accept->value.data,
+                            accept->value.data + accept->value.len,
+                            (u_char *) "openmetrics", 11 - 1)
+           != NULL)
+    {
+        return NGX_HTTP_9P_FORMAT_PROMETHEUS;
+    }
+
+    return NGX_HTTP_9P_FORMAT_TEXT;
+}
+
+
+/*
+ * The three forms.  NGX_HTTP_9P_STATUS_MAX bounds them: 28 message types
+ * and a dozen other lines of at most ~100 bytes each.
+ */
+
+#define ngx_http_9p_count(a)    ((ngx_atomic_uint_t) (a))
+
+static u_char *
+ngx_http_9p_status_text(u_char *p, ngx_http_9p_stats_t *st)
+{
+    ngx_uint_t  i;
+
+    p = ngx_sprintf(p, "Ten kernel (ngx_http_9p_module)\n"
+                       "sessions: %uA open, %uA since start\n"
+                       "attaches:\n",
+                    ngx_http_9p_count(st->sessions),
+                    ngx_http_9p_count(st->sessions_total));
+
+    for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
+        p = ngx_sprintf(p, "  %s: %uA ok, %uA refused\n",
+                        ngx_http_9p_attach_kinds[i],
+                        ngx_http_9p_count(st->attaches[i][1]),
+                        ngx_http_9p_count(st->attaches[i][0]));
+    }
+
+    p = ngx_sprintf(p, "messages:\n");
+
+    for (i = 0; i < NGX_HTTP_9P_TYPES; i++) {
+        if (i + NINEP_TVERSION != NINEP_RERROR - 1) {
+            p = ngx_sprintf(p, "  %s: %uA\n",
+                            ninep_type_name(i + NINEP_TVERSION),
+                            ngx_http_9p_count(st->messages[i]));
+        }
+    }
+
+    return ngx_sprintf(p, "bytes: %uA in, %uA out\n",
+                       ngx_http_9p_count(st->bytes_in),
+                       ngx_http_9p_count(st->bytes_out));
+}
+
+
+static u_char *
+ngx_http_9p_status_json(u_char *p, ngx_http_9p_stats_t *st)
+{
+    ngx_uint_t  i;
+
+    p = ngx_sprintf(p, "{\"sessions\":{\"open\":%uA,\"total\":%uA},"
+                       "\"attaches\":{",
+                    ngx_http_9p_count(st->sessions),
+                    ngx_http_9p_count(st->sessions_total));
+
+    for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
+        p = ngx_sprintf(p, "%s\"%s\":{\"ok\":%uA,\"refused\":%uA}",
+                        i ? "," : "", ngx_http_9p_attach_kinds[i],
+                        ngx_http_9p_count(st->attaches[i][1]),
+                        ngx_http_9p_count(st->attaches[i][0]));
+    }
+
+    p = ngx_sprintf(p, "},\"messages\":{");
+
+    for (i = 0; i < NGX_HTTP_9P_TYPES; i++) {
+        if (i + NINEP_TVERSION != NINEP_RERROR - 1) {
+            p = ngx_sprintf(p, "%s\"%s\":%uA", i ? "," : "",
+                            ninep_type_name(i + NINEP_TVERSION),
+                            ngx_http_9p_count(st->messages[i]));
+        }
+    }
+
+    return ngx_sprintf(p, "},\"bytes\":{\"in\":%uA,\"out\":%uA}}\n",
+                       ngx_http_9p_count(st->bytes_in),
+                       ngx_http_9p_count(st->bytes_out));
+}
+
+
+static u_char *
+ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_stats_t *st)
+{
+    ngx_uint_t  i, ok;
+
+    p = ngx_sprintf(p,
+        "# HELP ninep_sessions 9P sessions open now.\n"
+        "# TYPE ninep_sessions gauge\n"
+        "ninep_sessions{transport=\"websocket\"} %uA\n"
+        "# HELP ninep_sessions_total 9P sessions begun.\n"
+        "# TYPE ninep_sessions_total counter\n"
+        "ninep_sessions_total{transport=\"websocket\"} %uA\n"
+        "# HELP ninep_attaches_total Tattach answered, by kind and result.\n"
+        "# TYPE ninep_attaches_total counter\n",
+        ngx_http_9p_count(st->sessions),
+        ngx_http_9p_count(st->sessions_total));
+
+    for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
+        for (ok = 0; ok < 2; ok++) {
+            p = ngx_sprintf(p,
+                            "ninep_attaches_total{kind=\"%s\",result=\"%s\"}"
+                            " %uA\n",
+                            ngx_http_9p_attach_kinds[i],
+                            ok ? "ok" : "refused",
+                            ngx_http_9p_count(st->attaches[i][ok]));
+        }
+    }
+
+    p = ngx_sprintf(p,
+        "# HELP ninep_messages_total 9P messages, by type (T from clients, "
+        "R to them).\n"
+        "# TYPE ninep_messages_total counter\n");
+
+    for (i = 0; i < NGX_HTTP_9P_TYPES; i++) {
+        if (i + NINEP_TVERSION != NINEP_RERROR - 1) {
+            p = ngx_sprintf(p, "ninep_messages_total{type=\"%s\"} %uA\n",
+                            ninep_type_name(i + NINEP_TVERSION),
+                            ngx_http_9p_count(st->messages[i]));
+        }
+    }
+
+    return ngx_sprintf(p,
+        "# HELP ninep_bytes_total 9P bytes from clients (in) and to them "
+        "(out).\n"
+        "# TYPE ninep_bytes_total counter\n"
+        "ninep_bytes_total{direction=\"in\"} %uA\n"
+        "ninep_bytes_total{direction=\"out\"} %uA\n",
+        ngx_http_9p_count(st->bytes_in),
+        ngx_http_9p_count(st->bytes_out));
+}
