@@ -210,7 +210,7 @@ static ngx_command_t  ngx_http_9p_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_9p_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_9p_stats_variables,           /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
     ngx_http_9p_create_main_conf,          /* create main configuration */

@@ -144,6 +144,18 @@ struct ngx_http_9p_session_s {
 
     /* the 9P session */
     uint32_t                    msize;
+
+    /* what the access log says of it ($ninep_*, ngx_http_9p_stats.c) */
+    ngx_msec_t                  started;
+    ngx_uint_t                  requests;
+    ngx_uint_t                  errors;
+    off_t                       bytes_in;
+    off_t                       bytes_out;
+    ngx_uint_t                  attach;         /* its kind + 1; 0: none */
+    ngx_uint_t                  close_code;
+    char                        user[TEN_NAME_MAX + 1];
+    unsigned                    close_by:2;     /* none, client, server */
+
     unsigned                    versioned:1;    /* 9P2000 was agreed */
     unsigned                    resending:1;    /* a lost request, by
                                                    recovery (retried) */

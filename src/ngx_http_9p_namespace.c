@@ -850,8 +850,9 @@ static void
 ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *ename)
 {
     if (cr->type == NINEP_TATTACH) {
-        ngx_http_9p_stats_attach(cr->tpath_len ? NGX_HTTP_9P_ATTACH_TICKET
-                                 : NGX_HTTP_9P_ATTACH_BOOTSTRAP, 0);
+        ngx_http_9p_stats_attach(cr->s, cr->tpath_len
+                                        ? NGX_HTTP_9P_ATTACH_TICKET
+                                        : NGX_HTTP_9P_ATTACH_BOOTSTRAP, NULL);
     }
 
     ngx_http_9p_ns_unref(cr->ns);
@@ -1505,9 +1506,10 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
                   "9p: attached as \"%s\" with %ui mounts", f->ns->user,
                   f->ns->mounts.nelts);
 
-    ngx_http_9p_stats_attach(m->ram ? NGX_HTTP_9P_ATTACH_RESCUE
-                             : cr->tpath_len ? NGX_HTTP_9P_ATTACH_TICKET
-                             : NGX_HTTP_9P_ATTACH_BOOTSTRAP, 1);
+    ngx_http_9p_stats_attach(cr->s, m->ram ? NGX_HTTP_9P_ATTACH_RESCUE
+                                    : cr->tpath_len ? NGX_HTTP_9P_ATTACH_TICKET
+                                    : NGX_HTTP_9P_ATTACH_BOOTSTRAP,
+                             f->ns->user);
 
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RATTACH;

@@ -35,7 +35,7 @@ ngx_http_9p_session_init(ngx_http_9p_session_t *s)
 {
     ngx_queue_init(&s->creqs);
     s->resend = ngx_http_9p_session_resend;
-    ngx_http_9p_stats_session(1);
+    ngx_http_9p_stats_session(s, 1);
 }
 
 
@@ -83,7 +83,7 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
                    "9p: %s tag %uD", ninep_type_name(t.type), t.tag);
 
     if (!s->resending) {
-        ngx_http_9p_stats_in(t.type, len);
+        ngx_http_9p_stats_in(s, t.type, len);
     }
 
     if (t.type == NINEP_TVERSION) {

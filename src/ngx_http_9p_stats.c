@@ -8,6 +8,10 @@
  * reload keeps the zone and so the counts.  Counting costs one atomic
  * add where it happens, and nothing without the zone.
  *
+ * Each session also keeps its own numbers (in the session) for the
+ * access log: nginx writes one line when the WebSocket request ends,
+ * with $ninep_user, $ninep_session, ... as log_format asks.
+ *
  * The handler answers GET with the counters in one of three forms,
  * chosen by ?format=text|json|prometheus or else by Accept: text for a
  * person, JSON for scripts, Prometheus text exposition (0.0.4) for a
@@ -44,6 +48,8 @@ typedef enum {
 
 static ngx_int_t ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone,
     void *data);
+static ngx_int_t ngx_http_9p_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_9p_status_handler(ngx_http_request_t *r);
 static ngx_http_9p_format_e ngx_http_9p_status_format(ngx_http_request_t *r);
 static u_char *ngx_http_9p_status_text(u_char *p, ngx_http_9p_stats_t *st);
@@ -65,55 +71,214 @@ static ngx_http_9p_stats_t  *ngx_http_9p_stats;
 /* ------------------------------------------------------------ counting */
 
 
-void
-ngx_http_9p_stats_session(ngx_int_t delta)
-{
-    if (ngx_http_9p_stats == NULL) {
-        return;
+#define ngx_http_9p_add(field, n)                                          \
+    if (ngx_http_9p_stats) {                                               \
+        (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->field, n);         \
     }
 
-    (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->sessions, delta);
 
+void
+ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta)
+{
     if (delta > 0) {
-        (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->sessions_total, 1);
+        s->started = ngx_current_msec;
+        ngx_http_9p_add(sessions_total, 1);
     }
+
+    ngx_http_9p_add(sessions, delta);
 }
 
 
 void
-ngx_http_9p_stats_attach(ngx_uint_t kind, ngx_uint_t ok)
+ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
+    const char *user)
 {
-    if (ngx_http_9p_stats != NULL && kind < NGX_HTTP_9P_ATTACH_KINDS) {
-        (void) ngx_atomic_fetch_add(
-                             &ngx_http_9p_stats->attaches[kind][ok ? 1 : 0], 1);
-    }
-}
-
-
-void
-ngx_http_9p_stats_in(ngx_uint_t type, size_t len)
-{
-    if (ngx_http_9p_stats == NULL) {
+    if (kind >= NGX_HTTP_9P_ATTACH_KINDS) {
         return;
     }
+
+    if (user) {
+        /* the log names the session's first user */
+        if (s->attach == 0) {
+            s->attach = kind + 1;
+            ngx_cpystrn((u_char *) s->user, (u_char *) user, sizeof(s->user));
+        }
+    }
+
+    ngx_http_9p_add(attaches[kind][user ? 1 : 0], 1);
+}
+
+
+void
+ngx_http_9p_stats_in(ngx_http_9p_session_t *s, ngx_uint_t type, size_t len)
+{
+    s->requests++;
+    s->bytes_in += len;
 
     if (type >= NINEP_TVERSION && type <= NINEP_RWSTAT) {
-        (void) ngx_atomic_fetch_add(
-                           &ngx_http_9p_stats->messages[type - NINEP_TVERSION], 1);
+        ngx_http_9p_add(messages[type - NINEP_TVERSION], 1);
     }
 
-    (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->bytes_in, len);
+    ngx_http_9p_add(bytes_in, len);
 }
 
 
 void
-ngx_http_9p_stats_out(ngx_uint_t type, size_t len)
+ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ngx_uint_t type, size_t len)
 {
-    ngx_http_9p_stats_in(type, 0);
-
-    if (ngx_http_9p_stats != NULL) {
-        (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->bytes_out, len);
+    if (type == NINEP_RERROR) {
+        s->errors++;
     }
+
+    s->bytes_out += len;
+
+    if (type >= NINEP_TVERSION && type <= NINEP_RWSTAT) {
+        ngx_http_9p_add(messages[type - NINEP_TVERSION], 1);
+    }
+
+    ngx_http_9p_add(bytes_out, len);
+}
+
+
+void
+ngx_http_9p_stats_closed(ngx_http_9p_session_t *s, ngx_uint_t by,
+    ngx_uint_t code)
+{
+    if (s->close_by == 0) {
+        s->close_by = by;
+        s->close_code = code;
+    }
+}
+
+
+/* ----------------------------------------------------- the access log */
+
+
+typedef enum {
+    NGX_HTTP_9P_VAR_USER = 0,
+    NGX_HTTP_9P_VAR_SESSION,
+    NGX_HTTP_9P_VAR_ATTACH,
+    NGX_HTTP_9P_VAR_REQUESTS,
+    NGX_HTTP_9P_VAR_ERRORS,
+    NGX_HTTP_9P_VAR_BYTES_IN,
+    NGX_HTTP_9P_VAR_BYTES_OUT,
+    NGX_HTTP_9P_VAR_DURATION,
+    NGX_HTTP_9P_VAR_CLOSE
+} ngx_http_9p_var_e;
+
+
+#define ngx_http_9p_var(name, id)                                          \
+    { ngx_string(name), NULL, ngx_http_9p_variable, id,                    \
+      NGX_HTTP_VAR_NOCACHEABLE, 0 }
+
+static ngx_http_variable_t  ngx_http_9p_vars[] = {
+    ngx_http_9p_var("ninep_user", NGX_HTTP_9P_VAR_USER),
+    ngx_http_9p_var("ninep_session", NGX_HTTP_9P_VAR_SESSION),
+    ngx_http_9p_var("ninep_attach", NGX_HTTP_9P_VAR_ATTACH),
+    ngx_http_9p_var("ninep_requests", NGX_HTTP_9P_VAR_REQUESTS),
+    ngx_http_9p_var("ninep_errors", NGX_HTTP_9P_VAR_ERRORS),
+    ngx_http_9p_var("ninep_bytes_in", NGX_HTTP_9P_VAR_BYTES_IN),
+    ngx_http_9p_var("ninep_bytes_out", NGX_HTTP_9P_VAR_BYTES_OUT),
+    ngx_http_9p_var("ninep_duration", NGX_HTTP_9P_VAR_DURATION),
+    ngx_http_9p_var("ninep_close", NGX_HTTP_9P_VAR_CLOSE),
+    ngx_http_null_variable
+};
+
+
+ngx_int_t
+ngx_http_9p_stats_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_9p_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+/* A session's value; not found on a request that was not a session. */
+
+static ngx_int_t
+ngx_http_9p_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    u_char                 *p;
+    ngx_msec_t              ms;
+    ngx_http_9p_session_t  *s;
+
+    s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
+
+    if (s == NULL || (data == NGX_HTTP_9P_VAR_USER && s->attach == 0)) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN + TEN_NAME_MAX + 16);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+
+    switch (data) {
+
+    case NGX_HTTP_9P_VAR_USER:
+        p = ngx_cpymem(p, s->user, ngx_strlen(s->user));
+        break;
+
+    case NGX_HTTP_9P_VAR_SESSION:
+        p = ngx_sprintf(p, "%uA", r->connection->number);
+        break;
+
+    case NGX_HTTP_9P_VAR_ATTACH:
+        p = s->attach ? ngx_sprintf(p, "%s",
+                                    ngx_http_9p_attach_kinds[s->attach - 1])
+                      : ngx_sprintf(p, "-");
+        break;
+
+    case NGX_HTTP_9P_VAR_REQUESTS:
+        p = ngx_sprintf(p, "%ui", s->requests);
+        break;
+
+    case NGX_HTTP_9P_VAR_ERRORS:
+        p = ngx_sprintf(p, "%ui", s->errors);
+        break;
+
+    case NGX_HTTP_9P_VAR_BYTES_IN:
+        p = ngx_sprintf(p, "%O", s->bytes_in);
+        break;
+
+    case NGX_HTTP_9P_VAR_BYTES_OUT:
+        p = ngx_sprintf(p, "%O", s->bytes_out);
+        break;
+
+    case NGX_HTTP_9P_VAR_DURATION:
+        ms = ngx_current_msec - s->started;
+        p = ngx_sprintf(p, "%M.%03M", ms / 1000, ms % 1000);
+        break;
+
+    default: /* NGX_HTTP_9P_VAR_CLOSE */
+        p = s->close_by == 0 ? ngx_sprintf(p, "none")
+            : ngx_sprintf(p, "%s %ui",
+                          s->close_by == NGX_HTTP_9P_CLOSED_BY_CLIENT
+                          ? "client" : "server", s->close_code);
+        break;
+    }
+
+    v->len = p - v->data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
 }
 
 

@@ -17,6 +17,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_9p.h"
+
 
 typedef enum {
     NGX_HTTP_9P_ATTACH_BOOTSTRAP = 0,
@@ -26,15 +28,29 @@ typedef enum {
 } ngx_http_9p_attach_kind_e;
 
 
-/* A session began (+1) or ended (-1). */
-void ngx_http_9p_stats_session(ngx_int_t delta);
+#define NGX_HTTP_9P_CLOSED_BY_CLIENT  1
+#define NGX_HTTP_9P_CLOSED_BY_SERVER  2
 
-/* An attach of a kind answered: Rattach (ok) or Rerror. */
-void ngx_http_9p_stats_attach(ngx_uint_t kind, ngx_uint_t ok);
+
+/* A session began (+1) or ended (-1). */
+void ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta);
+
+/* An attach of a kind answered: Rattach as user, or Rerror (user NULL). */
+void ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
+    const char *user);
 
 /* A message from the client (a T-message of len bytes), or to it. */
-void ngx_http_9p_stats_in(ngx_uint_t type, size_t len);
-void ngx_http_9p_stats_out(ngx_uint_t type, size_t len);
+void ngx_http_9p_stats_in(ngx_http_9p_session_t *s, ngx_uint_t type,
+    size_t len);
+void ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ngx_uint_t type,
+    size_t len);
+
+/* The first close frame, and who sent it, for $ninep_close. */
+void ngx_http_9p_stats_closed(ngx_http_9p_session_t *s, ngx_uint_t by,
+    ngx_uint_t code);
+
+/* $ninep_user, $ninep_session, ...: for log_format (preconfiguration). */
+ngx_int_t ngx_http_9p_stats_variables(ngx_conf_t *cf);
 
 /* "ninep_status;": the location answers with the counters. */
 char *ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

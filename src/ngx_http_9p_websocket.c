@@ -661,6 +661,7 @@ ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s, u_char *payload,
                    "9p: client closed with code %ui", code);
 
     ws->close_received = 1;
+    ngx_http_9p_stats_closed(s, NGX_HTTP_9P_CLOSED_BY_CLIENT, code);
     ngx_http_9p_ws_close(s, code, NULL);
 }
 
@@ -779,6 +780,7 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
     }
 
     ws->close_sent = 1;
+    ngx_http_9p_stats_closed(s, NGX_HTTP_9P_CLOSED_BY_SERVER, code);
 
     if (ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_CLOSE, payload, len)
         != NGX_OK)
@@ -823,7 +825,7 @@ ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
     b->last = ngx_cpymem(b->last, header, hlen);
     b->last += ninep_pack(f, b->last, n);
 
-    ngx_http_9p_stats_out(f->type, n);
+    ngx_http_9p_stats_out(s, f->type, n);
 
     return NGX_OK;
 }
@@ -1275,7 +1277,7 @@ ngx_http_9p_ws_cleanup(void *data)
     if (s->connection) {
         ws->done = 1;
         ngx_http_9p_session_end(s);
-        ngx_http_9p_stats_session(-1);
+        ngx_http_9p_stats_session(s, -1);
         s->connection = NULL;
 
 #if (NGX_LINUX)

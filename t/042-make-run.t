@@ -10,6 +10,7 @@ use Test::Ten 'no_nginx';
 use Test::More;
 use Cwd qw(abs_path);
 use File::Path qw(remove_tree);
+use HTTP::Tiny;
 
 my $build = $ENV{TEN_BUILD} || abs_path('build');
 plan skip_all => "$build/ten-factotum is missing (run `make progs`)"
@@ -57,6 +58,12 @@ like($out, qr{<title>/usr/adm/tmp/hello</title>.*<span class="ln">1</span>hello\
 like($out, qr/^factotum$/m, '/dev/factotum is there');
 ($rc, $out) = sh("echo wrong | $nine login adm");
 like($out, qr/^9p: login adm: authentication failed$/m, 'a wrong password is refused');
+
+my $status = HTTP::Tiny->new->get("http://127.0.0.1:$ENV{TEN_PORT}/status");
+like($status->{content}, qr/^sessions: \d+ open, [1-9]\d* since start$/m, 'the status page counts the sessions');
+my $sessions = do { local $/; open my $fh, '<', "$var/nginx/logs/9p.log" or die; <$fh> };
+like($sessions, qr/ user=adm attach=ticket requests=\d+ errors=0 .* close="client 1000"$/m,
+    'a line a session in logs/9p.log');
 
 my $errors = do { local $/; open my $fh, '<', "$var/nginx/logs/error.log" or die; <$fh> };
 unlike($errors, qr/left out of the namespace/, 'every login (adm, none) has its own /tmp to bind');

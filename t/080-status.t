@@ -137,3 +137,43 @@ is($after->{'ninep_sessions_total{transport="websocket"}'}, 3, 'a reload keeps t
 my ($c) = kattach($ENV{TEST_NGINX_TICKET});
 is_9p($c->clunk(9), 'Rerror ename="unknown fid"', 'sessions work as ever');
 is(main::get('/status')->{status}, 404, 'no status location');
+
+
+
+=== TEST 3: one access-log line a session, with the session's numbers
+--- factotum
+--- http_config
+    $TEST_NGINX_UPSTREAMS
+    log_format ninep '$remote_addr session=$ninep_session user=$ninep_user '
+                     'attach=$ninep_attach requests=$ninep_requests '
+                     'errors=$ninep_errors in=$ninep_bytes_in '
+                     'out=$ninep_bytes_out duration=$ninep_duration '
+                     'close="$ninep_close"';
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        $TEST_NGINX_FACTOTUM
+        access_log logs/ninep.log ninep;
+    }
+    location = /plain {
+        return 200 "x";
+        access_log logs/ninep.log ninep;
+    }
+--- perl
+my $log = Test::Ten::servroot() . '/logs/ninep.log';
+my ($c) = kattach($ENV{TEST_NGINX_TICKET});
+is_9p($c->clunk(9), 'Rerror ename="unknown fid"', 'one error');
+sleep 1.1;
+$c->close;
+my $c2 = kclient();
+$c2->disconnect;
+main::get('/plain');
+my @lines;
+ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 3 }, 3),
+    'a line for each session and the plain request') or diag(join "\n", @lines);
+like($lines[0], qr/^127\.0\.0\.1 session=\d+ user=glenda attach=ticket requests=3 errors=1 in=\d+ out=\d+ duration=1\.\d{3} close="client 1000"$/,
+    'the ticket session: user, kind, Tversion + Tattach + Tclunk, the Rerror, its time, the client\'s close');
+like($lines[1], qr/ user=- attach=- requests=1 errors=0 .* close="none"$/, 'a session that never attached and left without a close frame');
+like($lines[2], qr/ session=- user=- attach=- requests=- /, 'not a session: every value "-"');
