@@ -145,6 +145,10 @@ struct ngx_http_9p_session_s {
     /* the 9P session */
     uint32_t                    msize;
 
+    /* the message being answered now, while it is: a reply sent then
+       is its reply (ngx_http_9p_stats.c counts replies by request) */
+    ninep_fcall_t              *current;
+
     /* what the access log says of it ($ninep_*, ngx_http_9p_stats.c) */
     ngx_msec_t                  started;
     ngx_uint_t                  requests;

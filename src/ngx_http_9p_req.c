@@ -16,6 +16,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p_req.h"
+#include "ngx_http_9p_stats.h"
 
 #include "ngx_http_9p_req.h"
 
@@ -115,6 +116,10 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
         s->ncreqs--;
         fl->next = s->free_creqs;
         s->free_creqs = fl;
+    }
+
+    if (cr->flushed) {
+        ngx_http_9p_stats_flushed(cr->type);
     }
 
     ngx_queue_remove(&cr->queue);

@@ -28,6 +28,8 @@ static ngx_int_t ngx_http_9p_flush(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_fid_request(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
+static ngx_int_t ngx_http_9p_session_dispatch(ngx_http_9p_session_t *s,
+    ninep_fcall_t *t);
 
 
 void
@@ -58,11 +60,10 @@ ngx_int_t
 ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
     size_t len)
 {
-    int                  rc;
-    u_char               reason[123], *p;
-    ninep_fcall_t        t;
-    ngx_queue_t         *q;
-    ngx_http_9p_creq_t  *cr;
+    int             rc;
+    u_char          reason[123], *p;
+    ngx_int_t       done;
+    ninep_fcall_t   t;
 
     rc = ninep_unpack(msg, len, s->msize, NINEP_T, &t);
 
@@ -86,13 +87,28 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
         ngx_http_9p_stats_in(s, t.type, len);
     }
 
-    if (t.type == NINEP_TVERSION) {
-        return ngx_http_9p_session_version(s, &t);
+    /* a reply sent before this returns answers this message */
+    s->current = &t;
+    done = ngx_http_9p_session_dispatch(s, &t);
+    s->current = NULL;
+
+    return done;
+}
+
+
+static ngx_int_t
+ngx_http_9p_session_dispatch(ngx_http_9p_session_t *s, ninep_fcall_t *t)
+{
+    ngx_queue_t         *q;
+    ngx_http_9p_creq_t  *cr;
+
+    if (t->type == NINEP_TVERSION) {
+        return ngx_http_9p_session_version(s, t);
     }
 
     /* version(5): a Tversion must be the first message of a session */
     if (!s->versioned) {
-        return ngx_http_9p_reply_error(s, t.tag,
+        return ngx_http_9p_reply_error(s, t->tag,
                                        "version not negotiated: "
                                        "send Tversion first");
     }
@@ -103,8 +119,8 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
     {
         cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
 
-        if (cr->tag == t.tag) {
-            return ngx_http_9p_reply_error(s, t.tag, "tag in use");
+        if (cr->tag == t->tag) {
+            return ngx_http_9p_reply_error(s, t->tag, "tag in use");
         }
     }
 
@@ -113,29 +129,29 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
      * slots again, which bounds repeated flushes of one request
      */
     if (s->ncreqs >= s->conf->max_requests
-        && (t.type != NINEP_TFLUSH || s->ncreqs >= 2 * s->conf->max_requests))
+        && (t->type != NINEP_TFLUSH || s->ncreqs >= 2 * s->conf->max_requests))
     {
-        return ngx_http_9p_reply_error(s, t.tag,
+        return ngx_http_9p_reply_error(s, t->tag,
                                        "too many outstanding requests");
     }
 
-    switch (t.type) {
+    switch (t->type) {
 
     case NINEP_TFLUSH:
-        return ngx_http_9p_flush(s, &t);
+        return ngx_http_9p_flush(s, t);
 
     case NINEP_TAUTH:
-        return ngx_http_9p_reply_error(s, t.tag,
+        return ngx_http_9p_reply_error(s, t->tag,
                                        "authentication not required");
 
     case NINEP_TATTACH:
-        return ngx_http_9p_attach(s, &t);
+        return ngx_http_9p_attach(s, t);
 
     case NINEP_TWALK:
-        return ngx_http_9p_walk(s, &t);
+        return ngx_http_9p_walk(s, t);
 
     default:
-        return ngx_http_9p_fid_request(s, &t);
+        return ngx_http_9p_fid_request(s, t);
     }
 }
 

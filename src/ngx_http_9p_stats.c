@@ -4,7 +4,8 @@
  * part).  "ninep_status;" in a location makes one shared memory zone,
  * "ninep_status", with a fixed block of counters that every worker adds
  * to with ngx_atomic_fetch_add: sessions open and since start, attaches
- * by kind and result, 9P messages by type each way, bytes each way.  A
+ * by kind and result, requests by type and how they ended, 9P messages
+ * by type each way, bytes each way.  A
  * reload keeps the zone and so the counts.  Counting costs one atomic
  * add where it happens, and nothing without the zone.
  *
@@ -24,16 +25,25 @@
 
 #include "ninep.h"
 #include "ngx_http_9p.h"
+#include "ngx_http_9p_req.h"
 #include "ngx_http_9p_stats.h"
 
 
 #define NGX_HTTP_9P_TYPES       (NINEP_RWSTAT - NINEP_TVERSION + 1)
+#define NGX_HTTP_9P_REQUESTS    (NGX_HTTP_9P_TYPES / 2)
+
+/* how a request ended */
+#define NGX_HTTP_9P_OK          0
+#define NGX_HTTP_9P_ERROR       1
+#define NGX_HTTP_9P_FLUSHED     2
+#define NGX_HTTP_9P_RESULTS     3
 
 typedef struct {
     ngx_atomic_t        sessions;
     ngx_atomic_t        sessions_total;
     ngx_atomic_t        attaches[NGX_HTTP_9P_ATTACH_KINDS][2];
     ngx_atomic_t        messages[NGX_HTTP_9P_TYPES];
+    ngx_atomic_t        requests[NGX_HTTP_9P_REQUESTS][NGX_HTTP_9P_RESULTS];
     ngx_atomic_t        bytes_in;
     ngx_atomic_t        bytes_out;
 } ngx_http_9p_stats_t;
@@ -48,6 +58,8 @@ typedef enum {
 
 static ngx_int_t ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone,
     void *data);
+static ngx_uint_t ngx_http_9p_request_type(ngx_http_9p_session_t *s,
+    uint16_t tag);
 static ngx_int_t ngx_http_9p_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_9p_status_handler(ngx_http_request_t *r);
@@ -58,11 +70,13 @@ static u_char *ngx_http_9p_status_prometheus(u_char *p,
     ngx_http_9p_stats_t *st);
 
 
-#define NGX_HTTP_9P_STATUS_MAX  8192
+#define NGX_HTTP_9P_STATUS_MAX  16384
 
 static const char  *ngx_http_9p_attach_kinds[] = {
     "bootstrap", "ticket", "rescue"
 };
+
+static const char  *ngx_http_9p_results[] = { "ok", "error", "flushed" };
 
 /* the zone's counters, in this worker; NULL without ninep_status */
 static ngx_http_9p_stats_t  *ngx_http_9p_stats;
@@ -123,20 +137,79 @@ ngx_http_9p_stats_in(ngx_http_9p_session_t *s, ngx_uint_t type, size_t len)
 }
 
 
+/*
+ * A reply: a count for its type, and a result for the request it ends --
+ * an R-message's T is the type before it; an Rerror's is the message
+ * being answered now, or the waiting request with its tag.
+ */
+
 void
-ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ngx_uint_t type, size_t len)
+ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r, size_t len)
 {
-    if (type == NINEP_RERROR) {
-        s->errors++;
-    }
+    ngx_uint_t  t;
 
     s->bytes_out += len;
 
-    if (type >= NINEP_TVERSION && type <= NINEP_RWSTAT) {
-        ngx_http_9p_add(messages[type - NINEP_TVERSION], 1);
+    if (r->type == NINEP_RERROR) {
+        s->errors++;
     }
 
+    if (ngx_http_9p_stats == NULL
+        || r->type < NINEP_TVERSION || r->type > NINEP_RWSTAT)
+    {
+        return;
+    }
+
+    ngx_http_9p_add(messages[r->type - NINEP_TVERSION], 1);
     ngx_http_9p_add(bytes_out, len);
+
+    if (r->type != NINEP_RERROR) {
+        t = r->type - 1;
+
+    } else {
+        t = (s->current && s->current->tag == r->tag)
+            ? s->current->type : ngx_http_9p_request_type(s, r->tag);
+    }
+
+    if (t >= NINEP_TVERSION && t < NINEP_RWSTAT && t % 2 == 0) {
+        ngx_http_9p_add(requests[(t - NINEP_TVERSION) / 2]
+                                [r->type == NINEP_RERROR ? NGX_HTTP_9P_ERROR
+                                                         : NGX_HTTP_9P_OK],
+                        1);
+    }
+}
+
+
+void
+ngx_http_9p_stats_flushed(ngx_uint_t type)
+{
+    if (type >= NINEP_TVERSION && type < NINEP_RWSTAT && type % 2 == 0) {
+        ngx_http_9p_add(requests[(type - NINEP_TVERSION) / 2]
+                                [NGX_HTTP_9P_FLUSHED], 1);
+    }
+}
+
+
+/* The type of the request waiting with this tag; 0 if none is. */
+
+static ngx_uint_t
+ngx_http_9p_request_type(ngx_http_9p_session_t *s, uint16_t tag)
+{
+    ngx_queue_t         *q;
+    ngx_http_9p_creq_t  *cr;
+
+    for (q = ngx_queue_head(&s->creqs);
+         q != ngx_queue_sentinel(&s->creqs);
+         q = ngx_queue_next(q))
+    {
+        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
+
+        if (cr->tag == tag) {
+            return cr->type;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -477,8 +550,9 @@ ngx_http_9p_status_format(ngx_http_request_t *r)
 
 
 /*
- * The three forms.  NGX_HTTP_9P_STATUS_MAX bounds them: 28 message types
- * and a dozen other lines of at most ~100 bytes each.
+ * The three forms.  NGX_HTTP_9P_STATUS_MAX bounds them: 28 message types,
+ * 13 request types by 3 results and a dozen other lines of at most ~100
+ * bytes each.
  */
 
 #define ngx_http_9p_count(a)    ((ngx_atomic_uint_t) (a))
@@ -499,6 +573,18 @@ ngx_http_9p_status_text(u_char *p, ngx_http_9p_stats_t *st)
                         ngx_http_9p_attach_kinds[i],
                         ngx_http_9p_count(st->attaches[i][1]),
                         ngx_http_9p_count(st->attaches[i][0]));
+    }
+
+    p = ngx_sprintf(p, "requests:\n");
+
+    for (i = 0; i < NGX_HTTP_9P_REQUESTS; i++) {
+        if (i != (NINEP_RERROR - 1 - NINEP_TVERSION) / 2) {
+            p = ngx_sprintf(p, "  %s: %uA ok, %uA error, %uA flushed\n",
+                            ninep_type_name(NINEP_TVERSION + 2 * i),
+                            ngx_http_9p_count(st->requests[i][0]),
+                            ngx_http_9p_count(st->requests[i][1]),
+                            ngx_http_9p_count(st->requests[i][2]));
+        }
     }
 
     p = ngx_sprintf(p, "messages:\n");
@@ -534,6 +620,20 @@ ngx_http_9p_status_json(u_char *p, ngx_http_9p_stats_t *st)
                         ngx_http_9p_count(st->attaches[i][0]));
     }
 
+    p = ngx_sprintf(p, "},\"requests\":{");
+
+    for (i = 0; i < NGX_HTTP_9P_REQUESTS; i++) {
+        if (i != (NINEP_RERROR - 1 - NINEP_TVERSION) / 2) {
+            p = ngx_sprintf(p, "%s\"%s\":{\"ok\":%uA,\"error\":%uA,"
+                               "\"flushed\":%uA}",
+                            i ? "," : "",
+                            ninep_type_name(NINEP_TVERSION + 2 * i),
+                            ngx_http_9p_count(st->requests[i][0]),
+                            ngx_http_9p_count(st->requests[i][1]),
+                            ngx_http_9p_count(st->requests[i][2]));
+        }
+    }
+
     p = ngx_sprintf(p, "},\"messages\":{");
 
     for (i = 0; i < NGX_HTTP_9P_TYPES; i++) {
@@ -553,7 +653,7 @@ ngx_http_9p_status_json(u_char *p, ngx_http_9p_stats_t *st)
 static u_char *
 ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_stats_t *st)
 {
-    ngx_uint_t  i, ok;
+    ngx_uint_t  i, k, ok;
 
     p = ngx_sprintf(p,
         "# HELP ninep_sessions 9P sessions open now.\n"
@@ -575,6 +675,25 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_stats_t *st)
                             ngx_http_9p_attach_kinds[i],
                             ok ? "ok" : "refused",
                             ngx_http_9p_count(st->attaches[i][ok]));
+        }
+    }
+
+    p = ngx_sprintf(p,
+        "# HELP ninep_requests_total 9P requests, by type and how they "
+        "ended.\n"
+        "# TYPE ninep_requests_total counter\n");
+
+    for (i = 0; i < NGX_HTTP_9P_REQUESTS; i++) {
+        if (i == (NINEP_RERROR - 1 - NINEP_TVERSION) / 2) {
+            continue;
+        }
+
+        for (k = 0; k < NGX_HTTP_9P_RESULTS; k++) {
+            p = ngx_sprintf(p, "ninep_requests_total{type=\"%s\","
+                               "result=\"%s\"} %uA\n",
+                            ninep_type_name(NINEP_TVERSION + 2 * i),
+                            ngx_http_9p_results[k],
+                            ngx_http_9p_count(st->requests[i][k]));
         }
     }
 

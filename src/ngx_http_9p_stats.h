@@ -42,8 +42,11 @@ void ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
 /* A message from the client (a T-message of len bytes), or to it. */
 void ngx_http_9p_stats_in(ngx_http_9p_session_t *s, ngx_uint_t type,
     size_t len);
-void ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ngx_uint_t type,
+void ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r,
     size_t len);
+
+/* A request of type that ended without a reply: flushed or abandoned. */
+void ngx_http_9p_stats_flushed(ngx_uint_t type);
 
 /* The first close frame, and who sent it, for $ninep_close. */
 void ngx_http_9p_stats_closed(ngx_http_9p_session_t *s, ngx_uint_t by,

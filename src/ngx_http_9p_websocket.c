@@ -825,7 +825,7 @@ ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
     b->last = ngx_cpymem(b->last, header, hlen);
     b->last += ninep_pack(f, b->last, n);
 
-    ngx_http_9p_stats_out(s, f->type, n);
+    ngx_http_9p_stats_out(s, f, n);
 
     return NGX_OK;
 }

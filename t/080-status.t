@@ -9,6 +9,7 @@ use lib 't/lib';
 use Test::Ten;
 use Ten::Kernel;
 use HTTP::Tiny;
+use Fcntl qw(O_RDWR O_NONBLOCK);
 use JSON::PP;
 
 kernel_each_block();
@@ -91,6 +92,11 @@ is($m->{'ninep_messages_total{type="Tattach"}'}, 3, 'three Tattach');
 is($m->{'ninep_messages_total{type="Rattach"}'}, 2, 'two Rattach');
 is($m->{'ninep_messages_total{type="Rerror"}'}, 2, 'two Rerror');
 is($m->{'ninep_messages_total{type="Tclunk"}'}, 1, 'one Tclunk');
+is($m->{'ninep_requests_total{type="Tversion",result="ok"}'}, 3, 'requests: three Tversion answered');
+is($m->{'ninep_requests_total{type="Tattach",result="ok"}'}, 2, 'two Tattach answered Rattach');
+is($m->{'ninep_requests_total{type="Tattach",result="error"}'}, 1, 'one Rerror (kept apart from the waiting attach by its tag)');
+is($m->{'ninep_requests_total{type="Tclunk",result="error"}'}, 1, 'one Tclunk answered Rerror at once');
+is($m->{'ninep_requests_total{type="Tread",result="flushed"}'}, 0, 'no flushed read yet');
 cmp_ok($m->{'ninep_bytes_total{direction="in"}'}, '>', 0, 'bytes in');
 cmp_ok($m->{'ninep_bytes_total{direction="out"}'}, '>', 0, 'bytes out');
 unlike($r->{content}, qr{glenda|priv/sessions}, 'no user or ticket in it');
@@ -107,12 +113,14 @@ ok($d, 'it is JSON') or diag($j->{content});
 is($d->{sessions}{total}, 3, 'sessions.total');
 is($d->{attaches}{ticket}{refused}, 1, 'attaches.ticket.refused');
 is($d->{messages}{Rattach}, 2, 'messages.Rattach');
+is($d->{requests}{Tattach}{error}, 1, 'requests.Tattach.error');
 
 my $t = main::get('/status');
 like($t->{headers}{'content-type'}, qr{^text/plain; charset}, 'text by default');
 like($t->{content}, qr/^sessions: 0 open, 3 since start$/m, 'sessions in words');
 like($t->{content}, qr/^  ticket: 1 ok, 1 refused$/m, 'attaches in words');
 like($t->{content}, qr/^  Tattach: 3$/m, 'messages in words');
+like($t->{content}, qr/^  Tattach: 2 ok, 1 error, 0 flushed$/m, 'requests in words');
 like(main::get('/status', Accept => 'text/plain;version=0.0.4')->{content}, qr/^# TYPE ninep_sessions gauge$/m,
     "Prometheus by a scraper's Accept");
 
@@ -123,6 +131,22 @@ kill HUP => Test::Ten::master_pid();
 sleep 1;
 my $after = main::parse_prometheus(main::get('/status?format=prometheus')->{content});
 is($after->{'ninep_sessions_total{transport="websocket"}'}, 3, 'a reload keeps the counts');
+
+# a read that blocks (a FIFO on ten-vfs), then the session goes: the read
+# ends without a reply
+my $fifo = kvfs->path('tmp/fifo');
+system('mkfifo', '-m', '0666', $fifo) == 0 or die "mkfifo";
+sysopen(my $keep, $fifo, O_RDWR | O_NONBLOCK) or die "$fifo: $!";
+my ($c4, $root) = kattach($ENV{TEST_NGINX_TICKET});
+my $f = $c4->walk_to($root, 'tmp/fifo');
+is_9p($c4->open($f, 0), 'Ropen qid=* iounit=*', 'the FIFO opens');
+$c4->send("Tread tag=10 fid=$f offset=0 count=100");
+ok($c4->quiet(0.3), 'the read blocks');
+$c4->disconnect;
+ok(wait_for(sub {
+    main::parse_prometheus(main::get('/status?format=prometheus')->{content})
+        ->{'ninep_requests_total{type="Tread",result="flushed"}'} == 1 }, 3),
+    'a request abandoned with its session counts as flushed');
 
 
 
