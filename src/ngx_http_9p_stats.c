@@ -62,6 +62,8 @@ static ngx_uint_t ngx_http_9p_request_type(ngx_http_9p_session_t *s,
     uint16_t tag);
 static ngx_int_t ngx_http_9p_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static u_char *ngx_http_9p_log_handler(ngx_http_request_t *r,
+    ngx_http_request_t *sr, u_char *buf, size_t len);
 static ngx_int_t ngx_http_9p_status_handler(ngx_http_request_t *r);
 static ngx_http_9p_format_e ngx_http_9p_status_format(ngx_http_request_t *r);
 static u_char *ngx_http_9p_status_text(u_char *p, ngx_http_9p_stats_t *st);
@@ -80,6 +82,9 @@ static const char  *ngx_http_9p_results[] = { "ok", "error", "flushed" };
 
 /* the zone's counters, in this worker; NULL without ninep_status */
 static ngx_http_9p_stats_t  *ngx_http_9p_stats;
+
+/* what the error log adds for an HTTP request: server, request, host */
+static ngx_http_log_handler_pt  ngx_http_9p_log_next;
 
 
 /* ------------------------------------------------------------ counting */
@@ -274,6 +279,40 @@ ngx_http_9p_stats_variables(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The error log's lines about a session name its user after the client
+ * (its id is the connection's "*N" at the start of every line).
+ */
+
+void
+ngx_http_9p_stats_log(ngx_http_request_t *r)
+{
+    if (r->log_handler != ngx_http_9p_log_handler) {
+        ngx_http_9p_log_next = r->log_handler;
+        r->log_handler = ngx_http_9p_log_handler;
+    }
+}
+
+
+static u_char *
+ngx_http_9p_log_handler(ngx_http_request_t *r, ngx_http_request_t *sr,
+    u_char *buf, size_t len)
+{
+    u_char                 *p;
+    ngx_http_9p_session_t  *s;
+
+    s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
+
+    if (s && s->attach) {
+        p = ngx_snprintf(buf, len, ", user: \"%s\"", s->user);
+        len -= p - buf;
+        buf = p;
+    }
+
+    return ngx_http_9p_log_next(r, sr, buf, len);
 }
 
 

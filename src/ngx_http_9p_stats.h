@@ -52,6 +52,9 @@ void ngx_http_9p_stats_flushed(ngx_uint_t type);
 void ngx_http_9p_stats_closed(ngx_http_9p_session_t *s, ngx_uint_t by,
     ngx_uint_t code);
 
+/* The session's user in the error log's lines about it. */
+void ngx_http_9p_stats_log(ngx_http_request_t *r);
+
 /* $ninep_user, $ninep_session, ...: for log_format (preconfiguration). */
 ngx_int_t ngx_http_9p_stats_variables(ngx_conf_t *cf);
 

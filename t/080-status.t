@@ -194,6 +194,8 @@ $c->close;
 my $c2 = kclient();
 $c2->disconnect;
 main::get('/plain');
+my ($c5) = kattach($ENV{TEST_NGINX_TICKET});
+$c5->disconnect;
 my @lines;
 ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 3 }, 3),
     'a line for each session and the plain request') or diag(join "\n", @lines);
@@ -201,3 +203,5 @@ like($lines[0], qr/^127\.0\.0\.1 session=\d+ user=glenda attach=ticket requests=
     'the ticket session: user, kind, Tversion + Tattach + Tclunk, the Rerror, its time, the client\'s close');
 like($lines[1], qr/ user=- attach=- requests=1 errors=0 .* close="none"$/, 'a session that never attached and left without a close frame');
 like($lines[2], qr/ session=- user=- attach=- requests=- /, 'not a session: every value "-"');
+--- error_log
+without a close frame while serving 9P over WebSocket, client: 127.0.0.1, user: "glenda", server: localhost
