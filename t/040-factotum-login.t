@@ -200,6 +200,12 @@ $c->walk(0, 9, 'dev', 'factotum', 'keys');
 $c->open(9, 0);
 my @certs = split /\n/, $c->read(9, 0, 8192)->{data};
 is(scalar @certs, 2, '/keys lists both keys');
+$a->walk($aroot, 3, 'dev', 'factotum', 'ctl');
+$a->open(3, 0);
+my ($k1, $k2) = ((split ' ', $t1)[1], (split ' ', $t2)[1]);
+like($a->read(3, 0, 4096)->{data},
+    qr/^key $k1 old not-before \d+ not-after \d+\nkey $k2 current not-before \d+ not-after \d+\nticket-lifetime \d+\nrotate \d+\n\z/m,
+    "/ctl's status: the old key, then the current one, each with its expiry");
 is_9p((kattach($p2))[2], 'Rattach qid=*', 'the new ticket attaches (the kernel reads /keys again)');
 is_9p((kattach($p1))[2], 'Rattach qid=*', 'the old one still does');
 is_9p($a->stat($aroot), 'Rstat stat=*', 'the live session goes on');

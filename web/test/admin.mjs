@@ -1,13 +1,14 @@
 // The administrator's pages (web/admin.js) in Debian's chromium (run by
 // t/073-web-admin.t): adm adds a working user in one step, who logs in
-// and has a home and a private /tmp; a password reset, a group, a key
-// rotation, revoked tickets, a removed user; a user who is not in adm
-// sees no Admin link and is refused by factotum itself.
+// and makes files in his home and his private /tmp through the file
+// browser; a password reset, a group, a key rotation, revoked tickets
+// (his open page goes back to login), a removed user; a user who is not
+// in adm sees no Admin link and is refused by factotum itself.
 
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { browser, page, problems, root, url, check, logIn, run } from './harness.mjs';
+import { browser, page, problems, root, url, check, shot, logIn, run } from './harness.mjs';
 import { connect, OWRITE } from '../ninep.js';
 
 const xattr = (rel, name) => execFileSync('getfattr',
@@ -76,21 +77,48 @@ await run(async () => {
         assert.match(await submit('admin-add', { name: 'ken', password: 'x' }), /^factotum adduser: .*exists/);
     });
 
-    let ticket;
+    /* ken's own page, kept open until his tickets are revoked */
+    const ken = await browser.newContext({ viewport: { width: 1100, height: 750 } });
+    const p2 = await ken.newPage();
+    p2.on('pageerror', (e) => problems.push(`page error (ken): ${e.message}`));
+    p2.on('dialog', (d) => d.dismiss());
+
+    /* A new file made and saved through the file browser, as a person does. */
+    async function newFile(dir, name, text) {
+        await p2.goto(`${url}#/files${dir}`);
+        await p2.waitForSelector('#new-file:visible');
+        await p2.click('#new-file');
+        await p2.waitForSelector('#ask[open]');
+        await p2.fill('#ask-input', name);
+        await p2.click('#ask-ok');
+        await p2.waitForFunction((h) => location.hash === h, `#/files${dir}/${name}`);
+        await p2.waitForSelector('#edit:visible');
+        await p2.click('#edit');
+        await p2.fill('#editor', text);
+        await p2.click('#save');
+        await p2.waitForSelector('#save', { state: 'hidden' });
+    }
+
     await check('the new user logs in, works at home and in a /tmp of his own', async () => {
-        const ctx = await browser.newContext();
-        const p2 = await ctx.newPage();
-        p2.on('pageerror', (e) => problems.push(`page error (ken): ${e.message}`));
         await logIn(p2, 'ken', 'ken-pw-1');
         assert.equal(await p2.locator('#admin-link').count(), 0, 'no Admin link for him');
         await p2.goto(`${url}#/admin`);
         await p2.waitForSelector('#admin-refused');
         assert.match(await p2.locator('#admin-refused').textContent(), /not an administrator/);
-        ticket = await p2.evaluate(() => sessionStorage.getItem('ten.ticket'));
-        await ctx.close();
+        await newFile('/usr/ken', 'notes', 'mine\n');
+        assert.equal(readFileSync(`${root}/usr/ken/notes`, 'utf8'), 'mine\n');
+        await newFile('/tmp', 'scratch', 'private\n');
+        assert.equal(readFileSync(`${root}/usr/ken/tmp/scratch`, 'utf8'), 'private\n', 'his /tmp is /usr/ken/tmp');
+        assert.ok(!existsSync(`${root}/tmp/scratch`), 'not the shared one');
+        await p2.goto(`${url}#/files/tmp`);
+        await p2.waitForSelector('#listing a:text-is("scratch")');
+        assert.equal(await p2.locator('#listing a:text-is("shared")').count(), 0, "the shared /tmp's file is not in his");
+        await shot(p2, 'ken in his tmp');
+    });
+
+    await check("factotum itself refuses his ctl write, in its own words", async () => {
+        const ticket = await p2.evaluate(() => sessionStorage.getItem('ten.ticket'));
         await as('ken', ticket, async (c) => {
-            await c.writeFile('/usr/ken/notes', 'mine\n');
-            await c.writeFile('/tmp/scratch', 'private\n');
             let refused = '';
             await c.at('/dev/factotum/ctl', async (fid) => {
                 await c.open(fid, OWRITE);
@@ -98,9 +126,7 @@ await run(async () => {
             }, 'ctl').catch((e) => { refused = e.ename; });
             assert.equal(refused, 'permission denied', 'factotum refuses him');
         });
-        assert.equal(readFileSync(`${root}/usr/ken/notes`, 'utf8'), 'mine\n');
-        assert.equal(readFileSync(`${root}/usr/ken/tmp/scratch`, 'utf8'), 'private\n', "his /tmp is /usr/ken/tmp");
-        assert.ok(!existsSync(`${root}/tmp/scratch`), 'not the shared one');
+        assert.doesNotMatch(users(), /mallory/);
     });
 
     await check('reset a password: the new one works, the old one not', async () => {
@@ -131,10 +157,18 @@ await run(async () => {
         if (current) assert.ok(after.some((r) => r.startsWith(`${current}\told\t`)), after.join(' | '));
     });
 
-    await check("revoke a user's tickets: gone from the VFS", async () => {
+    await check("revoke a user's tickets: gone from the VFS, his open page back at login", async () => {
         assert.ok(readdirSync(`${root}/priv/sessions/ken`).length >= 2, 'he has tickets');
+        await p2.reload();
+        await p2.waitForSelector('#listing tbody tr');
+        assert.ok(await p2.locator('#login-form').isHidden(), 'still logged in before');
         assert.equal(await submit('admin-revoke', { name: 'ken' }), "ken's tickets are revoked.");
         assert.equal(readdirSync(`${root}/priv/sessions/ken`).length, 0);
+        await p2.reload();
+        await p2.waitForSelector('#login-form:visible');
+        assert.match(await p2.locator('#login-status').innerText(), /no such ticket.*Log in again/);
+        await shot(p2, 'ken revoked');
+        await ken.close();
     });
 
     await check('remove a user: no login, no line, the home kept', async () => {
