@@ -133,6 +133,7 @@ await run(async () => {
         assert.equal(await submit('admin-pass', { name: 'ken', password: 'ken-pw-2' }), "ken's password is reset.");
         assert.match(await login('ken', 'ken-pw-2'), /^\/priv\/sessions\/ken\//);
         assert.equal(await login('ken', 'ken-pw-1'), 'authentication failed');
+        assert.match(await submit('admin-pass', { name: 'nobody', password: 'x' }), /: no such user$/, "factotum's words");
     });
 
     await check('add to and remove from a group', async () => {
