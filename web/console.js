@@ -98,6 +98,7 @@ let owner = null;       // whose history and directory these are
 let cwd = null;
 const history = [];
 let hpos = 0;
+let draft = '';    // the line being typed while the history is walked
 let ui = null;
 
 function abs(path) {
@@ -133,7 +134,8 @@ async function isDir(path) {
 
 // ------------------------------------------------------------- commands
 
-/* Each command: (argv, out) => Promise; out(text) adds to its output. */
+/* Each command: (argv, out, err) => Promise; out(text) adds to its output,
+   err(text) says what went wrong (on the screen even when out is a file). */
 const COMMANDS = {
     help: { usage: 'help', run: help, about: 'this list' },
     clear: { usage: 'clear', run: clear, about: 'clear the screen' },
@@ -183,26 +185,27 @@ async function home() {
     return (await isDir(h)) ? h : '/';
 }
 
-async function ls(argv, out) {
+async function ls(argv, out, err) {
     const { flags, args } = options(argv, 'ld');
-    const paths = args.length ? args : [null];
-    let failed = null;
-    for (const p of paths) {
+    const rows = [];
+    let failed = false;
+    for (const p of args.length ? args : [null]) {
         try {
             const path = abs(p ?? '.');
             const st = await ctx.client.statPath(path);
             if ((st.qid.type & QTDIR) && !flags.has('d')) {
                 const entries = await ctx.client.readdir(path);
                 entries.sort((a, b) => a.name.localeCompare(b.name));
-                for (const e of entries) out(lsLine(e, p === null ? e.name : join(p, e.name), flags));
+                for (const e of entries) rows.push([e, p === null ? e.name : join(p, e.name)]);
             } else {
-                out(lsLine(st, p ?? '.', flags));
+                rows.push([st, p ?? '.']);
             }
         } catch (e) {
-            failed = e;
-            out(errorText('ls', e, p));
+            failed = true;
+            err(errorText('ls', e, p));
         }
     }
+    out(lsLines(rows, flags.has('l')));
     if (failed) throw new Silent();
 }
 
@@ -210,16 +213,47 @@ function join(dir, name) {
     return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 }
 
-function lsLine(st, name, flags) {
-    if (!flags.has('l')) return name + '\n';
-    const t = new Date(st.mtime * 1000);
-    const when = t.toLocaleString('en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-    return `${modeString(st.mode)} M ${st.dev} ${st.uid} ${st.gid} ${String(st.length).padStart(7)} ${when} ${name}\n`;
+/* As Plan 9's ls -l: mode, device, user, group and size in columns as
+   wide as the listing needs, the time, the name. */
+function lsLines(rows, long) {
+    if (!long) return rows.map(([, name]) => name + '\n').join('');
+    const width = (f) => Math.max(0, ...rows.map(([st]) => String(f(st)).length));
+    const w = [width((st) => st.dev), width((st) => st.uid), width((st) => st.gid), width((st) => st.length)];
+    return rows.map(([st, name]) => [
+        modeString(st.mode), 'M', String(st.dev).padStart(w[0]), st.uid.padEnd(w[1]), st.gid.padEnd(w[2]),
+        String(st.length).padStart(w[3]), lsTime(st.mtime), name,
+    ].join(' ') + '\n').join('');
 }
 
-async function cat(argv, out) {
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/* "Dec  3 16:24", or "Dec  3  2025" for more than half a year away. */
+export function lsTime(secs, now = Date.now() / 1000) {
+    const t = new Date(secs * 1000);
+    const two = (n) => String(n).padStart(2, '0');
+    const when = Math.abs(now - secs) > 183 * 86400
+        ? String(t.getFullYear()).padStart(5) : `${two(t.getHours())}:${two(t.getMinutes())}`;
+    return `${MONTHS[t.getMonth()]} ${String(t.getDate()).padStart(2)} ${when}`;
+}
+
+/* Each argument in turn, as Plan 9's commands do: an error is printed
+   and the next argument tried; the line fails at the end. */
+async function each(cmd, args, err, fn) {
+    let failed = false;
+    for (const p of args) {
+        try {
+            await fn(p);
+        } catch (e) {
+            failed = true;
+            err(errorText(cmd, e, abs(p)));
+        }
+    }
+    if (failed) throw new Silent();
+}
+
+async function cat(argv, out, err) {
     if (argv.length < 2) throw new UsageError('cat');
-    for (const p of argv.slice(1)) out(dec.decode(await ctx.client.readFile(abs(p))));
+    await each('cat', argv.slice(1), err, async (p) => out(dec.decode(await ctx.client.readFile(abs(p)))));
 }
 
 async function cp(argv) {
@@ -252,10 +286,10 @@ async function mv(argv) {
     await ctx.client.removePath(from);
 }
 
-async function rm(argv) {
+async function rm(argv, out, err) {
     const { flags, args } = options(argv, 'r');
     if (!args.length) throw new UsageError('rm');
-    for (const p of args) await remove(abs(p), flags.has('r'));
+    await each('rm', args, err, (p) => remove(abs(p), flags.has('r')));
 }
 
 async function remove(path, recursive) {
@@ -265,10 +299,10 @@ async function remove(path, recursive) {
     await ctx.client.removePath(path);
 }
 
-async function mkdir(argv) {
+async function mkdir(argv, out, err) {
     const { flags, args } = options(argv, 'p');
     if (!args.length) throw new UsageError('mkdir');
-    for (const p of args) await makeDir(abs(p), flags.has('p'));
+    await each('mkdir', args, err, (p) => makeDir(abs(p), flags.has('p')));
 }
 
 async function makeDir(path, parents) {
@@ -283,27 +317,25 @@ async function makeDir(path, parents) {
     await ctx.client.mkdir(path, 0o777);
 }
 
-async function touch(argv) {
+async function touch(argv, out, err) {
     if (argv.length < 2) throw new UsageError('touch');
-    for (const p of argv.slice(1)) {
+    await each('touch', argv.slice(1), err, async (p) => {
         const path = abs(p);
         if (await exists(path)) {
             await ctx.client.at(path, (fid) => ctx.client.wstat(fid, { mtime: Math.floor(Date.now() / 1000) }), 'wstat');
         } else {
             await ctx.client.at(parent(path), (fid) => ctx.client.create(fid, base(path), 0o666), 'create');
         }
-    }
+    });
 }
 
-async function chmod(argv) {
+async function chmod(argv, out, err) {
     if (argv.length < 3) throw new UsageError('chmod');
-    for (const p of argv.slice(2)) {
-        const path = abs(p);
-        await ctx.client.at(path, async (fid) => {
-            const st = await ctx.client.stat(fid);
-            await ctx.client.wstat(fid, { mode: newMode(argv[1], st.mode) });
-        }, 'wstat');
-    }
+    newMode(argv[1], 0);    // a bad mode is said once, not once a file
+    await each('chmod', argv.slice(2), err, (p) => ctx.client.at(abs(p), async (fid) => {
+        const st = await ctx.client.stat(fid);
+        await ctx.client.wstat(fid, { mode: newMode(argv[1], st.mode) });
+    }, 'wstat'));
 }
 
 /* chmod's mode: octal permission bits, or [ugoa]*[+-=][rwxal]+ (a:
@@ -326,11 +358,10 @@ export function newMode(spec, mode) {
     return mode >>> 0;
 }
 
-async function chgrp(argv) {
+async function chgrp(argv, out, err) {
     if (argv.length < 3) throw new UsageError('chgrp');
-    for (const p of argv.slice(2)) {
-        await ctx.client.at(abs(p), (fid) => ctx.client.wstat(fid, { gid: argv[1] }), 'wstat');
-    }
+    await each('chgrp', argv.slice(2), err,
+        (p) => ctx.client.at(abs(p), (fid) => ctx.client.wstat(fid, { gid: argv[1] }), 'wstat'));
 }
 
 /* bind, mount and unmount: one line to /dev/nsctl, paths made absolute. */
@@ -364,16 +395,23 @@ function errorText(cmd, e, arg) {
 
 // ------------------------------------------------------------ a line run
 
-async function runLine(line, out) {
+async function runLine(line, out, err) {
     const words = parseLine(line);
     if (!words.length) return;
     const { argv, to } = splitRedirect(words);
     const cmd = COMMANDS[argv[0]];
     if (!cmd) throw new Error(`${argv[0]}: unknown command (help lists them)`);
-    if (!to) return cmd.run(argv, out);
+    if (!to) return cmd.run(argv, out, err);
     let text = '';
-    await cmd.run(argv, (t) => { text += t; });
+    let failed = null;
+    try {
+        await cmd.run(argv, (t) => { text += t; }, err);
+    } catch (e) {
+        if (!(e instanceof Silent)) throw e;
+        failed = e;     // what did work still goes to the file
+    }
     await writeOut(abs(to.path), text, to.op === '>>');
+    if (failed) throw failed;
 }
 
 /* > makes or truncates the file; >> writes at its end. */
@@ -401,7 +439,7 @@ async function submit(line) {
     ui.input.disabled = true;
     ui.form.setAttribute('aria-busy', 'true');
     try {
-        await runLine(line, (t) => print(t));
+        await runLine(line, (t) => print(t), (t) => print(t, 'error'));
     } catch (e) {
         if (!(e instanceof Silent)) {
             const name = parseSafe(line);
@@ -442,20 +480,48 @@ function print(text, cls) {
 function onKey(ev) {
     if (ev.key === 'ArrowUp' || ev.key === 'ArrowDown') {
         ev.preventDefault();
+        if (hpos === history.length) draft = ui.input.value;
         hpos = Math.max(0, Math.min(history.length, hpos + (ev.key === 'ArrowUp' ? -1 : 1)));
-        ui.input.value = history[hpos] ?? '';
+        ui.input.value = hpos < history.length ? history[hpos] : draft;
     } else if (ev.key === 'Tab') {
         ev.preventDefault();
         complete().catch((e) => print(`${e.message}\n`, 'error'));
     }
 }
 
+/* Where the line's last word starts and what it says, quotes taken
+   away; open is true when it is inside a quote not yet closed. */
+export function lastWord(line) {
+    let start = 0, word = '', quoted = false, open = false;
+    for (let i = 0; i < line.length; i++) {
+        const ch = line[i];
+        if (open) {
+            if (ch !== "'") word += ch;
+            else if (line[i + 1] === "'") { word += "'"; i++; }
+            else open = false;
+        } else if (ch === ' ' || ch === '\t' || ch === '>') {
+            start = i + 1; word = ''; quoted = false;
+        } else if (ch === "'") {
+            open = quoted = true;
+        } else {
+            word += ch;
+        }
+    }
+    return { start, word, quoted, open };
+}
+
+/* A completed word written back: quoted when it has to be (or was), the
+   quote left open when more may be typed after it. */
+export function completion(word, finished, quoted) {
+    if (!quoted && /^[^\s'#>]*$/.test(word)) return word;
+    return `'${word.replaceAll("'", "''")}${finished ? "'" : ''}`;
+}
+
 /* The last word as a path: one match completes it, several are listed
    and their common beginning completed. */
 async function complete() {
     const line = ui.input.value;
-    const start = line.lastIndexOf(' ') + 1;
-    const word = line.slice(start);
+    const { start, word, quoted } = lastWord(line);
     const slash = word.lastIndexOf('/');
     const dirPart = slash < 0 ? '' : word.slice(0, slash + 1);
     const prefix = word.slice(slash + 1);
@@ -466,13 +532,15 @@ async function complete() {
     } catch {
         return;
     }
+    if (ui.input.value !== line) return;    // typed on meanwhile
     const hits = entries.filter((e) => e.name.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
     if (!hits.length) return;
     let done = hits[0].name;
     for (const h of hits) while (!h.name.startsWith(done)) done = done.slice(0, -1);
-    if (hits.length === 1 && hits[0].isDir) done += '/';
-    ui.input.value = line.slice(0, start) + dirPart + done;
-    if (hits.length > 1) print(hits.map((h) => h.name + (h.isDir ? '/' : '')).join('  ') + '\n', 'hint');
+    const unique = hits.length === 1;
+    if (unique && hits[0].isDir) done += '/';
+    ui.input.value = line.slice(0, start) + completion(dirPart + done, unique && !hits[0].isDir, quoted);
+    if (!unique) print(hits.map((h) => h.name + (h.isDir ? '/' : '')).join('  ') + '\n', 'hint');
 }
 
 

@@ -7,6 +7,7 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { page, root, url, check, logIn, run } from './harness.mjs';
+import { parseLine, lastWord, completion, lsTime, newMode } from '../console.js';
 
 const out = () => page.locator('#console-out').textContent();
 
@@ -25,6 +26,22 @@ const xattr = (rel, name) => execFileSync('getfattr',
     ['--absolute-names', '--only-values', '-n', `user.ten.${name}`, `${root}/${rel}`]).toString();
 
 await run(async () => {
+    await check('the line parser, completion quoting, ls times and modes (no browser)', async () => {
+        assert.deepEqual(parseLine("cp 'a b' 'it''s'>>f # no"), ['cp', 'a b', "it's", { op: '>>' }, 'f']);
+        assert.throws(() => parseLine("echo 'oops"), /quote is not closed/);
+        assert.deepEqual(lastWord("cat x 'with sp"), { start: 6, word: 'with sp', quoted: true, open: true });
+        assert.deepEqual(lastWord('ls >/tm'), { start: 4, word: '/tm', quoted: false, open: false });
+        assert.equal(completion('with space', true, false), "'with space'");
+        assert.equal(completion("it's/", false, false), "'it''s/");
+        assert.equal(completion('/tmp/', false, false), '/tmp/');
+        const now = new Date(2026, 11, 3, 16, 5).getTime() / 1000;
+        assert.equal(lsTime(now - 3600, now), 'Dec  3 15:05');
+        assert.equal(lsTime(now - 400 * 86400, now), 'Oct 29  2025');
+        assert.equal(newMode('g+w', 0o600), 0o620);
+        assert.equal(newMode('a=r', 0o777), 0o444);
+        assert.equal(newMode('o-rwx', 0o20000000775), 0o20000000770);
+    });
+
     await check('the console: a link in the header, a prompt in the home', async () => {
         await logIn(page, 'adm', process.env.TEN_ADM_PASSWORD);
         await page.click('#console-link');
@@ -38,7 +55,7 @@ await run(async () => {
     await check('help, ls and ls -l', async () => {
         assert.match(await type('help'), /^bind \[-abc\] new old +put new at old/m);
         assert.match(await type('ls /tmp'), /^\/tmp\/hello\.txt$/m);
-        assert.match(await type('ls -l /tmp'), /^--rw-r--r-- M \d+ adm adm +6 .* \/tmp\/hello\.txt$/m);
+        assert.match(await type('ls -l /tmp'), /^--rw-r--r-- M \d+ adm adm +6 [A-Z][a-z]{2} [ 123]\d \d\d:\d\d \/tmp\/hello\.txt$/m);
         assert.match(await type('ls'), /^notes$/m);
     });
 
@@ -56,6 +73,9 @@ await run(async () => {
         await type('echo second line >> greet');
         assert.equal(await type('cat greet'), 'hello world\nsecond line\n');
         assert.equal(disk('usr/adm/greet'), 'hello world\nsecond line\n');
+        assert.match(await type('ls -l greet /tmp/hello.txt'),
+            /^\S+ M \d+ adm adm 24 [^\n]+ greet\n--rw-r--r-- M \d+ adm adm  6 [^\n]+ \/tmp\/hello\.txt\n$/,
+            'ls -l: sizes in a column as wide as the widest');
         await type('echo fresh > greet');
         assert.equal(disk('usr/adm/greet'), 'fresh\n', '> truncates');
         await type('ls /tmp > listing');
@@ -77,6 +97,12 @@ await run(async () => {
         assert.match(await type('rm a'), /^rm: \/usr\/adm\/a: directory is not empty$/m);
         await type('rm -r a');
         assert.ok(!existsSync(`${root}/usr/adm/a`));
+        await type('touch x');
+        assert.equal(await type('rm nothing x'), 'rm: /usr/adm/nothing: file does not exist\n');
+        assert.ok(!existsSync(`${root}/usr/adm/x`), 'rm goes on to the next argument');
+        assert.equal(await page.locator('#console-out .error').last().textContent(), 'rm: /usr/adm/nothing: file does not exist\n');
+        assert.equal(await type('cat /nope notes > both'), 'cat: /nope: file does not exist\n', 'errors on the screen');
+        assert.equal(disk('usr/adm/both'), 'mine\n', 'what worked in the file');
     });
 
     await check('chmod and chgrp: wstat, refusals in the server\'s words', async () => {
@@ -115,8 +141,18 @@ await run(async () => {
         await page.press('#console-input', 'ArrowUp');
         assert.equal(await page.inputValue('#console-input'), 'mount nosuch f');
         await page.press('#console-input', 'ArrowDown');
+        assert.equal(await page.inputValue('#console-input'), 'pwd');
         await page.press('#console-input', 'Enter');
         await page.waitForFunction(() => /\/usr\/adm\n[^]*\/usr\/adm\n$/.test(document.querySelector('#console-out').textContent));
+    });
+
+    await check('the line being typed comes back after the history', async () => {
+        await page.fill('#console-input', 'ech');
+        await page.press('#console-input', 'ArrowUp');
+        assert.equal(await page.inputValue('#console-input'), 'pwd');
+        await page.press('#console-input', 'ArrowDown');
+        assert.equal(await page.inputValue('#console-input'), 'ech');
+        await page.fill('#console-input', '');
     });
 
     await check('Tab completes a path, or lists the choices', async () => {
@@ -136,6 +172,11 @@ await run(async () => {
         await type("echo 'a  b' > 'with space'");
         assert.equal(disk('usr/adm/with space'), 'a  b\n');
         assert.match(await type('ls'), /^with space$/m);
+        await page.fill('#console-input', 'cat wi');
+        await page.press('#console-input', 'Tab');
+        await page.waitForFunction(() => document.querySelector('#console-input').value === "cat 'with space'");
+        await page.press('#console-input', 'Enter');
+        await page.waitForFunction(() => /'with space'\na  b\n$/.test(document.querySelector('#console-out').textContent));
         assert.equal(await type("echo 'it''s'"), "it's\n");
         assert.equal(await type("echo 'oops"), 'syntax error: a quote is not closed\n');
         assert.equal(await type('frob'), 'frob: unknown command (help lists them)\n');
