@@ -1,0 +1,62 @@
+# nginx -s reload with live sessions: the old worker keeps serving them --
+# a request in flight across the reload is answered, the session goes on
+# working -- while new sessions go to the new workers at once and see the
+# new configuration (here a changed /lib/namespace); a client that
+# reconnects with its ticket gets its namespace back.
+
+use lib 't/lib';
+use Test::Ten;
+use Ten::Kernel;
+use Fcntl qw(O_RDWR O_NONBLOCK);
+use Time::HiRes qw(sleep);
+
+kernel_each_block();
+run_tests();
+
+sub workers {
+    my $master = Test::Ten::master_pid();
+    return grep { length } split /\s+/, `pgrep -P $master`;
+}
+
+__DATA__
+
+=== TEST 1: a read in flight across a reload is answered; new sessions see the new config
+--- namespace
+mount vfs /
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+    }
+--- perl
+my $fifo = kvfs->path('tmp/fifo');
+system('mkfifo', '-m', '0666', $fifo) == 0 or die "mkfifo";
+sysopen(my $w, $fifo, O_RDWR | O_NONBLOCK) or die "$fifo: $!";
+my ($c, $root) = kattach($ENV{TEST_NGINX_TICKET});
+my $f = $c->walk_to($root, 'tmp/fifo');
+is_9p($c->open($f, 0), 'Ropen qid=* iounit=*', 'the FIFO opens');
+$c->send("Tread tag=10 fid=$f offset=0 count=100");
+ok($c->quiet(0.3), 'the read waits for data');
+my @before = main::workers();
+
+# the namespace file changes, then the reload
+open my $ns, '>', kvfs->path('lib/namespace') or die;
+print $ns "mount vfs /\nbind /usr/glenda /home\n";
+close $ns;
+kill HUP => Test::Ten::master_pid();
+my %old = map { $_ => 1 } @before;
+ok(wait_for(sub { grep { !$old{$_} } main::workers() }, 5), 'a new worker starts');
+ok((grep { $old{$_} } main::workers()), 'the old one stays while its session does');
+
+syswrite $w, "across\n";
+is_9p($c->recv(3), 'Rread tag=10 data="across\n"', 'the read sent before the reload is answered after it');
+is_9p($c->stat($root), 'Rstat stat=*', 'and the old session goes on working');
+is_9p($c->walk($root, 20, 'home'), 'Rerror ename="file does not exist"', 'with the namespace it had');
+
+my ($n, $nroot) = kattach($ENV{TEST_NGINX_TICKET});
+is_9p($n->walk($nroot, 21, 'home'), 'Rwalk wqid=[(0x80 * *)]', 'a new session (same ticket) gets the new namespace');
+
+$c->close;
+my ($again, $aroot) = kattach($ENV{TEST_NGINX_TICKET});
+is_9p($again->stat($aroot), 'Rstat stat=*', 'the client reconnects with its ticket');
