@@ -94,6 +94,8 @@ typedef struct {
 #define ngx_http_9p_ws(sp)  ((ngx_http_9p_ws_t *) (sp))
 
 
+static void ngx_http_9p_ws_conn_read(ngx_event_t *rev);
+static void ngx_http_9p_ws_exiting(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_read_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_write_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_timer_handler(ngx_event_t *ev);
@@ -140,6 +142,9 @@ static const ngx_http_9p_transport_t  ngx_http_9p_ws_transport = {
     ngx_http_9p_ws_post
 };
 
+
+/* nginx's read event handler of an HTTP request, which conn_read fronts */
+static ngx_event_handler_pt  ngx_http_9p_ws_http_read;
 
 /* sessions of this worker, to give memory back when the last one ends */
 static ngx_uint_t  ngx_http_9p_ws_live;
@@ -243,6 +248,10 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
     r->write_event_handler = ngx_http_9p_ws_write_handler;
     r->main->count++;
 
+    /* an exiting worker's word reaches the session first (see exiting) */
+    ngx_http_9p_ws_http_read = c->read->handler;
+    c->read->handler = ngx_http_9p_ws_conn_read;
+
     if (ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR) {
         return NGX_ERROR;
     }
@@ -251,6 +260,65 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
     ngx_post_event(c->read, &ngx_posted_events);
 
     return NGX_DONE;
+}
+
+
+/*
+ * A worker that exits (nginx -s reload, -s quit) lets each session finish
+ * what it has in flight, then closes it with 1001 "going away": the
+ * client attaches again, on a new worker, with its ticket.  A session
+ * with nothing in flight is marked idle, so that the first step of
+ * exiting, ngx_close_idle_connections(), reaches it at once: as c->close
+ * on its read event, which nginx's request handler would take for an
+ * abort -- this handler, in front of it, takes it for the goodbye.  The
+ * end of worker_shutdown_timeout (c->error too) goes on to nginx.
+ */
+
+static void
+ngx_http_9p_ws_conn_read(ngx_event_t *rev)
+{
+    ngx_connection_t       *c;
+    ngx_http_request_t     *r;
+    ngx_http_9p_session_t  *s;
+
+    c = rev->data;
+    r = c->data;
+
+    if (!c->close || c->error) {
+        ngx_http_9p_ws_http_read(rev);
+        return;
+    }
+
+    c->close = 0;
+    s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
+
+    ngx_http_9p_ws_exiting(s);
+
+    if (ngx_http_9p_ws(s)->done) {
+        ngx_http_9p_ws_finalize(s);
+    }
+}
+
+
+static void
+ngx_http_9p_ws_exiting(ngx_http_9p_session_t *s)
+{
+    ngx_http_9p_ws_t  *ws;
+
+    ws = ngx_http_9p_ws(s);
+
+    if (ws->done) {
+        return;
+    }
+
+    s->connection->idle = (s->ncreqs == 0);
+
+    if (ngx_exiting && s->ncreqs == 0 && !ws->close_sent) {
+        ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                      "9p: the worker is exiting: session closed with 1001");
+        ngx_http_9p_ws_close(s, NGX_HTTP_9P_WS_GOING_AWAY, "server restarting");
+        ngx_http_9p_ws_flush(s);
+    }
 }
 
 
@@ -264,6 +332,7 @@ ngx_http_9p_ws_read_handler(ngx_http_request_t *r)
     ws = ngx_http_9p_ws(s);
 
     ngx_http_9p_ws_run(s);
+    ngx_http_9p_ws_exiting(s);
 
     if (ws->done) {
         ngx_http_9p_ws_finalize(s);
@@ -290,6 +359,7 @@ ngx_http_9p_ws_write_handler(ngx_http_request_t *r)
 
     } else {
         ngx_http_9p_ws_run(s);
+        ngx_http_9p_ws_exiting(s);
     }
 
     if (ws->done) {
