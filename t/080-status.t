@@ -9,7 +9,6 @@ use lib 't/lib';
 use Test::Ten;
 use Ten::Kernel;
 use HTTP::Tiny;
-use Fcntl qw(O_RDWR O_NONBLOCK);
 use JSON::PP;
 
 kernel_each_block();
@@ -134,14 +133,7 @@ is($after->{'ninep_sessions_total{transport="websocket"}'}, 3, 'a reload keeps t
 
 # a read that blocks (a FIFO on ten-vfs), then the session goes: the read
 # ends without a reply
-my $fifo = kvfs->path('tmp/fifo');
-system('mkfifo', '-m', '0666', $fifo) == 0 or die "mkfifo";
-sysopen(my $keep, $fifo, O_RDWR | O_NONBLOCK) or die "$fifo: $!";
-my ($c4, $root) = kattach($ENV{TEST_NGINX_TICKET});
-my $f = $c4->walk_to($root, 'tmp/fifo');
-is_9p($c4->open($f, 0), 'Ropen qid=* iounit=*', 'the FIFO opens');
-$c4->send("Tread tag=10 fid=$f offset=0 count=100");
-ok($c4->quiet(0.3), 'the read blocks');
+my ($c4) = kblocked_read(10);
 $c4->disconnect;
 ok(wait_for(sub {
     main::parse_prometheus(main::get('/status?format=prometheus')->{content})

@@ -8,7 +8,6 @@
 use lib 't/lib';
 use Test::Ten;
 use Ten::Kernel;
-use Fcntl qw(O_RDWR O_NONBLOCK);
 use Time::HiRes qw(sleep);
 
 kernel_each_block();
@@ -31,14 +30,7 @@ mount vfs /
         ninep_service vfs ten_vfs boot;
     }
 --- perl
-my $fifo = kvfs->path('tmp/fifo');
-system('mkfifo', '-m', '0666', $fifo) == 0 or die "mkfifo";
-sysopen(my $w, $fifo, O_RDWR | O_NONBLOCK) or die "$fifo: $!";
-my ($c, $root) = kattach($ENV{TEST_NGINX_TICKET});
-my $f = $c->walk_to($root, 'tmp/fifo');
-is_9p($c->open($f, 0), 'Ropen qid=* iounit=*', 'the FIFO opens');
-$c->send("Tread tag=10 fid=$f offset=0 count=100");
-ok($c->quiet(0.3), 'the read waits for data');
+my ($c, $root, $w) = kblocked_read(10);
 my @before = main::workers();
 
 # the namespace file changes, then the reload

@@ -61,6 +61,7 @@ use File::Path qw(make_path);
 use MIME::Base64 qw(encode_base64 decode_base64);
 use Digest::SHA qw(sha256_hex);
 use Time::HiRes qw(time sleep);
+use Fcntl qw(O_RDWR O_NONBLOCK);
 use Test::More ();
 use Test::Ten ();
 use Ten::VFS ();
@@ -72,7 +73,7 @@ use Ten::SSR;
 
 our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kfactotum kssr kssrtap kkeys
     ktap ktap2 kclient kattach plant_ticket make_ticket ten_key_ticket plant_file
-    set_xattrs wait_for is_9p is_rerror ticket_nonce);
+    set_xattrs wait_for is_9p is_rerror ticket_nonce kblocked_read);
 
 *is_9p = \&Ten::VFS::is_9p;
 *is_rerror = \&Ten::VFS::is_rerror;
@@ -291,6 +292,23 @@ sub kattach {
     die "attach with $path: " . Ten::NineP::format_msg($r) . "\n"
         unless $r->{type} eq 'Rattach';
     return ($c, $fid, $r);
+}
+
+# A ticket session (glenda's) whose read of a FIFO on ten-vfs, tmp/fifo,
+# is in flight with $tag: it waits until something is written to $writer.
+# Returns ($client, $root fid, $writer).
+sub kblocked_read {
+    my ($tag) = @_;
+    my $path = $VFS->path('tmp/fifo');
+    system('mkfifo', '-m', '0666', $path) == 0 or die "mkfifo $path";
+    sysopen(my $w, $path, O_RDWR | O_NONBLOCK) or die "$path: $!";
+    my ($c, $root) = kattach($ENV{TEST_NGINX_TICKET});
+    my $f = $c->walk_to($root, 'tmp/fifo') // die "walk to tmp/fifo failed";
+    my $r = $c->open($f, 0);
+    die "open tmp/fifo: $r->{type}\n" unless $r->{type} eq 'Ropen';
+    $c->send("Tread tag=$tag fid=$f offset=0 count=100");
+    die "the read of tmp/fifo did not wait\n" unless $c->quiet(0.3);
+    return ($c, $root, $w);
 }
 
 # Polls $cond until it returns true or $timeout seconds pass; returns
