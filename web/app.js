@@ -37,7 +37,7 @@ async function attachTicket(ticket, name) {
     try {
         const { fid } = await c.attach(name, ticket);
         c.root = fid;
-        c.ws.addEventListener('close', () => lost(c));
+        c.ws.addEventListener('close', (ev) => lost(c, ev.code));
         return c;
     } catch (e) {
         c.close();
@@ -85,13 +85,16 @@ async function logout() {
     showLogin('Logged out.');
 }
 
-/* The connection dropped: attach again with the ticket, with backoff. */
-async function lost(c) {
+/* The connection dropped: attach again with the ticket, with backoff.
+   A server going away (1001: a reload) is nothing to worry the user
+   about: at once, quietly, the first time. */
+async function lost(c, code) {
     if (c !== client) return;
     client = null;
     for (let attempt = 0; attempt < 8; attempt++) {
-        const wait = Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        say(`Connection lost; reconnecting in ${(wait / 1000).toFixed(1)} s…`);
+        const quiet = attempt === 0 && code === 1001;
+        const wait = quiet ? 0 : Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        if (!quiet) say(`Connection lost; reconnecting in ${(wait / 1000).toFixed(1)} s…`);
         await new Promise((r) => setTimeout(r, wait));
         try {
             client = await attachTicket(store.getItem('ten.ticket'), user);
@@ -265,7 +268,16 @@ function routePath() {
     return { kind: m ? m[1] : 'files', path: '/' + splitPath(path).join('/') };
 }
 
-async function route() {
+/* Routes run one at a time, in order, so the last one's page is the one
+   shown (a click while a reconnect redraws the page, say). */
+let routing = Promise.resolve();
+
+function route() {
+    routing = routing.then(routeNow);
+    return routing;
+}
+
+async function routeNow() {
     if (!client) return;
     const { kind, path } = routePath();
     say('');
