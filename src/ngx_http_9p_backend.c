@@ -53,6 +53,8 @@ typedef enum {
 struct ngx_http_9p_backend_s {
     ngx_http_9p_pool_t         *pool;
     ngx_pool_t                 *mem;
+    ngx_log_t                   log;        /* names service, upstream and
+                                               server in every line */
     ngx_peer_connection_t       pc;
     ngx_http_upstream_t        *upstream;   /* the balancer's state */
     ngx_queue_t                 queue;      /* in pool->backends */
@@ -99,6 +101,8 @@ static ngx_int_t ngx_http_9p_backend_room(ngx_http_9p_backend_t *b,
 static void ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b);
 static void ngx_http_9p_backend_lost(ngx_http_9p_backend_t *b);
 static void ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b);
+static u_char *ngx_http_9p_backend_log_error(ngx_log_t *log, u_char *buf,
+    size_t len);
 static void ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b,
     const char *why);
 static ngx_int_t ngx_http_9p_backend_test_connect(ngx_connection_t *c);
@@ -361,7 +365,11 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     b->pc.free = b->upstream->peer.free;
     b->pc.data = b->upstream->peer.data;
     b->pc.tries = b->upstream->peer.tries;
-    b->pc.log = ngx_cycle->log;
+    b->log = *ngx_cycle->log;
+    b->log.handler = ngx_http_9p_backend_log_error;
+    b->log.data = b;
+    b->log.action = NULL;
+    b->pc.log = &b->log;
     b->pc.log_error = NGX_ERROR_ERR;
 
     ngx_queue_insert_tail(&p->backends, &b->queue);
@@ -376,6 +384,31 @@ failed:
     ngx_destroy_pool(mem);
 
     return NGX_ERROR;
+}
+
+
+/*
+ * What every error-log line about a connection ends with: the service,
+ * its upstream block and, once the balancer chose it, the server.
+ */
+
+static u_char *
+ngx_http_9p_backend_log_error(ngx_log_t *log, u_char *buf, size_t len)
+{
+    u_char                 *p;
+    ngx_http_9p_backend_t  *b;
+
+    b = log->data;
+
+    p = ngx_snprintf(buf, len, ", service: \"%V\", upstream: \"%V\"",
+                     &b->pool->service->name,
+                     &b->pool->service->upstream_name);
+
+    if (b->pc.name) {
+        p = ngx_snprintf(p, len - (p - buf), ", server: %V", b->pc.name);
+    }
+
+    return p;
 }
 
 
@@ -479,7 +512,7 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
 
     p = b->pool;
 
-    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+    ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                   "9p: service \"%V\": %s%s%V", &p->service->name, why,
                   b->pc.name ? " to " : "",
                   b->pc.name ? b->pc.name : &p->service->upstream_name);
@@ -667,7 +700,7 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
                               NINEP_R, &r);
 
             if (size < NINEP_HDRSZ || size > b->msize || rc != NINEP_OK) {
-                ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                               "9p: service \"%V\" sent malformed 9P: %s",
                               &b->pool->service->name,
                               ninep_strerror(size < NINEP_HDRSZ
@@ -726,7 +759,7 @@ ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
         br = NGX_HTTP_9P_TAG(b, r->tag);
 
     } else {
-        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+        ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                       "9p: service \"%V\" answered unknown tag %ud",
                       &b->pool->service->name, r->tag);
         ngx_http_9p_backend_close(b, "protocol error");
@@ -734,7 +767,7 @@ ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
     }
 
     if (r->type != br->type + 1 && r->type != NINEP_RERROR) {
-        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+        ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                       "9p: service \"%V\" answered %s with %s",
                       &b->pool->service->name, ninep_type_name(br->type),
                       ninep_type_name(r->type));
@@ -1076,7 +1109,7 @@ ngx_http_9p_breq_timeout(ngx_event_t *ev)
     br = ev->data;
     b = br->backend;
 
-    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+    ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                   "9p: service \"%V\" did not answer %s in %M ms",
                   &b->pool->service->name, ninep_type_name(br->type),
                   b->pool->conf->backend_timeout);
@@ -1145,7 +1178,7 @@ ngx_http_9p_backend_clunk(ngx_http_9p_backend_t *b, uint32_t fid)
     br = ngx_http_9p_backend_send(b, &t, ngx_http_9p_clunk_done, NULL, &err);
 
     if (br == NULL) {
-        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+        ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                       "9p: service \"%V\": cannot clunk fid %uD: %s",
                       &b->pool->service->name, fid, err);
         ngx_http_9p_backend_fid_free(b, fid);
@@ -1243,7 +1276,7 @@ ngx_http_9p_hs_failed(ngx_http_9p_backend_t *b, const char *step,
         ename.len = r->ename.len;
     }
 
-    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+    ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                   "9p: service \"%V\": %s failed: %s%V",
                   &b->pool->service->name, step, err ? err : "",
                   &ename);
@@ -1436,7 +1469,7 @@ ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     p->backoff = 0;
     p->retry_at = 0;
 
-    ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+    ngx_log_error(NGX_LOG_INFO, &b->log, 0,
                   "9p: service \"%V\" ready at %V, msize %uD",
                   &p->service->name, b->pc.name, b->msize);
 
@@ -1468,7 +1501,7 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
     b->state = NGX_HTTP_9P_B_DEAD;
 
     if (ready) {
-        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+        ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                       "9p: service \"%V\": %s", &p->service->name, why);
     }
 

@@ -72,8 +72,9 @@ is_9p($ok, 'Rattach qid=(0x80 * *)', 'after vfs starts, an attach works');
 ok($took < 2, sprintf('within the reconnect backoff (%.2f s)', $took));
 is_9p($c->walk(1, 2, 'usr', 'glenda'), 'Rwalk wqid=[* *]', 'and the session works');
 --- error_log
-qr/9p: service "vfs": connect failed to 127\.0\.0\.1:\d+/
-qr/service "vfs" ready at 127\.0\.0\.1:\d+/
+qr/9p: service "vfs": connect failed to 127\.0\.0\.1:\d+, service: "vfs", upstream: "ten_vfs", server: 127\.0\.0\.1:\d+$/
+qr/service "vfs" ready at 127\.0\.0\.1:\d+, msize \d+, service: "vfs", upstream: "ten_vfs", server: 127\.0\.0\.1:\d+$/
+qr/connect\(\) failed \(111: Connection refused\), service: "vfs", upstream: "ten_vfs", server: 127\.0\.0\.1:\d+$/
 
 
 
