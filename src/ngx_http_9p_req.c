@@ -18,8 +18,6 @@
 #include "ngx_http_9p_req.h"
 #include "ngx_http_9p_stats.h"
 
-#include "ngx_http_9p_req.h"
-
 
 /* ------------------------------------------------------------ requests */
 

@@ -6,8 +6,9 @@
  * to with ngx_atomic_fetch_add: sessions open and since start, attaches
  * by kind and result, requests by type and how they ended, 9P messages
  * by type each way, bytes each way.  A
- * reload keeps the zone and so the counts.  Counting costs one atomic
- * add where it happens, and nothing without the zone.
+ * reload keeps the zone and so the counts.  Counting costs an atomic
+ * add per counter it moves (two or three a message), and nothing but a
+ * test without the zone.
  *
  * Each session also keeps its own numbers (in the session) for the
  * access log: nginx writes one line when the WebSocket request ends,
@@ -91,9 +92,11 @@ static ngx_http_log_handler_pt  ngx_http_9p_log_next;
 
 
 #define ngx_http_9p_add(field, n)                                          \
-    if (ngx_http_9p_stats) {                                               \
-        (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->field, n);         \
-    }
+    do {                                                                   \
+        if (ngx_http_9p_stats) {                                           \
+            (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->field, n);     \
+        }                                                                  \
+    } while (0)
 
 
 void

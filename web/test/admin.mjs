@@ -155,7 +155,8 @@ await run(async () => {
         const after = await page.locator('#admin-keys tbody tr').allInnerTexts();
         const now = after.find((r) => /\tcurrent\t/.test(r)).split('\t')[0];
         assert.notEqual(now, current, 'a new current key');
-        if (current) assert.ok(after.some((r) => r.startsWith(`${current}\told\t`)), after.join(' | '));
+        assert.ok(current, `a current key before: ${before.join(' | ')}`);
+        assert.ok(after.some((r) => r.startsWith(`${current}\told\t`)), after.join(' | '));
     });
 
     await check("revoke a user's tickets: gone from the VFS, his open page back at login", async () => {
