@@ -11,6 +11,7 @@
 #include "ngx_http_9p_backend.h"
 #include "ngx_http_9p_check.h"
 #include "ngx_http_9p_stats.h"
+#include "ngx_http_9p_status.h"
 
 
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -211,7 +212,7 @@ static ngx_command_t  ngx_http_9p_commands[] = {
 
 static ngx_http_module_t  ngx_http_9p_module_ctx = {
     ngx_http_9p_stats_variables,           /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_9p_stats_postconfiguration,   /* postconfiguration */
 
     ngx_http_9p_create_main_conf,          /* create main configuration */
     ngx_http_9p_init_main_conf,            /* init main configuration */
@@ -255,6 +256,7 @@ static void
 ngx_http_9p_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_9p_check_exit_process();
+    ngx_http_9p_stats_exit_process();
     ngx_http_9p_backends_exit();
 }
 

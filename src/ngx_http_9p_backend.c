@@ -56,6 +56,7 @@ struct ngx_http_9p_backend_s {
     ngx_log_t                   log;        /* names service, upstream and
                                                server in every line */
     ngx_peer_connection_t       pc;
+    ngx_http_9p_row_t          *row;        /* the server's numbers */
     ngx_http_upstream_t        *upstream;   /* the balancer's state */
     ngx_queue_t                 queue;      /* in pool->backends */
     ngx_uint_t                  refs;
@@ -226,6 +227,7 @@ ngx_http_9p_pool_init(ngx_http_9p_service_t *svc,
                                                         : scf->connections;
     ngx_queue_init(&p->backends);
     ngx_queue_init(&p->waiting);
+    p->row = ngx_http_9p_stats_row(svc, NULL);
 
     svc->pool = p;
 
@@ -467,8 +469,12 @@ ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b)
     b->next_fid = 1;
     b->free_fids.nelts = 0;
     b->nfids = 0;
+    b->pc.name = NULL;
 
     rc = ngx_event_connect_peer(&b->pc);
+
+    b->row = b->pc.name ? ngx_http_9p_stats_row(b->pool->service, b->pc.name)
+                        : NULL;
 
     if (rc == NGX_ERROR || rc == NGX_BUSY) {
         ngx_http_9p_backend_connect_failed(b, rc == NGX_BUSY
@@ -512,6 +518,9 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
 
     p = b->pool;
 
+    /* one with no server to try counts for the service */
+    ngx_http_9p_stats_connect_failed(b->row ? b->row : p->row);
+
     ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                   "9p: service \"%V\": %s%s%V", &p->service->name, why,
                   b->pc.name ? " to " : "",
@@ -542,6 +551,8 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
     /* jitter: up to a quarter more, so workers do not retry in step */
     p->retry_at = ngx_current_msec + p->backoff
                   + (ngx_random() % (p->backoff / 4 + 1));
+
+    ngx_http_9p_stats_circuit(p->row, p->retry_at);
 
     ngx_http_9p_backend_close(b, "cannot connect");
 }
@@ -775,6 +786,9 @@ ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
         return NGX_ERROR;
     }
 
+    ngx_http_9p_stats_answered(b->row, br->sent, r);
+    br->sent = 0;
+
     if (br->abandoned) {
         ngx_http_9p_breq_release(br);
 
@@ -906,6 +920,7 @@ ngx_http_9p_backend_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
     br->timer.log = ngx_cycle->log;
 
     br->nwname = (t->type == NINEP_TWALK) ? t->nwname : 0;
+    br->sent = ngx_http_9p_stats_sent(b->row);
 
     if (t->type != NINEP_TFLUSH && t->type != NINEP_TCLUNK) {
         ngx_add_timer(&br->timer, b->pool->conf->backend_timeout);
@@ -993,6 +1008,12 @@ ngx_http_9p_breq_release(ngx_http_9p_breq_t *br)
 
     if (br->timer.timer_set) {
         ngx_del_timer(&br->timer);
+    }
+
+    if (br->sent) {
+        /* it ends without a reply */
+        ngx_http_9p_stats_answered(b->row, br->sent, NULL);
+        br->sent = 0;
     }
 
     if (br->flush) {
@@ -1469,6 +1490,9 @@ ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     p->backoff = 0;
     p->retry_at = 0;
 
+    ngx_http_9p_stats_connection(b->row, 1);
+    ngx_http_9p_stats_circuit(p->row, 0);
+
     ngx_log_error(NGX_LOG_INFO, &b->log, 0,
                   "9p: service \"%V\" ready at %V, msize %uD",
                   &p->service->name, b->pc.name, b->msize);
@@ -1503,6 +1527,9 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
     if (ready) {
         ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                       "9p: service \"%V\": %s", &p->service->name, why);
+
+        ngx_http_9p_stats_connection(b->row, -1);
+        ngx_http_9p_stats_broken(b->row);
     }
 
     if (b->pc.connection) {
@@ -1640,6 +1667,10 @@ ngx_http_9p_backends_exit(void)
              bq = ngx_queue_next(bq))
         {
             b = ngx_queue_data(bq, ngx_http_9p_backend_t, queue);
+
+            if (b->state == NGX_HTTP_9P_B_READY) {
+                ngx_http_9p_stats_connection(b->row, -1);
+            }
 
             if (b->pc.connection) {
                 ngx_close_connection(b->pc.connection);

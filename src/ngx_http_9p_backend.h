@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_9p.h"
+#include "ngx_http_9p_stats.h"
 
 
 typedef struct ngx_http_9p_backend_s  ngx_http_9p_backend_t;
@@ -42,6 +43,8 @@ struct ngx_http_9p_breq_s {
     uint32_t                    newfid;     /* a fid the reply creates */
     uint32_t                    clunked;    /* a Tclunk's fid */
     uint16_t                    nwname;
+    uint64_t                    sent;       /* for the latency; 0: not
+                                               counted */
     ngx_event_t                 timer;      /* ninep_backend_timeout */
     ngx_http_9p_breq_t         *flush;      /* our Tflush for it */
     ngx_http_9p_breq_t         *next;       /* free list */
@@ -69,6 +72,7 @@ struct ngx_http_9p_pool_s {
     ngx_queue_t                 waiting;
     ngx_msec_t                  backoff;
     ngx_msec_t                  retry_at;
+    ngx_http_9p_row_t          *row;        /* the service's numbers */
 };
 
 

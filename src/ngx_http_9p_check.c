@@ -27,6 +27,7 @@ typedef struct {
     ngx_uint_t                  fails;      /* in a row */
     ngx_uint_t                  passes;     /* in a row */
     ngx_msec_t                  claimed;    /* the last round's start */
+    time_t                      changed;    /* down or up, last */
     u_char                      name[NGX_HTTP_9P_CHECK_NAME_MAX];
     size_t                      name_len;
 } ngx_http_9p_check_peer_t;
@@ -69,8 +70,6 @@ struct ngx_http_9p_check_up_s {
 static ngx_int_t ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone,
     void *data);
 static ngx_uint_t ngx_http_9p_check_count(ngx_http_upstream_srv_conf_t *us);
-static ngx_uint_t ngx_http_9p_check_nth(ngx_http_upstream_srv_conf_t *us,
-    ngx_uint_t n, ngx_http_upstream_rr_peer_t **peer);
 static void ngx_http_9p_check_name(ngx_http_upstream_srv_conf_t *us,
     ngx_http_upstream_rr_peer_t *peer, ngx_http_9p_check_peer_t *p);
 static void ngx_http_9p_check_tick(ngx_event_t *ev);
@@ -238,7 +237,7 @@ ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone, void *data)
         n = ngx_http_9p_check_count(checked[i]->upstream);
 
         for (j = 0; j < n; j++, k++) {
-            (void) ngx_http_9p_check_nth(checked[i]->upstream, j, &peer);
+            (void) ngx_http_9p_upstream_peer(checked[i]->upstream, j, &peer);
             ngx_http_9p_check_name(checked[i]->upstream, peer, &sh->peer[k]);
         }
     }
@@ -275,7 +274,7 @@ ngx_http_9p_check_count(ngx_http_upstream_srv_conf_t *us)
     ngx_uint_t                     n;
     ngx_http_upstream_rr_peer_t   *peer;
 
-    for (n = 0; ngx_http_9p_check_nth(us, n, &peer); n++) {
+    for (n = 0; ngx_http_9p_upstream_peer(us, n, &peer); n++) {
         /* void */
     }
 
@@ -285,8 +284,8 @@ ngx_http_9p_check_count(ngx_http_upstream_srv_conf_t *us)
 
 /* The n-th server of us, the primary ones first, then the backups. */
 
-static ngx_uint_t
-ngx_http_9p_check_nth(ngx_http_upstream_srv_conf_t *us, ngx_uint_t n,
+ngx_uint_t
+ngx_http_9p_upstream_peer(ngx_http_upstream_srv_conf_t *us, ngx_uint_t n,
     ngx_http_upstream_rr_peer_t **peer)
 {
     ngx_http_upstream_rr_peers_t  *peers;
@@ -360,7 +359,7 @@ ngx_http_9p_check_init_process(ngx_cycle_t *cycle)
             pr = &up->probes[j];
             pr->up = up;
             pr->index = checked[i]->check_base + j;
-            (void) ngx_http_9p_check_nth(up->us, j, &pr->peer);
+            (void) ngx_http_9p_upstream_peer(up->us, j, &pr->peer);
             pr->config_down = pr->peer->down;
         }
 
@@ -651,6 +650,10 @@ ngx_http_9p_probe_done(ngx_http_9p_probe_t *pr, ngx_uint_t ok,
         }
     }
 
+    if (changed) {
+        p->changed = ngx_time();
+    }
+
     ngx_shmtx_unlock(&shpool->mutex);
 
     if (changed && ok) {
@@ -697,4 +700,32 @@ ngx_http_9p_check_sync(ngx_http_upstream_srv_conf_t *us)
             }
         }
     }
+}
+
+
+ngx_int_t
+ngx_http_9p_check_state(ngx_http_upstream_srv_conf_t *us, ngx_uint_t n,
+    ngx_uint_t *down, time_t *changed)
+{
+    ngx_slab_pool_t           *shpool;
+    ngx_http_9p_check_sh_t    *sh;
+    ngx_http_9p_srv_conf_t    *scf;
+
+    scf = ngx_http_conf_upstream_srv_conf(us, ngx_http_9p_module);
+
+    if (ngx_http_9p_check_zone == NULL || scf->check_interval == 0) {
+        return NGX_DECLINED;
+    }
+
+    shpool = (ngx_slab_pool_t *) ngx_http_9p_check_zone->shm.addr;
+    sh = shpool->data;
+
+    if (scf->check_base + n >= sh->npeers) {
+        return NGX_DECLINED;
+    }
+
+    *down = sh->peer[scf->check_base + n].down;
+    *changed = sh->peer[scf->check_base + n].changed;
+
+    return NGX_OK;
 }

@@ -24,5 +24,19 @@ void ngx_http_9p_check_exit_process(void);
  */
 void ngx_http_9p_check_sync(ngx_http_upstream_srv_conf_t *us);
 
+/*
+ * The checks' word on the n-th server of us: down or not, and when that
+ * last changed (0: not since the zone began); NGX_DECLINED if unchecked.
+ */
+ngx_int_t ngx_http_9p_check_state(ngx_http_upstream_srv_conf_t *us,
+    ngx_uint_t n, ngx_uint_t *down, time_t *changed);
+
+/*
+ * The n-th server of us, the primary ones first, then the backups (the
+ * order of the checks' slots and of the status page); 0 past the last.
+ */
+ngx_uint_t ngx_http_9p_upstream_peer(ngx_http_upstream_srv_conf_t *us,
+    ngx_uint_t n, ngx_http_upstream_rr_peer_t **peer);
+
 
 #endif /* _NGX_HTTP_9P_CHECK_H_INCLUDED_ */

@@ -184,11 +184,13 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->tpath = cr->path;
     cr->tpath_len = t->aname.len;
 
-    user = t->aname.len ? ngx_http_9p_ticket_cached(s->conf, cr->tpath,
-                                                    cr->tpath_len)
-                        : NULL;
+    user = NULL;
 
-    if (t->aname.len == 0) {
+    if (t->aname.len) {
+        user = ngx_http_9p_ticket_cached(s->conf, cr->tpath, cr->tpath_len);
+        ngx_http_9p_stats_cache(NGX_HTTP_9P_CACHE_TICKETS, user != NULL);
+
+    } else {
         /* bootstrap: none; rescue mode if the boot service is away */
         ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
                     sizeof(ns->user));
@@ -274,6 +276,7 @@ ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
                       "9p: rescue mode: %V; sessions get the worker's "
                       "RAM tree as /", &reason);
         ngx_http_9p_rescuing = 1;
+        ngx_http_9p_stats_rescue(1);
     }
 
     m->ram = ngx_http_9p_ramfs_root(cr->s->conf->rescue_size, &reason);
@@ -298,6 +301,7 @@ ngx_http_9p_rescue_over(ngx_http_9p_creq_t *cr)
         ngx_log_error(NGX_LOG_NOTICE, cr->s->connection->log, 0,
                       "9p: rescue mode over: the boot service is back");
         ngx_http_9p_rescuing = 0;
+        ngx_http_9p_stats_rescue(0);
     }
 }
 
@@ -852,7 +856,8 @@ ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *ename)
     if (cr->type == NINEP_TATTACH) {
         ngx_http_9p_stats_attach(cr->s, cr->tpath_len
                                         ? NGX_HTTP_9P_ATTACH_TICKET
-                                        : NGX_HTTP_9P_ATTACH_BOOTSTRAP, NULL);
+                                        : NGX_HTTP_9P_ATTACH_BOOTSTRAP,
+                                 NULL, ename);
     }
 
     ngx_http_9p_ns_unref(cr->ns);
@@ -957,6 +962,9 @@ ngx_http_9p_ticket_read(ngx_http_9p_creq_t *cr)
     const char  *e;
 
     e = ngx_http_9p_check_ticket(cr);
+
+    ngx_http_9p_stats_cache(NGX_HTTP_9P_CACHE_KEYS,
+                            e != ngx_http_9p_unknown_key);
 
     if (e == ngx_http_9p_unknown_key
         && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
@@ -1509,7 +1517,7 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
     ngx_http_9p_stats_attach(cr->s, m->ram ? NGX_HTTP_9P_ATTACH_RESCUE
                                     : cr->tpath_len ? NGX_HTTP_9P_ATTACH_TICKET
                                     : NGX_HTTP_9P_ATTACH_BOOTSTRAP,
-                             f->ns->user);
+                             f->ns->user, NULL);
 
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RATTACH;

@@ -10,6 +10,7 @@
 
 #include "ngx_http_9p_recover.h"
 #include "ngx_http_9p_rpc.h"
+#include "ngx_http_9p_stats.h"
 
 
 
@@ -250,11 +251,16 @@ ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr, const char *ename)
 }
 
 
-/* A stale fid whose mount cannot be made again: this request's Rerror. */
+/*
+ * A stale fid whose mount cannot be made again: this request's Rerror.
+ * A request sent again after its connection died is lost for good.
+ */
 
 static void
 ngx_http_9p_recover_unmade(ngx_http_9p_creq_t *cr, const char *ename)
 {
+    ngx_http_9p_stats_recovered(0);
+    cr->lost = cr->retried;
     ngx_http_9p_creq_error(cr, NULL, ename);
 }
 
@@ -408,6 +414,8 @@ ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 {
     ninep_fcall_t  rf;
 
+    ngx_http_9p_stats_recovered(0);
+
     if (cr->owned != NINEP_NOFID) {
         ngx_http_9p_backend_clunk(cr->backend, cr->owned);
         cr->owned = NINEP_NOFID;
@@ -426,6 +434,8 @@ ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         ngx_http_9p_creq_error(cr, NULL, err);
         return;
     }
+
+    cr->lost = cr->retried;
 
     ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend), err);
 }
@@ -463,6 +473,8 @@ ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
                   "9p: fid %uD (%*s) recovered on a new connection to "
                   "\"%s\"", f->fid, f->path_len, f->path,
                   ngx_http_9p_backend_name(f->backend));
+
+    ngx_http_9p_stats_recovered(1);
 
     msg = cr->buf;
     len = cr->len;

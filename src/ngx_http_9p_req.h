@@ -120,6 +120,8 @@ struct ngx_http_9p_creq_s {
     unsigned                    resend:1;   /* the client's own message is
                                                with a service: if its
                                                connection dies, see lost */
+    unsigned                    lost:1;     /* its connection died under
+                                               it: its Rerror says so */
     ngx_http_9p_rpc_pt          rpc;        /* hears the reply */
 
     /* an idempotent request's bytes, to send it again if its connection

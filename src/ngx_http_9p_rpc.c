@@ -26,6 +26,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p_rpc.h"
+#include "ngx_http_9p_stats.h"
 
 
 static void ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
@@ -101,6 +102,7 @@ ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
+    cr->lost = (err == ngx_http_9p_conn_lost);
     cr->rpc(cr, r, err);
 }
 
@@ -135,6 +137,7 @@ ngx_http_9p_lost(ngx_http_9p_creq_t *cr)
     case NINEP_TCREATE:
     case NINEP_TREMOVE:
     case NINEP_TWSTAT:
+        cr->lost = 1;
         ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
                                "connection lost; outcome unknown");
         return NGX_OK;
@@ -158,6 +161,7 @@ ngx_http_9p_lost(ngx_http_9p_creq_t *cr)
 
     /* its tag is free again for the same request */
     ngx_http_9p_creq_done(cr);
+    ngx_http_9p_stats_resend();
     (void) s->resend(s, raw, len);
 
     return NGX_OK;

@@ -1,23 +1,22 @@
 
 /*
- * Ten: the kernel's counters and the status handler (issue 14, first
- * part).  "ninep_status;" in a location makes one shared memory zone,
- * "ninep_status", with a fixed block of counters that every worker adds
- * to with ngx_atomic_fetch_add: sessions open and since start, attaches
- * by kind and result, requests by type and how they ended, 9P messages
- * by type each way, bytes each way.  A
- * reload keeps the zone and so the counts.  Counting costs an atomic
- * add per counter it moves (two or three a message), and nothing but a
- * test without the zone.
+ * Ten: the kernel's counters (issue 14).  "ninep_status;" in a location
+ * makes one shared memory zone, "ninep_status" (its layout is in
+ * ngx_http_9p_stats_zone.h), that every worker adds to with
+ * ngx_atomic_fetch_add: sessions, attaches by kind and result and each
+ * refusal's reason, requests by type and how they ended, 9P messages by
+ * type each way, bytes, recoveries, cache lookups, each worker's rescue
+ * mode, and a row for each service and each of its servers (connections,
+ * requests in flight, a latency histogram, errors, connect failures,
+ * lost connections, the circuit).  A reload keeps the zone and so the
+ * counts, unless the number of servers grows past what the zone holds.
+ * Counting costs an atomic add per counter it moves (two or three a
+ * message, four a request to a service, and two clock readings), and
+ * nothing but a test without the zone.
  *
  * Each session also keeps its own numbers (in the session) for the
  * access log: nginx writes one line when the WebSocket request ends,
  * with $ninep_user, $ninep_session, ... as log_format asks.
- *
- * The handler answers GET with the counters in one of three forms,
- * chosen by ?format=text|json|prometheus or else by Accept: text for a
- * person, JSON for scripts, Prometheus text exposition (0.0.4) for a
- * scraper.  It says nothing of users, tickets or files.
  */
 
 #include <ngx_config.h>
@@ -26,63 +25,61 @@
 
 #include "ninep.h"
 #include "ngx_http_9p.h"
+#include "ngx_http_9p_check.h"
 #include "ngx_http_9p_req.h"
-#include "ngx_http_9p_stats.h"
-
-
-#define NGX_HTTP_9P_TYPES       (NINEP_RWSTAT - NINEP_TVERSION + 1)
-#define NGX_HTTP_9P_REQUESTS    (NGX_HTTP_9P_TYPES / 2)
-
-/* how a request ended */
-#define NGX_HTTP_9P_OK          0
-#define NGX_HTTP_9P_ERROR       1
-#define NGX_HTTP_9P_FLUSHED     2
-#define NGX_HTTP_9P_RESULTS     3
-
-typedef struct {
-    ngx_atomic_t        sessions;
-    ngx_atomic_t        sessions_total;
-    ngx_atomic_t        attaches[NGX_HTTP_9P_ATTACH_KINDS][2];
-    ngx_atomic_t        messages[NGX_HTTP_9P_TYPES];
-    ngx_atomic_t        requests[NGX_HTTP_9P_REQUESTS][NGX_HTTP_9P_RESULTS];
-    ngx_atomic_t        bytes_in;
-    ngx_atomic_t        bytes_out;
-} ngx_http_9p_stats_t;
-
-
-typedef enum {
-    NGX_HTTP_9P_FORMAT_TEXT = 0,
-    NGX_HTTP_9P_FORMAT_JSON,
-    NGX_HTTP_9P_FORMAT_PROMETHEUS
-} ngx_http_9p_format_e;
+#include "ngx_http_9p_stats_zone.h"
 
 
 static ngx_int_t ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone,
     void *data);
-static ngx_uint_t ngx_http_9p_request_type(ngx_http_9p_session_t *s,
+static ngx_int_t ngx_http_9p_stats_rows(ngx_slab_pool_t *shpool,
+    ngx_http_9p_zone_t *z, ngx_http_9p_main_conf_t *mcf);
+static ngx_http_9p_row_t *ngx_http_9p_row_find(ngx_http_9p_zone_t *z,
+    u_char *name, size_t len);
+static size_t ngx_http_9p_row_name(u_char *buf, ngx_http_9p_service_t *svc,
+    ngx_http_upstream_rr_peer_t *peer);
+static ngx_uint_t ngx_http_9p_service_first(ngx_http_9p_main_conf_t *mcf,
+    ngx_uint_t i);
+static ngx_http_9p_creq_t *ngx_http_9p_request(ngx_http_9p_session_t *s,
     uint16_t tag);
+static uint64_t ngx_http_9p_now_us(void);
 static ngx_int_t ngx_http_9p_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static u_char *ngx_http_9p_log_handler(ngx_http_request_t *r,
     ngx_http_request_t *sr, u_char *buf, size_t len);
-static ngx_int_t ngx_http_9p_status_handler(ngx_http_request_t *r);
-static ngx_http_9p_format_e ngx_http_9p_status_format(ngx_http_request_t *r);
-static u_char *ngx_http_9p_status_text(u_char *p, ngx_http_9p_stats_t *st);
-static u_char *ngx_http_9p_status_json(u_char *p, ngx_http_9p_stats_t *st);
-static u_char *ngx_http_9p_status_prometheus(u_char *p,
-    ngx_http_9p_stats_t *st);
 
 
-#define NGX_HTTP_9P_STATUS_MAX  16384
-
-static const char  *ngx_http_9p_attach_kinds[] = {
+const char  *ngx_http_9p_attach_kinds[] = {
     "bootstrap", "ticket", "rescue"
 };
 
-static const char  *ngx_http_9p_results[] = { "ok", "error", "flushed" };
+const char  *ngx_http_9p_results[] = { "ok", "error", "flushed", "lost" };
+
+const char  *ngx_http_9p_caches[] = { "tickets", "keys" };
+
+/* refusals: a label, and the start of the Rerror that means it */
+const char  *ngx_http_9p_refusals[] = {
+    "not_a_ticket", "unknown_key", "bad_signature", "key_expired",
+    "expired", "path_mismatch", "no_ticket", "unavailable", "other"
+};
+
+static const char  *ngx_http_9p_refusal_text[] = {
+    "not a ticket", "ticket signed by an unknown key",
+    "bad ticket signature", "ticket signing key expired", "ticket expired",
+    "ticket path mismatch", "no such ticket", NULL, NULL
+};
+
+/* the upper bounds of the latency buckets, in microseconds */
+const ngx_uint_t  ngx_http_9p_buckets[NGX_HTTP_9P_BUCKETS] = {
+    50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+    250000, 500000, 1000000, 2500000, 5000000, 10000000
+};
 
 /* the zone's counters, in this worker; NULL without ninep_status */
-static ngx_http_9p_stats_t  *ngx_http_9p_stats;
+ngx_http_9p_zone_t  *ngx_http_9p_zone;
+
+/* the rows in the order of the configuration, in this worker */
+ngx_array_t          ngx_http_9p_row_refs;
 
 /* what the error log adds for an HTTP request: server, request, host */
 static ngx_http_log_handler_pt  ngx_http_9p_log_next;
@@ -93,8 +90,8 @@ static ngx_http_log_handler_pt  ngx_http_9p_log_next;
 
 #define ngx_http_9p_add(field, n)                                          \
     do {                                                                   \
-        if (ngx_http_9p_stats) {                                           \
-            (void) ngx_atomic_fetch_add(&ngx_http_9p_stats->field, n);     \
+        if (ngx_http_9p_zone) {                                            \
+            (void) ngx_atomic_fetch_add(&ngx_http_9p_zone->field, n);      \
         }                                                                  \
     } while (0)
 
@@ -113,8 +110,10 @@ ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta)
 
 void
 ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
-    const char *user)
+    const char *user, const char *why)
 {
+    ngx_uint_t  i;
+
     if (kind >= NGX_HTTP_9P_ATTACH_KINDS) {
         return;
     }
@@ -125,9 +124,33 @@ ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
             s->attach = kind + 1;
             ngx_cpystrn((u_char *) s->user, (u_char *) user, sizeof(s->user));
         }
+
+        ngx_http_9p_add(attaches[kind][1], 1);
+        return;
     }
 
-    ngx_http_9p_add(attaches[kind][user ? 1 : 0], 1);
+    ngx_http_9p_add(attaches[kind][0], 1);
+
+    if (why == NULL) {
+        why = "";
+    }
+
+    for (i = 0; ngx_http_9p_refusal_text[i]; i++) {
+        if (ngx_strncmp(why, ngx_http_9p_refusal_text[i],
+                        ngx_strlen(ngx_http_9p_refusal_text[i]))
+            == 0)
+        {
+            break;
+        }
+    }
+
+    if (ngx_http_9p_refusal_text[i] == NULL
+        && ngx_strstr(why, "unavailable") == NULL)
+    {
+        i++;
+    }
+
+    ngx_http_9p_add(refusals[i], 1);
 }
 
 
@@ -148,13 +171,15 @@ ngx_http_9p_stats_in(ngx_http_9p_session_t *s, ngx_uint_t type, size_t len)
 /*
  * A reply: a count for its type, and a result for the request it ends --
  * an R-message's T is the type before it; an Rerror's is the message
- * being answered now, or the waiting request with its tag.
+ * being answered now, or the waiting request with its tag (which may
+ * have been lost with its connection).
  */
 
 void
 ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r, size_t len)
 {
-    ngx_uint_t  t;
+    ngx_uint_t           t, result;
+    ngx_http_9p_creq_t  *cr;
 
     s->bytes_out += len;
 
@@ -162,7 +187,7 @@ ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r, size_t len)
         s->errors++;
     }
 
-    if (ngx_http_9p_stats == NULL
+    if (ngx_http_9p_zone == NULL
         || r->type < NINEP_TVERSION || r->type > NINEP_RWSTAT)
     {
         return;
@@ -171,19 +196,24 @@ ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r, size_t len)
     ngx_http_9p_add(messages[r->type - NINEP_TVERSION], 1);
     ngx_http_9p_add(bytes_out, len);
 
-    if (r->type != NINEP_RERROR) {
-        t = r->type - 1;
+    result = NGX_HTTP_9P_OK;
+    t = r->type - 1;
 
-    } else {
-        t = (s->current && s->current->tag == r->tag)
-            ? s->current->type : ngx_http_9p_request_type(s, r->tag);
+    if (r->type == NINEP_RERROR) {
+        result = NGX_HTTP_9P_ERROR;
+
+        if (s->current && s->current->tag == r->tag) {
+            t = s->current->type;
+
+        } else {
+            cr = ngx_http_9p_request(s, r->tag);
+            t = cr ? cr->type : 0;
+            result = (cr && cr->lost) ? NGX_HTTP_9P_LOST : result;
+        }
     }
 
     if (t >= NINEP_TVERSION && t < NINEP_RWSTAT && t % 2 == 0) {
-        ngx_http_9p_add(requests[(t - NINEP_TVERSION) / 2]
-                                [r->type == NINEP_RERROR ? NGX_HTTP_9P_ERROR
-                                                         : NGX_HTTP_9P_OK],
-                        1);
+        ngx_http_9p_add(requests[(t - NINEP_TVERSION) / 2][result], 1);
     }
 }
 
@@ -198,10 +228,10 @@ ngx_http_9p_stats_flushed(ngx_uint_t type)
 }
 
 
-/* The type of the request waiting with this tag; 0 if none is. */
+/* The request waiting with this tag, if one is. */
 
-static ngx_uint_t
-ngx_http_9p_request_type(ngx_http_9p_session_t *s, uint16_t tag)
+static ngx_http_9p_creq_t *
+ngx_http_9p_request(ngx_http_9p_session_t *s, uint16_t tag)
 {
     ngx_queue_t         *q;
     ngx_http_9p_creq_t  *cr;
@@ -213,11 +243,49 @@ ngx_http_9p_request_type(ngx_http_9p_session_t *s, uint16_t tag)
         cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
 
         if (cr->tag == tag) {
-            return cr->type;
+            return cr;
         }
     }
 
-    return 0;
+    return NULL;
+}
+
+
+void
+ngx_http_9p_stats_resend(void)
+{
+    ngx_http_9p_add(resends, 1);
+}
+
+
+void
+ngx_http_9p_stats_recovered(ngx_uint_t ok)
+{
+    ngx_http_9p_add(recoveries[ok ? 1 : 0], 1);
+}
+
+
+void
+ngx_http_9p_stats_cache(ngx_uint_t which, ngx_uint_t hit)
+{
+    if (which < NGX_HTTP_9P_CACHES) {
+        ngx_http_9p_add(cache[which][hit ? 1 : 0], 1);
+    }
+}
+
+
+void
+ngx_http_9p_stats_rescue(ngx_uint_t on)
+{
+    ngx_http_9p_worker_t  *w;
+
+    if (ngx_http_9p_zone == NULL || ngx_worker >= NGX_HTTP_9P_WORKERS) {
+        return;
+    }
+
+    w = &ngx_http_9p_zone->workers[ngx_worker];
+    w->rescue = on;
+    w->rescue_since = on ? (ngx_atomic_uint_t) ngx_time() : 0;
 }
 
 
@@ -228,6 +296,455 @@ ngx_http_9p_stats_closed(ngx_http_9p_session_t *s, ngx_uint_t by,
     if (s->close_by == 0) {
         s->close_by = by;
         s->close_code = code;
+    }
+}
+
+
+/* ------------------------------------------------- services and servers */
+
+
+#define ngx_http_9p_row_add(row, field, n)                                 \
+    (void) ngx_atomic_fetch_add(&(row)->field, (ngx_atomic_int_t) (n))
+
+
+ngx_http_9p_row_t *
+ngx_http_9p_stats_row(ngx_http_9p_service_t *svc, ngx_str_t *server)
+{
+    ngx_uint_t              i;
+    ngx_http_9p_row_ref_t  *ref;
+
+    if (ngx_http_9p_zone == NULL) {
+        return NULL;
+    }
+
+    ref = ngx_http_9p_row_refs.elts;
+
+    for (i = 0; i < ngx_http_9p_row_refs.nelts; i++) {
+        if (ref[i].service->upstream == svc->upstream
+            && ref[i].service->name.len == svc->name.len
+            && ngx_strncmp(ref[i].service->name.data, svc->name.data,
+                           svc->name.len) == 0
+            && (server ? ref[i].peer && &ref[i].peer->name == server
+                       : ref[i].peer == NULL))
+        {
+            return ref[i].row;
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+ngx_http_9p_stats_connection(ngx_http_9p_row_t *row, ngx_int_t delta)
+{
+    if (row) {
+        ngx_http_9p_row_add(row, connections, delta);
+
+        if (delta > 0) {
+            row->fails = 0;
+        }
+    }
+}
+
+
+uint64_t
+ngx_http_9p_stats_sent(ngx_http_9p_row_t *row)
+{
+    if (row == NULL) {
+        return 0;
+    }
+
+    ngx_http_9p_row_add(row, in_flight, 1);
+
+    return ngx_http_9p_now_us();
+}
+
+
+void
+ngx_http_9p_stats_answered(ngx_http_9p_row_t *row, uint64_t sent,
+    ninep_fcall_t *r)
+{
+    uint64_t    us;
+    ngx_uint_t  i;
+
+    if (row == NULL || sent == 0) {
+        return;
+    }
+
+    ngx_http_9p_row_add(row, in_flight, -1);
+
+    if (r == NULL) {
+        return;
+    }
+
+    us = ngx_http_9p_now_us() - sent;
+
+    for (i = 0; i < NGX_HTTP_9P_BUCKETS; i++) {
+        if (us <= ngx_http_9p_buckets[i]) {
+            break;
+        }
+    }
+
+    ngx_http_9p_row_add(row, latency[i], 1);
+    ngx_http_9p_row_add(row, latency_us, us);
+
+    if (r->type == NINEP_RERROR) {
+        ngx_http_9p_row_add(row, errors, 1);
+    }
+}
+
+
+void
+ngx_http_9p_stats_connect_failed(ngx_http_9p_row_t *row)
+{
+    if (row) {
+        ngx_http_9p_row_add(row, connect_failures, 1);
+        ngx_http_9p_row_add(row, fails, 1);
+        row->failed_at = ngx_current_msec;
+    }
+}
+
+
+void
+ngx_http_9p_stats_broken(ngx_http_9p_row_t *row)
+{
+    if (row) {
+        ngx_http_9p_row_add(row, lost, 1);
+    }
+}
+
+
+void
+ngx_http_9p_stats_circuit(ngx_http_9p_row_t *row, ngx_msec_t retry_at)
+{
+    if (row) {
+        row->retry_at = retry_at;
+    }
+}
+
+
+static uint64_t
+ngx_http_9p_now_us(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+
+/* ------------------------------------------------------------ the zone */
+
+
+ngx_int_t
+ngx_http_9p_stats_zone(ngx_conf_t *cf)
+{
+    ngx_str_t                 name;
+    ngx_http_9p_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
+
+    if (mcf->status_zone) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&name, "ninep_status");
+
+    /* its size is settled once the servers are known */
+    mcf->status_zone = ngx_shared_memory_add(cf, &name, 0,
+                                             &ngx_http_9p_module);
+    if (mcf->status_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    mcf->status_zone->init = ngx_http_9p_stats_init_zone;
+    mcf->status_zone->data = mcf;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Room for the counters and a row per service and server, twice over,
+ * in a power of two: a reload that adds a server or two keeps the zone
+ * (and its counts), which a zone of another size would not.
+ */
+
+ngx_int_t
+ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf)
+{
+    size_t                        size, need;
+    ngx_uint_t                    i, n, rows;
+    ngx_http_9p_service_t       **svc;
+    ngx_http_9p_main_conf_t      *mcf;
+    ngx_http_upstream_rr_peer_t  *peer;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
+
+    if (mcf->status_zone == NULL) {
+        return NGX_OK;
+    }
+
+    svc = mcf->services.elts;
+    rows = 0;
+
+    for (i = 0; i < mcf->services.nelts; i++) {
+        for (n = 0; ngx_http_9p_upstream_peer(svc[i]->upstream, n, &peer);
+             n++)
+        {
+            /* void */
+        }
+
+        rows += n + 1;
+    }
+
+    need = 2 * (sizeof(ngx_http_9p_zone_t)
+                + rows * (sizeof(ngx_http_9p_row_t) + 64))
+           + 16 * ngx_pagesize;
+
+    for (size = 64 * 1024; size < need; size *= 2) {
+        /* void */
+    }
+
+    mcf->status_zone->shm.size = size;
+
+    return NGX_OK;
+}
+
+
+/* A zone kept across a reload keeps its counts and rows, and gains rows. */
+
+static ngx_int_t
+ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone, void *data)
+{
+    ngx_slab_pool_t     *shpool;
+    ngx_http_9p_zone_t  *z;
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+
+    if (data || zone->shm.exists) {
+        z = shpool->data;
+
+    } else {
+        z = ngx_slab_calloc(shpool, sizeof(ngx_http_9p_zone_t));
+        if (z == NULL) {
+            return NGX_ERROR;
+        }
+
+        z->started = (ngx_atomic_uint_t) ngx_time();
+        shpool->data = z;
+    }
+
+    return ngx_http_9p_stats_rows(shpool, z, zone->data);
+}
+
+
+static ngx_int_t
+ngx_http_9p_stats_rows(ngx_slab_pool_t *shpool, ngx_http_9p_zone_t *z,
+    ngx_http_9p_main_conf_t *mcf)
+{
+    u_char                        name[NGX_HTTP_9P_ROW_NAME];
+    size_t                        len;
+    ngx_int_t                     rc;
+    ngx_uint_t                    i, n;
+    ngx_http_9p_row_t            *row;
+    ngx_http_9p_service_t       **svc;
+    ngx_http_upstream_rr_peer_t  *peer;
+
+    svc = mcf->services.elts;
+    rc = NGX_OK;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    for (i = 0; i < mcf->services.nelts && rc == NGX_OK; i++) {
+        if (!ngx_http_9p_service_first(mcf, i)) {
+            continue;
+        }
+
+        peer = NULL;
+        n = 0;
+
+        do {
+            len = ngx_http_9p_row_name(name, svc[i], peer);
+
+            if (ngx_http_9p_row_find(z, name, len)) {
+                continue;
+            }
+
+            row = ngx_slab_calloc_locked(shpool, sizeof(ngx_http_9p_row_t));
+            if (row == NULL) {
+                rc = NGX_ERROR;
+                break;
+            }
+
+            ngx_memcpy(row->name, name, len);
+            row->name_len = len;
+            row->next = z->rows;
+            z->rows = row;
+
+        } while (ngx_http_9p_upstream_peer(svc[i]->upstream, n++, &peer));
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_EMERG, ngx_cycle->log, 0,
+                      "ninep_status: the zone is full; restart nginx to "
+                      "make a larger one");
+    }
+
+    return rc;
+}
+
+
+static ngx_http_9p_row_t *
+ngx_http_9p_row_find(ngx_http_9p_zone_t *z, u_char *name, size_t len)
+{
+    ngx_http_9p_row_t  *row;
+
+    for (row = z->rows; row; row = row->next) {
+        if (row->name_len == len && ngx_memcmp(row->name, name, len) == 0) {
+            return row;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* "service upstream" for a service's row, "... server" for a server's. */
+
+static size_t
+ngx_http_9p_row_name(u_char *buf, ngx_http_9p_service_t *svc,
+    ngx_http_upstream_rr_peer_t *peer)
+{
+    u_char  *p;
+
+    p = ngx_snprintf(buf, NGX_HTTP_9P_ROW_NAME, "%V %V", &svc->name,
+                     &svc->upstream->host);
+
+    if (peer) {
+        p = ngx_snprintf(p, NGX_HTTP_9P_ROW_NAME - (p - buf), " %V",
+                         &peer->name);
+    }
+
+    return p - buf;
+}
+
+
+/* Several locations may name one service: it has one row. */
+
+static ngx_uint_t
+ngx_http_9p_service_first(ngx_http_9p_main_conf_t *mcf, ngx_uint_t i)
+{
+    ngx_uint_t               j;
+    ngx_http_9p_service_t  **svc;
+
+    svc = mcf->services.elts;
+
+    for (j = 0; j < i; j++) {
+        if (svc[j]->upstream == svc[i]->upstream
+            && svc[j]->name.len == svc[i]->name.len
+            && ngx_strncmp(svc[j]->name.data, svc[i]->name.data,
+                           svc[i]->name.len) == 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+ngx_int_t
+ngx_http_9p_stats_init_process(ngx_cycle_t *cycle)
+{
+    u_char                        name[NGX_HTTP_9P_ROW_NAME];
+    size_t                        len;
+    ngx_uint_t                    i, n;
+    ngx_slab_pool_t              *shpool;
+    ngx_http_9p_zone_t           *z;
+    ngx_http_9p_row_ref_t        *ref;
+    ngx_http_9p_service_t       **svc;
+    ngx_http_9p_main_conf_t      *mcf;
+    ngx_http_upstream_rr_peer_t  *peer;
+
+    ngx_http_9p_zone = NULL;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_9p_module);
+
+    if (mcf == NULL || mcf->status_zone == NULL) {
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) mcf->status_zone->shm.addr;
+    z = shpool->data;
+
+    if (ngx_array_init(&ngx_http_9p_row_refs, cycle->pool, 8,
+                       sizeof(ngx_http_9p_row_ref_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    svc = mcf->services.elts;
+
+    for (i = 0; i < mcf->services.nelts; i++) {
+        if (!ngx_http_9p_service_first(mcf, i)) {
+            continue;
+        }
+
+        peer = NULL;
+        n = 0;
+
+        do {
+            ref = ngx_array_push(&ngx_http_9p_row_refs);
+            if (ref == NULL) {
+                return NGX_ERROR;
+            }
+
+            len = ngx_http_9p_row_name(name, svc[i], peer);
+
+            ref->service = svc[i];
+            ref->peer = peer;
+            ref->n = n - 1;
+            ref->row = ngx_http_9p_row_find(z, name, len);
+
+            if (ref->row == NULL) {
+                return NGX_ERROR;
+            }
+
+        } while (ngx_http_9p_upstream_peer(svc[i]->upstream, n++, &peer));
+    }
+
+    if (ngx_worker < NGX_HTTP_9P_WORKERS) {
+        z->workers[ngx_worker].pid = ngx_pid;
+        z->workers[ngx_worker].rescue = 0;
+    }
+
+    ngx_http_9p_zone = z;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_9p_stats_exit_process(void)
+{
+    ngx_http_9p_worker_t  *w;
+
+    if (ngx_http_9p_zone == NULL || ngx_worker >= NGX_HTTP_9P_WORKERS) {
+        return;
+    }
+
+    w = &ngx_http_9p_zone->workers[ngx_worker];
+
+    /* a worker of a newer configuration may have the slot already */
+    if (w->pid == (ngx_atomic_uint_t) ngx_pid) {
+        w->pid = 0;
+        w->rescue = 0;
     }
 }
 
@@ -397,367 +914,3 @@ ngx_http_9p_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 }
 
 
-/* ------------------------------------------------------------ the zone */
-
-
-char *
-ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_str_t                  name;
-    ngx_http_9p_main_conf_t   *mcf;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
-
-    if (mcf->status_zone == NULL) {
-        ngx_str_set(&name, "ninep_status");
-
-        mcf->status_zone = ngx_shared_memory_add(cf, &name, 8 * ngx_pagesize,
-                                                 &ngx_http_9p_module);
-        if (mcf->status_zone == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        mcf->status_zone->init = ngx_http_9p_stats_init_zone;
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_9p_status_handler;
-
-    return NGX_CONF_OK;
-}
-
-
-/* A zone kept across a reload keeps its counts. */
-
-static ngx_int_t
-ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone, void *data)
-{
-    ngx_slab_pool_t  *shpool;
-
-    if (data) {
-        zone->data = data;
-        return NGX_OK;
-    }
-
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-
-    if (zone->shm.exists) {
-        zone->data = shpool->data;
-        return NGX_OK;
-    }
-
-    zone->data = ngx_slab_calloc(shpool, sizeof(ngx_http_9p_stats_t));
-    if (zone->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    shpool->data = zone->data;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_9p_stats_init_process(ngx_cycle_t *cycle)
-{
-    ngx_http_9p_main_conf_t  *mcf;
-
-    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_9p_module);
-
-    ngx_http_9p_stats = (mcf && mcf->status_zone) ? mcf->status_zone->data
-                                                  : NULL;
-
-    return NGX_OK;
-}
-
-
-/* --------------------------------------------------------- the handler */
-
-
-static ngx_int_t
-ngx_http_9p_status_handler(ngx_http_request_t *r)
-{
-    u_char                *p;
-    ngx_int_t              rc;
-    ngx_buf_t             *b;
-    ngx_chain_t            out;
-    ngx_http_9p_format_e   format;
-
-    if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (ngx_http_9p_stats == NULL) {
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
-
-    b = ngx_create_temp_buf(r->pool, NGX_HTTP_9P_STATUS_MAX);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    format = ngx_http_9p_status_format(r);
-
-    switch (format) {
-
-    case NGX_HTTP_9P_FORMAT_JSON:
-        ngx_str_set(&r->headers_out.content_type, "application/json");
-        p = ngx_http_9p_status_json(b->last, ngx_http_9p_stats);
-        break;
-
-    case NGX_HTTP_9P_FORMAT_PROMETHEUS:
-        ngx_str_set(&r->headers_out.content_type,
-                    "text/plain; version=0.0.4; charset=utf-8");
-        p = ngx_http_9p_status_prometheus(b->last, ngx_http_9p_stats);
-        break;
-
-    default:
-        ngx_str_set(&r->headers_out.content_type, "text/plain; charset=utf-8");
-        p = ngx_http_9p_status_text(b->last, ngx_http_9p_stats);
-        break;
-    }
-
-    b->last = p;
-    b->last_buf = (r == r->main);
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static ngx_http_9p_format_e
-ngx_http_9p_status_format(ngx_http_request_t *r)
-{
-    ngx_str_t         arg;
-    ngx_table_elt_t  *accept;
-
-    if (ngx_http_arg(r, (u_char *) "format", 6, &arg) == NGX_OK) {
-        if (arg.len == 4 && ngx_strncmp(arg.data, "json", 4) == 0) {
-            return NGX_HTTP_9P_FORMAT_JSON;
-        }
-
-        if (arg.len == 10 && ngx_strncmp(arg.data, "prometheus", 10) == 0) {
-            return NGX_HTTP_9P_FORMAT_PROMETHEUS;
-        }
-
-        return NGX_HTTP_9P_FORMAT_TEXT;
-    }
-
-    accept = r->headers_in.accept;
-
-    if (accept == NULL) {
-        return NGX_HTTP_9P_FORMAT_TEXT;
-    }
-
-    if (ngx_strlcasestrn(accept->value.data,
-                         accept->value.data + accept->value.len,
-                         (u_char *) "application/json", 16 - 1)
-        != NULL)
-    {
-        return NGX_HTTP_9P_FORMAT_JSON;
-    }
-
-    /* Prometheus asks for text/plain;version=0.0.4 or openmetrics */
-    if (ngx_strlcasestrn(accept->value.data,
-                         accept->value.data + accept->value.len,
-                         (u_char *) "version=0.0.4", 13 - 1)
-        != NULL
-        || ngx_strlcasestrn(accept->value.data,
-                            accept->value.data + accept->value.len,
-                            (u_char *) "openmetrics", 11 - 1)
-           != NULL)
-    {
-        return NGX_HTTP_9P_FORMAT_PROMETHEUS;
-    }
-
-    return NGX_HTTP_9P_FORMAT_TEXT;
-}
-
-
-/*
- * The three forms.  NGX_HTTP_9P_STATUS_MAX bounds them: 28 message types,
- * 13 request types by 3 results and a dozen other lines of at most ~100
- * bytes each.
- */
-
-#define ngx_http_9p_count(a)    ((ngx_atomic_uint_t) (a))
-
-static u_char *
-ngx_http_9p_status_text(u_char *p, ngx_http_9p_stats_t *st)
-{
-    ngx_uint_t  i;
-
-    p = ngx_sprintf(p, "Ten kernel (ngx_http_9p_module)\n"
-                       "sessions: %uA open, %uA since start\n"
-                       "attaches:\n",
-                    ngx_http_9p_count(st->sessions),
-                    ngx_http_9p_count(st->sessions_total));
-
-    for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
-        p = ngx_sprintf(p, "  %s: %uA ok, %uA refused\n",
-                        ngx_http_9p_attach_kinds[i],
-                        ngx_http_9p_count(st->attaches[i][1]),
-                        ngx_http_9p_count(st->attaches[i][0]));
-    }
-
-    p = ngx_sprintf(p, "requests:\n");
-
-    for (i = 0; i < NGX_HTTP_9P_REQUESTS; i++) {
-        if (i != (NINEP_RERROR - 1 - NINEP_TVERSION) / 2) {
-            p = ngx_sprintf(p, "  %s: %uA ok, %uA error, %uA flushed\n",
-                            ninep_type_name(NINEP_TVERSION + 2 * i),
-                            ngx_http_9p_count(st->requests[i][0]),
-                            ngx_http_9p_count(st->requests[i][1]),
-                            ngx_http_9p_count(st->requests[i][2]));
-        }
-    }
-
-    p = ngx_sprintf(p, "messages:\n");
-
-    for (i = 0; i < NGX_HTTP_9P_TYPES; i++) {
-        if (i + NINEP_TVERSION != NINEP_RERROR - 1) {
-            p = ngx_sprintf(p, "  %s: %uA\n",
-                            ninep_type_name(i + NINEP_TVERSION),
-                            ngx_http_9p_count(st->messages[i]));
-        }
-    }
-
-    return ngx_sprintf(p, "bytes: %uA in, %uA out\n",
-                       ngx_http_9p_count(st->bytes_in),
-                       ngx_http_9p_count(st->bytes_out));
-}
-
-
-static u_char *
-ngx_http_9p_status_json(u_char *p, ngx_http_9p_stats_t *st)
-{
-    ngx_uint_t  i;
-
-    p = ngx_sprintf(p, "{\"sessions\":{\"open\":%uA,\"total\":%uA},"
-                       "\"attaches\":{",
-                    ngx_http_9p_count(st->sessions),
-                    ngx_http_9p_count(st->sessions_total));
-
-    for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
-        p = ngx_sprintf(p, "%s\"%s\":{\"ok\":%uA,\"refused\":%uA}",
-                        i ? "," : "", ngx_http_9p_attach_kinds[i],
-                        ngx_http_9p_count(st->attaches[i][1]),
-                        ngx_http_9p_count(st->attaches[i][0]));
-    }
-
-    p = ngx_sprintf(p, "},\"requests\":{");
-
-    for (i = 0; i < NGX_HTTP_9P_REQUESTS; i++) {
-        if (i != (NINEP_RERROR - 1 - NINEP_TVERSION) / 2) {
-            p = ngx_sprintf(p, "%s\"%s\":{\"ok\":%uA,\"error\":%uA,"
-                               "\"flushed\":%uA}",
-                            i ? "," : "",
-                            ninep_type_name(NINEP_TVERSION + 2 * i),
-                            ngx_http_9p_count(st->requests[i][0]),
-                            ngx_http_9p_count(st->requests[i][1]),
-                            ngx_http_9p_count(st->requests[i][2]));
-        }
-    }
-
-    p = ngx_sprintf(p, "},\"messages\":{");
-
-    for (i = 0; i < NGX_HTTP_9P_TYPES; i++) {
-        if (i + NINEP_TVERSION != NINEP_RERROR - 1) {
-            p = ngx_sprintf(p, "%s\"%s\":%uA", i ? "," : "",
-                            ninep_type_name(i + NINEP_TVERSION),
-                            ngx_http_9p_count(st->messages[i]));
-        }
-    }
-
-    return ngx_sprintf(p, "},\"bytes\":{\"in\":%uA,\"out\":%uA}}\n",
-                       ngx_http_9p_count(st->bytes_in),
-                       ngx_http_9p_count(st->bytes_out));
-}
-
-
-static u_char *
-ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_stats_t *st)
-{
-    ngx_uint_t  i, k, ok;
-
-    p = ngx_sprintf(p,
-        "# HELP ninep_sessions 9P sessions open now.\n"
-        "# TYPE ninep_sessions gauge\n"
-        "ninep_sessions{transport=\"websocket\"} %uA\n"
-        "# HELP ninep_sessions_total 9P sessions begun.\n"
-        "# TYPE ninep_sessions_total counter\n"
-        "ninep_sessions_total{transport=\"websocket\"} %uA\n"
-        "# HELP ninep_attaches_total Tattach answered, by kind and result.\n"
-        "# TYPE ninep_attaches_total counter\n",
-        ngx_http_9p_count(st->sessions),
-        ngx_http_9p_count(st->sessions_total));
-
-    for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
-        for (ok = 0; ok < 2; ok++) {
-            p = ngx_sprintf(p,
-                            "ninep_attaches_total{kind=\"%s\",result=\"%s\"}"
-                            " %uA\n",
-                            ngx_http_9p_attach_kinds[i],
-                            ok ? "ok" : "refused",
-                            ngx_http_9p_count(st->attaches[i][ok]));
-        }
-    }
-
-    p = ngx_sprintf(p,
-        "# HELP ninep_requests_total 9P requests, by type and how they "
-        "ended.\n"
-        "# TYPE ninep_requests_total counter\n");
-
-    for (i = 0; i < NGX_HTTP_9P_REQUESTS; i++) {
-        if (i == (NINEP_RERROR - 1 - NINEP_TVERSION) / 2) {
-            continue;
-        }
-
-        for (k = 0; k < NGX_HTTP_9P_RESULTS; k++) {
-            p = ngx_sprintf(p, "ninep_requests_total{type=\"%s\","
-                               "result=\"%s\"} %uA\n",
-                            ninep_type_name(NINEP_TVERSION + 2 * i),
-                            ngx_http_9p_results[k],
-                            ngx_http_9p_count(st->requests[i][k]));
-        }
-    }
-
-    p = ngx_sprintf(p,
-        "# HELP ninep_messages_total 9P messages, by type (T from clients, "
-        "R to them).\n"
-        "# TYPE ninep_messages_total counter\n");
-
-    for (i = 0; i < NGX_HTTP_9P_TYPES; i++) {
-        if (i + NINEP_TVERSION != NINEP_RERROR - 1) {
-            p = ngx_sprintf(p, "ninep_messages_total{type=\"%s\"} %uA\n",
-                            ninep_type_name(i + NINEP_TVERSION),
-                            ngx_http_9p_count(st->messages[i]));
-        }
-    }
-
-    return ngx_sprintf(p,
-        "# HELP ninep_bytes_total 9P bytes from clients (in) and to them "
-        "(out).\n"
-        "# TYPE ninep_bytes_total counter\n"
-        "ninep_bytes_total{direction=\"in\"} %uA\n"
-        "ninep_bytes_total{direction=\"out\"} %uA\n",
-        ngx_http_9p_count(st->bytes_in),
-        ngx_http_9p_count(st->bytes_out));
-}

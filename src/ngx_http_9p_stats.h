@@ -1,7 +1,7 @@
 
 /*
- * Ten: the kernel's counters (ngx_http_9p_stats.c) and the status handler
- * that shows them (ninep_status) as text, JSON or Prometheus.
+ * Ten: the kernel's counters (ngx_http_9p_stats.c), shown by the status
+ * handler (ngx_http_9p_status.c), and the $ninep_* variables.
  *
  * The counters live in one shared memory zone that every worker adds to
  * with atomic increments, so a status request sees the whole server; the
@@ -31,13 +31,25 @@ typedef enum {
 #define NGX_HTTP_9P_CLOSED_BY_CLIENT  1
 #define NGX_HTTP_9P_CLOSED_BY_SERVER  2
 
+typedef enum {
+    NGX_HTTP_9P_CACHE_TICKETS = 0,      /* ninep_ticket_cache */
+    NGX_HTTP_9P_CACHE_KEYS,             /* factotum's /keys */
+    NGX_HTTP_9P_CACHES
+} ngx_http_9p_cache_e;
+
+/* one service's, or one of its servers', numbers in the zone */
+typedef struct ngx_http_9p_row_s  ngx_http_9p_row_t;
+
 
 /* A session began (+1) or ended (-1). */
 void ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta);
 
-/* An attach of a kind answered: Rattach as user, or Rerror (user NULL). */
+/*
+ * An attach of a kind answered: Rattach as user, or Rerror (user NULL)
+ * saying why.
+ */
 void ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
-    const char *user);
+    const char *user, const char *why);
 
 /* A message from the client (a T-message of len bytes), or to it. */
 void ngx_http_9p_stats_in(ngx_http_9p_session_t *s, ngx_uint_t type,
@@ -47,6 +59,38 @@ void ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r,
 
 /* A request of type that ended without a reply: flushed or abandoned. */
 void ngx_http_9p_stats_flushed(ngx_uint_t type);
+
+/* Recovery: a lost request sent again; a stale fid recovered or not. */
+void ngx_http_9p_stats_resend(void);
+void ngx_http_9p_stats_recovered(ngx_uint_t ok);
+
+/* A lookup in one of the worker's caches. */
+void ngx_http_9p_stats_cache(ngx_uint_t cache, ngx_uint_t hit);
+
+/* This worker's rescue mode began (1) or ended (0). */
+void ngx_http_9p_stats_rescue(ngx_uint_t on);
+
+/*
+ * The rows of a service and of the server of it a connection reached
+ * (its name as the balancer gave it, in pc.name); NULL without a zone.
+ */
+ngx_http_9p_row_t *ngx_http_9p_stats_row(ngx_http_9p_service_t *svc,
+    ngx_str_t *server);
+
+/*
+ * A server's numbers: a connection ready (+1) or gone (-1), a request
+ * sent (returns when, for ..._answered) and its end (r: its reply, NULL
+ * for none), a connect that failed, a ready connection that broke.
+ */
+void ngx_http_9p_stats_connection(ngx_http_9p_row_t *row, ngx_int_t delta);
+uint64_t ngx_http_9p_stats_sent(ngx_http_9p_row_t *row);
+void ngx_http_9p_stats_answered(ngx_http_9p_row_t *row, uint64_t sent,
+    ninep_fcall_t *r);
+void ngx_http_9p_stats_connect_failed(ngx_http_9p_row_t *row);
+void ngx_http_9p_stats_broken(ngx_http_9p_row_t *row);
+
+/* A service's pools wait until retry_at to connect again (0: they do not). */
+void ngx_http_9p_stats_circuit(ngx_http_9p_row_t *row, ngx_msec_t retry_at);
 
 /* The first close frame, and who sent it, for $ninep_close. */
 void ngx_http_9p_stats_closed(ngx_http_9p_session_t *s, ngx_uint_t by,
@@ -58,11 +102,15 @@ void ngx_http_9p_stats_log(ngx_http_request_t *r);
 /* $ninep_user, $ninep_session, ...: for log_format (preconfiguration). */
 ngx_int_t ngx_http_9p_stats_variables(ngx_conf_t *cf);
 
-/* "ninep_status;": the location answers with the counters. */
-char *ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+/* "ninep_status": the zone is needed (its size is settled later). */
+ngx_int_t ngx_http_9p_stats_zone(ngx_conf_t *cf);
+
+/* After the configuration: the zone's size, from the servers it counts. */
+ngx_int_t ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf);
 
 /* In each worker: where the zone's counters are, if there is one. */
 ngx_int_t ngx_http_9p_stats_init_process(ngx_cycle_t *cycle);
+void ngx_http_9p_stats_exit_process(void);
 
 
 #endif /* _NGX_HTTP_9P_STATS_H_INCLUDED_ */

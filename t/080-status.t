@@ -1,9 +1,13 @@
-# The status handler (ninep_status, src/ngx_http_9p_stats.c): counters in
-# a shared memory zone that every worker adds to -- sessions, attaches by
-# kind and result, 9P messages by type, bytes -- as text, JSON and
-# Prometheus text exposition (checked by a strict parser here), chosen by
-# ?format= or Accept; allow/deny as for any location; the counts survive
-# a reload.
+# The status handler (ninep_status, src/ngx_http_9p_status.c) and the
+# counters it shows (src/ngx_http_9p_stats.c), kept in a shared memory
+# zone that every worker adds to -- sessions, attaches by kind, result
+# and reason, 9P requests and messages by type, bytes, recoveries,
+# caches, rescue mode, and per service and server: connections, requests
+# in flight, latency, errors, connect failures, lost connections, the
+# circuit and the health check -- as text, JSON and Prometheus text
+# exposition (checked by a strict parser here), chosen by ?format= or
+# Accept; allow/deny as for any location; the counts survive a reload.
+# Every metric is seen to move when its event happens.
 
 use lib 't/lib';
 use Test::Ten;
@@ -11,8 +15,23 @@ use Ten::Kernel;
 use HTTP::Tiny;
 use JSON::PP;
 
+# a port with nothing behind it
+$ENV{TEST_NGINX_DEAD_PORT} = Test::Ten::free_port();
+
 kernel_each_block();
 run_tests();
+
+sub prom { parse_prometheus(get('/status?format=prometheus')->{content}) }
+
+# the labels of a server of vfs, by its port
+sub server { qq{service="vfs",upstream="ten_vfs",server="127.0.0.1:$_[0]"} }
+
+sub bootstrap {
+    my $c = kclient();
+    my $r = $c->attach(0, 'none', '');
+    die "bootstrap attach: " . Ten::NineP::format_msg($r) unless $r->{type} eq 'Rattach';
+    return ($c, $r);
+}
 
 sub get {
     my ($path, %headers) = @_;
@@ -22,20 +41,39 @@ sub get {
 
 # Prometheus text format 0.0.4, strictly: every sample's family has its
 # HELP and TYPE first, names and labels are well formed, values numbers,
-# no family twice.  Returns { 'name{labels}' => value }.
+# no family twice; a histogram's samples are its _bucket (with le, rising
+# to le="+Inf", which equals _count), _sum and _count.
+# Returns { 'name{labels}' => value }.
 sub parse_prometheus {
     my ($text) = @_;
-    my (%help, %type, %seen, %samples, $family);
+    my (%help, %type, %seen, %samples, $family, %last);
     for my $line (split /\n/, $text) {
         if ($line =~ /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) \S.*$/) {
             die "HELP $1 twice\n" if $help{$1}++;
             $family = $1;
         } elsif ($line =~ /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/) {
-            die "TYPE $1 twice\n" if $type{$1}++;
+            die "TYPE $1 twice\n" if $type{$1};
+            $type{$1} = $2;
             die "TYPE $1 without its HELP first\n" unless ($family // '') eq $1;
         } elsif ($line =~ /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,(?!\}))?)*\})? (-?[0-9.e+]+)$/) {
             my ($name, $labels, $v) = ($1, $2 // '', $3);
-            die "sample $name outside its family $family\n" unless $type{$name} && $name eq $family;
+            if (($type{$family} // '') eq 'histogram') {
+                die "sample $name outside the histogram $family\n"
+                    unless $name =~ /^\Q$family\E_(bucket|sum|count)$/;
+                my $part = $1;
+                my $series = $labels =~ s/,?le="[^"]*"//r;
+                if ($part eq 'bucket') {
+                    die "a bucket without le: $name$labels\n" unless $labels =~ /le="([^"]+)"/;
+                    die "buckets fall: $name$labels\n" if $v < ($last{$series} // 0);
+                    $last{$series} = $v;
+                    $last{"inf $series"} = $v if $1 eq '+Inf';
+                } elsif ($part eq 'count') {
+                    die "_count $v is not the +Inf bucket for $series\n"
+                        unless defined $last{"inf $series"} && $last{"inf $series"} == $v;
+                }
+            } else {
+                die "sample $name outside its family $family\n" unless $type{$name} && $name eq $family;
+            }
             die "sample $name$labels twice\n" if $seen{"$name$labels"}++;
             $samples{"$name$labels"} = $v;
         } else {
@@ -119,7 +157,7 @@ like($t->{headers}{'content-type'}, qr{^text/plain; charset}, 'text by default')
 like($t->{content}, qr/^sessions: 0 open, 3 since start$/m, 'sessions in words');
 like($t->{content}, qr/^  ticket: 1 ok, 1 refused$/m, 'attaches in words');
 like($t->{content}, qr/^  Tattach: 3$/m, 'messages in words');
-like($t->{content}, qr/^  Tattach: 2 ok, 1 error, 0 flushed$/m, 'requests in words');
+like($t->{content}, qr/^  Tattach: 2 ok, 1 error, 0 flushed, 0 lost$/m, 'requests in words');
 like(main::get('/status', Accept => 'text/plain;version=0.0.4')->{content}, qr/^# TYPE ninep_sessions gauge$/m,
     "Prometheus by a scraper's Accept");
 
@@ -197,3 +235,189 @@ like($lines[1], qr/ user=- attach=- requests=1 errors=0 .* close="none"$/, 'a se
 like($lines[2], qr/ session=- user=- attach=- requests=- /, 'not a session: every value "-"');
 --- error_log
 without a close frame while serving 9P over WebSocket, client: 127.0.0.1, user: "glenda", server: localhost
+
+
+
+=== TEST 4: per server: connections, requests in flight, latency, Rerrors; a health check marks a dead server down
+--- http_config
+    upstream ten_vfs {
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
+        server 127.0.0.1:$TEST_NGINX_DEAD_PORT;
+        ninep_check interval=300ms timeout=200ms fails=1 passes=1;
+    }
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+    }
+    location = /status {
+        ninep_status;
+    }
+--- perl
+my ($live, $dead) = (main::server($ENV{TEST_NGINX_VFS_PORT}), main::server($ENV{TEST_NGINX_DEAD_PORT}));
+my $m = wait_for(sub { my $m = main::prom(); ($m->{"ninep_backend_up{$dead}"} // 1) == 0 ? $m : undef }, 3);
+ok($m, 'the check marks the dead server down');
+is($m->{"ninep_backend_up{$live}"}, 1, 'and the live one up');
+cmp_ok($m->{"ninep_backend_check_change_time_seconds{$dead}"}, '>', time - 10, 'when the dead one went down');
+is($m->{"ninep_backend_check_change_time_seconds{$live}"}, 0, 'the live one never changed');
+is($m->{"ninep_backend_connections{$live}"}, 0, 'no connection before a session');
+
+my ($c, $root) = kattach($ENV{TEST_NGINX_TICKET});
+my $before = main::prom();
+is($before->{"ninep_backend_connections{$live}"}, 1, 'a session: one connection to the live server');
+is($before->{"ninep_backend_connections{$dead}"}, 0, 'none to the dead one');
+is($before->{"ninep_backend_connect_failures_total{$dead}"}, 0, 'which the balancer never tried');
+is_9p($c->stat($root), 'Rstat stat=*', 'a stat');
+is_rerror($c->walk($root, 9, 'nonexistent'), 'file does not exist', "and vfs's Rerror");
+my $after = main::prom();
+is($after->{"ninep_backend_request_duration_seconds_count{$live}"}
+    - $before->{"ninep_backend_request_duration_seconds_count{$live}"}, 2, 'two more replies timed');
+cmp_ok($after->{"ninep_backend_request_duration_seconds_sum{$live}"}, '>',
+    $before->{"ninep_backend_request_duration_seconds_sum{$live}"}, 'their time added up');
+is($after->{"ninep_backend_errors_total{$live}"} - $before->{"ninep_backend_errors_total{$live}"}, 1, 'one Rerror from it');
+is($after->{"ninep_backend_requests_in_flight{$live}"}, 0, 'nothing in flight');
+
+my ($b, undef, $w) = kblocked_read(10);
+is(main::prom()->{"ninep_backend_requests_in_flight{$live}"}, 1, 'a blocked read is in flight');
+syswrite $w, "wake\n";
+is_9p($b->recv, 'Rread tag=10 data="wake\n"', 'it ends');
+is(main::prom()->{"ninep_backend_requests_in_flight{$live}"}, 0, 'and is in flight no more');
+
+my $t = main::get('/status')->{content};
+like($t, qr/^  vfs \(upstream ten_vfs\): circuit closed, 0 connect failures with no server to try$/m, 'the service in words');
+like($t, qr/^    127\.0\.0\.1:$ENV{TEST_NGINX_VFS_PORT}: 1 connections, 0 in flight, \d+ replies \(p50 <= \d+(\.\d)? [mu]?s, p99 <= \d+(\.\d)? [mu]?s\), \d+ errors, 0 connect failures, 0 lost; circuit closed; check: up$/m,
+    'the live server in words') or diag($t);
+like($t, qr/^    127\.0\.0\.1:$ENV{TEST_NGINX_DEAD_PORT}: 0 connections, .* check: down since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m,
+    'the dead one');
+my $j = JSON::PP->new->decode(main::get('/status?format=json')->{content});
+is($j->{services}[0]{name}, 'vfs', 'JSON: the service');
+is($j->{services}[0]{servers}[1]{check}{state}, 'down', 'its dead server');
+is($j->{services}[0]{servers}[0]{connections}, 1, 'its live one');
+is(scalar @{$j->{services}[0]{servers}[0]{latency_us}{buckets}}, 18, 'a histogram of 18 buckets');
+
+
+
+=== TEST 5: a service out of reach: connect failures, circuits open, rescue mode; all over when it is back
+--- down
+--- http_config
+    upstream ten_vfs {
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT max_fails=1 fail_timeout=2s;
+        server 127.0.0.1:$TEST_NGINX_DEAD_PORT max_fails=1 fail_timeout=2s;
+    }
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+    }
+    location = /status {
+        ninep_status;
+    }
+--- perl
+my ($live, $dead) = (main::server($ENV{TEST_NGINX_VFS_PORT}), main::server($ENV{TEST_NGINX_DEAD_PORT}));
+my $svc = 'service="vfs",upstream="ten_vfs"';
+is(main::prom()->{'ninep_worker_rescue{worker="0"}'}, 0, 'no rescue mode at first');
+my $open;
+for (1 .. 5) {
+    main::bootstrap();
+    my $m = main::prom();
+    $open = $m and last if $m->{"ninep_service_circuit_open{$svc}"} == 1;
+}
+ok($open, "the service's circuit is open right after it failed");
+is($open->{"ninep_backend_connect_failures_total{$live}"}, 1, 'each server failed once');
+is($open->{"ninep_backend_connect_failures_total{$dead}"}, 1, 'both of them');
+is($open->{"ninep_backend_circuit_open{$live}"}, 1, 'and the balancer skips them (max_fails=1)');
+is($open->{"ninep_backend_circuit_open{$dead}"}, 1, 'both');
+cmp_ok($open->{'ninep_attaches_total{kind="rescue",result="ok"}'}, '>=', 1, 'a rescue attach');
+is($open->{'ninep_worker_rescue{worker="0"}'}, 1, 'the worker is in rescue mode');
+like(main::get('/status')->{content}, qr/^  0 \(pid \d+\): rescue mode since \d{4}-/m, 'in words');
+
+kvfs->start;
+kernel_prepare();
+ok(wait_for(sub { main::bootstrap(); main::prom()->{'ninep_worker_rescue{worker="0"}'} == 0 }, 8, 0.2),
+    'with vfs back, rescue mode ends');
+my $m = main::prom();
+is($m->{"ninep_service_circuit_open{$svc}"}, 0, "the service's circuit closes");
+is($m->{"ninep_backend_circuit_open{$live}"}, 0, "the live server's too");
+is($m->{"ninep_backend_connections{$live}"}, 1, 'a connection to it');
+--- error_log
+rescue mode over
+
+
+
+=== TEST 6: a connection killed: it counts as lost; a stale fid recovered, a read sent again, then lost for good
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+    }
+    location = /status {
+        ninep_status;
+    }
+--- perl
+my $live = main::server($ENV{TEST_NGINX_VFS_PORT});
+my ($c, $root) = kattach($ENV{TEST_NGINX_TICKET});
+my $f = $c->walk_to($root, 'tmp');
+kvfs->kill9;
+kvfs->start;
+is_9p($c->stat($f), 'Rstat stat=*', 'after a kill -9 and a restart, the fid works again');
+my $m = main::prom();
+is($m->{"ninep_backend_lost_connections_total{$live}"}, 1, 'the connection counts as lost');
+cmp_ok($m->{'ninep_recoveries_total{result="ok"}'}, '>=', 1, 'a stale fid recovered');
+is($m->{'ninep_recoveries_total{result="failed"}'}, 0, 'none failed');
+is($m->{"ninep_backend_connections{$live}"}, 1, 'one connection now, the new one');
+
+my ($b, undef, $w) = kblocked_read(10);
+kvfs->kill9;
+is_rerror($b->recv, 'vfs unavailable: cannot connect',
+    'a read in flight when vfs dies for good: sent again, it fails');
+$m = main::prom();
+is($m->{'ninep_resends_total'}, 1, 'one request sent again');
+is($m->{'ninep_recoveries_total{result="failed"}'}, 1, 'its fid could not be recovered');
+is($m->{'ninep_requests_total{type="Tread",result="lost"}'}, 1, 'so the read counts as lost');
+is($m->{"ninep_backend_lost_connections_total{$live}"}, 2, 'two connections lost in all');
+is($m->{"ninep_backend_connections{$live}"}, 0, 'none left');
+kvfs->start;
+
+
+
+=== TEST 7: each reason a ticket attach is refused; the ticket and key caches
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_ticket_cache 10s;
+    }
+    location = /status {
+        ninep_status;
+    }
+--- perl
+my $c = kclient();
+my $fid = 1;
+my $refuse = sub { my ($path, $why) = @_; is_rerror($c->attach($fid++, 'x', $path), $why, "refused: $why") };
+$refuse->(plant_ticket(text => "hello\n", nonce => 'd' x 32), 'not a ticket');
+$refuse->(plant_ticket(text => make_ticket(key => 'rogue')), 'ticket signed by an unknown key');
+$refuse->(plant_ticket(text => make_ticket(key => 'old')), 'ticket signing key expired');
+$refuse->(plant_ticket(text => make_ticket(expires => time - 5, issued => time - 100)), 'ticket expired');
+$refuse->('/priv/sessions/glenda/' . ('0' x 32), 'no such ticket');
+my $good = Ten::Kernel::ten_key_ticket('glenda');
+$refuse->(plant_ticket(text => $good, at => 'alice'), 'ticket path mismatch');
+my $text = make_ticket();
+$text =~ s/ (\S+)$/ ' ' . ('A' x length $1)/e;
+$refuse->(plant_ticket(text => $text), 'bad ticket signature');
+my $m = main::prom();
+is($m->{"ninep_attach_refusals_total{reason=\"$_\"}"}, 1, "one refusal: $_")
+    for qw(not_a_ticket unknown_key key_expired expired no_ticket path_mismatch bad_signature);
+is($m->{'ninep_attach_refusals_total{reason="other"}'}, 0, 'none for another reason');
+is($m->{'ninep_attaches_total{kind="ticket",result="refused"}'}, 7, 'seven ticket attaches refused');
+my $hits = $m->{'ninep_cache_lookups_total{cache="tickets",result="hit"}'};
+my $t = $ENV{TEST_NGINX_TICKET};
+is_9p($c->attach($fid++, 'x', $t), 'Rattach qid=*', 'a good ticket');
+is_9p($c->attach($fid++, 'x', $t), 'Rattach qid=*', 'and again');
+$m = main::prom();
+is($m->{'ninep_cache_lookups_total{cache="tickets",result="hit"}'} - $hits, 1, 'the second from the ticket cache');
+cmp_ok($m->{'ninep_cache_lookups_total{cache="keys",result="hit"}'}, '>=', 1, 'the signing key known');
+cmp_ok($m->{'ninep_cache_lookups_total{cache="keys",result="miss"}'}, '>=', 1, 'the rogue one not');
