@@ -186,9 +186,16 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       NULL },
 
     { ngx_string("ninep_status"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
       ngx_http_9p_status,
       NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ninep_status_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_9p_status_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
 

@@ -72,6 +72,8 @@ typedef struct {
     ngx_array_t                     checked;    /* ngx_http_9p_srv_conf_t * */
     ngx_shm_zone_t                 *check_zone;
     ngx_shm_zone_t                 *status_zone;    /* ninep_status */
+    size_t                          status_zone_size;   /* 0: enough */
+    ngx_uint_t                      status_sessions;    /* listed */
 } ngx_http_9p_main_conf_t;
 
 
@@ -96,6 +98,8 @@ typedef struct {
     size_t                      union_dir_session;  /* all of a session's */
     size_t                      union_dir_worker;   /* all of a worker's */
     size_t                      rescue_size;        /* the RAM tree */
+    ngx_uint_t                  status_sessions;    /* ninep_status
+                                                       sessions; here */
     ngx_array_t                *certs;              /* ten_cert_t */
 } ngx_http_9p_loc_conf_t;
 
@@ -158,6 +162,7 @@ struct ngx_http_9p_session_s {
     ngx_uint_t                  attach;         /* its kind + 1; 0: none */
     ngx_uint_t                  close_code;
     char                        user[TEN_NAME_MAX + 1];
+    struct ngx_http_9p_listed_s *listed;        /* on the status page */
     unsigned                    close_by:2;     /* none, client, server */
 
     unsigned                    versioned:1;    /* 9P2000 was agreed */

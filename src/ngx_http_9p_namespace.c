@@ -109,6 +109,8 @@ static void ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_root_cloned(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
+static void ngx_http_9p_ns_show(ngx_http_9p_session_t *s,
+    ngx_http_9p_ns_t *ns);
 
 
 static const ngx_http_9p_slurp_t  ngx_http_9p_read_ticket = {
@@ -763,6 +765,8 @@ ngx_http_9p_attach_entries(ngx_http_9p_creq_t *cr)
     }
 
     if (cr->nsctl) {
+        ngx_http_9p_ns_show(cr->s, cr->ns);
+
         ngx_memzero(&rf, sizeof(rf));
         rf.type = NINEP_RWRITE;
         rf.count = cr->count;
@@ -1518,6 +1522,7 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
                                     : cr->tpath_len ? NGX_HTTP_9P_ATTACH_TICKET
                                     : NGX_HTTP_9P_ATTACH_BOOTSTRAP,
                              f->ns->user, NULL);
+    ngx_http_9p_ns_show(cr->s, f->ns);
 
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RATTACH;
@@ -1715,6 +1720,8 @@ ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr)
     new->mounts.nelts = 0;
     cr->ns = NULL;
 
+    ngx_http_9p_ns_show(cr->s, old);
+
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RWRITE;
     rf.count = cr->count;
@@ -1726,4 +1733,27 @@ static void
 ngx_http_9p_pool_destroy(void *data)
 {
     ngx_destroy_pool(data);
+}
+
+
+/* The status page's list of sessions shows the namespace made last. */
+
+static void
+ngx_http_9p_ns_show(ngx_http_9p_session_t *s, ngx_http_9p_ns_t *ns)
+{
+    u_char  *text, *p;
+
+    if (!ngx_http_9p_stats_listed(s)) {
+        return;
+    }
+
+    text = ngx_alloc(NGX_HTTP_9P_DEV_MAX, s->connection->log);
+    if (text == NULL) {
+        return;
+    }
+
+    p = ngx_http_9p_ns_text(ns, text, text + NGX_HTTP_9P_DEV_MAX);
+    ngx_http_9p_stats_namespace(s, text, p - text, ns->mounts.nelts);
+
+    ngx_free(text);
 }

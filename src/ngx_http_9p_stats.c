@@ -40,6 +40,9 @@ static size_t ngx_http_9p_row_name(u_char *buf, ngx_http_9p_service_t *svc,
     ngx_http_upstream_rr_peer_t *peer);
 static ngx_uint_t ngx_http_9p_service_first(ngx_http_9p_main_conf_t *mcf,
     ngx_uint_t i);
+static void ngx_http_9p_list(ngx_http_9p_session_t *s);
+static void ngx_http_9p_unlist(ngx_http_9p_session_t *s);
+static void ngx_http_9p_unlist_locked(ngx_http_9p_listed_t *l);
 static ngx_http_9p_creq_t *ngx_http_9p_request(ngx_http_9p_session_t *s,
     uint16_t tag);
 static uint64_t ngx_http_9p_now_us(void);
@@ -77,6 +80,10 @@ const ngx_uint_t  ngx_http_9p_buckets[NGX_HTTP_9P_BUCKETS] = {
 
 /* the zone's counters, in this worker; NULL without ninep_status */
 ngx_http_9p_zone_t  *ngx_http_9p_zone;
+ngx_slab_pool_t     *ngx_http_9p_zone_pool;
+
+/* "ninep_status sessions" somewhere: sessions are listed in the zone */
+static ngx_uint_t    ngx_http_9p_listing;
 
 /* the rows in the order of the configuration, in this worker */
 ngx_array_t          ngx_http_9p_row_refs;
@@ -102,9 +109,141 @@ ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta)
     if (delta > 0) {
         s->started = ngx_current_msec;
         ngx_http_9p_add(sessions_total, 1);
+        ngx_http_9p_list(s);
+
+    } else {
+        ngx_http_9p_unlist(s);
     }
 
     ngx_http_9p_add(sessions, delta);
+}
+
+
+/* A line for the session in the zone; none when the zone is full. */
+
+static void
+ngx_http_9p_list(ngx_http_9p_session_t *s)
+{
+    ngx_str_t              *addr;
+    ngx_http_9p_zone_t     *z;
+    ngx_http_9p_listed_t   *l;
+
+    z = ngx_http_9p_zone;
+
+    if (!ngx_http_9p_listing || z == NULL) {
+        return;
+    }
+
+    addr = &s->connection->addr_text;
+
+    ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
+
+    l = ngx_slab_calloc_locked(ngx_http_9p_zone_pool,
+                               sizeof(ngx_http_9p_listed_t));
+
+    if (l) {
+        l->id = s->connection->number;
+        l->pid = ngx_pid;
+        l->started = (ngx_atomic_uint_t) ngx_time();
+        ngx_cpystrn(l->addr, addr->data,
+                    ngx_min(addr->len + 1, sizeof(l->addr)));
+
+        l->next = z->listed;
+        if (l->next) {
+            l->next->prev = l;
+        }
+        z->listed = l;
+    }
+
+    ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
+
+    if (l == NULL) {
+        ngx_http_9p_add(unlisted, 1);
+        return;
+    }
+
+    s->listed = l;
+}
+
+
+static void
+ngx_http_9p_unlist(ngx_http_9p_session_t *s)
+{
+    ngx_http_9p_listed_t  *l;
+
+    l = s->listed;
+
+    if (l == NULL) {
+        return;
+    }
+
+    s->listed = NULL;
+
+    ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
+    ngx_http_9p_unlist_locked(l);
+    ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
+}
+
+
+static void
+ngx_http_9p_unlist_locked(ngx_http_9p_listed_t *l)
+{
+    if (l->prev) {
+        l->prev->next = l->next;
+
+    } else {
+        ngx_http_9p_zone->listed = l->next;
+    }
+
+    if (l->next) {
+        l->next->prev = l->prev;
+    }
+
+    if (l->ns) {
+        ngx_slab_free_locked(ngx_http_9p_zone_pool, l->ns);
+    }
+
+    ngx_slab_free_locked(ngx_http_9p_zone_pool, l);
+}
+
+
+ngx_uint_t
+ngx_http_9p_stats_listed(ngx_http_9p_session_t *s)
+{
+    return s->listed != NULL;
+}
+
+
+/* A copy of the text in the zone; none if there is no room for it. */
+
+void
+ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, u_char *text,
+    size_t len, ngx_uint_t entries)
+{
+    ngx_http_9p_listed_t  *l;
+
+    l = s->listed;
+
+    if (l == NULL) {
+        return;
+    }
+
+    ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
+
+    if (l->ns) {
+        ngx_slab_free_locked(ngx_http_9p_zone_pool, l->ns);
+    }
+
+    l->ns = len ? ngx_slab_alloc_locked(ngx_http_9p_zone_pool, len) : NULL;
+    l->ns_len = l->ns ? len : 0;
+
+    if (l->ns) {
+        ngx_memcpy(l->ns, text, len);
+    }
+
+    l->entries = entries;
+
+    ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
 }
 
 
@@ -123,6 +262,10 @@ ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
         if (s->attach == 0) {
             s->attach = kind + 1;
             ngx_cpystrn((u_char *) s->user, (u_char *) user, sizeof(s->user));
+
+            if (s->listed) {
+                ngx_memcpy(s->listed->user, s->user, sizeof(s->user));
+            }
         }
 
         ngx_http_9p_add(attaches[kind][1], 1);
@@ -160,6 +303,11 @@ ngx_http_9p_stats_in(ngx_http_9p_session_t *s, ngx_uint_t type, size_t len)
     s->requests++;
     s->bytes_in += len;
 
+    if (s->listed) {
+        s->listed->requests = s->requests;
+        s->listed->bytes_in = s->bytes_in;
+    }
+
     if (type >= NINEP_TVERSION && type <= NINEP_RWSTAT) {
         ngx_http_9p_add(messages[type - NINEP_TVERSION], 1);
     }
@@ -185,6 +333,10 @@ ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r, size_t len)
 
     if (r->type == NINEP_RERROR) {
         s->errors++;
+    }
+
+    if (s->listed) {
+        s->listed->bytes_out = s->bytes_out;
     }
 
     if (ngx_http_9p_zone == NULL
@@ -508,7 +660,13 @@ ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf)
         /* void */
     }
 
-    mcf->status_zone->shm.size = size;
+    if (mcf->status_sessions) {
+        /* a line and a namespace of about a kilobyte each */
+        size += NGX_HTTP_9P_LISTED_ZONE;
+    }
+
+    mcf->status_zone->shm.size = mcf->status_zone_size ? mcf->status_zone_size
+                                                       : size;
 
     return NGX_OK;
 }
@@ -523,16 +681,16 @@ ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone, void *data)
     ngx_http_9p_zone_t  *z;
 
     shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    z = (data || zone->shm.exists) ? shpool->data : NULL;
 
-    if (data || zone->shm.exists) {
-        z = shpool->data;
-
-    } else {
+    /* a zone of another build's layout is started afresh */
+    if (z == NULL || z->magic != NGX_HTTP_9P_ZONE_MAGIC) {
         z = ngx_slab_calloc(shpool, sizeof(ngx_http_9p_zone_t));
         if (z == NULL) {
             return NGX_ERROR;
         }
 
+        z->magic = NGX_HTTP_9P_ZONE_MAGIC;
         z->started = (ngx_atomic_uint_t) ngx_time();
         shpool->data = z;
     }
@@ -725,17 +883,41 @@ ngx_http_9p_stats_init_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_9p_zone = z;
+    ngx_http_9p_zone_pool = shpool;
+    ngx_http_9p_listing = mcf->status_sessions;
 
     return NGX_OK;
 }
 
 
+/*
+ * The worker's sessions that are still open (worker_shutdown_timeout)
+ * leave the list with it.
+ */
+
 void
 ngx_http_9p_stats_exit_process(void)
 {
     ngx_http_9p_worker_t  *w;
+    ngx_http_9p_listed_t  *l, *next;
 
-    if (ngx_http_9p_zone == NULL || ngx_worker >= NGX_HTTP_9P_WORKERS) {
+    if (ngx_http_9p_zone == NULL) {
+        return;
+    }
+
+    ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
+
+    for (l = ngx_http_9p_zone->listed; l; l = next) {
+        next = l->next;
+
+        if (l->pid == (ngx_atomic_uint_t) ngx_pid) {
+            ngx_http_9p_unlist_locked(l);
+        }
+    }
+
+    ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
+
+    if (ngx_worker >= NGX_HTTP_9P_WORKERS) {
         return;
     }
 

@@ -40,9 +40,22 @@ typedef enum {
 /* one service's, or one of its servers', numbers in the zone */
 typedef struct ngx_http_9p_row_s  ngx_http_9p_row_t;
 
+/* a session's line on the status page */
+typedef struct ngx_http_9p_listed_s  ngx_http_9p_listed_t;
 
-/* A session began (+1) or ended (-1). */
+
+/*
+ * A session began (+1) or ended (-1); with "ninep_status sessions" it is
+ * listed meanwhile.
+ */
 void ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta);
+
+/* Whether s is listed: if so, its namespace changes are worth telling. */
+ngx_uint_t ngx_http_9p_stats_listed(ngx_http_9p_session_t *s);
+
+/* Its namespace now: the /dev/ns text of it, and how many entries. */
+void ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, u_char *text,
+    size_t len, ngx_uint_t entries);
 
 /*
  * An attach of a kind answered: Rattach as user, or Rerror (user NULL)

@@ -42,6 +42,9 @@
 
 #define NGX_HTTP_9P_ROW_NAME     192
 
+/* what "ninep_status sessions" adds to the zone (ninep_status_zone) */
+#define NGX_HTTP_9P_LISTED_ZONE  (4 * 1024 * 1024)
+
 
 struct ngx_http_9p_row_s {
     ngx_http_9p_row_t          *next;
@@ -63,6 +66,24 @@ struct ngx_http_9p_row_s {
 };
 
 
+/* A session on the status page (ninep_status sessions). */
+struct ngx_http_9p_listed_s {
+    ngx_http_9p_listed_t       *next;
+    ngx_http_9p_listed_t       *prev;
+    ngx_atomic_t                id;         /* $ninep_session */
+    ngx_atomic_t                pid;
+    ngx_atomic_t                started;    /* ngx_time() */
+    ngx_atomic_t                requests;
+    ngx_atomic_t                bytes_in;
+    ngx_atomic_t                bytes_out;
+    ngx_atomic_t                entries;    /* in its namespace */
+    u_char                     *ns;         /* /dev/ns, in the zone */
+    size_t                      ns_len;
+    u_char                      user[TEN_NAME_MAX + 1];
+    u_char                      addr[NGX_SOCKADDR_STRLEN + 1];
+};
+
+
 typedef struct {
     ngx_atomic_t                pid;
     ngx_atomic_t                rescue;         /* in rescue mode */
@@ -71,6 +92,7 @@ typedef struct {
 
 
 typedef struct {
+    ngx_atomic_t                magic;      /* this layout's */
     ngx_atomic_t                sessions;
     ngx_atomic_t                sessions_total;
     ngx_atomic_t                attaches[NGX_HTTP_9P_ATTACH_KINDS][2];
@@ -86,7 +108,13 @@ typedef struct {
     ngx_atomic_t                started;            /* ngx_time() */
     ngx_http_9p_worker_t        workers[NGX_HTTP_9P_WORKERS];
     ngx_http_9p_row_t          *rows;
+    ngx_http_9p_listed_t       *listed;     /* under the zone's mutex */
+    ngx_atomic_t                unlisted;   /* no room for them */
 } ngx_http_9p_zone_t;
+
+#define NGX_HTTP_9P_ZONE_MAGIC                                              \
+    (0x9f00000000ULL + sizeof(ngx_http_9p_zone_t)                          \
+     + (sizeof(ngx_http_9p_row_t) << 16) + sizeof(ngx_http_9p_listed_t))
 
 
 /* The rows this worker shows, in the order of the configuration. */
@@ -99,6 +127,7 @@ typedef struct {
 
 
 extern ngx_http_9p_zone_t      *ngx_http_9p_zone;
+extern ngx_slab_pool_t         *ngx_http_9p_zone_pool;
 extern ngx_array_t              ngx_http_9p_row_refs;  /* of row_ref_t */
 
 extern const char              *ngx_http_9p_attach_kinds[];

@@ -41,6 +41,14 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_9p_status_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_9p_status_send(ngx_http_request_t *r,
+    ngx_buf_t *b);
+static ngx_int_t ngx_http_9p_status_namespace(ngx_http_request_t *r,
+    ngx_str_t *id);
+static ngx_uint_t ngx_http_9p_listed_live(ngx_http_9p_listed_t *l);
+static size_t ngx_http_9p_listed_size(void);
+static u_char *ngx_http_9p_text_sessions(u_char *p, u_char *end);
+static u_char *ngx_http_9p_json_sessions(u_char *p, u_char *end);
 static ngx_http_9p_format_e ngx_http_9p_status_format(ngx_http_request_t *r);
 static size_t ngx_http_9p_status_size(void);
 static void ngx_http_9p_row_view(ngx_http_9p_row_ref_t *ref,
@@ -75,7 +83,26 @@ static u_char *ngx_http_9p_prom_escape(u_char *p, ngx_str_t *s);
 char *
 ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_9p_loc_conf_t *lcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_9p_main_conf_t   *mcf;
     ngx_http_core_loc_conf_t  *clcf;
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2) {
+        if (ngx_strcmp(value[1].data, "sessions") != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"ninep_status\": unknown parameter \"%V\" "
+                               "(the one there is: \"sessions\")", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
+        mcf->status_sessions = 1;
+        lcf->status_sessions = 1;
+    }
 
     if (ngx_http_9p_stats_zone(cf) != NGX_OK) {
         return NGX_CONF_ERROR;
@@ -88,13 +115,43 @@ ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+char *
+ngx_http_9p_status_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_9p_main_conf_t *mcf = conf;
+
+    ssize_t     size;
+    ngx_str_t  *value;
+
+    if (mcf->status_zone_size) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    size = ngx_parse_size(&value[1]);
+
+    if (size == NGX_ERROR || size < 64 * 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ninep_status_zone\": \"%V\" is not a size of "
+                           "64k or more", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->status_zone_size = size;
+
+    return NGX_CONF_OK;
+}
+
+
 static ngx_int_t
 ngx_http_9p_status_handler(ngx_http_request_t *r)
 {
-    ngx_int_t              rc;
-    ngx_buf_t             *b;
-    ngx_chain_t            out;
-    ngx_http_9p_format_e   format;
+    size_t                   size;
+    ngx_int_t                rc;
+    ngx_buf_t               *b;
+    ngx_str_t                id;
+    ngx_http_9p_format_e     format;
+    ngx_http_9p_loc_conf_t  *lcf;
 
     if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -109,6 +166,19 @@ ngx_http_9p_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_9p_module);
+
+    if (ngx_http_arg(r, (u_char *) "session", 7, &id) == NGX_OK) {
+        if (!lcf->status_sessions) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ninep_status: sessions are not listed here "
+                          "(\"ninep_status sessions;\" lists them)");
+            return NGX_HTTP_NOT_FOUND;
+        }
+
+        return ngx_http_9p_status_namespace(r, &id);
+    }
+
     format = ngx_http_9p_status_format(r);
 
     if (format == NGX_HTTP_9P_FORMAT_UNKNOWN) {
@@ -118,7 +188,13 @@ ngx_http_9p_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    b = ngx_create_temp_buf(r->pool, ngx_http_9p_status_size());
+    size = ngx_http_9p_status_size();
+
+    if (lcf->status_sessions) {
+        size += ngx_http_9p_listed_size();
+    }
+
+    b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -128,6 +204,12 @@ ngx_http_9p_status_handler(ngx_http_request_t *r)
     case NGX_HTTP_9P_FORMAT_JSON:
         ngx_str_set(&r->headers_out.content_type, "application/json");
         b->last = ngx_http_9p_status_json(b->last, ngx_http_9p_zone);
+
+        if (lcf->status_sessions) {
+            b->last = ngx_http_9p_json_sessions(b->last, b->end - 3);
+        }
+
+        b->last = ngx_sprintf(b->last, "}\n");
         break;
 
     case NGX_HTTP_9P_FORMAT_PROMETHEUS:
@@ -139,8 +221,22 @@ ngx_http_9p_status_handler(ngx_http_request_t *r)
     default:
         ngx_str_set(&r->headers_out.content_type, "text/plain; charset=utf-8");
         b->last = ngx_http_9p_status_text(b->last, ngx_http_9p_zone);
+
+        if (lcf->status_sessions) {
+            b->last = ngx_http_9p_text_sessions(b->last, b->end);
+        }
         break;
     }
+
+    return ngx_http_9p_status_send(r, b);
+}
+
+
+static ngx_int_t
+ngx_http_9p_status_send(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
 
     b->last_buf = (r == r->main);
     b->last_in_chain = 1;
@@ -157,6 +253,160 @@ ngx_http_9p_status_handler(ngx_http_request_t *r)
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/* ?session=ID: its namespace, as its /dev/ns reads (Plan 9's /proc/n/ns). */
+
+static ngx_int_t
+ngx_http_9p_status_namespace(ngx_http_request_t *r, ngx_str_t *id)
+{
+    ngx_int_t              n;
+    ngx_buf_t             *b;
+    ngx_http_9p_listed_t  *l;
+
+    n = ngx_atoi(id->data, id->len);
+
+    if (n == NGX_ERROR) {
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    b = NULL;
+
+    ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
+
+    for (l = ngx_http_9p_zone->listed; l; l = l->next) {
+        if (l->id == (ngx_atomic_uint_t) n && ngx_http_9p_listed_live(l)) {
+            b = ngx_create_temp_buf(r->pool, l->ns_len + 1);
+            if (b) {
+                b->last = ngx_cpymem(b->last, l->ns, l->ns_len);
+            }
+            break;
+        }
+    }
+
+    ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
+
+    if (l == NULL) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_str_set(&r->headers_out.content_type, "text/plain; charset=utf-8");
+
+    return ngx_http_9p_status_send(r, b);
+}
+
+
+/* A line left by a worker that died without taking it away is skipped. */
+
+static ngx_uint_t
+ngx_http_9p_listed_live(ngx_http_9p_listed_t *l)
+{
+    return kill((ngx_pid_t) l->pid, 0) == 0 || ngx_errno != NGX_ESRCH;
+}
+
+
+/* Room for the list: a line of at most ~400 bytes a session. */
+
+static size_t
+ngx_http_9p_listed_size(void)
+{
+    size_t                 n;
+    ngx_http_9p_listed_t  *l;
+
+    n = 0;
+
+    ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
+
+    for (l = ngx_http_9p_zone->listed; l; l = l->next) {
+        n++;
+    }
+
+    ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
+
+    /* and a few that may begin meanwhile */
+    return (n + 16) * (400 + 6 * (TEN_NAME_MAX + NGX_SOCKADDR_STRLEN));
+}
+
+
+static u_char *
+ngx_http_9p_text_sessions(u_char *p, u_char *end)
+{
+    ngx_http_9p_listed_t  *l;
+
+    p = ngx_slprintf(p, end, "sessions listed (%uA more had no room):\n",
+                     ngx_http_9p_count(ngx_http_9p_zone->unlisted));
+
+    ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
+
+    for (l = ngx_http_9p_zone->listed; l; l = l->next) {
+        if (!ngx_http_9p_listed_live(l)) {
+            continue;
+        }
+
+        p = ngx_slprintf(p, end, "  %uA %s from %s since ", l->id,
+                         l->user[0] ? (char *) l->user : "-", l->addr);
+        p = (end - p > 32) ? ngx_http_9p_text_time(p, (time_t) l->started)
+                           : p;
+        p = ngx_slprintf(p, end, " (worker pid %uA): %uA requests, %uA "
+                                 "bytes in, %uA out, %uA namespace "
+                                 "entries\n",
+                         l->pid, l->requests, l->bytes_in, l->bytes_out,
+                         l->entries);
+    }
+
+    ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
+
+    return p;
+}
+
+
+static u_char *
+ngx_http_9p_json_sessions(u_char *p, u_char *end)
+{
+    ngx_str_t              user, addr;
+    ngx_uint_t             first;
+    ngx_http_9p_listed_t  *l;
+
+    p = ngx_slprintf(p, end, ",\"unlisted\":%uA,\"sessions\":[",
+                     ngx_http_9p_count(ngx_http_9p_zone->unlisted));
+    first = 1;
+
+    ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
+
+    for (l = ngx_http_9p_zone->listed; l; l = l->next) {
+        if (!ngx_http_9p_listed_live(l)
+            || (size_t) (end - p) < 256 + 6 * (TEN_NAME_MAX
+                                               + NGX_SOCKADDR_STRLEN))
+        {
+            continue;
+        }
+
+        user.data = l->user;
+        user.len = ngx_strlen(l->user);
+        addr.data = l->addr;
+        addr.len = ngx_strlen(l->addr);
+
+        p = ngx_sprintf(p, "%s{\"id\":%uA,\"user\":", first ? "" : ",",
+                        l->id);
+        p = ngx_http_9p_json_str(p, &user);
+        p = ngx_sprintf(p, ",\"address\":");
+        p = ngx_http_9p_json_str(p, &addr);
+        p = ngx_sprintf(p, ",\"started\":%uA,\"pid\":%uA,\"requests\":%uA,"
+                           "\"bytes_in\":%uA,\"bytes_out\":%uA,"
+                           "\"entries\":%uA}",
+                        l->started, l->pid, l->requests, l->bytes_in,
+                        l->bytes_out, l->entries);
+        first = 0;
+    }
+
+    ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
+
+    return ngx_slprintf(p, end, "]");
 }
 
 
@@ -580,7 +830,8 @@ ngx_http_9p_status_json(u_char *p, ngx_http_9p_zone_t *z)
     p = ngx_sprintf(p, "],\"services\":[");
     p = ngx_http_9p_json_rows(p);
 
-    return ngx_sprintf(p, "]}\n");
+    /* the object is closed by the caller, after the sessions if any */
+    return ngx_sprintf(p, "]");
 }
 
 
