@@ -71,7 +71,8 @@ typedef struct {
     ngx_array_t                     services;   /* ngx_http_9p_service_t * */
     ngx_array_t                     checked;    /* ngx_http_9p_srv_conf_t * */
     ngx_shm_zone_t                 *check_zone;
-    ngx_shm_zone_t                 *status_zone;    /* ninep_status */
+    ngx_uint_t                      status;         /* ninep_status */
+    ngx_shm_zone_t                 *status_zone;
     size_t                          status_zone_size;   /* 0: enough */
     ngx_uint_t                      status_sessions;    /* listed */
 } ngx_http_9p_main_conf_t;

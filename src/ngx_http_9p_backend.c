@@ -519,7 +519,7 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
     p = b->pool;
 
     /* one with no server to try counts for the service */
-    ngx_http_9p_stats_connect_failed(b->row ? b->row : p->row);
+    ngx_http_9p_stats_conn(b->row ? b->row : p->row, NGX_HTTP_9P_CONN_FAILED);
 
     ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                   "9p: service \"%V\": %s%s%V", &p->service->name, why,
@@ -1490,7 +1490,7 @@ ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     p->backoff = 0;
     p->retry_at = 0;
 
-    ngx_http_9p_stats_connection(b->row, 1);
+    ngx_http_9p_stats_conn(b->row, NGX_HTTP_9P_CONN_READY);
     ngx_http_9p_stats_circuit(p->row, 0);
 
     ngx_log_error(NGX_LOG_INFO, &b->log, 0,
@@ -1528,8 +1528,7 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
         ngx_log_error(NGX_LOG_ERR, &b->log, 0,
                       "9p: service \"%V\": %s", &p->service->name, why);
 
-        ngx_http_9p_stats_connection(b->row, -1);
-        ngx_http_9p_stats_broken(b->row);
+        ngx_http_9p_stats_conn(b->row, NGX_HTTP_9P_CONN_BROKEN);
     }
 
     if (b->pc.connection) {
@@ -1669,7 +1668,7 @@ ngx_http_9p_backends_exit(void)
             b = ngx_queue_data(bq, ngx_http_9p_backend_t, queue);
 
             if (b->state == NGX_HTTP_9P_B_READY) {
-                ngx_http_9p_stats_connection(b->row, -1);
+                ngx_http_9p_stats_conn(b->row, NGX_HTTP_9P_CONN_GONE);
             }
 
             if (b->pc.connection) {

@@ -109,8 +109,6 @@ static void ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_root_cloned(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_ns_show(ngx_http_9p_session_t *s,
-    ngx_http_9p_ns_t *ns);
 
 
 static const ngx_http_9p_slurp_t  ngx_http_9p_read_ticket = {
@@ -765,7 +763,7 @@ ngx_http_9p_attach_entries(ngx_http_9p_creq_t *cr)
     }
 
     if (cr->nsctl) {
-        ngx_http_9p_ns_show(cr->s, cr->ns);
+        ngx_http_9p_stats_namespace(cr->s, cr->ns);
 
         ngx_memzero(&rf, sizeof(rf));
         rf.type = NINEP_RWRITE;
@@ -1522,7 +1520,7 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
                                     : cr->tpath_len ? NGX_HTTP_9P_ATTACH_TICKET
                                     : NGX_HTTP_9P_ATTACH_BOOTSTRAP,
                              f->ns->user, NULL);
-    ngx_http_9p_ns_show(cr->s, f->ns);
+    ngx_http_9p_stats_namespace(cr->s, f->ns);
 
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RATTACH;
@@ -1720,7 +1718,7 @@ ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr)
     new->mounts.nelts = 0;
     cr->ns = NULL;
 
-    ngx_http_9p_ns_show(cr->s, old);
+    ngx_http_9p_stats_namespace(cr->s, old);
 
     ngx_memzero(&rf, sizeof(rf));
     rf.type = NINEP_RWRITE;
@@ -1733,27 +1731,4 @@ static void
 ngx_http_9p_pool_destroy(void *data)
 {
     ngx_destroy_pool(data);
-}
-
-
-/* The status page's list of sessions shows the namespace made last. */
-
-static void
-ngx_http_9p_ns_show(ngx_http_9p_session_t *s, ngx_http_9p_ns_t *ns)
-{
-    u_char  *text, *p;
-
-    if (!ngx_http_9p_stats_listed(s)) {
-        return;
-    }
-
-    text = ngx_alloc(NGX_HTTP_9P_DEV_MAX, s->connection->log);
-    if (text == NULL) {
-        return;
-    }
-
-    p = ngx_http_9p_ns_text(ns, text, text + NGX_HTTP_9P_DEV_MAX);
-    ngx_http_9p_stats_namespace(s, text, p - text, ns->mounts.nelts);
-
-    ngx_free(text);
 }

@@ -259,7 +259,7 @@ ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr, const char *ename)
 static void
 ngx_http_9p_recover_unmade(ngx_http_9p_creq_t *cr, const char *ename)
 {
-    ngx_http_9p_stats_recovered(0);
+    ngx_http_9p_stats_recovery(NGX_HTTP_9P_UNRECOVERED);
     cr->lost = cr->retried;
     ngx_http_9p_creq_error(cr, NULL, ename);
 }
@@ -414,7 +414,7 @@ ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 {
     ninep_fcall_t  rf;
 
-    ngx_http_9p_stats_recovered(0);
+    ngx_http_9p_stats_recovery(NGX_HTTP_9P_UNRECOVERED);
 
     if (cr->owned != NINEP_NOFID) {
         ngx_http_9p_backend_clunk(cr->backend, cr->owned);
@@ -474,7 +474,7 @@ ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
                   "\"%s\"", f->fid, f->path_len, f->path,
                   ngx_http_9p_backend_name(f->backend));
 
-    ngx_http_9p_stats_recovered(1);
+    ngx_http_9p_stats_recovery(NGX_HTTP_9P_RECOVERED);
 
     msg = cr->buf;
     len = cr->len;

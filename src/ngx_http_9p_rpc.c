@@ -161,7 +161,7 @@ ngx_http_9p_lost(ngx_http_9p_creq_t *cr)
 
     /* its tag is free again for the same request */
     ngx_http_9p_creq_done(cr);
-    ngx_http_9p_stats_resend();
+    ngx_http_9p_stats_recovery(NGX_HTTP_9P_RESENT);
     (void) s->resend(s, raw, len);
 
     return NGX_OK;

@@ -26,6 +26,7 @@
 #include "ninep.h"
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_check.h"
+#include "ngx_http_9p_mnt.h"
 #include "ngx_http_9p_req.h"
 #include "ngx_http_9p_stats_zone.h"
 
@@ -54,6 +55,11 @@ static u_char *ngx_http_9p_log_handler(ngx_http_request_t *r,
 
 const char  *ngx_http_9p_attach_kinds[] = {
     "bootstrap", "ticket", "rescue"
+};
+
+/* a session's kind is its first attach's */
+const char  *ngx_http_9p_session_kinds[] = {
+    "none", "bootstrap", "ticket", "rescue"
 };
 
 const char  *ngx_http_9p_results[] = { "ok", "error", "flushed", "lost" };
@@ -116,6 +122,7 @@ ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta)
     }
 
     ngx_http_9p_add(sessions, delta);
+    ngx_http_9p_add(sessions_by[s->attach], delta);
 }
 
 
@@ -207,19 +214,17 @@ ngx_http_9p_unlist_locked(ngx_http_9p_listed_t *l)
 }
 
 
-ngx_uint_t
-ngx_http_9p_stats_listed(ngx_http_9p_session_t *s)
-{
-    return s->listed != NULL;
-}
-
-
-/* A copy of the text in the zone; none if there is no room for it. */
+/*
+ * The namespace as /dev/ns reads, copied into the zone; none if there is
+ * no room for it.
+ */
 
 void
-ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, u_char *text,
-    size_t len, ngx_uint_t entries)
+ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, ngx_http_9p_ns_t *ns)
 {
+    u_char                *text;
+    size_t                 len;
+    ngx_uint_t             entries;
     ngx_http_9p_listed_t  *l;
 
     l = s->listed;
@@ -227,6 +232,14 @@ ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, u_char *text,
     if (l == NULL) {
         return;
     }
+
+    text = ngx_alloc(NGX_HTTP_9P_DEV_MAX, s->connection->log);
+    if (text == NULL) {
+        return;
+    }
+
+    len = ngx_http_9p_ns_text(ns, text, text + NGX_HTTP_9P_DEV_MAX) - text;
+    entries = ns->mounts.nelts;
 
     ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
 
@@ -244,6 +257,8 @@ ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, u_char *text,
     l->entries = entries;
 
     ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
+
+    ngx_free(text);
 }
 
 
@@ -260,6 +275,8 @@ ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
     if (user) {
         /* the log names the session's first user */
         if (s->attach == 0) {
+            ngx_http_9p_add(sessions_by[0], -1);
+            ngx_http_9p_add(sessions_by[kind + 1], 1);
             s->attach = kind + 1;
             ngx_cpystrn((u_char *) s->user, (u_char *) user, sizeof(s->user));
 
@@ -404,16 +421,14 @@ ngx_http_9p_request(ngx_http_9p_session_t *s, uint16_t tag)
 
 
 void
-ngx_http_9p_stats_resend(void)
+ngx_http_9p_stats_recovery(ngx_uint_t what)
 {
-    ngx_http_9p_add(resends, 1);
-}
+    if (what == NGX_HTTP_9P_RESENT) {
+        ngx_http_9p_add(resends, 1);
 
-
-void
-ngx_http_9p_stats_recovered(ngx_uint_t ok)
-{
-    ngx_http_9p_add(recoveries[ok ? 1 : 0], 1);
+    } else {
+        ngx_http_9p_add(recoveries[what == NGX_HTTP_9P_RECOVERED], 1);
+    }
 }
 
 
@@ -488,14 +503,32 @@ ngx_http_9p_stats_row(ngx_http_9p_service_t *svc, ngx_str_t *server)
 
 
 void
-ngx_http_9p_stats_connection(ngx_http_9p_row_t *row, ngx_int_t delta)
+ngx_http_9p_stats_conn(ngx_http_9p_row_t *row, ngx_uint_t event)
 {
-    if (row) {
-        ngx_http_9p_row_add(row, connections, delta);
+    if (row == NULL) {
+        return;
+    }
 
-        if (delta > 0) {
-            row->fails = 0;
-        }
+    switch (event) {
+
+    case NGX_HTTP_9P_CONN_READY:
+        ngx_http_9p_row_add(row, connections, 1);
+        row->fails = 0;
+        break;
+
+    case NGX_HTTP_9P_CONN_BROKEN:
+        ngx_http_9p_row_add(row, lost, 1);
+        /* fall through */
+
+    case NGX_HTTP_9P_CONN_GONE:
+        ngx_http_9p_row_add(row, connections, -1);
+        break;
+
+    default: /* NGX_HTTP_9P_CONN_FAILED */
+        ngx_http_9p_row_add(row, connect_failures, 1);
+        ngx_http_9p_row_add(row, fails, 1);
+        row->failed_at = ngx_current_msec;
+        break;
     }
 }
 
@@ -548,26 +581,6 @@ ngx_http_9p_stats_answered(ngx_http_9p_row_t *row, uint64_t sent,
 
 
 void
-ngx_http_9p_stats_connect_failed(ngx_http_9p_row_t *row)
-{
-    if (row) {
-        ngx_http_9p_row_add(row, connect_failures, 1);
-        ngx_http_9p_row_add(row, fails, 1);
-        row->failed_at = ngx_current_msec;
-    }
-}
-
-
-void
-ngx_http_9p_stats_broken(ngx_http_9p_row_t *row)
-{
-    if (row) {
-        ngx_http_9p_row_add(row, lost, 1);
-    }
-}
-
-
-void
 ngx_http_9p_stats_circuit(ngx_http_9p_row_t *row, ngx_msec_t retry_at)
 {
     if (row) {
@@ -590,34 +603,6 @@ ngx_http_9p_now_us(void)
 /* ------------------------------------------------------------ the zone */
 
 
-ngx_int_t
-ngx_http_9p_stats_zone(ngx_conf_t *cf)
-{
-    ngx_str_t                 name;
-    ngx_http_9p_main_conf_t  *mcf;
-
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
-
-    if (mcf->status_zone) {
-        return NGX_OK;
-    }
-
-    ngx_str_set(&name, "ninep_status");
-
-    /* its size is settled once the servers are known */
-    mcf->status_zone = ngx_shared_memory_add(cf, &name, 0,
-                                             &ngx_http_9p_module);
-    if (mcf->status_zone == NULL) {
-        return NGX_ERROR;
-    }
-
-    mcf->status_zone->init = ngx_http_9p_stats_init_zone;
-    mcf->status_zone->data = mcf;
-
-    return NGX_OK;
-}
-
-
 /*
  * Room for the counters and a row per service and server, twice over,
  * in a power of two: a reload that adds a server or two keeps the zone
@@ -628,6 +613,7 @@ ngx_int_t
 ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf)
 {
     size_t                        size, need;
+    ngx_str_t                     name;
     ngx_uint_t                    i, n, rows;
     ngx_http_9p_service_t       **svc;
     ngx_http_9p_main_conf_t      *mcf;
@@ -635,9 +621,20 @@ ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf)
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
 
-    if (mcf->status_zone == NULL) {
+    if (!mcf->status) {
         return NGX_OK;
     }
+
+    ngx_str_set(&name, "ninep_status");
+
+    mcf->status_zone = ngx_shared_memory_add(cf, &name, 0,
+                                             &ngx_http_9p_module);
+    if (mcf->status_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    mcf->status_zone->init = ngx_http_9p_stats_init_zone;
+    mcf->status_zone->data = mcf;
 
     svc = mcf->services.elts;
     rows = 0;

@@ -43,6 +43,9 @@ typedef struct ngx_http_9p_row_s  ngx_http_9p_row_t;
 /* a session's line on the status page */
 typedef struct ngx_http_9p_listed_s  ngx_http_9p_listed_t;
 
+/* a namespace (ngx_http_9p_mnt.h) */
+struct ngx_http_9p_ns_s;
+
 
 /*
  * A session began (+1) or ended (-1); with "ninep_status sessions" it is
@@ -50,12 +53,9 @@ typedef struct ngx_http_9p_listed_s  ngx_http_9p_listed_t;
  */
 void ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta);
 
-/* Whether s is listed: if so, its namespace changes are worth telling. */
-ngx_uint_t ngx_http_9p_stats_listed(ngx_http_9p_session_t *s);
-
-/* Its namespace now: the /dev/ns text of it, and how many entries. */
-void ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, u_char *text,
-    size_t len, ngx_uint_t entries);
+/* A listed session's namespace is now ns (after an attach or nsctl). */
+void ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s,
+    struct ngx_http_9p_ns_s *ns);
 
 /*
  * An attach of a kind answered: Rattach as user, or Rerror (user NULL)
@@ -73,9 +73,15 @@ void ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r,
 /* A request of type that ended without a reply: flushed or abandoned. */
 void ngx_http_9p_stats_flushed(ngx_uint_t type);
 
-/* Recovery: a lost request sent again; a stale fid recovered or not. */
-void ngx_http_9p_stats_resend(void);
-void ngx_http_9p_stats_recovered(ngx_uint_t ok);
+typedef enum {
+    NGX_HTTP_9P_RESENT = 0,         /* a request lost with its connection,
+                                       sent again */
+    NGX_HTTP_9P_RECOVERED,          /* a stale fid made again */
+    NGX_HTTP_9P_UNRECOVERED         /* one that could not be */
+} ngx_http_9p_recovery_e;
+
+/* A step of recovery after a connection died. */
+void ngx_http_9p_stats_recovery(ngx_uint_t what);
 
 /* A lookup in one of the worker's caches. */
 void ngx_http_9p_stats_cache(ngx_uint_t cache, ngx_uint_t hit);
@@ -90,17 +96,25 @@ void ngx_http_9p_stats_rescue(ngx_uint_t on);
 ngx_http_9p_row_t *ngx_http_9p_stats_row(ngx_http_9p_service_t *svc,
     ngx_str_t *server);
 
+typedef enum {
+    NGX_HTTP_9P_CONN_READY = 0,
+    NGX_HTTP_9P_CONN_GONE,          /* a ready one, closed by the worker */
+    NGX_HTTP_9P_CONN_BROKEN,        /* a ready one that broke */
+    NGX_HTTP_9P_CONN_FAILED         /* a connect or handshake that failed
+                                       (row: the service's if no server
+                                       was there to try) */
+} ngx_http_9p_conn_event_e;
+
+/* What became of a connection to a server. */
+void ngx_http_9p_stats_conn(ngx_http_9p_row_t *row, ngx_uint_t event);
+
 /*
- * A server's numbers: a connection ready (+1) or gone (-1), a request
- * sent (returns when, for ..._answered) and its end (r: its reply, NULL
- * for none), a connect that failed, a ready connection that broke.
+ * A request sent to a server (returns when, for ..._answered) and its
+ * end (r: its reply, NULL for none).
  */
-void ngx_http_9p_stats_connection(ngx_http_9p_row_t *row, ngx_int_t delta);
 uint64_t ngx_http_9p_stats_sent(ngx_http_9p_row_t *row);
 void ngx_http_9p_stats_answered(ngx_http_9p_row_t *row, uint64_t sent,
     ninep_fcall_t *r);
-void ngx_http_9p_stats_connect_failed(ngx_http_9p_row_t *row);
-void ngx_http_9p_stats_broken(ngx_http_9p_row_t *row);
 
 /* A service's pools wait until retry_at to connect again (0: they do not). */
 void ngx_http_9p_stats_circuit(ngx_http_9p_row_t *row, ngx_msec_t retry_at);
@@ -115,10 +129,10 @@ void ngx_http_9p_stats_log(ngx_http_request_t *r);
 /* $ninep_user, $ninep_session, ...: for log_format (preconfiguration). */
 ngx_int_t ngx_http_9p_stats_variables(ngx_conf_t *cf);
 
-/* "ninep_status": the zone is needed (its size is settled later). */
-ngx_int_t ngx_http_9p_stats_zone(ngx_conf_t *cf);
-
-/* After the configuration: the zone's size, from the servers it counts. */
+/*
+ * After the configuration: the zone, if a location says ninep_status,
+ * sized for the servers it counts.
+ */
 ngx_int_t ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf);
 
 /* In each worker: where the zone's counters are, if there is one. */

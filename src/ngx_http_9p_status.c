@@ -104,9 +104,8 @@ ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         lcf->status_sessions = 1;
     }
 
-    if (ngx_http_9p_stats_zone(cf) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
+    mcf->status = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_9p_status_handler;
@@ -372,7 +371,7 @@ ngx_http_9p_json_sessions(u_char *p, u_char *end)
     ngx_uint_t             first;
     ngx_http_9p_listed_t  *l;
 
-    p = ngx_slprintf(p, end, ",\"unlisted\":%uA,\"sessions\":[",
+    p = ngx_slprintf(p, end, ",\"unlisted\":%uA,\"listed\":[",
                      ngx_http_9p_count(ngx_http_9p_zone->unlisted));
     first = 1;
 
@@ -583,9 +582,16 @@ ngx_http_9p_status_text(u_char *p, ngx_http_9p_zone_t *z)
     p = ngx_sprintf(p, "Ten kernel (ngx_http_9p_module), counting since ");
     p = ngx_http_9p_text_time(p, (time_t) z->started);
 
-    p = ngx_sprintf(p, "\nsessions: %uA open, %uA since start\n"
-                       "attaches:\n",
-                    ngx_http_9p_count(z->sessions),
+    p = ngx_sprintf(p, "\nsessions: %uA open (",
+                    ngx_http_9p_count(z->sessions));
+
+    for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
+        p = ngx_sprintf(p, "%s%uA %s", i ? ", " : "",
+                        ngx_http_9p_count(z->sessions_by[i]),
+                        ngx_http_9p_session_kinds[i]);
+    }
+
+    p = ngx_sprintf(p, "), %uA since start\nattaches:\n",
                     ngx_http_9p_count(z->sessions_total));
 
     for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
@@ -745,11 +751,19 @@ ngx_http_9p_status_json(u_char *p, ngx_http_9p_zone_t *z)
     ngx_uint_t  i, k, first;
 
     p = ngx_sprintf(p, "{\"started\":%uA,"
-                       "\"sessions\":{\"open\":%uA,\"total\":%uA},"
-                       "\"attaches\":{",
+                       "\"sessions\":{\"open\":%uA,\"total\":%uA,"
+                       "\"by_kind\":{",
                     ngx_http_9p_count(z->started),
                     ngx_http_9p_count(z->sessions),
                     ngx_http_9p_count(z->sessions_total));
+
+    for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
+        p = ngx_sprintf(p, "%s\"%s\":%uA", i ? "," : "",
+                        ngx_http_9p_session_kinds[i],
+                        ngx_http_9p_count(z->sessions_by[i]));
+    }
+
+    p = ngx_sprintf(p, "}},\"attaches\":{");
 
     for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
         p = ngx_sprintf(p, "%s\"%s\":{\"ok\":%uA,\"refused\":%uA}",
@@ -924,9 +938,15 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
                     ngx_http_9p_count(z->started));
 
     p = ngx_http_9p_prom_head(p, "ninep_sessions", "gauge",
-                              "9P sessions open now.");
-    p = ngx_sprintf(p, "ninep_sessions{transport=\"websocket\"} %uA\n",
-                    ngx_http_9p_count(z->sessions));
+                              "9P sessions open now, by their first "
+                              "attach's kind.");
+
+    for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
+        p = ngx_sprintf(p, "ninep_sessions{transport=\"websocket\","
+                           "kind=\"%s\"} %uA\n",
+                        ngx_http_9p_session_kinds[i],
+                        ngx_http_9p_count(z->sessions_by[i]));
+    }
 
     p = ngx_http_9p_prom_head(p, "ninep_sessions_total", "counter",
                               "9P sessions begun.");

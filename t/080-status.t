@@ -23,6 +23,13 @@ run_tests();
 
 sub prom { parse_prometheus(get('/status?format=prometheus')->{content}) }
 
+sub open_sessions {
+    my ($m) = @_;
+    my $n = 0;
+    $n += $m->{qq{ninep_sessions{transport="websocket",kind="$_"}}} for qw(none bootstrap ticket rescue);
+    return $n;
+}
+
 # the labels of a server of vfs, by its port
 sub server { qq{service="vfs",upstream="ten_vfs",server="127.0.0.1:$_[0]"} }
 
@@ -105,7 +112,7 @@ __DATA__
     }
 --- perl
 my $zero = main::parse_prometheus(main::get('/status?format=prometheus')->{content});
-is($zero->{'ninep_sessions{transport="websocket"}'}, 0, 'no session yet');
+is(main::open_sessions($zero), 0, 'no session yet');
 
 my ($c1) = kattach($ENV{TEST_NGINX_TICKET});
 my $c2 = kclient();
@@ -119,7 +126,10 @@ is($r->{status}, 200, 'Prometheus form');
 like($r->{headers}{'content-type'}, qr{^text/plain; version=0\.0\.4}, 'its content type');
 my $m = eval { main::parse_prometheus($r->{content}) };
 ok($m, 'it parses strictly') or diag($@ . $r->{content});
-is($m->{'ninep_sessions{transport="websocket"}'}, 3, 'three sessions open');
+is(main::open_sessions($m), 3, 'three sessions open');
+is($m->{'ninep_sessions{transport="websocket",kind="ticket"}'}, 1, 'one of them a ticket session');
+is($m->{'ninep_sessions{transport="websocket",kind="bootstrap"}'}, 1, 'one bootstrap');
+is($m->{'ninep_sessions{transport="websocket",kind="none"}'}, 1, 'one not attached (its attach refused)');
 is($m->{'ninep_sessions_total{transport="websocket"}'}, 3, 'three begun');
 is($m->{'ninep_attaches_total{kind="ticket",result="ok"}'}, 1, 'one ticket attach');
 is($m->{'ninep_attaches_total{kind="ticket",result="refused"}'}, 1, 'one refused');
@@ -141,7 +151,8 @@ unlike($r->{content}, qr{glenda|priv/sessions}, 'no user or ticket in it');
 $c1->close; $c2->close; $c3->close;
 ok(wait_for(sub {
     main::parse_prometheus(main::get('/status?format=prometheus')->{content})
-        ->{'ninep_sessions{transport="websocket"}'} == 0 }, 3), 'closed sessions are gone from the gauge');
+        ->{'ninep_sessions{transport="websocket",kind="ticket"}'} == 0 }, 3), 'closed sessions are gone from the gauge');
+is(main::open_sessions(main::prom()), 0, 'of every kind');
 
 my $j = main::get('/status', Accept => 'application/json');
 like($j->{headers}{'content-type'}, qr{^application/json}, 'JSON by Accept');
@@ -154,7 +165,7 @@ is($d->{requests}{Tattach}{error}, 1, 'requests.Tattach.error');
 
 my $t = main::get('/status');
 like($t->{headers}{'content-type'}, qr{^text/plain; charset}, 'text by default');
-like($t->{content}, qr/^sessions: 0 open, 3 since start$/m, 'sessions in words');
+like($t->{content}, qr/^sessions: 0 open \(0 none, 0 bootstrap, 0 ticket, 0 rescue\), 3 since start$/m, 'sessions in words');
 like($t->{content}, qr/^  ticket: 1 ok, 1 refused$/m, 'attaches in words');
 like($t->{content}, qr/^  Tattach: 3$/m, 'messages in words');
 like($t->{content}, qr/^  Tattach: 2 ok, 1 error, 0 flushed, 0 lost$/m, 'requests in words');
@@ -462,8 +473,8 @@ is($r->{status}, 200, '?session=ID');
 is($r->{content}, $ns, 'its namespace, the nsctl change too, as its /dev/ns reads');
 like($ns, qr{^bind /dev /d$}m, '(which has the bind)');
 my $j = JSON::PP->new->decode(main::get('/status?format=json')->{content});
-is(scalar @{$j->{sessions}}, 2, 'JSON: two sessions');
-my ($g) = grep { $_->{user} eq 'glenda' } @{$j->{sessions}};
+is(scalar @{$j->{listed}}, 2, 'JSON: two sessions listed');
+my ($g) = grep { $_->{user} eq 'glenda' } @{$j->{listed}};
 is($g->{id}, $id, "glenda's, by the same id");
 cmp_ok($g->{requests}, '>=', 8, 'its requests');
 is(main::get('/status?session=99999999')->{status}, 404, 'an unknown session: 404');
