@@ -481,9 +481,10 @@ ngx_http_9p_status_size(void)
 static void
 ngx_http_9p_row_view(ngx_http_9p_row_ref_t *ref, ngx_http_9p_row_view_t *v)
 {
-    ngx_uint_t                    i;
-    ngx_http_9p_row_t            *row;
-    ngx_http_upstream_rr_peer_t  *peer;
+    ngx_uint_t                     i;
+    ngx_http_9p_row_t             *row;
+    ngx_http_upstream_rr_peer_t   *peer;
+    ngx_http_upstream_rr_peers_t  *peers;
 
     row = ref->row;
     peer = ref->peer;
@@ -503,7 +504,11 @@ ngx_http_9p_row_view(ngx_http_9p_row_ref_t *ref, ngx_http_9p_row_view_t *v)
         return;
     }
 
-    v->circuit_open = peer->max_fails
+    /* nginx never skips the server of an upstream of one */
+    peers = ref->service->upstream->peer.data;
+
+    v->circuit_open = !peers->single
+                      && peer->max_fails
                       && row->fails >= peer->max_fails
                       && ngx_current_msec - (ngx_msec_t) row->failed_at
                          < (ngx_msec_t) peer->fail_timeout * 1000;
