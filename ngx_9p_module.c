@@ -31,6 +31,8 @@ static char *ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_9p_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_services(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
+static char *ngx_http_9p_need_boot(ngx_conf_t *cf,
+    ngx_http_9p_loc_conf_t *conf);
 static void ngx_http_9p_free_trust(void *data);
 static ngx_int_t ngx_http_9p_init_process(ngx_cycle_t *cycle);
 static void ngx_http_9p_exit_process(ngx_cycle_t *cycle);
@@ -269,6 +271,8 @@ ngx_http_9p_handler(ngx_http_request_t *r)
 static char *
 ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_9p_loc_conf_t *lcf = conf;
+
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -278,6 +282,10 @@ ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     clcf->handler = ngx_http_9p_handler;
+
+    /* for ngx_http_9p_need_boot(), once the services are merged */
+    lcf->ninep_file = cf->conf_file->file.name.data;
+    lcf->ninep_line = cf->conf_file->line;
 
     return NGX_CONF_OK;
 }
@@ -516,7 +524,9 @@ ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->rescue_size, prev->rescue_size,
                               1024 * 1024);
 
-    if (ngx_http_9p_merge_services(cf, conf) != NGX_CONF_OK) {
+    if (ngx_http_9p_merge_services(cf, conf) != NGX_CONF_OK
+        || ngx_http_9p_need_boot(cf, conf) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -673,6 +683,42 @@ ngx_http_9p_merge_services(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A ticket attach reads the ticket and the namespace from the boot
+ * service: a "ninep" location without one could only ever serve none's
+ * bootstrap sessions.
+ */
+
+static char *
+ngx_http_9p_need_boot(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
+{
+    ngx_uint_t              i;
+    ngx_http_9p_service_t  *svc;
+
+    if (conf->ninep_file == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->services != NULL) {
+        svc = conf->services->elts;
+
+        for (i = 0; i < conf->services->nelts; i++) {
+            if (svc[i].boot) {
+                return NGX_CONF_OK;
+            }
+        }
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"ninep\" in this location has no \"ninep_service\" "
+                  "with \"boot\": no session could attach with a ticket "
+                  "(add e.g. \"ninep_service vfs ten_vfs boot;\") in %s:%ui",
+                  conf->ninep_file, conf->ninep_line);
+
+    return NGX_CONF_ERROR;
 }
 
 

@@ -97,6 +97,8 @@ typedef struct {
     size_t                      union_dir_worker;   /* all of a worker's */
     size_t                      rescue_size;        /* the RAM tree */
     ngx_array_t                *certs;              /* ten_cert_t */
+    u_char                     *ninep_file;         /* where "ninep" was */
+    ngx_uint_t                  ninep_line;         /* said, if here */
 } ngx_http_9p_loc_conf_t;
 
 
