@@ -13,6 +13,19 @@
 #include "ngx_http_9p_stats.h"
 
 
+/*
+ * The head of the keepalive module's private srv conf: in nginx 1.22,
+ * max_cached, 0 unless "keepalive" was given.  nginx loads a module only
+ * into the version it was built for, and t/005-config.t checks there that
+ * "keepalive" is refused and its absence is not.
+ */
+typedef struct {
+    ngx_uint_t                      max_cached;
+} ngx_http_9p_keepalive_conf_t;
+
+extern ngx_module_t  ngx_http_upstream_keepalive_module;
+
+
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data);
 static const char *ngx_http_9p_origin_check(ngx_str_t *o);
@@ -33,6 +46,8 @@ static char *ngx_http_9p_merge_services(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
 static char *ngx_http_9p_need_boot(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
+static char *ngx_http_9p_no_keepalive(ngx_conf_t *cf,
+    ngx_http_9p_service_t *svc);
 static void ngx_http_9p_free_trust(void *data);
 static ngx_int_t ngx_http_9p_init_process(ngx_cycle_t *cycle);
 static void ngx_http_9p_exit_process(ngx_cycle_t *cycle);
@@ -997,6 +1012,10 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
             return NGX_CONF_ERROR;
         }
 
+        if (ngx_http_9p_no_keepalive(cf, svc[i]) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+
         scf = svc[i]->upstream->srv_conf[ngx_http_9p_module.ctx_index];
         scf->used = 1;
     }
@@ -1016,6 +1035,39 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The kernel keeps its own connections to a service (ninep_connections),
+ * so the keepalive module's cache of idle connections is never used.
+ * Its configuration is private to it: only the first field is read (see
+ * ngx_http_9p_keepalive_conf_t), since the other ways to tell, the
+ * init_upstream and peer.init it puts in the upstream, are static
+ * functions of that module.
+ */
+
+static char *
+ngx_http_9p_no_keepalive(ngx_conf_t *cf, ngx_http_9p_service_t *svc)
+{
+    ngx_http_upstream_srv_conf_t  *us;
+    ngx_http_9p_keepalive_conf_t  *kcf;
+
+    us = svc->upstream;
+    kcf = ngx_http_conf_upstream_srv_conf(us,
+                                          ngx_http_upstream_keepalive_module);
+
+    if (kcf->max_cached == 0) {
+        return NGX_CONF_OK;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"keepalive\" in upstream \"%V\" does nothing for "
+                  "\"ninep_service\" %V: the kernel keeps its own "
+                  "connections; use \"ninep_connections N\" instead, "
+                  "in %s:%ui", &us->host, &svc->name, us->file_name, us->line);
+
+    return NGX_CONF_ERROR;
 }
 
 

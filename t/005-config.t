@@ -1,7 +1,8 @@
 # Configuration checks done by `nginx -t`: directive bounds and the
 # ninep_output_buffer >= ninep_msize + 153 rule, ping/idle
 # timeouts, origin syntax, a health check of an unused upstream, a
-# `ninep` location without a boot service.
+# `ninep` location without a boot service, `keepalive` in an upstream
+# of a service.
 
 use lib 't/lib';
 use Test::Ten;
@@ -11,7 +12,10 @@ boot_each_block();
 
 # Included files, so that an error's file and line can only be those of
 # the directive (nginx.conf holds the closing brace of http{}).
-for (['ninep-alone.conf', "location = /9p {\n    ninep;\n}\n"]) {
+for (['ninep-alone.conf', "location = /9p {\n    ninep;\n}\n"],
+     ['keepalive.conf', "upstream ten_boot {\n    server 127.0.0.1:1;\n"
+                        . "    keepalive 4;\n}\n"])
+{
     my ($name, $text) = @$_;
     open my $fh, '>', servroot() . "/conf/$name" or die "$name: $!";
     print $fh $text;
@@ -163,6 +167,33 @@ qr/ninep-alone\.conf:2$/
 --- config
     $TEST_NGINX_BOOT
     location = /9p { ninep; }
+--- ninep
+> Tversion tag=NOTAG msize=8192 version=9P2000
+< Rversion tag=NOTAG msize=8192 version=9P2000
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 4i: keepalive in an upstream of a ninep_service is refused, naming the upstream's line
+--- http_config
+    include keepalive.conf;
+--- config
+    location = /9p { ninep; $TEST_NGINX_BOOT }
+--- must_die
+--- error_log
+"keepalive" in upstream "ten_boot" does nothing for "ninep_service" vfs: the kernel keeps its own connections; use "ninep_connections N" instead, in
+qr/keepalive\.conf:1$/
+
+
+
+=== TEST 4j: keepalive in an upstream no ninep_service uses is accepted
+--- http_config
+    $TEST_NGINX_BOOT_UPSTREAM
+    upstream web { server 127.0.0.1:1; keepalive 4; }
+--- config
+    location = /9p { ninep; $TEST_NGINX_BOOT }
+    location = /web { proxy_pass http://web; }
 --- ninep
 > Tversion tag=NOTAG msize=8192 version=9P2000
 < Rversion tag=NOTAG msize=8192 version=9P2000
