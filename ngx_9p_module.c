@@ -14,6 +14,19 @@
 #include "ngx_http_9p_status.h"
 
 
+/*
+ * The head of the keepalive module's private srv conf: in nginx 1.22,
+ * max_cached, 0 unless "keepalive" was given.  nginx loads a module only
+ * into the version it was built for, and t/005-config.t checks there that
+ * "keepalive" is refused and its absence is not.
+ */
+typedef struct {
+    ngx_uint_t                      max_cached;
+} ngx_http_9p_keepalive_conf_t;
+
+extern ngx_module_t  ngx_http_upstream_keepalive_module;
+
+
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data);
 static const char *ngx_http_9p_origin_check(ngx_str_t *o);
@@ -32,6 +45,10 @@ static char *ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_9p_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_services(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
+static char *ngx_http_9p_need_boot(ngx_conf_t *cf,
+    ngx_http_9p_loc_conf_t *conf);
+static char *ngx_http_9p_no_keepalive(ngx_conf_t *cf,
+    ngx_http_9p_service_t *svc);
 static void ngx_http_9p_free_trust(void *data);
 static ngx_int_t ngx_http_9p_init_process(ngx_cycle_t *cycle);
 static void ngx_http_9p_exit_process(ngx_cycle_t *cycle);
@@ -278,6 +295,8 @@ ngx_http_9p_handler(ngx_http_request_t *r)
 static char *
 ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_9p_loc_conf_t *lcf = conf;
+
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -287,6 +306,10 @@ ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     clcf->handler = ngx_http_9p_handler;
+
+    /* for ngx_http_9p_need_boot(), once the services are merged */
+    lcf->ninep_file = cf->conf_file->file.name.data;
+    lcf->ninep_line = cf->conf_file->line;
 
     return NGX_CONF_OK;
 }
@@ -525,7 +548,9 @@ ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->rescue_size, prev->rescue_size,
                               1024 * 1024);
 
-    if (ngx_http_9p_merge_services(cf, conf) != NGX_CONF_OK) {
+    if (ngx_http_9p_merge_services(cf, conf) != NGX_CONF_OK
+        || ngx_http_9p_need_boot(cf, conf) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -682,6 +707,42 @@ ngx_http_9p_merge_services(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A ticket attach reads the ticket and the namespace from the boot
+ * service: a "ninep" location without one could only ever serve none's
+ * bootstrap sessions.
+ */
+
+static char *
+ngx_http_9p_need_boot(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
+{
+    ngx_uint_t              i;
+    ngx_http_9p_service_t  *svc;
+
+    if (conf->ninep_file == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->services != NULL) {
+        svc = conf->services->elts;
+
+        for (i = 0; i < conf->services->nelts; i++) {
+            if (svc[i].boot) {
+                return NGX_CONF_OK;
+            }
+        }
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"ninep\" in this location has no \"ninep_service\" "
+                  "with \"boot\": no session could attach with a ticket "
+                  "(add e.g. \"ninep_service vfs ten_vfs boot;\") in %s:%ui",
+                  conf->ninep_file, conf->ninep_line);
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -960,6 +1021,10 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
             return NGX_CONF_ERROR;
         }
 
+        if (ngx_http_9p_no_keepalive(cf, svc[i]) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+
         scf = svc[i]->upstream->srv_conf[ngx_http_9p_module.ctx_index];
         scf->used = 1;
     }
@@ -979,6 +1044,39 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The kernel keeps its own connections to a service (ninep_connections),
+ * so the keepalive module's cache of idle connections is never used.
+ * Its configuration is private to it: only the first field is read (see
+ * ngx_http_9p_keepalive_conf_t), since the other ways to tell, the
+ * init_upstream and peer.init it puts in the upstream, are static
+ * functions of that module.
+ */
+
+static char *
+ngx_http_9p_no_keepalive(ngx_conf_t *cf, ngx_http_9p_service_t *svc)
+{
+    ngx_http_upstream_srv_conf_t  *us;
+    ngx_http_9p_keepalive_conf_t  *kcf;
+
+    us = svc->upstream;
+    kcf = ngx_http_conf_upstream_srv_conf(us,
+                                          ngx_http_upstream_keepalive_module);
+
+    if (kcf->max_cached == 0) {
+        return NGX_CONF_OK;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"keepalive\" in upstream \"%V\" does nothing for "
+                  "\"ninep_service\" %V: the kernel keeps its own "
+                  "connections; use \"ninep_connections N\" instead, "
+                  "in %s:%ui", &us->host, &svc->name, us->file_name, us->line);
+
+    return NGX_CONF_ERROR;
 }
 
 

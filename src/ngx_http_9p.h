@@ -102,6 +102,8 @@ typedef struct {
     ngx_uint_t                  status_sessions;    /* ninep_status
                                                        sessions; here */
     ngx_array_t                *certs;              /* ten_cert_t */
+    u_char                     *ninep_file;         /* where "ninep" was */
+    ngx_uint_t                  ninep_line;         /* said, if here */
 } ngx_http_9p_loc_conf_t;
 
 

@@ -154,10 +154,6 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
                                        "authentication not required");
     }
 
-    if (t->aname.len && s->conf->services == NULL) {
-        return ngx_http_9p_reply_error(s, t->tag, "no services configured");
-    }
-
     if (t->aname.len >= NGX_HTTP_9P_PATH_MAX) {
         return ngx_http_9p_reply_error(s, t->tag, "ticket path too long");
     }
@@ -195,12 +191,7 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
                     sizeof(ns->user));
 
-        if (s->conf->services && ngx_http_9p_service_find(s, NULL, 0, 1)) {
-            ngx_http_9p_boot_wait(cr, ngx_http_9p_boot_ready);
-            return NGX_OK;
-        }
-
-        ngx_http_9p_bootstrap(cr, NULL);
+        ngx_http_9p_boot_wait(cr, ngx_http_9p_boot_ready);
         return NGX_OK;
     }
 
@@ -393,10 +384,6 @@ ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr)
     ngx_http_9p_mount_t    *m;
     ngx_http_9p_service_t  *svc;
 
-    if (cr->s->conf->services == NULL) {
-        return NGX_OK;
-    }
-
     svc = ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0);
 
     if (svc == NULL) {
@@ -453,10 +440,8 @@ ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, ngx_http_9p_nscmd_t *cmd,
     svc = NULL;
 
     if (cmd->verb == NGX_HTTP_9P_NS_MOUNT) {
-        svc = cr->s->conf->services
-              ? ngx_http_9p_service_find(cr->s, (u_char *) cmd->name.data,
-                                         cmd->name.len, 0)
-              : NULL;
+        svc = ngx_http_9p_service_find(cr->s, (u_char *) cmd->name.data,
+                                       cmd->name.len, 0);
 
         if (svc == NULL) {
             ngx_snprintf(err, size, "mount: unknown service \"%*s\"%Z",
@@ -895,7 +880,10 @@ ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 }
 
 
-/* The ticket, the namespace and bootstrap's check are the boot service's. */
+/*
+ * The ticket, the namespace and bootstrap's check are the boot service's
+ * (every "ninep" location has one: ngx_http_9p_need_boot()).
+ */
 
 static void
 ngx_http_9p_boot_wait(ngx_http_9p_creq_t *cr, ngx_http_9p_ready_pt ready)
@@ -903,11 +891,6 @@ ngx_http_9p_boot_wait(ngx_http_9p_creq_t *cr, ngx_http_9p_ready_pt ready)
     ngx_http_9p_service_t  *svc;
 
     svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
-
-    if (svc == NULL) {
-        ngx_http_9p_attach_fail(cr, "no boot service configured");
-        return;
-    }
 
     cr->wait.handler = ready;
     ngx_http_9p_pool_get(svc, cr->s->conf, cr->s->request, &cr->wait);
@@ -1647,9 +1630,7 @@ ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ngx_int_t            rc;
     ngx_http_9p_creq_t  *cr;
 
-    if (s->conf->services == NULL || f->ns->user[0] == '\0'
-        || ngx_strcmp(f->ns->user, "none") == 0)
-    {
+    if (f->ns->user[0] == '\0' || ngx_strcmp(f->ns->user, "none") == 0) {
         return ngx_http_9p_reply_error(s, t->tag,
                                        "reset: only a ticket's namespace");
     }

@@ -4,16 +4,18 @@
 
 use lib 't/lib';
 use Test::Ten;
+use Ten::Boot;
 
 # every block without its own config gets a plain endpoint
 add_block_preprocessor(sub {
     my ($block) = @_;
-    $block->set_value(config => "    location = /9p { ninep; }\n")
+    $block->set_value(config => "    location = /9p { ninep; \$TEST_NGINX_BOOT }\n")
         unless defined $block->config;
     $block->set_value(no_error_log => "[alert]\n[crit]\n[emerg]\n")
         unless defined $block->no_error_log;
 });
 
+boot_each_block();
 run_tests();
 
 __DATA__
@@ -331,6 +333,7 @@ Content-Length: 0
 --- config
     location = /9p {
         ninep;
+        $TEST_NGINX_BOOT
         ninep_allowed_origins https://ten.example.org https://other.example.org;
     }
 --- request
@@ -349,6 +352,7 @@ Origin: https://other.example.org
 --- config
     location = /9p {
         ninep;
+        $TEST_NGINX_BOOT
         ninep_allowed_origins https://ten.example.org;
     }
 --- request
@@ -367,6 +371,7 @@ Origin: HTTPS://Ten.Example.ORG
 --- config
     location = /9p {
         ninep;
+        $TEST_NGINX_BOOT
         ninep_allowed_origins https://ten.example.org;
     }
 --- request
@@ -385,6 +390,7 @@ Origin: https://evil.example.org
 --- config
     location = /9p {
         ninep;
+        $TEST_NGINX_BOOT
         ninep_allowed_origins https://ten.example.org;
     }
 --- request
@@ -403,6 +409,7 @@ Origin: https://ten.example.org.evil.com
 --- config
     location = /9p {
         ninep;
+        $TEST_NGINX_BOOT
         ninep_allowed_origins https://ten.example.org;
     }
 --- request
@@ -433,6 +440,7 @@ Origin: https://anywhere.example.net
 --- config
     location = /9p {
         ninep;
+        $TEST_NGINX_BOOT
         ninep_allowed_origins https://ten.example.org;
     }
 --- request
@@ -451,6 +459,7 @@ Origin: https://evil.example.org
 --- config
     location = /9p {
         ninep;
+        $TEST_NGINX_BOOT
         ninep_allowed_origins https://ten.example.org;
     }
 --- request
@@ -524,7 +533,7 @@ Sec-WebSocket-Protocol: 9p
 
 === TEST 37: a location without ninep is not an endpoint
 --- config
-    location = /9p { ninep; }
+    location = /9p { ninep; $TEST_NGINX_BOOT }
     location = /other { return 200 "plain\n"; }
 --- request
 GET /other

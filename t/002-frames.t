@@ -4,15 +4,17 @@
 
 use lib 't/lib';
 use Test::Ten;
+use Ten::Boot;
 
 add_block_preprocessor(sub {
     my ($block) = @_;
-    $block->set_value(config => "    location = /9p { ninep; }\n")
+    $block->set_value(config => "    location = /9p { ninep; \$TEST_NGINX_BOOT }\n")
         unless defined $block->config;
     $block->set_value(no_error_log => "[alert]\n[crit]\n[emerg]\nexited on signal\n")
         unless defined $block->no_error_log;
 });
 
+boot_each_block();
 run_tests();
 
 __DATA__
@@ -89,13 +91,14 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 > Tversion tag=NOTAG msize=8192 version=9P2000
 > Tauth tag=1 afid=5 uname=glenda aname=""
 > Tflush tag=2 oldtag=1
-> Tattach tag=3 fid=0 afid=NOFID uname=glenda aname=""
-> Tstat tag=4 fid=0
+> Tstat tag=3 fid=0
+> Tattach tag=4 fid=0 afid=NOFID uname=glenda aname=""
 < Rversion tag=NOTAG msize=8192 version=9P2000
 < Rerror tag=1 ename="authentication not required"
 < Rflush tag=2
-< Rattach tag=3 qid=(0x80 0 *)
-< Rstat tag=4 stat=*
+< Rerror tag=3 ename="unknown fid"
+# the boot service is away: the rescue root
+< Rattach tag=4 qid=(0x80 * *)
 
 
 
@@ -296,7 +299,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 
 === TEST 27: a single frame larger than ninep_msize: close 1009
 --- config
-    location = /9p { ninep; ninep_msize 1024; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 1024; }
 --- ws
 > binary zeros:1025
 < close 1009
@@ -305,7 +308,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 
 === TEST 28: a fragmented message larger than ninep_msize: close 1009
 --- config
-    location = /9p { ninep; ninep_msize 1024; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 1024; }
 --- ws
 > binary nofin zeros:400
 > cont nofin zeros:400
@@ -316,7 +319,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 
 === TEST 29: a message of exactly ninep_msize bytes is accepted
 --- config
-    location = /9p { ninep; ninep_msize 1024; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 1024; }
 --- ninep eval
 # size 13 + len(version) = 1024
 "> Tversion tag=NOTAG msize=1024 version=9P2000." . ('x' x 1004) . "\n"
@@ -326,7 +329,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 
 === TEST 30: a frame header announcing 2^40 bytes: close 1009 at once
 --- config
-    location = /9p { ninep; ninep_msize 1024; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 1024; }
 --- ws
 > raw hex:82ff00000100000000000a0b0c0d
 < close 1009 timeout=3
@@ -335,7 +338,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 
 === TEST 31: after Tversion the negotiated msize is the limit (single frame)
 --- config
-    location = /9p { ninep; ninep_msize 8192; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 8192; }
 --- ninep eval
 # a 600-byte Tauth fits ninep_msize but not the negotiated 512
 "> Tversion tag=NOTAG msize=512 version=9P2000\n"
@@ -347,7 +350,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 
 === TEST 32: after Tversion the negotiated msize is the limit (fragments)
 --- config
-    location = /9p { ninep; ninep_msize 8192; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 8192; }
 --- ninep eval
 "> Tversion tag=NOTAG msize=512 version=9P2000\n"
 . "< Rversion tag=NOTAG msize=512 version=9P2000\n"
@@ -358,7 +361,7 @@ $script . "< binary Rversion tag=NOTAG msize=8192 version=9P2000\n";
 
 === TEST 33: before Tversion a message up to ninep_msize is fine
 --- config
-    location = /9p { ninep; ninep_msize 8192; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 8192; }
 --- ninep eval
 "> Tauth tag=1 afid=1 uname=" . ('u' x 585) . " aname=\"\"\n"
 . "< Rerror tag=1 ename=\"version not negotiated: send Tversion first\"\n"
@@ -413,7 +416,7 @@ malformed 9P
 
 === TEST 37: idle: a ping after ninep_ping_interval, close 1001 after ninep_idle_timeout
 --- config
-    location = /9p { ninep; ninep_ping_interval 1s; ninep_idle_timeout 3s; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_ping_interval 1s; ninep_idle_timeout 3s; }
 --- ws
 < ping timeout=2 after=0.8
 < close 1001 timeout=4 skip=ping after=2.7
@@ -424,7 +427,7 @@ malformed 9P
 
 === TEST 38: client frames keep the connection alive (no ping, no close)
 --- config
-    location = /9p { ninep; ninep_ping_interval 1s; ninep_idle_timeout 3s; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_ping_interval 1s; ninep_idle_timeout 3s; }
 --- ninep
 > ping "k1"
 < pong "k1"
@@ -448,7 +451,7 @@ malformed 9P
 
 === TEST 39: answering the server's pings keeps the connection alive
 --- config
-    location = /9p { ninep; ninep_ping_interval 1s; ninep_idle_timeout 3s; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_ping_interval 1s; ninep_idle_timeout 3s; }
 --- ninep
 < ping timeout=2
 > pong "r1"

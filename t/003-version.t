@@ -3,15 +3,17 @@
 
 use lib 't/lib';
 use Test::Ten;
+use Ten::Boot;
 
 add_block_preprocessor(sub {
     my ($block) = @_;
-    $block->set_value(config => "    location = /9p { ninep; }\n")
+    $block->set_value(config => "    location = /9p { ninep; \$TEST_NGINX_BOOT }\n")
         unless defined $block->config;
     $block->set_value(no_error_log => "[error]\n[alert]\n[crit]\nexited on signal\n")
         unless defined $block->no_error_log;
 });
 
+boot_each_block();
 run_tests();
 
 __DATA__
@@ -39,7 +41,7 @@ __DATA__
 
 === TEST 4: the configured ninep_msize bounds the answer
 --- config
-    location = /9p { ninep; ninep_msize 4096; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 4096; }
 --- ninep
 > Tversion tag=NOTAG msize=8192 version=9P2000
 < Rversion tag=NOTAG msize=4096 version=9P2000
@@ -165,19 +167,32 @@ __DATA__
 < Rerror tag=9 ename="unknown fid"
 > Twstat tag=10 fid=0 stat={type=DONTTOUCH dev=DONTTOUCH qid=(DONTTOUCH DONTTOUCH DONTTOUCH) mode=DONTTOUCH atime=DONTTOUCH mtime=DONTTOUCH length=DONTTOUCH name="" uid="" gid="" muid=""}
 < Rerror tag=10 ename="unknown fid"
+# the boot service is away: the rescue root
 > Tattach tag=1 fid=0 afid=NOFID uname=glenda aname=""
-< Rattach tag=1 qid=(0x80 0 *)
+< Rattach tag=1 qid=(0x80 * *)
 > Twalk tag=11 fid=0 newfid=1 wname=[usr glenda]
 < Rerror tag=11 ename="file does not exist"
+--- error_log
+rescue mode: vfs unavailable
+--- no_error_log
+[alert]
+[crit]
+exited on signal
 
 
 
-=== TEST 17: a ticket attach where no service is configured says so
+=== TEST 17: a ticket attach while the boot service is away says so
 --- ninep
 > Tversion tag=NOTAG msize=8192 version=9P2000
 < Rversion tag=NOTAG msize=8192 version=9P2000
 > Tattach tag=65534 fid=4294967294 afid=NOFID uname=glenda aname="/priv/sessions/glenda/0123"
-< Rerror tag=65534 ename="no services configured"
+< Rerror tag=65534 ename="vfs unavailable: cannot connect"
+--- error_log
+connect() failed (111: Connection refused), service: "vfs", upstream: "ten_boot", server: 127.0.0.1:1
+--- no_error_log
+[alert]
+[crit]
+exited on signal
 
 
 
@@ -196,7 +211,7 @@ __DATA__
 
 === TEST 19: many connections in one block each negotiate on their own
 --- config
-    location = /9p { ninep; ninep_msize 4096; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 4096; }
 --- ninep
 > Tversion tag=NOTAG msize=1024 version=9P2000
 < Rversion tag=NOTAG msize=1024 version=9P2000
@@ -220,5 +235,10 @@ __DATA__
 < Rerror tag=4 ename="version not negotiated: send Tversion first"
 > Tversion tag=NOTAG msize=8192 version=9P2000
 < Rversion tag=NOTAG msize=8192 version=9P2000
+# the boot service is away: the rescue root
 > Tattach tag=5 fid=0 afid=NOFID uname=glenda aname=""
-< Rattach tag=5 qid=(0x80 0 *)
+< Rattach tag=5 qid=(0x80 * *)
+--- no_error_log
+[alert]
+[crit]
+exited on signal

@@ -3,11 +3,12 @@
 
 use lib 't/lib';
 use Test::Ten;
+use Ten::Boot;
 use Ten::Load;
 
 add_block_preprocessor(sub {
     my ($block) = @_;
-    $block->set_value(config => "    location = /9p { ninep; }\n")
+    $block->set_value(config => "    location = /9p { ninep; \$TEST_NGINX_BOOT }\n")
         unless defined $block->config;
     # debug logging of thousands of connections would dominate the run
     $block->set_value(log_level => 'warn') unless defined $block->log_level;
@@ -15,6 +16,7 @@ add_block_preprocessor(sub {
         unless defined $block->no_error_log;
 });
 
+boot_each_block();
 run_tests();
 
 __DATA__

@@ -5,6 +5,7 @@
 
 use lib 't/lib';
 use Test::Ten;
+use Ten::Boot;
 use Ten::Load;
 use Ten::NineP;
 use Ten::WebSocket;
@@ -17,13 +18,14 @@ add_block_preprocessor(sub {
         unless defined $block->no_error_log;
 });
 
+boot_each_block();
 run_tests();
 
 __DATA__
 
 === TEST 1: a non-reading client is stopped, its replies are all kept
 --- config
-    location = /9p { ninep; ninep_msize 4096; ninep_output_buffer 8k; }
+    location = /9p { ninep; $TEST_NGINX_BOOT ninep_msize 4096; ninep_output_buffer 8k; }
 --- timeout: 60
 --- perl
 my ($worker) = worker_pids();

@@ -1,18 +1,19 @@
-# The bootstrap session and the kernel's own files, with no service at
-# all: attach with an empty aname as none, the root holding dev, /dev's
-# files, their contents, and what cannot be done to them.
+# The bootstrap session and the kernel's own files (Ten::Kernel's
+# services, the boot service up): attach with an empty aname as none,
+# the root holding dev, /dev's files, their contents, and what cannot
+# be done to them.
 
 use lib 't/lib';
 use Test::Ten;
+use Ten::Kernel;
 
 add_block_preprocessor(sub {
     my ($block) = @_;
-    $block->set_value(config => "    location = /9p { ninep; }\n")
-        unless defined $block->config;
     $block->set_value(no_error_log => "[alert]\n[crit]\nexited on signal\n")
         unless defined $block->no_error_log;
 });
 
+kernel_each_block();
 run_tests();
 
 __DATA__

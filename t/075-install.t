@@ -52,10 +52,21 @@ is($out, '', 'the man page formats without a warning');
 # nginx -t with the installed module
 my $prefix = "$dest/nginx";
 make_path("$prefix/conf", "$prefix/logs");
-open my $fh, '>', "$prefix/conf/nginx.conf" or die;
+# a ninep location needs a boot service, which needs the kernel's key
+# and a trust file
+($rc, $out) = sh("$dest/opt/ten/bin/ten-key gen kernel $prefix/conf/kernel.key");
+is($rc, 0, 'the installed ten-key makes a key') or diag($out);
+($rc, $out) = sh("$dest/opt/ten/bin/ten-key gen vfs $prefix/conf/vfs.key");
+open my $fh, '>', "$prefix/conf/kernel.trust" or die;
+print $fh $out;
+close $fh;
+open $fh, '>', "$prefix/conf/nginx.conf" or die;
 print $fh "load_module $dest/usr/lib/nginx/modules/ngx_http_9p_module.so;\n",
     "error_log logs/error.log;\npid logs/nginx.pid;\nevents {}\n",
-    "http { server { listen 127.0.0.1:1; location = /9p { ninep; } } }\n";
+    "http { upstream ten_vfs { server 127.0.0.1:1; }\n",
+    "  server { listen 127.0.0.1:1; location = /9p { ninep;\n",
+    "    ninep_identity kernel.key; ninep_trust kernel.trust;\n",
+    "    ninep_service vfs ten_vfs boot; } } }\n";
 close $fh;
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 ($rc, $out) = sh("$nginx -t -p $prefix -c conf/nginx.conf");

@@ -8,7 +8,7 @@ package Test::Ten;
 #   __DATA__
 #   === TEST 1: handshake
 #   --- config
-#       location = /9p { ninep; }
+#       location = /9p { ninep; $TEST_NGINX_BOOT }    # see Ten::Boot
 #   --- request
 #   GET /9p
 #   --- more_headers
