@@ -267,7 +267,10 @@ cmd_ls(fsys_t *fs, int argc, char **argv)
             rc = fs_fail(fs, "read", argv[i]);
 
         } else {
-            qsort(l.d, l.n, sizeof(fsys_dir_t), dir_by_name);
+            /* an empty directory has no list at all */
+            if (l.n > 0) {
+                qsort(l.d, l.n, sizeof(fsys_dir_t), dir_by_name);
+            }
 
             if (longfmt) {
                 print_long(l.d, l.n);
