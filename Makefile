@@ -5,6 +5,9 @@ NGINX_SRC ?= /usr/share/nginx/src
 BUILD     := $(CURDIR)/build
 NGX_BUILD := $(BUILD)/nginx
 MODULE    := $(NGX_BUILD)/objs/ngx_http_9p_module.so
+STREAM_MODULE := $(NGX_BUILD)/objs/ngx_stream_9p_module.so
+# ours alone: nginx-dev has the stream module's headers, not its sources
+NGX_MODULES := objs/ngx_http_9p_module.so objs/ngx_stream_9p_module.so
 FUZZ_TIME ?= 10
 
 # Debian packages the project needs; `make deps` installs the missing ones.
@@ -12,7 +15,8 @@ DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         zlib1g-dev libcmocka-dev clang libclang-rt-14-dev perl \
         libtest-base-perl libcryptx-perl libsodium-dev procps \
         qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
-        libcmark-dev chromium gdb attr groff-base valgrind
+        libcmark-dev chromium gdb attr groff-base valgrind \
+        libnginx-mod-stream libio-socket-ssl-perl
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -105,11 +109,12 @@ $(NGX_BUILD)/objs/Makefile: config $(KERNEL_FILES)
 	cp -r $(NGINX_SRC) $(NGX_BUILD)
 	cd $(NGX_BUILD) && . ./conf_flags && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" --with-compat \
+	        --with-stream=dynamic \
 	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }
 
 module: $(NGX_BUILD)/objs/Makefile
-	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile $(NGX_MODULES)
 
 deps:
 	@missing=""; \
@@ -215,7 +220,7 @@ asan: $(NGX_BUILD)/objs/Makefile
 	rm -rf $(ASAN_BUILD) && mkdir -p $(ASAN_BUILD)
 	cp -r $(NGX_BUILD) $(ASAN_BUILD)/nginx
 	find $(ASAN_BUILD)/nginx/objs/addon -name "*.o" -delete
-	$(MAKE) -C $(ASAN_BUILD)/nginx -f objs/Makefile modules \
+	$(MAKE) -C $(ASAN_BUILD)/nginx -f objs/Makefile $(NGX_MODULES) \
 	    CFLAGS="-pipe -O1 -g -W -Wall -Wpointer-arith \
 	            -Wno-unused-parameter -Werror $(ASAN_FLAGS)"
 	$(MAKE) BUILD=$(ASAN_BUILD) SRV_SAN="$(ASAN_FLAGS)" \

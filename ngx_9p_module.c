@@ -12,6 +12,7 @@
 #include "ngx_http_9p_check.h"
 #include "ngx_http_9p_stats.h"
 #include "ngx_http_9p_status.h"
+#include "ngx_http_9p_conf.h"
 
 
 /*
@@ -32,16 +33,13 @@ static char *ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data);
 static const char *ngx_http_9p_origin_check(ngx_str_t *o);
 static char *ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_9p_identity(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_9p_trust(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_9p_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_9p_connections(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void *ngx_http_9p_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_uint_t ngx_http_9p_stream_loaded(ngx_cycle_t *cycle);
 static void *ngx_http_9p_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_9p_merge_services(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
@@ -54,15 +52,12 @@ static ngx_int_t ngx_http_9p_init_process(ngx_cycle_t *cycle);
 static void ngx_http_9p_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_9p_load_certs(ngx_conf_t *cf,
     ngx_http_9p_loc_conf_t *conf);
-static void *ngx_http_9p_create_loc_conf(ngx_conf_t *cf);
-static char *ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent,
-    void *child);
 
 
-static ngx_conf_post_handler_pt  ngx_http_9p_msize_post =
+ngx_conf_post_handler_pt  ngx_http_9p_msize_post =
     ngx_http_9p_check_msize;
 
-static ngx_conf_num_bounds_t  ngx_http_9p_count_bounds = {
+ngx_conf_num_bounds_t  ngx_http_9p_count_bounds = {
     ngx_conf_check_num_bounds, 1, 65535
 };
 
@@ -446,7 +441,7 @@ ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-static void *
+void *
 ngx_http_9p_create_loc_conf(ngx_conf_t *cf)
 {
     ngx_http_9p_loc_conf_t  *conf;
@@ -479,7 +474,7 @@ ngx_http_9p_create_loc_conf(ngx_conf_t *cf)
 }
 
 
-static char *
+char *
 ngx_http_9p_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
     ngx_http_9p_loc_conf_t *prev = parent;
@@ -672,9 +667,9 @@ ngx_http_9p_load_certs(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
 static char *
 ngx_http_9p_merge_services(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
 {
-    ngx_uint_t              i;
-    const ten_principal_t  *p;
-    ngx_http_9p_service_t  *svc;
+    ngx_uint_t               i;
+    const ten_principal_t   *p;
+    ngx_http_9p_service_t  **svc;
 
     if (conf->services == NULL) {
         return NGX_CONF_OK;
@@ -688,22 +683,22 @@ ngx_http_9p_merge_services(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"ninep_service\" %V needs \"ninep_identity\" "
                           "and \"ninep_trust\" in %s:%ui",
-                          &svc[i].name, svc[i].file, svc[i].line);
+                          &svc[i]->name, svc[i]->file, svc[i]->line);
             return NGX_CONF_ERROR;
         }
 
-        p = ten_trust_find(conf->trust, (char *) svc[i].name.data);
+        p = ten_trust_find(conf->trust, (char *) svc[i]->name.data);
 
         if (p == NULL) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"ninep_service\" %V: the trust file has no key "
                           "for \"%V\" to pin in %s:%ui",
-                          &svc[i].name, &svc[i].name, svc[i].file,
-                          svc[i].line);
+                          &svc[i]->name, &svc[i]->name, svc[i]->file,
+                          svc[i]->line);
             return NGX_CONF_ERROR;
         }
 
-        ngx_memcpy(svc[i].pk, p->pk, TEN_PK_LEN);
+        ngx_memcpy(svc[i]->pk, p->pk, TEN_PK_LEN);
     }
 
     return NGX_CONF_OK;
@@ -719,8 +714,8 @@ ngx_http_9p_merge_services(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
 static char *
 ngx_http_9p_need_boot(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
 {
-    ngx_uint_t              i;
-    ngx_http_9p_service_t  *svc;
+    ngx_uint_t               i;
+    ngx_http_9p_service_t  **svc;
 
     if (conf->ninep_file == NULL) {
         return NGX_CONF_OK;
@@ -730,7 +725,7 @@ ngx_http_9p_need_boot(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
         svc = conf->services->elts;
 
         for (i = 0; i < conf->services->nelts; i++) {
-            if (svc[i].boot) {
+            if (svc[i]->boot) {
                 return NGX_CONF_OK;
             }
         }
@@ -746,7 +741,7 @@ ngx_http_9p_need_boot(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *conf)
 }
 
 
-static char *
+char *
 ngx_http_9p_identity(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_9p_loc_conf_t *lcf = conf;
@@ -797,7 +792,7 @@ ngx_http_9p_identity(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-static char *
+char *
 ngx_http_9p_trust(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_9p_loc_conf_t *lcf = conf;
@@ -845,71 +840,86 @@ ngx_http_9p_free_trust(void *data)
 }
 
 
-static char *
-ngx_http_9p_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_9p_service_t *
+ngx_http_9p_service_add(ngx_conf_t *cf, ngx_http_9p_loc_conf_t *lcf)
 {
-    ngx_http_9p_loc_conf_t *lcf = conf;
-
-    ngx_uint_t                i;
-    ngx_str_t                *value;
-    ngx_http_9p_service_t    *svc, **all;
-    ngx_http_9p_main_conf_t  *mcf;
+    ngx_uint_t               i;
+    ngx_str_t               *value;
+    ngx_http_9p_service_t   *svc, **all;
 
     value = cf->args->elts;
 
     if (!ten_valid_name((char *) value[1].data, value[1].len)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid service name \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
+        return NULL;
     }
 
     if (cf->args->nelts == 4 && ngx_strcmp(value[3].data, "boot") != 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\", expected \"boot\"",
                            &value[3]);
-        return NGX_CONF_ERROR;
+        return NULL;
     }
 
     if (lcf->services == NGX_CONF_UNSET_PTR) {
         lcf->services = ngx_array_create(cf->pool, 4,
-                                         sizeof(ngx_http_9p_service_t));
+                                         sizeof(ngx_http_9p_service_t *));
         if (lcf->services == NULL) {
-            return NGX_CONF_ERROR;
+            return NULL;
         }
     }
 
-    svc = lcf->services->elts;
+    all = lcf->services->elts;
 
     for (i = 0; i < lcf->services->nelts; i++) {
-        if (svc[i].name.len == value[1].len
-            && ngx_strncmp(svc[i].name.data, value[1].data, value[1].len)
+        if (all[i]->name.len == value[1].len
+            && ngx_strncmp(all[i]->name.data, value[1].data, value[1].len)
                == 0)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "service \"%V\" is declared twice",
                                &value[1]);
-            return NGX_CONF_ERROR;
+            return NULL;
         }
 
-        if (svc[i].boot && cf->args->nelts == 4) {
+        if (all[i]->boot && cf->args->nelts == 4) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "two boot services: \"%V\" and \"%V\"",
-                               &svc[i].name, &value[1]);
-            return NGX_CONF_ERROR;
+                               &all[i]->name, &value[1]);
+            return NULL;
         }
     }
 
-    svc = ngx_array_push(lcf->services);
-    if (svc == NULL) {
-        return NGX_CONF_ERROR;
+    /* apart, so that a pointer to it stays good as the list grows */
+    svc = ngx_pcalloc(cf->pool, sizeof(ngx_http_9p_service_t));
+    all = ngx_array_push(lcf->services);
+
+    if (svc == NULL || all == NULL) {
+        return NULL;
     }
 
-    ngx_memzero(svc, sizeof(ngx_http_9p_service_t));
+    *all = svc;
     svc->name = value[1];
     svc->upstream_name = value[2];
     svc->boot = (cf->args->nelts == 4);
     svc->file = cf->conf_file->file.name.data;
     svc->line = cf->conf_file->line;
+
+    return svc;
+}
+
+
+static char *
+ngx_http_9p_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_9p_service_t    *svc, **all;
+    ngx_http_9p_main_conf_t  *mcf;
+
+    svc = ngx_http_9p_service_add(cf, conf);
+    if (svc == NULL) {
+        return NGX_CONF_ERROR;
+    }
 
     /* the upstream block may come later: resolved in init_main_conf */
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
@@ -987,49 +997,82 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_9p_main_conf_t *mcf = conf;
 
-    ngx_uint_t                      i, j;
+    ngx_uint_t                      i;
     ngx_http_9p_service_t         **svc;
-    ngx_http_9p_srv_conf_t         *scf, **checked;
-    ngx_http_upstream_srv_conf_t  **uscf;
     ngx_http_upstream_main_conf_t  *umcf;
 
     umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
-    uscf = umcf->upstreams.elts;
     svc = mcf->services.elts;
 
     for (i = 0; i < mcf->services.nelts; i++) {
-
-        for (j = 0; j < umcf->upstreams.nelts; j++) {
-            if (uscf[j]->srv_conf != NULL
-                && uscf[j]->host.len == svc[i]->upstream_name.len
-                && ngx_strncasecmp(uscf[j]->host.data,
-                                   svc[i]->upstream_name.data,
-                                   uscf[j]->host.len)
-                   == 0)
-            {
-                svc[i]->upstream = uscf[j];
-                break;
-            }
-        }
-
-        if (svc[i]->upstream == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"ninep_service\" %V: no upstream block named "
-                          "\"%V\" in %s:%ui", &svc[i]->name,
-                          &svc[i]->upstream_name, svc[i]->file,
-                          svc[i]->line);
+        if (ngx_http_9p_service_upstream(cf, umcf, svc[i]) != NGX_CONF_OK) {
             return NGX_CONF_ERROR;
         }
-
-        if (ngx_http_9p_no_keepalive(cf, svc[i]) != NGX_CONF_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-        scf = svc[i]->upstream->srv_conf[ngx_http_9p_module.ctx_index];
-        scf->used = 1;
     }
 
-    /* a health check of servers no session ever reaches is a mistake */
+    /* the stream module's servers may use the rest: it checks then */
+    if (ngx_http_9p_stream_loaded(cf->cycle)) {
+        return NGX_CONF_OK;
+    }
+
+    return ngx_http_9p_checks_used(cf, mcf);
+}
+
+
+/*
+ * A service's upstream{} block, found by name among http{}'s (the stream
+ * module's servers name them too); it is then in use.
+ */
+
+char *
+ngx_http_9p_service_upstream(ngx_conf_t *cf,
+    ngx_http_upstream_main_conf_t *umcf, ngx_http_9p_service_t *svc)
+{
+    ngx_uint_t                      i;
+    ngx_http_9p_srv_conf_t         *scf;
+    ngx_http_upstream_srv_conf_t  **uscf;
+
+    uscf = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+        if (uscf[i]->srv_conf != NULL
+            && uscf[i]->host.len == svc->upstream_name.len
+            && ngx_strncasecmp(uscf[i]->host.data, svc->upstream_name.data,
+                               uscf[i]->host.len)
+               == 0)
+        {
+            svc->upstream = uscf[i];
+            break;
+        }
+    }
+
+    if (svc->upstream == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"ninep_service\" %V: no upstream block named "
+                      "\"%V\" in %s:%ui", &svc->name, &svc->upstream_name,
+                      svc->file, svc->line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_9p_no_keepalive(cf, svc) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    scf = svc->upstream->srv_conf[ngx_http_9p_module.ctx_index];
+    scf->used = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/* A health check of servers no session ever reaches is a mistake. */
+
+char *
+ngx_http_9p_checks_used(ngx_conf_t *cf, ngx_http_9p_main_conf_t *mcf)
+{
+    ngx_uint_t                i;
+    ngx_http_9p_srv_conf_t  **checked;
+
     checked = mcf->checked.elts;
 
     for (i = 0; i < mcf->checked.nelts; i++) {
@@ -1044,6 +1087,21 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_9p_stream_loaded(ngx_cycle_t *cycle)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; cycle->modules[i]; i++) {
+        if (ngx_strcmp(cycle->modules[i]->name, "ngx_stream_9p_module") == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

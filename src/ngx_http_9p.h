@@ -88,7 +88,7 @@ typedef struct {
     u_char                     *identity;           /* secret key */
     ngx_str_t                   identity_name;      /* its principal */
     ten_trust_t                *trust;
-    ngx_array_t                *services;   /* ngx_http_9p_service_t */
+    ngx_array_t                *services;   /* ngx_http_9p_service_t * */
     ngx_uint_t                  max_fids;
     ngx_uint_t                  max_requests;
     ngx_msec_t                  connect_timeout;
@@ -157,6 +157,7 @@ struct ngx_http_9p_session_s {
     ninep_fcall_t              *current;
 
     /* what the access log says of it ($ninep_*, ngx_http_9p_stats.c) */
+    ngx_atomic_uint_t           id;             /* its connection's number */
     ngx_msec_t                  started;
     ngx_uint_t                  requests;
     ngx_uint_t                  errors;

@@ -405,17 +405,17 @@ static ngx_http_9p_service_t *
 ngx_http_9p_service_find(ngx_http_9p_session_t *s, u_char *name, size_t len,
     ngx_uint_t boot)
 {
-    ngx_uint_t              i;
-    ngx_http_9p_service_t  *svc;
+    ngx_uint_t               i;
+    ngx_http_9p_service_t  **svc;
 
     svc = s->conf->services->elts;
 
     for (i = 0; i < s->conf->services->nelts; i++) {
-        if (boot ? svc[i].boot
-                 : (svc[i].name.len == len
-                    && ngx_strncmp(svc[i].name.data, name, len) == 0))
+        if (boot ? svc[i]->boot
+                 : (svc[i]->name.len == len
+                    && ngx_strncmp(svc[i]->name.data, name, len) == 0))
         {
-            return &svc[i];
+            return svc[i];
         }
     }
 

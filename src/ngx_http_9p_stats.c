@@ -113,6 +113,7 @@ void
 ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta)
 {
     if (delta > 0) {
+        s->id = s->connection->number;
         s->started = ngx_current_msec;
         ngx_http_9p_add(sessions_total, 1);
         ngx_http_9p_list(s);
@@ -931,17 +932,6 @@ ngx_http_9p_stats_exit_process(void)
 /* ----------------------------------------------------- the access log */
 
 
-typedef enum {
-    NGX_HTTP_9P_VAR_USER = 0,
-    NGX_HTTP_9P_VAR_SESSION,
-    NGX_HTTP_9P_VAR_ATTACH,
-    NGX_HTTP_9P_VAR_REQUESTS,
-    NGX_HTTP_9P_VAR_ERRORS,
-    NGX_HTTP_9P_VAR_BYTES_IN,
-    NGX_HTTP_9P_VAR_BYTES_OUT,
-    NGX_HTTP_9P_VAR_DURATION,
-    NGX_HTTP_9P_VAR_CLOSE
-} ngx_http_9p_var_e;
 
 
 #define ngx_http_9p_var(name, id)                                          \
@@ -1022,74 +1012,73 @@ ngx_http_9p_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
     u_char                 *p;
-    ngx_msec_t              ms;
     ngx_http_9p_session_t  *s;
 
     s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
 
-    if (s == NULL || (data == NGX_HTTP_9P_VAR_USER && s->attach == 0)) {
+    if (s == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN + TEN_NAME_MAX + 16);
+    p = ngx_pnalloc(r->pool, NGX_HTTP_9P_VAR_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     v->data = p;
+    v->len = ngx_http_9p_stats_value(s, data, p) - p;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = (v->len == 0);
 
-    switch (data) {
+    return NGX_OK;
+}
+
+
+/* A session's value for a log (http{} or stream{}); nothing if none. */
+
+u_char *
+ngx_http_9p_stats_value(ngx_http_9p_session_t *s, ngx_uint_t which,
+    u_char *p)
+{
+    ngx_msec_t  ms;
+
+    switch (which) {
 
     case NGX_HTTP_9P_VAR_USER:
-        p = ngx_cpymem(p, s->user, ngx_strlen(s->user));
-        break;
+        return s->attach ? ngx_cpymem(p, s->user, ngx_strlen(s->user)) : p;
 
     case NGX_HTTP_9P_VAR_SESSION:
-        p = ngx_sprintf(p, "%uA", r->connection->number);
-        break;
+        return ngx_sprintf(p, "%uA", s->id);
 
     case NGX_HTTP_9P_VAR_ATTACH:
-        p = s->attach ? ngx_sprintf(p, "%s",
-                                    ngx_http_9p_attach_kinds[s->attach - 1])
-                      : ngx_sprintf(p, "-");
-        break;
+        return s->attach ? ngx_sprintf(p, "%s",
+                                       ngx_http_9p_attach_kinds[s->attach - 1])
+                         : ngx_sprintf(p, "-");
 
     case NGX_HTTP_9P_VAR_REQUESTS:
-        p = ngx_sprintf(p, "%ui", s->requests);
-        break;
+        return ngx_sprintf(p, "%ui", s->requests);
 
     case NGX_HTTP_9P_VAR_ERRORS:
-        p = ngx_sprintf(p, "%ui", s->errors);
-        break;
+        return ngx_sprintf(p, "%ui", s->errors);
 
     case NGX_HTTP_9P_VAR_BYTES_IN:
-        p = ngx_sprintf(p, "%O", s->bytes_in);
-        break;
+        return ngx_sprintf(p, "%O", s->bytes_in);
 
     case NGX_HTTP_9P_VAR_BYTES_OUT:
-        p = ngx_sprintf(p, "%O", s->bytes_out);
-        break;
+        return ngx_sprintf(p, "%O", s->bytes_out);
 
     case NGX_HTTP_9P_VAR_DURATION:
         ms = ngx_current_msec - s->started;
-        p = ngx_sprintf(p, "%M.%03M", ms / 1000, ms % 1000);
-        break;
+        return ngx_sprintf(p, "%M.%03M", ms / 1000, ms % 1000);
 
     default: /* NGX_HTTP_9P_VAR_CLOSE */
-        p = s->close_by == 0 ? ngx_sprintf(p, "none")
-            : ngx_sprintf(p, "%s %ui",
-                          s->close_by == NGX_HTTP_9P_CLOSED_BY_CLIENT
-                          ? "client" : "server", s->close_code);
-        break;
+        return s->close_by == 0 ? ngx_sprintf(p, "none")
+               : ngx_sprintf(p, "%s %ui",
+                             s->close_by == NGX_HTTP_9P_CLOSED_BY_CLIENT
+                             ? "client" : "server", s->close_code);
     }
-
-    v->len = p - v->data;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-
-    return NGX_OK;
 }
 
 

@@ -126,6 +126,26 @@ void ngx_http_9p_stats_closed(ngx_http_9p_session_t *s, ngx_uint_t by,
 /* The session's user in the error log's lines about it. */
 void ngx_http_9p_stats_log(ngx_http_request_t *r);
 
+/* the $ninep_* variables */
+typedef enum {
+    NGX_HTTP_9P_VAR_USER = 0,
+    NGX_HTTP_9P_VAR_SESSION,
+    NGX_HTTP_9P_VAR_ATTACH,
+    NGX_HTTP_9P_VAR_REQUESTS,
+    NGX_HTTP_9P_VAR_ERRORS,
+    NGX_HTTP_9P_VAR_BYTES_IN,
+    NGX_HTTP_9P_VAR_BYTES_OUT,
+    NGX_HTTP_9P_VAR_DURATION,
+    NGX_HTTP_9P_VAR_CLOSE
+} ngx_http_9p_var_e;
+
+/* room for the longest value */
+#define NGX_HTTP_9P_VAR_LEN  (NGX_OFF_T_LEN + TEN_NAME_MAX + 16)
+
+/* A session's value of variable which, written at p: p past its end. */
+u_char *ngx_http_9p_stats_value(ngx_http_9p_session_t *s, ngx_uint_t which,
+    u_char *p);
+
 /* $ninep_user, $ninep_session, ...: for log_format (preconfiguration). */
 ngx_int_t ngx_http_9p_stats_variables(ngx_conf_t *cf);
 

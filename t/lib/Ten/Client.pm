@@ -47,6 +47,15 @@ sub connect {
     my $sock = IO::Socket::INET->new(PeerAddr => $opt{host} || '127.0.0.1',
         PeerPort => $opt{port}, Proto => 'tcp', Timeout => $opt{timeout} || 5)
         or croak "connect to port $opt{port}: $!";
+    if ($opt{tls}) {
+        # TLS over it: $opt{tls} is the CA file that must vouch for the
+        # server, for the name in $opt{name}
+        require IO::Socket::SSL;
+        IO::Socket::SSL->start_SSL($sock, SSL_ca_file => $opt{tls},
+            SSL_verifycn_name => $opt{name} || 'localhost',
+            SSL_verifycn_scheme => 'http', SSL_hostname => $opt{name} || 'localhost')
+            or croak "TLS to port $opt{port}: $IO::Socket::SSL::SSL_ERROR";
+    }
     $sock->blocking(0);
     setsockopt($sock, 6, 1, 1);    # TCP_NODELAY
     return bless { sock => $sock, rbuf => '', eof => 0, tag => 1,
@@ -59,7 +68,9 @@ sub _fill {
     my ($self, $wait) = @_;
     return 0 if $self->{eof};
     my $sel = IO::Select->new($self->{sock});
-    return 0 unless $sel->can_read($wait > 0 ? $wait : 0);
+    # TLS may hold decrypted bytes that select() cannot see
+    my $pending = $self->{sock}->can('pending') && $self->{sock}->pending;
+    return 0 unless $pending || $sel->can_read($wait > 0 ? $wait : 0);
     my $n = sysread($self->{sock}, $self->{rbuf}, 1 << 20, length $self->{rbuf});
     if (!defined $n) {
         return 0 if $! == EAGAIN || $! == EWOULDBLOCK || $! == EINTR;
