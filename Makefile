@@ -263,7 +263,7 @@ install: all $(BUILD)/install/ten-vfs
 	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)$(PREFIX)/sbin \
 	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(SHARE_DIR)/web $(DESTDIR)$(SHARE_DIR)/examples
-	install -m 0644 $(MODULE) $(DESTDIR)$(MODULES_DIR)/
+	install -m 0644 $(MODULE) $(STREAM_MODULE) $(DESTDIR)$(MODULES_DIR)/
 	install -m 0755 $(BUILD)/install/ten-vfs \
 	    $(addprefix $(BUILD)/,$(SBIN_PROGS)) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(addprefix $(BUILD)/,$(BIN_PROGS)) \
@@ -275,9 +275,12 @@ install: all $(BUILD)/install/ten-vfs
 	rm -rf $(DESTDIR)$(SHARE_DIR)/skel
 	cp -r conf/skel $(DESTDIR)$(SHARE_DIR)/skel
 	@echo "install: done; nginx.conf: load_module $(MODULES_DIR)/ngx_http_9p_module.so;"
+	@echo "  and for raw 9P over TCP, after load_module modules/ngx_stream_module.so:"
+	@echo "  load_module $(MODULES_DIR)/ngx_stream_9p_module.so;"
 
 uninstall:
 	rm -f $(DESTDIR)$(MODULES_DIR)/ngx_http_9p_module.so \
+	    $(DESTDIR)$(MODULES_DIR)/ngx_stream_9p_module.so \
 	    $(addprefix $(DESTDIR)$(PREFIX)/sbin/,ten-vfs $(SBIN_PROGS)) \
 	    $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(BIN_PROGS)) \
 	    $(DESTDIR)$(PREFIX)/share/man/man1/9p.1

@@ -95,6 +95,7 @@ static void ngx_stream_9p_post(ngx_http_9p_session_t *s);
 
 
 static const ngx_http_9p_transport_t  ngx_stream_9p_transport = {
+    NGX_HTTP_9P_TCP,
     ngx_stream_9p_send,
     ngx_stream_9p_malformed,
     ngx_stream_9p_post

@@ -120,7 +120,12 @@ typedef struct ngx_http_9p_session_s  ngx_http_9p_session_t;
  * send one reply, end the connection over a message that is not 9P, and
  * get replies that came from services out once the event is done.
  */
+#define NGX_HTTP_9P_WEBSOCKET          0
+#define NGX_HTTP_9P_TCP                1
+#define NGX_HTTP_9P_TRANSPORTS         2
+
 typedef struct {
+    ngx_uint_t                  kind;       /* NGX_HTTP_9P_WEBSOCKET, ... */
     ngx_int_t                 (*send)(ngx_http_9p_session_t *s,
                                       ninep_fcall_t *f);
     void                      (*malformed)(ngx_http_9p_session_t *s,

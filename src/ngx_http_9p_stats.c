@@ -57,6 +57,8 @@ const char  *ngx_http_9p_attach_kinds[] = {
     "bootstrap", "ticket", "rescue"
 };
 
+const char  *ngx_http_9p_transports[] = { "websocket", "tcp" };
+
 /* a session's kind is its first attach's */
 const char  *ngx_http_9p_session_kinds[] = {
     "none", "bootstrap", "ticket", "rescue"
@@ -115,7 +117,7 @@ ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta)
     if (delta > 0) {
         s->id = s->connection->number;
         s->started = ngx_current_msec;
-        ngx_http_9p_add(sessions_total, 1);
+        ngx_http_9p_add(sessions_total[s->transport->kind], 1);
         ngx_http_9p_list(s);
 
     } else {
@@ -123,7 +125,7 @@ ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta)
     }
 
     ngx_http_9p_add(sessions, delta);
-    ngx_http_9p_add(sessions_by[s->attach], delta);
+    ngx_http_9p_add(sessions_by[s->transport->kind][s->attach], delta);
 }
 
 
@@ -276,8 +278,8 @@ ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
     if (user) {
         /* the log names the session's first user */
         if (s->attach == 0) {
-            ngx_http_9p_add(sessions_by[0], -1);
-            ngx_http_9p_add(sessions_by[kind + 1], 1);
+            ngx_http_9p_add(sessions_by[s->transport->kind][0], -1);
+            ngx_http_9p_add(sessions_by[s->transport->kind][kind + 1], 1);
             s->attach = kind + 1;
             ngx_cpystrn((u_char *) s->user, (u_char *) user, sizeof(s->user));
 

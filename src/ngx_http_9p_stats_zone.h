@@ -94,9 +94,10 @@ typedef struct {
 typedef struct {
     ngx_atomic_t                magic;      /* this layout's */
     ngx_atomic_t                sessions;
-    ngx_atomic_t                sessions_by[NGX_HTTP_9P_ATTACH_KINDS + 1];
+    ngx_atomic_t                sessions_by[NGX_HTTP_9P_TRANSPORTS]
+                                           [NGX_HTTP_9P_ATTACH_KINDS + 1];
                                             /* none yet, then each kind */
-    ngx_atomic_t                sessions_total;
+    ngx_atomic_t                sessions_total[NGX_HTTP_9P_TRANSPORTS];
     ngx_atomic_t                attaches[NGX_HTTP_9P_ATTACH_KINDS][2];
     ngx_atomic_t                refusals[NGX_HTTP_9P_REFUSALS];
     ngx_atomic_t                messages[NGX_HTTP_9P_TYPES];
@@ -134,6 +135,7 @@ extern ngx_array_t              ngx_http_9p_row_refs;  /* of row_ref_t */
 
 extern const char              *ngx_http_9p_attach_kinds[];
 extern const char              *ngx_http_9p_session_kinds[];
+extern const char              *ngx_http_9p_transports[];
 extern const char              *ngx_http_9p_results[];
 extern const char              *ngx_http_9p_refusals[];
 extern const char              *ngx_http_9p_caches[];

@@ -582,22 +582,28 @@ ngx_http_9p_text_time(u_char *p, time_t t)
 static u_char *
 ngx_http_9p_status_text(u_char *p, ngx_http_9p_zone_t *z)
 {
-    ngx_uint_t  i;
+    ngx_uint_t  i, t;
 
     p = ngx_sprintf(p, "Ten kernel (ngx_http_9p_module), counting since ");
     p = ngx_http_9p_text_time(p, (time_t) z->started);
 
-    p = ngx_sprintf(p, "\nsessions: %uA open (",
+    p = ngx_sprintf(p, "\nsessions: %uA open\n",
                     ngx_http_9p_count(z->sessions));
 
-    for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
-        p = ngx_sprintf(p, "%s%uA %s", i ? ", " : "",
-                        ngx_http_9p_count(z->sessions_by[i]),
-                        ngx_http_9p_session_kinds[i]);
+    for (t = 0; t < NGX_HTTP_9P_TRANSPORTS; t++) {
+        p = ngx_sprintf(p, "  %s: ", ngx_http_9p_transports[t]);
+
+        for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
+            p = ngx_sprintf(p, "%uA %s, ",
+                            ngx_http_9p_count(z->sessions_by[t][i]),
+                            ngx_http_9p_session_kinds[i]);
+        }
+
+        p = ngx_sprintf(p, "%uA since start\n",
+                        ngx_http_9p_count(z->sessions_total[t]));
     }
 
-    p = ngx_sprintf(p, "), %uA since start\nattaches:\n",
-                    ngx_http_9p_count(z->sessions_total));
+    p = ngx_sprintf(p, "attaches:\n");
 
     for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
         p = ngx_sprintf(p, "  %s: %uA ok, %uA refused\n",
@@ -753,22 +759,29 @@ ngx_http_9p_text_rows(u_char *p)
 static u_char *
 ngx_http_9p_status_json(u_char *p, ngx_http_9p_zone_t *z)
 {
-    ngx_uint_t  i, k, first;
+    ngx_uint_t  i, k, first, t;
 
     p = ngx_sprintf(p, "{\"started\":%uA,"
-                       "\"sessions\":{\"open\":%uA,\"total\":%uA,"
-                       "\"by_kind\":{",
+                       "\"sessions\":{\"open\":%uA,\"total\":%uA",
                     ngx_http_9p_count(z->started),
                     ngx_http_9p_count(z->sessions),
-                    ngx_http_9p_count(z->sessions_total));
+                    ngx_http_9p_count(z->sessions_total[0])
+                    + ngx_http_9p_count(z->sessions_total[1]));
 
-    for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
-        p = ngx_sprintf(p, "%s\"%s\":%uA", i ? "," : "",
-                        ngx_http_9p_session_kinds[i],
-                        ngx_http_9p_count(z->sessions_by[i]));
+    for (t = 0; t < NGX_HTTP_9P_TRANSPORTS; t++) {
+        p = ngx_sprintf(p, ",\"%s\":{\"total\":%uA",
+                        ngx_http_9p_transports[t],
+                        ngx_http_9p_count(z->sessions_total[t]));
+
+        for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
+            p = ngx_sprintf(p, ",\"%s\":%uA", ngx_http_9p_session_kinds[i],
+                            ngx_http_9p_count(z->sessions_by[t][i]));
+        }
+
+        *p++ = '}';
     }
 
-    p = ngx_sprintf(p, "}},\"attaches\":{");
+    p = ngx_sprintf(p, "},\"attaches\":{");
 
     for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
         p = ngx_sprintf(p, "%s\"%s\":{\"ok\":%uA,\"refused\":%uA}",
@@ -935,7 +948,7 @@ ngx_http_9p_json_str(u_char *p, ngx_str_t *s)
 static u_char *
 ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
 {
-    ngx_uint_t  i, k, ok;
+    ngx_uint_t  i, k, ok, t;
 
     p = ngx_http_9p_prom_head(p, "ninep_start_time_seconds", "gauge",
                               "When the counters began (a Unix time).");
@@ -946,17 +959,24 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
                               "9P sessions open now, by their first "
                               "attach's kind.");
 
-    for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
-        p = ngx_sprintf(p, "ninep_sessions{transport=\"websocket\","
-                           "kind=\"%s\"} %uA\n",
-                        ngx_http_9p_session_kinds[i],
-                        ngx_http_9p_count(z->sessions_by[i]));
+    for (t = 0; t < NGX_HTTP_9P_TRANSPORTS; t++) {
+        for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
+            p = ngx_sprintf(p, "ninep_sessions{transport=\"%s\","
+                               "kind=\"%s\"} %uA\n",
+                            ngx_http_9p_transports[t],
+                            ngx_http_9p_session_kinds[i],
+                            ngx_http_9p_count(z->sessions_by[t][i]));
+        }
     }
 
     p = ngx_http_9p_prom_head(p, "ninep_sessions_total", "counter",
                               "9P sessions begun.");
-    p = ngx_sprintf(p, "ninep_sessions_total{transport=\"websocket\"} %uA\n",
-                    ngx_http_9p_count(z->sessions_total));
+
+    for (t = 0; t < NGX_HTTP_9P_TRANSPORTS; t++) {
+        p = ngx_sprintf(p, "ninep_sessions_total{transport=\"%s\"} %uA\n",
+                        ngx_http_9p_transports[t],
+                        ngx_http_9p_count(z->sessions_total[t]));
+    }
 
     p = ngx_http_9p_prom_head(p, "ninep_attaches_total", "counter",
                               "Tattach answered, by kind and result.");

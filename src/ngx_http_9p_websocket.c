@@ -137,6 +137,7 @@ static void ngx_http_9p_ws_post(ngx_http_9p_session_t *s);
 
 /* the session's side of the WebSocket */
 static const ngx_http_9p_transport_t  ngx_http_9p_ws_transport = {
+    NGX_HTTP_9P_WEBSOCKET,
     ngx_http_9p_ws_send_fcall,
     ngx_http_9p_ws_malformed,
     ngx_http_9p_ws_post

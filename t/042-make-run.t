@@ -60,7 +60,7 @@ like($out, qr/^factotum$/m, '/dev/factotum is there');
 like($out, qr/^9p: login adm: authentication failed$/m, 'a wrong password is refused');
 
 my $status = HTTP::Tiny->new->get("http://127.0.0.1:$ENV{TEN_PORT}/status");
-like($status->{content}, qr/^sessions: \d+ open \(.*\), [1-9]\d* since start$/m, 'the status page counts the sessions');
+like($status->{content}, qr/^  websocket: .* [1-9]\d* since start$/m, 'the status page counts the sessions');
 like($status->{content}, qr/^sessions listed \(0 more had no room\):$/m, 'and lists them (conf/nginx.conf says ninep_status sessions)');
 my $sessions = do { local $/; open my $fh, '<', "$var/nginx/logs/9p.log" or die; <$fh> };
 like($sessions, qr/ user=adm attach=ticket requests=\d+ errors=0 .* close="client 1000"$/m,

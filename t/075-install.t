@@ -27,6 +27,7 @@ like($out, qr{load_module /usr/lib/nginx/modules/ngx_http_9p_module\.so}, 'it sa
 
 my %want = (
     'usr/lib/nginx/modules/ngx_http_9p_module.so' => 0644,
+    'usr/lib/nginx/modules/ngx_stream_9p_module.so' => 0644,
     'opt/ten/sbin/ten-vfs' => 0755, 'opt/ten/sbin/ten-factotum' => 0755,
     'opt/ten/sbin/ten-ssr' => 0755, 'opt/ten/bin/9p' => 0755,
     'opt/ten/bin/ten-key' => 0755, 'opt/ten/share/man/man1/9p.1' => 0644,
@@ -62,15 +63,20 @@ print $fh $out;
 close $fh;
 open $fh, '>', "$prefix/conf/nginx.conf" or die;
 print $fh "load_module $dest/usr/lib/nginx/modules/ngx_http_9p_module.so;\n",
+    "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n",
+    "load_module $dest/usr/lib/nginx/modules/ngx_stream_9p_module.so;\n",
     "error_log logs/error.log;\npid logs/nginx.pid;\nevents {}\n",
     "http { upstream ten_vfs { server 127.0.0.1:1; }\n",
     "  server { listen 127.0.0.1:1; location = /9p { ninep;\n",
     "    ninep_identity kernel.key; ninep_trust kernel.trust;\n",
-    "    ninep_service vfs ten_vfs boot; } } }\n";
+    "    ninep_service vfs ten_vfs boot; } } }\n",
+    "stream { server { listen 127.0.0.1:2; ninep;\n",
+    "    ninep_identity kernel.key; ninep_trust kernel.trust;\n",
+    "    ninep_service vfs ten_vfs boot; } }\n";
 close $fh;
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 ($rc, $out) = sh("$nginx -t -p $prefix -c conf/nginx.conf");
-is($rc, 0, 'nginx -t loads the installed module') or diag($out);
+is($rc, 0, 'nginx -t loads the installed modules, the raw 9P one too') or diag($out);
 
 ($rc, $out) = sh("make uninstall DESTDIR=$dest PREFIX=/opt/ten");
 is($rc, 0, 'make uninstall') or diag($out);

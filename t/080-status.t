@@ -165,7 +165,7 @@ is($d->{requests}{Tattach}{error}, 1, 'requests.Tattach.error');
 
 my $t = main::get('/status');
 like($t->{headers}{'content-type'}, qr{^text/plain; charset}, 'text by default');
-like($t->{content}, qr/^sessions: 0 open \(0 none, 0 bootstrap, 0 ticket, 0 rescue\), 3 since start$/m, 'sessions in words');
+like($t->{content}, qr/^sessions: 0 open\n  websocket: 0 none, 0 bootstrap, 0 ticket, 0 rescue, 3 since start\n  tcp: 0 none, 0 bootstrap, 0 ticket, 0 rescue, 0 since start$/m, 'sessions in words');
 like($t->{content}, qr/^  ticket: 1 ok, 1 refused$/m, 'attaches in words');
 like($t->{content}, qr/^  Tattach: 3$/m, 'messages in words');
 like($t->{content}, qr/^  Tattach: 2 ok, 1 error, 0 flushed, 0 lost$/m, 'requests in words');

@@ -1,6 +1,7 @@
 # Linux's own 9P client (v9fs, 9P2000, trans=fd) in a QEMU guest against
-# ten-vfs directly (as none, in /tmp) and against the kernel through a
-# TCP-to-WebSocket framer (as glenda, with a ticket, in her home): a POSIX
+# ten-vfs directly (as none, in /tmp) and against the kernel's raw 9P
+# endpoint (ngx_stream_9p_module; as glenda, with a ticket as the attach
+# name, in her home): a POSIX
 # workload with checksums -- create, append, truncate, rename, chmod,
 # mkdir/rmdir, a 4 MiB file, 200 small files, a 600-entry directory,
 # concurrent writers, touch -d, cp -p, rm -r (t/v9fs/workload.sh).  The
@@ -13,6 +14,8 @@ use lib 't/lib';
 use Test::Ten;
 use Ten::Kernel;
 use Digest::MD5;
+
+$ENV{TEST_NGINX_TCP_PORT} = Test::Ten::free_port();
 
 my @VERSIONS = map { m{/lib/modules/(.+)} ? $1 : () } glob '/lib/modules/*';
 my ($KERNEL) = grep { -f "/boot/vmlinuz-$_" } reverse sort @VERSIONS;
@@ -57,12 +60,16 @@ __DATA__
 
 === TEST 1: Linux lists, writes, truncates, touches and removes through ten-vfs and through the kernel
 --- timeout: 400
+--- stream_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_TCP_PORT;
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+    }
 --- perl
-my $fport = Test::Ten::free_port();
-Test::Ten::add_helper(name => 'framer', port => $fport,
-                      cmd => ['t/v9fs/framer.pl', $fport, $ENV{TEST_NGINX_SERVER_PORT}]);
 my @lines = main::boot(ticket => $ENV{TEST_NGINX_TICKET}, vfs_port => kvfs()->port,
-                       kernel_port => $fport);
+                       kernel_port => $ENV{TEST_NGINX_TCP_PORT});
 my %value;
 for (grep { /^VALUE / } @lines) {
     my (undef, $t, $name, $v) = split / /, $_, 4;

@@ -14,6 +14,7 @@ use Ten::Kernel;
 use Ten::Client;
 use Fcntl qw(O_RDWR O_NONBLOCK);
 use Cwd ();
+use HTTP::Tiny;
 
 $ENV{TEST_NGINX_TCP_PORT} = Test::Ten::free_port();
 
@@ -169,12 +170,19 @@ like(main::error_log(), qr/fid \d+ \(\/adm\) recovered on a new connection to "v
 
 
 
-=== TEST 5: many TCP sessions share the kernel's one connection to the service
+=== TEST 5: many TCP sessions share the kernel's one connection to the service; the status page counts them
+--- config
+    location = /status {
+        ninep_status;
+    }
 --- perl
 my @c = map { my $t = main::tcp(); $t->attach(0, 'glenda', $ENV{TEST_NGINX_TICKET}); $t } 1 .. 20;
 my $ok = grep { $_->stat(0)->{type} eq 'Rstat' } @c;
 is($ok, 20, 'twenty sessions stat their root');
 is(kvfs->counts->{connections}, 1, "all on the kernel's one connection to ten-vfs");
+my $st = HTTP::Tiny->new->get("http://127.0.0.1:" . Test::Ten::server_port() . "/status?format=prometheus")->{content};
+like($st, qr/^ninep_sessions\{transport="tcp",kind="ticket"\} 20$/m, 'ninep_sessions counts them as tcp');
+like($st, qr/^ninep_sessions_total\{transport="tcp"\} 20$/m, 'and begun');
 
 
 
