@@ -769,8 +769,9 @@ ngx_stream_9p_message(ngx_stream_9p_conn_t *tc)
         return NGX_AGAIN;
     }
 
-    /* backpressure: no more requests until a largest reply fits */
-    if (ngx_stream_9p_room(tc, s->msize) != NGX_OK) {
+    /* backpressure: no more requests until a largest reply fits in
+       the buffer as it is (it grows only for replies already owed) */
+    if (tc->out_size - (size_t) (tc->out_last - tc->out_pos) < s->msize) {
         tc->read_blocked = 1;
         return NGX_AGAIN;
     }

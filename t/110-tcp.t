@@ -288,3 +288,37 @@ upstream "ten_vfs" chooses its servers by HTTP request
 --- must_die
 --- error_log
 "ninep" in this location has no "ninep_service" with "boot"
+
+
+
+=== TEST 12: backpressure: a client that sends without reading is not read further; every reply comes once it reads
+--- config
+    location = /status {
+        ninep_status;
+    }
+--- perl
+my $c = main::tcp();
+$c->attach(0, 'none', '');
+my $dev = $c->walk_to(0, 'dev');
+# stats the kernel answers at once, each reply ~6 times its request
+my $n = 200000;
+my $bytes = join '', map { Ten::NineP::pack_msg({ type => 'Tstat', tag => $_ % 50000 + 1, fid => $dev }) } 1 .. $n;
+my $sock = $c->{sock};
+my $written = 0;
+my $until = time + 3;
+while ($written < length $bytes && time < $until) {
+    my $w = syswrite($sock, $bytes, 65536, $written);
+    $written += $w if defined $w;
+    select(undef, undef, undef, 0.01) unless defined $w;
+}
+my $st = HTTP::Tiny->new->get("http://127.0.0.1:" . Test::Ten::server_port() . "/status?format=prometheus")->{content};
+my ($read) = $st =~ /^ninep_messages_total\{type="Tstat"\} (\d+)$/m;
+cmp_ok($read, '<', $n, "while the client reads nothing the kernel stops reading its requests ($read of $n)");
+$c->send_raw(substr $bytes, $written);
+my $got = 0;
+while (my $r = $c->recv(5)) {
+    last unless $r->{type} eq 'Rstat';
+    $got++;
+    last if $got == $n;
+}
+is($got, $n, 'then every request is answered once the client reads');
