@@ -917,12 +917,9 @@ ngx_stream_9p_send(ngx_http_9p_session_t *s, ninep_fcall_t *f)
         return NGX_OK;          /* nobody will read it */
     }
 
-    n = ninep_packed_size(f);
+    n = ngx_http_9p_reply_size(s, f);
 
-    if (n == 0 || n > s->msize) {
-        ngx_log_error(NGX_LOG_ALERT, s->connection->log, 0,
-                      "9p: cannot encode %s of %uz bytes",
-                      ninep_type_name(f->type), n);
+    if (n == 0) {
         tc->closing = 1;
         return NGX_ERROR;
     }

@@ -190,6 +190,8 @@ ngx_int_t ngx_http_9p_session_message(ngx_http_9p_session_t *s,
     u_char *msg, size_t len);
 void ngx_http_9p_session_end(ngx_http_9p_session_t *s);
 void ngx_http_9p_session_idle(ngx_http_9p_session_t *s);
+/* A reply's size for a transport to send; 0 (logged) if it cannot be. */
+size_t ngx_http_9p_reply_size(ngx_http_9p_session_t *s, ninep_fcall_t *f);
 
 
 extern ngx_module_t  ngx_http_9p_module;

@@ -370,3 +370,21 @@ ngx_http_9p_fid_request(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     return op(s, f, t);
 }
+
+
+size_t
+ngx_http_9p_reply_size(ngx_http_9p_session_t *s, ninep_fcall_t *f)
+{
+    size_t  n;
+
+    n = ninep_packed_size(f);
+
+    if (n == 0 || n > s->msize) {
+        ngx_log_error(NGX_LOG_ALERT, s->connection->log, 0,
+                      "9p: cannot encode %s of %uz bytes",
+                      ninep_type_name(f->type), n);
+        return 0;
+    }
+
+    return n;
+}

@@ -876,12 +876,9 @@ ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
         return NGX_OK;          /* nobody will read it */
     }
 
-    n = ninep_packed_size(f);
+    n = ngx_http_9p_reply_size(s, f);
 
-    if (n == 0 || n > s->msize) {
-        ngx_log_error(NGX_LOG_ALERT, s->connection->log, 0,
-                      "9p: cannot encode %s of %uz bytes",
-                      ninep_type_name(f->type), n);
+    if (n == 0) {
         ngx_http_9p_ws_close(s, NGX_HTTP_9P_WS_INTERNAL, "internal error");
         return NGX_ERROR;
     }
