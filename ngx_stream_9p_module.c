@@ -59,6 +59,7 @@ typedef struct {
 
     unsigned                    read_blocked:1;
     unsigned                    closing:1;
+    unsigned                    started:1;  /* the session is */
     unsigned                    ended:1;
 } ngx_stream_9p_conn_t;
 
@@ -613,6 +614,7 @@ ngx_stream_9p_handler(ngx_stream_session_t *ss)
 
     ngx_stream_set_ctx(ss, s, ngx_stream_9p_module);
     ngx_http_9p_session_init(s);
+    tc->started = 1;
 
     c->log->action = "serving 9P over TCP";
     c->read->handler = ngx_stream_9p_read_handler;
@@ -717,6 +719,7 @@ ngx_stream_9p_read(ngx_stream_9p_conn_t *tc)
         if (n == NGX_ERROR || n == 0) {
             ngx_log_error(NGX_LOG_INFO, c->log, 0,
                           "9p: client closed the connection");
+            ngx_http_9p_stats_closed(&tc->s, NGX_HTTP_9P_CLOSED_BY_CLIENT, 0);
             ngx_stream_9p_finalize(tc, NGX_STREAM_OK);
             return;
         }
@@ -871,6 +874,8 @@ ngx_stream_9p_room(ngx_stream_9p_conn_t *tc, size_t n)
 static void
 ngx_stream_9p_finalize(ngx_stream_9p_conn_t *tc, ngx_uint_t rc)
 {
+    /* for $ninep_close, unless the client closed first */
+    ngx_http_9p_stats_closed(&tc->s, NGX_HTTP_9P_CLOSED_BY_SERVER, 0);
     ngx_stream_9p_cleanup(tc);
     ngx_stream_finalize_session(tc->stream, rc);
 }
@@ -887,9 +892,12 @@ ngx_stream_9p_cleanup(void *data)
 
     tc->ended = 1;
 
-    if (tc->in) {
+    if (tc->started) {
         ngx_http_9p_session_end(&tc->s);
         ngx_http_9p_stats_session(&tc->s, -1);
+    }
+
+    if (tc->in) {
         ngx_free(tc->in);
         tc->in = NULL;
     }

@@ -232,7 +232,8 @@ ok(!eval { Ten::Client->connect(port => $ENV{TEST_NGINX_TCP_PORT}, tls => '/etc/
 --- stream_config
     log_format ninep '$remote_addr session=$ninep_session user=$ninep_user '
                      'attach=$ninep_attach requests=$ninep_requests '
-                     'errors=$ninep_errors in=$ninep_bytes_in';
+                     'errors=$ninep_errors in=$ninep_bytes_in '
+                     'close=$ninep_close';
     server {
         listen 127.0.0.1:$TEST_NGINX_TCP_PORT;
         ninep;
@@ -248,8 +249,8 @@ $t->disconnect;
 my $log = Test::Ten::servroot() . '/logs/tcp.log';
 my $line;
 ok(wait_for(sub { $line = do { local $/; open my $fh, '<', $log; <$fh> }; $line }, 3), 'a line');
-like($line, qr/^127\.0\.0\.1 session=\d+ user=glenda attach=ticket requests=3 errors=1 in=\d+$/m,
-    'the session: its user, attach, Tversion + Tattach + Tclunk, the Rerror');
+like($line, qr/^127\.0\.0\.1 session=\d+ user=glenda attach=ticket requests=3 errors=1 in=\d+ close=client$/m,
+    'the session: its user, attach, Tversion + Tattach + Tclunk, the Rerror, the client closed');
 
 
 
