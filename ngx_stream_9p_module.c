@@ -403,7 +403,7 @@ ngx_stream_9p_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_stream_9p_main_conf_t *mcf = conf;
 
     ngx_uint_t                      i;
-    ngx_http_9p_service_t         **svc;
+    ngx_http_9p_service_t         **svc, **all;
     ngx_http_9p_main_conf_t        *hmcf;
     ngx_http_upstream_main_conf_t  *umcf;
 
@@ -430,6 +430,14 @@ ngx_stream_9p_init_main_conf(ngx_conf_t *cf, void *conf)
         {
             return NGX_CONF_ERROR;
         }
+
+        /* among the kernel's services: rows on the status page */
+        all = ngx_array_push(&hmcf->services);
+        if (all == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *all = svc[i];
     }
 
     return ngx_http_9p_checks_used(cf, hmcf);

@@ -749,8 +749,9 @@ ngx_http_9p_stats_rows(ngx_slab_pool_t *shpool, ngx_http_9p_zone_t *z,
 
     if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_EMERG, ngx_cycle->log, 0,
-                      "ninep_status: the zone is full; restart nginx to "
-                      "make a larger one");
+                      "ninep_status: the zone is full; give it more room "
+                      "with \"ninep_status_zone\" (or restart nginx, which "
+                      "reckons its size afresh)");
     }
 
     return rc;

@@ -183,6 +183,8 @@ is(kvfs->counts->{connections}, 1, "all on the kernel's one connection to ten-vf
 my $st = HTTP::Tiny->new->get("http://127.0.0.1:" . Test::Ten::server_port() . "/status?format=prometheus")->{content};
 like($st, qr/^ninep_sessions\{transport="tcp",kind="ticket"\} 20$/m, 'ninep_sessions counts them as tcp');
 like($st, qr/^ninep_sessions_total\{transport="tcp"\} 20$/m, 'and begun');
+like($st, qr/^ninep_backend_connections\{service="vfs",upstream="ten_vfs",server="127\.0\.0\.1:\d+"\} 1$/m,
+    "a stream server's service has its rows too");
 
 
 
