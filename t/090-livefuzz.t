@@ -1,15 +1,17 @@
 # The live network fuzzer (fuzz/live.c, build/ten-livefuzz) against the
 # real services and the real kernel: ten-vfs and ten-factotum over TCP
-# as an unauthenticated client, the kernel over WebSocket as a bootstrap
-# session.  After every batch each process must be alive and answer a
-# fresh Tversion.  TEN_LIVEFUZZ_SECONDS (default 15) is shared by the
-# three targets; `make fuzz` gives it five minutes, `make asan` runs it
+# as an unauthenticated client, the kernel over WebSocket and over raw
+# TCP (ngx_stream_9p_module) as a bootstrap session.  After every batch
+# each process must be alive and answer a fresh Tversion.
+# TEN_LIVEFUZZ_SECONDS (default 15) is shared by the four targets; `make fuzz` gives it five minutes, `make asan` runs it
 # against the sanitized builds.  A failure prints the seed: replay it
 # with `build/ten-livefuzz -s SEED ...`.
 
 use lib 't/lib';
 use Test::Ten;
 use Ten::Kernel;
+
+$ENV{TEST_NGINX_TCP_PORT} = Test::Ten::free_port();
 
 kernel_each_block();
 run_tests();
@@ -34,12 +36,22 @@ __DATA__
         ninep_service vfs ten_vfs boot;
         ninep_service factotum ten_factotum;
     }
+--- stream_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_TCP_PORT;
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_service factotum ten_factotum;
+    }
 --- timeout: 600
 --- perl
 my $secs = $ENV{TEN_LIVEFUZZ_SECONDS} || 15;
-my $each = $secs / 3 < 2 ? 2 : int($secs / 3);
+my $each = $secs / 4 < 2 ? 2 : int($secs / 4);
 my ($worker) = worker_pids();
 main::livefuzz('ten-vfs', ['-a', '127.0.0.1:' . kvfs()->port], $each, kvfs()->pid);
 main::livefuzz('ten-factotum', ['-a', '127.0.0.1:' . kfactotum()->port], $each, kfactotum()->pid);
 main::livefuzz('the kernel', ['-w', "ws://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/9p"], $each,
+               $worker, kvfs()->pid, kfactotum()->pid);
+main::livefuzz('the kernel over TCP', ['-a', "127.0.0.1:$ENV{TEST_NGINX_TCP_PORT}"], $each,
                $worker, kvfs()->pid, kfactotum()->pid);
