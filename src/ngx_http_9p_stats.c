@@ -41,6 +41,7 @@ static size_t ngx_http_9p_row_name(u_char *buf, ngx_http_9p_service_t *svc,
     ngx_http_upstream_rr_peer_t *peer);
 static ngx_uint_t ngx_http_9p_service_first(ngx_http_9p_main_conf_t *mcf,
     ngx_uint_t i);
+static ngx_uint_t ngx_http_9p_refusal(const char *why);
 static void ngx_http_9p_list(ngx_http_9p_session_t *s);
 static void ngx_http_9p_unlist(ngx_http_9p_session_t *s);
 static void ngx_http_9p_unlist_locked(ngx_http_9p_listed_t *l);
@@ -77,7 +78,7 @@ const char  *ngx_http_9p_refusals[] = {
 static const char  *ngx_http_9p_refusal_text[] = {
     "not a ticket", "ticket signed by an unknown key",
     "bad ticket signature", "ticket signing key expired", "ticket expired",
-    "ticket path mismatch", "no such ticket", NULL, NULL
+    "ticket path mismatch", "no such ticket", NULL
 };
 
 /* the upper bounds of the latency buckets, in microseconds */
@@ -269,8 +270,6 @@ void
 ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
     const char *user, const char *why)
 {
-    ngx_uint_t  i;
-
     if (kind >= NGX_HTTP_9P_ATTACH_KINDS) {
         return;
     }
@@ -298,22 +297,35 @@ ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
         why = "";
     }
 
+    ngx_http_9p_add(refusals[ngx_http_9p_refusal(why)], 1);
+}
+
+
+/*
+ * Why an attach was refused, as ngx_http_9p_refusals[] names it: a
+ * service out of reach first (a ticket of an unknown key whose keys
+ * could not be fetched is that), then the ticket's own faults.
+ */
+
+static ngx_uint_t
+ngx_http_9p_refusal(const char *why)
+{
+    ngx_uint_t  i;
+
+    if (ngx_strstr(why, "unavailable")) {
+        return NGX_HTTP_9P_REFUSALS - 2;
+    }
+
     for (i = 0; ngx_http_9p_refusal_text[i]; i++) {
         if (ngx_strncmp(why, ngx_http_9p_refusal_text[i],
                         ngx_strlen(ngx_http_9p_refusal_text[i]))
             == 0)
         {
-            break;
+            return i;
         }
     }
 
-    if (ngx_http_9p_refusal_text[i] == NULL
-        && ngx_strstr(why, "unavailable") == NULL)
-    {
-        i++;
-    }
-
-    ngx_http_9p_add(refusals[i], 1);
+    return NGX_HTTP_9P_REFUSALS - 1;
 }
 
 
