@@ -16,7 +16,8 @@ DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         libtest-base-perl libcryptx-perl libsodium-dev procps \
         qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
         libcmark-dev chromium gdb attr groff-base valgrind \
-        libnginx-mod-stream libio-socket-ssl-perl
+        libnginx-mod-stream libio-socket-ssl-perl debhelper dpkg-dev \
+        lintian
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -245,6 +246,20 @@ stress: module progs
 
 clean:
 	rm -rf $(BUILD) t/servroot*
+
+# make deb: the nginx module packages (libnginx-mod-http-9p and
+# libnginx-mod-stream-9p, with dh_nginx's load files and ABI dependency)
+# in build/deb/, built from a clean copy of what is committed
+DEB_DIR := $(BUILD)/deb
+
+.PHONY: deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)
+	git archive --prefix=ten/ HEAD | tar -x -C $(DEB_DIR)
+	cd $(DEB_DIR)/ten && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \
+	    || { tail -30 $(DEB_DIR)/build.log; exit 1; }
+	lintian --fail-on error $(DEB_DIR)/*.deb
+	@ls $(DEB_DIR)/*.deb
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the module where Debian's
 # nginx looks for modules (load_module modules/ngx_http_9p_module.so), the
