@@ -261,6 +261,12 @@ deb:
 	lintian --fail-on error $(DEB_DIR)/*.deb
 	@ls $(DEB_DIR)/*.deb
 
+# make test-deb: the packages installed next to Debian's nginx, used, and
+# purged (tools/test-deb.sh says how); root, about two minutes
+.PHONY: test-deb
+test-deb: all
+	tools/test-deb.sh
+
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the module where Debian's
 # nginx looks for modules (load_module modules/ngx_http_9p_module.so), the
 # services in sbin, 9p and ten-key in bin, 9p(1), and under share/ten the
