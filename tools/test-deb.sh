@@ -109,9 +109,13 @@ tools/run.sh stop > /dev/null 2>&1
 
 dpkg --purge "${packages[@]}" > "$work/purge.log" 2>&1 \
     || { cat "$work/purge.log"; fail "dpkg --purge"; }
-left=$(while read -r f; do [ -f "$f" ] || [ -L "$f" ] && echo "$f"; done < "$work/files")
-[ -z "$left" ] || fail "dpkg --purge left: $left"
-ls /etc/nginx/modules-enabled/ | grep -q 9p \
-    && fail "dpkg --purge left a load file in /etc/nginx/modules-enabled"
+left=""
+while read -r f; do
+    if [ -f "$f" ] || [ -L "$f" ]; then left="$left $f"; fi
+done < "$work/files"
+[ -z "$left" ] || fail "dpkg --purge left:$left"
+if ls /etc/nginx/modules-enabled/ | grep -q 9p; then
+    fail "dpkg --purge left a load file in /etc/nginx/modules-enabled"
+fi
 say "purged: none of the packages' files is left"
 say "ok"
