@@ -1,36 +1,54 @@
 #!/usr/bin/env bash
-# make test-deb: the nginx module packages installed for real, next to
-# Debian's own nginx.  dpkg -i puts the modules where Debian's nginx loads
-# them from and enables their load files; Debian's nginx then runs a
-# configuration that loads modules the way /etc/nginx/nginx.conf does
-# (include /etc/nginx/modules-enabled/*.conf) with a WebSocket location
-# and a raw 9P stream server, against the services started as `make run`
-# starts them; the 9p command logs in as adm over WebSocket and reads a
-# file over each transport; dpkg --purge must leave none of the
-# packages' files behind.  Needs root (dpkg) and the packages make deps
-# installs.  Leaves the machine as it found it: a failure still purges.
+# make test-deb: the packages installed for real, next to Debian's own
+# nginx.  dpkg -i puts the modules where Debian's nginx loads them from
+# and enables their load files, and the ten package makes its users, keys
+# and trust files; its systemd units pass systemd-analyze verify and,
+# systemd not running here, their ExecStart lines run as their users;
+# Debian's nginx then runs a configuration that loads modules the way
+# /etc/nginx/nginx.conf does (include /etc/nginx/modules-enabled/*.conf)
+# with a WebSocket location and a raw 9P stream server using the keys in
+# /etc/ten; the 9p command logs in as adm over WebSocket and reads a file
+# over each transport; dpkg --purge must leave none of the packages'
+# files behind, only the data the README says it keeps.  Needs root
+# (dpkg) and the packages make deps installs; ports 5640-5642 (the
+# units') must be free.  A failure still stops what it started and
+# purges.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 work=$top/build/test-deb
-export TEN_VAR=$work/var
-export TEN_PORT=${TEN_PORT:-18190}
-export TEN_VFS_PORT=${TEN_VFS_PORT:-18191}
-export TEN_FACTOTUM_PORT=${TEN_FACTOTUM_PORT:-18192}
-export TEN_SSR_PORT=${TEN_SSR_PORT:-18193}
-site_port=$((TEN_PORT + 4))
-tcp_port=$((TEN_PORT + 5))
-packages=(libnginx-mod-stream-9p libnginx-mod-http-9p)
+site_port=${TEN_PORT:-18190}
+tcp_port=$((site_port + 1))
+packages=(ten libnginx-mod-stream-9p libnginx-mod-http-9p)
+units=(ten-vfs ten-factotum ten-ssr)
+pids=()
 
 say()  { echo "test-deb: $*"; }
 fail() { echo "test-deb: FAILED: $*" >&2; exit 1; }
 
 cleanup() {
     [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null
-    tools/run.sh stop > /dev/null 2>&1 || true
+    [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
     dpkg --purge "${packages[@]}" > /dev/null 2>&1 || true
+    rm -rf /var/lib/ten
+}
+
+# A unit's ExecStart line, run as its User (systemd is not running).
+run_unit() {
+    local unit=/lib/systemd/system/$1.service cmd user
+    cmd=$(sed -n 's/^ExecStart=//p' "$unit")
+    user=$(sed -n 's/^User=//p' "$unit")
+    # shellcheck disable=SC2086
+    runuser -u "$user" -- $cmd > "$work/$1.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 50); do
+        grep -q serving "$work/$1.log" && return
+        sleep 0.1
+    done
+    cat "$work/$1.log"
+    fail "$1 did not start as $user"
 }
 
 rm -rf "$work"
@@ -40,8 +58,10 @@ trap cleanup EXIT
 make deb > "$work/make-deb.log" 2>&1 || { tail -20 "$work/make-deb.log"; fail "make deb"; }
 say "packages built, lintian has no errors"
 
+[ ! -e /var/lib/ten ] || fail "/var/lib/ten exists: is ten installed already?"
 dpkg -i build/deb/libnginx-mod-http-9p_*_*.deb \
-        build/deb/libnginx-mod-stream-9p_*_*.deb > "$work/dpkg.log" 2>&1 \
+        build/deb/libnginx-mod-stream-9p_*_*.deb \
+        build/deb/ten_*_*.deb > "$work/dpkg.log" 2>&1 \
     || { cat "$work/dpkg.log"; fail "dpkg -i"; }
 dpkg -L "${packages[@]}" | sort -u > "$work/files"
 
@@ -51,10 +71,29 @@ for conf in 50-mod-http-9p.conf 70-mod-stream-9p.conf; do
 done
 say "installed; modules-enabled has 50-mod-http-9p.conf and 70-mod-stream-9p.conf"
 
-# the services, their keys and adm's first password, as make run makes
-# them (its own nginx runs too, on TEN_PORT: unused here)
-tools/run.sh start > "$work/run.log" 2>&1 || { cat "$work/run.log"; fail "tools/run.sh start"; }
-keys=$TEN_VAR/nginx/conf/keys
+for u in _ten-vfs _ten-factotum _ten-ssr; do
+    id "$u" > /dev/null 2>&1 || fail "the ten package did not make the user $u"
+done
+[ "$(stat -c '%a %U' /var/lib/ten/vfs/vfs.key)" = "600 _ten-vfs" ] \
+    || fail "ten-vfs's key is not 0600 and its user's"
+[ "$(stat -c '%a %U' /etc/ten/kernel.key)" = "600 root" ] \
+    || fail "the kernel's key is not 0600 and root's"
+for u in "${units[@]}"; do
+    systemd-analyze verify "/lib/systemd/system/$u.service" \
+        > "$work/verify-$u.log" 2>&1 \
+        || { cat "$work/verify-$u.log"; fail "systemd-analyze verify $u"; }
+done
+say "users, keys (0600, their owners') and trust files made; the units verify"
+
+for u in "${units[@]}"; do
+    run_unit "$u"
+done
+say "the units' ExecStart lines run as their users"
+keys=/etc/ten
+for _ in $(seq 50); do
+    [ -f /var/lib/ten/factotum/store/adm.password ] && break
+    sleep 0.1
+done
 
 cat > "$work/nginx.conf" <<EOF
 # the way Debian's /etc/nginx/nginx.conf loads modules
@@ -64,8 +103,8 @@ error_log $work/error.log info;
 events { worker_connections 256; }
 http {
     access_log $work/access.log;
-    upstream ten_vfs { server 127.0.0.1:$TEN_VFS_PORT; }
-    upstream ten_factotum { server 127.0.0.1:$TEN_FACTOTUM_PORT; }
+    upstream ten_vfs { server 127.0.0.1:5640; }
+    upstream ten_factotum { server 127.0.0.1:5641; }
     server {
         listen 127.0.0.1:$site_port;
         location = /9p {
@@ -95,7 +134,7 @@ say "Debian's nginx runs both packaged modules"
 
 ticket=$work/adm.ticket
 build/9p -a "ws://127.0.0.1:$site_port/9p" -t "$ticket" login adm \
-    < "$TEN_VAR/factotum/store/adm.password" > "$work/login.log" 2>&1 \
+    < /var/lib/ten/factotum/store/adm.password > "$work/login.log" 2>&1 \
     || { cat "$work/login.log"; fail "9p login adm over WebSocket"; }
 build/9p -a "ws://127.0.0.1:$site_port/9p" -t "$ticket" read /adm/users \
     | grep -q '^adm:' || fail "9p read /adm/users over WebSocket"
@@ -105,7 +144,9 @@ say "logged in as adm; /adm/users read over WebSocket and over raw TCP"
 
 kill "$(cat "$work/nginx.pid")"
 rm -f "$work/nginx.pid"
-tools/run.sh stop > /dev/null 2>&1
+kill "${pids[@]}"
+wait "${pids[@]}" 2>/dev/null || true
+pids=()
 
 dpkg --purge "${packages[@]}" > "$work/purge.log" 2>&1 \
     || { cat "$work/purge.log"; fail "dpkg --purge"; }
@@ -117,5 +158,12 @@ done < "$work/files"
 if ls /etc/nginx/modules-enabled/ | grep -q 9p; then
     fail "dpkg --purge left a load file in /etc/nginx/modules-enabled"
 fi
-say "purged: none of the packages' files is left"
+for u in _ten-vfs _ten-factotum _ten-ssr; do
+    ! id "$u" > /dev/null 2>&1 || fail "dpkg --purge left the user $u"
+done
+left=$(find /etc/ten /var/lib/ten -name '*.key' -o -name trust -o -name kernel.trust 2>/dev/null)
+[ -z "$left" ] || fail "dpkg --purge left keys or trust files: $left"
+[ -d /var/lib/ten/vfs/root/adm ] && [ -d /var/lib/ten/factotum/store ] \
+    || fail "dpkg --purge took the data it should keep"
+say "purged: no file of the packages, user, key or trust file is left; the files and accounts are kept"
 say "ok"
