@@ -152,7 +152,10 @@ dpkg --purge "${packages[@]}" > "$work/purge.log" 2>&1 \
     || { cat "$work/purge.log"; fail "dpkg --purge"; }
 left=""
 while read -r f; do
-    if [ -f "$f" ] || [ -L "$f" ]; then left="$left $f"; fi
+    # files and links to files: shared directories (and /lib) stay
+    if [ ! -d "$f" ] && { [ -f "$f" ] || [ -L "$f" ]; }; then
+        left="$left $f"
+    fi
 done < "$work/files"
 [ -z "$left" ] || fail "dpkg --purge left:$left"
 if ls /etc/nginx/modules-enabled/ | grep -q 9p; then
@@ -161,7 +164,8 @@ fi
 for u in _ten-vfs _ten-factotum _ten-ssr; do
     ! id "$u" > /dev/null 2>&1 || fail "dpkg --purge left the user $u"
 done
-left=$(find /etc/ten /var/lib/ten -name '*.key' -o -name trust -o -name kernel.trust 2>/dev/null)
+left=$(find /etc/ten /var/lib/ten \( -name '*.key' -o -name '*trust' \) \
+       2>/dev/null || true)
 [ -z "$left" ] || fail "dpkg --purge left keys or trust files: $left"
 [ -d /var/lib/ten/vfs/root/adm ] && [ -d /var/lib/ten/factotum/store ] \
     || fail "dpkg --purge took the data it should keep"
