@@ -42,6 +42,7 @@ static size_t ngx_http_9p_row_name(u_char *buf, ngx_http_9p_service_t *svc,
 static ngx_uint_t ngx_http_9p_service_first(ngx_http_9p_main_conf_t *mcf,
     ngx_uint_t i);
 static ngx_uint_t ngx_http_9p_refusal(const char *why);
+static void ngx_http_9p_stats_log(ngx_http_request_t *r);
 static void ngx_http_9p_list(ngx_http_9p_session_t *s);
 static void ngx_http_9p_unlist(ngx_http_9p_session_t *s);
 static void ngx_http_9p_unlist_locked(ngx_http_9p_listed_t *l);
@@ -118,6 +119,11 @@ ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta)
     if (delta > 0) {
         s->id = s->connection->number;
         s->started = ngx_current_msec;
+
+        if (s->transport->kind == NGX_HTTP_9P_WEBSOCKET) {
+            ngx_http_9p_stats_log(s->request);
+        }
+
         ngx_http_9p_add(sessions_total[s->transport->kind], 1);
         ngx_http_9p_list(s);
 
@@ -991,7 +997,7 @@ ngx_http_9p_stats_variables(ngx_conf_t *cf)
  * (its id is the connection's "*N" at the start of every line).
  */
 
-void
+static void
 ngx_http_9p_stats_log(ngx_http_request_t *r)
 {
     if (r->log_handler != ngx_http_9p_log_handler) {

@@ -49,7 +49,8 @@ struct ngx_http_9p_ns_s;
 
 /*
  * A session began (+1) or ended (-1); with "ninep_status sessions" it is
- * listed meanwhile.
+ * listed meanwhile, and a WebSocket session's error-log lines name its
+ * user once it has one.
  */
 void ngx_http_9p_stats_session(ngx_http_9p_session_t *s, ngx_int_t delta);
 
@@ -123,8 +124,6 @@ void ngx_http_9p_stats_circuit(ngx_http_9p_row_t *row, ngx_msec_t retry_at);
 void ngx_http_9p_stats_closed(ngx_http_9p_session_t *s, ngx_uint_t by,
     ngx_uint_t code);
 
-/* The session's user in the error log's lines about it. */
-void ngx_http_9p_stats_log(ngx_http_request_t *r);
 
 /* the $ninep_* variables */
 typedef enum {

@@ -243,7 +243,6 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
     ngx_add_timer(&ws->timer, conf->ping_interval);
 
     c->log->action = "serving 9P over WebSocket";
-    ngx_http_9p_stats_log(r);
 
     r->read_event_handler = ngx_http_9p_ws_read_handler;
     r->write_event_handler = ngx_http_9p_ws_write_handler;
