@@ -321,3 +321,19 @@ is_9p($s->write(1, 0, 'deluser bob'), 'Rwrite count=11', 'deluser bob');
 ok(!-e kvfs->path(substr $bob, 1), "bob's ticket went with him");
 my (undef, undef, $w) = main::rpc($c, 'start proto=pass user=bob', 'pass b0b-pass');
 is_rerror($w, 'authentication failed', 'bob cannot log in');
+
+
+
+=== TEST 11: -P (for a container's log): the first start prints adm's password on stderr, once
+--- factotum: -D 100 -P
+--- perl
+my $f = kfactotum();
+my $pass = $f->adm_password;
+like($f->log_text, qr{ten-factotum: first start: user adm, password \Q$pass\E \(also in \S+/adm\.password\)}, "the log has adm's password");
+$f->stop;
+$f->start;
+my @seen = $f->log_text =~ /\Q$pass\E/g;
+is(scalar @seen, 1, 'a restart does not print it again');
+my $c = main::bootstrap();
+my (undef, undef, $w) = main::rpc($c, 'start proto=pass user=adm', "pass $pass");
+is_9p($w, 'Rwrite count=*', 'and it is the password');

@@ -382,9 +382,10 @@ first_start(fact_t *f, char *err, size_t errlen)
 
     /*
      * The password goes to a person at a terminal, once, and never into a
-     * log file: stderr is often one (make run, systemd's journal).
+     * log file: stderr is often one (make run, systemd's journal) -- unless
+     * the operator asks (-P): a container's log is read by its operator.
      */
-    if (isatty(STDERR_FILENO)) {
+    if (f->print_first || isatty(STDERR_FILENO)) {
         fprintf(stderr, "ten-factotum: first start: user adm, password %s "
                 "(also in %s/adm.password)\n", pass, f->dir);
 

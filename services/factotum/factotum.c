@@ -21,7 +21,7 @@ usage(void)
         "usage: ten-factotum -s STORE -l ADDR:PORT -k KEY -t TRUST\n"
         "                    -v VFS-ADDR:PORT [-V VFS-NAME] [-n NAME]\n"
         "                    [-L LIFETIME] [-K ROTATE] [-D DELAY-MS]"
-        " [-m MSIZE]\n"
+        " [-m MSIZE] [-P]\n"
         "  -s STORE     key store directory (0700; made on the first "
         "start)\n"
         "  -l ADDR:PORT TCP address to listen on\n"
@@ -39,7 +39,11 @@ usage(void)
         "(86400)\n"
         "  -D MS        a failed login's delay, doubled for each recent "
         "failure (500)\n"
-        "  -m MSIZE     largest message (default 8192)\n");
+        "  -m MSIZE     largest message (default 8192)\n"
+        "  -P           at the first start, print adm's password on "
+        "stderr\n"
+        "               even when it is not a terminal (a container's "
+        "log)\n");
     exit(2);
 }
 
@@ -90,7 +94,7 @@ main(int argc, char **argv)
     key = trustfile = NULL;
     vfs_name = "vfs";
 
-    while ((c = getopt(argc, argv, "s:l:k:t:v:V:n:L:K:D:m:h")) != -1) {
+    while ((c = getopt(argc, argv, "s:l:k:t:v:V:n:L:K:D:m:Ph")) != -1) {
         switch (c) {
         case 's': fa->dir = optarg; break;
         case 'l': conf.tcp = optarg; break;
@@ -103,6 +107,7 @@ main(int argc, char **argv)
         case 'K': fa->rotate = num("-K", 1, 1U << 30); break;
         case 'D': fa->fail_ms = num("-D", 0, 30000); break;
         case 'm': conf.msize = num("-m", 256, 1 << 20); break;
+        case 'P': fa->print_first = 1; break;
         default: usage();
         }
     }

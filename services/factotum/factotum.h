@@ -58,6 +58,7 @@ typedef struct {
     int64_t             lifetime;   /* of a ticket, seconds */
     int64_t             rotate;     /* a key signs for this long */
     unsigned            fail_ms;    /* the first failure's delay */
+    int                 print_first; /* -P: adm's first password on stderr */
 
     fact_fail_t         fails[FACT_FAILS_MAX];
 
