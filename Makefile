@@ -17,7 +17,7 @@ DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
         libcmark-dev chromium gdb attr groff-base valgrind \
         libnginx-mod-stream libio-socket-ssl-perl debhelper dpkg-dev \
-        lintian
+        lintian mmdebstrap docker-compose python3-yaml iproute2
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -249,13 +249,19 @@ clean:
 
 # make deb: the nginx module packages (libnginx-mod-http-9p and
 # libnginx-mod-stream-9p, with dh_nginx's load files and ABI dependency)
-# in build/deb/, built from a clean copy of what is committed
+# and ten in build/deb/, built from a clean copy of what is committed (of
+# the tree as it is where there is no git: the Dockerfile's build stage)
 DEB_DIR := $(BUILD)/deb
 
 .PHONY: deb
 deb:
-	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)
-	git archive --prefix=ten/ HEAD | tar -x -C $(DEB_DIR)
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/ten
+	if git rev-parse --git-dir > /dev/null 2>&1; then \
+	    git archive HEAD | tar -x -C $(DEB_DIR)/ten; \
+	else \
+	    tar -c --exclude=./build --exclude=./node_modules . \
+	        | tar -x -C $(DEB_DIR)/ten; \
+	fi
 	cd $(DEB_DIR)/ten && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \
 	    || { tail -30 $(DEB_DIR)/build.log; exit 1; }
 	lintian --fail-on error $(DEB_DIR)/*.deb
@@ -266,6 +272,13 @@ deb:
 .PHONY: test-deb
 test-deb: all
 	tools/test-deb.sh
+
+# make test-docker: the Dockerfile's steps run in an mmdebstrap tree and
+# compose.yaml's services started from it (tools/test-docker.py says
+# how; no Docker engine runs here); root, about five minutes
+.PHONY: test-docker
+test-docker:
+	tools/test-docker.py
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the module where Debian's
 # nginx looks for modules (load_module modules/ngx_http_9p_module.so), the
@@ -289,6 +302,7 @@ install: all $(BUILD)/install/ten-vfs
 	    $(addprefix $(BUILD)/,$(SBIN_PROGS)) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(addprefix $(BUILD)/,$(BIN_PROGS)) \
 	    $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 tools/ten-setup.sh $(DESTDIR)$(PREFIX)/sbin/ten-setup
 	install -m 0644 man/9p.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(WEB_FILES) $(DESTDIR)$(SHARE_DIR)/web/
 	install -m 0644 conf/nginx.conf $(DESTDIR)$(SHARE_DIR)/examples/
@@ -302,7 +316,7 @@ install: all $(BUILD)/install/ten-vfs
 uninstall:
 	rm -f $(DESTDIR)$(MODULES_DIR)/ngx_http_9p_module.so \
 	    $(DESTDIR)$(MODULES_DIR)/ngx_stream_9p_module.so \
-	    $(addprefix $(DESTDIR)$(PREFIX)/sbin/,ten-vfs $(SBIN_PROGS)) \
+	    $(addprefix $(DESTDIR)$(PREFIX)/sbin/,ten-vfs ten-setup $(SBIN_PROGS)) \
 	    $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(BIN_PROGS)) \
 	    $(DESTDIR)$(PREFIX)/share/man/man1/9p.1
 	rm -rf $(DESTDIR)$(SHARE_DIR)

@@ -29,7 +29,8 @@ my %want = (
     'usr/lib/nginx/modules/ngx_http_9p_module.so' => 0644,
     'usr/lib/nginx/modules/ngx_stream_9p_module.so' => 0644,
     'opt/ten/sbin/ten-vfs' => 0755, 'opt/ten/sbin/ten-factotum' => 0755,
-    'opt/ten/sbin/ten-ssr' => 0755, 'opt/ten/bin/9p' => 0755,
+    'opt/ten/sbin/ten-ssr' => 0755, 'opt/ten/sbin/ten-setup' => 0755,
+    'opt/ten/bin/9p' => 0755,
     'opt/ten/bin/ten-key' => 0755, 'opt/ten/share/man/man1/9p.1' => 0644,
     'opt/ten/share/ten/web/index.html' => 0644, 'opt/ten/share/ten/web/ninep.js' => 0644,
     'opt/ten/share/ten/skel/lib/namespace' => 0644,
@@ -43,6 +44,9 @@ for my $f (sort keys %want) {
 
 ($rc, $out) = sh("$dest/opt/ten/bin/9p -h");
 like($out, qr/^usage: 9p /, 'the installed 9p runs');
+($rc, $out) = sh("$dest/opt/ten/sbin/ten-setup -h");
+is($rc, 2, 'ten-setup -h: exit 2');
+like($out, qr/^usage: ten-setup /, 'with its usage');
 ($rc, $out) = sh("$dest/opt/ten/sbin/ten-vfs -h");
 like($out, qr{-s SKEL +skeleton tree \(default /opt/ten/share/ten/skel\)}, 'the installed ten-vfs seeds from the installed skeleton');
 ($rc, $out) = sh("$build/ten-vfs -h");
