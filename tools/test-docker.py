@@ -75,15 +75,12 @@ def sh(argv, log=None, check=True, **kw):
 # -- the base image -------------------------------------------------------
 
 def make_base():
-    """debian:bookworm-slim as near as mmdebstrap makes it: minbase, the
-    machine's Debian sources, and the image's policy-rc.d (no service
-    starts while a package installs)."""
+    """debian:bookworm-slim as near as mmdebstrap makes it: minbase and
+    the machine's Debian sources."""
     tar = os.path.join(WORK, 'base.tar')
     sources = '/etc/apt/sources.list.d/debian.sources'
     mirror = sources if os.path.exists(sources) else 'bookworm'
-    argv = ['mmdebstrap', '--mode=root', '--variant=minbase',
-            '--customize-hook=printf "#!/bin/sh\\nexit 101\\n" '
-            '> "$1/usr/sbin/policy-rc.d"; chmod 0755 "$1/usr/sbin/policy-rc.d"']
+    argv = ['mmdebstrap', '--mode=root', '--variant=minbase']
     valid = subprocess.run(['apt-config', 'shell', 'V',
                             'Acquire::Check-Valid-Until'],
                            stdout=subprocess.PIPE, text=True).stdout
@@ -99,6 +96,12 @@ def new_tree(base_tar, name):
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     sh(['tar', '-x', '-p', '-f', base_tar, '-C', root])
+    # the slim image's: no service starts while a package installs
+    # (mmdebstrap removes its own at the end)
+    policy = os.path.join(root, 'usr/sbin/policy-rc.d')
+    with open(policy, 'w') as f:
+        f.write('#!/bin/sh\nexit 101\n')
+    os.chmod(policy, 0o755)
     return root
 
 
