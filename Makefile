@@ -17,7 +17,8 @@ DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         qemu-system-x86 linux-image-amd64 busybox-static kmod cpio \
         libcmark-dev chromium gdb attr groff-base valgrind \
         libnginx-mod-stream libio-socket-ssl-perl debhelper dpkg-dev \
-        lintian mmdebstrap docker-compose python3-yaml iproute2
+        lintian mmdebstrap docker-compose python3-yaml iproute2 \
+        libcbor-dev
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -37,6 +38,9 @@ SRVLIB     := $(wildcard services/lib/*.c)
 SRVLIB_H   := $(wildcard services/lib/*.h)
 VFS_SRCS   := $(wildcard services/vfs/*.c)
 FACT_SRCS  := $(wildcard services/factotum/*.c)
+# passkeys: CBOR through libcbor, ES256 through OpenSSL
+WEBAUTHN_SRCS := services/factotum/fact_webauthn.c
+LIBS_WEBAUTHN := -lcbor -lcrypto -lsodium
 SSR_SRCS   := $(wildcard services/ssr/*.c)
 
 PROGS := $(BUILD)/ten-vfs $(BUILD)/ten-factotum $(BUILD)/ten-key \
@@ -59,11 +63,11 @@ $(BUILD)/ten-vfs $(BUILD)/install/ten-vfs: $(VFS_SRCS) services/vfs/vfs.h \
 	gcc $(CFLAGS_SRV) -DTEN_SKEL_DIR='"$(VFS_SKEL)"' -o $@ \
 	    $(VFS_SRCS) $(SRVLIB) $(TEN_SRCS) $(LIBS_SRV)
 
-$(BUILD)/ten-factotum: $(FACT_SRCS) services/factotum/factotum.h $(SRVLIB) \
+$(BUILD)/ten-factotum: $(FACT_SRCS) $(wildcard services/factotum/*.h) $(SRVLIB) \
                        $(SRVLIB_H) $(TEN_SRCS) $(TEN_HDRS)
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS_SRV) -Iservices/factotum -o $@ $(FACT_SRCS) $(SRVLIB) \
-	    $(TEN_SRCS) $(LIBS_SRV)
+	    $(TEN_SRCS) $(LIBS_SRV) $(LIBS_WEBAUTHN)
 
 # ten-ssr: HTML views of the VFS's files, Markdown through libcmark
 $(BUILD)/ten-ssr: $(SSR_SRCS) services/ssr/ssr.h $(SRVLIB) $(SRVLIB_H) \
@@ -157,10 +161,19 @@ $(BUILD)/test_mnt: t/unit/test_mnt.c t/unit/ngx_shim.c $(MNT_SRCS) \
 	    -Isrc -Isrc/ninep -o $@ t/unit/test_mnt.c t/unit/ngx_shim.c \
 	    $(MNT_SRCS) -lcmocka
 
-unit: $(BUILD)/test_ninep $(BUILD)/test_nsfile $(BUILD)/test_mnt
+# factotum's WebAuthn checks against vectors recorded from Chromium
+$(BUILD)/test_webauthn: t/unit/test_webauthn.c $(WEBAUTHN_SRCS) \
+                        services/factotum/fact_webauthn.h
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_UNIT) -Iservices/factotum -o $@ t/unit/test_webauthn.c \
+	    $(WEBAUTHN_SRCS) $(LIBS_WEBAUTHN) -lcmocka
+
+unit: $(BUILD)/test_ninep $(BUILD)/test_nsfile $(BUILD)/test_mnt \
+      $(BUILD)/test_webauthn
 	$(BUILD)/test_ninep
 	$(BUILD)/test_nsfile
 	$(BUILD)/test_mnt
+	$(BUILD)/test_webauthn
 
 # libFuzzer targets: fuzz/fuzz_NAME.c with the sources it tests
 FUZZ_SRCS_ninep   := $(NINEP_SRCS)
@@ -169,19 +182,21 @@ FUZZ_SRCS_ticket  := $(TEN_SRCS)
 FUZZ_SRCS_nsfile  := src/ngx_http_9p_nsfile.c
 FUZZ_SRCS_wsframe := src/ngx_http_9p_wsframe.c
 FUZZ_SRCS_ssr     := services/ssr/ssr_render.c services/ssr/ssr_html.c
+FUZZ_SRCS_webauthn := $(WEBAUTHN_SRCS)
 # what a target needs besides the common flags
 FUZZ_FLAGS_ssr    := -Iservices/ssr -Iservices/lib -lcmark
+FUZZ_FLAGS_webauthn := -Iservices/factotum -lcbor -lcrypto
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(TEN_HDRS) \
                  src/ngx_http_9p_nsfile.h src/ngx_http_9p_wsframe.h \
-                 services/ssr/ssr.h
+                 services/ssr/ssr.h services/factotum/fact_webauthn.h
 	@mkdir -p $(BUILD)
 	clang $(CFLAGS_FUZZ) -D_GNU_SOURCE -Isrc -Isrc/ninep -o $@ $< \
 	    $(FUZZ_SRCS_$*) -lsodium $(FUZZ_FLAGS_$*)
 
 # each target gets FUZZ_TIME seconds; a finding fails the run
-FUZZ_TARGETS := ninep tenauth nsfile ticket wsframe ssr
+FUZZ_TARGETS := ninep tenauth nsfile ticket wsframe ssr webauthn
 
 fuzz-run: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
