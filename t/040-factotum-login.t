@@ -75,7 +75,7 @@ is_9p($a->open(1, 1), 'Ropen qid=* iounit=*', 'adm opens /dev/factotum/ctl');
 is_9p($a->write(1, 0, 'adduser glenda'), 'Rwrite count=14', 'adduser glenda');
 is_rerror($a->write(1, 0, 'adduser glenda'), 'user exists', 'not twice');
 is_9p($a->write(1, 0, 'setpass glenda s3cret-pw'), 'Rwrite count=24', 'setpass glenda');
-is_rerror($a->write(1, 0, 'frob'), 'expected adduser USER, deluser USER, setpass USER PASSWORD, rotate, revoke USER or logout TICKET-PATH', 'an unknown command');
+is_rerror($a->write(1, 0, 'frob'), 'expected adduser USER, deluser USER, setpass USER PASSWORD, rotate, revoke USER, logout TICKET-PATH, passkeys USER or delpasskey USER ID', 'an unknown command');
 $a->walk($aroot, 2, 'dev', 'factotum', 'ctl');
 $a->open(2, 0);
 like($a->read(2, 0, 4096)->{data}, qr/^users adm glenda\nkey [0-9a-f]{16} current not-before \d+ not-after \d+\n/, 'adm reads the status');
@@ -136,13 +136,13 @@ unlike(kfactotum()->log_text, qr/wrong/, 'but never a password');
 --- perl
 my $c = main::bootstrap();
 my ($fid, $w1, $w2, $rd) = main::rpc($c, 'pass early', 'start proto=nonsense user=adm');
-is_rerror($w1, 'expected "start proto=pass user=NAME" (or proto=passwd)', 'pass before start');
-is_rerror($w2, 'expected "start proto=pass user=NAME" (or proto=passwd)', 'an unknown proto');
-is_rerror($rd, 'expected "start proto=pass user=NAME" (or proto=passwd)', 'a read before anything');
+is_rerror($w1, 'expected "start proto=pass user=NAME" (or proto=passwd, or proto=webauthn role=register|login)', 'pass before start');
+is_rerror($w2, 'expected "start proto=pass user=NAME" (or proto=passwd, or proto=webauthn role=register|login)', 'an unknown proto');
+is_rerror($rd, 'expected "start proto=pass user=NAME" (or proto=passwd, or proto=webauthn role=register|login)', 'a read before anything');
 is_9p($c->write($fid, 0, 'start proto=pass user=adm'), 'Rwrite count=*', 'start');
 is_rerror($c->read($fid, 0, 100), 'expected "pass PASSWORD"', 'a read before pass');
 is_rerror($c->write($fid, 0, 'newpass x'), 'expected "pass PASSWORD"', 'newpass in proto=pass');
-is_rerror($c->write($fid, 0, "pass a\nb"), 'one message of at most 511 bytes a write', 'two lines at once');
+is_rerror($c->write($fid, 0, "pass a\nb"), 'one message of at most 8191 bytes a write', 'two lines at once');
 
 
 

@@ -2,11 +2,10 @@
 /*
  * Ten: ten-factotum's files.
  *
- *   /rpc    each open is a conversation: "start proto=pass user=U",
- *           "pass P", then a read gives "done ticket=PATH expires=T";
- *           proto=passwd takes "pass OLD" and "newpass NEW", then "done"
+ *   /rpc    each open is a conversation (fact_rpc.c)
  *   /ctl    adm's: adduser, deluser, setpass, rotate, revoke; anyone's:
- *           logout of one's own ticket; reading it is adm's status
+ *           logout of one's own ticket, passkeys and delpasskey of one's
+ *           own passkeys; reading it is adm's status
  *   /proto  the protocols /rpc speaks
  *   /keys   the certificates of the ticket signing keys
  */
@@ -19,46 +18,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "factotum.h"
+#include "fact_rpc.h"
 #include "users.h"
-
-
-enum {
-    FQ_ROOT = 0,
-    FQ_RPC,
-    FQ_CTL,
-    FQ_PROTO,
-    FQ_KEYS,
-    FQ_NFILES
-};
-
-
-/* where an /rpc conversation is */
-enum {
-    RPC_START = 0,      /* wants start */
-    RPC_PASS,           /* wants pass */
-    RPC_NEWPASS,        /* passwd: wants newpass */
-    RPC_DONE
-};
-
-#define RPC_PASS_PROTO      1
-#define RPC_PASSWD_PROTO    2
-
-
-typedef struct {
-    int                 file;
-    int                 open;
-    uint8_t             mode;
-    char               *text;       /* what reads of ctl, keys, proto see */
-    size_t              len;
-    /* an /rpc conversation */
-    int                 proto;
-    int                 phase;
-    int                 busy;       /* a pass being checked */
-    char                user[TEN_NAME_MAX + 1];
-    char                reply[FACT_LINE_MAX];
-    int                 timer;      /* a failure's delay */
-} fact_fid_t;
 
 
 typedef struct {
@@ -88,16 +49,8 @@ static void fact_stat(srv_req_t *r);
 static void fact_wstat(srv_req_t *r);
 static void fact_destroy_fid(srv_fid_t *fid);
 
-static void rpc_write(srv_req_t *r, fact_fid_t *f, char *msg);
-static void rpc_pass(srv_req_t *r, fact_fid_t *f, const char *user,
-    char *pass);
-static void rpc_failed(srv_req_t *r, fact_fid_t *f, const char *user);
-static void rpc_failed_later(srv_req_t *r);
-static const char *rpc_expected(int phase);
-static int rpc_ticket(fact_t *fa, const char *user, char *reply,
-    size_t size, char *err, size_t errlen);
-static void ctl_write(srv_req_t *r, char *msg);
-static int is_adm(fact_t *fa, const char *user);
+static void ctl_write(srv_req_t *r, fact_fid_t *f, char *msg);
+static void passkeys_ctl(srv_req_t *r, fact_fid_t *f, char **w, int nw);
 
 
 const srv_ops_t  fact_ops = {
@@ -317,20 +270,29 @@ fact_open(srv_req_t *r)
         break;
 
     case FQ_CTL:
-        /* the status is adm's; logout is anyone's */
+        /*
+         * The status is adm's; logout and one's own passkeys are
+         * anyone's: open for reading and writing, a non-adm reads only
+         * what "passkeys USER" puts there.
+         */
         if (mode != NINEP_OWRITE) {
-            if (!is_adm(fa, srv_user(r))) {
+            if (fact_is_adm(fa, srv_user(r))) {
+                f->text = fact_status_text(fa);
+
+            } else if (mode == NINEP_ORDWR) {
+                f->text = strdup("");
+
+            } else {
                 srv_error(r, "permission denied");
                 return;
             }
 
-            f->text = fact_status_text(fa);
             f->len = f->text ? strlen(f->text) : 0;
         }
         break;
 
     case FQ_PROTO:
-        f->text = strdup("pass\npasswd\n");
+        f->text = strdup(fact_rpc_protos(fa));
         f->len = f->text ? strlen(f->text) : 0;
         break;
 
@@ -364,8 +326,6 @@ fact_open(srv_req_t *r)
 static void
 fact_read(srv_req_t *r)
 {
-    int             phase;
-    char            reply[FACT_LINE_MAX];
     size_t          n, size, off;
     fact_fid_t     *f;
     ninep_fcall_t   rf;
@@ -377,27 +337,16 @@ fact_read(srv_req_t *r)
         return;
     }
 
+    if (f->file == FQ_RPC) {
+        fact_rpc_read(r, f);
+        return;
+    }
+
     memset(&rf, 0, sizeof(rf));
     rf.type = NINEP_RREAD;
 
-    if (f->file == FQ_RPC) {
-        pthread_mutex_lock(&r->fid->lock);
-        phase = f->phase;
-        memcpy(reply, f->reply, sizeof(reply));
-        pthread_mutex_unlock(&r->fid->lock);
-
-        if (phase != RPC_DONE) {
-            srv_error(r, rpc_expected(phase));
-            return;
-        }
-
-        /* every read is the same answer, as a message of its own */
-        n = strlen(reply);
-        rf.count = (uint32_t) (n < r->t.count ? n : r->t.count);
-        rf.data = (uint8_t *) reply;
-        srv_respond(r, &rf);
-        return;
-    }
+    /* a write of "passkeys USER" may replace ctl's text meanwhile */
+    pthread_mutex_lock(&r->fid->lock);
 
     off = r->t.offset < f->len ? (size_t) r->t.offset : f->len;
     n = f->len - off;
@@ -420,14 +369,16 @@ fact_read(srv_req_t *r)
     rf.count = (uint32_t) n;
     rf.data = (uint8_t *) f->text + off;
     srv_respond(r, &rf);
+
+    pthread_mutex_unlock(&r->fid->lock);
 }
 
 
 static void
 fact_write(srv_req_t *r)
 {
-    char         msg[FACT_LINE_MAX];
-    size_t       n;
+    char        *msg;
+    size_t       n, max;
     fact_fid_t  *f;
 
     f = r->fid->aux;
@@ -443,10 +394,21 @@ fact_write(srv_req_t *r)
         n--;
     }
 
-    if (n >= sizeof(msg) || memchr(r->t.data, '\0', n)
+    /* a passkey's answer is larger than a line of ctl */
+    max = f->file == FQ_RPC ? FACT_RPC_MAX : FACT_LINE_MAX - 1;
+
+    if (n > max || memchr(r->t.data, '\0', n)
         || memchr(r->t.data, '\n', n))
     {
-        srv_error(r, "one message of at most 511 bytes a write");
+        srv_error(r, f->file == FQ_RPC
+                     ? "one message of at most 8191 bytes a write"
+                     : "one message of at most 511 bytes a write");
+        return;
+    }
+
+    msg = malloc(n + 1);
+    if (msg == NULL) {
+        srv_error(r, "out of memory");
         return;
     }
 
@@ -454,15 +416,18 @@ fact_write(srv_req_t *r)
     msg[n] = '\0';
 
     if (f->file == FQ_RPC) {
-        rpc_write(r, f, msg);
+        fact_rpc_write(r, f, msg);
     } else {
-        ctl_write(r, msg);
+        ctl_write(r, f, msg);
     }
+
+    sodium_memzero(msg, n);
+    free(msg);
 }
 
 
-static void
-rwrite(srv_req_t *r)
+void
+fact_rwrite(srv_req_t *r)
 {
     ninep_fcall_t  rf;
 
@@ -470,295 +435,6 @@ rwrite(srv_req_t *r)
     rf.type = NINEP_RWRITE;
     rf.count = r->t.count;
     srv_respond(r, &rf);
-}
-
-
-/* ------------------------------------------------------------------ rpc */
-
-
-static const char *
-rpc_expected(int phase)
-{
-    switch (phase) {
-    case RPC_START:
-        return "expected \"start proto=pass user=NAME\" (or proto=passwd)";
-    case RPC_PASS:
-        return "expected \"pass PASSWORD\"";
-    case RPC_NEWPASS:
-        return "expected \"newpass PASSWORD\"";
-    default:
-        return "the conversation is done: open /rpc again";
-    }
-}
-
-
-/* "start proto=P user=U", its attributes in any order. */
-
-static int
-rpc_start(fact_fid_t *f, char *args)
-{
-    int    proto;
-    char  *a, *save, user[TEN_NAME_MAX + 1];
-
-    proto = 0;
-    user[0] = '\0';
-
-    for (a = strtok_r(args, " ", &save); a; a = strtok_r(NULL, " ", &save)) {
-        if (strcmp(a, "proto=pass") == 0) {
-            proto = RPC_PASS_PROTO;
-
-        } else if (strcmp(a, "proto=passwd") == 0) {
-            proto = RPC_PASSWD_PROTO;
-
-        } else if (strncmp(a, "user=", 5) == 0
-                   && ten_valid_name(a + 5, strlen(a + 5)))
-        {
-            snprintf(user, sizeof(user), "%s", a + 5);
-
-        } else {
-            return -1;
-        }
-    }
-
-    if (proto == 0 || user[0] == '\0') {
-        return -1;
-    }
-
-    f->proto = proto;
-    f->phase = RPC_PASS;
-    snprintf(f->user, sizeof(f->user), "%s", user);
-    f->reply[0] = '\0';
-
-    return 0;
-}
-
-
-/*
- * One step of a conversation.  Steps of one conversation never overlap:
- * a step that takes time (a password checked, a new one stored) holds
- * f->busy, and every other write meanwhile is refused; what a step needs
- * of the conversation is copied while the fid is locked.  "start" may
- * begin again only before a password was accepted.
- */
-
-static void
-rpc_write(srv_req_t *r, fact_fid_t *f, char *msg)
-{
-    int          phase, rc;
-    char         err[256], user[TEN_NAME_MAX + 1];
-    fact_t      *fa;
-    const char  *e;
-
-    fa = srv_data(r);
-
-    pthread_mutex_lock(&r->fid->lock);
-
-    if (f->busy) {
-        pthread_mutex_unlock(&r->fid->lock);
-        srv_error(r, "a step of this conversation is in progress: wait for "
-                  "its answer");
-        return;
-    }
-
-    phase = f->phase;
-
-    if (strncmp(msg, "start ", 6) == 0) {
-        e = (phase != RPC_START && phase != RPC_PASS)
-            ? "the conversation is past its start: open /rpc again"
-            : rpc_start(f, msg + 6) < 0
-            ? "expected \"start proto=pass user=NAME\" (or proto=passwd)"
-            : NULL;
-
-        pthread_mutex_unlock(&r->fid->lock);
-
-        if (e) {
-            srv_error(r, e);
-            return;
-        }
-
-        rwrite(r);
-        return;
-    }
-
-    if (phase == RPC_PASS && strncmp(msg, "pass ", 5) == 0) {
-        f->busy = 1;
-        snprintf(user, sizeof(user), "%s", f->user);
-        pthread_mutex_unlock(&r->fid->lock);
-        rpc_pass(r, f, user, msg + 5);
-        return;
-    }
-
-    if (phase == RPC_NEWPASS && strncmp(msg, "newpass ", 8) == 0) {
-        f->busy = 1;
-        snprintf(user, sizeof(user), "%s", f->user);
-        pthread_mutex_unlock(&r->fid->lock);
-
-        rc = fact_user_setpass(fa, user, msg + 8, err, sizeof(err));
-        sodium_memzero(msg + 8, strlen(msg + 8));
-
-        pthread_mutex_lock(&r->fid->lock);
-        f->busy = 0;
-
-        if (rc == 0) {
-            f->phase = RPC_DONE;
-            snprintf(f->reply, sizeof(f->reply), "done");
-        }
-
-        pthread_mutex_unlock(&r->fid->lock);
-
-        if (rc < 0) {
-            srv_error(r, err);
-            return;
-        }
-
-        srv_log("%s changed the password", user);
-        rwrite(r);
-        return;
-    }
-
-    e = rpc_expected(phase);
-    pthread_mutex_unlock(&r->fid->lock);
-    srv_error(r, e);
-}
-
-
-/* The password of user (f's, copied), checked; f->busy is set. */
-
-static void
-rpc_pass(srv_req_t *r, fact_fid_t *f, const char *user, char *pass)
-{
-    int      rc;
-    char     err[256], reply[FACT_LINE_MAX];
-    fact_t  *fa;
-
-    fa = srv_data(r);
-    rc = fact_user_check(fa, user, pass);
-    sodium_memzero(pass, strlen(pass));
-
-    if (rc < 0) {
-        rpc_failed(r, f, user);
-        return;
-    }
-
-    fact_fail_clear(fa, user);
-
-    if (f->proto == RPC_PASSWD_PROTO) {
-        pthread_mutex_lock(&r->fid->lock);
-        f->phase = RPC_NEWPASS;
-        f->busy = 0;
-        pthread_mutex_unlock(&r->fid->lock);
-        rwrite(r);
-        return;
-    }
-
-    rc = rpc_ticket(fa, user, reply, sizeof(reply), err, sizeof(err));
-
-    pthread_mutex_lock(&r->fid->lock);
-    f->busy = 0;
-
-    if (rc == 0) {
-        f->phase = RPC_DONE;
-        memcpy(f->reply, reply, sizeof(f->reply));
-    }
-
-    pthread_mutex_unlock(&r->fid->lock);
-
-    if (rc < 0) {
-        srv_log("cannot store a ticket for %s: %s", user, err);
-        srv_error(r, err);
-        return;
-    }
-
-    srv_log("%s logged in", user);
-    rwrite(r);
-}
-
-
-/* A new ticket for user, stored on the VFS; reply says where. */
-
-static int
-rpc_ticket(fact_t *fa, const char *user, char *reply, size_t size,
-    char *err, size_t errlen)
-{
-    char     line[FACT_LINE_MAX], dir[128], nonce[TEN_TNONCE_LEN + 1];
-    char     why[200];
-    int64_t  expires;
-
-    if (fact_sign_ticket(fa, user, line, sizeof(line), nonce, &expires,
-                         err, errlen)
-        < 0)
-    {
-        return -1;
-    }
-
-    snprintf(dir, sizeof(dir), "/priv/sessions/%s", user);
-
-    if (cli_mkdir(fa->vfs, "/priv/sessions", user, 0750, why,
-                  sizeof(why))
-        < 0
-        || cli_create_file(fa->vfs, dir, nonce, 0440, line, strlen(line),
-                           why, sizeof(why))
-           < 0)
-    {
-        snprintf(err, errlen, "cannot store the ticket: %s", why);
-        return -1;
-    }
-
-    snprintf(reply, size, "done ticket=%s/%s expires=%lld", dir, nonce,
-             (long long) expires);
-
-    return 0;
-}
-
-
-/*
- * A wrong password or an unknown user: the same answer, after a delay
- * that grows with the user's recent failures, holding no thread.
- */
-
-static void
-rpc_failed(srv_req_t *r, fact_fid_t *f, const char *user)
-{
-    unsigned           ms;
-    struct itimerspec  its;
-
-    ms = fact_fail_delay(srv_data(r), user);
-    srv_log("a failed login as %s; answered in %u ms", user, ms);
-
-    memset(&its, 0, sizeof(its));
-    its.it_value.tv_sec = ms / 1000;
-    its.it_value.tv_nsec = (long) (ms % 1000) * 1000000 + 1;
-
-    f->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-
-    if (f->timer >= 0 && timerfd_settime(f->timer, 0, &its, NULL) == 0
-        && srv_wait_fd(r, f->timer, POLLIN, rpc_failed_later) == 0)
-    {
-        return;
-    }
-
-    /* no timer: answer at once rather than not at all */
-    rpc_failed_later(r);
-}
-
-
-static void
-rpc_failed_later(srv_req_t *r)
-{
-    fact_fid_t  *f;
-
-    f = r->fid->aux;
-
-    if (f->timer >= 0) {
-        close(f->timer);
-        f->timer = -1;
-    }
-
-    pthread_mutex_lock(&r->fid->lock);
-    f->busy = 0;
-    pthread_mutex_unlock(&r->fid->lock);
-
-    srv_error(r, srv_flushed(r) ? "interrupted" : "authentication failed");
 }
 
 
@@ -772,8 +448,8 @@ users_complaint(const char *file, int line, const char *why)
 }
 
 
-static int
-is_adm(fact_t *fa, const char *user)
+int
+fact_is_adm(fact_t *fa, const char *user)
 {
     int       yes;
     char      err[256], *text;
@@ -895,8 +571,67 @@ revoke_tickets(fact_t *fa, const char *user, char *err, size_t errlen)
 }
 
 
+/*
+ * "passkeys USER": USER's passkeys become what reads of this fid see (it
+ * must be open for reading too); "delpasskey USER ID" removes one.  The
+ * user's own, or adm's.
+ */
+
 static void
-ctl_write(srv_req_t *r, char *msg)
+passkeys_ctl(srv_req_t *r, fact_fid_t *f, char **w, int nw)
+{
+    char        *text, err[256];
+    fact_t      *fa;
+    const char  *user;
+
+    fa = srv_data(r);
+    user = srv_user(r);
+
+    if (!ten_valid_name(w[1], strlen(w[1]))) {
+        srv_error(r, "bad user name");
+        return;
+    }
+
+    if (strcmp(w[1], user) != 0 && !fact_is_adm(fa, user)) {
+        srv_error(r, "permission denied");
+        return;
+    }
+
+    if (nw == 3) {
+        if (fact_passkey_del(fa, w[1], w[2], err, sizeof(err)) < 0) {
+            srv_error(r, err);
+            return;
+        }
+
+        srv_log("%s removed a passkey of %s", user, w[1]);
+        fact_rwrite(r);
+        return;
+    }
+
+    if (f->mode != NINEP_ORDWR) {
+        srv_error(r, "passkeys: open ctl for reading and writing, then "
+                  "read the list");
+        return;
+    }
+
+    text = fact_passkeys_text(fa, w[1]);
+    if (text == NULL) {
+        srv_error(r, "out of memory");
+        return;
+    }
+
+    pthread_mutex_lock(&r->fid->lock);
+    free(f->text);
+    f->text = text;
+    f->len = strlen(text);
+    pthread_mutex_unlock(&r->fid->lock);
+
+    fact_rwrite(r);
+}
+
+
+static void
+ctl_write(srv_req_t *r, fact_fid_t *f, char *msg)
 {
     int          rc, nw;
     char        *w[4], *save, err[256], who[TEN_NAME_MAX + 1];
@@ -925,7 +660,7 @@ ctl_write(srv_req_t *r, char *msg)
             return;
         }
 
-        if (strcmp(who, user) != 0 && !is_adm(fa, user)) {
+        if (strcmp(who, user) != 0 && !fact_is_adm(fa, user)) {
             srv_error(r, "permission denied");
             return;
         }
@@ -936,11 +671,19 @@ ctl_write(srv_req_t *r, char *msg)
         }
 
         srv_log("%s logged out %s", user, w[1]);
-        rwrite(r);
+        fact_rwrite(r);
         return;
     }
 
-    if (!is_adm(fa, user)) {
+    /* passkeys: one's own, or adm's for anyone */
+    if ((strcmp(w[0], "passkeys") == 0 && nw == 2)
+        || (strcmp(w[0], "delpasskey") == 0 && nw == 3))
+    {
+        passkeys_ctl(r, f, w, nw);
+        return;
+    }
+
+    if (!fact_is_adm(fa, user)) {
         srv_error(r, "permission denied");
         return;
     }
@@ -950,6 +693,8 @@ ctl_write(srv_req_t *r, char *msg)
 
     } else if (strcmp(w[0], "deluser") == 0 && nw == 2) {
         rc = fact_user_del(fa, w[1], err, sizeof(err));
+        rc = rc == 0 ? fact_passkeys_drop_user(fa, w[1], err, sizeof(err))
+                     : rc;
         rc = rc == 0 ? revoke_tickets(fa, w[1], err, sizeof(err)) : rc;
 
     } else if (strcmp(w[0], "setpass") == 0 && nw == 3) {
@@ -968,7 +713,8 @@ ctl_write(srv_req_t *r, char *msg)
 
     } else {
         srv_error(r, "expected adduser USER, deluser USER, setpass USER "
-                  "PASSWORD, rotate, revoke USER or logout TICKET-PATH");
+                  "PASSWORD, rotate, revoke USER, logout TICKET-PATH, "
+                  "passkeys USER or delpasskey USER ID");
         return;
     }
 
@@ -979,7 +725,7 @@ ctl_write(srv_req_t *r, char *msg)
 
     srv_log("%s: %s%s%s", user, w[0], nw > 1 ? " " : "",
             nw > 1 ? w[1] : "");
-    rwrite(r);
+    fact_rwrite(r);
 }
 
 

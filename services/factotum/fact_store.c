@@ -5,6 +5,7 @@
  *   users      "name argon2id-hash" a line ("-": no password yet)
  *   signing    "secret-key-b64 not-before not-after" a line, oldest first
  *   adm.password   the password made for adm at the first start
+ *   passkeys   a user's WebAuthn credentials (fact_passkeys.c)
  *
  * every file 0600, replaced whole: written to a temporary file, synced,
  * renamed over the old one and the directory synced, so a crash leaves
@@ -32,11 +33,10 @@
 static char  fact_dummy_hash[crypto_pwhash_STRBYTES];
 
 
-static char *next_line(char *p);
 
 
-static int
-write_atomic(fact_t *f, const char *name, const char *data, size_t len,
+int
+fact_store_write(fact_t *f, const char *name, const char *data, size_t len,
     char *err, size_t errlen)
 {
     int   fd, dfd;
@@ -80,8 +80,8 @@ write_atomic(fact_t *f, const char *name, const char *data, size_t len,
 
 /* A whole small file of the store, NUL-terminated; NULL if absent. */
 
-static char *
-read_store_file(fact_t *f, const char *name, char *err, size_t errlen)
+char *
+fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
 {
     int           fd;
     char          path[4096], *buf;
@@ -138,7 +138,7 @@ save_users(fact_t *f, char *err, size_t errlen)
                      f->users[i].hash[0] ? f->users[i].hash : "-");
     }
 
-    rc = write_atomic(f, "users", text, p - text, err, errlen);
+    rc = fact_store_write(f, "users", text, p - text, err, errlen);
     free(text);
 
     return rc;
@@ -166,7 +166,7 @@ save_keys(fact_t *f, char *err, size_t errlen)
     }
 
     sodium_memzero(sk64, sizeof(sk64));
-    rc = write_atomic(f, "signing", text, p - text, err, errlen);
+    rc = fact_store_write(f, "signing", text, p - text, err, errlen);
     sodium_memzero(text, p - text);
     free(text);
 
@@ -215,14 +215,14 @@ load_users(fact_t *f, char *err, size_t errlen)
     char  *text, *p, *next, *sp;
 
     err[0] = '\0';
-    text = read_store_file(f, "users", err, errlen);
+    text = fact_store_read(f, "users", err, errlen);
 
     if (text == NULL) {
         return err[0] ? -1 : 0;
     }
 
     for (p = text, line = 1; *p; p = next, line++) {
-        next = next_line(p);
+        next = fact_next_line(p);
 
         if (*p == '\0') {
             continue;
@@ -267,14 +267,14 @@ load_keys(fact_t *f, char *err, size_t errlen)
     uint8_t      pk[TEN_PK_LEN];
 
     err[0] = '\0';
-    text = read_store_file(f, "signing", err, errlen);
+    text = fact_store_read(f, "signing", err, errlen);
 
     if (text == NULL) {
         return err[0] ? -1 : 0;
     }
 
     for (p = text, line = 1; *p; p = next, line++) {
-        next = next_line(p);
+        next = fact_next_line(p);
 
         if (*p == '\0') {
             continue;
@@ -326,8 +326,8 @@ load_keys(fact_t *f, char *err, size_t errlen)
 
 /* Ends the line at p; the next one, or the end of the text. */
 
-static char *
-next_line(char *p)
+char *
+fact_next_line(char *p)
 {
     char  *nl;
 
@@ -374,7 +374,7 @@ first_start(fact_t *f, char *err, size_t errlen)
 
     snprintf(text, sizeof(text), "%s\n", pass);
 
-    if (write_atomic(f, "adm.password", text, strlen(text), err, errlen)
+    if (fact_store_write(f, "adm.password", text, strlen(text), err, errlen)
         < 0)
     {
         return -1;
@@ -437,7 +437,9 @@ fact_store_open(fact_t *f, char *err, size_t errlen)
         return -1;
     }
 
-    if (load_users(f, err, errlen) < 0 || load_keys(f, err, errlen) < 0) {
+    if (load_users(f, err, errlen) < 0 || load_keys(f, err, errlen) < 0
+        || fact_passkeys_load(f, err, errlen) < 0)
+    {
         return -1;
     }
 

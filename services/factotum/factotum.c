@@ -22,6 +22,7 @@ usage(void)
         "                    -v VFS-ADDR:PORT [-V VFS-NAME] [-n NAME]\n"
         "                    [-L LIFETIME] [-K ROTATE] [-D DELAY-MS]"
         " [-m MSIZE] [-P]\n"
+        "                    [-R RP-ID -O ORIGIN [-O ORIGIN]... [-U]]\n"
         "  -s STORE     key store directory (0700; made on the first "
         "start)\n"
         "  -l ADDR:PORT TCP address to listen on\n"
@@ -43,8 +44,73 @@ usage(void)
         "  -P           at the first start, print adm's password on "
         "stderr\n"
         "               even when it is not a terminal (a container's "
-        "log)\n");
+        "log)\n"
+        "  -R RP-ID     passkeys (WebAuthn) for this relying party: the "
+        "site's\n"
+        "               host name (ten.example.org; localhost for tests)\n"
+        "  -O ORIGIN    an origin passkeys may be used from, as browsers "
+        "send it\n"
+        "               (https://ten.example.org); up to 8\n"
+        "  -U           a passkey's user presence suffices (default: "
+        "verified,\n"
+        "               by PIN or biometrics)\n");
     exit(2);
+}
+
+
+/*
+ * -R and -O come together; an origin is scheme://host[:port] as browsers
+ * send it (no path, no default port), and the rp id is its host or a
+ * parent domain of it (WebAuthn §5.1.4.1's rule, without the public
+ * suffix list: the operator chose the name).
+ */
+
+static int
+passkey_options(fact_t *fa)
+{
+    size_t       i, n, hn;
+    const char  *o, *host, *end;
+
+    if (fa->wa.rp_id == NULL && fa->wa.norigins == 0) {
+        return 0;
+    }
+
+    if (fa->wa.rp_id == NULL || fa->wa.norigins == 0) {
+        fprintf(stderr, "ten-factotum: passkeys need both -R RP-ID and "
+                "-O ORIGIN\n");
+        return -1;
+    }
+
+    n = strlen(fa->wa.rp_id);
+
+    for (i = 0; i < fa->wa.norigins; i++) {
+        o = fa->origins[i];
+        host = strncmp(o, "https://", 8) == 0 ? o + 8
+               : strncmp(o, "http://", 7) == 0 ? o + 7 : NULL;
+        end = host ? host + strcspn(host, ":/?#") : NULL;
+        hn = host ? (size_t) (end - host) : 0;
+
+        if (host == NULL || hn == 0 || strpbrk(end, "/?#@") != NULL
+            || strchr(host, '@') != NULL
+            || (*end == ':' && (strspn(end + 1, "0123456789") == 0
+                                || end[1 + strspn(end + 1, "0123456789")])))
+        {
+            fprintf(stderr, "ten-factotum: -O %s: an origin is "
+                    "http[s]://host[:port], as browsers send it\n", o);
+            return -1;
+        }
+
+        if (!(hn == n && strncmp(host, fa->wa.rp_id, n) == 0)
+            && !(hn > n + 1 && host[hn - n - 1] == '.'
+                 && strncmp(host + hn - n, fa->wa.rp_id, n) == 0))
+        {
+            fprintf(stderr, "ten-factotum: -O %s: its host is not %s nor "
+                    "below it (-R)\n", o, fa->wa.rp_id);
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -87,6 +153,8 @@ main(int argc, char **argv)
     fa->lifetime = 12 * 3600;
     fa->rotate = 24 * 3600;
     fa->fail_ms = 500;
+    fa->wa.origins = fa->origins;
+    fa->wa.require_uv = 1;
 
     memset(&vconf, 0, sizeof(vconf));
     rc = 1;
@@ -94,7 +162,7 @@ main(int argc, char **argv)
     key = trustfile = NULL;
     vfs_name = "vfs";
 
-    while ((c = getopt(argc, argv, "s:l:k:t:v:V:n:L:K:D:m:Ph")) != -1) {
+    while ((c = getopt(argc, argv, "s:l:k:t:v:V:n:L:K:D:m:PR:O:Uh")) != -1) {
         switch (c) {
         case 's': fa->dir = optarg; break;
         case 'l': conf.tcp = optarg; break;
@@ -108,6 +176,16 @@ main(int argc, char **argv)
         case 'D': fa->fail_ms = num("-D", 0, 30000); break;
         case 'm': conf.msize = num("-m", 256, 1 << 20); break;
         case 'P': fa->print_first = 1; break;
+        case 'R': fa->wa.rp_id = optarg; break;
+        case 'O':
+            if (fa->wa.norigins == FACT_ORIGINS_MAX) {
+                fprintf(stderr, "ten-factotum: -O: at most %d origins\n",
+                        FACT_ORIGINS_MAX);
+                return 2;
+            }
+            fa->origins[fa->wa.norigins++] = optarg;
+            break;
+        case 'U': fa->wa.require_uv = 0; break;
         default: usage();
         }
     }
@@ -121,6 +199,11 @@ main(int argc, char **argv)
     if (!ten_valid_name(conf.name, strlen(conf.name))) {
         fprintf(stderr, "ten-factotum: -n takes a name like "
                 "[a-z_][a-z0-9_-]*\n");
+        rc = 2;
+        goto done;
+    }
+
+    if (passkey_options(fa) < 0) {
         rc = 2;
         goto done;
     }

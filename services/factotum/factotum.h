@@ -13,12 +13,18 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "fact_webauthn.h"
 #include "srv.h"
 #include "tenkey.h"
 
 
 #define FACT_LINE_MAX      512
+#define FACT_RPC_MAX       8191     /* bytes of a write to /rpc */
 #define FACT_FAILS_MAX     1024     /* users whose failures are counted */
+#define FACT_ORIGINS_MAX   8        /* -O */
+#define FACT_PASSKEYS_MAX  32       /* a user's */
+#define FACT_PASSKEY_NAME  64       /* bytes of a passkey's name */
+#define FACT_USERID_LEN    16       /* WebAuthn's user handle */
 
 
 typedef struct {
@@ -37,6 +43,17 @@ typedef struct {
 } fact_key_t;
 
 
+/* A passkey: a WebAuthn credential of a user. */
+typedef struct {
+    char                user[TEN_NAME_MAX + 1];
+    uint8_t             userid[FACT_USERID_LEN];
+    wa_credential_t     cred;
+    int64_t             created;
+    int64_t             used;       /* 0: never */
+    char                name[FACT_PASSKEY_NAME + 1];
+} fact_passkey_t;
+
+
 typedef struct {
     char                name[TEN_NAME_MAX + 1];
     unsigned            fails;
@@ -53,12 +70,18 @@ typedef struct {
     fact_key_t         *keys;       /* oldest first; the last signs */
     size_t              nkeys;
     unsigned            generation; /* of /keys, its qid version */
+    fact_passkey_t     *passkeys;
+    size_t              npasskeys;
 
     uint8_t             identity[TEN_SK_LEN];
     int64_t             lifetime;   /* of a ticket, seconds */
     int64_t             rotate;     /* a key signs for this long */
     unsigned            fail_ms;    /* the first failure's delay */
     int                 print_first; /* -P: adm's first password on stderr */
+
+    /* passkeys: on with -R (the rp id) and -O (the origins) */
+    wa_policy_t         wa;
+    const char         *origins[FACT_ORIGINS_MAX];
 
     fact_fail_t         fails[FACT_FAILS_MAX];
 
@@ -71,6 +94,14 @@ extern const srv_ops_t  fact_ops;
 
 /* fact_store.c: 0, or -1 with a reason in err */
 int fact_store_open(fact_t *f, char *err, size_t errlen);
+/* a file of the store: replaced whole, atomically; read whole (NULL: none
+ * or, with err set, an error); fact_next_line ends p's line, gives the
+ * next */
+int fact_store_write(fact_t *f, const char *name, const char *data,
+    size_t len, char *err, size_t errlen);
+char *fact_store_read(fact_t *f, const char *name, char *err,
+    size_t errlen);
+char *fact_next_line(char *p);
 int fact_user_check(fact_t *f, const char *user, const char *pass);
 int fact_user_setpass(fact_t *f, const char *user, const char *pass,
     char *err, size_t errlen);
@@ -87,6 +118,29 @@ char *fact_status_text(fact_t *f);
 /* failures slow a user's next answers: the delay in ms, and a success */
 unsigned fact_fail_delay(fact_t *f, const char *user);
 void fact_fail_clear(fact_t *f, const char *user);
+
+/* fact_passkeys.c: the passkeys file; each 0, or -1 with err */
+int fact_passkeys_load(fact_t *f, char *err, size_t errlen);
+/* user's handle: that of its passkeys, or a new random one */
+void fact_passkey_userid(fact_t *f, const char *user,
+    uint8_t id[FACT_USERID_LEN]);
+/* user's credential ids, base64url, comma-separated; malloc'd */
+char *fact_passkey_ids(fact_t *f, const char *user);
+int fact_passkey_add(fact_t *f, const fact_passkey_t *pk, char *err,
+    size_t errlen);
+/* the passkey of credential id, copied: 0, or -1 if there is none */
+int fact_passkey_find(fact_t *f, const uint8_t *id, size_t len,
+    fact_passkey_t *pk);
+/* a login with it: its counter goes up to counter (WA_CLONED if another
+ * login took it there first), used is now */
+int fact_passkey_used(fact_t *f, const fact_passkey_t *pk, uint32_t counter,
+    char *err, size_t errlen);
+int fact_passkey_del(fact_t *f, const char *user, const char *id64,
+    char *err, size_t errlen);
+int fact_passkeys_drop_user(fact_t *f, const char *user, char *err,
+    size_t errlen);
+/* user's passkeys, a line each; malloc'd */
+char *fact_passkeys_text(fact_t *f, const char *user);
 
 
 #endif /* _FACTOTUM_H_INCLUDED_ */

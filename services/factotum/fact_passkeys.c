@@ -1,0 +1,464 @@
+
+/*
+ * Ten: ten-factotum's passkeys, the file "passkeys" of the key store (0600,
+ * replaced whole like the others), a line each:
+ *
+ *   user userid credential-id alg public-key counter created used name
+ *
+ * binary fields in base64url, times in Unix seconds (used 0: never), the
+ * name last, to the end of the line.  A user's passkeys share one user
+ * handle (userid: 16 random bytes, so the handle says nothing about the
+ * user).  All under the store's lock.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "factotum.h"
+
+
+#define B64U        sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define B64U_LEN(n) sodium_base64_ENCODED_LEN(n, B64U)
+#define LINE_MAX_   (TEN_NAME_MAX + B64U_LEN(FACT_USERID_LEN)              \
+                     + B64U_LEN(WA_CRED_ID_MAX) + B64U_LEN(WA_PUBKEY_MAX) \
+                     + FACT_PASSKEY_NAME + 80)
+
+
+static int
+b64u_field(const char *text, uint8_t *out, size_t size, size_t *len)
+{
+    const char  *end;
+
+    return sodium_base642bin(out, size, text, strlen(text), NULL, len, &end,
+                             B64U) == 0
+           && *end == '\0' ? 0 : -1;
+}
+
+
+static fact_passkey_t *
+find_id(fact_t *f, const uint8_t *id, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < f->npasskeys; i++) {
+        if (f->passkeys[i].cred.id_len == len
+            && memcmp(f->passkeys[i].cred.id, id, len) == 0)
+        {
+            return &f->passkeys[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static size_t
+count_user(fact_t *f, const char *user)
+{
+    size_t  i, n;
+
+    for (i = 0, n = 0; i < f->npasskeys; i++) {
+        n += strcmp(f->passkeys[i].user, user) == 0;
+    }
+
+    return n;
+}
+
+
+static int
+save(fact_t *f, char *err, size_t errlen)
+{
+    int                    rc;
+    char                  *text, *p, id[B64U_LEN(WA_CRED_ID_MAX)];
+    char                   uid[B64U_LEN(FACT_USERID_LEN)];
+    char                   key[B64U_LEN(WA_PUBKEY_MAX)];
+    size_t                 i;
+    const fact_passkey_t  *pk;
+
+    text = malloc(f->npasskeys * LINE_MAX_ + 1);
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    for (i = 0, p = text; i < f->npasskeys; i++) {
+        pk = &f->passkeys[i];
+        sodium_bin2base64(uid, sizeof(uid), pk->userid, FACT_USERID_LEN,
+                          B64U);
+        sodium_bin2base64(id, sizeof(id), pk->cred.id, pk->cred.id_len, B64U);
+        sodium_bin2base64(key, sizeof(key), pk->cred.pubkey,
+                          pk->cred.pubkey_len, B64U);
+        p += sprintf(p, "%s %s %s %d %s %u %lld %lld %s\n", pk->user, uid, id,
+                     pk->cred.alg, key, pk->cred.counter,
+                     (long long) pk->created, (long long) pk->used,
+                     pk->name);
+    }
+
+    *p = '\0';
+    rc = fact_store_write(f, "passkeys", text, p - text, err, errlen);
+    free(text);
+
+    return rc;
+}
+
+
+/* One line of the file into pk: 0, or -1. */
+
+static int
+parse_line(char *line, fact_passkey_t *pk)
+{
+    int        n;
+    char       user[64], uid[64], id[B64U_LEN(WA_CRED_ID_MAX) + 1];
+    char       key[B64U_LEN(WA_PUBKEY_MAX) + 1];
+    size_t     len;
+    long long  created, used;
+
+    memset(pk, 0, sizeof(*pk));
+    n = 0;
+
+    if (sscanf(line, "%63s %63s %1400s %d %100s %u %lld %lld %n", user, uid,
+               id, &pk->cred.alg, key, &pk->cred.counter, &created, &used,
+               &n)
+        != 8 || n == 0
+        || !ten_valid_name(user, strlen(user))
+        || b64u_field(uid, pk->userid, FACT_USERID_LEN, &len) < 0
+        || len != FACT_USERID_LEN
+        || b64u_field(id, pk->cred.id, WA_CRED_ID_MAX, &pk->cred.id_len) < 0
+        || pk->cred.id_len == 0
+        || b64u_field(key, pk->cred.pubkey, WA_PUBKEY_MAX,
+                      &pk->cred.pubkey_len) < 0
+        || !((pk->cred.alg == WA_ES256 && pk->cred.pubkey_len == 65)
+             || (pk->cred.alg == WA_EDDSA && pk->cred.pubkey_len == 32))
+        || strlen(line + n) > FACT_PASSKEY_NAME)
+    {
+        return -1;
+    }
+
+    snprintf(pk->user, sizeof(pk->user), "%s", user);
+    snprintf(pk->name, sizeof(pk->name), "%s", line + n);
+    pk->created = created;
+    pk->used = used;
+
+    return 0;
+}
+
+
+int
+fact_passkeys_load(fact_t *f, char *err, size_t errlen)
+{
+    int              line;
+    char            *text, *p, *next;
+    fact_passkey_t   pk, *grown;
+
+    err[0] = '\0';
+    text = fact_store_read(f, "passkeys", err, errlen);
+
+    if (text == NULL) {
+        return err[0] ? -1 : 0;
+    }
+
+    for (p = text, line = 1; *p; p = next, line++) {
+        next = fact_next_line(p);
+
+        if (*p == '\0') {
+            continue;
+        }
+
+        if (parse_line(p, &pk) < 0) {
+            snprintf(err, errlen, "%s/passkeys:%d: expected \"user userid "
+                     "id alg key counter created used name\"", f->dir, line);
+            free(text);
+            return -1;
+        }
+
+        grown = realloc(f->passkeys, (f->npasskeys + 1) * sizeof(pk));
+        if (grown == NULL) {
+            snprintf(err, errlen, "out of memory");
+            free(text);
+            return -1;
+        }
+
+        f->passkeys = grown;
+        f->passkeys[f->npasskeys++] = pk;
+    }
+
+    free(text);
+
+    return 0;
+}
+
+
+void
+fact_passkey_userid(fact_t *f, const char *user, uint8_t id[FACT_USERID_LEN])
+{
+    size_t  i;
+
+    pthread_mutex_lock(&f->lock);
+
+    for (i = 0; i < f->npasskeys; i++) {
+        if (strcmp(f->passkeys[i].user, user) == 0) {
+            memcpy(id, f->passkeys[i].userid, FACT_USERID_LEN);
+            pthread_mutex_unlock(&f->lock);
+            return;
+        }
+    }
+
+    pthread_mutex_unlock(&f->lock);
+    randombytes_buf(id, FACT_USERID_LEN);
+}
+
+
+char *
+fact_passkey_ids(fact_t *f, const char *user)
+{
+    char    *text, *p;
+    size_t   i;
+
+    pthread_mutex_lock(&f->lock);
+    text = malloc(FACT_PASSKEYS_MAX * (B64U_LEN(WA_CRED_ID_MAX) + 1) + 1);
+
+    if (text != NULL) {
+        for (i = 0, p = text, *p = '\0'; i < f->npasskeys; i++) {
+            if (strcmp(f->passkeys[i].user, user) == 0) {
+                if (p > text) {
+                    *p++ = ',';
+                }
+                sodium_bin2base64(p, B64U_LEN(WA_CRED_ID_MAX),
+                                  f->passkeys[i].cred.id,
+                                  f->passkeys[i].cred.id_len, B64U);
+                p += strlen(p);
+            }
+        }
+    }
+
+    pthread_mutex_unlock(&f->lock);
+
+    return text;
+}
+
+
+int
+fact_passkey_add(fact_t *f, const fact_passkey_t *pk, char *err,
+    size_t errlen)
+{
+    int              rc;
+    fact_passkey_t  *grown;
+
+    pthread_mutex_lock(&f->lock);
+
+    if (find_id(f, pk->cred.id, pk->cred.id_len) != NULL) {
+        pthread_mutex_unlock(&f->lock);
+        snprintf(err, errlen, "this passkey is registered already");
+        return -1;
+    }
+
+    if (count_user(f, pk->user) >= FACT_PASSKEYS_MAX) {
+        pthread_mutex_unlock(&f->lock);
+        snprintf(err, errlen, "%s has %d passkeys, the most there may be: "
+                 "remove one first", pk->user, FACT_PASSKEYS_MAX);
+        return -1;
+    }
+
+    grown = realloc(f->passkeys, (f->npasskeys + 1) * sizeof(*pk));
+    if (grown == NULL) {
+        pthread_mutex_unlock(&f->lock);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    f->passkeys = grown;
+    f->passkeys[f->npasskeys++] = *pk;
+    rc = save(f, err, errlen);
+
+    if (rc < 0) {
+        f->npasskeys--;
+    }
+
+    pthread_mutex_unlock(&f->lock);
+
+    return rc;
+}
+
+
+int
+fact_passkey_find(fact_t *f, const uint8_t *id, size_t len,
+    fact_passkey_t *pk)
+{
+    fact_passkey_t  *found;
+
+    pthread_mutex_lock(&f->lock);
+    found = find_id(f, id, len);
+
+    if (found != NULL) {
+        *pk = *found;
+    }
+
+    pthread_mutex_unlock(&f->lock);
+
+    return found ? 0 : -1;
+}
+
+
+int
+fact_passkey_used(fact_t *f, const fact_passkey_t *pk, uint32_t counter,
+    char *err, size_t errlen)
+{
+    int              rc;
+    int64_t          was_used;
+    uint32_t         was;
+    fact_passkey_t  *p;
+
+    pthread_mutex_lock(&f->lock);
+    p = find_id(f, pk->cred.id, pk->cred.id_len);
+
+    if (p == NULL) {
+        pthread_mutex_unlock(&f->lock);
+        snprintf(err, errlen, "the passkey was removed");
+        return -1;
+    }
+
+    /* another login with it may have raised the counter meanwhile */
+    if ((counter != 0 || p->cred.counter != 0) && counter <= p->cred.counter)
+    {
+        pthread_mutex_unlock(&f->lock);
+        snprintf(err, errlen, "the signature counter went from %u to %u: "
+                 "the authenticator may have been cloned", p->cred.counter,
+                 counter);
+        return WA_CLONED;
+    }
+
+    was = p->cred.counter;
+    was_used = p->used;
+    p->cred.counter = counter;
+    p->used = time(NULL);
+    rc = save(f, err, errlen);
+
+    if (rc < 0) {
+        p->cred.counter = was;
+        p->used = was_used;
+    }
+
+    pthread_mutex_unlock(&f->lock);
+
+    return rc;
+}
+
+
+/* Those of user (all, or the one of id) go; under the lock. */
+
+static int
+drop(fact_t *f, const char *user, const uint8_t *id, size_t id_len,
+    char *err, size_t errlen)
+{
+    size_t           i, n;
+    fact_passkey_t  *old;
+
+    old = malloc(f->npasskeys * sizeof(*old) + 1);
+    if (old == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    memcpy(old, f->passkeys, f->npasskeys * sizeof(*old));
+
+    for (i = 0, n = 0; i < f->npasskeys; i++) {
+        if (strcmp(f->passkeys[i].user, user) != 0
+            || (id != NULL && (f->passkeys[i].cred.id_len != id_len
+                               || memcmp(f->passkeys[i].cred.id, id, id_len))))
+        {
+            f->passkeys[n++] = f->passkeys[i];
+        }
+    }
+
+    if (n == f->npasskeys) {
+        free(old);
+        if (id == NULL) {
+            return 0;
+        }
+        snprintf(err, errlen, "%s has no such passkey", user);
+        return -1;
+    }
+
+    i = f->npasskeys;
+    f->npasskeys = n;
+
+    if (save(f, err, errlen) < 0) {
+        memcpy(f->passkeys, old, i * sizeof(*old));
+        f->npasskeys = i;
+        free(old);
+        return -1;
+    }
+
+    free(old);
+
+    return 0;
+}
+
+
+int
+fact_passkey_del(fact_t *f, const char *user, const char *id64, char *err,
+    size_t errlen)
+{
+    int      rc;
+    size_t   len;
+    uint8_t  id[WA_CRED_ID_MAX];
+
+    if (b64u_field(id64, id, sizeof(id), &len) < 0 || len == 0) {
+        snprintf(err, errlen, "delpasskey: the id is not base64url");
+        return -1;
+    }
+
+    pthread_mutex_lock(&f->lock);
+    rc = drop(f, user, id, len, err, errlen);
+    pthread_mutex_unlock(&f->lock);
+
+    return rc;
+}
+
+
+int
+fact_passkeys_drop_user(fact_t *f, const char *user, char *err,
+    size_t errlen)
+{
+    int  rc;
+
+    pthread_mutex_lock(&f->lock);
+    rc = drop(f, user, NULL, 0, err, errlen);
+    pthread_mutex_unlock(&f->lock);
+
+    return rc;
+}
+
+
+char *
+fact_passkeys_text(fact_t *f, const char *user)
+{
+    char                  *text, *p, id[B64U_LEN(WA_CRED_ID_MAX)];
+    size_t                 i;
+    const fact_passkey_t  *pk;
+
+    pthread_mutex_lock(&f->lock);
+    text = malloc(FACT_PASSKEYS_MAX * LINE_MAX_ + 1);
+
+    if (text != NULL) {
+        for (i = 0, p = text, *p = '\0'; i < f->npasskeys; i++) {
+            pk = &f->passkeys[i];
+            if (strcmp(pk->user, user) != 0) {
+                continue;
+            }
+            sodium_bin2base64(id, sizeof(id), pk->cred.id, pk->cred.id_len,
+                              B64U);
+            p += sprintf(p, "id=%s alg=%s created=%lld used=%lld "
+                         "counter=%u name=%s\n", id,
+                         pk->cred.alg == WA_ES256 ? "es256" : "ed25519",
+                         (long long) pk->created, (long long) pk->used,
+                         pk->cred.counter, pk->name);
+        }
+    }
+
+    pthread_mutex_unlock(&f->lock);
+
+    return text;
+}
