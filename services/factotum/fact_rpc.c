@@ -514,6 +514,11 @@ passkey_begin(srv_req_t *r, fact_fid_t *f)
         return;
     }
 
+    if (f->role == WA_REGISTER && !fact_user_known(fa, f->user)) {
+        passkey_refuse(r, f, "no such user");
+        return;
+    }
+
     ids = f->user[0] ? fact_passkey_ids(fa, f->user) : strdup("");
     size = (ids ? strlen(ids) : 0) + 512;
     text = malloc(size);

@@ -452,6 +452,19 @@ fact_store_open(fact_t *f, char *err, size_t errlen)
 
 
 int
+fact_user_known(fact_t *f, const char *user)
+{
+    int  known;
+
+    pthread_mutex_lock(&f->lock);
+    known = find_user(f, user) != NULL;
+    pthread_mutex_unlock(&f->lock);
+
+    return known;
+}
+
+
+int
 fact_user_check(fact_t *f, const char *user, const char *pass)
 {
     char          hash[crypto_pwhash_STRBYTES];

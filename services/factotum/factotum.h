@@ -103,6 +103,7 @@ char *fact_store_read(fact_t *f, const char *name, char *err,
     size_t errlen);
 char *fact_next_line(char *p);
 int fact_user_check(fact_t *f, const char *user, const char *pass);
+int fact_user_known(fact_t *f, const char *user);
 int fact_user_setpass(fact_t *f, const char *user, const char *pass,
     char *err, size_t errlen);
 int fact_user_add(fact_t *f, const char *user, char *err, size_t errlen);
