@@ -174,6 +174,12 @@ $f->stop;
 $f->start;
 my (undef, $lr) = main::passkey_login($pk);
 like($lr->{data}, qr{^done ticket=/priv/sessions/glenda/}, 'after a restart it logs glenda in');
+$f->stop;
+open my $fh, '>>', $f->store . '/passkeys' or die;
+print $fh "glenda AAAA " . ('A' x 5000) . " -7 x 1 2 3 name\n";
+close $fh;
+eval { $f->start };
+like($@, qr{/passkeys:2: expected "user userid id alg key counter created used name"}, 'a damaged line: factotum says where, and does not start');
 
 
 

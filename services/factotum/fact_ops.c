@@ -326,6 +326,7 @@ fact_open(srv_req_t *r)
 static void
 fact_read(srv_req_t *r)
 {
+    char           *copy;
     size_t          n, size, off;
     fact_fid_t     *f;
     ninep_fcall_t   rf;
@@ -366,11 +367,24 @@ fact_read(srv_req_t *r)
         }
     }
 
-    rf.count = (uint32_t) n;
-    rf.data = (uint8_t *) f->text + off;
-    srv_respond(r, &rf);
+    /* a copy: the reply frees r, and a write may free the text */
+    copy = malloc(n + 1);
+
+    if (copy != NULL) {
+        memcpy(copy, f->text + off, n);
+    }
 
     pthread_mutex_unlock(&r->fid->lock);
+
+    if (copy == NULL) {
+        srv_error(r, "out of memory");
+        return;
+    }
+
+    rf.count = (uint32_t) n;
+    rf.data = (uint8_t *) copy;
+    srv_respond(r, &rf);
+    free(copy);
 }
 
 

@@ -11,6 +11,7 @@
  * user).  All under the store's lock.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,40 +105,69 @@ save(fact_t *f, char *err, size_t errlen)
 }
 
 
+/* A number field: 0 and *v, or -1. */
+
+static int
+number(const char *text, long long min, long long max, long long *v)
+{
+    char  *end;
+
+    *v = strtoll(text, &end, 10);
+
+    return end > text && *end == '\0' && *v >= min && *v <= max ? 0 : -1;
+}
+
+
 /* One line of the file into pk: 0, or -1. */
 
 static int
 parse_line(char *line, fact_passkey_t *pk)
 {
-    int        n;
-    char       user[64], uid[64], id[B64U_LEN(WA_CRED_ID_MAX) + 1];
-    char       key[B64U_LEN(WA_PUBKEY_MAX) + 1];
-    size_t     len;
-    long long  created, used;
+    int         i;
+    char       *w[8], *save;
+    size_t      len;
+    long long   alg, counter, created, used;
 
     memset(pk, 0, sizeof(*pk));
-    n = 0;
 
-    if (sscanf(line, "%63s %63s %1400s %d %100s %u %lld %lld %n", user, uid,
-               id, &pk->cred.alg, key, &pk->cred.counter, &created, &used,
-               &n)
-        != 8 || n == 0
-        || !ten_valid_name(user, strlen(user))
-        || b64u_field(uid, pk->userid, FACT_USERID_LEN, &len) < 0
+    for (i = 0; i < 8; i++) {
+        w[i] = strtok_r(i ? NULL : line, " ", &save);
+        if (w[i] == NULL) {
+            return -1;
+        }
+    }
+
+    /* the name: the rest of the line */
+    save += strspn(save, " ");
+
+    if (!ten_valid_name(w[0], strlen(w[0]))
+        || b64u_field(w[1], pk->userid, FACT_USERID_LEN, &len) < 0
         || len != FACT_USERID_LEN
-        || b64u_field(id, pk->cred.id, WA_CRED_ID_MAX, &pk->cred.id_len) < 0
+        || b64u_field(w[2], pk->cred.id, WA_CRED_ID_MAX, &pk->cred.id_len)
+           < 0
         || pk->cred.id_len == 0
-        || b64u_field(key, pk->cred.pubkey, WA_PUBKEY_MAX,
+        || number(w[3], WA_EDDSA, WA_ES256, &alg) < 0
+        || b64u_field(w[4], pk->cred.pubkey, WA_PUBKEY_MAX,
                       &pk->cred.pubkey_len) < 0
-        || !((pk->cred.alg == WA_ES256 && pk->cred.pubkey_len == 65)
-             || (pk->cred.alg == WA_EDDSA && pk->cred.pubkey_len == 32))
-        || strlen(line + n) > FACT_PASSKEY_NAME)
+        || number(w[5], 0, UINT32_MAX, &counter) < 0
+        || number(w[6], 0, INT64_MAX, &created) < 0
+        || number(w[7], 0, INT64_MAX, &used) < 0
+        || *save == '\0' || strlen(save) > FACT_PASSKEY_NAME)
     {
         return -1;
     }
 
-    snprintf(pk->user, sizeof(pk->user), "%s", user);
-    snprintf(pk->name, sizeof(pk->name), "%s", line + n);
+    pk->cred.alg = (int) alg;
+
+    if (!((alg == WA_ES256 && pk->cred.pubkey_len == 65)
+          || (alg == WA_EDDSA && pk->cred.pubkey_len == 32)))
+    {
+        return -1;
+    }
+
+    snprintf(pk->user, sizeof(pk->user), "%s", w[0]);
+    snprintf(pk->name, sizeof(pk->name), "%s", save);
+    pk->cred.counter = (uint32_t) counter;
     pk->created = created;
     pk->used = used;
 
@@ -346,34 +376,31 @@ fact_passkey_used(fact_t *f, const fact_passkey_t *pk, uint32_t counter,
 }
 
 
+static int
+dropped(const fact_passkey_t *pk, const char *user, const uint8_t *id,
+    size_t id_len)
+{
+    return strcmp(pk->user, user) == 0
+           && (id == NULL
+               || (pk->cred.id_len == id_len
+                   && memcmp(pk->cred.id, id, id_len) == 0));
+}
+
+
 /* Those of user (all, or the one of id) go; under the lock. */
 
 static int
 drop(fact_t *f, const char *user, const uint8_t *id, size_t id_len,
     char *err, size_t errlen)
 {
-    size_t           i, n;
+    size_t           i, n, was;
     fact_passkey_t  *old;
 
-    old = malloc(f->npasskeys * sizeof(*old) + 1);
-    if (old == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-
-    memcpy(old, f->passkeys, f->npasskeys * sizeof(*old));
-
     for (i = 0, n = 0; i < f->npasskeys; i++) {
-        if (strcmp(f->passkeys[i].user, user) != 0
-            || (id != NULL && (f->passkeys[i].cred.id_len != id_len
-                               || memcmp(f->passkeys[i].cred.id, id, id_len))))
-        {
-            f->passkeys[n++] = f->passkeys[i];
-        }
+        n += dropped(&f->passkeys[i], user, id, id_len);
     }
 
-    if (n == f->npasskeys) {
-        free(old);
+    if (n == 0) {
         if (id == NULL) {
             return 0;
         }
@@ -381,12 +408,26 @@ drop(fact_t *f, const char *user, const uint8_t *id, size_t id_len,
         return -1;
     }
 
-    i = f->npasskeys;
+    was = f->npasskeys;
+    old = malloc(was * sizeof(*old));
+    if (old == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    memcpy(old, f->passkeys, was * sizeof(*old));
+
+    for (i = 0, n = 0; i < was; i++) {
+        if (!dropped(&old[i], user, id, id_len)) {
+            f->passkeys[n++] = old[i];
+        }
+    }
+
     f->npasskeys = n;
 
     if (save(f, err, errlen) < 0) {
-        memcpy(f->passkeys, old, i * sizeof(*old));
-        f->npasskeys = i;
+        memcpy(f->passkeys, old, was * sizeof(*old));
+        f->npasskeys = was;
         free(old);
         return -1;
     }

@@ -256,26 +256,25 @@ fact_rpc_write(srv_req_t *r, fact_fid_t *f, char *msg)
 void
 fact_rpc_read(srv_req_t *r, fact_fid_t *f)
 {
-    size_t         n, off;
-    const char    *e;
-    ninep_fcall_t  rf;
+    char           *copy;
+    size_t          n, off;
+    const char     *e, *from;
+    ninep_fcall_t   rf;
 
-    memset(&rf, 0, sizeof(rf));
-    rf.type = NINEP_RREAD;
     e = NULL;
+    from = NULL;
+    n = 0;
 
     pthread_mutex_lock(&r->fid->lock);
 
     if (f->phase == RPC_PASSKEY && !f->busy && f->text != NULL) {
         off = r->t.offset < f->len ? (size_t) r->t.offset : f->len;
+        from = f->text + off;
         n = f->len - off;
-        rf.count = (uint32_t) (n < r->t.count ? n : r->t.count);
-        rf.data = (uint8_t *) f->text + off;
 
     } else if (f->phase == RPC_DONE) {
+        from = f->reply;
         n = strlen(f->reply);
-        rf.count = (uint32_t) (n < r->t.count ? n : r->t.count);
-        rf.data = (uint8_t *) f->reply;
 
     } else {
         e = f->busy ? "a step of this conversation is in progress: wait "
@@ -283,15 +282,26 @@ fact_rpc_read(srv_req_t *r, fact_fid_t *f)
                     : rpc_expected(f->phase);
     }
 
-    if (e == NULL) {
-        srv_respond(r, &rf);
+    n = n < r->t.count ? n : r->t.count;
+    copy = e ? NULL : malloc(n + 1);
+
+    if (copy != NULL) {
+        memcpy(copy, from, n);
     }
 
     pthread_mutex_unlock(&r->fid->lock);
 
-    if (e != NULL) {
-        srv_error(r, e);
+    if (e != NULL || copy == NULL) {
+        srv_error(r, e ? e : "out of memory");
+        return;
     }
+
+    memset(&rf, 0, sizeof(rf));
+    rf.type = NINEP_RREAD;
+    rf.count = (uint32_t) n;
+    rf.data = (uint8_t *) copy;
+    srv_respond(r, &rf);
+    free(copy);
 }
 
 

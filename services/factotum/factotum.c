@@ -276,6 +276,7 @@ done:
     sodium_memzero(fa->keys, fa->nkeys * sizeof(fact_key_t));
     free(fa->keys);
     free(fa->users);
+    free(fa->passkeys);
     free(fa);
 
     if (trusted) {
