@@ -12,6 +12,7 @@ import {
     connect, NinePError, OREAD, ORDWR, OWRITE, QTDIR, modeString, splitPath,
 } from './ninep.js';
 import { panes } from './panes.js';
+import { passkeyLogin, serverOffers, browserProblem, words } from './account.js';
 
 const $ = (id) => document.getElementById(id);
 const TEXT_MAX = 4 << 20;
@@ -135,6 +136,29 @@ function showLogin(status = '') {
     $('login').hidden = false;
     $('login-status').textContent = status;
     $('user').focus();
+    offerPasskey();
+}
+
+/* The passkey button, when factotum offers passkeys (its /proto lists
+   webauthn); disabled, saying why, when this browser cannot use them. */
+async function offerPasskey() {
+    const c = await connect(wsUrl()).catch(() => null);
+    let offered = false;
+    try {
+        if (c) {
+            await c.attach('none', '');
+            offered = await serverOffers(c);
+        }
+    } catch {
+        /* no factotum: no passkeys */
+    } finally {
+        c?.close();
+    }
+    const why = offered ? browserProblem() : '';
+    $('passkey-login').hidden = !offered;
+    $('passkey-button').disabled = !!why;
+    $('passkey-why').textContent = why;
+    $('passkey-why').hidden = !why;
 }
 
 function crumbs(path) {
@@ -376,30 +400,69 @@ async function paneLinks() {
 
 // ---------------------------------------------------------------- events
 
-$('login-form').addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const name = $('user').value.trim();
+/* A ticket from factotum: kept for reloads, attached with, the files shown. */
+async function enter(ticket, expires, name) {
+    store.setItem('ten.ticket', ticket);
+    store.setItem('ten.user', name);
+    if (expires) store.setItem('ten.expires', expires);
+    user = name;
+    client = await attachTicket(ticket, name);
+    $('password').value = '';
+    $('login-status').textContent = '';
+    await start();
+}
+
+/* The login page is busy: its buttons wait, its status says so. */
+async function loggingIn(text, fn) {
     const status = $('login-status');
-    status.textContent = 'Checking…';
+    status.textContent = text;
     status.classList.add('busy');
     $('login-button').disabled = true;
+    $('passkey-button').disabled = true;
     say('');
     try {
-        const { ticket, expires } = await login(name, $('password').value);
-        store.setItem('ten.ticket', ticket);
-        store.setItem('ten.user', name);
-        if (expires) store.setItem('ten.expires', expires);
-        user = name;
-        client = await attachTicket(ticket, name);
-        $('password').value = '';
-        status.textContent = '';
-        await start();
+        await fn();
     } catch (e) {
-        status.textContent = e instanceof NinePError ? e.ename : String(e);
+        status.textContent = words(e);
     } finally {
         status.classList.remove('busy');
         $('login-button').disabled = false;
+        $('passkey-button').disabled = !!browserProblem();
     }
+}
+
+$('login-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const name = $('user').value.trim();
+    loggingIn('Checking…', async () => {
+        const { ticket, expires } = await login(name, $('password').value);
+        await enter(ticket, expires, name);
+    });
+});
+
+/* A passkey: the typed user's, or one the authenticator offers (a
+   discoverable passkey, which names its user).  The ticket's path,
+   /priv/sessions/USER/..., says whose it is. */
+$('passkey-button').addEventListener('click', () => {
+    const name = $('user').value.trim();
+    loggingIn('Waiting for your passkey…', async () => {
+        const c = await connect(wsUrl());
+        let got;
+        try {
+            await c.attach('none', '');
+            got = await passkeyLogin(c, name);
+        } catch (e) {
+            if (e instanceof NinePError && e.ename === 'authentication failed') {
+                throw new Error('authentication failed: the server did not accept this passkey '
+                    + '(it may have been removed). Log in with your password.');
+            }
+            throw e;
+        } finally {
+            c.close();
+        }
+        const who = /^\/priv\/sessions\/([^/]+)\//.exec(got.ticket)?.[1] || name;
+        await enter(got.ticket, got.expires, who);
+    });
 });
 
 $('logout').addEventListener('click', logout);
