@@ -380,8 +380,9 @@ async function removeOne(k, button) {
             + 'delete it there too.');
         await refresh();
     } catch (e) {
+        // said as factotum said it, over the list as it is now
         status(words(e), true);
-        button.disabled = false;
+        await refresh().catch(() => { button.disabled = false; });
     }
 }
 

@@ -7,6 +7,12 @@ package Ten::Browser;
 # it can do by printing "ACTION N WHAT": $do{WHAT} runs, then the file
 # TEN_SHOTS/done-N tells the script it is done.
 #   browser_scenarios('web/test/ui.mjs', 'restart ten-vfs' => sub { ... });
+#
+# The page is opened at http://127.0.0.1:PORT/ unless $ENV{TEN_BROWSER_HOST}
+# names another host for the same nginx (WebAuthn needs a host name:
+# `localhost`); browser_origin() is that origin, e.g. for factotum's -O:
+#   local $ENV{TEN_BROWSER_HOST} = 'localhost';
+#   browser_scenarios('web/test/passkeys.mjs');
 
 use strict;
 use warnings;
@@ -14,14 +20,21 @@ use Exporter 'import';
 use Test::More;
 use Ten::Kernel;
 
-our @EXPORT = qw(browser_scenarios);
+our @EXPORT = qw(browser_scenarios browser_origin);
+
+# http://HOST:PORT, the origin the page is opened at (no slash).
+sub browser_origin {
+    my ($host) = @_;
+    $host //= $ENV{TEN_BROWSER_HOST} // '127.0.0.1';
+    return "http://$host:" . Test::Ten::server_port();
+}
 
 sub browser_scenarios {
     my ($script, %do) = @_;
     my $shots = Test::Ten::servroot() . '/shots';
     mkdir $shots;
     unlink glob "$shots/done-*";
-    local $ENV{TEN_URL} = 'http://127.0.0.1:' . Test::Ten::server_port() . '/';
+    local $ENV{TEN_URL} = browser_origin() . '/';
     local $ENV{TEN_ADM_PASSWORD} = kfactotum()->adm_password;
     local $ENV{TEN_VFS_ROOT} = kvfs->path('');
     local $ENV{TEN_SHOTS} = $shots;
