@@ -235,6 +235,25 @@ user_line(fact_t *f, char *p, char *err, size_t errlen)
 }
 
 
+/* Room for one more signing key: its slot, or NULL. */
+
+static fact_key_t *
+key_slot(fact_t *f, char *err, size_t errlen)
+{
+    fact_key_t  *k;
+
+    k = realloc(f->keys, (f->nkeys + 1) * sizeof(fact_key_t));
+    if (k == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    f->keys = k;
+
+    return &f->keys[f->nkeys];
+}
+
+
 static int
 key_line(fact_t *f, char *p, char *err, size_t errlen)
 {
@@ -244,14 +263,10 @@ key_line(fact_t *f, char *p, char *err, size_t errlen)
     fact_key_t  *k;
     uint8_t      pk[TEN_PK_LEN];
 
-    k = realloc(f->keys, (f->nkeys + 1) * sizeof(fact_key_t));
+    k = key_slot(f, err, errlen);
     if (k == NULL) {
-        snprintf(err, errlen, "out of memory");
         return -1;
     }
-
-    f->keys = k;
-    k = &f->keys[f->nkeys];
 
     rc = (sscanf(p, "%88s %lld %lld", sk64, &nb, &na) != 3
           || ten_b64_decode(sk64, strlen(sk64), k->sk, TEN_SK_LEN) < 0)
@@ -607,14 +622,10 @@ rotate_locked(fact_t *f, int64_t now, char *err, size_t errlen)
     uint8_t      pk[TEN_PK_LEN];
     fact_key_t  *k;
 
-    k = realloc(f->keys, (f->nkeys + 1) * sizeof(fact_key_t));
+    k = key_slot(f, err, errlen);
     if (k == NULL) {
-        snprintf(err, errlen, "out of memory");
         return -1;
     }
-
-    f->keys = k;
-    k = &f->keys[f->nkeys];
 
     crypto_sign_keypair(pk, k->sk);
     ten_keyid(pk, k->keyid);
