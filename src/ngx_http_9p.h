@@ -150,8 +150,6 @@ struct ngx_http_9p_session_s {
     ngx_queue_t                 creqs;
     ngx_uint_t                  ncreqs;
     size_t                      dir_held;   /* by composed listings */
-    ngx_http_9p_fid_t          *free_fids;
-    ngx_http_9p_creq_t         *free_creqs;
     ngx_uint_t                  fid_gen;
 
     /* the 9P session */
@@ -189,7 +187,6 @@ void ngx_http_9p_session_init(ngx_http_9p_session_t *s);
 ngx_int_t ngx_http_9p_session_message(ngx_http_9p_session_t *s,
     u_char *msg, size_t len);
 void ngx_http_9p_session_end(ngx_http_9p_session_t *s);
-void ngx_http_9p_session_idle(ngx_http_9p_session_t *s);
 /* A reply's size for a transport to send; 0 (logged) if it cannot be. */
 size_t ngx_http_9p_reply_size(ngx_http_9p_session_t *s, ninep_fcall_t *f);
 

@@ -37,6 +37,72 @@ ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
 }
 
 
+/*
+ * Freed requests and fids wait here for any session of this worker (one
+ * process, one thread), not in the session that freed them: an idle
+ * session holds none, a busy one takes what it needs.  Bounded; what
+ * does not fit is freed, and so is a request's space or a fid's path
+ * beyond a small size.
+ */
+
+#define NGX_HTTP_9P_CACHED_CREQS   256
+#define NGX_HTTP_9P_CACHED_FIDS    1024
+#define NGX_HTTP_9P_CACHED_SPACE   4096
+#define NGX_HTTP_9P_CACHED_PATH    256
+
+static ngx_http_9p_creq_t  *ngx_http_9p_creq_cache;
+static ngx_uint_t           ngx_http_9p_ncreq_cache;
+static ngx_http_9p_fid_t   *ngx_http_9p_fid_cache;
+static ngx_uint_t           ngx_http_9p_nfid_cache;
+
+
+static void
+ngx_http_9p_creq_put(ngx_http_9p_creq_t *cr)
+{
+    if (cr->space_cap > NGX_HTTP_9P_CACHED_SPACE
+        || ngx_http_9p_ncreq_cache == NGX_HTTP_9P_CACHED_CREQS)
+    {
+        if (cr->space) {
+            ngx_free(cr->space);
+        }
+
+        cr->space = NULL;
+        cr->space_cap = 0;
+    }
+
+    if (ngx_http_9p_ncreq_cache == NGX_HTTP_9P_CACHED_CREQS) {
+        ngx_free(cr);
+        return;
+    }
+
+    cr->next = ngx_http_9p_creq_cache;
+    ngx_http_9p_creq_cache = cr;
+    ngx_http_9p_ncreq_cache++;
+}
+
+
+static void
+ngx_http_9p_fid_put(ngx_http_9p_fid_t *f)
+{
+    if (f->path_cap > NGX_HTTP_9P_CACHED_PATH
+        || ngx_http_9p_nfid_cache == NGX_HTTP_9P_CACHED_FIDS)
+    {
+        ngx_free(f->path);
+        f->path = NULL;
+        f->path_cap = 0;
+    }
+
+    if (ngx_http_9p_nfid_cache == NGX_HTTP_9P_CACHED_FIDS) {
+        ngx_free(f);
+        return;
+    }
+
+    f->next = ngx_http_9p_fid_cache;
+    ngx_http_9p_fid_cache = f;
+    ngx_http_9p_nfid_cache++;
+}
+
+
 ngx_http_9p_creq_t *
 ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
@@ -44,10 +110,11 @@ ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     size_t               space_cap;
     ngx_http_9p_creq_t  *cr;
 
-    cr = s->free_creqs;
+    cr = ngx_http_9p_creq_cache;
 
     if (cr) {
-        s->free_creqs = cr->next;
+        ngx_http_9p_creq_cache = cr->next;
+        ngx_http_9p_ncreq_cache--;
         space = cr->space;
         space_cap = cr->space_cap;
 
@@ -112,8 +179,7 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
 
         ngx_queue_remove(&fl->queue);
         s->ncreqs--;
-        fl->next = s->free_creqs;
-        s->free_creqs = fl;
+        ngx_http_9p_creq_put(fl);
     }
 
     if (cr->flushed) {
@@ -150,9 +216,7 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
     }
 
     ngx_http_9p_creq_ram(cr, NULL);
-
-    cr->next = s->free_creqs;
-    s->free_creqs = cr;
+    ngx_http_9p_creq_put(cr);
 
     s->transport->post(s);
 }
@@ -328,10 +392,11 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
         return NULL;
     }
 
-    f = s->free_fids;
+    f = ngx_http_9p_fid_cache;
 
     if (f) {
-        s->free_fids = f->next;
+        ngx_http_9p_fid_cache = f->next;
+        ngx_http_9p_nfid_cache--;
 
     } else {
         f = ngx_calloc(sizeof(ngx_http_9p_fid_t), s->connection->log);
@@ -411,8 +476,7 @@ ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         f->ram = NULL;
     }
 
-    f->next = s->free_fids;
-    s->free_fids = f;
+    ngx_http_9p_fid_put(f);
 }
 
 

@@ -229,39 +229,7 @@ ngx_http_9p_session_end(ngx_http_9p_session_t *s)
             ngx_http_9p_fid_free(s, f, 1);
         }
     }
-
-    ngx_http_9p_session_idle(s);
 }
-
-
-/* A quiet session keeps no spare request or fid structures. */
-
-void
-ngx_http_9p_session_idle(ngx_http_9p_session_t *s)
-{
-    ngx_http_9p_fid_t   *f;
-    ngx_http_9p_creq_t  *cr;
-
-    while (s->free_fids) {
-        f = s->free_fids;
-        s->free_fids = f->next;
-        ngx_free(f->path);
-        ngx_free(f);
-    }
-
-    while (s->free_creqs) {
-        cr = s->free_creqs;
-        s->free_creqs = cr->next;
-
-        if (cr->space) {
-            ngx_free(cr->space);
-        }
-
-        ngx_free(cr);
-    }
-}
-
-
 
 
 /*

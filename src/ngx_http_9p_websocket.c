@@ -400,7 +400,6 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
             && ngx_http_9p_ws_room(s) >= NGX_HTTP_9P_WS_MAX_HEADER)
         {
             ngx_http_9p_ws_release_idle(s);
-            ngx_http_9p_session_idle(s);
             ws->ping_sent = 1;
             (void) ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PING, NULL, 0);
         }

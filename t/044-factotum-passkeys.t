@@ -180,6 +180,20 @@ print $fh "glenda AAAA " . ('A' x 5000) . " -7 x 1 2 3 name\n";
 close $fh;
 eval { $f->start };
 like($@, qr{/passkeys:2: expected "user userid id alg key counter created used name"}, 'a damaged line: factotum says where, and does not start');
+for my $file (qw(users signing)) {
+    my $path = $f->store . "/$file";
+    open my $in, '<', $path or die;
+    my $was = do { local $/; <$in> };
+    close $in;
+    open my $out, '>>', $path or die;
+    print $out "\nnot a line\n";
+    close $out;
+    eval { $f->start };
+    like($@, qr{/$file:\d+: expected "}, "a damaged line of $file too");
+    open $out, '>', $path or die;
+    print $out $was;
+    close $out;
+}
 
 
 

@@ -175,48 +175,34 @@ parse_line(char *line, fact_passkey_t *pk)
 }
 
 
+static int
+passkey_line(fact_t *f, char *line, char *err, size_t errlen)
+{
+    fact_passkey_t   pk, *grown;
+
+    if (parse_line(line, &pk) < 0) {
+        return -1;
+    }
+
+    grown = realloc(f->passkeys, (f->npasskeys + 1) * sizeof(pk));
+    if (grown == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    f->passkeys = grown;
+    f->passkeys[f->npasskeys++] = pk;
+
+    return 0;
+}
+
+
 int
 fact_passkeys_load(fact_t *f, char *err, size_t errlen)
 {
-    int              line;
-    char            *text, *p, *next;
-    fact_passkey_t   pk, *grown;
-
-    err[0] = '\0';
-    text = fact_store_read(f, "passkeys", err, errlen);
-
-    if (text == NULL) {
-        return err[0] ? -1 : 0;
-    }
-
-    for (p = text, line = 1; *p; p = next, line++) {
-        next = fact_next_line(p);
-
-        if (*p == '\0') {
-            continue;
-        }
-
-        if (parse_line(p, &pk) < 0) {
-            snprintf(err, errlen, "%s/passkeys:%d: expected \"user userid "
-                     "id alg key counter created used name\"", f->dir, line);
-            free(text);
-            return -1;
-        }
-
-        grown = realloc(f->passkeys, (f->npasskeys + 1) * sizeof(pk));
-        if (grown == NULL) {
-            snprintf(err, errlen, "out of memory");
-            free(text);
-            return -1;
-        }
-
-        f->passkeys = grown;
-        f->passkeys[f->npasskeys++] = pk;
-    }
-
-    free(text);
-
-    return 0;
+    return fact_store_lines(f, "passkeys",
+                            "user userid id alg key counter created used name",
+                            passkey_line, err, errlen);
 }
 
 

@@ -209,137 +209,133 @@ push_user(fact_t *f, const char *name, const char *hash)
 
 
 static int
-load_users(fact_t *f, char *err, size_t errlen)
+user_line(fact_t *f, char *p, char *err, size_t errlen)
 {
-    int    line;
-    char  *text, *p, *next, *sp;
+    char  *sp;
 
-    err[0] = '\0';
-    text = fact_store_read(f, "users", err, errlen);
+    sp = strchr(p, ' ');
 
-    if (text == NULL) {
-        return err[0] ? -1 : 0;
+    if (sp == NULL || !ten_valid_name(p, sp - p)
+        || (strcmp(sp + 1, "-") != 0
+            && strncmp(sp + 1, crypto_pwhash_STRPREFIX,
+                       strlen(crypto_pwhash_STRPREFIX)) != 0)
+        || strlen(sp + 1) >= crypto_pwhash_STRBYTES)
+    {
+        return -1;
     }
 
-    for (p = text, line = 1; *p; p = next, line++) {
-        next = fact_next_line(p);
+    *sp = '\0';
 
-        if (*p == '\0') {
-            continue;
-        }
-
-        sp = strchr(p, ' ');
-
-        if (sp == NULL || !ten_valid_name(p, sp - p)
-            || (strcmp(sp + 1, "-") != 0
-                && strncmp(sp + 1, crypto_pwhash_STRPREFIX,
-                           strlen(crypto_pwhash_STRPREFIX)) != 0)
-            || strlen(sp + 1) >= crypto_pwhash_STRBYTES)
-        {
-            snprintf(err, errlen, "%s/users:%d: expected \"name hash\"",
-                     f->dir, line);
-            free(text);
-            return -1;
-        }
-
-        *sp = '\0';
-
-        if (push_user(f, p, strcmp(sp + 1, "-") ? sp + 1 : "") < 0) {
-            snprintf(err, errlen, "out of memory");
-            free(text);
-            return -1;
-        }
+    if (push_user(f, p, strcmp(sp + 1, "-") ? sp + 1 : "") < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-
-    free(text);
 
     return 0;
+}
+
+
+/* Room for one more signing key: its slot, or NULL. */
+
+static fact_key_t *
+key_slot(fact_t *f, char *err, size_t errlen)
+{
+    fact_key_t  *k;
+
+    k = realloc(f->keys, (f->nkeys + 1) * sizeof(fact_key_t));
+    if (k == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    f->keys = k;
+
+    return &f->keys[f->nkeys];
 }
 
 
 static int
-load_keys(fact_t *f, char *err, size_t errlen)
+key_line(fact_t *f, char *p, char *err, size_t errlen)
 {
-    int          line;
-    char        *text, *p, *next, sk64[TEN_B64_64_LEN + 1];
+    int          rc;
+    char         sk64[TEN_B64_64_LEN + 1];
     long long    nb, na;
     fact_key_t  *k;
     uint8_t      pk[TEN_PK_LEN];
 
-    err[0] = '\0';
-    text = fact_store_read(f, "signing", err, errlen);
-
-    if (text == NULL) {
-        return err[0] ? -1 : 0;
+    k = key_slot(f, err, errlen);
+    if (k == NULL) {
+        return -1;
     }
 
-    for (p = text, line = 1; *p; p = next, line++) {
-        next = fact_next_line(p);
-
-        if (*p == '\0') {
-            continue;
-        }
-
-        k = realloc(f->keys, (f->nkeys + 1) * sizeof(fact_key_t));
-        if (k == NULL) {
-            snprintf(err, errlen, "out of memory");
-            free(text);
-            return -1;
-        }
-
-        f->keys = k;
-        k = &f->keys[f->nkeys];
-
-        if (sscanf(p, "%88s %lld %lld", sk64, &nb, &na) != 3
-            || ten_b64_decode(sk64, strlen(sk64), k->sk, TEN_SK_LEN) < 0)
-        {
-            snprintf(err, errlen, "%s/signing:%d: expected \"key "
-                     "not-before not-after\"", f->dir, line);
-            sodium_memzero(text, strlen(text));
-            free(text);
-            return -1;
-        }
-
-        k->not_before = nb;
-        k->not_after = na;
-        ten_key_public(k->sk, pk);
-        ten_keyid(pk, k->keyid);
-
-        if (ten_cert_make(f->identity, pk, nb, na, k->cert, sizeof(k->cert))
-            < 0)
-        {
-            snprintf(err, errlen, "cannot certify a signing key");
-            free(text);
-            return -1;
-        }
-
-        f->nkeys++;
-    }
-
+    rc = (sscanf(p, "%88s %lld %lld", sk64, &nb, &na) != 3
+          || ten_b64_decode(sk64, strlen(sk64), k->sk, TEN_SK_LEN) < 0)
+         ? -1 : 0;
     sodium_memzero(sk64, sizeof(sk64));
-    sodium_memzero(text, p - text);
-    free(text);
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    k->not_before = nb;
+    k->not_after = na;
+    ten_key_public(k->sk, pk);
+    ten_keyid(pk, k->keyid);
+
+    if (ten_cert_make(f->identity, pk, nb, na, k->cert, sizeof(k->cert))
+        < 0)
+    {
+        snprintf(err, errlen, "cannot certify a signing key");
+        return -1;
+    }
+
+    f->nkeys++;
 
     return 0;
 }
 
 
-/* Ends the line at p; the next one, or the end of the text. */
+/*
+ * Each non-empty line of a store file, in order, to one(); a file that is
+ * not there has none.  A line one() refuses without saying why is "not
+ * of the form" form, with its file and number.  The text is wiped: the
+ * store's files hold secrets.
+ */
 
-char *
-fact_next_line(char *p)
+int
+fact_store_lines(fact_t *f, const char *name, const char *form,
+    fact_line_pt one, char *err, size_t errlen)
 {
-    char  *nl;
+    int    rc, line;
+    char  *text, *p, *next, *nl;
 
-    nl = strchr(p, '\n');
+    err[0] = '\0';
+    text = fact_store_read(f, name, err, errlen);
 
-    if (nl == NULL) {
-        return p + strlen(p);
+    if (text == NULL) {
+        return err[0] ? -1 : 0;
     }
 
-    *nl = '\0';
+    rc = 0;
 
-    return nl + 1;
+    for (p = text, line = 1; *p && rc == 0; p = next, line++) {
+        nl = strchr(p, '\n');
+        next = nl ? nl + 1 : p + strlen(p);
+
+        if (nl) {
+            *nl = '\0';
+        }
+
+        if (*p != '\0' && (rc = one(f, p, err, errlen)) < 0 && !err[0]) {
+            snprintf(err, errlen, "%s/%s:%d: expected \"%s\"", f->dir,
+                     name, line, form);
+        }
+    }
+
+    sodium_memzero(text, p - text);
+    free(text);
+
+    return rc;
 }
 
 
@@ -437,7 +433,10 @@ fact_store_open(fact_t *f, char *err, size_t errlen)
         return -1;
     }
 
-    if (load_users(f, err, errlen) < 0 || load_keys(f, err, errlen) < 0
+    if (fact_store_lines(f, "users", "name hash", user_line, err, errlen)
+        < 0
+        || fact_store_lines(f, "signing", "key not-before not-after",
+                            key_line, err, errlen) < 0
         || fact_passkeys_load(f, err, errlen) < 0)
     {
         return -1;
@@ -623,14 +622,10 @@ rotate_locked(fact_t *f, int64_t now, char *err, size_t errlen)
     uint8_t      pk[TEN_PK_LEN];
     fact_key_t  *k;
 
-    k = realloc(f->keys, (f->nkeys + 1) * sizeof(fact_key_t));
+    k = key_slot(f, err, errlen);
     if (k == NULL) {
-        snprintf(err, errlen, "out of memory");
         return -1;
     }
-
-    f->keys = k;
-    k = &f->keys[f->nkeys];
 
     crypto_sign_keypair(pk, k->sk);
     ten_keyid(pk, k->keyid);

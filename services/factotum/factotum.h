@@ -95,13 +95,14 @@ extern const srv_ops_t  fact_ops;
 /* fact_store.c: 0, or -1 with a reason in err */
 int fact_store_open(fact_t *f, char *err, size_t errlen);
 /* a file of the store: replaced whole, atomically; read whole (NULL: none
- * or, with err set, an error); fact_next_line ends p's line, gives the
- * next */
+ * or, with err set, an error); read a line at a time */
+typedef int (*fact_line_pt)(fact_t *f, char *line, char *err, size_t errlen);
 int fact_store_write(fact_t *f, const char *name, const char *data,
     size_t len, char *err, size_t errlen);
 char *fact_store_read(fact_t *f, const char *name, char *err,
     size_t errlen);
-char *fact_next_line(char *p);
+int fact_store_lines(fact_t *f, const char *name, const char *form,
+    fact_line_pt one, char *err, size_t errlen);
 int fact_user_check(fact_t *f, const char *user, const char *pass);
 int fact_user_known(fact_t *f, const char *user);
 int fact_user_setpass(fact_t *f, const char *user, const char *pass,
