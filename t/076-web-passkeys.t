@@ -8,7 +8,9 @@
 # in with it alone (discoverable) and with the user name typed, removes
 # it (asked first) and is then refused; factotum's own words for a
 # passkey removed elsewhere; a browser without WebAuthn.  Without -R the
-# login page offers no passkey (web/test/passkeys-off.mjs).  Screenshots
+# login page offers no passkey (web/test/passkeys-off.mjs); with -U an
+# authenticator that cannot verify its user will do
+# (web/test/passkeys-presence.mjs).  Screenshots
 # go to t/servroot/076-web-passkeys/shots/.
 
 use lib 't/lib';
@@ -18,7 +20,8 @@ use Ten::Browser;
 
 add_block_preprocessor(sub {
     my $b = shift;
-    $b->set_value(factotum => '-D 100 -R localhost -O ' . browser_origin('localhost'))
+    my $uv = $b->name =~ /-U/ ? ' -U' : '';
+    $b->set_value(factotum => '-D 100 -R localhost -O ' . browser_origin('localhost') . $uv)
         unless defined $b->factotum;
 });
 kernel_each_block();
@@ -63,3 +66,22 @@ mount factotum /dev/factotum
 --- perl
 local $ENV{TEN_BROWSER_HOST} = 'localhost';
 browser_scenarios('web/test/passkeys-off.mjs');
+
+
+
+=== TEST 3: with -U, a passkey without user verification
+--- namespace
+mount vfs /
+mount factotum /dev/factotum
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        $TEST_NGINX_FACTOTUM
+    }
+    $TEST_NGINX_WEB_UI
+--- timeout: 120
+--- perl
+local $ENV{TEN_BROWSER_HOST} = 'localhost';
+browser_scenarios('web/test/passkeys-presence.mjs');

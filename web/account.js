@@ -95,13 +95,13 @@ function rpFits(rp) {
 }
 
 /* What the browser's refusal means, said for a person (register: adding a
-   passkey, else logging in with one). */
-export function passkeyMessage(e, register = false) {
+   passkey, else logging in with one; named: with a user name typed). */
+export function passkeyMessage(e, register = false, named = true) {
     switch (e?.name) {
     case 'NotAllowedError':
-        return register
-            ? 'The passkey request was cancelled or timed out. Nothing was changed.'
-            : 'The passkey request was cancelled or timed out. You are not logged in.';
+        if (register) return 'The passkey request was cancelled or timed out. Nothing was changed.';
+        return 'The passkey request was cancelled or timed out. You are not logged in.'
+            + (named ? '' : ' (A passkey on a security key may need your user name: type it and try again.)');
     case 'InvalidStateError':
         return 'This authenticator already holds a passkey of yours for this site. Nothing was changed.';
     case 'AbortError':
@@ -118,7 +118,7 @@ export function passkeyMessage(e, register = false) {
 /* A failure of the browser's side, worded for the page. */
 export class PasskeyError extends Error {}
 
-async function browserCall(fn, register) {
+async function browserCall(fn, register, named = true) {
     const why = browserProblem();
     if (why) throw new PasskeyError(why);
     try {
@@ -127,7 +127,7 @@ async function browserCall(fn, register) {
         return cred;
     } catch (e) {
         if (e instanceof PasskeyError) throw e;
-        throw new PasskeyError(passkeyMessage(e, register));
+        throw new PasskeyError(passkeyMessage(e, register, named));
     }
 }
 
@@ -169,7 +169,7 @@ export async function passkeyLogin(c, name) {
         if (o.allow.length) {
             publicKey.allowCredentials = o.allow.map((id) => ({ type: 'public-key', id: b64uDecode(id) }));
         }
-        const cred = await browserCall(() => navigator.credentials.get({ publicKey }), false);
+        const cred = await browserCall(() => navigator.credentials.get({ publicKey }), false, !!name);
         const r = cred.response;
         const words = ['assertion', b64uEncode(cred.rawId), b64uEncode(r.authenticatorData),
             b64uEncode(r.clientDataJSON), b64uEncode(r.signature)];
