@@ -252,6 +252,20 @@ await run(async () => {
         await ctx.close();
     });
 
+    await check('the page at an address that is not the rp id: told which name to use', async () => {
+        const ctx = await browser.newContext({ viewport: { width: 1100, height: 750 } });
+        const p2 = await ctx.newPage();
+        p2.on('pageerror', (e) => problems.push(`page error (127.0.0.1): ${e.message}`));
+        await p2.goto(url.replace('//localhost:', '//127.0.0.1:'));
+        await p2.waitForSelector('#passkey-button:visible');
+        await p2.click('#passkey-button');
+        await p2.waitForFunction(() => /name to use them\.$/.test(document.querySelector('#login-status').textContent));
+        assert.equal(await p2.locator('#login-status').innerText(),
+            'Passkeys here are for localhost, but this page is at 127.0.0.1: open Ten by that name to use them.');
+        await shot(p2, 'at 127.0.0.1');
+        await ctx.close();
+    });
+
     await check('a security key without the passkey: refused by the browser, said plainly', async () => {
         await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
         const key = await cdp.send('WebAuthn.addVirtualAuthenticator', {
