@@ -28,6 +28,8 @@ typedef struct {
 
     pthread_mutex_t     excl_lock;      /* DMEXCL files open now */
     struct vfs_excl_s  *excl;
+
+    struct vfs_slot_s  *meta_cache;     /* user.ten.* of recent inodes */
 } vfs_t;
 
 
@@ -65,6 +67,8 @@ typedef struct {
 
 
 /* vfs_meta.c */
+int vfs_meta_cache_init(vfs_t *v);
+void vfs_meta_cache_free(vfs_t *v);
 int vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m);
 int vfs_meta_getat(vfs_t *v, int dirfd, const char *name, vfs_meta_t *m);
 int vfs_meta_set(int pathfd, const char *uid, const char *gid,
