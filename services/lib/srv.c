@@ -661,11 +661,17 @@ conn_start(srv_conn_t *c, srv_req_t *r)
  * one fid): each runs once the requests before it that change its fids
  * (attach, walk, open, create, clunk, remove, wstat) are done.  Reads,
  * writes and stats do not wait for one another.
+ *
+ * A quick request that is the connection's only one runs here and now:
+ * nothing else of the connection can wait for it.  Only the reader finds
+ * nreqs at 1 (conn_settle runs while the request it answers still
+ * counts), and only the reader adds requests, so none can come meanwhile.
  */
 
 static void
 conn_order(srv_conn_t *c, srv_req_t *r)
 {
+    int         alone;
     srv_fid_t  *blocker;
 
     switch (r->t.type) {
@@ -706,7 +712,14 @@ conn_order(srv_conn_t *c, srv_req_t *r)
         return;
     }
 
+    alone = (c->nreqs == 1);
+
     pthread_mutex_unlock(&c->lock);
+
+    if (alone && c->srv->conf.quick && c->srv->conf.quick(r)) {
+        run_request(r);
+        return;
+    }
 
     pool_submit(c->srv, r);
 }

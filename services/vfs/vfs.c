@@ -170,6 +170,7 @@ main(int argc, char **argv)
     conf.identity = sk;
     conf.trust = &trust;
     conf.ops = &vfs_ops;
+    conf.quick = vfs_quick;
     conf.data = &vfs;
 
     if (srv_listen(&srv, &conf) < 0) {

@@ -53,6 +53,7 @@ typedef struct {
     unsigned            rclose:1;
     unsigned            excl:1;
     unsigned            isdir:1;
+    unsigned            isreg:1;    /* a regular file: I/O cannot block */
     /* directory reads */
     DIR                *dir;
     uint64_t            dir_offset;
@@ -90,6 +91,7 @@ int vfs_allowed(vfs_t *v, const vfs_meta_t *m, const char *user,
 
 /* vfs_ops.c */
 extern const srv_ops_t  vfs_ops;
+int vfs_quick(srv_req_t *r);
 
 /* vfs_seed.c */
 int vfs_seed(vfs_t *v, const char *skel);
