@@ -5,9 +5,10 @@
  * Each connection has a reader thread that decodes requests; requests run
  * on a pool of worker threads, so a read that blocks never holds up other
  * requests of the same connection, and replies go out in completion
- * order.  A request the service calls quick, alone on its connection,
- * runs on the reader.  The library owns version, auth (ten-auth-1), flush, the fid
- * table and attach authorization; a service supplies the file operations.
+ * order; a request the service calls quick, alone on its connection, runs
+ * on the reader itself.  The library owns version, auth (ten-auth-1),
+ * flush, the fid table and attach authorization; a service supplies the
+ * file operations.
  */
 
 #ifndef _SRV_H_INCLUDED_

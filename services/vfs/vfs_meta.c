@@ -1,7 +1,7 @@
 
 /*
- * Ten: ten-vfs metadata -- Plan 9 owners and modes in xattrs user.ten.*,
- * the users file, and the permission check.
+ * Ten: ten-vfs metadata -- Plan 9 owners and modes in xattrs user.ten.*
+ * (cached by inode and ctime), the users file, and the permission check.
  */
 
 #include <errno.h>
@@ -116,8 +116,8 @@ vfs_meta_cache_free(vfs_t *v)
 
 /*
  * The fstat always happens; the five getxattr calls only when the inode's
- * ctime moved since they were cached (every xattr change, chmod, link
- * count or rename moves it), so no change is ever missed.
+ * ctime is not the one they were cached with: every xattr change, chmod
+ * or chown moves it (and cache_put makes sure it moves far enough).
  */
 
 int
