@@ -341,12 +341,18 @@ uninstall:
 bench-vfs: progs bench-tools
 	bench/vfs.sh
 
-bench-tools: $(BUILD)/ten-load
+bench-tools: $(BUILD)/ten-load $(BUILD)/ten-echo
 
 $(BUILD)/ten-load: bench/ten-load.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
 	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc/ninep \
 	    -o $@ bench/ten-load.c $(NINEP_SRCS)
+
+# bench/echo.c: the loopback round trip a server is measured against
+$(BUILD)/ten-echo: bench/echo.c
+	@mkdir -p $(BUILD)
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ bench/echo.c \
+	    -lpthread
 
 # bench/ssr.sh: ten-ssr's pages per second, cold and cached, against the
 # raw file, through the kernel.

@@ -442,3 +442,29 @@ is_9p($o->recv(2), 'Rattach tag=1 qid=*', 'another connection is still served');
 syswrite($fifo, 'ab');
 my %r = $c->collect([10, 11], 3);
 is(scalar keys %r, 2, 'the reads end when data comes');
+
+
+
+=== TEST 22: requests however their bytes arrive: a byte at a time, several in one write, one longer than the reader reads ahead
+--- perl
+my $v = vfs;
+my $c = $v->client;
+$c->attach(0, 'none');
+my $bytes = join '', map { Ten::NineP::pack_msg(Ten::Client::_parse_send($_)) }
+    'Twalk tag=1 fid=0 newfid=1 wname=[tmp]', 'Tcreate tag=2 fid=1 name=split perm=0666 mode=2';
+for my $b (split //, $bytes) {
+    $c->send_raw($b) or last;
+    select(undef, undef, undef, 0.005);
+}
+my %r = $c->collect([1, 2], 3);
+is_9p($r{1}, 'Rwalk tag=1 wqid=[(0x80 * *)]', 'a walk sent a byte at a time');
+is_9p($r{2}, 'Rcreate tag=2 qid=* iounit=*', 'and a create');
+my $data = join '', map { chr(ord('a') + $_ % 26) } 1 .. 6000;
+$c->send("Twrite tag=3 fid=1 offset=0 data=$data", 'Twalk tag=4 fid=0 newfid=2 wname=[tmp split]');
+%r = $c->collect([3, 4], 3);
+is_9p($r{3}, 'Rwrite tag=3 count=6000', 'a 6000-byte write and a walk in one write: the write');
+is_9p($r{4}, 'Rwalk tag=4 wqid=[(0x80 * *) (0 * *)]', 'the walk');
+$c->send('Tstat tag=5 fid=2', 'Tread tag=6 fid=1 offset=5990 count=100');
+%r = $c->collect([5, 6], 3);
+is($r{5}{stat}{length}, 6000, 'a stat and a read in one write: the stat');
+is($r{6}{data}, substr($data, 5990), 'the read');

@@ -294,3 +294,44 @@ $d = $n->walk_to(0, 'tmp');
 is_9p($n->create($d, 'byn', 0666, 1), 'Rcreate qid=* iounit=*', 'but may in tmp (0777)');
 is_9p($n->stat($d), 'Rstat stat={type=* dev=* qid=* mode=0666 atime=* mtime=* length=0 name=byn uid=none gid=adm muid=none}',
     'as owner none');
+
+
+
+=== TEST 11: metadata ten-vfs has cached still follows every change at once
+--- perl
+# ten-vfs caches the xattrs of files whose ctime is over 2 s old; a change
+# by 9P, on disk or in an xattr moves the ctime and is seen by the next stat.
+my $v = vfs;
+my ($g, $groot) = $v->attach('glenda');
+my ($a, $aroot) = $v->attach('alice');
+main::make($g, $groot, 'tmp/c', 0644, data => 'cached');
+open my $fh, '>', $v->path('tmp/plain') or die "plain: $!";
+print $fh "no xattrs\n";
+close $fh;
+chmod 0640, $v->path('tmp/plain');
+select(undef, undef, undef, 2.5);
+my $stat = sub { my $f = $g->walk_to($groot, $_[0]); my $r = $g->stat($f); $g->clunk($f); $r };
+my $setx = sub { system('setfattr', '-n', "user.ten.$_[1]", '-v', $_[2], $v->path($_[0])) == 0 or die 'setfattr' };
+is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0644 atime=* mtime=* length=6 name=c uid=glenda gid=adm muid=glenda}', 'settled: as made');
+is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0644 atime=* mtime=* length=6 name=c uid=glenda gid=adm muid=glenda}', 'again, from the cache');
+is_9p(main::try_open($a, $aroot, 'tmp/c', 0), 'Ropen qid=* iounit=*', 'alice may read it');
+$setx->('tmp/c', 'mode', '00000180');
+is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0600 atime=* mtime=* length=6 name=c uid=glenda gid=adm muid=glenda}', 'a mode set on disk shows at once');
+is_rerror(main::try_open($a, $aroot, 'tmp/c', 0), 'permission denied', 'and alice may no longer read it');
+$setx->('tmp/c', 'uid', 'alice');
+$setx->('tmp/c', 'gid', 'dev');
+is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0600 atime=* mtime=* length=6 name=c uid=alice gid=dev muid=glenda}', 'two more changes in a row show');
+is_9p(main::try_open($a, $aroot, 'tmp/c', 0), 'Ropen qid=* iounit=*', 'alice owns it now');
+is_9p($stat->('tmp/plain'), 'Rstat stat={type=* dev=* qid=* mode=0640 atime=* mtime=* length=10 name=plain uid=adm gid=adm muid=adm}', 'a settled file without xattrs: its disk mode');
+chmod 0604, $v->path('tmp/plain');
+is_9p($stat->('tmp/plain'), 'Rstat stat={type=* dev=* qid=* mode=0604 atime=* mtime=* length=10 name=plain uid=adm gid=adm muid=adm}', 'a chmod on disk shows at once');
+link $v->path('tmp/c'), $v->path('tmp/c2') or die "link: $!";
+select(undef, undef, undef, 2.5);
+my $v0 = $stat->('tmp/c2')->{stat}{qid}[1];
+is($stat->('tmp/c')->{stat}{qid}[1], $v0, 'two links, one version');
+my $f = $a->walk_to($aroot, 'tmp/c');
+$a->open($f, 1);
+$a->write($f, 0, 'x');
+cmp_ok($stat->('tmp/c2')->{stat}{qid}[1], '>', $v0, 'a write through one link moves the version seen through the other');
+$setx->('tmp/c2', 'mode', '000001b4');
+is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0664 atime=* mtime=* length=6 name=c uid=alice gid=dev muid=alice}', 'and an xattr set through it');

@@ -47,6 +47,16 @@
 #define SRV_CHANGES_FID     1
 #define SRV_CHANGES_NEWFID  2
 
+/* what a connection's reader reads ahead */
+#define SRV_INPUT_SIZE      4096
+
+
+typedef struct {
+    uint8_t             buf[SRV_INPUT_SIZE];
+    size_t              pos;        /* the next request starts here */
+    size_t              len;        /* bytes buffered from pos */
+} srv_input_t;
+
 
 struct srv_conn_s {
     srv_t              *srv;
@@ -103,6 +113,7 @@ static void srv_shutdown(srv_t *srv);
 static int listen_tcp(const char *addr);
 static int listen_unix(const char *path);
 static void accept_one(srv_t *srv, int lfd);
+static int conn_fill(srv_conn_t *c, srv_input_t *in, size_t want);
 static void *conn_reader(void *arg);
 static void conn_dispatch(srv_conn_t *c, srv_req_t *r);
 static void conn_start(srv_conn_t *c, srv_req_t *r);
@@ -512,24 +523,62 @@ failed:
 }
 
 
+/*
+ * Makes at least want bytes of the input buffered in in->buf from in->pos;
+ * one read takes whatever has arrived, often a whole request or several.
+ */
+
+static int
+conn_fill(srv_conn_t *c, srv_input_t *in, size_t want)
+{
+    ssize_t  n;
+
+    if (in->pos > 0) {
+        memmove(in->buf, in->buf + in->pos, in->len);
+        in->pos = 0;
+    }
+
+    while (in->len < want) {
+        n = read(c->fd, in->buf + in->len, sizeof(in->buf) - in->len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            return -1;
+        }
+
+        in->len += (size_t) n;
+    }
+
+    return 0;
+}
+
+
 /* Reads, checks and dispatches requests in order until the peer goes. */
 
 static void *
 conn_reader(void *arg)
 {
-    int          rc;
-    uint8_t      hdr[4];
-    uint32_t     size;
-    srv_req_t   *r;
-    srv_conn_t  *c;
+    int           rc;
+    size_t        n;
+    uint8_t      *hdr;
+    uint32_t      size;
+    srv_req_t    *r;
+    srv_conn_t   *c;
+    srv_input_t   in;       /* on the stack: an idle connection holds none */
 
     c = arg;
+    in.pos = 0;
+    in.len = 0;
 
     for ( ;; ) {
-        if (io_read_full(c->fd, hdr, 4) < 0) {
+        if (in.len < 4 && conn_fill(c, &in, 4) < 0) {
             break;
         }
 
+        hdr = in.buf + in.pos;
         size = (uint32_t) hdr[0] | (uint32_t) hdr[1] << 8
                | (uint32_t) hdr[2] << 16 | (uint32_t) hdr[3] << 24;
 
@@ -546,10 +595,15 @@ conn_reader(void *arg)
             break;
         }
 
-        memcpy(r->buf, hdr, 4);
         r->conn = c;
 
-        if (io_read_full(c->fd, r->buf + 4, size - 4) < 0) {
+        /* what is buffered, then the rest straight into the request */
+        n = in.len < size ? in.len : size;
+        memcpy(r->buf, in.buf + in.pos, n);
+        in.pos += n;
+        in.len -= n;
+
+        if (n < size && io_read_full(c->fd, r->buf + n, size - n) < 0) {
             req_free(r);
             break;
         }
@@ -661,11 +715,17 @@ conn_start(srv_conn_t *c, srv_req_t *r)
  * one fid): each runs once the requests before it that change its fids
  * (attach, walk, open, create, clunk, remove, wstat) are done.  Reads,
  * writes and stats do not wait for one another.
+ *
+ * A quick request that is the connection's only one runs here and now:
+ * nothing else of the connection can wait for it.  Only the reader finds
+ * nreqs at 1 (conn_settle runs while the request it answers still
+ * counts), and only the reader adds requests, so none can come meanwhile.
  */
 
 static void
 conn_order(srv_conn_t *c, srv_req_t *r)
 {
+    int         alone;
     srv_fid_t  *blocker;
 
     switch (r->t.type) {
@@ -706,7 +766,14 @@ conn_order(srv_conn_t *c, srv_req_t *r)
         return;
     }
 
+    alone = (c->nreqs == 1);
+
     pthread_mutex_unlock(&c->lock);
+
+    if (alone && c->srv->conf.quick && c->srv->conf.quick(r)) {
+        run_request(r);
+        return;
+    }
 
     pool_submit(c->srv, r);
 }

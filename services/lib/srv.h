@@ -5,8 +5,10 @@
  * Each connection has a reader thread that decodes requests; requests run
  * on a pool of worker threads, so a read that blocks never holds up other
  * requests of the same connection, and replies go out in completion
- * order.  The library owns version, auth (ten-auth-1), flush, the fid
- * table and attach authorization; a service supplies the file operations.
+ * order; a request the service calls quick, alone on its connection, runs
+ * on the reader itself.  The library owns version, auth (ten-auth-1),
+ * flush, the fid table and attach authorization; a service supplies the
+ * file operations.
  */
 
 #ifndef _SRV_H_INCLUDED_
@@ -106,6 +108,12 @@ typedef struct {
     const ten_trust_t  *trust;
     const srv_ops_t    *ops;
     void               *data;       /* the service's */
+    /*
+     * Optional: whether r cannot block (no FIFO, no device), so that the
+     * connection's reader may run it itself when it is the connection's
+     * only request, saving the trip to a worker thread.
+     */
+    int               (*quick)(srv_req_t *r);
 } srv_conf_t;
 
 

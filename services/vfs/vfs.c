@@ -132,6 +132,12 @@ main(int argc, char **argv)
     pthread_mutex_init(&vfs.excl_lock, NULL);
 
     rc = 1;
+
+    if (vfs_meta_cache_init(&vfs) < 0) {
+        fprintf(stderr, "ten-vfs: out of memory\n");
+        return 1;
+    }
+
     vfs.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
     if (vfs.rootfd < 0
@@ -164,6 +170,7 @@ main(int argc, char **argv)
     conf.identity = sk;
     conf.trust = &trust;
     conf.ops = &vfs_ops;
+    conf.quick = vfs_quick;
     conf.data = &vfs;
 
     if (srv_listen(&srv, &conf) < 0) {
@@ -186,6 +193,7 @@ done:
     sodium_memzero(sk, sizeof(sk));
 
     users_free(vfs.users);
+    vfs_meta_cache_free(&vfs);
 
     ten_trust_free(&trust);
     free(vfs.root_path);

@@ -28,6 +28,8 @@ typedef struct {
 
     pthread_mutex_t     excl_lock;      /* DMEXCL files open now */
     struct vfs_excl_s  *excl;
+
+    struct vfs_slot_s  *meta_cache;     /* user.ten.* of recent inodes */
 } vfs_t;
 
 
@@ -51,6 +53,7 @@ typedef struct {
     unsigned            rclose:1;
     unsigned            excl:1;
     unsigned            isdir:1;
+    unsigned            isreg:1;    /* a regular file: I/O cannot block */
     /* directory reads */
     DIR                *dir;
     uint64_t            dir_offset;
@@ -65,6 +68,8 @@ typedef struct {
 
 
 /* vfs_meta.c */
+int vfs_meta_cache_init(vfs_t *v);
+void vfs_meta_cache_free(vfs_t *v);
 int vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m);
 int vfs_meta_getat(vfs_t *v, int dirfd, const char *name, vfs_meta_t *m);
 int vfs_meta_set(int pathfd, const char *uid, const char *gid,
@@ -86,6 +91,7 @@ int vfs_allowed(vfs_t *v, const vfs_meta_t *m, const char *user,
 
 /* vfs_ops.c */
 extern const srv_ops_t  vfs_ops;
+int vfs_quick(srv_req_t *r);
 
 /* vfs_seed.c */
 int vfs_seed(vfs_t *v, const char *skel);

@@ -1,7 +1,7 @@
 
 /*
- * Ten: ten-vfs metadata -- Plan 9 owners and modes in xattrs user.ten.*,
- * the users file, and the permission check.
+ * Ten: ten-vfs metadata -- Plan 9 owners and modes in xattrs user.ten.*
+ * (cached by inode and ctime), the users file, and the permission check.
  */
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vfs.h"
@@ -24,6 +25,30 @@
 #define USERS_PATH  "adm/users"
 #define USERS_MAX   (1024 * 1024)
 
+/* the metadata cache: slots, each an inode's, chosen by the inode */
+#define CACHE_SLOTS     1024
+/*
+ * A file whose ctime is younger than this may change again without its
+ * ctime moving: the clock that stamps it advances in ticks (1/HZ, or a
+ * second or two on coarse file systems).  Such files are not cached.
+ */
+#define CACHE_SETTLE_NS (2 * 1000000000LL)
+
+
+typedef struct vfs_slot_s {
+    pthread_mutex_t     lock;
+    int                 used;
+    dev_t               dev;
+    ino_t               ino;
+    struct timespec     ctim;
+    /* what meta_fill() made of the xattrs and the disk's mode */
+    char                uid[TEN_NAME_MAX + 1];
+    char                gid[TEN_NAME_MAX + 1];
+    char                muid[TEN_NAME_MAX + 1];
+    uint32_t            mode;
+    uint32_t            version;
+} vfs_slot_t;
+
 
 static pthread_mutex_t  version_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -33,6 +58,10 @@ static void get_name(const char *path, const char *attr, char *buf,
 static int get_number(const char *path, const char *attr, uint32_t *n);
 static int set_string(const char *path, const char *attr, const char *val);
 static void meta_fill(vfs_t *v, const char *path, vfs_meta_t *m);
+static vfs_slot_t *cache_slot(vfs_t *v, const struct stat *st);
+static int cache_get(vfs_t *v, vfs_meta_t *m);
+static void cache_put(vfs_t *v, const vfs_meta_t *m,
+    const struct timespec *start);
 static void complain(const char *file, int line, const char *why);
 
 
@@ -50,18 +79,144 @@ proc_path(int fd, char *buf, size_t len)
 
 
 int
+vfs_meta_cache_init(vfs_t *v)
+{
+    unsigned  i;
+
+    v->meta_cache = calloc(CACHE_SLOTS, sizeof(vfs_slot_t));
+    if (v->meta_cache == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        pthread_mutex_init(&v->meta_cache[i].lock, NULL);
+    }
+
+    return 0;
+}
+
+
+void
+vfs_meta_cache_free(vfs_t *v)
+{
+    unsigned  i;
+
+    if (v->meta_cache == NULL) {
+        return;
+    }
+
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        pthread_mutex_destroy(&v->meta_cache[i].lock);
+    }
+
+    free(v->meta_cache);
+    v->meta_cache = NULL;
+}
+
+
+/*
+ * The fstat always happens; the five getxattr calls only when the inode's
+ * ctime is not the one they were cached with: every xattr change, chmod
+ * or chown moves it (and cache_put makes sure it moves far enough).
+ */
+
+int
 vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m)
 {
-    char  path[64];
+    char             path[64];
+    struct timespec  start;
+
+    clock_gettime(CLOCK_REALTIME, &start);
 
     if (fstat(pathfd, &m->st) < 0) {
         return -1;
     }
 
+    if (cache_get(v, m)) {
+        return 0;
+    }
+
     proc_path(pathfd, path, sizeof(path));
     meta_fill(v, path, m);
+    cache_put(v, m, &start);
 
     return 0;
+}
+
+
+static vfs_slot_t *
+cache_slot(vfs_t *v, const struct stat *st)
+{
+    uint64_t  h;
+
+    h = ((uint64_t) st->st_ino ^ ((uint64_t) st->st_dev << 32))
+        * 0x9e3779b97f4a7c15ULL;
+
+    return &v->meta_cache[(h >> 32) % CACHE_SLOTS];
+}
+
+
+static int
+cache_get(vfs_t *v, vfs_meta_t *m)
+{
+    int          hit;
+    vfs_slot_t  *s;
+
+    s = cache_slot(v, &m->st);
+
+    pthread_mutex_lock(&s->lock);
+
+    hit = s->used && s->dev == m->st.st_dev && s->ino == m->st.st_ino
+          && s->ctim.tv_sec == m->st.st_ctim.tv_sec
+          && s->ctim.tv_nsec == m->st.st_ctim.tv_nsec;
+
+    if (hit) {
+        memcpy(m->uid, s->uid, sizeof(m->uid));
+        memcpy(m->gid, s->gid, sizeof(m->gid));
+        memcpy(m->muid, s->muid, sizeof(m->muid));
+        m->mode = s->mode;
+        m->version = s->version;
+    }
+
+    pthread_mutex_unlock(&s->lock);
+
+    return hit;
+}
+
+
+/*
+ * Only a ctime older than the read's start by CACHE_SETTLE_NS: any later
+ * change, ours or another process's, then stamps a different ctime.
+ */
+
+static void
+cache_put(vfs_t *v, const vfs_meta_t *m, const struct timespec *start)
+{
+    int64_t      age;
+    vfs_slot_t  *s;
+
+    age = (int64_t) (start->tv_sec - m->st.st_ctim.tv_sec) * 1000000000LL
+          + (start->tv_nsec - m->st.st_ctim.tv_nsec);
+
+    if (age < CACHE_SETTLE_NS) {
+        return;
+    }
+
+    s = cache_slot(v, &m->st);
+
+    pthread_mutex_lock(&s->lock);
+
+    s->used = 1;
+    s->dev = m->st.st_dev;
+    s->ino = m->st.st_ino;
+    s->ctim = m->st.st_ctim;
+    memcpy(s->uid, m->uid, sizeof(s->uid));
+    memcpy(s->gid, m->gid, sizeof(s->gid));
+    memcpy(s->muid, m->muid, sizeof(s->muid));
+    s->mode = m->mode;
+    s->version = m->version;
+
+    pthread_mutex_unlock(&s->lock);
 }
 
 

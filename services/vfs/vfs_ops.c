@@ -27,6 +27,8 @@
 #define VFS_PATH_MAX   4096
 /* how often a blocked read looks for a flush */
 #define VFS_POLL_MS    100
+/* the largest read a connection's reader may do itself (vfs_quick) */
+#define VFS_QUICK_READ 65536
 
 
 typedef struct vfs_excl_s {
@@ -75,7 +77,8 @@ static int str_is(ninep_str_t s, const char *c);
 static void str_copy(char *buf, ninep_str_t s);
 static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
 static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
-    int isdir);
+    mode_t mode);
+static void fid_set_type(vfs_fid_t *f, mode_t mode);
 static const char *open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     vfs_meta_t *m, uint8_t omode, int check);
 static int remove_file(vfs_t *v, vfs_fid_t *f, const char *user,
@@ -107,6 +110,38 @@ const srv_ops_t  vfs_ops = {
     vfs_wstat,
     destroy_fid
 };
+
+
+/*
+ * What may run on a connection's reader: what touches only metadata, and
+ * opens and reads (up to 64 KiB) of regular files and directories, which
+ * never wait for another process (FIFOs and devices may, and go to a
+ * worker).
+ */
+
+int
+vfs_quick(srv_req_t *r)
+{
+    vfs_fid_t  *f;
+
+    f = r->fid ? fid_state(r->fid) : NULL;
+
+    switch (r->t.type) {
+    case NINEP_TWALK:
+    case NINEP_TSTAT:
+    case NINEP_TCLUNK:
+        return 1;
+    case NINEP_TREAD:
+        if (r->t.count > VFS_QUICK_READ) {
+            return 0;
+        }
+        /* fall through */
+    case NINEP_TOPEN:
+        return f && (f->isreg || f->isdir);
+    default:
+        return 0;
+    }
+}
 
 
 static int
@@ -375,7 +410,7 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 
 
 static vfs_fid_t *
-fid_state_new(char *path, size_t top, int pathfd, int isdir)
+fid_state_new(char *path, size_t top, int pathfd, mode_t mode)
 {
     vfs_fid_t  *f;
 
@@ -388,9 +423,17 @@ fid_state_new(char *path, size_t top, int pathfd, int isdir)
     f->top = top;
     f->pathfd = pathfd;
     f->fd = -1;
-    f->isdir = isdir;
+    fid_set_type(f, mode);
 
     return f;
+}
+
+
+static void
+fid_set_type(vfs_fid_t *f, mode_t mode)
+{
+    f->isdir = S_ISDIR(mode);
+    f->isreg = S_ISREG(mode);
 }
 
 
@@ -454,7 +497,7 @@ vfs_attach(srv_req_t *r)
         goto failed;
     }
 
-    f = fid_state_new(path, strlen(path), fd, 1);
+    f = fid_state_new(path, strlen(path), fd, S_IFDIR);
     if (f == NULL) {
         srv_error(r, "out of memory");
         goto failed;
@@ -545,11 +588,11 @@ vfs_walk(srv_req_t *r)
             close(f->pathfd);
             f->path = path;
             f->pathfd = fd;
-            f->isdir = S_ISDIR(m.st.st_mode);
+            fid_set_type(f, m.st.st_mode);
             pthread_mutex_unlock(&r->fid->lock);
 
         } else {
-            nf = fid_state_new(path, f->top, fd, S_ISDIR(m.st.st_mode));
+            nf = fid_state_new(path, f->top, fd, m.st.st_mode);
             if (nf == NULL) {
                 srv_error(r, "out of memory");
                 goto done;
@@ -918,7 +961,7 @@ vfs_create(srv_req_t *r)
     free(f->path);
     f->path = path;
     f->pathfd = pfd;
-    f->isdir = (perm & NINEP_DMDIR) != 0;
+    fid_set_type(f, m.st.st_mode);
     path = NULL;
     pfd = -1;
 
