@@ -23,17 +23,9 @@ add_block_preprocessor(sub {
     my $uv = $b->name =~ /-U/ ? ' -U' : '';
     $b->set_value(factotum => '-D 100 -R localhost -O ' . browser_origin('localhost') . $uv)
         unless defined $b->factotum;
-});
-kernel_each_block();
-run_tests();
-
-__DATA__
-
-=== TEST 1: add, use and remove a passkey in the browser
---- namespace
-mount vfs /
-mount factotum /dev/factotum
---- config
+    # every block: the files and factotum, and the web UI
+    $b->set_value(namespace => "mount vfs /\nmount factotum /dev/factotum\n");
+    $b->set_value(config => <<'CONF');
     location = /9p {
         ninep;
         $TEST_NGINX_KERNEL
@@ -41,6 +33,14 @@ mount factotum /dev/factotum
         $TEST_NGINX_FACTOTUM
     }
     $TEST_NGINX_WEB_UI
+CONF
+});
+kernel_each_block();
+run_tests();
+
+__DATA__
+
+=== TEST 1: add, use and remove a passkey in the browser
 --- timeout: 240
 --- perl
 local $ENV{TEN_BROWSER_HOST} = 'localhost';
@@ -51,17 +51,6 @@ browser_scenarios('web/test/passkeys.mjs');
 
 === TEST 2: without -R, no passkey is offered
 --- factotum: -D 100
---- namespace
-mount vfs /
-mount factotum /dev/factotum
---- config
-    location = /9p {
-        ninep;
-        $TEST_NGINX_KERNEL
-        ninep_service vfs ten_vfs boot;
-        $TEST_NGINX_FACTOTUM
-    }
-    $TEST_NGINX_WEB_UI
 --- timeout: 120
 --- perl
 local $ENV{TEN_BROWSER_HOST} = 'localhost';
@@ -70,17 +59,6 @@ browser_scenarios('web/test/passkeys-off.mjs');
 
 
 === TEST 3: with -U, a passkey without user verification
---- namespace
-mount vfs /
-mount factotum /dev/factotum
---- config
-    location = /9p {
-        ninep;
-        $TEST_NGINX_KERNEL
-        ninep_service vfs ten_vfs boot;
-        $TEST_NGINX_FACTOTUM
-    }
-    $TEST_NGINX_WEB_UI
 --- timeout: 120
 --- perl
 local $ENV{TEN_BROWSER_HOST} = 'localhost';
