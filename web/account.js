@@ -12,7 +12,7 @@
 // Server text is set with textContent, never as HTML.
 
 import { NinePError, ORDWR } from './ninep.js';
-import { registerPane } from './panes.js';
+import { registerPane, el } from './panes.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -249,16 +249,6 @@ export function words(e) {
 
 
 // ---------------------------------------------------------------- page
-
-function el(tag, props = {}, ...kids) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(props)) {
-        if (k === 'text') e.textContent = v;
-        else e.setAttribute(k, v);
-    }
-    e.append(...kids);
-    return e;
-}
 
 const date = (t) => (t ? new Date(t * 1000).toLocaleString() : 'never');
 const ALGS = { es256: 'ES256', ed25519: 'Ed25519' };

@@ -8,7 +8,7 @@
 // as they word it.  Server text is set with textContent, never as HTML.
 
 import { NinePError, OWRITE } from './ninep.js';
-import { registerPane } from './panes.js';
+import { registerPane, el } from './panes.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -83,16 +83,6 @@ async function readStatus() {
 
 
 // ---------------------------------------------------------------- pages
-
-function el(tag, props = {}, ...kids) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(props)) {
-        if (k === 'text') e.textContent = v;
-        else e.setAttribute(k, v);
-    }
-    e.append(...kids);
-    return e;
-}
 
 function table(head, rows, id) {
     const t = el('table', { id });

@@ -20,3 +20,15 @@ export const panes = new Map();
 export function registerPane(name, pane) {
     panes.set(name, pane);
 }
+
+/* An element: props.text becomes its text (never HTML), the others its
+   attributes; kids are appended. */
+export function el(tag, props = {}, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props)) {
+        if (k === 'text') e.textContent = v;
+        else e.setAttribute(k, v);
+    }
+    e.append(...kids);
+    return e;
+}
