@@ -290,7 +290,7 @@ test-deb: all
 
 # make test-docker: the Dockerfile's steps run in an mmdebstrap tree and
 # compose.yaml's services started from it (tools/test-docker.py says
-# how; no Docker engine runs here); root, about five minutes
+# how; no Docker engine runs here); root, about three minutes
 .PHONY: test-docker
 test-docker:
 	tools/test-docker.py

@@ -22,7 +22,7 @@ reads a file over WebSocket and raw 9P with the image's 9p, and starts
 everything a second time on the same volumes: the keys are kept and the
 password is not printed again.
 
-Root; about five minutes (most of it apt).  Leaves its logs in
+Root; about three minutes (most of it apt).  Leaves its logs in
 build/test-docker/.
 """
 
@@ -225,11 +225,10 @@ def build(dockerfile, ctx, base_tar):
 # -- compose.yaml ---------------------------------------------------------
 
 def compose_config():
-    env = dict(os.environ)
     r = subprocess.run(['docker-compose', '-f',
                         os.path.join(TOP, 'compose.yaml'), 'config'],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, env=env, cwd=TOP)
+                       text=True, cwd=TOP)
     if r.returncode != 0:
         fail('docker-compose config: ' + r.stderr)
     return yaml.safe_load(r.stdout)

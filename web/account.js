@@ -133,8 +133,9 @@ async function browserCall(fn, register, named = true) {
 
 function checkRp(o) {
     if (!rpFits(o.rp)) {
+        const there = `${location.protocol}//${o.rp}${location.port ? `:${location.port}` : ''}/`;
         throw new PasskeyError(`Passkeys here are for ${o.rp}, but this page is at `
-            + `${location.hostname}: open Ten by that name to use them.`);
+            + `${location.hostname}: open ${there} to use them.`);
     }
 }
 

@@ -391,7 +391,7 @@ fact_read(srv_req_t *r)
 static void
 fact_write(srv_req_t *r)
 {
-    char        *msg;
+    char        *msg, why[64];
     size_t       n, max;
     fact_fid_t  *f;
 
@@ -414,9 +414,9 @@ fact_write(srv_req_t *r)
     if (n > max || memchr(r->t.data, '\0', n)
         || memchr(r->t.data, '\n', n))
     {
-        srv_error(r, f->file == FQ_RPC
-                     ? "one message of at most 8191 bytes a write"
-                     : "one message of at most 511 bytes a write");
+        snprintf(why, sizeof(why), "one message of at most %zu bytes a "
+                 "write", max);
+        srv_error(r, why);
         return;
     }
 

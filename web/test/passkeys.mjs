@@ -259,9 +259,9 @@ await run(async () => {
         await p2.goto(url.replace('//localhost:', '//127.0.0.1:'));
         await p2.waitForSelector('#passkey-button:visible');
         await p2.click('#passkey-button');
-        await p2.waitForFunction(() => /name to use them\.$/.test(document.querySelector('#login-status').textContent));
+        await p2.waitForFunction(() => /to use them\.$/.test(document.querySelector('#login-status').textContent));
         assert.equal(await p2.locator('#login-status').innerText(),
-            'Passkeys here are for localhost, but this page is at 127.0.0.1: open Ten by that name to use them.');
+            `Passkeys here are for localhost, but this page is at 127.0.0.1: open ${url} to use them.`);
         await shot(p2, 'at 127.0.0.1');
         await ctx.close();
     });
