@@ -44,8 +44,11 @@ package Ten::Kernel;
 #   ssr                  run a ten-ssr (its value: extra flags) on vfs,
 #                        as `ninep_service ssr ten_ssr` (Ten::SSR; kssr())
 #   ssr_tap              and a wiretap between it and vfs (kssrtap())
+#   backup               a second ten-vfs on vfs's root with vfs's identity
+#                        (kvfsb(), port $TEST_NGINX_VFS_B_PORT), started
+#                        with vfs: the same files through another server
 #
-# In `--- perl`: kvfs(), kvfs2() (Ten::VFS objects: start, stop, kill9,
+# In `--- perl`: kvfs(), kvfs2(), kvfsb() (Ten::VFS objects: start, stop, kill9,
 # counts, wait_counts, path), kclient(%o) (a Ten::WS9P after Tversion),
 # kattach($user_or_ticket_path, %o) -> ($client, $fid, $rattach),
 # ktap(), ktap2(), plant_ticket(%o), make_ticket(%o), ten_key_ticket,
@@ -71,7 +74,7 @@ use Ten::Tap;
 use Ten::Factotum;
 use Ten::SSR;
 
-our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kfactotum kssr kssrtap kkeys
+our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kvfsb kfactotum kssr kssrtap kkeys
     ktap ktap2 kclient kattach plant_ticket make_ticket ten_key_ticket plant_file
     set_xattrs wait_for is_9p is_rerror ticket_nonce kblocked_read);
 
@@ -93,13 +96,14 @@ my $T_DIR = dirname(dirname(dirname(abs_path(__FILE__))));    # t/
 my $BUILD = $ENV{TEN_BUILD} || dirname($T_DIR) . '/build';
 my %PK;              # name -> public key (base64)
 my $KDIR;
-our ($VFS, $VFS2, $FACT, $SSR);   # the block's servers
+our ($VFS, $VFS2, $VFSB, $FACT, $SSR);   # the block's servers
 our $BLOCK;
 our ($TAP, $TAP2);   # with `--- tap`: wiretaps in front of them
 
 sub kkeys { $KDIR }
 sub kvfs  { $VFS }
 sub kvfs2 { $VFS2 }
+sub kvfsb { $VFSB }
 sub kfactotum { $FACT }
 sub kssr { $SSR }
 our $SSRTAP;
@@ -341,6 +345,13 @@ sub _preprocess {
         trust => "$KDIR/vfs.trust", args => ['-n', 'vfs2', @a2]);
     $block->{_kvfs}->command;      # picks the ports
     $block->{_kvfs2}->command;
+    if (defined $block->backup) {
+        $block->{_kvfsb} = Ten::VFS->new(root => $block->{_kvfs}->root,
+            key => "$KDIR/vfs.key", trust => "$KDIR/vfs.trust",
+            args => ['-n', 'vfs', @a1]);
+        $block->{_kvfsb}->command;
+        $ENV{TEST_NGINX_VFS_B_PORT} = $block->{_kvfsb}->port;
+    }
     $ENV{TEST_NGINX_VFS_PORT} = $block->{_kvfs}->port;
     $ENV{TEST_NGINX_VFS2_PORT} = $block->{_kvfs2}->port;
     my ($p1, $p2) = ($ENV{TEST_NGINX_VFS_PORT}, $ENV{TEST_NGINX_VFS2_PORT});
@@ -398,6 +409,7 @@ sub _wrap {
     my ($block, $inner) = @_;
     local $VFS = $block->{_kvfs};
     local $VFS2 = $block->{_kvfs2};
+    local $VFSB = $block->{_kvfsb};
     local $BLOCK = $block;
     local ($TAP, $TAP2) = ($block->{_ktap}, $block->{_ktap2});
     local $FACT = $block->{_kfact};
@@ -409,6 +421,7 @@ sub _wrap {
         unless (defined $block->down) {
             $VFS->start;
             $VFS2->start if defined $block->vfs2;
+            $VFSB->start if $VFSB;
             kernel_prepare($block);
         }
         $FACT->start if $FACT;
@@ -421,7 +434,7 @@ sub _wrap {
     # a ten-vfs that died on its own (not by the block's kill9 or stop)
     # is a failure of the block, as is one that does not exit cleanly
     my %progs = ('Ten::Factotum' => 'ten-factotum', 'Ten::SSR' => 'ten-ssr');
-    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2, $FACT, $SSR) {
+    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2, $VFSB, $FACT, $SSR) {
         my $name = $block->name;
         if ($v->alive) {
             my $prog = $progs{ref $v} // 'ten-vfs';
