@@ -75,7 +75,7 @@ use Ten::Factotum;
 use Ten::SSR;
 
 our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kvfsb kfactotum kssr kssrtap kkeys
-    ktap ktap2 kclient kattach plant_ticket make_ticket ten_key_ticket plant_file
+    ktap ktap2 kclient kattach kbootstrap klogin kernel2 plant_ticket make_ticket ten_key_ticket plant_file
     set_xattrs wait_for is_9p is_rerror ticket_nonce kblocked_read);
 
 *is_9p = \&Ten::VFS::is_9p;
@@ -273,11 +273,11 @@ sub plant_ticket {
 
 # ------------------------------------------------------------ sessions
 
-# A WebSocket 9P client to the running nginx, after Tversion (msize
-# $o{msize}, default 8192) unless version => 0.
+# A WebSocket 9P client to the running nginx (or the one on $o{port}),
+# after Tversion (msize $o{msize}, default 8192) unless version => 0.
 sub kclient {
     my (%o) = @_;
-    my $c = Ten::WS9P->connect(port => Test::Ten::server_port(),
+    my $c = Ten::WS9P->connect(port => $o{port} || Test::Ten::server_port(),
         path => $o{path} || '/9p', timeout => $o{timeout} || 5);
     return $c if defined $o{version} && !$o{version};
     my $r = $c->version($o{msize} || 8192);
@@ -296,6 +296,50 @@ sub kattach {
     die "attach with $path: " . Ten::NineP::format_msg($r) . "\n"
         unless $r->{type} eq 'Rattach';
     return ($c, $fid, $r);
+}
+
+# A bootstrap session (attached as none, no ticket); %o as kclient.
+sub kbootstrap {
+    my (%o) = @_;
+    my $c = kclient(%o);
+    my $r = $c->attach(0, 'none', '');
+    die "bootstrap attach: " . Ten::NineP::format_msg($r) . "\n"
+        unless $r->{type} eq 'Rattach';
+    return $c;
+}
+
+# A password login through /dev/factotum/rpc of a bootstrap session: the
+# ticket path.  %o as kclient.
+sub klogin {
+    my ($user, $pass, %o) = @_;
+    my $c = kbootstrap(%o);
+    my $fid = $c->walk_to(0, 'dev/factotum/rpc') // die "no /dev/factotum/rpc\n";
+    $c->open($fid, 2);
+    for my $w ("start proto=pass user=$user", "pass $pass") {
+        my $r = $c->write($fid, 0, $w);
+        die "factotum: " . Ten::NineP::format_msg($r) . "\n" unless $r->{type} eq 'Rwrite';
+    }
+    my ($path) = $c->read($fid, 0, 512)->{data} =~ /ticket=(\S+)/
+        or die "factotum gave no ticket\n";
+    $c->close;
+    return $path;
+}
+
+# A second nginx with the block's configuration, its own prefix
+# (servroot/kernel2: logs, pid, zones) and port: another kernel in front
+# of the same services.  Returns its port; it stops with the test file.
+sub kernel2 {
+    my $root = Test::Ten::servroot();
+    my $dir = "$root/kernel2";
+    make_path("$dir/conf", "$dir/logs", "$dir/tmp");
+    open my $in, '<', "$root/conf/nginx.conf" or die "nginx.conf: $!";
+    my $conf = do { local $/; <$in> };
+    my $port = Test::Ten::free_port();
+    $conf =~ s/listen 127\.0\.0\.1:\d+/listen 127.0.0.1:$port/g;
+    _write("$dir/conf/nginx.conf", $conf);
+    Test::Ten::add_helper(name => 'kernel2', port => $port,
+        cmd => [Test::Ten::nginx_binary(), '-p', "$dir/", '-c', 'conf/nginx.conf']);
+    return $port;
 }
 
 # A ticket session (glenda's) whose read of a FIFO on ten-vfs, tmp/fifo,
