@@ -327,8 +327,10 @@ sub klogin {
 
 # A second nginx with the block's configuration, its own prefix
 # (servroot/kernel2: logs, pid, zones) and port: another kernel in front
-# of the same services.  Returns its port; it stops with the test file.
+# of the same services; $edit, if given, changes the configuration's text
+# (in $_[0]).  Returns its port; it stops with the test file.
 sub kernel2 {
+    my ($edit) = @_;
     my $root = Test::Ten::servroot();
     my $dir = "$root/kernel2";
     make_path("$dir/conf", "$dir/logs", "$dir/tmp");
@@ -336,6 +338,7 @@ sub kernel2 {
     my $conf = do { local $/; <$in> };
     my $port = Test::Ten::free_port();
     $conf =~ s/listen 127\.0\.0\.1:\d+/listen 127.0.0.1:$port/g;
+    $edit->($conf) if $edit;
     _write("$dir/conf/nginx.conf", $conf);
     Test::Ten::add_helper(name => 'kernel2', port => $port,
         cmd => [Test::Ten::nginx_binary(), '-p', "$dir/", '-c', 'conf/nginx.conf']);
