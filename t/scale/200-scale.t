@@ -13,6 +13,7 @@ use Test::Ten;
 use Ten::Kernel;
 use Ten::VFS;
 use Ten::Factotum;
+use Ten::TLS;
 use Cwd qw(abs_path);
 use Time::HiRes qw(time sleep);
 
@@ -26,6 +27,14 @@ die "make test-scale: $why\n" if $why;
 
 our $GDIR = Test::Ten::servroot() . '/gluster';
 END { system($GLUSTER, 'down', $GDIR) if $GDIR && -d $GDIR }
+
+# TLS between every tier: a CA of the test's, a certificate for each kind
+# of service (both servers of a kind share it)
+our $TLS = Test::Ten::servroot() . '/tls';
+mkdir $TLS;
+Ten::TLS::make_ca($TLS);
+Ten::TLS::make_cert($TLS, $_, "$_.ten") for qw(vfs factotum);
+$ENV{TEST_NGINX_TLS} = $TLS;
 
 add_block_preprocessor(sub {
     my $b = shift;
@@ -121,11 +130,17 @@ mount factotum /dev/factotum
         server 127.0.0.1:$TEST_NGINX_VFS_B_PORT backup;
         ninep_connections 2;
         ninep_check interval=300ms timeout=250ms fails=2 passes=1;
+        ninep_ssl on;
+        ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
+        ninep_ssl_name vfs.ten;
     }
     upstream ten_factotum {
         server 127.0.0.1:$TEST_NGINX_FACT_A_PORT;
         server 127.0.0.1:$TEST_NGINX_FACT_B_PORT;
         ninep_check interval=300ms timeout=250ms fails=2 passes=1;
+        ninep_ssl on;
+        ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
+        ninep_ssl_name factotum.ten;
     }
 --- config
     location = /9p {
@@ -147,7 +162,8 @@ my %vfs;
 for my $n (qw(A B)) {
     my $m = $n eq 'A' ? 'm1' : 'm2';
     $vfs{$n} = Ten::VFS->new(root => "$main::GDIR/$m/tree", key => "$k/vfs.key",
-        trust => "$k/vfs.trust", args => ['-n', 'vfs']);
+        trust => "$k/vfs.trust",
+        args => ['-n', 'vfs', '-x', "$main::TLS/vfs.crt", '-y', "$main::TLS/vfs.key"]);
     $vfs{$n}{port} = $ENV{"TEST_NGINX_VFS_${n}_PORT"};
     main::started("ten-vfs $n", $vfs{$n});
 }
@@ -160,7 +176,8 @@ for my $n (qw(A B)) {
     my $m = $n eq 'A' ? 'm1' : 'm2';
     $fact{$n} = Ten::Factotum->new(key => "$k/factotum.key", trust => "$k/factotum.trust",
         store => "$main::GDIR/$m/factotum", vfs_port => $vfs{$n}->port,
-        args => ['-D', '100']);
+        args => ['-D', '100', '-x', "$main::TLS/factotum.crt", '-y', "$main::TLS/factotum.key",
+                 '-a', "$main::TLS/ca.crt", '-N', 'vfs.ten']);
     $fact{$n}{port} = $ENV{"TEST_NGINX_FACT_${n}_PORT"};
     main::started("ten-factotum $n", $fact{$n});
 }
