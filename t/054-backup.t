@@ -121,3 +121,34 @@ ok(wait_for(sub { main::error_log() =~ /is up again/ }, 3), 'the primary, answer
 --- must_die
 --- error_log
 does not support parameter "backup"
+
+
+
+=== TEST 5: factotum given both servers (-v primary,backup) goes on logging people in when the primary dies
+--- factotum: -D 100
+--- namespace
+mount vfs /
+mount factotum /dev/factotum
+--- http_config
+    upstream ten_vfs {
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
+        server 127.0.0.1:$TEST_NGINX_VFS_B_PORT backup;
+    }
+    upstream ten_factotum { server 127.0.0.1:$TEST_NGINX_FACTOTUM_PORT; }
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        $TEST_NGINX_FACTOTUM
+    }
+--- perl
+my $pass = kfactotum()->adm_password;
+my (undef, undef, $r) = kattach(klogin('adm', $pass));
+is_9p($r, 'Rattach qid=*', 'a login on the primary');
+kvfs->kill9;
+my $path = klogin('adm', $pass);
+like($path, qr{^/priv/sessions/adm/}, 'the primary killed: a login still gives a ticket');
+ok(-f kvfsb->path(substr $path, 1), 'written through the backup');
+my (undef, undef, $r2) = kattach($path);
+is_9p($r2, 'Rattach qid=*', 'and it attaches');

@@ -23,7 +23,8 @@ typedef struct cli_s  cli_t;
 
 
 typedef struct {
-    const char         *addr;       /* "host:port" */
+    const char         *addr;       /* "host:port", or several with
+                                       commas: tried in order */
     const char         *principal;  /* who we are */
     const uint8_t      *identity;   /* our secret key */
     const char         *server;     /* its name in ten-auth-1 */

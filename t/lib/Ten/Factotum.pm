@@ -4,7 +4,7 @@ package Ten::Factotum;
 # (start, stop, kill9, alive, counts, log_text) with its own key store.
 #
 #   my $f = Ten::Factotum->new(key => FILE, trust => FILE,
-#       vfs_port => PORT, args => [...]);
+#       vfs_port => PORT, args => [...]);     # or vfs_addr => 'H:P,H:P'
 #   $f->start; $f->port; $f->store; $f->adm_password;
 
 use strict;
@@ -22,7 +22,8 @@ sub new {
     my $n = ++$SEQ;
     my $store = $o{store} // Test::Ten::servroot() . "/factotum$n";
     return bless { store => $store, args => $o{args} || [],
-        key => $o{key}, trust => $o{trust}, vfs_port => $o{vfs_port},
+        key => $o{key}, trust => $o{trust},
+        vfs_addr => $o{vfs_addr} // "127.0.0.1:$o{vfs_port}",
         log => Test::Ten::servroot() . "/logs/factotum$n.log", n => $n },
         $class;
 }
@@ -34,7 +35,7 @@ sub command {
     $self->{port} //= Test::Ten::free_port();
     return (Ten::VFS::ten_build() . '/ten-factotum', '-s', $self->{store},
         '-l', "127.0.0.1:$self->{port}", '-k', $self->{key},
-        '-t', $self->{trust}, '-v', "127.0.0.1:$self->{vfs_port}",
+        '-t', $self->{trust}, '-v', $self->{vfs_addr},
         @{ $self->{args} });
 }
 

@@ -47,6 +47,7 @@ package Ten::Kernel;
 #   backup               a second ten-vfs on vfs's root with vfs's identity
 #                        (kvfsb(), port $TEST_NGINX_VFS_B_PORT), started
 #                        with vfs: the same files through another server
+#                        (a factotum then gets -v vfs,backup)
 #
 # In `--- perl`: kvfs(), kvfs2(), kvfsb() (Ten::VFS objects: start, stop, kill9,
 # counts, wait_counts, path), kclient(%o) (a Ten::WS9P after Tversion),
@@ -404,10 +405,13 @@ sub _preprocess {
     my ($p1, $p2) = ($ENV{TEST_NGINX_VFS_PORT}, $ENV{TEST_NGINX_VFS2_PORT});
     $ENV{TEST_NGINX_FACTOTUM} = '';
     if (defined $block->factotum) {
+        # with a backup ten-vfs, factotum knows both (-v primary,backup)
         $block->{_kfact} = Ten::Factotum->new(key => "$KDIR/factotum.key",
-            trust => "$KDIR/factotum.trust", vfs_port => $p1,
+            trust => "$KDIR/factotum.trust", vfs_addr => "127.0.0.1:$p1"
+                . ($block->{_kvfsb} ? ",127.0.0.1:" . $block->{_kvfsb}->port : ''),
             args => [split ' ', $block->factotum]);
         $block->{_kfact}->command;
+        $ENV{TEST_NGINX_FACTOTUM_PORT} = $block->{_kfact}->port;
         $ENV{TEST_NGINX_FACTOTUM} = 'ninep_service factotum ten_factotum;';
     }
     $ENV{TEST_NGINX_SSR} = '';
