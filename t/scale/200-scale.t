@@ -175,7 +175,8 @@ my %fact;
 for my $n (qw(A B)) {
     my $m = $n eq 'A' ? 'm1' : 'm2';
     $fact{$n} = Ten::Factotum->new(key => "$k/factotum.key", trust => "$k/factotum.trust",
-        store => "$main::GDIR/$m/factotum", vfs_port => $vfs{$n}->port,
+        store => "$main::GDIR/$m/factotum",
+        vfs_addr => join(',', map { '127.0.0.1:' . $vfs{$_}->port } $n eq 'A' ? qw(A B) : qw(B A)),
         args => ['-D', '100', '-x', "$main::TLS/factotum.crt", '-y', "$main::TLS/factotum.key",
                  '-a', "$main::TLS/ca.crt", '-N', 'vfs.ten']);
     $fact{$n}{port} = $ENV{"TEST_NGINX_FACT_${n}_PORT"};
