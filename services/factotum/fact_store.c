@@ -1181,7 +1181,12 @@ fact_status_text(fact_t *f)
 }
 
 
-/* A line of "fails": a user's failures and the last one's time. */
+/*
+ * A line of "fails": a user's failures (the user "-" for a passkey login
+ * that named none) and the last one's time.  Lines not of that form, the
+ * forgiven and those past the most kept are dropped: the next failure
+ * writes the file anew.
+ */
 
 static int
 fail_line(fact_t *f, char *line, char *err, size_t errlen)
@@ -1198,15 +1203,11 @@ fail_line(fact_t *f, char *line, char *err, size_t errlen)
     last = strtok_r(NULL, " ", &save);
 
     if (last == NULL || strtok_r(NULL, " ", &save) != NULL
-        || !ten_valid_name(name, strlen(name))
+        || (strcmp(name, "-") != 0 && !ten_valid_name(name, strlen(name)))
         || (n = strtoll(count, &end, 10)) <= 0 || *end != '\0'
-        || n > 1000000 || (t = strtoll(last, &end, 10)) < 0 || *end != '\0')
+        || n > 1000000 || (t = strtoll(last, &end, 10)) < 0 || *end != '\0'
+        || time(NULL) - t > FACT_FAIL_FORGET || f->nfails == FACT_FAILS_MAX)
     {
-        return -1;
-    }
-
-    /* the forgiven ones, and more than are kept, are dropped */
-    if (time(NULL) - t > FACT_FAIL_FORGET || f->nfails == FACT_FAILS_MAX) {
         return 0;
     }
 
