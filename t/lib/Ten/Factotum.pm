@@ -6,9 +6,14 @@ package Ten::Factotum;
 #   my $f = Ten::Factotum->new(key => FILE, trust => FILE,
 #       vfs_port => PORT, args => [...]);
 #   $f->start; $f->port; $f->store; $f->adm_password;
+#
+# The key store is servroot/factotumN unless given, or, with
+# TEN_FACTOTUM_STORES set (a directory on a shared file system, for
+# `make test-scale`), a new directory in that one.
 
 use strict;
 use warnings;
+use File::Basename qw(basename);
 use File::Path qw(make_path);
 use Test::Ten ();
 use Ten::VFS ();
@@ -20,7 +25,10 @@ my $SEQ = 0;
 sub new {
     my ($class, %o) = @_;
     my $n = ++$SEQ;
-    my $store = $o{store} // Test::Ten::servroot() . "/factotum$n";
+    my $base = Test::Ten::servroot();
+    my $store = $o{store} // ($ENV{TEN_FACTOTUM_STORES}
+        ? "$ENV{TEN_FACTOTUM_STORES}/" . basename($base) . "-$$-factotum$n"
+        : "$base/factotum$n");
     return bless { store => $store, args => $o{args} || [],
         key => $o{key}, trust => $o{trust}, vfs_port => $o{vfs_port},
         log => Test::Ten::servroot() . "/logs/factotum$n.log", n => $n },
