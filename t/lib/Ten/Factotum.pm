@@ -9,18 +9,19 @@ package Ten::Factotum;
 #
 # The key store is servroot/factotumN unless given, or, with
 # TEN_FACTOTUM_STORES set (a directory on a shared file system, for
-# `make test-scale`), a new directory in that one.
+# `make test-scale`), a new directory in that one, removed at the end.
 
 use strict;
 use warnings;
 use File::Basename qw(basename);
-use File::Path qw(make_path);
+use File::Path qw(make_path remove_tree);
 use Test::Ten ();
 use Ten::VFS ();
 
 our @ISA = ('Ten::VFS');
 
 my $SEQ = 0;
+my @SHARED;          # stores made in $TEN_FACTOTUM_STORES
 
 sub new {
     my ($class, %o) = @_;
@@ -29,6 +30,7 @@ sub new {
     my $store = $o{store} // ($ENV{TEN_FACTOTUM_STORES}
         ? "$ENV{TEN_FACTOTUM_STORES}/" . basename($base) . "-$$-factotum$n"
         : "$base/factotum$n");
+    push @SHARED, $store if !$o{store} && $ENV{TEN_FACTOTUM_STORES};
     return bless { store => $store, args => $o{args} || [],
         key => $o{key}, trust => $o{trust}, vfs_port => $o{vfs_port},
         log => Test::Ten::servroot() . "/logs/factotum$n.log", n => $n },
@@ -53,5 +55,7 @@ sub adm_password {
     chomp(my $p = <$fh>);
     return $p;
 }
+
+END { remove_tree(@SHARED) if @SHARED }
 
 1;
