@@ -185,10 +185,10 @@ fact_store_write(fact_t *f, const char *name, const char *data, size_t len,
 }
 
 
-/* A whole small file of the store, NUL-terminated; NULL if absent. */
+/* fact_store_read's one try; *stale if the file system said ESTALE. */
 
-char *
-fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
+static char *
+read_once(fact_t *f, const char *name, int *stale, char *err, size_t errlen)
 {
     int           fd;
     char          path[4096], *buf;
@@ -198,6 +198,7 @@ fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
     if (fd < 0) {
+        *stale = errno == ESTALE;
         if (errno != ENOENT) {
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
         }
@@ -207,12 +208,14 @@ fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
     if (fstat(fd, &st) < 0 || st.st_size > (16 << 20)
         || (buf = malloc(st.st_size + 1)) == NULL)
     {
+        *stale = errno == ESTALE;
         snprintf(err, errlen, "%s: cannot read", path);
         close(fd);
         return NULL;
     }
 
     if (io_read_full(fd, (uint8_t *) buf, st.st_size) < 0) {
+        *stale = errno == ESTALE;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         free(buf);
         close(fd);
@@ -223,6 +226,30 @@ fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
     buf[st.st_size] = '\0';
 
     return buf;
+}
+
+
+/*
+ * A whole small file of the store, NUL-terminated; NULL if absent.  On a
+ * network file system, a name another client replaced may answer "stale
+ * file handle" once: it is looked up again.
+ */
+
+char *
+fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
+{
+    int    stale;
+    char  *text;
+
+    stale = 0;
+    text = read_once(f, name, &stale, err, errlen);
+
+    if (text == NULL && stale) {
+        err[0] = '\0';
+        text = read_once(f, name, &stale, err, errlen);
+    }
+
+    return text;
 }
 
 
