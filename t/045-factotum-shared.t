@@ -161,10 +161,13 @@ my $rpc = sub {
     return $w->{type} eq 'Rwrite' ? $c->read(1, 0, 1024)->{data} : "$w->{type} $w->{ename}";
 };
 like($rpc->(), qr{^done ticket=/priv/sessions/adm/}, 'a login through the kernel');
+my $on_b = () = B()->log_text =~ /adm logged in/g;
 is(A()->stop, 0, 'A stops');
 my $r = wait_for(sub { my $d = $rpc->(); $d =~ /^done/ ? $d : undef }, 10, 0.2);
 like($r, qr{^done ticket=/priv/sessions/adm/}, 'with A down, a login through the kernel is served by B');
-like(B()->log_text, qr/adm logged in/, 'B logged adm in');
+is(scalar(() = B()->log_text =~ /adm logged in/g), $on_b + 1, 'B logged that login');
+my ($path) = $r =~ /ticket=(\S+)/;
+is_9p((kattach($path))[2], 'Rattach qid=*', 'its ticket attaches');
 
 
 
