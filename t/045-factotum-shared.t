@@ -8,8 +8,9 @@
 # The tests reach each factotum directly (as the kernel, speaking for a
 # user) to know which one answers; tickets attach through the kernel.
 # The store is a local directory here; `make test-scale` runs the suite
-# with it on GlusterFS (TEN_FACTOTUM_STORES: the directory to make the
-# stores in, Ten/Factotum.pm).
+# with it on GlusterFS: TEN_FACTOTUM_STORES is the directory to make the
+# stores in (Ten/Factotum.pm), and TEN_FACTOTUM_STORES2, if set, the same
+# directory through a second mount, where B finds the store.
 
 use lib 't/lib';
 use Test::Ten;
@@ -29,7 +30,11 @@ add_block_preprocessor(sub {
 kernel_each_block();
 add_block_preprocessor(sub {
     my $b = shift;
-    $b->{_kfactb} = Ten::Factotum->new(store => $b->{_kfact}->store,
+    my $store = $b->{_kfact}->store;
+    $store =~ s/^\Q$ENV{TEN_FACTOTUM_STORES}\E/$ENV{TEN_FACTOTUM_STORES2}/
+        or die "$store is not in TEN_FACTOTUM_STORES"
+        if $ENV{TEN_FACTOTUM_STORES2};
+    $b->{_kfactb} = Ten::Factotum->new(store => $store,
         key => kkeys() . '/factotum.key', trust => kkeys() . '/factotum.trust',
         vfs_port => $ENV{TEST_NGINX_VFS_PORT},
         args => [split ' ', $b->factotum]);
