@@ -24,7 +24,9 @@ usage(void)
         " [-m MSIZE] [-P]\n"
         "                    [-R RP-ID -O ORIGIN [-O ORIGIN]... [-U]]\n"
         "  -s STORE     key store directory (0700; made on the first "
-        "start)\n"
+        "start); other\n"
+        "               instances may share it (a file system with POSIX "
+        "locks)\n"
         "  -l ADDR:PORT TCP address to listen on\n"
         "  -k KEY       factotum's Ed25519 identity (mode 0600); it "
         "certifies\n"
@@ -153,6 +155,7 @@ main(int argc, char **argv)
         return 1;
     }
 
+    fa->lockfd = -1;
     fa->lifetime = 12 * 3600;
     fa->rotate = 24 * 3600;
     fa->fail_ms = 500;
@@ -276,10 +279,7 @@ done:
     /* every connection has ended: nothing uses these any more */
     cli_free(fa->vfs);
     sodium_memzero(fa->identity, sizeof(fa->identity));
-    sodium_memzero(fa->keys, fa->nkeys * sizeof(fact_key_t));
-    free(fa->keys);
-    free(fa->users);
-    free(fa->passkeys);
+    fact_store_close(fa);
     free(fa);
 
     if (trusted) {
