@@ -155,6 +155,8 @@ main(int argc, char **argv)
         goto done;
     }
 
+    vfs.shared = vfs_shared_fs(vfs.rootfd);
+
     if (vfs_seed(&vfs, skel) < 0) {
         goto done;
     }

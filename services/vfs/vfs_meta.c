@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,10 @@
  * second or two on coarse file systems).  Such files are not cached.
  */
 #define CACHE_SETTLE_NS (2 * 1000000000LL)
+
+/* statfs(2)'s f_type of the network file systems other servers share */
+#define FUSE_MAGIC      0x65735546
+#define NFS_MAGIC       0x6969
 
 
 typedef struct vfs_slot_s {
@@ -365,13 +370,48 @@ vfs_meta_touch(int pathfd, const char *muid)
 }
 
 
+/*
+ * The qid version.  user.ten.version counts the changes made through
+ * ten-vfs (0: none yet), but on a file system shared by several servers
+ * two of them may read the same count and both write count + 1: the count
+ * alone would give two different contents one version.  So the version is
+ * the count mixed with what the file system keeps and every change moves:
+ * the ctime in nanoseconds and the size.  Two servers' changes stamp
+ * different ctimes (Gluster keeps the writer's clock to the nanosecond),
+ * and one server's changes within one clock tick still differ by the
+ * count, which that server increments under version_lock.
+ */
+
+static uint32_t
+version_of(const vfs_meta_t *m)
+{
+    uint32_t  v;
+    uint64_t  h;
+
+    if (m->version == 0) {
+        return 0;
+    }
+
+    h = m->version;
+    h = (h ^ (uint64_t) m->st.st_ctim.tv_sec) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (uint64_t) m->st.st_ctim.tv_nsec) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (uint64_t) m->st.st_size) * 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+
+    v = (uint32_t) (h ^ (h >> 32));
+
+    /* 0 stays "never changed" */
+    return v ? v : 1;
+}
+
+
 void
 vfs_meta_qid(const vfs_meta_t *m, ninep_qid_t *q)
 {
     q->type = (uint8_t) ((m->mode >> 24)
                          & (NINEP_QTDIR | NINEP_QTAPPEND | NINEP_QTEXCL
                             | NINEP_QTTMP));
-    q->version = m->version;
+    q->version = version_of(m);
     q->path = (uint64_t) m->st.st_ino;
 }
 
@@ -407,6 +447,19 @@ vfs_xattr_probe(int rootfd)
     (void) removexattr(path, "user.ten.probe");
 
     return 0;
+}
+
+
+int
+vfs_shared_fs(int rootfd)
+{
+    struct statfs  sf;
+
+    if (fstatfs(rootfd, &sf) < 0) {
+        return 0;
+    }
+
+    return sf.f_type == FUSE_MAGIC || sf.f_type == NFS_MAGIC;
 }
 
 

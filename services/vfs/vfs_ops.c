@@ -7,6 +7,13 @@
  * directory with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); ".." is
  * lexical and stops at the attach point, so no walk leaves the tree, and
  * symbolic links are never followed nor served.
+ *
+ * The tree may be a directory of a network file system (GlusterFS through
+ * FUSE) that other ten-vfs servers change at the same time: renames never
+ * replace a name even without RENAME_NOREPLACE, a descriptor gone stale
+ * is "file does not exist" or is opened again by its path, DMEXCL holds an
+ * OFD lock the file system keeps for every server, and a fid's path is
+ * checked against its inode (fid_refresh_path).
  */
 
 #include <errno.h>
@@ -17,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -76,9 +84,18 @@ static int known_name(vfs_t *v, ninep_str_t s, char *buf);
 static int str_is(ninep_str_t s, const char *c);
 static void str_copy(char *buf, ninep_str_t s);
 static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
+static int kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len,
+    const char **rel);
+static int names_fid(vfs_t *v, vfs_fid_t *f, const char *path);
+static char *find_in_parent(vfs_t *v, vfs_fid_t *f);
+static int fid_set_path(vfs_fid_t *f, const char *rel);
+static int fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m);
 static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
-    mode_t mode);
-static void fid_set_type(vfs_fid_t *f, mode_t mode);
+    const struct stat *st);
+static void fid_set_type(vfs_fid_t *f, const struct stat *st);
+static int excl_lock(vfs_fid_t *f);
+static int rename_noreplace(int pfd, const char *from, const char *to,
+    int isdir);
 static const char *open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     vfs_meta_t *m, uint8_t omode, int check);
 static int remove_file(vfs_t *v, vfs_fid_t *f, const char *user,
@@ -255,7 +272,9 @@ static const char *
 errstr(int err)
 {
     switch (err) {
-    case ENOENT:        return "file does not exist";
+    case ENOENT:
+    case ESTALE:        return "file does not exist";  /* removed through
+                                                          another server */
     case EEXIST:        return "file already exists";
     case EACCES:        return "permission denied";
     case EPERM:         return VFS_EPERM;
@@ -355,39 +374,170 @@ fid_state(srv_fid_t *fid)
 
 /*
  * A fid follows its file through renames (its own or another fid's): the
- * kernel knows where the O_PATH descriptor's file is now.
+ * kernel knows where the O_PATH descriptor's file is now.  On a shared
+ * file system it may not: a rename made through another server leaves
+ * this mount's dentry, and so /proc's link, at the old name (or marks it
+ * deleted).  There the path is used only once it names the fid's inode
+ * again; else the file is looked for in its directory, where any rename
+ * made through 9P leaves it (wstat(5) renames within a directory).  A
+ * file renamed by other means into another directory, or whose
+ * directories were renamed through another server, keeps its last known
+ * path: its I/O, stat and wstat still work (by descriptor), while "..",
+ * remove and rename answer "file does not exist".
  */
 
 static int
 fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 {
-    char     proc[64], link[VFS_PATH_MAX + 64], *rel, *p;
+    int          known;
+    char         link[VFS_PATH_MAX + 64], *found;
+    const char  *rel;
+
+    known = kernel_path(v, f, link, sizeof(link), &rel) == 0;
+
+    if (!v->shared) {
+        return known ? fid_set_path(f, rel) : -1;
+    }
+
+    if (known && strcmp(rel, f->path) != 0 && names_fid(v, f, rel)) {
+        return fid_set_path(f, rel);
+    }
+
+    if (names_fid(v, f, f->path)) {
+        return 0;
+    }
+
+    found = find_in_parent(v, f);
+    if (found == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+
+    known = fid_set_path(f, found);
+    free(found);
+
+    return known;
+}
+
+
+/* The path from the root /proc gives f->pathfd, in buf; *rel within it. */
+
+static int
+kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len, const char **rel)
+{
+    char     proc[64];
     ssize_t  n;
 
     snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
-    n = readlink(proc, link, sizeof(link) - 1);
+    n = readlink(proc, buf, len - 1);
 
     if (n < 0) {
         return -1;
     }
 
-    link[n] = '\0';
+    buf[n] = '\0';
 
-    if ((size_t) n >= 10 && strcmp(link + n - 10, " (deleted)") == 0) {
+    if ((size_t) n >= 10 && strcmp(buf + n - 10, " (deleted)") == 0) {
         errno = ENOENT;
         return -1;
     }
 
-    if (strncmp(link, v->root_path, v->root_len) != 0
-        || (link[v->root_len] != '/' && link[v->root_len] != '\0'))
+    if (strncmp(buf, v->root_path, v->root_len) != 0
+        || (buf[v->root_len] != '/' && buf[v->root_len] != '\0'))
     {
         /* moved out of the tree behind our back */
         errno = ENOENT;
         return -1;
     }
 
-    rel = link + v->root_len;
-    rel += (*rel == '/');
+    *rel = buf + v->root_len;
+    *rel += (**rel == '/');
+
+    return 0;
+}
+
+
+/* Whether path (from the root) names f's file now. */
+
+static int
+names_fid(vfs_t *v, vfs_fid_t *f, const char *path)
+{
+    int          fd, same;
+    struct stat  st;
+
+    fd = resolve_at(v->rootfd, path);
+    if (fd < 0) {
+        return 0;
+    }
+
+    same = fstat(fd, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino;
+    close(fd);
+
+    return same;
+}
+
+
+/* f's file in the directory its path names, by inode; a new path. */
+
+static char *
+find_in_parent(vfs_t *v, vfs_fid_t *f)
+{
+    int             fd;
+    DIR            *d;
+    char           *ppath, *found;
+    struct dirent  *de;
+
+    if (strlen(f->path) <= f->top) {
+        return NULL;
+    }
+
+    ppath = parent_of(f->path, f->top);
+    fd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+    found = NULL;
+
+    if (fd >= 0) {
+        /* O_PATH cannot be read: open the directory through /proc */
+        char  proc[64];
+        int   dfd;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        dfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        d = dfd >= 0 ? fdopendir(dfd) : NULL;
+
+        if (d == NULL && dfd >= 0) {
+            close(dfd);
+        }
+
+        while (d && found == NULL && (de = readdir(d)) != NULL) {
+            if (de->d_ino == f->ino && strcmp(de->d_name, ".") != 0
+                && strcmp(de->d_name, "..") != 0)
+            {
+                found = join(ppath, de->d_name);
+
+                if (found && !names_fid(v, f, found)) {
+                    free(found);
+                    found = NULL;
+                }
+            }
+        }
+
+        if (d) {
+            closedir(d);
+        }
+
+        close(fd);
+    }
+
+    free(ppath);
+
+    return found;
+}
+
+
+static int
+fid_set_path(vfs_fid_t *f, const char *rel)
+{
+    char  *p;
 
     if (strcmp(rel, f->path) == 0) {
         return 0;
@@ -409,8 +559,49 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 }
 
 
+/*
+ * The metadata of f's file.  A descriptor that went stale (the file was
+ * removed or replaced through another server, or the file system forgot
+ * it) is opened again by the fid's path if that still names the same
+ * file; else the file does not exist.  dup3() puts the new descriptor
+ * under the old number, so no other request sees it closed.  The caller
+ * holds the fid's lock.
+ */
+
+static int
+fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m)
+{
+    int          fd;
+    struct stat  st;
+
+    if (vfs_meta_get(v, f->pathfd, m) == 0) {
+        return 0;
+    }
+
+    if (errno != ESTALE) {
+        return -1;
+    }
+
+    fd = resolve_at(v->rootfd, f->path);
+
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != f->dev
+        || st.st_ino != f->ino || dup3(fd, f->pathfd, O_CLOEXEC) < 0)
+    {
+        if (fd >= 0) {
+            close(fd);
+        }
+        errno = ENOENT;
+        return -1;
+    }
+
+    close(fd);
+
+    return vfs_meta_get(v, f->pathfd, m);
+}
+
+
 static vfs_fid_t *
-fid_state_new(char *path, size_t top, int pathfd, mode_t mode)
+fid_state_new(char *path, size_t top, int pathfd, const struct stat *st)
 {
     vfs_fid_t  *f;
 
@@ -423,17 +614,20 @@ fid_state_new(char *path, size_t top, int pathfd, mode_t mode)
     f->top = top;
     f->pathfd = pathfd;
     f->fd = -1;
-    fid_set_type(f, mode);
+    f->lockfd = -1;
+    fid_set_type(f, st);
 
     return f;
 }
 
 
 static void
-fid_set_type(vfs_fid_t *f, mode_t mode)
+fid_set_type(vfs_fid_t *f, const struct stat *st)
 {
-    f->isdir = S_ISDIR(mode);
-    f->isreg = S_ISREG(mode);
+    f->isdir = S_ISDIR(st->st_mode);
+    f->isreg = S_ISREG(st->st_mode);
+    f->dev = st->st_dev;
+    f->ino = st->st_ino;
 }
 
 
@@ -475,7 +669,7 @@ vfs_attach(srv_req_t *r)
     fd = resolve_at(v->rootfd, "");
 
     if (path == NULL || fd < 0 || vfs_meta_get(v, fd, &m) < 0) {
-        srv_errno(r, errno);
+        srv_error(r, errstr(errno));
         goto failed;
     }
 
@@ -497,7 +691,7 @@ vfs_attach(srv_req_t *r)
         goto failed;
     }
 
-    f = fid_state_new(path, strlen(path), fd, S_IFDIR);
+    f = fid_state_new(path, strlen(path), fd, &m.st);
     if (f == NULL) {
         srv_error(r, "out of memory");
         goto failed;
@@ -551,11 +745,11 @@ vfs_walk(srv_req_t *r)
     pthread_mutex_lock(&r->fid->lock);
     (void) fid_refresh_path(v, f);
     path = strdup(f->path);
+    fd = fid_meta(v, f, &m) == 0 ? fcntl(f->pathfd, F_DUPFD_CLOEXEC, 0) : -1;
     pthread_mutex_unlock(&r->fid->lock);
-    fd = fcntl(f->pathfd, F_DUPFD_CLOEXEC, 0);
 
-    if (path == NULL || fd < 0 || vfs_meta_get(v, fd, &m) < 0) {
-        srv_errno(r, errno);
+    if (path == NULL || fd < 0) {
+        srv_error(r, errstr(errno));
         goto done;
     }
 
@@ -588,11 +782,11 @@ vfs_walk(srv_req_t *r)
             close(f->pathfd);
             f->path = path;
             f->pathfd = fd;
-            fid_set_type(f, m.st.st_mode);
+            fid_set_type(f, &m.st);
             pthread_mutex_unlock(&r->fid->lock);
 
         } else {
-            nf = fid_state_new(path, f->top, fd, m.st.st_mode);
+            nf = fid_state_new(path, f->top, fd, &m.st);
             if (nf == NULL) {
                 srv_error(r, "out of memory");
                 goto done;
@@ -717,6 +911,43 @@ excl_drop(vfs_t *v, const struct stat *st)
 
 
 /*
+ * DMEXCL across servers: an OFD write lock on the whole file, which the
+ * file system keeps for every client (GlusterFS's locks translator, any
+ * local file system) and which ends when the descriptor closes, also when
+ * the process dies.  A write lock needs a descriptor open for writing,
+ * whatever the client's mode: ten-vfs's own (its files are 0600, its
+ * own).  Directories have no such descriptor; their DMEXCL is this
+ * process's list alone (excl_take).
+ */
+
+static int
+excl_lock(vfs_fid_t *f)
+{
+    char          proc[64];
+    struct flock  fl;
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
+    f->lockfd = open(proc, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+    if (f->lockfd < 0) {
+        return -1;
+    }
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+
+    if (fcntl(f->lockfd, F_OFD_SETLK, &fl) < 0) {
+        close(f->lockfd);
+        f->lockfd = -1;
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
  * Opens f for I/O; a fresh create skips the checks, which Plan 9 makes
  * against the directory alone.  Returns an error string or NULL.
  */
@@ -787,6 +1018,14 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
             goto failed;
         }
 
+        if ((m->mode & NINEP_DMEXCL) && f->isreg && excl_lock(f) < 0) {
+            close(f->fd);
+            f->fd = -1;
+            excl_drop(v, &m->st);
+            return errno == EAGAIN || errno == EACCES
+                   ? "exclusive use file already open" : errstr(errno);
+        }
+
         if (omode & NINEP_OTRUNC) {
             (void) vfs_meta_touch(f->pathfd, srv_user(r));
         }
@@ -825,7 +1064,7 @@ vfs_open(srv_req_t *r)
     if (f->fd >= 0 || f->dir) {
         err = "fid already open";
 
-    } else if (vfs_meta_get(v, f->pathfd, &m) < 0) {
+    } else if (fid_meta(v, f, &m) < 0) {
         err = errstr(errno);
 
     } else {
@@ -885,7 +1124,7 @@ vfs_create(srv_req_t *r)
         goto failed;
     }
 
-    if (vfs_meta_get(v, f->pathfd, &dm) < 0) {
+    if (fid_meta(v, f, &dm) < 0) {
         err = errstr(errno);
         goto failed;
     }
@@ -961,7 +1200,7 @@ vfs_create(srv_req_t *r)
     free(f->path);
     f->path = path;
     f->pathfd = pfd;
-    fid_set_type(f, m.st.st_mode);
+    fid_set_type(f, &m.st);
     path = NULL;
     pfd = -1;
 
@@ -1350,6 +1589,7 @@ vfs_remove(srv_req_t *r)
 static void
 vfs_stat(srv_req_t *r)
 {
+    int             rc;
     char            name[NAME_MAX + 1];
     vfs_t          *v;
     vfs_fid_t      *f;
@@ -1363,9 +1603,10 @@ vfs_stat(srv_req_t *r)
     pthread_mutex_lock(&r->fid->lock);
     (void) fid_refresh_path(v, f);
     snprintf(name, sizeof(name), "%s", base_name(f->path));
+    rc = fid_meta(v, f, &m);
     pthread_mutex_unlock(&r->fid->lock);
 
-    if (vfs_meta_get(v, f->pathfd, &m) < 0) {
+    if (rc < 0) {
         srv_error(r, errstr(errno));
         return;
     }
@@ -1430,7 +1671,7 @@ vfs_wstat(srv_req_t *r)
 
     pthread_mutex_lock(&r->fid->lock);
 
-    if (fid_refresh_path(v, f) < 0 || vfs_meta_get(v, f->pathfd, &m) < 0) {
+    if (fid_refresh_path(v, f) < 0 || fid_meta(v, f, &m) < 0) {
         err = errstr(errno);
 
     } else if (wstat_check(r, v, f, &m, st, &err) == 0) {
@@ -1713,8 +1954,7 @@ wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
     rc = -1;
 
     if (np && pfd >= 0
-        && renameat2(pfd, base_name(f->path), pfd, name, RENAME_NOREPLACE)
-           == 0)
+        && rename_noreplace(pfd, base_name(f->path), name, f->isdir) == 0)
     {
         (void) vfs_meta_touch(pfd, srv_user(r));
         free(f->path);
@@ -1731,6 +1971,67 @@ wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
     free(np);
 
     return rc;
+}
+
+
+/*
+ * A rename in the directory pfd that never replaces a name, also when
+ * another server makes one there at the same time.  RENAME_NOREPLACE does
+ * it where the file system can (GlusterFS's FUSE client answers EINVAL).
+ * Else a file gets its new name by link(2), which fails with EEXIST
+ * atomically on every server's view, then loses the old one.  A
+ * directory, which cannot be linked, first gets an empty directory under
+ * the new name by mkdir(2) (atomic in the same way: of two servers
+ * racing for one name exactly one makes it), then rename(2) puts it in
+ * that placeholder's place: rename replaces only an empty directory, and
+ * this one is ours.  Between the two steps the name holds an empty
+ * directory that others may see; only someone removing our placeholder
+ * and making an empty directory of their own there within that window
+ * could lose it, and an empty directory is all they could lose.
+ */
+
+static int
+rename_noreplace(int pfd, const char *from, const char *to, int isdir)
+{
+    int  err;
+
+    if (renameat2(pfd, from, pfd, to, RENAME_NOREPLACE) == 0) {
+        return 0;
+    }
+
+    if (errno != EINVAL) {
+        return -1;
+    }
+
+    if (isdir) {
+        if (mkdirat(pfd, to, 0700) < 0) {
+            return -1;
+        }
+
+        if (renameat(pfd, from, pfd, to) == 0) {
+            return 0;
+        }
+
+        err = errno;
+        (void) unlinkat(pfd, to, AT_REMOVEDIR);
+
+    } else {
+        if (linkat(pfd, from, pfd, to, 0) < 0) {
+            return -1;
+        }
+
+        if (unlinkat(pfd, from, 0) == 0) {
+            return 0;
+        }
+
+        /* renamed or removed meanwhile through another server */
+        err = errno;
+        (void) unlinkat(pfd, to, 0);
+    }
+
+    errno = err;
+
+    return -1;
 }
 
 
@@ -1761,6 +2062,10 @@ destroy_fid(srv_fid_t *fid)
 
     if (f->fd >= 0) {
         close(f->fd);
+    }
+
+    if (f->lockfd >= 0) {
+        close(f->lockfd);
     }
 
     close(f->pathfd);
