@@ -189,7 +189,7 @@ cmd_mount() {
 dir_pids() {
     local p
     for p in /proc/[0-9]*; do
-        case "$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)" in
+        case "$( { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null)" in
         *gluster*"$dir/"*) echo "${p#/proc/}" ;;
         esac
     done

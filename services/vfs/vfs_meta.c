@@ -58,11 +58,11 @@ typedef struct vfs_slot_s {
 static pthread_mutex_t  version_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
-static void get_name(const char *path, const char *attr, char *buf,
+static int get_name(const char *path, const char *attr, char *buf,
     const char *dflt);
 static int get_number(const char *path, const char *attr, uint32_t *n);
 static int set_string(const char *path, const char *attr, const char *val);
-static void meta_fill(vfs_t *v, const char *path, vfs_meta_t *m);
+static int meta_fill(vfs_t *v, const char *path, vfs_meta_t *m);
 static vfs_slot_t *cache_slot(vfs_t *v, const struct stat *st);
 static int cache_get(vfs_t *v, vfs_meta_t *m);
 static void cache_put(vfs_t *v, const vfs_meta_t *m,
@@ -137,12 +137,26 @@ vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m)
         return -1;
     }
 
+    /*
+     * Removed, though still open here: a local file system goes on
+     * serving it, GlusterFS half (its xattrs are gone).  A file removed
+     * through another server has ceased to exist for this one too.
+     */
+    if (v->shared && m->st.st_nlink == 0) {
+        errno = ENOENT;
+        return -1;
+    }
+
     if (cache_get(v, m)) {
         return 0;
     }
 
     proc_path(pathfd, path, sizeof(path));
-    meta_fill(v, path, m);
+
+    if (meta_fill(v, path, m) < 0) {
+        return -1;
+    }
+
     cache_put(v, m, &start);
 
     return 0;
@@ -247,12 +261,18 @@ vfs_meta_getat(vfs_t *v, int dirfd, const char *name, vfs_meta_t *m)
 }
 
 
-/* Files without xattrs belong to the default owner, modes from the disk. */
+/*
+ * Files without xattrs belong to the default owner, modes from the disk.
+ * A file gone meanwhile (ESTALE on a network file system) fails.
+ */
 
-static void
+static int
 meta_fill(vfs_t *v, const char *path, vfs_meta_t *m)
 {
-    get_name(path, XA_UID, m->uid, v->default_owner);
+    if (get_name(path, XA_UID, m->uid, v->default_owner) < 0) {
+        return -1;
+    }
+
     get_name(path, XA_GID, m->gid, m->uid);
     get_name(path, XA_MUID, m->muid, m->uid);
 
@@ -269,22 +289,30 @@ meta_fill(vfs_t *v, const char *path, vfs_meta_t *m)
     if (get_number(path, XA_VERSION, &m->version) < 0) {
         m->version = 0;
     }
+
+    return 0;
 }
 
 
-static void
+static int
 get_name(const char *path, const char *attr, char *buf, const char *dflt)
 {
     ssize_t  n;
 
     n = getxattr(path, attr, buf, TEN_NAME_MAX);
 
+    if (n < 0 && (errno == ESTALE || errno == ENOENT)) {
+        return -1;
+    }
+
     if (n <= 0 || !ten_valid_name(buf, n)) {
         snprintf(buf, TEN_NAME_MAX + 1, "%s", dflt);
-        return;
+        return 0;
     }
 
     buf[n] = '\0';
+
+    return 0;
 }
 
 

@@ -94,6 +94,7 @@ static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
     const struct stat *st);
 static void fid_set_type(vfs_fid_t *f, const struct stat *st);
 static int excl_lock(vfs_fid_t *f);
+static int fid_removed(vfs_t *v, vfs_fid_t *f);
 static int rename_noreplace(int pfd, const char *from, const char *to,
     int isdir);
 static const char *open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
@@ -597,6 +598,22 @@ fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m)
     close(fd);
 
     return vfs_meta_get(v, f->pathfd, m);
+}
+
+
+/*
+ * An open file removed through another server of a shared tree: no I/O
+ * (vfs_meta_get says the same of its metadata).  A local tree serves an
+ * open file until its last clunk, as Linux does.
+ */
+
+static int
+fid_removed(vfs_t *v, vfs_fid_t *f)
+{
+    struct stat  st;
+
+    return v->shared && f->isreg && fstat(f->fd, &st) == 0
+           && st.st_nlink == 0;
 }
 
 
@@ -1252,6 +1269,11 @@ vfs_read(srv_req_t *r)
         return;
     }
 
+    if (fid_removed(v, f)) {
+        srv_error(r, errstr(ENOENT));
+        return;
+    }
+
     read_file(r, f);
 }
 
@@ -1452,6 +1474,11 @@ vfs_write(srv_req_t *r)
                       && (f->omode & 3) != NINEP_ORDWR))
     {
         srv_error(r, "fid not open for writing");
+        return;
+    }
+
+    if (fid_removed(srv_data(r), f)) {
+        srv_error(r, errstr(ENOENT));
         return;
     }
 
