@@ -56,6 +56,8 @@ typedef struct {
     int                 pathfd;     /* O_PATH */
     int                 fd;         /* when open, else -1 */
     int                 lockfd;     /* DMEXCL: holds the OFD lock, or -1 */
+    int                 dirfd;      /* shared trees: O_PATH of the directory
+                                       the fid was walked into from, or -1 */
     dev_t               dev;        /* the file's identity */
     ino_t               ino;
     uint8_t             omode;

@@ -61,7 +61,8 @@ static const char *base_name(const char *path);
 static char *join(const char *dir, const char *name);
 static char *parent_of(const char *path, size_t top);
 static int walk_one(vfs_t *v, const char *user, char **path, size_t top,
-    int *fd, vfs_meta_t *m, const char *name, size_t len, const char **err);
+    int *fd, int *dfd, vfs_meta_t *m, const char *name, size_t len,
+    const char **err);
 static const char *errstr(int err);
 static int excl_take(vfs_t *v, const struct stat *st);
 static void excl_drop(vfs_t *v, const struct stat *st);
@@ -87,6 +88,8 @@ static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
 static int kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len,
     const char **rel);
 static int names_fid(vfs_t *v, vfs_fid_t *f, const char *path);
+static int still_named(vfs_fid_t *f);
+static int open_parent(vfs_t *v, vfs_fid_t *f);
 static char *find_in_parent(vfs_t *v, vfs_fid_t *f);
 static int fid_set_path(vfs_fid_t *f, const char *rel);
 static int fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m);
@@ -294,12 +297,13 @@ errstr(int err)
 /*
  * One walk step from the directory (*path, *fd, *m) to name; on success
  * they describe the new file.  Search permission is needed on the
- * directory, also for "..".
+ * directory, also for "..".  With dfd, *dfd becomes the directory the
+ * step left when it went down into it (else -1: unknown).
  */
 
 static int
 walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
-    vfs_meta_t *m, const char *name, size_t len, const char **err)
+    int *dfd, vfs_meta_t *m, const char *name, size_t len, const char **err)
 {
     int          nfd;
     char        *npath, cname[NAME_MAX + 1];
@@ -346,7 +350,22 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
         goto failed;
     }
 
-    close(*fd);
+    if (dfd && !(len == 1 && name[0] == '.')) {
+        if (*dfd >= 0) {
+            close(*dfd);
+        }
+
+        /* down into a name: the directory is its parent; ".." unknown */
+        *dfd = (len == 2 && name[0] == '.') ? -1 : *fd;
+
+        if (*dfd < 0) {
+            close(*fd);
+        }
+
+    } else {
+        close(*fd);
+    }
+
     free(*path);
     *fd = nfd;
     *path = npath;
@@ -400,11 +419,16 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
         return known ? fid_set_path(f, rel) : -1;
     }
 
+    /* the attach point is never renamed through 9P */
+    if (strlen(f->path) <= f->top || still_named(f)) {
+        return 0;
+    }
+
     if (known && strcmp(rel, f->path) != 0 && names_fid(v, f, rel)) {
         return fid_set_path(f, rel);
     }
 
-    if (names_fid(v, f, f->path)) {
+    if (f->dirfd < 0 && names_fid(v, f, f->path)) {
         return 0;
     }
 
@@ -478,7 +502,48 @@ names_fid(vfs_t *v, vfs_fid_t *f, const char *path)
 }
 
 
-/* f's file in the directory its path names, by inode; a new path. */
+/*
+ * Whether f's name in its directory (the one a walk went down from, held
+ * open) is still f's file: one lookup where checking the whole path would
+ * take one a name.
+ */
+
+static int
+still_named(vfs_fid_t *f)
+{
+    struct stat  st;
+
+    return f->dirfd >= 0
+           && fstatat(f->dirfd, base_name(f->path), &st, AT_SYMLINK_NOFOLLOW)
+              == 0
+           && st.st_dev == f->dev && st.st_ino == f->ino;
+}
+
+
+/*
+ * f's directory, O_PATH: the one it was walked into from where known,
+ * else the one its path names.
+ */
+
+static int
+open_parent(vfs_t *v, vfs_fid_t *f)
+{
+    int    fd;
+    char  *ppath;
+
+    if (f->dirfd >= 0) {
+        return fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0);
+    }
+
+    ppath = parent_of(f->path, f->top);
+    fd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+    free(ppath);
+
+    return fd;
+}
+
+
+/* f's file in its directory, by inode; a new path. */
 
 static char *
 find_in_parent(vfs_t *v, vfs_fid_t *f)
@@ -493,13 +558,14 @@ find_in_parent(vfs_t *v, vfs_fid_t *f)
     }
 
     ppath = parent_of(f->path, f->top);
-    fd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+    fd = ppath ? open_parent(v, f) : -1;
     found = NULL;
 
     if (fd >= 0) {
         /* O_PATH cannot be read: open the directory through /proc */
-        char  proc[64];
-        int   dfd;
+        char         proc[64];
+        int          dfd;
+        struct stat  st;
 
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
         dfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -510,15 +576,11 @@ find_in_parent(vfs_t *v, vfs_fid_t *f)
         }
 
         while (d && found == NULL && (de = readdir(d)) != NULL) {
-            if (de->d_ino == f->ino && strcmp(de->d_name, ".") != 0
-                && strcmp(de->d_name, "..") != 0)
+            if (de->d_ino == f->ino
+                && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                && st.st_dev == f->dev && st.st_ino == f->ino)
             {
                 found = join(ppath, de->d_name);
-
-                if (found && !names_fid(v, f, found)) {
-                    free(found);
-                    found = NULL;
-                }
             }
         }
 
@@ -632,6 +694,7 @@ fid_state_new(char *path, size_t top, int pathfd, const struct stat *st)
     f->pathfd = pathfd;
     f->fd = -1;
     f->lockfd = -1;
+    f->dirfd = -1;
     fid_set_type(f, st);
 
     return f;
@@ -694,7 +757,8 @@ vfs_attach(srv_req_t *r)
          elem = strtok_r(NULL, "/", &save))
     {
         if (strcmp(elem, "..") == 0
-            || walk_one(v, user, &path, 0, &fd, &m, elem, strlen(elem), &err)
+            || walk_one(v, user, &path, 0, &fd, NULL, &m, elem, strlen(elem),
+                        &err)
                < 0)
         {
             srv_error(r, strcmp(elem, "..") == 0 ? "invalid attach name"
@@ -741,7 +805,7 @@ failed:
 static void
 vfs_walk(srv_req_t *r)
 {
-    int             fd, i;
+    int             fd, dfd, i;
     char           *path;
     vfs_t          *v;
     vfs_fid_t      *f, *nf;
@@ -763,6 +827,7 @@ vfs_walk(srv_req_t *r)
     (void) fid_refresh_path(v, f);
     path = strdup(f->path);
     fd = fid_meta(v, f, &m) == 0 ? fcntl(f->pathfd, F_DUPFD_CLOEXEC, 0) : -1;
+    dfd = f->dirfd >= 0 ? fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0) : -1;
     pthread_mutex_unlock(&r->fid->lock);
 
     if (path == NULL || fd < 0) {
@@ -774,7 +839,8 @@ vfs_walk(srv_req_t *r)
     rf.type = NINEP_RWALK;
 
     for (i = 0; i < t->nwname; i++) {
-        if (walk_one(v, srv_user(r), &path, f->top, &fd, &m,
+        if (walk_one(v, srv_user(r), &path, f->top, &fd,
+                     v->shared ? &dfd : NULL, &m,
                      (const char *) t->wname[i].data, t->wname[i].len, &err)
             < 0)
         {
@@ -797,8 +863,12 @@ vfs_walk(srv_req_t *r)
             pthread_mutex_lock(&r->fid->lock);
             free(f->path);
             close(f->pathfd);
+            if (f->dirfd >= 0) {
+                close(f->dirfd);
+            }
             f->path = path;
             f->pathfd = fd;
+            f->dirfd = dfd;
             fid_set_type(f, &m.st);
             pthread_mutex_unlock(&r->fid->lock);
 
@@ -808,11 +878,13 @@ vfs_walk(srv_req_t *r)
                 srv_error(r, "out of memory");
                 goto done;
             }
+            nf->dirfd = dfd;
             target->aux = nf;
         }
 
         path = NULL;
         fd = -1;
+        dfd = -1;
     }
 
     srv_respond(r, &rf);
@@ -821,6 +893,10 @@ done:
 
     if (fd >= 0) {
         close(fd);
+    }
+
+    if (dfd >= 0) {
+        close(dfd);
     }
 
     free(path);
@@ -1213,7 +1289,17 @@ vfs_create(srv_req_t *r)
     (void) vfs_meta_touch(f->pathfd, user);
 
     /* the fid moves to the new file and opens it; the creator may */
-    close(f->pathfd);
+    if (f->dirfd >= 0) {
+        close(f->dirfd);
+        f->dirfd = -1;
+    }
+
+    if (v->shared) {
+        f->dirfd = f->pathfd;
+    } else {
+        close(f->pathfd);
+    }
+
     free(f->path);
     f->path = path;
     f->pathfd = pfd;
@@ -1526,12 +1612,9 @@ open_parent_to_change(vfs_t *v, vfs_fid_t *f, const char *user,
     const char **err)
 {
     int          pfd;
-    char        *ppath;
     vfs_meta_t   pm;
 
-    ppath = parent_of(f->path, f->top);
-    pfd = ppath ? resolve_at(v->rootfd, ppath) : -1;
-    free(ppath);
+    pfd = open_parent(v, f);
 
     if (pfd < 0 || vfs_meta_get(v, pfd, &pm) < 0) {
         *err = errstr(errno);
@@ -1976,7 +2059,7 @@ wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
     str_copy(name, st->name);
     ppath = parent_of(f->path, f->top);
     np = ppath ? join(ppath, name) : NULL;
-    pfd = ppath ? resolve_at(((vfs_t *) srv_data(r))->rootfd, ppath) : -1;
+    pfd = ppath ? open_parent(srv_data(r), f) : -1;
 
     rc = -1;
 
@@ -2093,6 +2176,10 @@ destroy_fid(srv_fid_t *fid)
 
     if (f->lockfd >= 0) {
         close(f->lockfd);
+    }
+
+    if (f->dirfd >= 0) {
+        close(f->dirfd);
     }
 
     close(f->pathfd);
