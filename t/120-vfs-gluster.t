@@ -111,8 +111,12 @@ is(main::cat($b, $br, 'tmp/hello'), "written through A\n", 'B reads what A wrote
 my $f = $b->walk_to($br, 'tmp/hello');
 $b->open($f, OWRITE | OTRUNC);
 $b->write($f, 0, "and B's answer\n");
-$b->clunk($f);
 is(main::cat($a, $ar, 'tmp/hello'), "and B's answer\n", "A reads B's change at once");
+my $keep = $a->walk_to($ar, 'tmp/hello');
+$a->open($keep, OREAD);
+is($a->read($keep, 0, 100)->{data}, "and B's answer\n", 'A keeps it open');
+$b->write($f, 0, "AND B'S CHANGE\n");
+is($a->read($keep, 0, 100)->{data}, "AND B'S CHANGE\n", 'an overwrite of the same length through B: read through the fid A had open (no stale page cache)');
 my $d = $a->walk_to($ar, 'tmp');
 $a->open($d, OREAD);
 ok((grep { $_->{name} eq 'hello' } $a->read_dir($d)), 'the directory lists it');

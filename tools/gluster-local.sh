@@ -18,8 +18,10 @@
 #   tools/gluster-local.sh mount DIR VOLUME MOUNTPOINT
 #       Mounts VOLUME through FUSE at MOUNTPOINT (made if missing) with
 #       zero attribute, entry and negative timeouts (without them a
-#       mount sees another mount's change up to 1 s late), its log in
-#       DIR/log.  Any number of mounts of one volume.
+#       mount sees another mount's change up to 1 s late) and direct I/O
+#       (without it a file open here keeps reading what the page cache
+#       has, never another mount's writes), its log in DIR/log.  Any
+#       number of mounts of one volume.
 #   tools/gluster-local.sh down DIR
 #       Unmounts everything "mount" mounted, stops DIR's volumes, and ends
 #       its glusterd and every gluster process started for DIR (bricks,
@@ -178,7 +180,7 @@ cmd_mount() {
     mp=$(cd "$mp" && pwd)
 
     mount -t glusterfs \
-        -o "attribute-timeout=0,entry-timeout=0,negative-timeout=0,log-file=$dir/log/mnt-${mp//\//-}.log" \
+        -o "direct-io-mode=enable,attribute-timeout=0,entry-timeout=0,negative-timeout=0,log-file=$dir/log/mnt-${mp//\//-}.log" \
         "$(hostname):/$vol" "$mp" \
         || die "could not mount $vol at $mp; see $dir/log/mnt-${mp//\//-}.log"
     echo "$mp" >> "$dir/mounts"
