@@ -96,7 +96,7 @@ static int fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m);
 static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
     const struct stat *st);
 static void fid_set_type(vfs_fid_t *f, const struct stat *st);
-static int excl_lock(vfs_fid_t *f);
+static const char *excl_lock(vfs_fid_t *f);
 static int fid_removed(vfs_t *v, vfs_fid_t *f);
 static int rename_noreplace(int pfd, const char *from, const char *to,
     int isdir);
@@ -356,7 +356,7 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
         }
 
         /* down into a name: the directory is its parent; ".." unknown */
-        *dfd = (len == 2 && name[0] == '.') ? -1 : *fd;
+        *dfd = (len == 2 && name[0] == '.' && name[1] == '.') ? -1 : *fd;
 
         if (*dfd < 0) {
             close(*fd);
@@ -548,9 +548,10 @@ open_parent(vfs_t *v, vfs_fid_t *f)
 static char *
 find_in_parent(vfs_t *v, vfs_fid_t *f)
 {
-    int             fd;
+    int             fd, dfd;
     DIR            *d;
-    char           *ppath, *found;
+    char           *ppath, *found, proc[64];
+    struct stat     st;
     struct dirent  *de;
 
     if (strlen(f->path) <= f->top) {
@@ -563,10 +564,6 @@ find_in_parent(vfs_t *v, vfs_fid_t *f)
 
     if (fd >= 0) {
         /* O_PATH cannot be read: open the directory through /proc */
-        char         proc[64];
-        int          dfd;
-        struct stat  st;
-
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
         dfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -1013,9 +1010,10 @@ excl_drop(vfs_t *v, const struct stat *st)
  * process's list alone (excl_take).
  */
 
-static int
+static const char *
 excl_lock(vfs_fid_t *f)
 {
+    int           err;
     char          proc[64];
     struct flock  fl;
 
@@ -1023,20 +1021,25 @@ excl_lock(vfs_fid_t *f)
     f->lockfd = open(proc, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
     if (f->lockfd < 0) {
-        return -1;
+        srv_log("DMEXCL file not writable by ten-vfs, cannot lock it: %s",
+                strerror(errno));
+        return errstr(errno);
     }
 
     memset(&fl, 0, sizeof(fl));
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
 
-    if (fcntl(f->lockfd, F_OFD_SETLK, &fl) < 0) {
-        close(f->lockfd);
-        f->lockfd = -1;
-        return -1;
+    if (fcntl(f->lockfd, F_OFD_SETLK, &fl) == 0) {
+        return NULL;
     }
 
-    return 0;
+    err = errno;
+    close(f->lockfd);
+    f->lockfd = -1;
+
+    return (err == EAGAIN || err == EACCES)
+           ? "exclusive use file already open" : errstr(err);
 }
 
 
@@ -1053,6 +1056,7 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
     char         proc[64], *ppath;
     unsigned     perm;
     vfs_meta_t   pm;
+    const char  *err;
 
     if (open_perm(omode, &perm) < 0) {
         return "invalid open mode";
@@ -1111,12 +1115,13 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
             goto failed;
         }
 
-        if ((m->mode & NINEP_DMEXCL) && f->isreg && excl_lock(f) < 0) {
+        err = (m->mode & NINEP_DMEXCL) && f->isreg ? excl_lock(f) : NULL;
+
+        if (err) {
             close(f->fd);
             f->fd = -1;
             excl_drop(v, &m->st);
-            return errno == EAGAIN || errno == EACCES
-                   ? "exclusive use file already open" : errstr(errno);
+            return err;
         }
 
         if (omode & NINEP_OTRUNC) {
