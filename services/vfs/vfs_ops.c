@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -397,13 +396,15 @@ fid_state(srv_fid_t *fid)
  * kernel knows where the O_PATH descriptor's file is now.  On a shared
  * file system it may not: a rename made through another server leaves
  * this mount's dentry, and so /proc's link, at the old name (or marks it
- * deleted).  There the path is used only once it names the fid's inode
- * again; else the file is looked for in its directory, where any rename
- * made through 9P leaves it (wstat(5) renames within a directory).  A
- * file renamed by other means into another directory, or whose
- * directories were renamed through another server, keeps its last known
- * path: its I/O, stat and wstat still work (by descriptor), while "..",
- * remove and rename answer "file does not exist".
+ * deleted).  There a fid keeps the directory it was walked into from
+ * (dirfd) and its name is checked there, one lookup; when the name no
+ * longer is its file, the file is looked for in that directory by inode,
+ * where any rename made through 9P leaves it (wstat(5) renames within a
+ * directory).  Without a dirfd (after "..") the whole path is checked.
+ * A file moved by other means into another directory does not exist for
+ * the fid any more; when directories above it are renamed through
+ * another server, the fid's I/O, stat, wstat and remove still work (by
+ * descriptor and dirfd) while ".." walks by the old path.
  */
 
 static int
