@@ -104,6 +104,7 @@ __DATA__
 
 === TEST 1: a file written through A is read through B at once, and back
 --- perl
+like($_->log_text, qr{/ten is on a network file system}, 'ten-vfs says its root is shared') for $main::A, $main::B;
 my ($a, $ar) = main::glenda($main::A);
 my ($b, $br) = main::glenda($main::B);
 main::make($a, $ar, 'tmp/hello', 0644, "written through A\n");
