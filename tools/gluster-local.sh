@@ -14,7 +14,8 @@
 #       and write-behind off) and lets a replica 2 volume keep writing
 #       with one brick down (cluster.quorum-type none: one machine, tests
 #       only).  A second "up" with the same DIR adds another volume to the
-#       same glusterd.  Prints "glusterd HOST:PORT".
+#       same glusterd; a VOLUME that exists is only started if it is not
+#       (its type stays).  Prints "glusterd HOST:24007".
 #   tools/gluster-local.sh mount DIR VOLUME MOUNTPOINT
 #       Mounts VOLUME through FUSE at MOUNTPOINT (made if missing) with
 #       zero attribute, entry and negative timeouts (without them a
