@@ -75,6 +75,39 @@ sub work {
     }
 }
 
+# The same with $n lines a session sent at once, then $fault run while
+# they are in flight: every one must still be answered (written, or
+# "outcome unknown" for a write whose server died under it).
+sub work_during {
+    my ($sessions, $n, $fault) = @_;
+    my %sent;
+    for my $s (@$sessions) {
+        my @m;
+        for (1 .. $n) {
+            my $i = ++$s->{lines};
+            my $line = sprintf "%s line %04d\n", $s->{name}, $i;
+            push @m, { type => 'Twrite', fid => $s->{fid},
+                       offset => ($i - 1) * length $line, data => $line };
+        }
+        my @tags = $s->{c}->send(@m);
+        $sent{ $s->{name} }{ $tags[$_] } = $m[$_] for 0 .. $#m;
+    }
+    $fault->();
+    for my $s (@$sessions) {
+        my $want = $sent{ $s->{name} };
+        my $deadline = time + 15;
+        while (keys %$want && time < $deadline) {
+            my $r = $s->{c}->recv($deadline - time) // last;
+            my $m = delete $want->{ $r->{tag} } // next;
+            my $i = $m->{offset} / length($m->{data}) + 1;
+            if ($r->{type} eq 'Rwrite') { $ACKED{ $s->{name} }{$i} = $m->{data} }
+            elsif (($r->{ename} // '') =~ /outcome unknown/) { $UNKNOWN{ $s->{name} }{$i} = 1 }
+            else { push @REFUSED, "$s->{name} line $i: $r->{ename}" }
+        }
+        $UNANSWERED += keys %$want;
+    }
+}
+
 # Logins through both kernels; each must give a ticket that attaches.
 sub logins_work {
     my ($ports, $pass, $when) = @_;
@@ -108,10 +141,10 @@ sub gcli {
     return $out;
 }
 
-# The process of the volume's first brick.
+# The process of the volume's first brick (its glusterfsd).
 sub brick_pid {
-    my $out = gcli(qw(volume status ten));
-    return $out =~ m{^Brick \S+:\S+ten-1\s+\d+\s+\S+\s+Y\s+(\d+)}m ? $1 : undef;
+    my ($pid) = `pgrep -f -- "--brick-name $GDIR/bricks/ten-1( |\$)"` =~ /(\d+)/;
+    return $pid;
 }
 
 __DATA__
@@ -155,7 +188,7 @@ my $k = kkeys();
 main::gluster('up', $main::GDIR, 'ten', 'replica2');
 main::gluster('mount', $main::GDIR, 'ten', "$main::GDIR/m1");
 main::gluster('mount', $main::GDIR, 'ten', "$main::GDIR/m2");
-mkdir "$main::GDIR/m1/$_" or die "$_: $!" for qw(tree factotum);
+mkdir "$main::GDIR/m1/tree" or die "tree: $!";     # factotum makes its store
 ok(-d "$main::GDIR/m2/tree", 'one volume, two mounts');
 
 my %vfs;
@@ -227,18 +260,19 @@ is_9p($s3->{c}->open($e3, 0), 'Ropen qid=* iounit=*', 'opened through B once A c
 $s3->{c}->clunk($e3);
 
 # faults, one at a time
-$vfs{A}->kill9;
-main::work(\@s, 10);
+main::work_during(\@s, 5, sub { $vfs{A}->kill9 });
+main::work(\@s, 5);
 main::logins_work(\@ports, $pass, 'ten-vfs A killed');
 main::started('ten-vfs A again', $vfs{A});
 
 my $brick = main::brick_pid();
 ok($brick, 'the first brick\'s process found');
-kill KILL => $brick if $brick;
-main::work(\@s, 10);
+main::work_during(\@s, 5, sub { kill KILL => $brick if $brick });
+main::work(\@s, 5);
 main::logins_work(\@ports, $pass, 'a brick killed');
-main::gcli(qw(volume start ten force));      # the brick again
-ok(wait_for(sub { main::brick_pid() }, 10), 'the brick is back');
+# the brick again (glusterd may not have seen it die yet: ask again)
+ok(wait_for(sub { main::gcli(qw(volume start ten force)); main::brick_pid() }, 15, 0.5),
+   'the brick is back');
 
 $fact{A}->kill9;
 main::logins_work(\@ports, $pass, 'ten-factotum A killed') for 1 .. 3;
@@ -249,6 +283,8 @@ main::logins_work(\@ports, $pass, 'ten-factotum A back');
 # the accounts
 is($main::UNANSWERED // 0, 0, 'no request went unanswered');
 is(scalar @main::REFUSED, 0, 'no write was refused') or diag(join "\n", @main::REFUSED);
+Test::More::note(join ', ', map { "$_: " . scalar(keys %{ $main::ACKED{$_} }) . ' written, '
+    . scalar(keys %{ $main::UNKNOWN{$_} || {} }) . ' outcome unknown' } sort keys %main::ACKED);
 for my $s (@s) {
     for my $p (@ports) {
         my ($c, $root) = kattach(plant_ticket(user => 'glenda'), port => $p);
