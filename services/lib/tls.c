@@ -170,14 +170,14 @@ tls_counts(tls_ctx_t *ctx, unsigned long *done, unsigned long *resumed)
 }
 
 
-/* OpenSSL's reason for the last failure. */
+/* OpenSSL's reason for a failure: its first error, the cause. */
 
 static const char *
 tls_error(void)
 {
     const char  *why;
 
-    why = ERR_reason_error_string(ERR_peek_last_error());
+    why = ERR_reason_error_string(ERR_peek_error());
 
     return why ? why : "unknown error";
 }
@@ -273,7 +273,7 @@ tls_why(SSL *ssl, int rc, int e, char *err, size_t errlen)
         return;
     }
 
-    if (ERR_peek_last_error()) {
+    if (ERR_peek_error()) {
         snprintf(err, errlen, "TLS handshake failed: %s", tls_error());
 
     } else if (e == SSL_ERROR_SYSCALL && rc == 0) {
