@@ -150,10 +150,25 @@ ngx_int_t
 ngx_http_9p_tls_start(ngx_http_9p_srv_conf_t *scf, ngx_peer_connection_t *pc,
     ngx_connection_handler_pt done, ngx_connection_handler_pt save)
 {
+    int                err;
+    socklen_t          len;
     ngx_int_t          rc;
     ngx_connection_t  *c;
 
     c = pc->connection;
+
+    /* a refused connect is no failed handshake */
+    err = 0;
+    len = sizeof(int);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len) == -1) {
+        err = ngx_socket_errno;
+    }
+
+    if (err) {
+        (void) ngx_connection_error(c, err, "connect() failed");
+        return NGX_ERROR;
+    }
 
     /* a peer connection has no pool; the SSL connection wants one */
     if (c->pool == NULL) {
@@ -204,7 +219,11 @@ ngx_http_9p_tls_verified(ngx_http_9p_srv_conf_t *scf, ngx_connection_t *c)
     u_char        *p;
     static u_char  why[NGX_MAX_ERROR_STR];
 
-    if (c->ssl == NULL || !c->ssl->handshaked) {
+    if (c->ssl == NULL) {
+        return "cannot connect";
+    }
+
+    if (!c->ssl->handshaked) {
         return (c->read->timedout || c->write->timedout)
                ? "TLS handshake timed out" : "TLS handshake failed";
     }

@@ -18,7 +18,8 @@
 char *ngx_http_9p_tls_init(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us);
 
 /*
- * Starts the handshake on pc's connection (connected), resuming the
+ * Starts the handshake on pc's connection (once connected, or refused),
+ * resuming the
  * session pc->set_session gives, if any; save (or NULL) keeps the new
  * sessions.  NGX_AGAIN: done(c) runs when it ends; otherwise it ended.
  */

@@ -284,9 +284,9 @@ is($resumed2, 0, 'vfs2, without session reuse: none resumed');
 
 
 
-=== TEST 6: health checks probe with Tversion inside TLS; a server with the wrong certificate is found down
+=== TEST 6: health checks probe with Tversion inside TLS; a server whose certificate is swapped for a wrong one is found down
 --- vfs_args: -x $TEST_NGINX_TLS/vfs.crt -y $TEST_NGINX_TLS/vfs.key
---- vfs2_args: -x $TEST_NGINX_TLS/wrong.crt -y $TEST_NGINX_TLS/wrong.key
+--- vfs2_args: -x $TEST_NGINX_TLS/vfs.crt -y $TEST_NGINX_TLS/vfs.key
 --- vfs2
 --- http_config
     upstream ten_vfs {
@@ -295,7 +295,7 @@ is($resumed2, 0, 'vfs2, without session reuse: none resumed');
         ninep_ssl on;
         ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
         ninep_ssl_name vfs.ten;
-        ninep_check interval=300ms timeout=200ms fails=1;
+        ninep_check interval=500ms timeout=400ms fails=2;
     }
 --- config
     location = /9p {
@@ -303,17 +303,22 @@ is($resumed2, 0, 'vfs2, without session reuse: none resumed');
         $TEST_NGINX_KERNEL
         ninep_service vfs ten_vfs boot;
     }
+--- timeout: 30
 --- perl
-my $p2 = kvfs2->port;
-ok(wait_for(sub { main::error_log() =~ /server 127\.0\.0\.1:$p2 is down: 1 checks failed, the last: TLS certificate does not match "vfs\.ten"/ }, 5),
-   'the server with the wrong certificate is down, and the log says why')
-    or diag(join "\n", grep { /is down/ } split /\n/, main::error_log());
-sleep 1;
+ok(wait_for(sub { (main::tls_counts(kvfs2))[0] >= 2 }, 5, 0.2), 'the probes reach vfs2 over TLS');
+# its certificate replaced by one for another name
+my $v2 = kvfs2;
+$v2->stop;
+s/\bvfs\.(crt|key)$/wrong.$1/ for @{ $v2->{args} };
+$v2->start;
+my $p2 = $v2->port;
+ok(wait_for(sub { main::error_log() =~ /server 127\.0\.0\.1:$p2 is down: 2 checks failed, the last: TLS certificate does not match "vfs\.ten"/ }, 5),
+   'vfs2 is found down, and the log says why')
+    or diag(join "\n", grep { /is down|is up/ } split /\n/, main::error_log());
 my $p1 = kvfs->port;
-unlike(main::error_log(), qr/:$p1 is down/, 'the good one passes its probes');
+unlike(main::error_log(), qr/:$p1 is down/, 'vfs passes its probes');
 my ($n) = main::tls_counts(kvfs);
-cmp_ok($n, '>=', 3, "the probes shook hands with it ($n)");
-# every session goes to the good one
+cmp_ok($n, '>=', 2, "the probes shook hands with it ($n)");
 for (1 .. 4) {
     my (undef, undef, $r) = kattach($ENV{TEST_NGINX_TICKET});
     is_9p($r, 'Rattach qid=*', "session $_ attaches");

@@ -290,6 +290,8 @@ done:
 
     /* every connection has ended: nothing uses these any more */
     cli_free(fa->vfs);
+    tls_free(vconf.tls);
+    tls_free(conf.tls);
     sodium_memzero(fa->identity, sizeof(fa->identity));
     sodium_memzero(fa->keys, fa->nkeys * sizeof(fact_key_t));
     free(fa->keys);

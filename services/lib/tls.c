@@ -29,6 +29,9 @@
 
 #define TLS_RELAY_BUF  16384
 
+/* at exit, relays still ending are waited for this long */
+#define TLS_EXIT_WAIT  2
+
 
 struct tls_ctx_s {
     SSL_CTX            *ctx;
@@ -51,11 +54,18 @@ typedef struct {
 } tls_relay_t;
 
 
+/* the relays running, for tls_free() */
+static pthread_mutex_t  tls_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t   tls_gone = PTHREAD_COND_INITIALIZER;
+static unsigned         tls_relays;
+
+
 static tls_ctx_t *tls_ctx_new(int client, char *err, size_t errlen);
 static const char *tls_error(void);
 static void tls_why(SSL *ssl, int rc, int e, char *err, size_t errlen);
 static int tls_relay_start(SSL *ssl, int fd, char *err, size_t errlen);
 static void *tls_relay(void *arg);
+static void tls_relay_done(void);
 static int tls_want(SSL *ssl, int rc, short *events);
 
 
@@ -162,6 +172,39 @@ tls_ctx_new(int client, char *err, size_t errlen)
 }
 
 
+/*
+ * The connections were shut down before: their relays end soon.  They
+ * are waited for (a little), so that OpenSSL's memory goes with them.
+ */
+
+void
+tls_free(tls_ctx_t *ctx)
+{
+    struct timespec  deadline;
+
+    if (ctx == NULL) {
+        return;
+    }
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += TLS_EXIT_WAIT;
+
+    pthread_mutex_lock(&tls_lock);
+
+    while (tls_relays > 0) {
+        if (pthread_cond_timedwait(&tls_gone, &tls_lock, &deadline) != 0) {
+            break;
+        }
+    }
+
+    pthread_mutex_unlock(&tls_lock);
+
+    /* a relay still running holds its own reference to the context */
+    SSL_CTX_free(ctx->ctx);
+    free(ctx);
+}
+
+
 void
 tls_counts(tls_ctx_t *ctx, unsigned long *done, unsigned long *resumed)
 {
@@ -247,12 +290,18 @@ tls_start(tls_ctx_t *ctx, int fd, int timeout_ms, char *err, size_t errlen)
         __atomic_add_fetch(&ctx->resumed, 1, __ATOMIC_RELAXED);
     }
 
-    return tls_relay_start(ssl, fd, err, errlen);
+    rc = tls_relay_start(ssl, fd, err, errlen);
+
+    /* this thread is done with OpenSSL (for now): its state goes */
+    OPENSSL_thread_stop();
+
+    return rc;
 
 failed:
 
     SSL_free(ssl);
     close(fd);
+    OPENSSL_thread_stop();
 
     return -1;
 }
@@ -343,7 +392,12 @@ tls_relay_start(SSL *ssl, int fd, char *err, size_t errlen)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 256 * 1024);
 
+    pthread_mutex_lock(&tls_lock);
+    tls_relays++;
+    pthread_mutex_unlock(&tls_lock);
+
     if (pthread_create(&tid, &attr, tls_relay, t) != 0) {
+        tls_relay_done();
         pthread_attr_destroy(&attr);
         snprintf(err, errlen, "TLS: cannot start a relay thread");
         close(sv[0]);
@@ -470,5 +524,18 @@ tls_relay(void *arg)
     close(t->app);
     free(t);
 
+    OPENSSL_thread_stop();
+    tls_relay_done();
+
     return NULL;
+}
+
+
+static void
+tls_relay_done(void)
+{
+    pthread_mutex_lock(&tls_lock);
+    tls_relays--;
+    pthread_cond_broadcast(&tls_gone);
+    pthread_mutex_unlock(&tls_lock);
 }

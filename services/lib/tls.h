@@ -49,6 +49,9 @@ int tls_setup(const tls_args_t *a, tls_ctx_t **server, tls_ctx_t **client,
 int tls_start(tls_ctx_t *ctx, int fd, int timeout_ms, char *err,
     size_t errlen);
 
+/* At exit, once nothing starts a connection with it; NULL is fine. */
+void tls_free(tls_ctx_t *ctx);
+
 /* Handshakes completed and how many of them resumed a session. */
 void tls_counts(tls_ctx_t *ctx, unsigned long *done, unsigned long *resumed);
 

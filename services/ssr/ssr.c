@@ -236,6 +236,8 @@ done:
     /* every connection has ended: nothing uses these any more */
     ssr_vfs_free(ssr.vfs);
     ssr_cache_free(ssr.cache);
+    tls_free(vconf.tls);
+    tls_free(conf.tls);
     sodium_memzero(sk, sizeof(sk));
 
     if (trusted) {

@@ -212,6 +212,7 @@ done:
     vfs_meta_cache_free(&vfs);
 
     ten_trust_free(&trust);
+    tls_free(conf.tls);
     free(vfs.root_path);
 
     if (vfs.rootfd >= 0) {
