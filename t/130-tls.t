@@ -16,6 +16,7 @@ use lib 't/lib';
 use Test::Ten;
 use Ten::Kernel;
 use Ten::Client;
+use Ten::SSRTest ();
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
@@ -52,13 +53,14 @@ openssl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2",
     "-subj /CN=ten-test-ca -keyout $DIR/ca.key -out $DIR/ca.crt");
 make_cert('vfs', 'vfs.ten');
 make_cert('factotum', 'factotum.ten');
+make_cert('ssr', 'ssr.ten');
 make_cert('wrong', 'other.ten');
 make_cert('self', 'vfs.ten', 1);
 
 # the services' flags name the certificates' directory too
 add_block_preprocessor(sub {
     my $b = shift;
-    for my $s (qw(vfs_args vfs2_args factotum)) {
+    for my $s (qw(vfs_args vfs2_args factotum ssr)) {
         my $v = $b->$s;
         $b->set_value($s => $v =~ s/\$TEST_NGINX_TLS/$DIR/gr) if defined $v;
     }
@@ -67,6 +69,7 @@ kernel_each_block();
 add_block_preprocessor(sub {
     my $b = shift;
     $ENV{TEST_NGINX_FACTOTUM_PORT} = $b->{_kfact} ? $b->{_kfact}->port : 1;
+    $ENV{TEST_NGINX_SSR_PORT} = $b->{_kssr} ? $b->{_kssr}->port : 1;
 });
 run_tests();
 
@@ -363,6 +366,38 @@ my $done = main::login('adm', kfactotum()->adm_password);
 unlike($done // '', qr/^done/, 'no login without the VFS');
 ok(wait_for(sub { kfactotum()->log_text =~ /TLS certificate verify failed: hostname mismatch/ }, 3), "factotum's log says why")
     or diag(kfactotum()->log_tail);
+
+
+
+=== TEST 8b: ten-ssr over TLS both ways: the kernel to it, it to ten-vfs
+--- vfs_args: -x $TEST_NGINX_TLS/vfs.crt -y $TEST_NGINX_TLS/vfs.key
+--- ssr: -x $TEST_NGINX_TLS/ssr.crt -y $TEST_NGINX_TLS/ssr.key -a $TEST_NGINX_TLS/ca.crt -N vfs.ten
+--- namespace
+mount -c vfs /
+mount ssr /view
+--- http_config
+    upstream ten_vfs {
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
+        ninep_ssl on;
+        ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
+        ninep_ssl_name vfs.ten;
+    }
+    upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
+    upstream ten_ssr {
+        server 127.0.0.1:$TEST_NGINX_SSR_PORT;
+        ninep_ssl on;
+        ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
+        ninep_ssl_name ssr.ten;
+    }
+--- perl
+plant_file(kvfs, 'usr/glenda/notes.md', "# Over TLS\n", uid => 'glenda', gid => 'glenda');
+my ($c, $root) = kattach($ENV{TEST_NGINX_TICKET});
+my $page = Ten::SSRTest::view($c, $root, 'usr/glenda/notes.md');
+like(ref $page ? Ten::NineP::format_msg($page) : $page, qr{<h1>Over TLS</h1>}, 'the view of a Markdown file, rendered from the VFS');
+my ($n) = main::tls_counts(kssr);
+cmp_ok($n, '>=', 1, "ten-ssr: the kernel came over TLS ($n)");
+($n) = main::tls_counts(kvfs);
+cmp_ok($n, '>=', 2, "ten-vfs: the kernel and ten-ssr came over TLS ($n)");
 
 
 
