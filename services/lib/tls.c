@@ -27,7 +27,7 @@
 #include "tls.h"
 
 
-#define TLS_RELAY_BUF  16384
+#define TLS_RELAY_BUF  65536
 
 /* at exit, relays still ending are waited for this long */
 #define TLS_EXIT_WAIT  2
