@@ -218,7 +218,7 @@ fuzz: module progs
 	    prove -I t/lib t/090-livefuzz.t
 
 prove: module progs
-	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) prove -I t/lib -r t/
+	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) prove -I t/lib t/
 
 test: unit fuzz-run prove
 
@@ -247,7 +247,13 @@ asan: $(NGX_BUILD)/objs/Makefile
 	    $(ASAN_BUILD)/ten-ssr $(ASAN_BUILD)/9p
 	TEN_MODULE=$(ASAN_BUILD)/nginx/objs/ngx_http_9p_module.so \
 	TEN_BUILD=$(ASAN_BUILD) TEST_NGINX_BINARY=$(CURDIR)/tools/nginx-asan.sh \
-	TEN_SANITIZED=1 prove -I t/lib -r t/
+	TEN_SANITIZED=1 prove -I t/lib t/
+
+# two of everything on a replicated GlusterFS volume, TLS between the
+# tiers, processes killed in turn (root, FUSE; see README "Tests")
+.PHONY: test-scale
+test-scale: module progs
+	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) prove -I t/lib -v t/scale/
 
 # Linux's v9fs in a QEMU guest against ten-vfs and the kernel (t/100, also
 # in make test)

@@ -58,6 +58,10 @@ struct ngx_http_9p_backend_s {
     ngx_log_t                   log;        /* names service, upstream and
                                                server in every line */
     ngx_peer_connection_t       pc;
+    ngx_http_upstream_rr_peer_t *peer;      /* the balancer's server, for
+                                               the health checks' word */
+    ngx_event_t                 retire;     /* closes it, the server found
+                                               down, outside the caller */
     ngx_http_9p_row_t          *row;        /* the server's numbers */
     ngx_http_upstream_t        *upstream;   /* the balancer's state */
     ngx_queue_t                 queue;      /* in pool->backends */
@@ -94,6 +98,9 @@ struct ngx_http_9p_backend_s {
 static ngx_int_t ngx_http_9p_pool_init(ngx_http_9p_service_t *svc,
     ngx_http_9p_loc_conf_t *conf);
 static ngx_http_9p_backend_t *ngx_http_9p_pool_pick(ngx_http_9p_pool_t *p);
+static ngx_uint_t ngx_http_9p_pool_connecting(ngx_http_9p_pool_t *p);
+static void ngx_http_9p_backend_find_peer(ngx_http_9p_backend_t *b);
+static void ngx_http_9p_backend_retire(ngx_event_t *ev);
 static void ngx_http_9p_pool_ready(ngx_http_9p_pool_t *p,
     ngx_http_9p_backend_t *b, const char *err);
 static ngx_int_t ngx_http_9p_backend_open(ngx_http_9p_pool_t *p,
@@ -161,6 +168,10 @@ ngx_http_9p_pool_get(ngx_http_9p_service_t *svc,
     }
 
     p = svc->pool;
+
+    /* the servers the health checks found down since are known */
+    ngx_http_9p_check_sync(svc->upstream);
+
     b = ngx_http_9p_pool_pick(p);
 
     if (b) {
@@ -175,14 +186,16 @@ ngx_http_9p_pool_get(ngx_http_9p_service_t *svc,
         return;
     }
 
-    if (p->nbackends == 0) {
+    if (!ngx_http_9p_pool_connecting(p)) {
         if (ngx_current_msec < p->retry_at) {
             w->handler(w, NULL, "waiting to connect again");
             return;
         }
 
         /* it may fail at once, every server refusing */
-        if (ngx_http_9p_backend_open(p, r) != NGX_OK || p->nbackends == 0) {
+        if (ngx_http_9p_backend_open(p, r) != NGX_OK
+            || !ngx_http_9p_pool_connecting(p))
+        {
             w->handler(w, NULL, "cannot connect");
             return;
         }
@@ -239,7 +252,13 @@ ngx_http_9p_pool_init(ngx_http_9p_service_t *svc,
 }
 
 
-/* The ready connection with the fewest requests in flight. */
+/*
+ * The ready connection with the fewest requests in flight.  One to a
+ * server the health checks found down is not picked, and is closed soon
+ * (its sessions go on elsewhere through the stale-fid recovery): so a
+ * backup server takes over from a hung primary without waiting for each
+ * request to time out.
+ */
 
 static ngx_http_9p_backend_t *
 ngx_http_9p_pool_pick(ngx_http_9p_pool_t *p)
@@ -255,6 +274,14 @@ ngx_http_9p_pool_pick(ngx_http_9p_pool_t *p)
     {
         b = ngx_queue_data(q, ngx_http_9p_backend_t, queue);
 
+        if (b->state == NGX_HTTP_9P_B_READY && b->peer && b->peer->down) {
+            if (!b->retire.posted) {
+                ngx_post_event(&b->retire, &ngx_posted_events);
+            }
+
+            continue;
+        }
+
         if (b->state == NGX_HTTP_9P_B_READY
             && (best == NULL || b->nbusy < best->nbusy))
         {
@@ -263,6 +290,31 @@ ngx_http_9p_pool_pick(ngx_http_9p_pool_t *p)
     }
 
     return best;
+}
+
+
+/* Whether a connection of the pool is on its way to ready. */
+
+static ngx_uint_t
+ngx_http_9p_pool_connecting(ngx_http_9p_pool_t *p)
+{
+    ngx_queue_t            *q;
+    ngx_http_9p_backend_t  *b;
+
+    for (q = ngx_queue_head(&p->backends);
+         q != ngx_queue_sentinel(&p->backends);
+         q = ngx_queue_next(q))
+    {
+        b = ngx_queue_data(q, ngx_http_9p_backend_t, queue);
+
+        if (b->state == NGX_HTTP_9P_B_CONNECTING
+            || b->state == NGX_HTTP_9P_B_HANDSHAKE)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -288,7 +340,7 @@ ngx_http_9p_pool_ready(ngx_http_9p_pool_t *p, ngx_http_9p_backend_t *b,
             b = ngx_http_9p_pool_pick(p);
             err = ngx_http_9p_conn_lost;
 
-            if (b == NULL && p->nbackends > 0) {
+            if (b == NULL && ngx_http_9p_pool_connecting(p)) {
                 return;
             }
         }
@@ -347,6 +399,9 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
 
     b->version.tag = NINEP_NOTAG;
     b->version.backend = b;
+    b->retire.handler = ngx_http_9p_backend_retire;
+    b->retire.data = b;
+    b->retire.log = ngx_cycle->log;
 
     us = p->service->upstream;
 
@@ -579,6 +634,43 @@ ngx_http_9p_backend_lost(ngx_http_9p_backend_t *b)
     }
 
     ngx_http_9p_backend_close(b, ngx_http_9p_conn_lost);
+}
+
+
+/* Which of the upstream's servers the balancer connected it to. */
+
+static void
+ngx_http_9p_backend_find_peer(ngx_http_9p_backend_t *b)
+{
+    ngx_uint_t                    n;
+    ngx_http_upstream_rr_peer_t  *peer;
+
+    b->peer = NULL;
+
+    for (n = 0; ngx_http_9p_upstream_peer(b->pool->service->upstream, n,
+                                          &peer);
+         n++)
+    {
+        if (ngx_cmp_sockaddr(peer->sockaddr, peer->socklen, b->pc.sockaddr,
+                             b->pc.socklen, 1)
+            == NGX_OK)
+        {
+            b->peer = peer;
+            return;
+        }
+    }
+}
+
+
+static void
+ngx_http_9p_backend_retire(ngx_event_t *ev)
+{
+    ngx_http_9p_backend_t  *b;
+
+    b = ev->data;
+
+    ngx_http_9p_backend_close(b, "the health checks found the server down; "
+                              "its sessions go on on another");
 }
 
 
@@ -1549,6 +1641,7 @@ ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     b->afid = NINEP_NOFID;
 
     b->state = NGX_HTTP_9P_B_READY;
+    ngx_http_9p_backend_find_peer(b);
     p->backoff = 0;
     p->retry_at = 0;
 
@@ -1574,9 +1667,10 @@ ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 static void
 ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
 {
-    ngx_uint_t           i, ready;
-    ngx_http_9p_pool_t  *p;
-    ngx_http_9p_breq_t  *br;
+    ngx_uint_t              i, ready;
+    ngx_http_9p_pool_t     *p;
+    ngx_http_9p_breq_t     *br;
+    ngx_http_9p_backend_t  *next;
 
     if (b->state == NGX_HTTP_9P_B_DEAD) {
         return;
@@ -1624,8 +1718,11 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
     }
 
     if (!ready) {
-        ngx_http_9p_pool_ready(p, ngx_http_9p_pool_pick(p),
-                               p->nbackends ? NULL : "cannot connect");
+        next = ngx_http_9p_pool_pick(p);
+
+        if (next || !ngx_http_9p_pool_connecting(p)) {
+            ngx_http_9p_pool_ready(p, next, next ? NULL : "cannot connect");
+        }
     }
 
     ngx_http_9p_backend_unref(b);   /* the one just taken */
@@ -1662,6 +1759,10 @@ ngx_http_9p_backend_free(ngx_http_9p_backend_t *b)
 
     if (b->version.timer.timer_set) {
         ngx_del_timer(&b->version.timer);
+    }
+
+    if (b->retire.posted) {
+        ngx_delete_posted_event(&b->retire);
     }
 
     if (b->in) {

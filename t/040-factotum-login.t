@@ -275,6 +275,8 @@ open my $fh, '>', "$store/.users.tmp"; print $fh "half a write"; close $fh;
 is($f->stop, 0, 'factotum stops');
 $f->start;
 unlike($f->log_text =~ s/.*stopped//sr, qr/first start/, 'no new adm at the second start');
+ok(!-e "$store/.users.tmp", 'the start removed the temporary file a dead writer left');
+like($f->log_text, qr/key store: removed \.users\.tmp, left by a writer that died/, 'and says so');
 my $c2 = main::bootstrap();
 my (undef, undef, $w) = main::rpc($c2, 'start proto=pass user=adm', 'pass ' . $f->adm_password);
 is_9p($w, 'Rwrite count=*', 'the same password after the restart');

@@ -11,7 +11,6 @@ use Ten::VFS;
 
 add_block_preprocessor(sub {
     my $b = shift;
-    $ENV{TEST_NGINX_VFS_B_PORT} = Test::Ten::free_port();
     $b->set_value(setup => <<'SH') unless defined $b->setup;
 printf '0123456789abcdefghijklmnopqrstuvwxyz' > tmp/alphabet
 mkdir tmp/many
@@ -20,15 +19,6 @@ SH
 });
 kernel_each_block();
 run_tests();
-
-# A second ten-vfs on the same root: the same files through another
-# server of the upstream.
-sub twin {
-    my $v = Ten::VFS->new(root => kvfs->root, key => kvfs->{key},
-        trust => kvfs->{trust}, args => ['-n', 'vfs']);
-    $v->{port} = $ENV{TEST_NGINX_VFS_B_PORT};
-    return $v->start;
-}
 
 __DATA__
 
@@ -95,6 +85,7 @@ is_rerror($c->stat($g), 'file does not exist', 'still so on the next try');
 
 
 === TEST 4: requests in flight: a read is sent again on another server; a write is not
+--- backup
 --- http_config
     upstream ten_vfs {
         server 127.0.0.1:$TEST_NGINX_VFS_PORT;
@@ -102,7 +93,6 @@ is_rerror($c->stat($g), 'file does not exist', 'still so on the next try');
     }
     upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
 --- perl
-my $b = main::twin();
 my ($c, $root) = kattach('glenda');
 my $f = $c->walk_to($root, 'tmp/alphabet');
 $c->open($f, 0);
@@ -116,7 +106,6 @@ my %r = $c->collect([40, 41], 5);
 is_9p($r{40}, 'Rread data="qrstu"', 'the read in flight is answered, by the backup server');
 is_9p($r{41}, 'Rerror ename="vfs: connection lost; outcome unknown"', 'the write in flight: outcome unknown');
 is_9p($c->read($f, 0, 3), 'Rread data="012"', 'the fid goes on on the backup');
-$b->stop;
 
 
 

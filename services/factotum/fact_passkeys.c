@@ -8,7 +8,9 @@
  * binary fields in base64url, times in Unix seconds (used 0: never), the
  * name last, to the end of the line.  A user's passkeys share one user
  * handle (userid: 16 random bytes, so the handle says nothing about the
- * user).  All under the store's lock.
+ * user).  Read under the store's lock, changed under its write lock
+ * (fact_store.c), so instances sharing the store share the passkeys and
+ * their counters.
  */
 
 #include <stdint.h>
@@ -211,17 +213,17 @@ fact_passkey_userid(fact_t *f, const char *user, uint8_t id[FACT_USERID_LEN])
 {
     size_t  i;
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
 
     for (i = 0; i < f->npasskeys; i++) {
         if (strcmp(f->passkeys[i].user, user) == 0) {
             memcpy(id, f->passkeys[i].userid, FACT_USERID_LEN);
-            pthread_mutex_unlock(&f->lock);
+            fact_store_unlock(f);
             return;
         }
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
     randombytes_buf(id, FACT_USERID_LEN);
 }
 
@@ -232,7 +234,7 @@ fact_passkey_ids(fact_t *f, const char *user)
     char    *text, *p;
     size_t   i;
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
     text = malloc(FACT_PASSKEYS_MAX * (B64U_LEN(WA_CRED_ID_MAX) + 1) + 1);
 
     if (text != NULL) {
@@ -249,7 +251,7 @@ fact_passkey_ids(fact_t *f, const char *user)
         }
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return text;
 }
@@ -262,16 +264,18 @@ fact_passkey_add(fact_t *f, const fact_passkey_t *pk, char *err,
     int              rc;
     fact_passkey_t  *grown;
 
-    pthread_mutex_lock(&f->lock);
+    if (fact_store_lock_write(f, err, errlen) < 0) {
+        return -1;
+    }
 
     if (find_id(f, pk->cred.id, pk->cred.id_len) != NULL) {
-        pthread_mutex_unlock(&f->lock);
+        fact_store_unlock(f);
         snprintf(err, errlen, "this passkey is registered already");
         return -1;
     }
 
     if (count_user(f, pk->user) >= FACT_PASSKEYS_MAX) {
-        pthread_mutex_unlock(&f->lock);
+        fact_store_unlock(f);
         snprintf(err, errlen, "%s has %d passkeys, the most there may be: "
                  "remove one first", pk->user, FACT_PASSKEYS_MAX);
         return -1;
@@ -279,7 +283,7 @@ fact_passkey_add(fact_t *f, const fact_passkey_t *pk, char *err,
 
     grown = realloc(f->passkeys, (f->npasskeys + 1) * sizeof(*pk));
     if (grown == NULL) {
-        pthread_mutex_unlock(&f->lock);
+        fact_store_unlock(f);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -292,7 +296,7 @@ fact_passkey_add(fact_t *f, const fact_passkey_t *pk, char *err,
         f->npasskeys--;
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return rc;
 }
@@ -304,14 +308,14 @@ fact_passkey_find(fact_t *f, const uint8_t *id, size_t len,
 {
     fact_passkey_t  *found;
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
     found = find_id(f, id, len);
 
     if (found != NULL) {
         *pk = *found;
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return found ? 0 : -1;
 }
@@ -326,11 +330,14 @@ fact_passkey_used(fact_t *f, const fact_passkey_t *pk, uint32_t counter,
     uint32_t         was;
     fact_passkey_t  *p;
 
-    pthread_mutex_lock(&f->lock);
+    if (fact_store_lock_write(f, err, errlen) < 0) {
+        return -1;
+    }
+
     p = find_id(f, pk->cred.id, pk->cred.id_len);
 
     if (p == NULL) {
-        pthread_mutex_unlock(&f->lock);
+        fact_store_unlock(f);
         snprintf(err, errlen, "the passkey was removed");
         return -1;
     }
@@ -338,7 +345,7 @@ fact_passkey_used(fact_t *f, const fact_passkey_t *pk, uint32_t counter,
     /* another login with it may have raised the counter meanwhile */
     if ((counter != 0 || p->cred.counter != 0) && counter <= p->cred.counter)
     {
-        pthread_mutex_unlock(&f->lock);
+        fact_store_unlock(f);
         snprintf(err, errlen, "the signature counter went from %u to %u: "
                  "the authenticator may have been cloned", p->cred.counter,
                  counter);
@@ -356,7 +363,7 @@ fact_passkey_used(fact_t *f, const fact_passkey_t *pk, uint32_t counter,
         p->used = was_used;
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return rc;
 }
@@ -437,9 +444,12 @@ fact_passkey_del(fact_t *f, const char *user, const char *id64, char *err,
         return -1;
     }
 
-    pthread_mutex_lock(&f->lock);
+    if (fact_store_lock_write(f, err, errlen) < 0) {
+        return -1;
+    }
+
     rc = drop(f, user, id, len, err, errlen);
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return rc;
 }
@@ -451,9 +461,12 @@ fact_passkeys_drop_user(fact_t *f, const char *user, char *err,
 {
     int  rc;
 
-    pthread_mutex_lock(&f->lock);
+    if (fact_store_lock_write(f, err, errlen) < 0) {
+        return -1;
+    }
+
     rc = drop(f, user, NULL, 0, err, errlen);
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return rc;
 }
@@ -466,7 +479,7 @@ fact_passkeys_text(fact_t *f, const char *user)
     size_t                 i;
     const fact_passkey_t  *pk;
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
     text = malloc(FACT_PASSKEYS_MAX * LINE_MAX_ + 1);
 
     if (text != NULL) {
@@ -485,7 +498,7 @@ fact_passkeys_text(fact_t *f, const char *user)
         }
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return text;
 }

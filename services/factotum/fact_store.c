@@ -6,12 +6,25 @@
  *   signing    "secret-key-b64 not-before not-after" a line, oldest first
  *   adm.password   the password made for adm at the first start
  *   passkeys   a user's WebAuthn credentials (fact_passkeys.c)
+ *   fails      "name failures last-failure" a line: recent failed logins
+ *   lock       empty but for its size: the store's lock and generation
  *
- * every file 0600, replaced whole: written to a temporary file, synced,
- * renamed over the old one and the directory synced, so a crash leaves
- * the old file or the new one, never a mix.
+ * every file 0600, replaced whole: written to a temporary file of a
+ * unique name, synced, renamed over the old one and the directory synced,
+ * so a crash leaves the old file or the new one, never a mix.
+ *
+ * More than one ten-factotum may serve one store (on a shared file system
+ * that keeps POSIX locks across its clients, such as GlusterFS): a change
+ * is made under an OFD write lock on "lock", to the store as read again
+ * under that lock, and first makes "lock" one byte longer (a sparse
+ * file).  So no change is lost, and an instance sees another's changes at
+ * its next request that reads the store: one fstat of "lock", and the
+ * files read again (under a read lock) when its size moved.  Failed logins
+ * are counted in "fails", read and written under the write lock, so their
+ * delay holds across instances.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,24 +41,85 @@
 #define FACT_PASS_MAX       256
 #define FACT_FAIL_FORGET    900     /* seconds: failures older are forgiven */
 #define FACT_DELAY_MAX      30000   /* ms */
+#define FACT_TMP_SUFFIX     ".tmp"
 
 
 static char  fact_dummy_hash[crypto_pwhash_STRBYTES];
 
 
+/* The file lock on "lock", of the whole file; the mutex is held. */
+
+static int
+file_lock(fact_t *f, short type, char *err, size_t errlen)
+{
+    struct flock  fl;
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+
+    while (fcntl(f->lockfd, F_OFD_SETLKW, &fl) < 0) {
+        if (errno != EINTR) {
+            snprintf(err, errlen, "%s/lock: %s", f->dir, strerror(errno));
+            return -1;
+        }
+    }
+
+    f->file_locked = 1;
+
+    return 0;
+}
 
 
-int
-fact_store_write(fact_t *f, const char *name, const char *data, size_t len,
+static void
+file_unlock(fact_t *f)
+{
+    struct flock  fl;
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_UNLCK;
+    fl.l_whence = SEEK_SET;
+
+    if (fcntl(f->lockfd, F_OFD_SETLK, &fl) < 0) {
+        srv_log("%s/lock: cannot unlock: %s", f->dir, strerror(errno));
+    }
+
+    f->file_locked = 0;
+}
+
+
+/* The store's generation: the size of "lock". */
+
+static int
+generation(fact_t *f, uint64_t *gen, char *err, size_t errlen)
+{
+    struct stat  st;
+
+    if (fstat(f->lockfd, &st) < 0) {
+        snprintf(err, errlen, "%s/lock: %s", f->dir, strerror(errno));
+        return -1;
+    }
+
+    *gen = (uint64_t) st.st_size;
+
+    return 0;
+}
+
+
+/* name replaced by data: a unique temporary file renamed over it. */
+
+static int
+replace(fact_t *f, const char *name, const char *data, size_t len,
     char *err, size_t errlen)
 {
     int   fd, dfd;
     char  path[4096], tmp[4096];
 
     snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", f->dir, name);
+    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX" FACT_TMP_SUFFIX, f->dir,
+             name);
 
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    fd = mkostemps(tmp, sizeof(FACT_TMP_SUFFIX) - 1, O_CLOEXEC);
 
     if (fd < 0
         || io_write_full(fd, (const uint8_t *) data, len) < 0
@@ -78,10 +152,43 @@ fact_store_write(fact_t *f, const char *name, const char *data, size_t len,
 }
 
 
-/* A whole small file of the store, NUL-terminated; NULL if absent. */
+/*
+ * A file of the store replaced, under the write lock.  The generation
+ * goes up first: an instance that sees it waits for the lock, then reads
+ * the new file; a crash before the rename costs a needless reading.
+ */
 
-char *
-fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
+int
+fact_store_write(fact_t *f, const char *name, const char *data, size_t len,
+    char *err, size_t errlen)
+{
+    uint64_t  gen;
+
+    if (generation(f, &gen, err, errlen) < 0) {
+        return -1;
+    }
+
+    if (ftruncate(f->lockfd, (off_t) gen + 1) < 0) {
+        snprintf(err, errlen, "%s/lock: %s", f->dir, strerror(errno));
+        return -1;
+    }
+
+    f->stamp = gen + 1;
+
+    if (replace(f, name, data, len, err, errlen) < 0) {
+        /* what this instance holds may differ from the disk: read it */
+        f->stamp = UINT64_MAX;
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* fact_store_read's one try; *stale if the file system said ESTALE. */
+
+static char *
+read_once(fact_t *f, const char *name, int *stale, char *err, size_t errlen)
 {
     int           fd;
     char          path[4096], *buf;
@@ -91,6 +198,7 @@ fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
     if (fd < 0) {
+        *stale = errno == ESTALE;
         if (errno != ENOENT) {
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
         }
@@ -100,12 +208,14 @@ fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
     if (fstat(fd, &st) < 0 || st.st_size > (16 << 20)
         || (buf = malloc(st.st_size + 1)) == NULL)
     {
+        *stale = errno == ESTALE;
         snprintf(err, errlen, "%s: cannot read", path);
         close(fd);
         return NULL;
     }
 
     if (io_read_full(fd, (uint8_t *) buf, st.st_size) < 0) {
+        *stale = errno == ESTALE;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         free(buf);
         close(fd);
@@ -116,6 +226,30 @@ fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
     buf[st.st_size] = '\0';
 
     return buf;
+}
+
+
+/*
+ * A whole small file of the store, NUL-terminated; NULL if absent.  On a
+ * network file system, a name another client replaced may answer "stale
+ * file handle" once: it is looked up again.
+ */
+
+char *
+fact_store_read(fact_t *f, const char *name, char *err, size_t errlen)
+{
+    int    stale;
+    char  *text;
+
+    stale = 0;
+    text = read_once(f, name, &stale, err, errlen);
+
+    if (text == NULL && stale) {
+        err[0] = '\0';
+        text = read_once(f, name, &stale, err, errlen);
+    }
+
+    return text;
 }
 
 
@@ -339,6 +473,210 @@ fact_store_lines(fact_t *f, const char *name, const char *form,
 }
 
 
+/* The arrays a reading fills. */
+
+typedef struct {
+    fact_user_t     *users;
+    size_t           nusers;
+    fact_key_t      *keys;
+    size_t           nkeys;
+    fact_passkey_t  *passkeys;
+    size_t           npasskeys;
+} fact_arrays_t;
+
+
+static void
+arrays_take(fact_t *f, fact_arrays_t *a)
+{
+    a->users = f->users;
+    a->nusers = f->nusers;
+    a->keys = f->keys;
+    a->nkeys = f->nkeys;
+    a->passkeys = f->passkeys;
+    a->npasskeys = f->npasskeys;
+}
+
+
+static void
+arrays_give(fact_t *f, const fact_arrays_t *a)
+{
+    f->users = a->users;
+    f->nusers = a->nusers;
+    f->keys = a->keys;
+    f->nkeys = a->nkeys;
+    f->passkeys = a->passkeys;
+    f->npasskeys = a->npasskeys;
+}
+
+
+/* a's arrays freed, the keys wiped; a is empty */
+
+static void
+arrays_free(fact_arrays_t *a)
+{
+    if (a->keys) {
+        sodium_memzero(a->keys, a->nkeys * sizeof(fact_key_t));
+    }
+
+    free(a->keys);
+    free(a->users);
+    free(a->passkeys);
+    memset(a, 0, sizeof(*a));
+}
+
+
+static int
+keys_differ(const fact_arrays_t *old, fact_t *f)
+{
+    size_t  i;
+
+    if (old->nkeys != f->nkeys) {
+        return 1;
+    }
+
+    for (i = 0; i < f->nkeys; i++) {
+        if (strcmp(old->keys[i].keyid, f->keys[i].keyid) != 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The store read again, under the file lock: the arrays replaced whole,
+ * or, if it cannot be read, left as they were.
+ */
+
+static int
+reload(fact_t *f, char *err, size_t errlen)
+{
+    uint64_t       gen;
+    fact_arrays_t  old, none;
+
+    if (generation(f, &gen, err, errlen) < 0) {
+        return -1;
+    }
+
+    memset(&none, 0, sizeof(none));
+
+    arrays_take(f, &old);
+    arrays_give(f, &none);
+
+    if (fact_store_lines(f, "users", "name hash", user_line, err, errlen)
+        < 0
+        || fact_store_lines(f, "signing", "key not-before not-after",
+                            key_line, err, errlen) < 0
+        || fact_passkeys_load(f, err, errlen) < 0)
+    {
+        arrays_take(f, &none);
+        arrays_free(&none);
+        arrays_give(f, &old);
+        return -1;
+    }
+
+    if (keys_differ(&old, f)) {
+        f->generation++;
+    }
+
+    arrays_free(&old);
+    f->stamp = gen;
+
+    return 0;
+}
+
+
+void
+fact_store_lock(fact_t *f)
+{
+    int       rc;
+    char      err[256];
+    uint64_t  gen;
+
+    pthread_mutex_lock(&f->lock);
+    rc = generation(f, &gen, err, sizeof(err));
+
+    if (rc == 0 && gen == f->stamp) {
+        return;
+    }
+
+    /* another instance changed the store */
+    rc = rc == 0 ? file_lock(f, F_RDLCK, err, sizeof(err)) : rc;
+
+    if (rc == 0) {
+        rc = reload(f, err, sizeof(err));
+        file_unlock(f);
+    }
+
+    if (rc < 0) {
+        srv_log("key store: %s; going on with what was read before", err);
+    }
+}
+
+
+int
+fact_store_lock_write(fact_t *f, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&f->lock);
+
+    /* read again even if the size did not move: no change is lost */
+    if (file_lock(f, F_WRLCK, err, errlen) < 0
+        || reload(f, err, errlen) < 0)
+    {
+        fact_store_unlock(f);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+void
+fact_store_unlock(fact_t *f)
+{
+    if (f->file_locked) {
+        file_unlock(f);
+    }
+
+    pthread_mutex_unlock(&f->lock);
+}
+
+
+/*
+ * Temporary files left by a writer that died; under the write lock, so
+ * no live writer has one.
+ */
+
+static void
+remove_leftovers(fact_t *f)
+{
+    DIR            *d;
+    size_t          n;
+    struct dirent  *de;
+
+    d = opendir(f->dir);
+    if (d == NULL) {
+        return;
+    }
+
+    while ((de = readdir(d)) != NULL) {
+        n = strlen(de->d_name);
+
+        if (de->d_name[0] == '.' && n > sizeof(FACT_TMP_SUFFIX)
+            && strcmp(de->d_name + n - (sizeof(FACT_TMP_SUFFIX) - 1),
+                      FACT_TMP_SUFFIX) == 0
+            && unlinkat(dirfd(d), de->d_name, 0) == 0)
+        {
+            srv_log("key store: removed %s, left by a writer that died",
+                    de->d_name);
+        }
+    }
+
+    closedir(d);
+}
+
+
 /* A password anyone can read once: letters and digits, 20 of them. */
 
 static void
@@ -355,25 +693,53 @@ random_password(char *buf, size_t n)
 }
 
 
+/* hash: pass's Argon2id, checked for length first. */
+
 static int
-first_start(fact_t *f, char *err, size_t errlen)
+hash_password(const char *pass, char hash[crypto_pwhash_STRBYTES],
+    char *err, size_t errlen)
 {
-    char  pass[21], text[32];
+    size_t  len;
 
-    random_password(pass, sizeof(pass));
+    len = strlen(pass);
 
-    if (push_user(f, "adm", "") < 0
-        || fact_user_setpass(f, "adm", pass, err, errlen) < 0)
-    {
+    if (len == 0 || len > FACT_PASS_MAX) {
+        snprintf(err, errlen, "a password is 1 to %d bytes", FACT_PASS_MAX);
         return -1;
     }
 
+    if (crypto_pwhash_str(hash, pass, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE)
+        != 0)
+    {
+        snprintf(err, errlen, "out of memory for Argon2id");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* adm and its password, made under the write lock. */
+
+static int
+first_start(fact_t *f, char *err, size_t errlen)
+{
+    int   rc;
+    char  pass[21], text[32], hash[crypto_pwhash_STRBYTES];
+
+    random_password(pass, sizeof(pass));
     snprintf(text, sizeof(text), "%s\n", pass);
 
-    if (fact_store_write(f, "adm.password", text, strlen(text), err, errlen)
-        < 0)
-    {
-        return -1;
+    rc = hash_password(pass, hash, err, errlen) < 0
+         || push_user(f, "adm", hash) < 0
+         || save_users(f, err, errlen) < 0
+         || fact_store_write(f, "adm.password", text, strlen(text), err,
+                             errlen) < 0
+         ? -1 : 0;
+
+    if (rc < 0 && !err[0]) {
+        snprintf(err, errlen, "out of memory");
     }
 
     /*
@@ -381,7 +747,10 @@ first_start(fact_t *f, char *err, size_t errlen)
      * log file: stderr is often one (make run, systemd's journal) -- unless
      * the operator asks (-P): a container's log is read by its operator.
      */
-    if (f->print_first || isatty(STDERR_FILENO)) {
+    if (rc < 0) {
+        /* nothing said */
+
+    } else if (f->print_first || isatty(STDERR_FILENO)) {
         fprintf(stderr, "ten-factotum: first start: user adm, password %s "
                 "(also in %s/adm.password)\n", pass, f->dir);
 
@@ -393,15 +762,18 @@ first_start(fact_t *f, char *err, size_t errlen)
     sodium_memzero(pass, sizeof(pass));
     sodium_memzero(text, sizeof(text));
 
-    return 0;
+    return rc;
 }
 
 
 int
 fact_store_open(fact_t *f, char *err, size_t errlen)
 {
-    char          pass[21];
+    int           rc;
+    char          pass[21], path[4096];
     struct stat   st;
+
+    f->lockfd = -1;
 
     if (mkdir(f->dir, 0700) < 0 && errno != EEXIST) {
         snprintf(err, errlen, "key store %s: %s", f->dir, strerror(errno));
@@ -419,7 +791,16 @@ fact_store_open(fact_t *f, char *err, size_t errlen)
         return -1;
     }
 
+    snprintf(path, sizeof(path), "%s/lock", f->dir);
+    f->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+    if (f->lockfd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+
     pthread_mutex_init(&f->lock, NULL);
+    f->stamp = UINT64_MAX;
 
     /* an unknown user's check costs what a known one's does */
     random_password(pass, sizeof(pass));
@@ -433,20 +814,32 @@ fact_store_open(fact_t *f, char *err, size_t errlen)
         return -1;
     }
 
-    if (fact_store_lines(f, "users", "name hash", user_line, err, errlen)
-        < 0
-        || fact_store_lines(f, "signing", "key not-before not-after",
-                            key_line, err, errlen) < 0
-        || fact_passkeys_load(f, err, errlen) < 0)
-    {
+    /* another instance may be starting on the same store */
+    err[0] = '\0';
+
+    if (fact_store_lock_write(f, err, errlen) < 0) {
         return -1;
     }
 
-    if (f->nusers == 0 && first_start(f, err, errlen) < 0) {
-        return -1;
-    }
+    remove_leftovers(f);
+    rc = f->nusers == 0 ? first_start(f, err, errlen) : 0;
+    fact_store_unlock(f);
 
-    return 0;
+    return rc;
+}
+
+
+void
+fact_store_close(fact_t *f)
+{
+    fact_arrays_t  a;
+
+    arrays_take(f, &a);
+    arrays_free(&a);
+
+    if (f->lockfd >= 0) {
+        close(f->lockfd);
+    }
 }
 
 
@@ -455,9 +848,9 @@ fact_user_known(fact_t *f, const char *user)
 {
     int  known;
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
     known = find_user(f, user) != NULL;
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return known;
 }
@@ -466,14 +859,15 @@ fact_user_known(fact_t *f, const char *user)
 int
 fact_user_check(fact_t *f, const char *user, const char *pass)
 {
+    int           known;
     char          hash[crypto_pwhash_STRBYTES];
     fact_user_t  *u;
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
     u = find_user(f, user);
-    memcpy(hash, (u && u->hash[0]) ? u->hash : fact_dummy_hash,
-           sizeof(hash));
-    pthread_mutex_unlock(&f->lock);
+    known = u && u->hash[0];
+    memcpy(hash, known ? u->hash : fact_dummy_hash, sizeof(hash));
+    fact_store_unlock(f);
 
     if (strlen(pass) > FACT_PASS_MAX
         || crypto_pwhash_str_verify(hash, pass, strlen(pass)) != 0)
@@ -482,7 +876,7 @@ fact_user_check(fact_t *f, const char *user, const char *pass)
     }
 
     /* the dummy's password is known to nobody, but be exact */
-    return (u && u->hash[0]) ? 0 : -1;
+    return known ? 0 : -1;
 }
 
 
@@ -492,29 +886,18 @@ fact_user_setpass(fact_t *f, const char *user, const char *pass,
 {
     int           rc;
     char          hash[crypto_pwhash_STRBYTES], old[crypto_pwhash_STRBYTES];
-    size_t        len;
     fact_user_t  *u;
 
-    len = strlen(pass);
-
-    if (len == 0 || len > FACT_PASS_MAX) {
-        snprintf(err, errlen, "a password is 1 to %d bytes", FACT_PASS_MAX);
-        return -1;
-    }
-
-    if (crypto_pwhash_str(hash, pass, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE)
-        != 0)
+    if (hash_password(pass, hash, err, errlen) < 0
+        || fact_store_lock_write(f, err, errlen) < 0)
     {
-        snprintf(err, errlen, "out of memory for Argon2id");
         return -1;
     }
 
-    pthread_mutex_lock(&f->lock);
     u = find_user(f, user);
 
     if (u == NULL) {
-        pthread_mutex_unlock(&f->lock);
+        fact_store_unlock(f);
         snprintf(err, errlen, "no such user");
         return -1;
     }
@@ -527,7 +910,7 @@ fact_user_setpass(fact_t *f, const char *user, const char *pass,
         memcpy(u->hash, old, sizeof(old));
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return rc;
 }
@@ -543,10 +926,12 @@ fact_user_add(fact_t *f, const char *user, char *err, size_t errlen)
         return -1;
     }
 
-    pthread_mutex_lock(&f->lock);
+    if (fact_store_lock_write(f, err, errlen) < 0) {
+        return -1;
+    }
 
     if (find_user(f, user)) {
-        pthread_mutex_unlock(&f->lock);
+        fact_store_unlock(f);
         snprintf(err, errlen, "user exists");
         return -1;
     }
@@ -561,7 +946,7 @@ fact_user_add(fact_t *f, const char *user, char *err, size_t errlen)
         rc = -1;
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return rc;
 }
@@ -573,11 +958,14 @@ fact_user_del(fact_t *f, const char *user, char *err, size_t errlen)
     int           rc;
     fact_user_t  *u, gone;
 
-    pthread_mutex_lock(&f->lock);
+    if (fact_store_lock_write(f, err, errlen) < 0) {
+        return -1;
+    }
+
     u = find_user(f, user);
 
     if (u == NULL) {
-        pthread_mutex_unlock(&f->lock);
+        fact_store_unlock(f);
         snprintf(err, errlen, "no such user");
         return -1;
     }
@@ -591,7 +979,7 @@ fact_user_del(fact_t *f, const char *user, char *err, size_t errlen)
         f->users[f->nusers++] = gone;
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return rc;
 }
@@ -655,22 +1043,39 @@ rotate_locked(fact_t *f, int64_t now, char *err, size_t errlen)
 }
 
 
-/* The current key, made anew when it has signed long enough. */
+static int
+key_due(fact_t *f, int64_t now)
+{
+    return f->nkeys == 0
+           || now >= f->keys[f->nkeys - 1].not_before + f->rotate;
+}
+
+
+/*
+ * The current key, made anew when it has signed long enough; under the
+ * mutex.  Of the instances that find it due, the first to take the write
+ * lock rotates; the others, reading the store again under it, find the
+ * new key.
+ */
 
 static fact_key_t *
 current_key(fact_t *f, int64_t now, char *err, size_t errlen)
 {
-    fact_key_t  *k;
+    int  rc;
 
-    k = f->nkeys ? &f->keys[f->nkeys - 1] : NULL;
-
-    if ((k == NULL || now >= k->not_before + f->rotate)
-        && rotate_locked(f, now, err, errlen) < 0)
-    {
-        return NULL;
+    if (!key_due(f, now)) {
+        return &f->keys[f->nkeys - 1];
     }
 
-    return &f->keys[f->nkeys - 1];
+    rc = file_lock(f, F_WRLCK, err, errlen);
+    rc = rc == 0 ? reload(f, err, errlen) : rc;
+    rc = rc == 0 && key_due(f, now) ? rotate_locked(f, now, err, errlen) : rc;
+
+    if (f->file_locked) {
+        file_unlock(f);
+    }
+
+    return rc == 0 && f->nkeys ? &f->keys[f->nkeys - 1] : NULL;
 }
 
 
@@ -679,9 +1084,12 @@ fact_rotate(fact_t *f, char *err, size_t errlen)
 {
     int  rc;
 
-    pthread_mutex_lock(&f->lock);
+    if (fact_store_lock_write(f, err, errlen) < 0) {
+        return -1;
+    }
+
     rc = rotate_locked(f, time(NULL), err, errlen);
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return rc;
 }
@@ -699,14 +1107,14 @@ fact_sign_ticket(fact_t *f, const char *user, char *line, size_t len,
 
     now = time(NULL);
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
     k = current_key(f, now, err, errlen);
 
     if (k) {
         memcpy(sk, k->sk, TEN_SK_LEN);
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     if (k == NULL) {
         return -1;
@@ -734,7 +1142,7 @@ fact_keys_text(fact_t *f, unsigned *generation)
 
     now = time(NULL);
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
 
     if (current_key(f, now, err, sizeof(err)) == NULL) {
         fprintf(stderr, "ten-factotum: %s\n", err);
@@ -752,7 +1160,7 @@ fact_keys_text(fact_t *f, unsigned *generation)
     }
 
     *generation = f->generation;
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return text;
 }
@@ -767,7 +1175,7 @@ fact_status_text(fact_t *f)
 
     now = time(NULL);
 
-    pthread_mutex_lock(&f->lock);
+    fact_store_lock(f);
 
     text = malloc(f->nusers * (TEN_NAME_MAX + 1) + f->nkeys * 128 + 256);
 
@@ -794,53 +1202,152 @@ fact_status_text(fact_t *f)
                 (long long) f->lifetime, (long long) f->rotate);
     }
 
-    pthread_mutex_unlock(&f->lock);
+    fact_store_unlock(f);
 
     return text;
+}
+
+
+/*
+ * A line of "fails": a user's failures (the user "-" for a passkey login
+ * that named none) and the last one's time.  Lines not of that form, the
+ * forgiven and those past the most kept are dropped: the next failure
+ * writes the file anew.
+ */
+
+static int
+fail_line(fact_t *f, char *line, char *err, size_t errlen)
+{
+    char         *name, *count, *last, *end, *save;
+    long long     n, t;
+    fact_fail_t  *e;
+
+    (void) err;
+    (void) errlen;
+
+    name = strtok_r(line, " ", &save);
+    count = strtok_r(NULL, " ", &save);
+    last = strtok_r(NULL, " ", &save);
+
+    if (last == NULL || strtok_r(NULL, " ", &save) != NULL
+        || (strcmp(name, "-") != 0 && !ten_valid_name(name, strlen(name)))
+        || (n = strtoll(count, &end, 10)) <= 0 || *end != '\0'
+        || n > 1000000 || (t = strtoll(last, &end, 10)) < 0 || *end != '\0'
+        || time(NULL) - t > FACT_FAIL_FORGET || f->nfails == FACT_FAILS_MAX)
+    {
+        return 0;
+    }
+
+    e = &f->fails[f->nfails++];
+    snprintf(e->name, sizeof(e->name), "%s", name);
+    e->fails = (unsigned) n;
+    e->last = t;
+
+    return 0;
+}
+
+
+/* The mutex and the write lock, and "fails" read into f->fails. */
+
+static int
+fails_begin(fact_t *f, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&f->lock);
+    f->nfails = 0;
+
+    if (file_lock(f, F_WRLCK, err, errlen) < 0
+        || fact_store_lines(f, "fails", "name failures last", fail_line, err,
+                            errlen) < 0)
+    {
+        fact_store_unlock(f);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static void
+fails_save(fact_t *f)
+{
+    char    *text, err[256], *p;
+    size_t   i;
+
+    text = malloc(f->nfails * (TEN_NAME_MAX + 32) + 1);
+    if (text == NULL) {
+        srv_log("failed logins: out of memory");
+        return;
+    }
+
+    for (i = 0, p = text; i < f->nfails; i++) {
+        p += sprintf(p, "%s %u %lld\n", f->fails[i].name, f->fails[i].fails,
+                     (long long) f->fails[i].last);
+    }
+
+    /* not a change of the store's generation: no instance keeps it */
+    if (replace(f, "fails", text, p - text, err, sizeof(err)) < 0) {
+        srv_log("failed logins: %s", err);
+    }
+
+    free(text);
+}
+
+
+static fact_fail_t *
+fail_find(fact_t *f, const char *user)
+{
+    size_t  i;
+
+    for (i = 0; i < f->nfails; i++) {
+        if (strcmp(f->fails[i].name, user) == 0) {
+            return &f->fails[i];
+        }
+    }
+
+    return NULL;
 }
 
 
 unsigned
 fact_fail_delay(fact_t *f, const char *user)
 {
+    char          err[256];
     size_t        i;
     int64_t       now;
-    unsigned      delay;
-    fact_fail_t  *e, *oldest;
+    unsigned      delay, fails;
+    fact_fail_t  *e;
 
     now = time(NULL);
-    e = NULL;
-    oldest = &f->fails[0];
 
-    pthread_mutex_lock(&f->lock);
-
-    for (i = 0; i < FACT_FAILS_MAX; i++) {
-        if (strcmp(f->fails[i].name, user) == 0) {
-            e = &f->fails[i];
-            break;
-        }
-
-        if (f->fails[i].last < oldest->last) {
-            oldest = &f->fails[i];
-        }
+    if (fails_begin(f, err, sizeof(err)) < 0) {
+        /* a broken store must not make guessing faster */
+        srv_log("failed logins: %s", err);
+        return FACT_DELAY_MAX;
     }
 
-    if (e == NULL) {
+    e = fail_find(f, user);
+
+    if (e == NULL && f->nfails < FACT_FAILS_MAX) {
+        e = &f->fails[f->nfails++];
+        e->fails = 0;
+
+    } else if (e == NULL) {
         /* the longest quiet entry makes room */
-        e = oldest;
-        snprintf(e->name, sizeof(e->name), "%s", user);
+        for (i = 0, e = &f->fails[0]; i < f->nfails; i++) {
+            if (f->fails[i].last < e->last) {
+                e = &f->fails[i];
+            }
+        }
         e->fails = 0;
     }
 
-    if (now - e->last > FACT_FAIL_FORGET) {
-        e->fails = 0;
-    }
-
-    e->fails++;
+    snprintf(e->name, sizeof(e->name), "%s", user);
+    fails = ++e->fails;
     e->last = now;
-    delay = f->fail_ms << (e->fails > 7 ? 6 : e->fails - 1);
+    fails_save(f);
+    fact_store_unlock(f);
 
-    pthread_mutex_unlock(&f->lock);
+    delay = f->fail_ms << (fails > 7 ? 6 : fails - 1);
 
     return delay > FACT_DELAY_MAX ? FACT_DELAY_MAX : delay;
 }
@@ -849,15 +1356,20 @@ fact_fail_delay(fact_t *f, const char *user)
 void
 fact_fail_clear(fact_t *f, const char *user)
 {
-    size_t  i;
+    char          err[256];
+    fact_fail_t  *e;
 
-    pthread_mutex_lock(&f->lock);
-
-    for (i = 0; i < FACT_FAILS_MAX; i++) {
-        if (strcmp(f->fails[i].name, user) == 0) {
-            f->fails[i].fails = 0;
-        }
+    if (fails_begin(f, err, sizeof(err)) < 0) {
+        srv_log("failed logins: %s", err);
+        return;
     }
 
-    pthread_mutex_unlock(&f->lock);
+    e = fail_find(f, user);
+
+    if (e != NULL) {
+        *e = f->fails[--f->nfails];
+        fails_save(f);
+    }
+
+    fact_store_unlock(f);
 }

@@ -25,7 +25,9 @@ usage(void)
         "                    [-R RP-ID -O ORIGIN [-O ORIGIN]... [-U]]\n"
         "                    [-x CERT -y KEY] [-a CA -N NAME]\n"
         "  -s STORE     key store directory (0700; made on the first "
-        "start)\n"
+        "start); other\n"
+        "               instances may share it (a file system with POSIX "
+        "locks)\n"
         "  -l ADDR:PORT TCP address to listen on\n"
         "  -k KEY       factotum's Ed25519 identity (mode 0600); it "
         "certifies\n"
@@ -33,7 +35,10 @@ usage(void)
         "  -t TRUST     trust file: who may authenticate (the kernel, "
         "speaks-for),\n"
         "               and the VFS's pinned key\n"
-        "  -v ADDR:PORT the VFS that holds /adm/users and the tickets\n"
+        "  -v ADDR:PORT[,ADDR:PORT...]\n"
+        "               the VFS that holds /adm/users and the tickets "
+        "(its servers,\n"
+        "               tried in order)\n"
         "  -V NAME      the VFS's name in TRUST and ten-auth-1 (vfs)\n"
         "  -n NAME      name announced in ten-auth-1 (factotum)\n"
         "  -L SECONDS   ticket lifetime (43200: 12 hours)\n"
@@ -160,6 +165,7 @@ main(int argc, char **argv)
         return 1;
     }
 
+    fa->lockfd = -1;
     fa->lifetime = 12 * 3600;
     fa->rotate = 24 * 3600;
     fa->fail_ms = 500;
@@ -293,10 +299,7 @@ done:
     tls_free(vconf.tls);
     tls_free(conf.tls);
     sodium_memzero(fa->identity, sizeof(fa->identity));
-    sodium_memzero(fa->keys, fa->nkeys * sizeof(fact_key_t));
-    free(fa->keys);
-    free(fa->users);
-    free(fa->passkeys);
+    fact_store_close(fa);
     free(fa);
 
     if (trusted) {

@@ -62,9 +62,16 @@ typedef struct {
 
 
 typedef struct {
-    /* the key store: a directory of 0600 files, written atomically */
+    /*
+     * the key store: a directory of 0600 files, written atomically, that
+     * more than one instance may serve (fact_store.c); the mutex, then the
+     * file lock on its "lock" file, whose size is the store's generation
+     */
     char               *dir;
     pthread_mutex_t     lock;
+    int                 lockfd;
+    int                 file_locked;
+    uint64_t            stamp;      /* the generation the arrays are of */
     fact_user_t        *users;
     size_t              nusers;
     fact_key_t         *keys;       /* oldest first; the last signs */
@@ -83,7 +90,9 @@ typedef struct {
     wa_policy_t         wa;
     const char         *origins[FACT_ORIGINS_MAX];
 
+    /* the store's "fails", as read under the lock by the last failure */
     fact_fail_t         fails[FACT_FAILS_MAX];
+    size_t              nfails;
 
     cli_t              *vfs;        /* tickets live there */
 } fact_t;
@@ -94,8 +103,19 @@ extern const srv_ops_t  fact_ops;
 
 /* fact_store.c: 0, or -1 with a reason in err */
 int fact_store_open(fact_t *f, char *err, size_t errlen);
-/* a file of the store: replaced whole, atomically; read whole (NULL: none
- * or, with err set, an error); read a line at a time */
+void fact_store_close(fact_t *f);
+/*
+ * The store's arrays, as they are on disk: to read them, as another
+ * instance last wrote them (one fstat when nothing changed); to change
+ * them, under the store's file lock too, read again first (0, or -1 with
+ * err and nothing held); then unlock.
+ */
+void fact_store_lock(fact_t *f);
+int fact_store_lock_write(fact_t *f, char *err, size_t errlen);
+void fact_store_unlock(fact_t *f);
+/* a file of the store: replaced whole, atomically (under the write lock);
+ * read whole (NULL: none or, with err set, an error); read a line at a
+ * time */
 typedef int (*fact_line_pt)(fact_t *f, char *line, char *err, size_t errlen);
 int fact_store_write(fact_t *f, const char *name, const char *data,
     size_t len, char *err, size_t errlen);

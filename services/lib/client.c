@@ -35,6 +35,8 @@ struct cli_s {
 
 
 static int cli_dial(cli_t *c, char *err, size_t errlen);
+static int cli_dial_addr(const cli_conf_t *conf, const char *addr,
+    uint32_t afid, uint32_t root, uint32_t *msize, char *err, size_t errlen);
 static int cli_stale(int fd);
 static void cli_timeouts(int fd, int timeout_ms);
 static int cli_auth(const cli_conf_t *conf, int fd, uint32_t msize,
@@ -137,16 +139,59 @@ cli_dial(cli_t *c, char *err, size_t errlen)
 }
 
 
+/*
+ * conf->addr may name several servers, "host:port,host:port": each dial
+ * tries them in order and keeps the first whose handshake completes (a
+ * primary and its backups); the error is the last one's.
+ */
+
 int
 cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
     uint32_t *msize, char *err, size_t errlen)
+{
+    int          fd;
+    size_t       n;
+    char         addr[256];
+    const char  *p, *end;
+
+    fd = -1;
+    snprintf(err, errlen, "unavailable: no address in \"%s\"", conf->addr);
+
+    for (p = conf->addr; fd < 0 && *p != '\0'; p = end + (*end == ',')) {
+        end = strchr(p, ',');
+
+        if (end == NULL) {
+            end = p + strlen(p);
+        }
+
+        n = (size_t) (end - p);
+
+        if (n == 0 || n >= sizeof(addr)) {
+            snprintf(err, errlen, "unavailable: bad address in \"%s\"",
+                     conf->addr);
+            continue;
+        }
+
+        memcpy(addr, p, n);
+        addr[n] = '\0';
+
+        fd = cli_dial_addr(conf, addr, afid, root, msize, err, errlen);
+    }
+
+    return fd;
+}
+
+
+static int
+cli_dial_addr(const cli_conf_t *conf, const char *addr, uint32_t afid,
+    uint32_t root, uint32_t *msize, char *err, size_t errlen)
 {
     int            fd, rc;
     char           e[256];
     uint8_t        buf[256];
     ninep_fcall_t  t, r;
 
-    fd = cli_tcp_connect(conf->addr, conf->timeout_ms, e, sizeof(e));
+    fd = cli_tcp_connect(addr, conf->timeout_ms, e, sizeof(e));
 
     /* TLS first: its relay's plain end is the connection from here on */
     if (fd >= 0 && conf->tls) {

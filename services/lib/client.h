@@ -24,7 +24,8 @@ typedef struct cli_s  cli_t;
 
 
 typedef struct {
-    const char         *addr;       /* "host:port" */
+    const char         *addr;       /* "host:port", or several with
+                                       commas: tried in order */
     const char         *principal;  /* who we are */
     const uint8_t      *identity;   /* our secret key */
     const char         *server;     /* its name in ten-auth-1 */
@@ -42,8 +43,9 @@ void cli_free(cli_t *c);
 /*
  * A connection to the service of conf, for a client that sends its own
  * way afterwards (ten-ssr keeps many requests in flight): dialled with
- * bounded waits, TLS if conf->tls, Tversion (*msize gets the size agreed), ten-auth-1 as
- * conf->principal on afid, an attach as it on fid root, afid clunked.
+ * bounded waits, TLS if conf->tls, Tversion (*msize gets the size
+ * agreed), ten-auth-1 as conf->principal on afid, an attach as it on fid
+ * root, afid clunked.
  * The descriptor, or -1 with err ("unavailable: why").
  */
 int cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,

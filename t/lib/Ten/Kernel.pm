@@ -44,8 +44,12 @@ package Ten::Kernel;
 #   ssr                  run a ten-ssr (its value: extra flags) on vfs,
 #                        as `ninep_service ssr ten_ssr` (Ten::SSR; kssr())
 #   ssr_tap              and a wiretap between it and vfs (kssrtap())
+#   backup               a second ten-vfs on vfs's root with vfs's identity
+#                        (kvfsb(), port $TEST_NGINX_VFS_B_PORT), started
+#                        with vfs: the same files through another server
+#                        (a factotum then gets -v vfs,backup)
 #
-# In `--- perl`: kvfs(), kvfs2() (Ten::VFS objects: start, stop, kill9,
+# In `--- perl`: kvfs(), kvfs2(), kvfsb() (Ten::VFS objects: start, stop, kill9,
 # counts, wait_counts, path), kclient(%o) (a Ten::WS9P after Tversion),
 # kattach($user_or_ticket_path, %o) -> ($client, $fid, $rattach),
 # ktap(), ktap2(), plant_ticket(%o), make_ticket(%o), ten_key_ticket,
@@ -71,8 +75,8 @@ use Ten::Tap;
 use Ten::Factotum;
 use Ten::SSR;
 
-our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kfactotum kssr kssrtap kkeys
-    ktap ktap2 kclient kattach plant_ticket make_ticket ten_key_ticket plant_file
+our @EXPORT = qw(kernel_each_block kernel_prepare kvfs kvfs2 kvfsb kfactotum kssr kssrtap kkeys
+    ktap ktap2 kclient kattach kbootstrap klogin kernel2 plant_ticket make_ticket ten_key_ticket plant_file
     set_xattrs wait_for is_9p is_rerror ticket_nonce kblocked_read);
 
 *is_9p = \&Ten::VFS::is_9p;
@@ -93,13 +97,14 @@ my $T_DIR = dirname(dirname(dirname(abs_path(__FILE__))));    # t/
 my $BUILD = $ENV{TEN_BUILD} || dirname($T_DIR) . '/build';
 my %PK;              # name -> public key (base64)
 my $KDIR;
-our ($VFS, $VFS2, $FACT, $SSR);   # the block's servers
+our ($VFS, $VFS2, $VFSB, $FACT, $SSR);   # the block's servers
 our $BLOCK;
 our ($TAP, $TAP2);   # with `--- tap`: wiretaps in front of them
 
 sub kkeys { $KDIR }
 sub kvfs  { $VFS }
 sub kvfs2 { $VFS2 }
+sub kvfsb { $VFSB }
 sub kfactotum { $FACT }
 sub kssr { $SSR }
 our $SSRTAP;
@@ -269,11 +274,11 @@ sub plant_ticket {
 
 # ------------------------------------------------------------ sessions
 
-# A WebSocket 9P client to the running nginx, after Tversion (msize
-# $o{msize}, default 8192) unless version => 0.
+# A WebSocket 9P client to the running nginx (or the one on $o{port}),
+# after Tversion (msize $o{msize}, default 8192) unless version => 0.
 sub kclient {
     my (%o) = @_;
-    my $c = Ten::WS9P->connect(port => Test::Ten::server_port(),
+    my $c = Ten::WS9P->connect(port => $o{port} || Test::Ten::server_port(),
         path => $o{path} || '/9p', timeout => $o{timeout} || 5);
     return $c if defined $o{version} && !$o{version};
     my $r = $c->version($o{msize} || 8192);
@@ -292,6 +297,53 @@ sub kattach {
     die "attach with $path: " . Ten::NineP::format_msg($r) . "\n"
         unless $r->{type} eq 'Rattach';
     return ($c, $fid, $r);
+}
+
+# A bootstrap session (attached as none, no ticket); %o as kclient.
+sub kbootstrap {
+    my (%o) = @_;
+    my $c = kclient(%o);
+    my $r = $c->attach(0, 'none', '');
+    die "bootstrap attach: " . Ten::NineP::format_msg($r) . "\n"
+        unless $r->{type} eq 'Rattach';
+    return $c;
+}
+
+# A password login through /dev/factotum/rpc of a bootstrap session: the
+# ticket path.  %o as kclient.
+sub klogin {
+    my ($user, $pass, %o) = @_;
+    my $c = kbootstrap(%o);
+    my $fid = $c->walk_to(0, 'dev/factotum/rpc') // die "no /dev/factotum/rpc\n";
+    $c->open($fid, 2);
+    for my $w ("start proto=pass user=$user", "pass $pass") {
+        my $r = $c->write($fid, 0, $w);
+        die "factotum: " . Ten::NineP::format_msg($r) . "\n" unless $r->{type} eq 'Rwrite';
+    }
+    my ($path) = $c->read($fid, 0, 512)->{data} =~ /ticket=(\S+)/
+        or die "factotum gave no ticket\n";
+    $c->close;
+    return $path;
+}
+
+# A second nginx with the block's configuration, its own prefix
+# (servroot/kernel2: logs, pid, zones) and port: another kernel in front
+# of the same services; $edit, if given, changes the configuration's text
+# (in $_[0]).  Returns its port; it stops with the test file.
+sub kernel2 {
+    my ($edit) = @_;
+    my $root = Test::Ten::servroot();
+    my $dir = "$root/kernel2";
+    make_path("$dir/conf", "$dir/logs", "$dir/tmp");
+    open my $in, '<', "$root/conf/nginx.conf" or die "nginx.conf: $!";
+    my $conf = do { local $/; <$in> };
+    my $port = Test::Ten::free_port();
+    $conf =~ s/listen 127\.0\.0\.1:\d+/listen 127.0.0.1:$port/g;
+    $edit->($conf) if $edit;
+    _write("$dir/conf/nginx.conf", $conf);
+    Test::Ten::add_helper(name => 'kernel2', port => $port,
+        cmd => [Test::Ten::nginx_binary(), '-p', "$dir/", '-c', 'conf/nginx.conf']);
+    return $port;
 }
 
 # A ticket session (glenda's) whose read of a FIFO on ten-vfs, tmp/fifo,
@@ -341,15 +393,25 @@ sub _preprocess {
         trust => "$KDIR/vfs.trust", args => ['-n', 'vfs2', @a2]);
     $block->{_kvfs}->command;      # picks the ports
     $block->{_kvfs2}->command;
+    if (defined $block->backup) {
+        $block->{_kvfsb} = Ten::VFS->new(root => $block->{_kvfs}->root,
+            key => "$KDIR/vfs.key", trust => "$KDIR/vfs.trust",
+            args => ['-n', 'vfs', @a1]);
+        $block->{_kvfsb}->command;
+        $ENV{TEST_NGINX_VFS_B_PORT} = $block->{_kvfsb}->port;
+    }
     $ENV{TEST_NGINX_VFS_PORT} = $block->{_kvfs}->port;
     $ENV{TEST_NGINX_VFS2_PORT} = $block->{_kvfs2}->port;
     my ($p1, $p2) = ($ENV{TEST_NGINX_VFS_PORT}, $ENV{TEST_NGINX_VFS2_PORT});
     $ENV{TEST_NGINX_FACTOTUM} = '';
     if (defined $block->factotum) {
+        # with a backup ten-vfs, factotum knows both (-v primary,backup)
         $block->{_kfact} = Ten::Factotum->new(key => "$KDIR/factotum.key",
-            trust => "$KDIR/factotum.trust", vfs_port => $p1,
+            trust => "$KDIR/factotum.trust", vfs_addr => "127.0.0.1:$p1"
+                . ($block->{_kvfsb} ? ",127.0.0.1:" . $block->{_kvfsb}->port : ''),
             args => [split ' ', $block->factotum]);
         $block->{_kfact}->command;
+        $ENV{TEST_NGINX_FACTOTUM_PORT} = $block->{_kfact}->port;
         $ENV{TEST_NGINX_FACTOTUM} = 'ninep_service factotum ten_factotum;';
     }
     $ENV{TEST_NGINX_SSR} = '';
@@ -398,6 +460,7 @@ sub _wrap {
     my ($block, $inner) = @_;
     local $VFS = $block->{_kvfs};
     local $VFS2 = $block->{_kvfs2};
+    local $VFSB = $block->{_kvfsb};
     local $BLOCK = $block;
     local ($TAP, $TAP2) = ($block->{_ktap}, $block->{_ktap2});
     local $FACT = $block->{_kfact};
@@ -409,6 +472,7 @@ sub _wrap {
         unless (defined $block->down) {
             $VFS->start;
             $VFS2->start if defined $block->vfs2;
+            $VFSB->start if $VFSB;
             kernel_prepare($block);
         }
         $FACT->start if $FACT;
@@ -421,7 +485,7 @@ sub _wrap {
     # a ten-vfs that died on its own (not by the block's kill9 or stop)
     # is a failure of the block, as is one that does not exit cleanly
     my %progs = ('Ten::Factotum' => 'ten-factotum', 'Ten::SSR' => 'ten-ssr');
-    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2, $FACT, $SSR) {
+    for my $v (grep { $_ && $_->{pid} } $VFS, $VFS2, $VFSB, $FACT, $SSR) {
         my $name = $block->name;
         if ($v->alive) {
             my $prog = $progs{ref $v} // 'ten-vfs';

@@ -125,6 +125,7 @@ sub log_level   { $LOG_LEVEL = $_[0] if @_; return $LOG_LEVEL }
 sub server_port { $PORT }
 sub servroot    { $SERVROOT }
 sub master_pid  { $NGINX{pid} }
+sub nginx_binary { $BINARY }
 
 # A loopback TCP port that is free right now.
 my %GIVEN;    # ports handed out: never twice, though some wait unbound
