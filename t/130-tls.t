@@ -3,8 +3,9 @@
 # nginx's SSL ("ninep_ssl on" in upstream{}, the certificate verified
 # against ninep_ssl_trusted_certificate and ninep_ssl_name), factotum
 # dialling ten-vfs with TLS (-a CA -N NAME).  The certificates are made
-# here, by openssl, in a temporary directory: a CA, good certificates for
-# vfs.ten and factotum.ten, one for another name, a self-signed one.
+# here (Ten::TLS, openssl) in a temporary directory: a CA, good ones for
+# vfs.ten, factotum.ten and ssr.ten, one for another name, a self-signed
+# one.
 # A wrong or untrusted certificate is refused with a clear line in the
 # error log and the session gets an Rerror; a plain client, garbage or
 # silence on a TLS port is refused without harm to the other
@@ -17,6 +18,7 @@ use Test::Ten;
 use Ten::Kernel;
 use Ten::Client;
 use Ten::SSRTest ();
+use Ten::TLS;
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
@@ -25,37 +27,10 @@ my $DIR = tempdir('ten-tls-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 $ENV{TEST_NGINX_TLS} = $DIR;
 $ENV{TEST_NGINX_TCP_PORT} = Test::Ten::free_port();
 
-sub openssl {
-    my $cmd = join ' ', 'openssl', @_;
-    my $out = `$cmd 2>&1`;
-    die "$cmd: $out" if $?;
-}
-
-# a P-256 key and a certificate for $name: signed by the CA, or by itself
-sub make_cert {
-    my ($file, $name, $self_signed) = @_;
-    if ($self_signed) {
-        openssl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes",
-            "-days 2 -subj /CN=$name -addext subjectAltName=DNS:$name",
-            "-keyout $DIR/$file.key -out $DIR/$file.crt");
-        return;
-    }
-    openssl("req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes",
-        "-subj /CN=$name -keyout $DIR/$file.key -out $DIR/$file.csr");
-    open my $fh, '>', "$DIR/$file.ext" or die;
-    print $fh "subjectAltName=DNS:$name\n";
-    close $fh;
-    openssl("x509 -req -in $DIR/$file.csr -CA $DIR/ca.crt -CAkey $DIR/ca.key",
-        "-CAcreateserial -days 2 -extfile $DIR/$file.ext -out $DIR/$file.crt");
-}
-
-openssl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2",
-    "-subj /CN=ten-test-ca -keyout $DIR/ca.key -out $DIR/ca.crt");
-make_cert('vfs', 'vfs.ten');
-make_cert('factotum', 'factotum.ten');
-make_cert('ssr', 'ssr.ten');
-make_cert('wrong', 'other.ten');
-make_cert('self', 'vfs.ten', 1);
+Ten::TLS::make_ca($DIR);
+Ten::TLS::make_cert($DIR, $_, "$_.ten") for qw(vfs factotum ssr);
+Ten::TLS::make_cert($DIR, 'wrong', 'other.ten');
+Ten::TLS::make_cert($DIR, 'self', 'vfs.ten', 1);
 
 # the services' flags name the certificates' directory too
 add_block_preprocessor(sub {
