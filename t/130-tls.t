@@ -138,6 +138,24 @@ qr/9p: service "vfs": TLS certificate does not match "vfs\.ten" to 127\.0\.0\.1:
 
 
 
+=== TEST 2b: the kernel with ninep_ssl on before a plain service: a failed handshake, logged, an Rerror
+--- http_config
+    upstream ten_vfs {
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
+        ninep_ssl on;
+        ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
+        ninep_ssl_name vfs.ten;
+    }
+    upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
+--- perl
+my $c = kclient();
+is_rerror($c->attach(0, 'x', $ENV{TEST_NGINX_TICKET}), 'vfs unavailable: cannot connect', 'the attach fails with an Rerror');
+like(kvfs->log_text, qr/message size \d+ outside/, 'ten-vfs took the ClientHello for a bad 9P message and closed');
+--- error_log
+qr/9p: service "vfs": TLS handshake failed to 127\.0\.0\.1:\d+/
+
+
+
 === TEST 3: a self-signed certificate is not trusted; without ninep_ssl_name the upstream's name is the one checked
 --- vfs_args: -x $TEST_NGINX_TLS/vfs.crt -y $TEST_NGINX_TLS/vfs.key
 --- vfs2_args: -x $TEST_NGINX_TLS/self.crt -y $TEST_NGINX_TLS/self.key
@@ -211,7 +229,7 @@ ok(defined $f, 'a session walks while a silent client holds a handshake open');
 cmp_ok(time - $t0, '<', 3, 'without waiting for it');
 ok(wait_for(sub { kvfs->log_text =~ /TLS handshake timed out after 5000 ms, closing/ }, 8), 'the silent client is dropped after 5 s');
 my $log = kvfs->log_text;
-like($log, qr/127\.0\.0\.1:\d+: TLS handshake failed: \S.*, closing/, 'the plain client: a failed handshake, with its address');
+like($log, qr/127\.0\.0\.1:\d+: TLS handshake failed: (?!peer closed)\S.*, closing/, 'the plain client: a failed handshake, with its address and why');
 my @failed = $log =~ /TLS handshake failed/g;
 cmp_ok(scalar @failed, '>=', 2, 'the garbage too');
 ok(kvfs->alive, 'ten-vfs is still running');

@@ -322,12 +322,15 @@ tls_why(SSL *ssl, int rc, int e, char *err, size_t errlen)
         return;
     }
 
-    if (ERR_peek_error()) {
-        snprintf(err, errlen, "TLS handshake failed: %s", tls_error());
-
-    } else if (e == SSL_ERROR_SYSCALL && rc == 0) {
+    if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING
+        || (e == SSL_ERROR_SYSCALL && rc == 0 && ERR_peek_error() == 0))
+    {
+        /* a TCP check, or a client that gave up */
         snprintf(err, errlen, "TLS handshake failed: peer closed the "
                  "connection");
+
+    } else if (ERR_peek_error()) {
+        snprintf(err, errlen, "TLS handshake failed: %s", tls_error());
 
     } else if (e == SSL_ERROR_SYSCALL) {
         snprintf(err, errlen, "TLS handshake failed: %s", strerror(errno));
