@@ -18,7 +18,7 @@ DEBS := nginx nginx-dev gcc make libc6-dev libssl-dev libpcre2-dev \
         libcmark-dev chromium gdb attr groff-base valgrind \
         libnginx-mod-stream libio-socket-ssl-perl debhelper dpkg-dev \
         lintian mmdebstrap docker-compose python3-yaml iproute2 \
-        libcbor-dev
+        libcbor-dev glusterfs-server glusterfs-client libglusterfs-dev
 
 CFLAGS_UNIT := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
                -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -355,6 +355,19 @@ $(BUILD)/ten-load: bench/ten-load.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
 	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc/ninep \
 	    -o $@ bench/ten-load.c $(NINEP_SRCS)
+
+# bench/gluster.sh: ten-vfs on local disk against ten-vfs on a GlusterFS
+# FUSE mount, and bench/gfapi-probe.c: FUSE against libgfapi for
+# ten-vfs's operations.  Needs root and FUSE (tools/gluster-local.sh).
+.PHONY: bench-gluster
+bench-gluster: progs bench-tools $(BUILD)/gfapi-probe
+	bench/gluster.sh
+
+$(BUILD)/gfapi-probe: bench/gfapi-probe.c
+	@mkdir -p $(BUILD)
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+	    $$(pkg-config --cflags glusterfs-api) -o $@ bench/gfapi-probe.c \
+	    $$(pkg-config --libs glusterfs-api)
 
 # bench/echo.c: the loopback round trip a server is measured against
 $(BUILD)/ten-echo: bench/echo.c

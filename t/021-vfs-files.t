@@ -35,7 +35,7 @@ __DATA__
 > Tread tag=5 fid=1 offset=7 count=100
 < Rread tag=5 data="world\n"
 > Tstat tag=6 fid=1
-< Rstat tag=6 stat={type=0 dev=0 qid=(0 1 *) mode=0664 atime=* mtime=* length=13 name=hello uid=glenda gid=adm muid=glenda}
+< Rstat tag=6 stat={type=0 dev=0 qid=(0 * *) mode=0664 atime=* mtime=* length=13 name=hello uid=glenda gid=adm muid=glenda}
 > Tclunk tag=7 fid=1
 < Rclunk tag=7
 --- perl

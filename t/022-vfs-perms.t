@@ -74,11 +74,13 @@ for my $i (1 .. 3) {
     push @v, $c->stat($f)->{stat}{qid}[1];
 }
 is(scalar(keys %{{ map { $_ => 1 } @v }}), 4, "four different versions: @v");
-cmp_ok($v[$_], '>', $v[$_ - 1], "version $_ grows") for 1 .. 3;
+# not a counter: mixed with the ctime and size (vfs_meta.c), so that two
+# servers sharing the files cannot both give one version to two contents
+isnt($v[$_], 0, "version $_ is not the never-changed 0") for 1 .. 3;
 my $g = $c->walk_to($root, 'tmp/f');
 is($c->stat($g)->{stat}{qid}[1], $v[-1], 'another fid sees the same version');
 $c->wstat($g, mode => 0600);
-cmp_ok($c->stat($g)->{stat}{qid}[1], '>', $v[-1], 'a wstat changes it');
+isnt($c->stat($g)->{stat}{qid}[1], $v[-1], 'a wstat changes it');
 my $r = $c->walk($root, 77, 'tmp', 'f');
 is($r->{wqid}[1][1], $c->stat($g)->{stat}{qid}[1], 'Rwalk carries the current version');
 
@@ -332,6 +334,6 @@ is($stat->('tmp/c')->{stat}{qid}[1], $v0, 'two links, one version');
 my $f = $a->walk_to($aroot, 'tmp/c');
 $a->open($f, 1);
 $a->write($f, 0, 'x');
-cmp_ok($stat->('tmp/c2')->{stat}{qid}[1], '>', $v0, 'a write through one link moves the version seen through the other');
+isnt($stat->('tmp/c2')->{stat}{qid}[1], $v0, 'a write through one link moves the version seen through the other');
 $setx->('tmp/c2', 'mode', '000001b4');
 is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0664 atime=* mtime=* length=6 name=c uid=alice gid=dev muid=alice}', 'and an xattr set through it');

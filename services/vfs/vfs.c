@@ -171,6 +171,13 @@ main(int argc, char **argv)
         goto done;
     }
 
+    vfs.shared = vfs_shared_fs(vfs.rootfd);
+
+    if (vfs.shared) {
+        srv_log("%s is on a network file system: other servers may share "
+                "it (fid paths checked against inodes)", root);
+    }
+
     if (vfs_seed(&vfs, skel) < 0) {
         goto done;
     }

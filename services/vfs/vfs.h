@@ -30,6 +30,12 @@ typedef struct {
     struct vfs_excl_s  *excl;
 
     struct vfs_slot_s  *meta_cache;     /* user.ten.* of recent inodes */
+
+    /*
+     * The tree is on a network file system (FUSE, NFS) that other
+     * servers change too: a fid's path is checked against its inode.
+     */
+    unsigned            shared:1;
 } vfs_t;
 
 
@@ -49,6 +55,11 @@ typedef struct {
     size_t              top;        /* length of the attach point */
     int                 pathfd;     /* O_PATH */
     int                 fd;         /* when open, else -1 */
+    int                 lockfd;     /* DMEXCL: holds the OFD lock, or -1 */
+    int                 dirfd;      /* shared trees: O_PATH of the directory
+                                       the fid was walked into from, or -1 */
+    dev_t               dev;        /* the file's identity */
+    ino_t               ino;
     uint8_t             omode;
     unsigned            rclose:1;
     unsigned            excl:1;
@@ -76,6 +87,7 @@ int vfs_meta_set(int pathfd, const char *uid, const char *gid,
     const char *muid, const uint32_t *mode);
 int vfs_meta_touch(int pathfd, const char *muid);
 void vfs_meta_qid(const vfs_meta_t *m, ninep_qid_t *q);
+int vfs_shared_fs(int rootfd);
 void vfs_meta_stat(const vfs_meta_t *m, const char *name, ninep_stat_t *st);
 int vfs_xattr_probe(int rootfd);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,10 @@
  */
 #define CACHE_SETTLE_NS (2 * 1000000000LL)
 
+/* statfs(2)'s f_type of the network file systems other servers share */
+#define FUSE_MAGIC      0x65735546
+#define NFS_MAGIC       0x6969
+
 
 typedef struct vfs_slot_s {
     pthread_mutex_t     lock;
@@ -53,11 +58,11 @@ typedef struct vfs_slot_s {
 static pthread_mutex_t  version_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
-static void get_name(const char *path, const char *attr, char *buf,
+static int get_name(const char *path, const char *attr, char *buf,
     const char *dflt);
 static int get_number(const char *path, const char *attr, uint32_t *n);
 static int set_string(const char *path, const char *attr, const char *val);
-static void meta_fill(vfs_t *v, const char *path, vfs_meta_t *m);
+static int meta_fill(vfs_t *v, const char *path, vfs_meta_t *m);
 static vfs_slot_t *cache_slot(vfs_t *v, const struct stat *st);
 static int cache_get(vfs_t *v, vfs_meta_t *m);
 static void cache_put(vfs_t *v, const vfs_meta_t *m,
@@ -132,12 +137,26 @@ vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m)
         return -1;
     }
 
+    /*
+     * Removed, though still open here: a local file system goes on
+     * serving it, GlusterFS half (its xattrs are gone).  A file removed
+     * through another server has ceased to exist for this one too.
+     */
+    if (v->shared && m->st.st_nlink == 0) {
+        errno = ENOENT;
+        return -1;
+    }
+
     if (cache_get(v, m)) {
         return 0;
     }
 
     proc_path(pathfd, path, sizeof(path));
-    meta_fill(v, path, m);
+
+    if (meta_fill(v, path, m) < 0) {
+        return -1;
+    }
+
     cache_put(v, m, &start);
 
     return 0;
@@ -242,12 +261,18 @@ vfs_meta_getat(vfs_t *v, int dirfd, const char *name, vfs_meta_t *m)
 }
 
 
-/* Files without xattrs belong to the default owner, modes from the disk. */
+/*
+ * Files without xattrs belong to the default owner, modes from the disk.
+ * A file gone meanwhile (ESTALE on a network file system) fails.
+ */
 
-static void
+static int
 meta_fill(vfs_t *v, const char *path, vfs_meta_t *m)
 {
-    get_name(path, XA_UID, m->uid, v->default_owner);
+    if (get_name(path, XA_UID, m->uid, v->default_owner) < 0) {
+        return -1;
+    }
+
     get_name(path, XA_GID, m->gid, m->uid);
     get_name(path, XA_MUID, m->muid, m->uid);
 
@@ -264,22 +289,30 @@ meta_fill(vfs_t *v, const char *path, vfs_meta_t *m)
     if (get_number(path, XA_VERSION, &m->version) < 0) {
         m->version = 0;
     }
+
+    return 0;
 }
 
 
-static void
+static int
 get_name(const char *path, const char *attr, char *buf, const char *dflt)
 {
     ssize_t  n;
 
     n = getxattr(path, attr, buf, TEN_NAME_MAX);
 
+    if (n < 0 && (errno == ESTALE || errno == ENOENT)) {
+        return -1;
+    }
+
     if (n <= 0 || !ten_valid_name(buf, n)) {
         snprintf(buf, TEN_NAME_MAX + 1, "%s", dflt);
-        return;
+        return 0;
     }
 
     buf[n] = '\0';
+
+    return 0;
 }
 
 
@@ -365,13 +398,48 @@ vfs_meta_touch(int pathfd, const char *muid)
 }
 
 
+/*
+ * The qid version.  user.ten.version counts the changes made through
+ * ten-vfs (0: none yet), but on a file system shared by several servers
+ * two of them may read the same count and both write count + 1: the count
+ * alone would give two different contents one version.  So the version is
+ * the count mixed with what the file system keeps and every change moves:
+ * the ctime in nanoseconds and the size.  Two servers' changes stamp
+ * different ctimes (Gluster keeps the writer's clock to the nanosecond),
+ * and one server's changes within one clock tick still differ by the
+ * count, which that server increments under version_lock.
+ */
+
+static uint32_t
+version_of(const vfs_meta_t *m)
+{
+    uint32_t  v;
+    uint64_t  h;
+
+    if (m->version == 0) {
+        return 0;
+    }
+
+    h = m->version;
+    h = (h ^ (uint64_t) m->st.st_ctim.tv_sec) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (uint64_t) m->st.st_ctim.tv_nsec) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (uint64_t) m->st.st_size) * 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+
+    v = (uint32_t) (h ^ (h >> 32));
+
+    /* 0 stays "never changed" */
+    return v ? v : 1;
+}
+
+
 void
 vfs_meta_qid(const vfs_meta_t *m, ninep_qid_t *q)
 {
     q->type = (uint8_t) ((m->mode >> 24)
                          & (NINEP_QTDIR | NINEP_QTAPPEND | NINEP_QTEXCL
                             | NINEP_QTTMP));
-    q->version = m->version;
+    q->version = version_of(m);
     q->path = (uint64_t) m->st.st_ino;
 }
 
@@ -407,6 +475,19 @@ vfs_xattr_probe(int rootfd)
     (void) removexattr(path, "user.ten.probe");
 
     return 0;
+}
+
+
+int
+vfs_shared_fs(int rootfd)
+{
+    struct statfs  sf;
+
+    if (fstatfs(rootfd, &sf) < 0) {
+        return 0;
+    }
+
+    return sf.f_type == FUSE_MAGIC || sf.f_type == NFS_MAGIC;
 }
 
 

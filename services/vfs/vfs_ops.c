@@ -7,6 +7,13 @@
  * directory with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); ".." is
  * lexical and stops at the attach point, so no walk leaves the tree, and
  * symbolic links are never followed nor served.
+ *
+ * The tree may be a directory of a network file system (GlusterFS through
+ * FUSE) that other ten-vfs servers change at the same time: renames never
+ * replace a name even without RENAME_NOREPLACE, a descriptor gone stale
+ * is "file does not exist" or is opened again by its path, DMEXCL holds an
+ * OFD lock the file system keeps for every server, and a fid's path is
+ * checked against its inode (fid_refresh_path).
  */
 
 #include <errno.h>
@@ -53,7 +60,8 @@ static const char *base_name(const char *path);
 static char *join(const char *dir, const char *name);
 static char *parent_of(const char *path, size_t top);
 static int walk_one(vfs_t *v, const char *user, char **path, size_t top,
-    int *fd, vfs_meta_t *m, const char *name, size_t len, const char **err);
+    int *fd, int *dfd, vfs_meta_t *m, const char *name, size_t len,
+    const char **err);
 static const char *errstr(int err);
 static int excl_take(vfs_t *v, const struct stat *st);
 static void excl_drop(vfs_t *v, const struct stat *st);
@@ -76,9 +84,21 @@ static int known_name(vfs_t *v, ninep_str_t s, char *buf);
 static int str_is(ninep_str_t s, const char *c);
 static void str_copy(char *buf, ninep_str_t s);
 static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
+static int kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len,
+    const char **rel);
+static int names_fid(vfs_t *v, vfs_fid_t *f, const char *path);
+static int still_named(vfs_fid_t *f);
+static int open_parent(vfs_t *v, vfs_fid_t *f);
+static char *find_in_parent(vfs_t *v, vfs_fid_t *f);
+static int fid_set_path(vfs_fid_t *f, const char *rel);
+static int fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m);
 static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
-    mode_t mode);
-static void fid_set_type(vfs_fid_t *f, mode_t mode);
+    const struct stat *st);
+static void fid_set_type(vfs_fid_t *f, const struct stat *st);
+static const char *excl_lock(vfs_fid_t *f);
+static int fid_removed(vfs_t *v, vfs_fid_t *f);
+static int rename_noreplace(int pfd, const char *from, const char *to,
+    int isdir);
 static const char *open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     vfs_meta_t *m, uint8_t omode, int check);
 static int remove_file(vfs_t *v, vfs_fid_t *f, const char *user,
@@ -255,7 +275,9 @@ static const char *
 errstr(int err)
 {
     switch (err) {
-    case ENOENT:        return "file does not exist";
+    case ENOENT:
+    case ESTALE:        return "file does not exist";  /* removed through
+                                                          another server */
     case EEXIST:        return "file already exists";
     case EACCES:        return "permission denied";
     case EPERM:         return VFS_EPERM;
@@ -274,12 +296,13 @@ errstr(int err)
 /*
  * One walk step from the directory (*path, *fd, *m) to name; on success
  * they describe the new file.  Search permission is needed on the
- * directory, also for "..".
+ * directory, also for "..".  With dfd, *dfd becomes the directory the
+ * step left when it went down into it (else -1: unknown).
  */
 
 static int
 walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
-    vfs_meta_t *m, const char *name, size_t len, const char **err)
+    int *dfd, vfs_meta_t *m, const char *name, size_t len, const char **err)
 {
     int          nfd;
     char        *npath, cname[NAME_MAX + 1];
@@ -326,7 +349,22 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
         goto failed;
     }
 
-    close(*fd);
+    if (dfd && !(len == 1 && name[0] == '.')) {
+        if (*dfd >= 0) {
+            close(*dfd);
+        }
+
+        /* down into a name: the directory is its parent; ".." unknown */
+        *dfd = (len == 2 && name[0] == '.' && name[1] == '.') ? -1 : *fd;
+
+        if (*dfd < 0) {
+            close(*fd);
+        }
+
+    } else {
+        close(*fd);
+    }
+
     free(*path);
     *fd = nfd;
     *path = npath;
@@ -355,39 +393,212 @@ fid_state(srv_fid_t *fid)
 
 /*
  * A fid follows its file through renames (its own or another fid's): the
- * kernel knows where the O_PATH descriptor's file is now.
+ * kernel knows where the O_PATH descriptor's file is now.  On a shared
+ * file system it may not: a rename made through another server leaves
+ * this mount's dentry, and so /proc's link, at the old name (or marks it
+ * deleted).  There a fid keeps the directory it was walked into from
+ * (dirfd) and its name is checked there, one lookup; when the name no
+ * longer is its file, the file is looked for in that directory by inode,
+ * where any rename made through 9P leaves it (wstat(5) renames within a
+ * directory).  Without a dirfd (after "..") the whole path is checked.
+ * A file moved by other means into another directory does not exist for
+ * the fid any more; when directories above it are renamed through
+ * another server, the fid's I/O, stat, wstat and remove still work (by
+ * descriptor and dirfd) while ".." walks by the old path.
  */
 
 static int
 fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 {
-    char     proc[64], link[VFS_PATH_MAX + 64], *rel, *p;
+    int          known;
+    char         link[VFS_PATH_MAX + 64], *found;
+    const char  *rel;
+
+    known = kernel_path(v, f, link, sizeof(link), &rel) == 0;
+
+    if (!v->shared) {
+        return known ? fid_set_path(f, rel) : -1;
+    }
+
+    /* the attach point is never renamed through 9P */
+    if (strlen(f->path) <= f->top || still_named(f)) {
+        return 0;
+    }
+
+    if (known && strcmp(rel, f->path) != 0 && names_fid(v, f, rel)) {
+        return fid_set_path(f, rel);
+    }
+
+    if (f->dirfd < 0 && names_fid(v, f, f->path)) {
+        return 0;
+    }
+
+    found = find_in_parent(v, f);
+    if (found == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+
+    known = fid_set_path(f, found);
+    free(found);
+
+    return known;
+}
+
+
+/* The path from the root /proc gives f->pathfd, in buf; *rel within it. */
+
+static int
+kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len, const char **rel)
+{
+    char     proc[64];
     ssize_t  n;
 
     snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
-    n = readlink(proc, link, sizeof(link) - 1);
+    n = readlink(proc, buf, len - 1);
 
     if (n < 0) {
         return -1;
     }
 
-    link[n] = '\0';
+    buf[n] = '\0';
 
-    if ((size_t) n >= 10 && strcmp(link + n - 10, " (deleted)") == 0) {
+    if ((size_t) n >= 10 && strcmp(buf + n - 10, " (deleted)") == 0) {
         errno = ENOENT;
         return -1;
     }
 
-    if (strncmp(link, v->root_path, v->root_len) != 0
-        || (link[v->root_len] != '/' && link[v->root_len] != '\0'))
+    if (strncmp(buf, v->root_path, v->root_len) != 0
+        || (buf[v->root_len] != '/' && buf[v->root_len] != '\0'))
     {
         /* moved out of the tree behind our back */
         errno = ENOENT;
         return -1;
     }
 
-    rel = link + v->root_len;
-    rel += (*rel == '/');
+    *rel = buf + v->root_len;
+    *rel += (**rel == '/');
+
+    return 0;
+}
+
+
+/* Whether path (from the root) names f's file now. */
+
+static int
+names_fid(vfs_t *v, vfs_fid_t *f, const char *path)
+{
+    int          fd, same;
+    struct stat  st;
+
+    fd = resolve_at(v->rootfd, path);
+    if (fd < 0) {
+        return 0;
+    }
+
+    same = fstat(fd, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino;
+    close(fd);
+
+    return same;
+}
+
+
+/*
+ * Whether f's name in its directory (the one a walk went down from, held
+ * open) is still f's file: one lookup where checking the whole path would
+ * take one a name.
+ */
+
+static int
+still_named(vfs_fid_t *f)
+{
+    struct stat  st;
+
+    return f->dirfd >= 0
+           && fstatat(f->dirfd, base_name(f->path), &st, AT_SYMLINK_NOFOLLOW)
+              == 0
+           && st.st_dev == f->dev && st.st_ino == f->ino;
+}
+
+
+/*
+ * f's directory, O_PATH: the one it was walked into from where known,
+ * else the one its path names.
+ */
+
+static int
+open_parent(vfs_t *v, vfs_fid_t *f)
+{
+    int    fd;
+    char  *ppath;
+
+    if (f->dirfd >= 0) {
+        return fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0);
+    }
+
+    ppath = parent_of(f->path, f->top);
+    fd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+    free(ppath);
+
+    return fd;
+}
+
+
+/* f's file in its directory, by inode; a new path. */
+
+static char *
+find_in_parent(vfs_t *v, vfs_fid_t *f)
+{
+    int             fd, dfd;
+    DIR            *d;
+    char           *ppath, *found, proc[64];
+    struct stat     st;
+    struct dirent  *de;
+
+    if (strlen(f->path) <= f->top) {
+        return NULL;
+    }
+
+    ppath = parent_of(f->path, f->top);
+    fd = ppath ? open_parent(v, f) : -1;
+    found = NULL;
+
+    if (fd >= 0) {
+        /* O_PATH cannot be read: open the directory through /proc */
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        dfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        d = dfd >= 0 ? fdopendir(dfd) : NULL;
+
+        if (d == NULL && dfd >= 0) {
+            close(dfd);
+        }
+
+        while (d && found == NULL && (de = readdir(d)) != NULL) {
+            if (de->d_ino == f->ino
+                && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                && st.st_dev == f->dev && st.st_ino == f->ino)
+            {
+                found = join(ppath, de->d_name);
+            }
+        }
+
+        if (d) {
+            closedir(d);
+        }
+
+        close(fd);
+    }
+
+    free(ppath);
+
+    return found;
+}
+
+
+static int
+fid_set_path(vfs_fid_t *f, const char *rel)
+{
+    char  *p;
 
     if (strcmp(rel, f->path) == 0) {
         return 0;
@@ -409,8 +620,65 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 }
 
 
+/*
+ * The metadata of f's file.  A descriptor that went stale (the file was
+ * removed or replaced through another server, or the file system forgot
+ * it) is opened again by the fid's path if that still names the same
+ * file; else the file does not exist.  dup3() puts the new descriptor
+ * under the old number, so no other request sees it closed.  The caller
+ * holds the fid's lock.
+ */
+
+static int
+fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m)
+{
+    int          fd;
+    struct stat  st;
+
+    if (vfs_meta_get(v, f->pathfd, m) == 0) {
+        return 0;
+    }
+
+    if (errno != ESTALE) {
+        return -1;
+    }
+
+    fd = resolve_at(v->rootfd, f->path);
+
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != f->dev
+        || st.st_ino != f->ino || dup3(fd, f->pathfd, O_CLOEXEC) < 0)
+    {
+        if (fd >= 0) {
+            close(fd);
+        }
+        errno = ENOENT;
+        return -1;
+    }
+
+    close(fd);
+
+    return vfs_meta_get(v, f->pathfd, m);
+}
+
+
+/*
+ * An open file removed through another server of a shared tree: no I/O
+ * (vfs_meta_get says the same of its metadata).  A local tree serves an
+ * open file until its last clunk, as Linux does.
+ */
+
+static int
+fid_removed(vfs_t *v, vfs_fid_t *f)
+{
+    struct stat  st;
+
+    return v->shared && f->isreg && fstat(f->fd, &st) == 0
+           && st.st_nlink == 0;
+}
+
+
 static vfs_fid_t *
-fid_state_new(char *path, size_t top, int pathfd, mode_t mode)
+fid_state_new(char *path, size_t top, int pathfd, const struct stat *st)
 {
     vfs_fid_t  *f;
 
@@ -423,17 +691,21 @@ fid_state_new(char *path, size_t top, int pathfd, mode_t mode)
     f->top = top;
     f->pathfd = pathfd;
     f->fd = -1;
-    fid_set_type(f, mode);
+    f->lockfd = -1;
+    f->dirfd = -1;
+    fid_set_type(f, st);
 
     return f;
 }
 
 
 static void
-fid_set_type(vfs_fid_t *f, mode_t mode)
+fid_set_type(vfs_fid_t *f, const struct stat *st)
 {
-    f->isdir = S_ISDIR(mode);
-    f->isreg = S_ISREG(mode);
+    f->isdir = S_ISDIR(st->st_mode);
+    f->isreg = S_ISREG(st->st_mode);
+    f->dev = st->st_dev;
+    f->ino = st->st_ino;
 }
 
 
@@ -475,7 +747,7 @@ vfs_attach(srv_req_t *r)
     fd = resolve_at(v->rootfd, "");
 
     if (path == NULL || fd < 0 || vfs_meta_get(v, fd, &m) < 0) {
-        srv_errno(r, errno);
+        srv_error(r, errstr(errno));
         goto failed;
     }
 
@@ -483,7 +755,8 @@ vfs_attach(srv_req_t *r)
          elem = strtok_r(NULL, "/", &save))
     {
         if (strcmp(elem, "..") == 0
-            || walk_one(v, user, &path, 0, &fd, &m, elem, strlen(elem), &err)
+            || walk_one(v, user, &path, 0, &fd, NULL, &m, elem, strlen(elem),
+                        &err)
                < 0)
         {
             srv_error(r, strcmp(elem, "..") == 0 ? "invalid attach name"
@@ -497,7 +770,7 @@ vfs_attach(srv_req_t *r)
         goto failed;
     }
 
-    f = fid_state_new(path, strlen(path), fd, S_IFDIR);
+    f = fid_state_new(path, strlen(path), fd, &m.st);
     if (f == NULL) {
         srv_error(r, "out of memory");
         goto failed;
@@ -530,7 +803,7 @@ failed:
 static void
 vfs_walk(srv_req_t *r)
 {
-    int             fd, i;
+    int             fd, dfd, i;
     char           *path;
     vfs_t          *v;
     vfs_fid_t      *f, *nf;
@@ -551,11 +824,12 @@ vfs_walk(srv_req_t *r)
     pthread_mutex_lock(&r->fid->lock);
     (void) fid_refresh_path(v, f);
     path = strdup(f->path);
+    fd = fid_meta(v, f, &m) == 0 ? fcntl(f->pathfd, F_DUPFD_CLOEXEC, 0) : -1;
+    dfd = f->dirfd >= 0 ? fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0) : -1;
     pthread_mutex_unlock(&r->fid->lock);
-    fd = fcntl(f->pathfd, F_DUPFD_CLOEXEC, 0);
 
-    if (path == NULL || fd < 0 || vfs_meta_get(v, fd, &m) < 0) {
-        srv_errno(r, errno);
+    if (path == NULL || fd < 0) {
+        srv_error(r, errstr(errno));
         goto done;
     }
 
@@ -563,7 +837,8 @@ vfs_walk(srv_req_t *r)
     rf.type = NINEP_RWALK;
 
     for (i = 0; i < t->nwname; i++) {
-        if (walk_one(v, srv_user(r), &path, f->top, &fd, &m,
+        if (walk_one(v, srv_user(r), &path, f->top, &fd,
+                     v->shared ? &dfd : NULL, &m,
                      (const char *) t->wname[i].data, t->wname[i].len, &err)
             < 0)
         {
@@ -586,22 +861,28 @@ vfs_walk(srv_req_t *r)
             pthread_mutex_lock(&r->fid->lock);
             free(f->path);
             close(f->pathfd);
+            if (f->dirfd >= 0) {
+                close(f->dirfd);
+            }
             f->path = path;
             f->pathfd = fd;
-            fid_set_type(f, m.st.st_mode);
+            f->dirfd = dfd;
+            fid_set_type(f, &m.st);
             pthread_mutex_unlock(&r->fid->lock);
 
         } else {
-            nf = fid_state_new(path, f->top, fd, m.st.st_mode);
+            nf = fid_state_new(path, f->top, fd, &m.st);
             if (nf == NULL) {
                 srv_error(r, "out of memory");
                 goto done;
             }
+            nf->dirfd = dfd;
             target->aux = nf;
         }
 
         path = NULL;
         fd = -1;
+        dfd = -1;
     }
 
     srv_respond(r, &rf);
@@ -610,6 +891,10 @@ done:
 
     if (fd >= 0) {
         close(fd);
+    }
+
+    if (dfd >= 0) {
+        close(dfd);
     }
 
     free(path);
@@ -717,6 +1002,49 @@ excl_drop(vfs_t *v, const struct stat *st)
 
 
 /*
+ * DMEXCL across servers: an OFD write lock on the whole file, which the
+ * file system keeps for every client (GlusterFS's locks translator, any
+ * local file system) and which ends when the descriptor closes, also when
+ * the process dies.  A write lock needs a descriptor open for writing,
+ * whatever the client's mode: ten-vfs's own (its files are 0600, its
+ * own).  Directories have no such descriptor; their DMEXCL is this
+ * process's list alone (excl_take).
+ */
+
+static const char *
+excl_lock(vfs_fid_t *f)
+{
+    int           err;
+    char          proc[64];
+    struct flock  fl;
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
+    f->lockfd = open(proc, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+    if (f->lockfd < 0) {
+        srv_log("DMEXCL file not writable by ten-vfs, cannot lock it: %s",
+                strerror(errno));
+        return errstr(errno);
+    }
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+
+    if (fcntl(f->lockfd, F_OFD_SETLK, &fl) == 0) {
+        return NULL;
+    }
+
+    err = errno;
+    close(f->lockfd);
+    f->lockfd = -1;
+
+    return (err == EAGAIN || err == EACCES)
+           ? "exclusive use file already open" : errstr(err);
+}
+
+
+/*
  * Opens f for I/O; a fresh create skips the checks, which Plan 9 makes
  * against the directory alone.  Returns an error string or NULL.
  */
@@ -729,6 +1057,7 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
     char         proc[64], *ppath;
     unsigned     perm;
     vfs_meta_t   pm;
+    const char  *err;
 
     if (open_perm(omode, &perm) < 0) {
         return "invalid open mode";
@@ -787,6 +1116,15 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
             goto failed;
         }
 
+        err = (m->mode & NINEP_DMEXCL) && f->isreg ? excl_lock(f) : NULL;
+
+        if (err) {
+            close(f->fd);
+            f->fd = -1;
+            excl_drop(v, &m->st);
+            return err;
+        }
+
         if (omode & NINEP_OTRUNC) {
             (void) vfs_meta_touch(f->pathfd, srv_user(r));
         }
@@ -825,7 +1163,7 @@ vfs_open(srv_req_t *r)
     if (f->fd >= 0 || f->dir) {
         err = "fid already open";
 
-    } else if (vfs_meta_get(v, f->pathfd, &m) < 0) {
+    } else if (fid_meta(v, f, &m) < 0) {
         err = errstr(errno);
 
     } else {
@@ -885,7 +1223,7 @@ vfs_create(srv_req_t *r)
         goto failed;
     }
 
-    if (vfs_meta_get(v, f->pathfd, &dm) < 0) {
+    if (fid_meta(v, f, &dm) < 0) {
         err = errstr(errno);
         goto failed;
     }
@@ -957,11 +1295,21 @@ vfs_create(srv_req_t *r)
     (void) vfs_meta_touch(f->pathfd, user);
 
     /* the fid moves to the new file and opens it; the creator may */
-    close(f->pathfd);
+    if (f->dirfd >= 0) {
+        close(f->dirfd);
+        f->dirfd = -1;
+    }
+
+    if (v->shared) {
+        f->dirfd = f->pathfd;
+    } else {
+        close(f->pathfd);
+    }
+
     free(f->path);
     f->path = path;
     f->pathfd = pfd;
-    fid_set_type(f, m.st.st_mode);
+    fid_set_type(f, &m.st);
     path = NULL;
     pfd = -1;
 
@@ -1010,6 +1358,11 @@ vfs_read(srv_req_t *r)
 
     if (f->fd < 0 || (f->omode & 3) == NINEP_OWRITE) {
         srv_error(r, "fid not open for reading");
+        return;
+    }
+
+    if (fid_removed(v, f)) {
+        srv_error(r, errstr(ENOENT));
         return;
     }
 
@@ -1216,6 +1569,11 @@ vfs_write(srv_req_t *r)
         return;
     }
 
+    if (fid_removed(srv_data(r), f)) {
+        srv_error(r, errstr(ENOENT));
+        return;
+    }
+
     /* DMAPPEND files are open O_APPEND: the offset is ignored */
     n = pwrite(f->fd, r->t.data, r->t.count, (off_t) r->t.offset);
 
@@ -1260,12 +1618,9 @@ open_parent_to_change(vfs_t *v, vfs_fid_t *f, const char *user,
     const char **err)
 {
     int          pfd;
-    char        *ppath;
     vfs_meta_t   pm;
 
-    ppath = parent_of(f->path, f->top);
-    pfd = ppath ? resolve_at(v->rootfd, ppath) : -1;
-    free(ppath);
+    pfd = open_parent(v, f);
 
     if (pfd < 0 || vfs_meta_get(v, pfd, &pm) < 0) {
         *err = errstr(errno);
@@ -1350,6 +1705,7 @@ vfs_remove(srv_req_t *r)
 static void
 vfs_stat(srv_req_t *r)
 {
+    int             rc;
     char            name[NAME_MAX + 1];
     vfs_t          *v;
     vfs_fid_t      *f;
@@ -1363,9 +1719,10 @@ vfs_stat(srv_req_t *r)
     pthread_mutex_lock(&r->fid->lock);
     (void) fid_refresh_path(v, f);
     snprintf(name, sizeof(name), "%s", base_name(f->path));
+    rc = fid_meta(v, f, &m);
     pthread_mutex_unlock(&r->fid->lock);
 
-    if (vfs_meta_get(v, f->pathfd, &m) < 0) {
+    if (rc < 0) {
         srv_error(r, errstr(errno));
         return;
     }
@@ -1430,7 +1787,7 @@ vfs_wstat(srv_req_t *r)
 
     pthread_mutex_lock(&r->fid->lock);
 
-    if (fid_refresh_path(v, f) < 0 || vfs_meta_get(v, f->pathfd, &m) < 0) {
+    if (fid_refresh_path(v, f) < 0 || fid_meta(v, f, &m) < 0) {
         err = errstr(errno);
 
     } else if (wstat_check(r, v, f, &m, st, &err) == 0) {
@@ -1708,13 +2065,12 @@ wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
     str_copy(name, st->name);
     ppath = parent_of(f->path, f->top);
     np = ppath ? join(ppath, name) : NULL;
-    pfd = ppath ? resolve_at(((vfs_t *) srv_data(r))->rootfd, ppath) : -1;
+    pfd = ppath ? open_parent(srv_data(r), f) : -1;
 
     rc = -1;
 
     if (np && pfd >= 0
-        && renameat2(pfd, base_name(f->path), pfd, name, RENAME_NOREPLACE)
-           == 0)
+        && rename_noreplace(pfd, base_name(f->path), name, f->isdir) == 0)
     {
         (void) vfs_meta_touch(pfd, srv_user(r));
         free(f->path);
@@ -1731,6 +2087,67 @@ wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
     free(np);
 
     return rc;
+}
+
+
+/*
+ * A rename in the directory pfd that never replaces a name, also when
+ * another server makes one there at the same time.  RENAME_NOREPLACE does
+ * it where the file system can (GlusterFS's FUSE client answers EINVAL).
+ * Else a file gets its new name by link(2), which fails with EEXIST
+ * atomically on every server's view, then loses the old one.  A
+ * directory, which cannot be linked, first gets an empty directory under
+ * the new name by mkdir(2) (atomic in the same way: of two servers
+ * racing for one name exactly one makes it), then rename(2) puts it in
+ * that placeholder's place: rename replaces only an empty directory, and
+ * this one is ours.  Between the two steps the name holds an empty
+ * directory that others may see; only someone removing our placeholder
+ * and making an empty directory of their own there within that window
+ * could lose it, and an empty directory is all they could lose.
+ */
+
+static int
+rename_noreplace(int pfd, const char *from, const char *to, int isdir)
+{
+    int  err;
+
+    if (renameat2(pfd, from, pfd, to, RENAME_NOREPLACE) == 0) {
+        return 0;
+    }
+
+    if (errno != EINVAL) {
+        return -1;
+    }
+
+    if (isdir) {
+        if (mkdirat(pfd, to, 0700) < 0) {
+            return -1;
+        }
+
+        if (renameat(pfd, from, pfd, to) == 0) {
+            return 0;
+        }
+
+        err = errno;
+        (void) unlinkat(pfd, to, AT_REMOVEDIR);
+
+    } else {
+        if (linkat(pfd, from, pfd, to, 0) < 0) {
+            return -1;
+        }
+
+        if (unlinkat(pfd, from, 0) == 0) {
+            return 0;
+        }
+
+        /* renamed or removed meanwhile through another server */
+        err = errno;
+        (void) unlinkat(pfd, to, 0);
+    }
+
+    errno = err;
+
+    return -1;
 }
 
 
@@ -1761,6 +2178,14 @@ destroy_fid(srv_fid_t *fid)
 
     if (f->fd >= 0) {
         close(f->fd);
+    }
+
+    if (f->lockfd >= 0) {
+        close(f->lockfd);
+    }
+
+    if (f->dirfd >= 0) {
+        close(f->dirfd);
     }
 
     close(f->pathfd);
