@@ -27,6 +27,11 @@ my $DIR = tempdir('ten-tls-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 $ENV{TEST_NGINX_TLS} = $DIR;
 $ENV{TEST_NGINX_TCP_PORT} = Test::Ten::free_port();
 
+# a server that takes connections (the backlog) but never says a word
+our $HUNG = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+    Proto => 'tcp', Listen => 64, ReuseAddr => 1) or die "listen: $!";
+$ENV{TEST_NGINX_HUNG_PORT} = $HUNG->sockport;
+
 Ten::TLS::make_ca($DIR);
 Ten::TLS::make_cert($DIR, $_, "$_.ten") for qw(vfs factotum ssr);
 Ten::TLS::make_cert($DIR, 'wrong', 'other.ten');
@@ -153,6 +158,45 @@ is_rerror($c->attach(0, 'x', $ENV{TEST_NGINX_TICKET}), 'vfs unavailable: cannot 
 like(kvfs->log_text, qr/message size \d+ outside/, 'ten-vfs took the ClientHello for a bad 9P message and closed');
 --- error_log
 qr/9p: service "vfs": TLS handshake failed to 127\.0\.0\.1:\d+/
+
+
+
+=== TEST 2c: a server that never answers the ClientHello: the handshake ends at ninep_connect_timeout
+--- http_config
+    upstream ten_vfs {
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
+        ninep_ssl on;
+        ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
+        ninep_ssl_name vfs.ten;
+    }
+    upstream ten_vfs2 {
+        server 127.0.0.1:$TEST_NGINX_HUNG_PORT;
+        ninep_ssl on;
+        ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
+        ninep_ssl_name vfs.ten;
+    }
+--- vfs_args: -x $TEST_NGINX_TLS/vfs.crt -y $TEST_NGINX_TLS/vfs.key
+--- namespace
+mount vfs /
+mount vfs2 /n/two
+--- setup
+mkdir -p n/two
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        ninep_service vfs2 ten_vfs2;
+        ninep_connect_timeout 500ms;
+    }
+--- perl
+my $c = kclient();
+my $t0 = time;
+is_rerror($c->attach(0, 'x', $ENV{TEST_NGINX_TICKET}), 'vfs2 unavailable: cannot connect', 'the attach fails with an Rerror');
+my $took = time - $t0;
+ok($took >= 0.4 && $took < 3, sprintf('after the connect timeout (%.1f s)', $took));
+--- error_log
+qr/9p: service "vfs2": TLS handshake timed out to 127\.0\.0\.1:\d+/
 
 
 
