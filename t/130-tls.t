@@ -6,10 +6,10 @@
 # here (Ten::TLS, openssl) in a temporary directory: a CA, good ones for
 # vfs.ten, factotum.ten and ssr.ten, one for another name, a self-signed
 # one.
-# A wrong or untrusted certificate is refused with a clear line in the
-# error log and the session gets an Rerror; a plain client, garbage or
-# silence on a TLS port is refused without harm to the other
-# connections; a reconnect resumes the TLS session; health checks and the
+# A wrong or untrusted certificate, a plain or a silent server is refused
+# with a clear line in the error log and the session gets an Rerror; a
+# plain client, garbage or silence on a TLS port is refused without harm
+# to the other connections; a reconnect resumes the TLS session; health checks and the
 # stream module work over TLS; nginx -t refuses contradictory
 # directives.
 
