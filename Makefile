@@ -30,10 +30,11 @@ NINEP_HDRS := src/ninep/ninep.h
 TEN_SRCS   := $(NINEP_SRCS) src/ninep/tenkey.c
 TEN_HDRS   := $(NINEP_HDRS) src/ninep/tenkey.h
 
-# the services and tools: plain C on libsodium and pthreads
+# the services and tools: plain C on libsodium and pthreads, and OpenSSL
+# for TLS between the tiers (services/lib/tls.c)
 CFLAGS_SRV := -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Werror \
               -Isrc/ninep -Iservices/lib $(SRV_SAN)
-LIBS_SRV   := -lsodium -lpthread
+LIBS_SRV   := -lsodium -lpthread -lssl -lcrypto
 SRVLIB     := $(wildcard services/lib/*.c)
 SRVLIB_H   := $(wildcard services/lib/*.h)
 VFS_SRCS   := $(wildcard services/vfs/*.c)
@@ -84,13 +85,14 @@ $(BUILD)/ten-livefuzz: fuzz/live.c $(NINEP_SRCS) $(NINEP_HDRS)
 # 9p: the command-line client (tools/9p), over WebSocket (OpenSSL for
 # wss:// and the handshake's SHA-1) or raw TCP (ten-auth-1 from services/lib)
 NINEP_CLI_SRCS := $(wildcard tools/9p/*.c) services/lib/client.c \
+                  services/lib/tls.c \
                   services/lib/io.c
 
 $(BUILD)/9p: $(NINEP_CLI_SRCS) $(wildcard tools/9p/*.h) $(SRVLIB_H) \
              $(TEN_SRCS) $(TEN_HDRS)
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS_SRV) -Itools/9p -o $@ $(NINEP_CLI_SRCS) $(TEN_SRCS) \
-	    $(LIBS_SRV) -lssl -lcrypto
+	    $(LIBS_SRV)
 
 $(BUILD)/ten-key: tools/ten-key.c $(TEN_SRCS) $(TEN_HDRS)
 	@mkdir -p $(BUILD)

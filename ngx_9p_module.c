@@ -10,6 +10,7 @@
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_backend.h"
 #include "ngx_http_9p_check.h"
+#include "ngx_http_9p_tls.h"
 #include "ngx_http_9p_stats.h"
 #include "ngx_http_9p_status.h"
 #include "ngx_http_9p_conf.h"
@@ -223,6 +224,41 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       ngx_http_9p_connections,
       NGX_HTTP_SRV_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("ninep_ssl"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_9p_srv_conf_t, ssl),
+      NULL },
+
+    { ngx_string("ninep_ssl_verify"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_9p_srv_conf_t, ssl_verify),
+      NULL },
+
+    { ngx_string("ninep_ssl_session_reuse"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_9p_srv_conf_t, ssl_session_reuse),
+      NULL },
+
+    { ngx_string("ninep_ssl_trusted_certificate"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_9p_srv_conf_t, ssl_trusted_certificate),
+      NULL },
+
+    { ngx_string("ninep_ssl_name"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_9p_srv_conf_t, ssl_name),
       NULL },
 
       ngx_null_command
@@ -988,8 +1024,9 @@ ngx_http_9p_create_main_conf(ngx_conf_t *cf)
 
 
 /*
- * Each service must name an upstream{} block; this runs after the
- * upstream module has initialized them all.
+ * Each upstream{} block's ninep_ssl directives must agree, and each
+ * service must name an upstream{} block; this runs after the upstream
+ * module has initialized them all.
  */
 
 static char *
@@ -1000,8 +1037,20 @@ ngx_http_9p_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_uint_t                      i;
     ngx_http_9p_service_t         **svc;
     ngx_http_upstream_main_conf_t  *umcf;
+    ngx_http_upstream_srv_conf_t  **uscf;
 
     umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
+    uscf = umcf->upstreams.elts;
+
+    /* every upstream{} block's TLS, whoever uses it */
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+        if (uscf[i]->srv_conf != NULL
+            && ngx_http_9p_tls_init(cf, uscf[i]) != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
     svc = mcf->services.elts;
 
     for (i = 0; i < mcf->services.nelts; i++) {
@@ -1149,6 +1198,9 @@ ngx_http_9p_create_srv_conf(ngx_conf_t *cf)
     }
 
     scf->connections = NGX_CONF_UNSET_UINT;
+    scf->ssl = NGX_CONF_UNSET;
+    scf->ssl_verify = NGX_CONF_UNSET;
+    scf->ssl_session_reuse = NGX_CONF_UNSET;
 
     return scf;
 }

@@ -15,7 +15,8 @@
 # Environment: STATUS=1 counts in a ninep_status zone (its cost is the
 # difference from a run without), SECS (5) seconds a run, IDLE (10000) idle sessions,
 # IDLE_BATCH (250) sessions attached at a time, VFS_FLAGS (none) more
-# ten-vfs flags, TEN_BUILD (build/), KEEP=1 keeps the scratch directory.
+# ten-vfs flags, TLS=1 the kernel path over TLS to ten-vfs, TEN_BUILD
+# (build/), KEEP=1 keeps the scratch directory.
 # Needs root for apt-get (if socat, websockify or attr are missing) and to
 # raise the fd limits.  Results also go to bench/results/kernel-*.txt.
 set -uo pipefail
@@ -150,10 +151,33 @@ printf '%s\n%s\n' "$vfs_pub" "$factotum_pub" > "$dir/kernel.trust"
 
 # --------------------------------------------------------------- ten-vfs
 
+# TLS=1: the kernel reaches ten-vfs over TLS (a CA and a certificate for
+# vfs.ten made here; ten-load has no TLS, so only the kernel path runs)
+tls_flags=()
+upstream_tls=""
+if [ "${TLS:-0}" = 1 ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -days 1 -subj /CN=bench-ca -keyout "$dir/ca.key" \
+        -out "$dir/ca.crt" 2> /dev/null \
+    && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj /CN=vfs.ten -keyout "$dir/vfs-tls.key" \
+        -out "$dir/vfs.csr" 2> /dev/null \
+    && echo subjectAltName=DNS:vfs.ten > "$dir/vfs.ext" \
+    && openssl x509 -req -in "$dir/vfs.csr" -CA "$dir/ca.crt" \
+        -CAkey "$dir/ca.key" -CAcreateserial -days 1 \
+        -extfile "$dir/vfs.ext" -out "$dir/vfs.crt" 2> /dev/null \
+    || die "openssl could not make the certificates"
+    tls_flags=(-x "$dir/vfs.crt" -y "$dir/vfs-tls.key")
+    upstream_tls="        ninep_ssl on;
+        ninep_ssl_trusted_certificate $dir/ca.crt;
+        ninep_ssl_name vfs.ten;"
+fi
+
 mkdir "$dir/root"
 # shellcheck disable=SC2086
 "$build/ten-vfs" -r "$dir/root" -l "127.0.0.1:$vfs_port" \
-    -k "$dir/vfs.key" -t "$dir/vfs.trust" ${VFS_FLAGS:-} 2> "$dir/vfs.log" &
+    -k "$dir/vfs.key" -t "$dir/vfs.trust" "${tls_flags[@]}" ${VFS_FLAGS:-} \
+    2> "$dir/vfs.log" &
 vfs_pid=$!
 pids+=("$vfs_pid")
 
@@ -234,6 +258,7 @@ http {
     upstream ten_vfs {
         server 127.0.0.1:$vfs_port;
         ninep_connections 4;
+$upstream_tls
     }
 
     server {
@@ -314,6 +339,9 @@ relay=(-a "127.0.0.1:$relay_port")
 wsk=(-w "ws://127.0.0.1:$wsk_port/" -W)
 kern=(-w "ws://127.0.0.1:$ngx_port/9p" -u glenda -A "$ticket_path")
 paths=(direct relay websockify kernel)
+# over TLS ten-vfs takes no plain client: the kernel path alone, to set
+# against a run without TLS
+[ "${TLS:-0}" = 1 ] && paths=(kernel)
 
 declare -A ops p50 p99 errs
 
@@ -369,6 +397,8 @@ say "nginx: $("$nginx" -v 2>&1 | sed 's/.*: //'), worker_processes 1;" \
     "socat $(socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/\1/p')" \
     "and websockify $(dpkg-query -W -f='${Version}' websockify 2>/dev/null)" \
     "fork one process per connection"
+say "kernel to ten-vfs: $([ "${TLS:-0}" = 1 ] && echo TLS 1.3 \
+    || echo plain TCP)"
 say "each run: ${secs} s, depth 1, msize 65536; stat and wocr of /tmp/small" \
     "(4 KiB), read = 65512-byte Treads of /tmp/big (4 MiB)"
 say ""
@@ -389,6 +419,17 @@ for loop in "${loops[@]}"; do
 done
 [ -t 2 ] && printf '\r%60s\r' '' >&2
 
+# the paths not run (TLS=1) show dashes
+for loop in "${loops[@]}"; do
+    for c in "${conns[@]}"; do
+        for path in direct relay websockify kernel; do
+            k=$path,$loop,$c
+            [ -n "${ops[$k]+set}" ] && continue
+            ops[$k]=-; p50[$k]=-; p99[$k]=-; errs[$k]=0
+        done
+    done
+done
+
 
 # ------------------------------------------------------------ the table
 
@@ -401,7 +442,7 @@ printf '%-5s %5s | %-22s | %-22s | %-22s | %-22s | %-15s | %s\n' \
 for loop in "${loops[@]}"; do
     for c in "${conns[@]}"; do
         printf '%-5s %5s' "$loop" "$c"
-        for path in "${paths[@]}"; do
+        for path in direct relay websockify kernel; do
             k=$path,$loop,$c
             cell=$(printf '%7s %6s %6s' "${ops[$k]}" "${p50[$k]}" \
                    "${p99[$k]}")
@@ -430,6 +471,8 @@ verdict() {   # name met(0/1) detail
     fi
 }
 
+# the targets compare the kernel with the plain paths: not over TLS
+if [ "${TLS:-0}" != 1 ]; then
 t1=1; d1=""
 t2=1; d2=""
 t3=1; d3=""
@@ -456,6 +499,7 @@ say "  $(verdict "p50 <= 1.2x relay at 1 session" $t2 "kernel/relay p50:$d2")"
 say "  $(verdict "throughput >= 3x websockify (every row)" $t3 \
         "kernel/websockify ops:$d3")"
 say ""
+fi
 
 
 # ------------------------------------------- memory per idle session

@@ -51,7 +51,7 @@ typedef struct {
 } ngx_http_9p_service_t;
 
 
-/* in upstream{}: ninep_connections, ninep_check */
+/* in upstream{}: ninep_connections, ninep_check, ninep_ssl* */
 typedef struct {
     ngx_uint_t                      connections;
     ngx_msec_t                      check_interval;     /* 0: no checks */
@@ -64,6 +64,12 @@ typedef struct {
     ngx_uint_t                      check_line;     /* was said */
     ngx_uint_t                      used;           /* by a ninep_service */
     ngx_http_upstream_srv_conf_t   *upstream;
+    ngx_flag_t                      ssl;
+    ngx_flag_t                      ssl_verify;
+    ngx_flag_t                      ssl_session_reuse;
+    ngx_str_t                       ssl_trusted_certificate;
+    ngx_str_t                       ssl_name;       /* SNI, verified */
+    ngx_ssl_t                      *ssl_ctx;        /* NULL: plain TCP */
 } ngx_http_9p_srv_conf_t;
 
 

@@ -6,7 +6,8 @@
  * opened through the upstream block's balancer and shared by all of the
  * worker's sessions.  A new connection negotiates Tversion, proves both
  * ends with ten-auth-1 (the service's key is pinned) and attaches as the
- * kernel; then it is ready.  Requests of all sessions are multiplexed on
+ * kernel; then it is ready (with "ninep_ssl on", all of it inside TLS,
+ * ngx_http_9p_tls.c).  Requests of all sessions are multiplexed on
  * it with the connection's own tags and fids.  Everything is driven by
  * events; nothing blocks.
  */
@@ -18,6 +19,7 @@
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_backend.h"
 #include "ngx_http_9p_check.h"
+#include "ngx_http_9p_tls.h"
 
 
 /* tags are made 1024 at a time, up to every one 9P has but NOTAG */
@@ -115,6 +117,8 @@ static void ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b,
     const char *why);
 static ngx_int_t ngx_http_9p_backend_test_connect(ngx_connection_t *c);
 static void ngx_http_9p_backend_handler(ngx_event_t *ev);
+static void ngx_http_9p_backend_tls_done(ngx_connection_t *c);
+static void ngx_http_9p_backend_save_session(ngx_connection_t *c);
 static void ngx_http_9p_backend_read(ngx_http_9p_backend_t *b);
 static ngx_int_t ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b,
     ninep_fcall_t *r);
@@ -422,6 +426,8 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     b->pc.free = b->upstream->peer.free;
     b->pc.data = b->upstream->peer.data;
     b->pc.tries = b->upstream->peer.tries;
+    b->pc.set_session = b->upstream->peer.set_session;
+    b->pc.save_session = b->upstream->peer.save_session;
     b->log = *ngx_cycle->log;
     b->log.handler = ngx_http_9p_backend_log_error;
     b->log.data = b;
@@ -582,7 +588,7 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
                   b->pc.name ? b->pc.name : &p->service->upstream_name);
 
     if (b->pc.connection) {
-        ngx_close_connection(b->pc.connection);
+        ngx_http_9p_tls_close(b->pc.connection);
         b->pc.connection = NULL;
     }
 
@@ -716,9 +722,10 @@ ngx_http_9p_backend_test_connect(ngx_connection_t *c)
 static void
 ngx_http_9p_backend_handler(ngx_event_t *ev)
 {
-    ngx_connection_t       *c;
-    ngx_http_9p_backend_t  *b;
-    ninep_fcall_t           t;
+    ngx_connection_t        *c;
+    ngx_http_9p_backend_t   *b;
+    ngx_http_9p_srv_conf_t  *scf;
+    ninep_fcall_t            t;
 
     c = ev->data;
     b = c->data;
@@ -732,6 +739,22 @@ ngx_http_9p_backend_handler(ngx_event_t *ev)
 
         if (ngx_http_9p_backend_test_connect(c) != NGX_OK) {
             ngx_http_9p_backend_connect_failed(b, "connect failed");
+            return;
+        }
+
+        scf = ngx_http_conf_upstream_srv_conf(b->pool->service->upstream,
+                                              ngx_http_9p_module);
+
+        /* TLS first, within what is left of the connect timeout */
+        if (scf->ssl_ctx && c->ssl == NULL) {
+            if (ngx_http_9p_tls_start(scf, &b->pc,
+                                      ngx_http_9p_backend_tls_done,
+                                      ngx_http_9p_backend_save_session)
+                != NGX_AGAIN)
+            {
+                ngx_http_9p_backend_tls_done(c);
+            }
+
             return;
         }
 
@@ -761,6 +784,45 @@ ngx_http_9p_backend_handler(ngx_event_t *ev)
     }
 
     ngx_http_9p_backend_unref(b);
+}
+
+
+/* The TLS handshake ended: on to the 9P handshake, or the next server. */
+
+static void
+ngx_http_9p_backend_tls_done(ngx_connection_t *c)
+{
+    const char              *why;
+    ngx_http_9p_backend_t   *b;
+    ngx_http_9p_srv_conf_t  *scf;
+
+    b = c->data;
+    scf = ngx_http_conf_upstream_srv_conf(b->pool->service->upstream,
+                                          ngx_http_9p_module);
+
+    why = ngx_http_9p_tls_verified(scf, c);
+
+    if (why) {
+        ngx_http_9p_backend_connect_failed(b, why);
+        return;
+    }
+
+    c->read->handler = ngx_http_9p_backend_handler;
+    c->write->handler = ngx_http_9p_backend_handler;
+
+    ngx_http_9p_backend_handler(c->write);
+}
+
+
+/* A TLS session of this server's, for the next connection to resume. */
+
+static void
+ngx_http_9p_backend_save_session(ngx_connection_t *c)
+{
+    ngx_http_9p_backend_t  *b;
+
+    b = c->data;
+    b->pc.save_session(&b->pc, b->pc.data);
 }
 
 
@@ -1626,7 +1688,7 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
     }
 
     if (b->pc.connection) {
-        ngx_close_connection(b->pc.connection);
+        ngx_http_9p_tls_close(b->pc.connection);
         b->pc.connection = NULL;
     }
 
@@ -1773,7 +1835,7 @@ ngx_http_9p_backends_exit(void)
             }
 
             if (b->pc.connection) {
-                ngx_close_connection(b->pc.connection);
+                ngx_http_9p_tls_close(b->pc.connection);
                 b->pc.connection = NULL;
             }
         }

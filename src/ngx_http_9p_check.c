@@ -8,7 +8,8 @@
  * the first whose timer claims it.  A server found down is marked down
  * for the balancer; passive accounting (max_fails, fail_timeout) goes on
  * beside it.  A zone that survives a reload keeps its state; otherwise
- * every server starts up.
+ * every server starts up.  With "ninep_ssl on" the probe's Tversion goes
+ * inside TLS, after the same verification as the sessions' connections.
  */
 
 #include <ngx_config.h>
@@ -16,6 +17,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p_check.h"
+#include "ngx_http_9p_tls.h"
 
 
 #define NGX_HTTP_9P_CHECK_ZONE_SIZE  (128 * 1024)
@@ -75,6 +77,7 @@ static void ngx_http_9p_check_name(ngx_http_upstream_srv_conf_t *us,
 static void ngx_http_9p_check_tick(ngx_event_t *ev);
 static void ngx_http_9p_probe_start(ngx_http_9p_probe_t *pr);
 static void ngx_http_9p_probe_write(ngx_event_t *wev);
+static void ngx_http_9p_probe_tls_done(ngx_connection_t *c);
 static void ngx_http_9p_probe_read(ngx_event_t *rev);
 static void ngx_http_9p_probe_done(ngx_http_9p_probe_t *pr, ngx_uint_t ok,
     const char *why);
@@ -388,7 +391,7 @@ ngx_http_9p_check_exit_process(void)
             pr = &ngx_http_9p_check_ups[i].probes[j];
 
             if (pr->pc.connection) {
-                ngx_close_connection(pr->pc.connection);
+                ngx_http_9p_tls_close(pr->pc.connection);
                 pr->pc.connection = NULL;
             }
         }
@@ -516,6 +519,17 @@ ngx_http_9p_probe_write(ngx_event_t *wev)
         return;
     }
 
+    if (pr->up->conf->ssl_ctx && c->ssl == NULL) {
+        if (ngx_http_9p_tls_start(pr->up->conf, &pr->pc,
+                                  ngx_http_9p_probe_tls_done, NULL)
+            != NGX_AGAIN)
+        {
+            ngx_http_9p_probe_tls_done(c);
+        }
+
+        return;
+    }
+
     while (pr->sent < pr->out_len) {
         n = c->send(c, pr->out + pr->sent, pr->out_len - pr->sent);
 
@@ -538,6 +552,29 @@ ngx_http_9p_probe_write(ngx_event_t *wev)
     if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
         ngx_http_9p_probe_done(pr, 0, "cannot read");
     }
+}
+
+
+/* TLS is up (or not): the Tversion inside it, within the same timeout. */
+
+static void
+ngx_http_9p_probe_tls_done(ngx_connection_t *c)
+{
+    const char           *why;
+    ngx_http_9p_probe_t  *pr;
+
+    pr = c->data;
+    why = ngx_http_9p_tls_verified(pr->up->conf, c);
+
+    if (why) {
+        ngx_http_9p_probe_done(pr, 0, why);
+        return;
+    }
+
+    c->read->handler = ngx_http_9p_probe_read;
+    c->write->handler = ngx_http_9p_probe_write;
+
+    ngx_http_9p_probe_write(c->write);
 }
 
 
@@ -614,7 +651,7 @@ ngx_http_9p_probe_done(ngx_http_9p_probe_t *pr, ngx_uint_t ok,
     ngx_http_9p_check_peer_t  *p;
 
     if (pr->pc.connection) {
-        ngx_close_connection(pr->pc.connection);
+        ngx_http_9p_tls_close(pr->pc.connection);
         pr->pc.connection = NULL;
     }
 

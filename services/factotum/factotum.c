@@ -23,6 +23,7 @@ usage(void)
         "                    [-L LIFETIME] [-K ROTATE] [-D DELAY-MS]"
         " [-m MSIZE] [-P]\n"
         "                    [-R RP-ID -O ORIGIN [-O ORIGIN]... [-U]]\n"
+        "                    [-x CERT -y KEY] [-a CA -N NAME]\n"
         "  -s STORE     key store directory (0700; made on the first "
         "start); other\n"
         "               instances may share it (a file system with POSIX "
@@ -58,7 +59,15 @@ usage(void)
         "               (https://ten.example.org); up to 8\n"
         "  -U           a passkey's user presence suffices (default: "
         "verified,\n"
-        "               by PIN or biometrics)\n");
+        "               by PIN or biometrics)\n"
+        "  -x CERT      serve TLS 1.3 on -l with this certificate chain "
+        "(PEM);\n"
+        "               then only TLS there\n"
+        "  -y KEY       the certificate's private key (PEM)\n"
+        "  -a CA        dial the VFS with TLS 1.3, trusting these CAs "
+        "(PEM)\n"
+        "  -N NAME      the name the VFS's certificate must have (with "
+        "-a)\n");
     exit(2);
 }
 
@@ -137,6 +146,7 @@ main(int argc, char **argv)
     fact_t                 *fa;
     srv_conf_t              conf;
     cli_conf_t              vconf;
+    tls_args_t              tls;
     ten_trust_t             trust;
     const char             *key, *trustfile, *vfs_name;
     const ten_principal_t  *vfs;
@@ -163,12 +173,15 @@ main(int argc, char **argv)
     fa->wa.require_uv = 1;
 
     memset(&vconf, 0, sizeof(vconf));
+    memset(&tls, 0, sizeof(tls));
     rc = 1;
     trusted = 0;
     key = trustfile = NULL;
     vfs_name = "vfs";
 
-    while ((c = getopt(argc, argv, "s:l:k:t:v:V:n:L:K:D:m:PR:O:Uh")) != -1) {
+    while ((c = getopt(argc, argv, "s:l:k:t:v:V:n:L:K:D:m:PR:O:Uh"
+                       TLS_SERVER_FLAGS TLS_CLIENT_FLAGS)) != -1)
+    {
         switch (c) {
         case 's': fa->dir = optarg; break;
         case 'l': conf.tcp = optarg; break;
@@ -192,7 +205,10 @@ main(int argc, char **argv)
             fa->origins[fa->wa.norigins++] = optarg;
             break;
         case 'U': fa->wa.require_uv = 0; break;
-        default: usage();
+        default:
+            if (!tls_option(&tls, c, optarg)) {
+                usage();
+            }
         }
     }
 
@@ -235,7 +251,9 @@ main(int argc, char **argv)
         goto done;
     }
 
-    if (fact_store_open(fa, err, sizeof(err)) < 0) {
+    if (tls_setup(&tls, &conf.tls, &vconf.tls, err, sizeof(err)) < 0
+        || fact_store_open(fa, err, sizeof(err)) < 0)
+    {
         fprintf(stderr, "ten-factotum: %s\n", err);
         goto done;
     }
@@ -278,6 +296,8 @@ done:
 
     /* every connection has ended: nothing uses these any more */
     cli_free(fa->vfs);
+    tls_free(vconf.tls);
+    tls_free(conf.tls);
     sodium_memzero(fa->identity, sizeof(fa->identity));
     fact_store_close(fa);
     free(fa);

@@ -38,6 +38,7 @@ static int cli_dial(cli_t *c, char *err, size_t errlen);
 static int cli_dial_addr(const cli_conf_t *conf, const char *addr,
     uint32_t afid, uint32_t root, uint32_t *msize, char *err, size_t errlen);
 static int cli_stale(int fd);
+static void cli_timeouts(int fd, int timeout_ms);
 static int cli_auth(const cli_conf_t *conf, int fd, uint32_t msize,
     uint32_t afid, uint32_t root, char *err, size_t errlen);
 static int cli_fd_rpc(int fd, uint8_t *out, uint8_t *in, uint32_t msize,
@@ -192,6 +193,15 @@ cli_dial_addr(const cli_conf_t *conf, const char *addr, uint32_t afid,
 
     fd = cli_tcp_connect(addr, conf->timeout_ms, e, sizeof(e));
 
+    /* TLS first: its relay's plain end is the connection from here on */
+    if (fd >= 0 && conf->tls) {
+        fd = tls_start(conf->tls, fd, conf->timeout_ms, e, sizeof(e));
+
+        if (fd >= 0) {
+            cli_timeouts(fd, conf->timeout_ms);
+        }
+    }
+
     if (fd < 0) {
         snprintf(err, errlen, "unavailable: %s", e);
         return -1;
@@ -231,7 +241,6 @@ cli_tcp_connect(const char *addr, int timeout_ms, char *err, size_t errlen)
 {
     int               fd, rc, one;
     char              host[256], *port;
-    struct timeval    tv;
     struct addrinfo   hints, *ai, *a;
 
     snprintf(host, sizeof(host), "%s", addr);
@@ -263,11 +272,7 @@ cli_tcp_connect(const char *addr, int timeout_ms, char *err, size_t errlen)
             continue;
         }
 
-        /* every wait is bounded: a hung server fails the request */
-        tv.tv_sec = timeout_ms / 1000;
-        tv.tv_usec = (timeout_ms % 1000) * 1000;
-        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        cli_timeouts(fd, timeout_ms);
 
         if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
             break;
@@ -288,6 +293,20 @@ cli_tcp_connect(const char *addr, int timeout_ms, char *err, size_t errlen)
     (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
     return fd;
+}
+
+
+/* Every wait on fd is bounded: a hung server fails the request. */
+
+static void
+cli_timeouts(int fd, int timeout_ms)
+{
+    struct timeval  tv;
+
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 

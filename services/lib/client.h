@@ -17,6 +17,7 @@
 
 #include "ninep.h"
 #include "tenkey.h"
+#include "tls.h"
 
 
 typedef struct cli_s  cli_t;
@@ -30,7 +31,9 @@ typedef struct {
     const char         *server;     /* its name in ten-auth-1 */
     const uint8_t      *server_pk;  /* pinned */
     uint32_t            msize;
-    int                 timeout_ms; /* per request */
+    int                 timeout_ms; /* per request, and the TLS
+                                       handshake */
+    tls_ctx_t          *tls;        /* NULL: plain TCP */
 } cli_conf_t;
 
 
@@ -40,8 +43,9 @@ void cli_free(cli_t *c);
 /*
  * A connection to the service of conf, for a client that sends its own
  * way afterwards (ten-ssr keeps many requests in flight): dialled with
- * bounded waits, Tversion (*msize gets the size agreed), ten-auth-1 as
- * conf->principal on afid, an attach as it on fid root, afid clunked.
+ * bounded waits, TLS if conf->tls, Tversion (*msize gets the size
+ * agreed), ten-auth-1 as conf->principal on afid, an attach as it on fid
+ * root, afid clunked.
  * The descriptor, or -1 with err ("unavailable: why").
  */
 int cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,

@@ -50,6 +50,9 @@
 /* what a connection's reader reads ahead */
 #define SRV_INPUT_SIZE      4096
 
+/* a TLS client has this long to finish its handshake */
+#define SRV_TLS_TIMEOUT_MS  5000
+
 
 typedef struct {
     uint8_t             buf[SRV_INPUT_SIZE];
@@ -61,6 +64,7 @@ typedef struct {
 struct srv_conn_s {
     srv_t              *srv;
     int                 fd;
+    int                 tls;        /* to shake hands first */
     char                peer[64];
     uint32_t            msize;
 
@@ -114,6 +118,7 @@ static int listen_tcp(const char *addr);
 static int listen_unix(const char *path);
 static void accept_one(srv_t *srv, int lfd);
 static int conn_fill(srv_conn_t *c, srv_input_t *in, size_t want);
+static int conn_tls(srv_conn_t *c);
 static void *conn_reader(void *arg);
 static void conn_dispatch(srv_conn_t *c, srv_req_t *r);
 static void conn_start(srv_conn_t *c, srv_req_t *r);
@@ -387,8 +392,9 @@ srv_shutdown(srv_t *srv)
 static int
 srv_control(srv_t *srv)
 {
-    int   stop;
-    char  c;
+    int            stop;
+    char           c;
+    unsigned long  done, resumed;
 
     stop = 0;
 
@@ -401,6 +407,11 @@ srv_control(srv_t *srv)
             srv_log("connections %u, fids %lu, threads %u", srv->nconns,
                     srv->nfids, srv->nthreads);
             pthread_mutex_unlock(&srv->lock);
+
+            if (srv->conf.tls) {
+                tls_counts(srv->conf.tls, &done, &resumed);
+                srv_log("TLS handshakes %lu, resumed %lu", done, resumed);
+            }
         }
     }
 
@@ -473,6 +484,7 @@ accept_one(srv_t *srv, int lfd)
 
     c->srv = srv;
     c->fd = fd;
+    c->tls = (lfd == srv->tcp_fd && srv->conf.tls != NULL);
     c->msize = srv->conf.msize;
     pthread_mutex_init(&c->wlock, NULL);
     pthread_mutex_init(&c->lock, NULL);
@@ -556,6 +568,34 @@ conn_fill(srv_conn_t *c, srv_input_t *in, size_t want)
 }
 
 
+/*
+ * On the connection's own thread, so a slow or broken handshake holds up
+ * nobody else: from then on c->fd is the plain end of the TLS relay.
+ */
+
+static int
+conn_tls(srv_conn_t *c)
+{
+    int   fd;
+    char  err[256];
+
+    fd = tls_start(c->srv->conf.tls, c->fd, SRV_TLS_TIMEOUT_MS, err,
+                   sizeof(err));
+
+    /* under the server's lock: srv_shutdown() shuts c->fd down */
+    pthread_mutex_lock(&c->srv->lock);
+    c->fd = fd;
+    pthread_mutex_unlock(&c->srv->lock);
+
+    if (fd < 0) {
+        srv_log("%s: %s, closing", c->peer, err);
+        return -1;
+    }
+
+    return 0;
+}
+
+
 /* Reads, checks and dispatches requests in order until the peer goes. */
 
 static void *
@@ -572,6 +612,11 @@ conn_reader(void *arg)
     c = arg;
     in.pos = 0;
     in.len = 0;
+
+    if (c->tls && conn_tls(c) < 0) {
+        conn_free(c);
+        return NULL;
+    }
 
     for ( ;; ) {
         if (in.len < 4 && conn_fill(c, &in, 4) < 0) {
@@ -1152,7 +1197,10 @@ conn_free(srv_conn_t *c)
 
     srv = c->srv;
 
-    close(c->fd);
+    if (c->fd >= 0) {
+        close(c->fd);
+    }
+
     pthread_mutex_destroy(&c->wlock);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->idle);

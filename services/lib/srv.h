@@ -20,6 +20,7 @@
 
 #include "ninep.h"
 #include "tenkey.h"
+#include "tls.h"
 
 
 typedef struct srv_s       srv_t;
@@ -99,6 +100,9 @@ typedef struct {
     const char         *name;       /* announced in ten-auth-1 */
     const char         *tcp;        /* "addr:port" */
     const char         *unix_path;  /* optional */
+    tls_ctx_t          *tls;        /* NULL: plain TCP; else only TLS on
+                                       the TCP listener (the unix socket
+                                       stays plain) */
     uint32_t            msize;
     unsigned            max_fids;   /* per connection */
     unsigned            max_requests;   /* outstanding per connection */

@@ -28,6 +28,7 @@ usage(void)
         " [-c BYTES]\n"
         "               [-p ROUTE] [-T MS] [-m MSIZE] [-j THREADS]"
         " [-C MAXCONNS]\n"
+        "               [-x CERT -y KEY] [-a CA -N NAME]\n"
         "  -l ADDR:PORT TCP address to listen on\n"
         "  -k KEY       ssr's Ed25519 identity (mode 0600)\n"
         "  -t TRUST     trust file: who may authenticate (the kernel, "
@@ -47,7 +48,15 @@ usage(void)
         "  -T MS        a VFS request unanswered this long fails (10000)\n"
         "  -m MSIZE     largest message (default 65536)\n"
         "  -j THREADS   worker threads (default 16)\n"
-        "  -C MAXCONNS  connections (default 256)\n");
+        "  -C MAXCONNS  connections (default 256)\n"
+        "  -x CERT      serve TLS 1.3 on -l with this certificate chain "
+        "(PEM);\n"
+        "               then only TLS there\n"
+        "  -y KEY       the certificate's private key (PEM)\n"
+        "  -a CA        dial the VFS with TLS 1.3, trusting these CAs "
+        "(PEM)\n"
+        "  -N NAME      the name the VFS's certificate must have (with "
+        "-a)\n");
     exit(2);
 }
 
@@ -93,6 +102,7 @@ main(int argc, char **argv)
     ssr_t                   ssr;
     uint8_t                 sk[TEN_SK_LEN];
     srv_conf_t              conf;
+    tls_args_t              tls;
     ten_trust_t             trust;
     ssr_vfs_conf_t          vconf;
     const char             *key, *trustfile, *vfs_name;
@@ -114,6 +124,7 @@ main(int argc, char **argv)
     cache_max = 64 << 20;
 
     memset(&vconf, 0, sizeof(vconf));
+    memset(&tls, 0, sizeof(tls));
     vconf.msize = 65536;
     vconf.timeout_ms = 10000;
 
@@ -122,7 +133,9 @@ main(int argc, char **argv)
     key = trustfile = NULL;
     vfs_name = "vfs";
 
-    while ((c = getopt(argc, argv, "l:k:t:v:V:n:L:I:c:p:T:m:j:C:h")) != -1) {
+    while ((c = getopt(argc, argv, "l:k:t:v:V:n:L:I:c:p:T:m:j:C:h"
+                       TLS_SERVER_FLAGS TLS_CLIENT_FLAGS)) != -1)
+    {
         switch (c) {
         case 'l': conf.tcp = optarg; break;
         case 'k': key = optarg; break;
@@ -138,7 +151,10 @@ main(int argc, char **argv)
         case 'm': conf.msize = num("-m", 256, 16 << 20); break;
         case 'j': conf.max_threads = num("-j", 1, 4096); break;
         case 'C': conf.max_conns = num("-C", 1, 1 << 20); break;
-        default: usage();
+        default:
+            if (!tls_option(&tls, c, optarg)) {
+                usage();
+            }
         }
     }
 
@@ -168,7 +184,8 @@ main(int argc, char **argv)
     }
 
     if (ten_key_load(key, sk, err, sizeof(err)) < 0
-        || ten_trust_load(trustfile, &trust, err, sizeof(err)) < 0)
+        || ten_trust_load(trustfile, &trust, err, sizeof(err)) < 0
+        || tls_setup(&tls, &conf.tls, &vconf.tls, err, sizeof(err)) < 0)
     {
         fprintf(stderr, "ten-ssr: %s\n", err);
         goto done;
@@ -221,6 +238,8 @@ done:
     /* every connection has ended: nothing uses these any more */
     ssr_vfs_free(ssr.vfs);
     ssr_cache_free(ssr.cache);
+    tls_free(vconf.tls);
+    tls_free(conf.tls);
     sodium_memzero(sk, sizeof(sk));
 
     if (trusted) {

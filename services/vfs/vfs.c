@@ -30,6 +30,7 @@ usage(void)
         "               [-n NAME] [-s SKEL] [-o OWNER] [-m MSIZE]\n"
         "               [-F MAXFIDS] [-R MAXREQS] [-j THREADS]"
         " [-C MAXCONNS]\n"
+        "               [-x CERT -y KEY]\n"
         "  -r ROOT      the directory to export (seeded when empty)\n"
         "  -l ADDR:PORT TCP address to listen on\n"
         "  -k KEY       this service's Ed25519 identity (mode 0600)\n"
@@ -42,7 +43,10 @@ usage(void)
         "  -F MAXFIDS   fids per connection (default 16384)\n"
         "  -R MAXREQS   outstanding requests per connection (16384)\n"
         "  -j THREADS   worker threads (default 64)\n"
-        "  -C MAXCONNS  connections (default 1024)\n");
+        "  -C MAXCONNS  connections (default 1024)\n"
+        "  -x CERT      serve TLS 1.3 on -l with this certificate\n"
+        "               chain (PEM); then only TLS there\n"
+        "  -y KEY       the certificate's private key (PEM)\n");
     exit(2);
 }
 
@@ -65,11 +69,13 @@ main(int argc, char **argv)
     vfs_t             vfs;
     uint8_t           sk[TEN_SK_LEN];
     srv_conf_t        conf;
+    tls_args_t        tls;
     ten_trust_t       trust;
     struct rlimit     rl;
     const char       *root, *key, *trustfile, *skel, *owner;
 
     memset(&conf, 0, sizeof(conf));
+    memset(&tls, 0, sizeof(tls));
     conf.name = "vfs";
     conf.msize = 65536;
     conf.max_fids = 16384;
@@ -81,7 +87,9 @@ main(int argc, char **argv)
     skel = TEN_SKEL_DIR;
     owner = "adm";
 
-    while ((c = getopt(argc, argv, "r:l:u:k:t:n:s:o:m:F:R:j:C:h")) != -1) {
+    while ((c = getopt(argc, argv, "r:l:u:k:t:n:s:o:m:F:R:j:C:h"
+                       TLS_SERVER_FLAGS)) != -1)
+    {
         switch (c) {
         case 'r': root = optarg; break;
         case 'l': conf.tcp = optarg; break;
@@ -96,7 +104,10 @@ main(int argc, char **argv)
         case 'R': conf.max_requests = num("-R", 1, 65535); break;
         case 'j': conf.max_threads = num("-j", 1, 4096); break;
         case 'C': conf.max_conns = num("-C", 1, 1 << 20); break;
-        default: usage();
+        default:
+            if (!tls_option(&tls, c, optarg)) {
+                usage();
+            }
         }
     }
 
@@ -122,6 +133,11 @@ main(int argc, char **argv)
     if (ten_key_load(key, sk, err, sizeof(err)) < 0
         || ten_trust_load(trustfile, &trust, err, sizeof(err)) < 0)
     {
+        fprintf(stderr, "ten-vfs: %s\n", err);
+        return 1;
+    }
+
+    if (tls_setup(&tls, &conf.tls, NULL, err, sizeof(err)) < 0) {
         fprintf(stderr, "ten-vfs: %s\n", err);
         return 1;
     }
@@ -203,6 +219,7 @@ done:
     vfs_meta_cache_free(&vfs);
 
     ten_trust_free(&trust);
+    tls_free(conf.tls);
     free(vfs.root_path);
 
     if (vfs.rootfd >= 0) {
