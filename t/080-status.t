@@ -181,8 +181,9 @@ my $after = main::parse_prometheus(main::get('/status?format=prometheus')->{cont
 is($after->{'ninep_sessions_total{transport="websocket"}'}, 3, 'a reload keeps the counts');
 
 # a read that blocks (a FIFO on ten-vfs), then the session goes: the read
-# ends without a reply
-my ($c4) = kblocked_read(10);
+# ends without a reply (the FIFO's writer kept open: without one the read
+# would end at once with an empty Rread)
+my ($c4, undef, $w4) = kblocked_read(10);
 $c4->disconnect;
 ok(wait_for(sub {
     main::parse_prometheus(main::get('/status?format=prometheus')->{content})
