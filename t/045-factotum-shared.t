@@ -361,3 +361,42 @@ my @tmp = grep { /\.tmp$/ } glob(A()->store . '/.*');
 is("@tmp", '', 'after A restarts no temporary file is left');
 ok(main::login_ok(A(), 'adm', A()->adm_password), 'A serves again');
 ok((grep { $_ eq 'after' } main::users_of(A())), 'and knows what B added meanwhile');
+
+
+
+=== TEST 9: a passkeys file holding more than 32 passkeys of one user (another build's, a hand's): both list them all and offer them all at a login
+--- perl
+use MIME::Base64 qw(encode_base64url);
+my $uid = encode_base64url('u' x 16);
+my $key = encode_base64url("\x04" . ('k' x 64));
+my @ids = map { encode_base64url(chr($_) x 1023) } 1 .. 40;
+open my $fh, '>', A()->store . '/passkeys' or die;
+print $fh "glenda $uid $_ -7 $key 0 1 0 key\n" for @ids;
+close $fh;
+# as another instance's change would: "lock" one byte longer
+my $lock = A()->store . '/lock';
+truncate $lock, (-s $lock) + 1 or die "truncate: $!";
+my ($c, $root) = main::fsession(A(), 'adm');
+my $fid = main::fopen($c, $root, 'ctl', 2);
+is_9p($c->write($fid, 0, 'passkeys glenda'), 'Rwrite count=*', 'A: passkeys glenda');
+my ($text, $off) = ('', 0);
+while (1) {
+    my $d = $c->read($fid, $off, 8000)->{data} // '';
+    last if $d eq '';
+    $text .= $d;
+    $off += length $d;
+}
+is(scalar(() = $text =~ /^id=\S+ alg=es256 /mg), 40, 'A lists the 40');
+my ($cb, $rootb) = main::fsession(B(), 'none');
+my $rpc = main::fopen($cb, $rootb, 'rpc', 2);
+is_9p($cb->write($rpc, 0, 'start proto=webauthn role=login user=glenda'), 'Rwrite count=*', 'B: a passkey login of glenda starts');
+my ($opt, $o) = ('', 0);
+while (1) {
+    my $d = $cb->read($rpc, $o, 8000)->{data} // '';
+    last if $d eq '';
+    $opt .= $d;
+    $o += length $d;
+}
+my ($allow) = $opt =~ / allow=(\S+)\n\z/;
+is_deeply([split /,/, $allow // ''], \@ids, 'its options allow the 40');
+ok(A()->alive && B()->alive, 'both are alive');
