@@ -400,3 +400,26 @@ while (1) {
 my ($allow) = $opt =~ / allow=(\S+)\n\z/;
 is_deeply([split /,/, $allow // ''], \@ids, 'its options allow the 40');
 ok(A()->alive && B()->alive, 'both are alive');
+
+
+
+=== TEST 10: a store where "fails" cannot be written (immutable here; full, or made read-only, in life): a failure is answered after the longest delay, not the first one's again and again
+--- perl
+my $store = A()->store;
+SKIP: {
+    skip 'chattr +i is not allowed here', 3 if system("chattr +i '$store' 2>/dev/null") != 0;
+    my $ok = eval {
+        my ($c, $root) = main::fsession(A(), 'none');
+        my $fid = main::fopen($c, $root, 'rpc', 2);
+        $c->write($fid, 0, 'start proto=pass user=adm');
+        $c->send(qq{Twrite fid=$fid offset=0 data="pass wrong"});
+        my $said = wait_for(sub { A()->log_text =~ /a failed login as adm; answered in (\d+) ms/ ? $1 : undef }, 10, 0.1);
+        like(A()->log_text, qr{failed logins: \Q$store\E/\.fails\.\w+\.tmp: Operation not permitted}, 'A says why it cannot count the failure');
+        is($said, 30000, 'and answers it after the longest delay, 30 s');
+        $c->disconnect;
+        1;
+    };
+    system("chattr -i '$store'");
+    die $@ unless $ok;
+    ok(main::login_ok(A(), 'adm', A()->adm_password), 'with fails writable again, adm logs in');
+}
