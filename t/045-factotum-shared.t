@@ -423,3 +423,22 @@ SKIP: {
     die $@ unless $ok;
     ok(main::login_ok(A(), 'adm', A()->adm_password), 'with fails writable again, adm logs in');
 }
+
+
+
+=== TEST 11: a passkey registration begun on B before adm deletes its user on A is refused at its end: the deleted user gets no way back in
+--- perl
+is_9p(main::ctl(A(), 'adduser glenda'), 'Rwrite count=*', 'A: adduser glenda');
+my ($c, $root) = main::fsession(B(), 'glenda');
+my $pk = Ten::Passkey->new(origin => $main::ORIGIN);
+my $fid = main::fopen($c, $root, 'rpc', 2);
+is_9p($c->write($fid, 0, 'start proto=webauthn role=register user=glenda'), 'Rwrite count=*', 'glenda begins to register a passkey on B');
+my %opt = $c->read($fid, 0, 8000)->{data} =~ /(\w+)=(\S+)/g;
+is_9p(main::ctl(A(), 'deluser glenda'), 'Rwrite count=*', 'A: deluser glenda');
+is_rerror($c->write($fid, 0, join ' ', 'attestation', $pk->attestation($opt{challenge})), 'no such user', 'her attestation on B is refused');
+unlike(main::store_file('passkeys'), qr/^glenda /m, 'the store holds no passkey of hers');
+my ($cl, $rootl) = main::fsession(A(), 'none');
+my $rpc = main::fopen($cl, $rootl, 'rpc', 2);
+$cl->write($rpc, 0, 'start proto=webauthn role=login');
+my %o = $cl->read($rpc, 0, 8000)->{data} =~ /(\w+)=(\S+)/g;
+is_rerror($cl->write($rpc, 0, join ' ', 'assertion', $pk->assertion($o{challenge}, $opt{userid})), 'authentication failed', 'the passkey logs nobody in');

@@ -269,6 +269,13 @@ fact_passkey_add(fact_t *f, const fact_passkey_t *pk, char *err,
         return -1;
     }
 
+    /* deleted since its ceremony began: deluser dropped its passkeys */
+    if (!fact_user_present(f, pk->user)) {
+        fact_store_unlock(f);
+        snprintf(err, errlen, "no such user");
+        return -1;
+    }
+
     if (find_id(f, pk->cred.id, pk->cred.id_len) != NULL) {
         fact_store_unlock(f);
         snprintf(err, errlen, "this passkey is registered already");

@@ -857,6 +857,13 @@ fact_user_known(fact_t *f, const char *user)
 
 
 int
+fact_user_present(fact_t *f, const char *user)
+{
+    return find_user(f, user) != NULL;
+}
+
+
+int
 fact_user_check(fact_t *f, const char *user, const char *pass)
 {
     int           known;
