@@ -442,3 +442,35 @@ my $rpc = main::fopen($cl, $rootl, 'rpc', 2);
 $cl->write($rpc, 0, 'start proto=webauthn role=login');
 my %o = $cl->read($rpc, 0, 8000)->{data} =~ /(\w+)=(\S+)/g;
 is_rerror($cl->write($rpc, 0, join ' ', 'assertion', $pk->assertion($o{challenge}, $opt{userid})), 'authentication failed', 'the passkey logs nobody in');
+
+
+
+=== TEST 12: a login whose password was checked on B just before adm deleted the user on A: the ticket it then made does not outlive the deletion
+--- timeout: 60
+--- perl
+my $ran = 0;
+for my $i (1 .. 8) {
+    my $u = "gone$i";
+    main::ctl(A(), "adduser $u");
+    main::ctl(A(), "setpass $u pw-$i");
+    my ($c, $root) = main::fsession(B(), 'none');
+    my $fid = main::fopen($c, $root, 'rpc', 2);
+    $c->write($fid, 0, "start proto=pass user=$u");
+    my ($ca, $ra) = main::fsession(A(), 'adm');
+    my $ctl = main::fopen($ca, $ra, 'ctl', 1);
+    # B copies the hash at once, then spends its Argon2id time: the
+    # deletion on A is made meanwhile
+    my ($tag) = $c->send(qq{Twrite fid=$fid offset=0 data="pass pw-$i"});
+    sleep 0.01;
+    is_9p($ca->write($ctl, 0, "deluser $u"), 'Rwrite count=*', "A: deluser $u");
+    my %r = $c->collect([$tag], 20);
+    next unless $r{$tag}{type} eq 'Rwrite' || $r{$tag}{ename} ne 'authentication failed';
+    # the password was taken before the deletion
+    $ran++;
+    my $w = $r{$tag};
+    my ($path) = $w->{type} eq 'Rwrite' ? $c->read($fid, 0, 1024)->{data} =~ /ticket=(\S+)/ : ();
+    ok(!($path && -e kvfs->path(substr $path, 1)), "no ticket of $u is left after the deletion")
+        or diag("$path is there");
+}
+Test::More::note("$ran of 8 logins had their password checked before the deletion");
+cmp_ok($ran, '>', 0, 'the race was run at least once');

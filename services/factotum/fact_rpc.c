@@ -401,6 +401,22 @@ rpc_ticket(fact_t *fa, const char *user, char *reply, size_t size,
         return -1;
     }
 
+    /*
+     * Deleted since its password or passkey was checked: deluser's revoke
+     * may have listed the sessions before this ticket was there.
+     */
+    if (!fact_user_known(fa, user)) {
+        snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%s", nonce);
+
+        if (cli_remove(fa->vfs, dir, why, sizeof(why)) < 0) {
+            srv_log("a ticket of %s, deleted meanwhile, stays: %s", user,
+                    why);
+        }
+
+        snprintf(err, errlen, "no such user");
+        return -1;
+    }
+
     snprintf(reply, size, "done ticket=%s/%s expires=%lld", dir, nonce,
              (long long) expires);
 
