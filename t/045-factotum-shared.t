@@ -474,3 +474,21 @@ for my $i (1 .. 8) {
 }
 Test::More::note("$ran of 8 logins had their password checked before the deletion");
 cmp_ok($ran, '>', 0, 'the race was run at least once');
+
+
+
+=== TEST 13: a passkey named by spaces alone is refused: saved, it would be a passkeys line no instance reads again, and every change would fail
+--- perl
+is_9p(main::ctl(A(), 'adduser glenda'), 'Rwrite count=*', 'A: adduser glenda');
+my ($c, $root) = main::fsession(A(), 'glenda');
+my $pk = Ten::Passkey->new(origin => $main::ORIGIN);
+my $fid = main::fopen($c, $root, 'rpc', 2);
+$c->write($fid, 0, 'start proto=webauthn role=register user=glenda');
+my %opt = $c->read($fid, 0, 8000)->{data} =~ /(\w+)=(\S+)/g;
+is_rerror($c->write($fid, 0, 'name    '), 'a passkey\'s name is 1 to 64 bytes of text, the first no space', 'a name of spaces is refused');
+$c->write($fid, 0, join ' ', 'attestation', $pk->attestation($opt{challenge}));
+is_9p(main::ctl(B(), 'adduser after'), 'Rwrite count=*', 'B adds a user after it');
+is_9p(main::ctl(A(), 'adduser after2'), 'Rwrite count=*', 'so does A');
+is(A()->stop, 0, 'A stops');
+A()->start;
+ok(main::login_ok(A(), 'adm', A()->adm_password), 'A starts again and logs adm in');
