@@ -233,7 +233,7 @@ is_rerror($w, 'this passkey is registered already', 'the same credential twice')
 my $fid = main::rpc_fid($g, $groot);
 $g->write($fid, 0, 'start proto=webauthn role=register user=glenda');
 my $opt = main::options($g, $fid);
-is_rerror($g->write($fid, 0, "name bad\x01name"), "a passkey's name is 1 to 64 bytes of text", 'a name with a control character');
+is_rerror($g->write($fid, 0, "name bad\x01name"), "a passkey's name is 1 to 64 bytes of text, the first no space", 'a name with a control character');
 is_rerror($g->write($fid, 0, 'attestation !!! ???'), 'the attestation object and client data are base64url', 'not base64url');
 is_rerror($g->write($fid, 0, 'attestation AAAA AAAA'), 'expected "start proto=pass user=NAME" (or proto=passwd, or proto=webauthn role=register|login)', 'the challenge is spent: the conversation starts over');
 is_rerror($g->read($fid, 0, 100), 'expected "start proto=pass user=NAME" (or proto=passwd, or proto=webauthn role=register|login)', 'no options to read');

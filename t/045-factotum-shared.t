@@ -361,3 +361,134 @@ my @tmp = grep { /\.tmp$/ } glob(A()->store . '/.*');
 is("@tmp", '', 'after A restarts no temporary file is left');
 ok(main::login_ok(A(), 'adm', A()->adm_password), 'A serves again');
 ok((grep { $_ eq 'after' } main::users_of(A())), 'and knows what B added meanwhile');
+
+
+
+=== TEST 9: a passkeys file holding more than 32 passkeys of one user (another build's, a hand's): both list them all and offer them all at a login
+--- perl
+use MIME::Base64 qw(encode_base64url);
+my $uid = encode_base64url('u' x 16);
+my $key = encode_base64url("\x04" . ('k' x 64));
+my @ids = map { encode_base64url(chr($_) x 1023) } 1 .. 40;
+open my $fh, '>', A()->store . '/passkeys' or die;
+print $fh "glenda $uid $_ -7 $key 0 1 0 key\n" for @ids;
+close $fh;
+# as another instance's change would: "lock" one byte longer
+my $lock = A()->store . '/lock';
+truncate $lock, (-s $lock) + 1 or die "truncate: $!";
+my ($c, $root) = main::fsession(A(), 'adm');
+my $fid = main::fopen($c, $root, 'ctl', 2);
+is_9p($c->write($fid, 0, 'passkeys glenda'), 'Rwrite count=*', 'A: passkeys glenda');
+my ($text, $off) = ('', 0);
+while (1) {
+    my $d = $c->read($fid, $off, 8000)->{data} // '';
+    last if $d eq '';
+    $text .= $d;
+    $off += length $d;
+}
+is(scalar(() = $text =~ /^id=\S+ alg=es256 /mg), 40, 'A lists the 40');
+my ($cb, $rootb) = main::fsession(B(), 'none');
+my $rpc = main::fopen($cb, $rootb, 'rpc', 2);
+is_9p($cb->write($rpc, 0, 'start proto=webauthn role=login user=glenda'), 'Rwrite count=*', 'B: a passkey login of glenda starts');
+my ($opt, $o) = ('', 0);
+while (1) {
+    my $d = $cb->read($rpc, $o, 8000)->{data} // '';
+    last if $d eq '';
+    $opt .= $d;
+    $o += length $d;
+}
+my ($allow) = $opt =~ / allow=(\S+)\n\z/;
+is_deeply([split /,/, $allow // ''], \@ids, 'its options allow the 40');
+ok(A()->alive && B()->alive, 'both are alive');
+
+
+
+=== TEST 10: a store where "fails" cannot be written (immutable here; full, or made read-only, in life): a failure is answered after the longest delay, not the first one's again and again
+--- perl
+my $store = A()->store;
+SKIP: {
+    skip 'chattr +i is not allowed here', 3 if system("chattr +i '$store' 2>/dev/null") != 0;
+    my $ok = eval {
+        my ($c, $root) = main::fsession(A(), 'none');
+        my $fid = main::fopen($c, $root, 'rpc', 2);
+        $c->write($fid, 0, 'start proto=pass user=adm');
+        $c->send(qq{Twrite fid=$fid offset=0 data="pass wrong"});
+        my $said = wait_for(sub { A()->log_text =~ /a failed login as adm; answered in (\d+) ms/ ? $1 : undef }, 10, 0.1);
+        like(A()->log_text, qr{failed logins: \Q$store\E/\.fails\.\w+\.tmp: Operation not permitted}, 'A says why it cannot count the failure');
+        is($said, 30000, 'and answers it after the longest delay, 30 s');
+        $c->disconnect;
+        1;
+    };
+    system("chattr -i '$store'");
+    die $@ unless $ok;
+    ok(main::login_ok(A(), 'adm', A()->adm_password), 'with fails writable again, adm logs in');
+}
+
+
+
+=== TEST 11: a passkey registration begun on B before adm deletes its user on A is refused at its end: the deleted user gets no way back in
+--- perl
+is_9p(main::ctl(A(), 'adduser glenda'), 'Rwrite count=*', 'A: adduser glenda');
+my ($c, $root) = main::fsession(B(), 'glenda');
+my $pk = Ten::Passkey->new(origin => $main::ORIGIN);
+my $fid = main::fopen($c, $root, 'rpc', 2);
+is_9p($c->write($fid, 0, 'start proto=webauthn role=register user=glenda'), 'Rwrite count=*', 'glenda begins to register a passkey on B');
+my %opt = $c->read($fid, 0, 8000)->{data} =~ /(\w+)=(\S+)/g;
+is_9p(main::ctl(A(), 'deluser glenda'), 'Rwrite count=*', 'A: deluser glenda');
+is_rerror($c->write($fid, 0, join ' ', 'attestation', $pk->attestation($opt{challenge})), 'no such user', 'her attestation on B is refused');
+unlike(main::store_file('passkeys'), qr/^glenda /m, 'the store holds no passkey of hers');
+my ($cl, $rootl) = main::fsession(A(), 'none');
+my $rpc = main::fopen($cl, $rootl, 'rpc', 2);
+$cl->write($rpc, 0, 'start proto=webauthn role=login');
+my %o = $cl->read($rpc, 0, 8000)->{data} =~ /(\w+)=(\S+)/g;
+is_rerror($cl->write($rpc, 0, join ' ', 'assertion', $pk->assertion($o{challenge}, $opt{userid})), 'authentication failed', 'the passkey logs nobody in');
+
+
+
+=== TEST 12: a login whose password was checked on B just before adm deleted the user on A: the ticket it then made does not outlive the deletion
+--- timeout: 60
+--- perl
+my $ran = 0;
+for my $i (1 .. 8) {
+    my $u = "gone$i";
+    main::ctl(A(), "adduser $u");
+    main::ctl(A(), "setpass $u pw-$i");
+    my ($c, $root) = main::fsession(B(), 'none');
+    my $fid = main::fopen($c, $root, 'rpc', 2);
+    $c->write($fid, 0, "start proto=pass user=$u");
+    my ($ca, $ra) = main::fsession(A(), 'adm');
+    my $ctl = main::fopen($ca, $ra, 'ctl', 1);
+    # B copies the hash at once, then spends its Argon2id time: the
+    # deletion on A is made meanwhile
+    my ($tag) = $c->send(qq{Twrite fid=$fid offset=0 data="pass pw-$i"});
+    sleep 0.01;
+    is_9p($ca->write($ctl, 0, "deluser $u"), 'Rwrite count=*', "A: deluser $u");
+    my %r = $c->collect([$tag], 20);
+    next unless $r{$tag}{type} eq 'Rwrite' || $r{$tag}{ename} ne 'authentication failed';
+    # the password was taken before the deletion
+    $ran++;
+    my $w = $r{$tag};
+    my ($path) = $w->{type} eq 'Rwrite' ? $c->read($fid, 0, 1024)->{data} =~ /ticket=(\S+)/ : ();
+    ok(!($path && -e kvfs->path(substr $path, 1)), "no ticket of $u is left after the deletion")
+        or diag("$path is there");
+}
+Test::More::note("$ran of 8 logins had their password checked before the deletion");
+cmp_ok($ran, '>', 0, 'the race was run at least once');
+
+
+
+=== TEST 13: a passkey named by spaces alone is refused: saved, it would be a passkeys line no instance reads again, and every change would fail
+--- perl
+is_9p(main::ctl(A(), 'adduser glenda'), 'Rwrite count=*', 'A: adduser glenda');
+my ($c, $root) = main::fsession(A(), 'glenda');
+my $pk = Ten::Passkey->new(origin => $main::ORIGIN);
+my $fid = main::fopen($c, $root, 'rpc', 2);
+$c->write($fid, 0, 'start proto=webauthn role=register user=glenda');
+my %opt = $c->read($fid, 0, 8000)->{data} =~ /(\w+)=(\S+)/g;
+is_rerror($c->write($fid, 0, 'name    '), 'a passkey\'s name is 1 to 64 bytes of text, the first no space', 'a name of spaces is refused');
+$c->write($fid, 0, join ' ', 'attestation', $pk->attestation($opt{challenge}));
+is_9p(main::ctl(B(), 'adduser after'), 'Rwrite count=*', 'B adds a user after it');
+is_9p(main::ctl(A(), 'adduser after2'), 'Rwrite count=*', 'so does A');
+is(A()->stop, 0, 'A stops');
+A()->start;
+ok(main::login_ok(A(), 'adm', A()->adm_password), 'A starts again and logs adm in');

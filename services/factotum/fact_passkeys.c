@@ -234,8 +234,9 @@ fact_passkey_ids(fact_t *f, const char *user)
     char    *text, *p;
     size_t   i;
 
+    /* as many as the file holds: another build's may allow more */
     fact_store_lock(f);
-    text = malloc(FACT_PASSKEYS_MAX * (B64U_LEN(WA_CRED_ID_MAX) + 1) + 1);
+    text = malloc(count_user(f, user) * (B64U_LEN(WA_CRED_ID_MAX) + 1) + 1);
 
     if (text != NULL) {
         for (i = 0, p = text, *p = '\0'; i < f->npasskeys; i++) {
@@ -265,6 +266,13 @@ fact_passkey_add(fact_t *f, const fact_passkey_t *pk, char *err,
     fact_passkey_t  *grown;
 
     if (fact_store_lock_write(f, err, errlen) < 0) {
+        return -1;
+    }
+
+    /* deleted since its ceremony began: deluser dropped its passkeys */
+    if (!fact_user_present(f, pk->user)) {
+        fact_store_unlock(f);
+        snprintf(err, errlen, "no such user");
         return -1;
     }
 
@@ -480,7 +488,7 @@ fact_passkeys_text(fact_t *f, const char *user)
     const fact_passkey_t  *pk;
 
     fact_store_lock(f);
-    text = malloc(FACT_PASSKEYS_MAX * LINE_MAX_ + 1);
+    text = malloc(count_user(f, user) * LINE_MAX_ + 1);
 
     if (text != NULL) {
         for (i = 0, p = text, *p = '\0'; i < f->npasskeys; i++) {

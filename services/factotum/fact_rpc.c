@@ -401,6 +401,22 @@ rpc_ticket(fact_t *fa, const char *user, char *reply, size_t size,
         return -1;
     }
 
+    /*
+     * Deleted since its password or passkey was checked: deluser's revoke
+     * may have listed the sessions before this ticket was there.
+     */
+    if (!fact_user_known(fa, user)) {
+        snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%s", nonce);
+
+        if (cli_remove(fa->vfs, dir, why, sizeof(why)) < 0) {
+            srv_log("a ticket of %s, deleted meanwhile, stays: %s", user,
+                    why);
+        }
+
+        snprintf(err, errlen, "no such user");
+        return -1;
+    }
+
     snprintf(reply, size, "done ticket=%s/%s expires=%lld", dir, nonce,
              (long long) expires);
 
@@ -597,7 +613,11 @@ field(const char *text, uint8_t *buf, size_t size)
 }
 
 
-/* A passkey's name: 1 to FACT_PASSKEY_NAME bytes, no control characters. */
+/*
+ * A passkey's name: 1 to FACT_PASSKEY_NAME bytes, no control characters,
+ * no space first (the passkeys file's last field, after a space: one of
+ * spaces alone would be a line no reading takes).
+ */
 
 static int
 valid_name(const char *name)
@@ -612,7 +632,7 @@ valid_name(const char *name)
         }
     }
 
-    return n > 0 && n <= FACT_PASSKEY_NAME;
+    return n > 0 && n <= FACT_PASSKEY_NAME && name[0] != ' ';
 }
 
 
@@ -637,7 +657,8 @@ passkey_step(srv_req_t *r, fact_fid_t *f, char *msg)
         pthread_mutex_unlock(&r->fid->lock);
 
         if (!valid_name(msg + 5)) {
-            srv_error(r, "a passkey's name is 1 to 64 bytes of text");
+            srv_error(r, "a passkey's name is 1 to 64 bytes of text, the "
+                      "first no space");
             return;
         }
 

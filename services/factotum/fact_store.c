@@ -857,6 +857,13 @@ fact_user_known(fact_t *f, const char *user)
 
 
 int
+fact_user_present(fact_t *f, const char *user)
+{
+    return find_user(f, user) != NULL;
+}
+
+
+int
 fact_user_check(fact_t *f, const char *user, const char *pass)
 {
     int           known;
@@ -1267,16 +1274,17 @@ fails_begin(fact_t *f, char *err, size_t errlen)
 }
 
 
-static void
+static int
 fails_save(fact_t *f)
 {
+    int      rc;
     char    *text, err[256], *p;
     size_t   i;
 
     text = malloc(f->nfails * (TEN_NAME_MAX + 32) + 1);
     if (text == NULL) {
         srv_log("failed logins: out of memory");
-        return;
+        return -1;
     }
 
     for (i = 0, p = text; i < f->nfails; i++) {
@@ -1285,11 +1293,15 @@ fails_save(fact_t *f)
     }
 
     /* not a change of the store's generation: no instance keeps it */
-    if (replace(f, "fails", text, p - text, err, sizeof(err)) < 0) {
+    rc = replace(f, "fails", text, p - text, err, sizeof(err));
+
+    if (rc < 0) {
         srv_log("failed logins: %s", err);
     }
 
     free(text);
+
+    return rc;
 }
 
 
@@ -1311,6 +1323,7 @@ fail_find(fact_t *f, const char *user)
 unsigned
 fact_fail_delay(fact_t *f, const char *user)
 {
+    int           saved;
     char          err[256];
     size_t        i;
     int64_t       now;
@@ -1344,8 +1357,13 @@ fact_fail_delay(fact_t *f, const char *user)
     snprintf(e->name, sizeof(e->name), "%s", user);
     fails = ++e->fails;
     e->last = now;
-    fails_save(f);
+    saved = fails_save(f);
     fact_store_unlock(f);
+
+    if (saved < 0) {
+        /* a count not kept would start again at the next failure */
+        return FACT_DELAY_MAX;
+    }
 
     delay = f->fail_ms << (fails > 7 ? 6 : fails - 1);
 

@@ -125,6 +125,8 @@ int fact_store_lines(fact_t *f, const char *name, const char *form,
     fact_line_pt one, char *err, size_t errlen);
 int fact_user_check(fact_t *f, const char *user, const char *pass);
 int fact_user_known(fact_t *f, const char *user);
+/* the same, the store's lock held */
+int fact_user_present(fact_t *f, const char *user);
 int fact_user_setpass(fact_t *f, const char *user, const char *pass,
     char *err, size_t errlen);
 int fact_user_add(fact_t *f, const char *user, char *err, size_t errlen);
