@@ -577,7 +577,7 @@ reload(fact_t *f, char *err, size_t errlen)
     }
 
     if (keys_differ(&old, f)) {
-        f->generation++;
+        __atomic_add_fetch(&f->generation, 1, __ATOMIC_RELAXED);
     }
 
     arrays_free(&old);
@@ -1044,7 +1044,7 @@ rotate_locked(fact_t *f, int64_t now, char *err, size_t errlen)
         return -1;
     }
 
-    f->generation++;
+    __atomic_add_fetch(&f->generation, 1, __ATOMIC_RELAXED);
 
     return 0;
 }

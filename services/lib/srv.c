@@ -882,7 +882,7 @@ conn_version(srv_conn_t *c, srv_req_t *r)
     c->resetting = 1;
 
     for (srv_req_t *q = c->reqs; q; q = q->next) {
-        q->flushed = 1;
+        __atomic_store_n(&q->flushed, 1, __ATOMIC_RELAXED);
     }
 
     while (c->nreqs > 0) {
@@ -944,7 +944,7 @@ conn_flush(srv_conn_t *c, srv_req_t *r)
     old = req_find(c, r->t.oldtag);
 
     if (old && old != r && old->t.type != NINEP_TFLUSH && !old->answered) {
-        old->flushed = 1;
+        __atomic_store_n(&old->flushed, 1, __ATOMIC_RELAXED);
         r->flush_next = old->flushes;
         old->flushes = r;
         pthread_mutex_unlock(&c->lock);
@@ -1157,7 +1157,7 @@ conn_drain(srv_conn_t *c)
     c->dead = 1;
 
     for (srv_req_t *q = c->reqs; q; q = q->next) {
-        q->flushed = 1;
+        __atomic_store_n(&q->flushed, 1, __ATOMIC_RELAXED);
     }
 
     while (c->nreqs > 0) {
