@@ -188,6 +188,25 @@ is_9p($c->open($g, 0), 'Ropen qid=* iounit=*', 'open after the other connection 
 
 
 
+=== TEST 6b: DMEXCL across two ten-vfs on one tree: a refused OTRUNC open truncates nothing
+--- perl
+my $v = vfs;
+my ($c, $root) = $v->attach('glenda');
+my $f = $c->walk_to($root, 'tmp');
+is_9p($c->create($f, 'held', 0x20000000 | 0666, 1), 'Rcreate qid=(0x20 * *) iounit=*', 'create DMEXCL, open for writing');
+$c->write($f, 0, 'keep me');
+my $w = Ten::VFS->new(root => $v->root)->start;
+my ($c2, $root2) = $w->attach('glenda');
+my $h = $c2->walk_to($root2, 'tmp/held');
+is_rerror($c2->open($h, 1 | 0x10), 'exclusive use file already open', 'the other server refuses OWRITE|OTRUNC');
+is(slurp($v->path('tmp/held')), 'keep me', 'and the file keeps its contents');
+is_rerror($c2->open($h, 0), 'exclusive use file already open', 'and OREAD');
+$c->clunk($f);
+is_9p($c2->open($h, 0), 'Ropen qid=(0x20 * *) iounit=*', 'free after the clunk on the first server');
+$w->stop;
+
+
+
 === TEST 7: Twrite on DMAPPEND files appends whatever the offset
 --- perl
 my $v = vfs;

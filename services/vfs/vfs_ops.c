@@ -1111,18 +1111,17 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
         f->dir_offset = 0;
 
     } else {
-        f->fd = open(proc, open_flags(omode, m));
-        if (f->fd < 0) {
-            goto failed;
-        }
-
+        /* locked before the open: OTRUNC must not touch a held file */
         err = (m->mode & NINEP_DMEXCL) && f->isreg ? excl_lock(f) : NULL;
 
         if (err) {
-            close(f->fd);
-            f->fd = -1;
             excl_drop(v, &m->st);
             return err;
+        }
+
+        f->fd = open(proc, open_flags(omode, m));
+        if (f->fd < 0) {
+            goto failed;
         }
 
         if (omode & NINEP_OTRUNC) {
@@ -1138,11 +1137,18 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
 
 failed:
 
+    err = errstr(errno);
+
+    if (f->lockfd >= 0) {
+        close(f->lockfd);
+        f->lockfd = -1;
+    }
+
     if (m->mode & NINEP_DMEXCL) {
         excl_drop(v, &m->st);
     }
 
-    return errstr(errno);
+    return err;
 }
 
 
