@@ -207,6 +207,29 @@ $w->stop;
 
 
 
+=== TEST 6c: DMEXCL on a file ten-vfs may not write on disk: OREAD still opens it (Plan 9 permissions decide), once
+--- perl
+my $v = vfs;
+my ($c, $root) = $v->attach('glenda');
+my $f = $c->walk_to($root, 'tmp');
+is_9p($c->create($f, 'ro', 0x20000000 | 0644, 1), 'Rcreate qid=(0x20 * *) iounit=*', 'create DMEXCL');
+$c->clunk($f);
+SKIP: {
+    skip 'chattr +i needs root and ext4-like attributes', 3
+        unless system('chattr', '+i', $v->path('tmp/ro')) == 0;
+    my $g = $c->walk_to($root, 'tmp/ro');
+    my $r = $c->open($g, 0);
+    my $h = $c->walk_to($root, 'tmp/ro');
+    my $r2 = $c->open($h, 0);
+    system('chattr', '-i', $v->path('tmp/ro'));
+    is_9p($r, 'Ropen qid=(0x20 * *) iounit=*', 'immutable on disk: OREAD opens');
+    is_rerror($r2, 'exclusive use file already open', 'a second open is still refused');
+    $c->clunk($g);
+    is_9p($c->open($h, 0), 'Ropen qid=(0x20 * *) iounit=*', 'free after the clunk');
+}
+
+
+
 === TEST 7: Twrite on DMAPPEND files appends whatever the offset
 --- perl
 my $v = vfs;

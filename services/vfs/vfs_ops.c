@@ -1007,8 +1007,10 @@ excl_drop(vfs_t *v, const struct stat *st)
  * local file system) and which ends when the descriptor closes, also when
  * the process dies.  A write lock needs a descriptor open for writing,
  * whatever the client's mode: ten-vfs's own (its files are 0600, its
- * own).  Directories have no such descriptor; their DMEXCL is this
- * process's list alone (excl_take).
+ * own).  Directories have no such descriptor, nor files ten-vfs may not
+ * write on disk (read-only, immutable, another owner's): their DMEXCL is
+ * this process's list alone (excl_take), as before; the Plan 9
+ * permissions alone decide whether the client may open them.
  */
 
 static const char *
@@ -1022,7 +1024,11 @@ excl_lock(vfs_fid_t *f)
     f->lockfd = open(proc, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
     if (f->lockfd < 0) {
-        srv_log("DMEXCL file not writable by ten-vfs, cannot lock it: %s",
+        if (errno == EACCES || errno == EPERM || errno == EROFS) {
+            return NULL;
+        }
+
+        srv_log("DMEXCL file cannot be opened to lock it: %s",
                 strerror(errno));
         return errstr(errno);
     }
