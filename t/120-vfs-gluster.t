@@ -5,7 +5,8 @@
 # never replace a name, also racing; a file removed through one is "file
 # does not exist" through the other (never "Stale file handle"); qid
 # versions that two servers cannot both give; DMEXCL across servers; a
-# fid's path following a rename made through the other server.
+# fid's path following a rename made through the other server; a
+# directory moved out of the tree takes no remove or wstat with it.
 #
 # Needs root, /dev/fuse, glusterfs-server and glusterfs-client (make deps)
 # and no other glusterd on port 24007; skipped otherwise.  About 30 s.
@@ -268,3 +269,34 @@ is_9p($b->create($db, 'child', 0644, OWRITE), 'Rcreate qid=* iounit=*', 'B creat
 is(main::cat($a, $ar, 'tmp/pe/child'), '', 'A finds tmp/pe/child');
 is_9p($b->remove($db), 'Rremove', 'B removes the child by its fid (its path is tmp/pe/child)');
 is(main::cat($a, $ar, 'tmp/pe/child'), 'no such name', 'gone for A');
+
+=== TEST 8: a directory moved on disk under its own old child: the fid is not renamed ".." (find_in_parent)
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+main::make($a, $ar, 'tmp/up', 0x800001ed);
+main::make($a, $ar, 'tmp/up/down', 0x800001ed);
+my $fa = $a->walk_to($ar, 'tmp/up/down');
+is_9p($a->stat($fa), 'Rstat stat={type=* dev=* qid=* mode=0x800001ed atime=* mtime=* length=0 name=down uid=glenda gid=* muid=glenda}', 'A: down');
+my $tb = "$main::GDIR/mnt-b/ten/tmp";
+ok(rename("$tb/up/down", "$tb/down") && rename("$tb/up", "$tb/down/up"), 'through the other mount: up/down moved to down, up into it') or diag("rename: $!");
+my $r = $a->stat($fa);
+ok($r->{type} eq 'Rerror' || $r->{stat}{name} ne '..', "A's fid of down is not named ..") or diag(Ten::NineP::format_msg($r));
+isnt($a->wstat($fa, name => 'other')->{type}, 'Rwstat', 'nor renamed by that name');
+ok(-d "$tb/down/up", 'up is still in down');
+
+=== TEST 9: a directory moved out of the tree through the other mount: A's fids of files in it change nothing there
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+main::make($a, $ar, 'tmp/esc', 0x800001ed);
+main::make($a, $ar, 'tmp/esc/f', 0644, 'outside now');
+main::make($a, $ar, 'tmp/esc/g', 0644, 'me too');
+my $ff = $a->walk_to($ar, 'tmp/esc/f');
+my $fg = $a->walk_to($ar, 'tmp/esc/g');
+my $out = "$main::GDIR/mnt-b/esc-out";
+ok(rename("$main::GDIR/mnt-b/ten/tmp/esc", $out), 'through the other mount: tmp/esc moved out of the served directory') or diag("rename: $!");
+my $r = $a->remove($ff);
+is_rerror($r, "file does not exist", "A: remove through the fid: the file is gone for this tree");
+ok(-e "$out/f", 'a remove through the fid does not remove the file outside the tree');
+$r = $a->wstat($fg, name => 'h');
+is_rerror($r, "file does not exist", "A: wstat (rename) likewise");
+ok(-e "$out/g" && !-e "$out/h", 'nor does a rename rename it');

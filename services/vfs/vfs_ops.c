@@ -84,6 +84,7 @@ static int known_name(vfs_t *v, ninep_str_t s, char *buf);
 static int str_is(ninep_str_t s, const char *c);
 static void str_copy(char *buf, ninep_str_t s);
 static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
+static int fid_refresh_to_change(vfs_t *v, vfs_fid_t *f);
 static int kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len,
     const char **rel);
 static int names_fid(vfs_t *v, vfs_fid_t *f, const char *path);
@@ -403,8 +404,9 @@ fid_state(srv_fid_t *fid)
  * directory).  Without a dirfd (after "..") the whole path is checked.
  * A file moved by other means into another directory does not exist for
  * the fid any more; when directories above it are renamed through
- * another server, the fid's I/O, stat, wstat and remove still work (by
- * descriptor and dirfd) while ".." walks by the old path.
+ * another server, the fid's I/O and stat still work (by descriptor and
+ * dirfd) while ".." walks by the old path, and wstat and remove answer
+ * that the file does not exist (fid_refresh_to_change).
  */
 
 static int
@@ -443,6 +445,50 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
     free(found);
 
     return known;
+}
+
+
+/*
+ * fid_refresh_path for a remove or wstat.  On a shared tree the kept
+ * directory may have been moved out of the tree by other means, taking
+ * the fid's file along: a change through it would land outside the root.
+ * So the directory must be the one the fid's path names from the root (a
+ * full lookup, paid by changes alone); otherwise the file does not exist
+ * here, as kernel_path says of a moved file on a local tree.
+ */
+
+static int
+fid_refresh_to_change(vfs_t *v, vfs_fid_t *f)
+{
+    int          fd, same;
+    char        *ppath;
+    struct stat  st, dst;
+
+    if (fid_refresh_path(v, f) < 0) {
+        return -1;
+    }
+
+    if (!v->shared || f->dirfd < 0 || strlen(f->path) <= f->top) {
+        return 0;
+    }
+
+    ppath = parent_of(f->path, f->top);
+    fd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+    free(ppath);
+
+    same = fd >= 0 && fstat(fd, &st) == 0 && fstat(f->dirfd, &dst) == 0
+           && st.st_dev == dst.st_dev && st.st_ino == dst.st_ino;
+
+    if (fd >= 0) {
+        close(fd);
+    }
+
+    if (!same) {
+        errno = ENOENT;
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -1657,7 +1703,7 @@ remove_file(vfs_t *v, vfs_fid_t *f, const char *user, const char **err)
 {
     int  pfd, rc;
 
-    if (fid_refresh_path(v, f) < 0) {
+    if (fid_refresh_to_change(v, f) < 0) {
         *err = errstr(errno);
         return -1;
     }
@@ -1799,7 +1845,7 @@ vfs_wstat(srv_req_t *r)
 
     pthread_mutex_lock(&r->fid->lock);
 
-    if (fid_refresh_path(v, f) < 0 || fid_meta(v, f, &m) < 0) {
+    if (fid_refresh_to_change(v, f) < 0 || fid_meta(v, f, &m) < 0) {
         err = errstr(errno);
 
     } else if (wstat_check(r, v, f, &m, st, &err) == 0) {
