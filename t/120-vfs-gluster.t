@@ -6,7 +6,8 @@
 # does not exist" through the other (never "Stale file handle"); qid
 # versions that two servers cannot both give; DMEXCL across servers; a
 # fid's path following a rename made through the other server; a
-# directory moved out of the tree takes no remove or wstat with it.
+# directory moved out of the tree takes no remove or wstat with it, one
+# renamed above a fid through the same server does.
 #
 # Needs root, /dev/fuse, glusterfs-server and glusterfs-client (make deps)
 # and no other glusterd on port 24007; skipped otherwise.  About 30 s.
@@ -300,3 +301,17 @@ ok(-e "$out/f", 'a remove through the fid does not remove the file outside the t
 $r = $a->wstat($fg, name => 'h');
 is_rerror($r, "file does not exist", "A: wstat (rename) likewise");
 ok(-e "$out/g" && !-e "$out/h", 'nor does a rename rename it');
+
+=== TEST 10: a directory renamed above a fid through the same server: the fid's wstat and remove still work
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+main::make($a, $ar, 'tmp/anc', 0x800001ed);
+main::make($a, $ar, 'tmp/anc/x', 0644, 'under anc');
+my $fx = $a->walk_to($ar, 'tmp/anc/x');
+my $fd = $a->walk_to($ar, 'tmp/anc');
+is_9p($a->wstat($fd, name => 'anc2'), 'Rwstat', 'A renames anc to anc2');
+is_9p($a->wstat($fx, name => 'y'), 'Rwstat', "A renames x through its fid");
+is(main::cat($a, $ar, 'tmp/anc2/y'), 'under anc', 'tmp/anc2/y');
+is_9p($a->stat($fx), 'Rstat stat={type=* dev=* qid=* mode=0644 atime=* mtime=* length=9 name=y uid=glenda gid=* muid=glenda}', 'its stat says y');
+is_9p($a->remove($fx), 'Rremove', 'and removes it');
+is(main::cat($a, $ar, 'tmp/anc2/y'), 'no such name', 'gone');

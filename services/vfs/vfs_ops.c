@@ -85,9 +85,9 @@ static int str_is(ninep_str_t s, const char *c);
 static void str_copy(char *buf, ninep_str_t s);
 static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
 static int fid_refresh_to_change(vfs_t *v, vfs_fid_t *f);
-static int kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len,
+static int kernel_path(vfs_t *v, int fd, char *buf, size_t len,
     const char **rel);
-static int names_fid(vfs_t *v, vfs_fid_t *f, const char *path);
+static int names_inode(vfs_t *v, const char *path, dev_t dev, ino_t ino);
 static int still_named(vfs_fid_t *f);
 static int open_parent(vfs_t *v, vfs_fid_t *f);
 static char *find_in_parent(vfs_t *v, vfs_fid_t *f);
@@ -405,8 +405,9 @@ fid_state(srv_fid_t *fid)
  * A file moved by other means into another directory does not exist for
  * the fid any more; when directories above it are renamed through
  * another server, the fid's I/O and stat still work (by descriptor and
- * dirfd) while ".." walks by the old path, and wstat and remove answer
- * that the file does not exist (fid_refresh_to_change).
+ * dirfd) while ".." walks by the old path; wstat and remove work where
+ * this mount knows the directory's new name, else the file does not
+ * exist for them (fid_refresh_to_change).
  */
 
 static int
@@ -416,7 +417,7 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
     char         link[VFS_PATH_MAX + 64], *found;
     const char  *rel;
 
-    known = kernel_path(v, f, link, sizeof(link), &rel) == 0;
+    known = kernel_path(v, f->pathfd, link, sizeof(link), &rel) == 0;
 
     if (!v->shared) {
         return known ? fid_set_path(f, rel) : -1;
@@ -427,11 +428,13 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
         return 0;
     }
 
-    if (known && strcmp(rel, f->path) != 0 && names_fid(v, f, rel)) {
+    if (known && strcmp(rel, f->path) != 0
+        && names_inode(v, rel, f->dev, f->ino))
+    {
         return fid_set_path(f, rel);
     }
 
-    if (f->dirfd < 0 && names_fid(v, f, f->path)) {
+    if (f->dirfd < 0 && names_inode(v, f->path, f->dev, f->ino)) {
         return 0;
     }
 
@@ -453,16 +456,19 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
  * directory may have been moved out of the tree by other means, taking
  * the fid's file along: a change through it would land outside the root.
  * So the directory must be the one the fid's path names from the root (a
- * full lookup, paid by changes alone); otherwise the file does not exist
- * here, as kernel_path says of a moved file on a local tree.
+ * full lookup, paid by changes alone), or the one the kernel's name for
+ * it names (a directory above renamed through this server); otherwise
+ * the file does not exist here, as kernel_path says of a moved file on a
+ * local tree.
  */
 
 static int
 fid_refresh_to_change(vfs_t *v, vfs_fid_t *f)
 {
-    int          fd, same;
-    char        *ppath;
-    struct stat  st, dst;
+    int          same;
+    char        *ppath, *np, link[VFS_PATH_MAX + 64];
+    struct stat  dst;
+    const char  *rel;
 
     if (fid_refresh_path(v, f) < 0) {
         return -1;
@@ -472,35 +478,44 @@ fid_refresh_to_change(vfs_t *v, vfs_fid_t *f)
         return 0;
     }
 
-    ppath = parent_of(f->path, f->top);
-    fd = ppath ? resolve_at(v->rootfd, ppath) : -1;
-    free(ppath);
-
-    same = fd >= 0 && fstat(fd, &st) == 0 && fstat(f->dirfd, &dst) == 0
-           && st.st_dev == dst.st_dev && st.st_ino == dst.st_ino;
-
-    if (fd >= 0) {
-        close(fd);
-    }
-
-    if (!same) {
-        errno = ENOENT;
+    if (fstat(f->dirfd, &dst) < 0) {
         return -1;
     }
 
-    return 0;
+    ppath = parent_of(f->path, f->top);
+    same = ppath && names_inode(v, ppath, dst.st_dev, dst.st_ino);
+    free(ppath);
+
+    if (same) {
+        return 0;
+    }
+
+    if (kernel_path(v, f->dirfd, link, sizeof(link), &rel) == 0
+        && names_inode(v, rel, dst.st_dev, dst.st_ino))
+    {
+        np = join(rel, base_name(f->path));
+        same = np && fid_set_path(f, np) == 0;
+        free(np);
+
+        if (same) {
+            return 0;
+        }
+    }
+
+    errno = ENOENT;
+    return -1;
 }
 
 
-/* The path from the root /proc gives f->pathfd, in buf; *rel within it. */
+/* The path from the root /proc gives fd, in buf; *rel within it. */
 
 static int
-kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len, const char **rel)
+kernel_path(vfs_t *v, int fd, char *buf, size_t len, const char **rel)
 {
     char     proc[64];
     ssize_t  n;
 
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
     n = readlink(proc, buf, len - 1);
 
     if (n < 0) {
@@ -529,10 +544,10 @@ kernel_path(vfs_t *v, vfs_fid_t *f, char *buf, size_t len, const char **rel)
 }
 
 
-/* Whether path (from the root) names f's file now. */
+/* Whether path (from the root) names the inode dev, ino now. */
 
 static int
-names_fid(vfs_t *v, vfs_fid_t *f, const char *path)
+names_inode(vfs_t *v, const char *path, dev_t dev, ino_t ino)
 {
     int          fd, same;
     struct stat  st;
@@ -542,7 +557,7 @@ names_fid(vfs_t *v, vfs_fid_t *f, const char *path)
         return 0;
     }
 
-    same = fstat(fd, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino;
+    same = fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
     close(fd);
 
     return same;
