@@ -271,7 +271,7 @@ is(main::cat($a, $ar, 'tmp/pe/child'), '', 'A finds tmp/pe/child');
 is_9p($b->remove($db), 'Rremove', 'B removes the child by its fid (its path is tmp/pe/child)');
 is(main::cat($a, $ar, 'tmp/pe/child'), 'no such name', 'gone for A');
 
-=== TEST 8: a directory moved on disk under its own old child: the fid is not renamed ".." (find_in_parent)
+=== TEST 8: directories moved on disk through the other mount: a fid is never named ".." (its directory's entries . and .. are no names)
 --- perl
 my ($a, $ar) = main::glenda($main::A);
 main::make($a, $ar, 'tmp/up', 0x800001ed);
@@ -280,10 +280,14 @@ my $fa = $a->walk_to($ar, 'tmp/up/down');
 is_9p($a->stat($fa), 'Rstat stat={type=* dev=* qid=* mode=0x800001ed atime=* mtime=* length=0 name=down uid=glenda gid=* muid=glenda}', 'A: down');
 my $tb = "$main::GDIR/mnt-b/ten/tmp";
 ok(rename("$tb/up/down", "$tb/down") && rename("$tb/up", "$tb/down/up"), 'through the other mount: up/down moved to down, up into it') or diag("rename: $!");
+is_9p($a->stat($fa), 'Rstat stat={type=* dev=* qid=* mode=0x800001ed atime=* mtime=* length=0 name=down uid=glenda gid=* muid=glenda}', 'A: still down');
+ok(defined $a->walk_to($ar, 'tmp/down/up'), 'A walks to down/up: its mount learns that up is in down');
+ok(rename("$tb/down", "$tb/down2"), 'through the other mount: down renamed down2') or diag("rename: $!");
 my $r = $a->stat($fa);
-ok($r->{type} eq 'Rerror' || $r->{stat}{name} ne '..', "A's fid of down is not named ..") or diag(Ten::NineP::format_msg($r));
-isnt($a->wstat($fa, name => 'other')->{type}, 'Rwstat', 'nor renamed by that name');
-ok(-d "$tb/down/up", 'up is still in down');
+ok($r->{type} eq 'Rerror' || $r->{stat}{name} ne '..', "A's fid of down is not named .. (up's .. is down)") or diag(Ten::NineP::format_msg($r));
+isnt($a->wstat($fa, name => 'other')->{type}, 'Rwstat', 'nor renamed by that name (it is not in up)');
+ok(-d "$tb/down2/up" && !-e "$tb/down2/other" && !-e "$tb/other", 'nothing renamed on disk');
+
 
 === TEST 9: a directory moved out of the tree through the other mount: A's fids of files in it change nothing there
 --- perl

@@ -634,8 +634,10 @@ find_in_parent(vfs_t *v, vfs_fid_t *f)
             close(dfd);
         }
 
+        /* . and .. are no names: .. is f's after moves on disk */
         while (d && found == NULL && (de = readdir(d)) != NULL) {
             if (de->d_ino == f->ino
+                && valid_name(de->d_name, strlen(de->d_name))
                 && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
                 && st.st_dev == f->dev && st.st_ino == f->ino)
             {
