@@ -201,3 +201,25 @@ is($v->wait_counts(sub { $_[0]{connections} == 1 })->{connections}, 1,
 is_9p($good->walk($groot, 50, 'tmp'), 'Rwalk wqid=[*]', 'the server still serves');
 --- error_log
 malformed 9P
+
+
+
+=== TEST 9: a directory moved out of the tree on the server's disk takes nothing outside with it: creates, removes and renames through its fids are refused
+--- perl
+use File::Path qw(make_path);
+my $v = vfs;
+my ($c, $root) = $v->attach('glenda');
+$c->create($c->walk_to($root, 'tmp'), 'd', 0x800001ff, 0);
+$c->create($c->walk_to($root, 'tmp/d'), 'f', 0666, 1);
+my $d = $c->walk_to($root, 'tmp/d');
+my $f = $c->walk_to($root, 'tmp/d/f');
+my $outside = Test::Ten::servroot() . '/outside-' . $$;
+rename $v->path('tmp/d'), $outside or die "rename: $!";
+is_rerror($c->create($d, 'escaped', 0666, 1), 'file does not exist', 'a create through the moved directory is refused');
+ok(!-e "$outside/escaped", 'and nothing was made outside the root');
+is_rerror($c->create($d, 'sub', 0x800001ff, 0), 'file does not exist', 'nor a directory');
+ok(!-e "$outside/sub", 'none outside');
+is_rerror($c->wstat($f, name => 'renamed'), 'file does not exist', 'a rename of a file in it is refused');
+ok(-e "$outside/f" && !-e "$outside/renamed", 'the file outside is untouched');
+is_rerror($c->remove($f), 'file does not exist', 'and a remove');
+ok(-e "$outside/f", 'it is still there');

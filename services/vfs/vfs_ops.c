@@ -452,9 +452,11 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 
 
 /*
- * fid_refresh_path for a remove or wstat.  On a shared tree the kept
- * directory may have been moved out of the tree by other means, taking
- * the fid's file along: a change through it would land outside the root.
+ * fid_refresh_path for a create, remove or wstat: a directory moved out
+ * of the tree on disk is refused there (kernel_path).  On a shared tree
+ * the kept directory may have been moved out of the tree by other means,
+ * taking the fid's file along: a change through it would land outside
+ * the root.
  * So the directory must be the one the fid's path names from the root (a
  * full lookup, paid by changes alone), or the one the kernel's name for
  * it names (a directory above renamed through this server); otherwise
@@ -1298,7 +1300,8 @@ vfs_create(srv_req_t *r)
         goto failed;
     }
 
-    if (fid_meta(v, f, &dm) < 0) {
+    /* a directory moved out of the tree on disk takes no create along */
+    if (fid_refresh_to_change(v, f) < 0 || fid_meta(v, f, &dm) < 0) {
         err = errstr(errno);
         goto failed;
     }
