@@ -500,7 +500,7 @@ is($rc, 2, 'ten-vfs has no client side: -a is a usage error');
 
 
 
-=== TEST 13: nginx -t: a trusted certificate file that is not there
+=== TEST 13: nginx -t: a trusted certificate file that is not there, named with its directive
 --- http_config
     upstream ten_vfs {
         server 127.0.0.1:1;
@@ -510,7 +510,7 @@ is($rc, 2, 'ten-vfs has no client side: -a is a usage error');
 --- config
 --- must_die
 --- error_log
-nonexistent.crt
+cannot load the "ninep_ssl_trusted_certificate" of upstream "ten_vfs", in
 
 
 
