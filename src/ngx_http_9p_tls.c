@@ -26,7 +26,7 @@
 static char *ngx_http_9p_tls_refuse(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us, const char *fmt);
 static ngx_int_t ngx_http_9p_tls_ctx(ngx_conf_t *cf,
-    ngx_http_9p_srv_conf_t *scf);
+    ngx_http_upstream_srv_conf_t *us, ngx_http_9p_srv_conf_t *scf);
 
 
 char *
@@ -88,7 +88,7 @@ ngx_http_9p_tls_init(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us)
     *ngx_cpymem(name, scf->ssl_name.data, scf->ssl_name.len) = '\0';
     scf->ssl_name.data = name;
 
-    if (ngx_http_9p_tls_ctx(cf, scf) != NGX_OK) {
+    if (ngx_http_9p_tls_ctx(cf, us, scf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -108,7 +108,8 @@ ngx_http_9p_tls_refuse(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us,
 
 
 static ngx_int_t
-ngx_http_9p_tls_ctx(ngx_conf_t *cf, ngx_http_9p_srv_conf_t *scf)
+ngx_http_9p_tls_ctx(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us,
+    ngx_http_9p_srv_conf_t *scf)
 {
     ngx_pool_cleanup_t  *cln;
 
@@ -138,6 +139,9 @@ ngx_http_9p_tls_ctx(ngx_conf_t *cf, ngx_http_9p_srv_conf_t *scf)
                                        NGX_HTTP_9P_TLS_VERIFY_DEPTH)
            != NGX_OK)
     {
+        (void) ngx_http_9p_tls_refuse(cf, us, "cannot load the "
+                                      "\"ninep_ssl_trusted_certificate\" "
+                                      "of upstream \"%V\", in %s:%ui");
         return NGX_ERROR;
     }
 

@@ -453,6 +453,11 @@ like($out, qr/-x CERT and -y KEY go together/, 'it says so');
 like($out, qr{cannot use certificate "\S+/none\.crt"}, 'a missing certificate, named');
 ($rc, $out) = run_out(@base, '-x', "$ENV{TEST_NGINX_TLS}/vfs.crt", '-y', "$ENV{TEST_NGINX_TLS}/wrong.key");
 like($out, qr{cannot use key "\S+/wrong\.key"}, "another certificate's key, named");
+system('cp', "$ENV{TEST_NGINX_TLS}/vfs.key", "$ENV{TEST_NGINX_TLS}/open.key") == 0 or die;
+chmod 0644, "$ENV{TEST_NGINX_TLS}/open.key";
+($rc, $out) = run_out("timeout 10", @base, "-x", "$ENV{TEST_NGINX_TLS}/vfs.crt", "-y", "$ENV{TEST_NGINX_TLS}/open.key");
+is($rc, 1, 'a TLS key others can read: exit 1');
+like($out, qr{key file \S+/open\.key is accessible by group or others \(mode 0644\); chmod 600 it}, 'it says so, as for the Ed25519 keys');
 ($rc, $out) = run_out("$b/ten-factotum", '-s', '/nonexistent', '-l', '127.0.0.1:1', '-k', "$keys/factotum.key", '-t', "$keys/factotum.trust", '-v', '127.0.0.1:1', '-a', "$ENV{TEST_NGINX_TLS}/ca.crt");
 like($out, qr/-a CA and -N NAME go together/, 'factotum: -a without -N');
 ($rc, $out) = run_out("$b/ten-vfs", '-a', 'x');
@@ -495,7 +500,7 @@ is($rc, 2, 'ten-vfs has no client side: -a is a usage error');
 
 
 
-=== TEST 13: nginx -t: a trusted certificate file that is not there
+=== TEST 13: nginx -t: a trusted certificate file that is not there, named with its directive
 --- http_config
     upstream ten_vfs {
         server 127.0.0.1:1;
@@ -505,7 +510,7 @@ is($rc, 2, 'ten-vfs has no client side: -a is a usage error');
 --- config
 --- must_die
 --- error_log
-nonexistent.crt
+cannot load the "ninep_ssl_trusted_certificate" of upstream "ten_vfs", in
 
 
 

@@ -579,11 +579,24 @@ conn_tls(srv_conn_t *c)
     int   fd;
     char  err[256];
 
-    fd = tls_start(c->srv->conf.tls, c->fd, SRV_TLS_TIMEOUT_MS, err,
-                   sizeof(err));
+    /*
+     * The handshake and the relay take a copy of the socket: tls_start()
+     * closes it when it fails, the relay when the peer goes, and c->fd's
+     * number, which srv_shutdown() shuts down, is not reused meanwhile.
+     */
+    fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+
+    if (fd < 0) {
+        snprintf(err, sizeof(err), "TLS: cannot copy the socket: %s",
+                 strerror(errno));
+    } else {
+        fd = tls_start(c->srv->conf.tls, fd, SRV_TLS_TIMEOUT_MS, err,
+                       sizeof(err));
+    }
 
     /* under the server's lock: srv_shutdown() shuts c->fd down */
     pthread_mutex_lock(&c->srv->lock);
+    close(c->fd);
     c->fd = fd;
     pthread_mutex_unlock(&c->srv->lock);
 

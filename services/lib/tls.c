@@ -24,6 +24,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "tenkey.h"
 #include "tls.h"
 
 
@@ -107,6 +108,10 @@ tls_setup(const tls_args_t *a, tls_ctx_t **server, tls_ctx_t **client,
         if (SSL_CTX_use_certificate_chain_file(t->ctx, a->cert) != 1) {
             snprintf(err, errlen, "TLS: cannot use certificate \"%s\": %s",
                      a->cert, tls_error());
+            return -1;
+        }
+
+        if (ten_key_private(a->key, err, errlen) < 0) {
             return -1;
         }
 

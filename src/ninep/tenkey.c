@@ -111,11 +111,8 @@ read_small_file(const char *path, char *buf, size_t len, char *err,
 
 
 int
-ten_key_load(const char *path, uint8_t sk[TEN_SK_LEN], char *err,
-    size_t errlen)
+ten_key_private(const char *path, char *err, size_t errlen)
 {
-    char         buf[256];
-    size_t       len;
     struct stat  st;
 
     if (stat(path, &st) < 0) {
@@ -132,6 +129,21 @@ ten_key_load(const char *path, uint8_t sk[TEN_SK_LEN], char *err,
         seterr(err, errlen, "key file %s is accessible by group or others "
                "(mode %04o); chmod 600 it", path,
                (unsigned) (st.st_mode & 07777));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ten_key_load(const char *path, uint8_t sk[TEN_SK_LEN], char *err,
+    size_t errlen)
+{
+    char    buf[256];
+    size_t  len;
+
+    if (ten_key_private(path, err, errlen) < 0) {
         return -1;
     }
 

@@ -51,6 +51,9 @@ int ten_crypto_init(void);
  * (naming the file and line where there is one) into err.
  */
 
+/* A secret key file's place: a regular file group and others cannot read. */
+int ten_key_private(const char *path, char *err, size_t errlen);
+
 /* A secret key file: one line of base64; refused if group/other can read. */
 int ten_key_load(const char *path, uint8_t sk[TEN_SK_LEN], char *err,
     size_t errlen);
