@@ -60,14 +60,8 @@ usage(void)
         "  -U           a passkey's user presence suffices (default: "
         "verified,\n"
         "               by PIN or biometrics)\n"
-        "  -x CERT      serve TLS 1.3 on -l with this certificate chain "
-        "(PEM);\n"
-        "               then only TLS there\n"
-        "  -y KEY       the certificate's private key (PEM)\n"
-        "  -a CA        dial the VFS with TLS 1.3, trusting these CAs "
-        "(PEM)\n"
-        "  -N NAME      the name the VFS's certificate must have (with "
-        "-a)\n");
+        TLS_SERVER_USAGE
+        TLS_CLIENT_USAGE);
     exit(2);
 }
 

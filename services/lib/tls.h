@@ -30,6 +30,15 @@ typedef struct {
 #define TLS_SERVER_FLAGS  "x:y:"
 #define TLS_CLIENT_FLAGS  "a:N:"
 
+/* the flags' lines in a service's usage */
+#define TLS_SERVER_USAGE                                                     \
+    "  -x CERT      serve TLS 1.3 on -l with this certificate chain (PEM);\n" \
+    "               then only TLS there\n"                                   \
+    "  -y KEY       the certificate's private key (PEM, mode 0600)\n"
+#define TLS_CLIENT_USAGE                                                     \
+    "  -a CA        dial the VFS with TLS 1.3, trusting these CAs (PEM)\n"   \
+    "  -N NAME      the name the VFS's certificate must have (with -a)\n"
+
 /* Takes a TLS flag into a: 1, or 0 if opt is not one. */
 int tls_option(tls_args_t *a, int opt, const char *arg);
 

@@ -49,14 +49,8 @@ usage(void)
         "  -m MSIZE     largest message (default 65536)\n"
         "  -j THREADS   worker threads (default 16)\n"
         "  -C MAXCONNS  connections (default 256)\n"
-        "  -x CERT      serve TLS 1.3 on -l with this certificate chain "
-        "(PEM);\n"
-        "               then only TLS there\n"
-        "  -y KEY       the certificate's private key (PEM)\n"
-        "  -a CA        dial the VFS with TLS 1.3, trusting these CAs "
-        "(PEM)\n"
-        "  -N NAME      the name the VFS's certificate must have (with "
-        "-a)\n");
+        TLS_SERVER_USAGE
+        TLS_CLIENT_USAGE);
     exit(2);
 }
 

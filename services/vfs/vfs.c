@@ -44,9 +44,7 @@ usage(void)
         "  -R MAXREQS   outstanding requests per connection (16384)\n"
         "  -j THREADS   worker threads (default 64)\n"
         "  -C MAXCONNS  connections (default 1024)\n"
-        "  -x CERT      serve TLS 1.3 on -l with this certificate\n"
-        "               chain (PEM); then only TLS there\n"
-        "  -y KEY       the certificate's private key (PEM)\n");
+        TLS_SERVER_USAGE);
     exit(2);
 }
 
