@@ -43,15 +43,8 @@
 typedef struct vfs_slot_s {
     pthread_mutex_t     lock;
     int                 used;
-    dev_t               dev;
-    ino_t               ino;
-    struct timespec     ctim;
-    /* what meta_fill() made of the xattrs and the disk's mode */
-    char                uid[TEN_NAME_MAX + 1];
-    char                gid[TEN_NAME_MAX + 1];
-    char                muid[TEN_NAME_MAX + 1];
-    uint32_t            mode;
-    uint32_t            version;
+    vfs_meta_t          m;          /* what meta_fill() made of the
+                                       xattrs, and the stat it was for */
 } vfs_slot_t;
 
 
@@ -180,21 +173,21 @@ cache_get(vfs_t *v, vfs_meta_t *m)
 {
     int          hit;
     vfs_slot_t  *s;
+    struct stat  st;
 
     s = cache_slot(v, &m->st);
 
     pthread_mutex_lock(&s->lock);
 
-    hit = s->used && s->dev == m->st.st_dev && s->ino == m->st.st_ino
-          && s->ctim.tv_sec == m->st.st_ctim.tv_sec
-          && s->ctim.tv_nsec == m->st.st_ctim.tv_nsec;
+    hit = s->used && s->m.st.st_dev == m->st.st_dev
+          && s->m.st.st_ino == m->st.st_ino
+          && s->m.st.st_ctim.tv_sec == m->st.st_ctim.tv_sec
+          && s->m.st.st_ctim.tv_nsec == m->st.st_ctim.tv_nsec;
 
     if (hit) {
-        memcpy(m->uid, s->uid, sizeof(m->uid));
-        memcpy(m->gid, s->gid, sizeof(m->gid));
-        memcpy(m->muid, s->muid, sizeof(m->muid));
-        m->mode = s->mode;
-        m->version = s->version;
+        st = m->st;         /* the fresh stat stays: sizes, times */
+        *m = s->m;
+        m->st = st;
     }
 
     pthread_mutex_unlock(&s->lock);
@@ -226,14 +219,7 @@ cache_put(vfs_t *v, const vfs_meta_t *m, const struct timespec *start)
     pthread_mutex_lock(&s->lock);
 
     s->used = 1;
-    s->dev = m->st.st_dev;
-    s->ino = m->st.st_ino;
-    s->ctim = m->st.st_ctim;
-    memcpy(s->uid, m->uid, sizeof(s->uid));
-    memcpy(s->gid, m->gid, sizeof(s->gid));
-    memcpy(s->muid, m->muid, sizeof(s->muid));
-    s->mode = m->mode;
-    s->version = m->version;
+    s->m = *m;
 
     pthread_mutex_unlock(&s->lock);
 }
