@@ -27,18 +27,11 @@ sub rpc {
     return ($fid, @replies);
 }
 
-sub bootstrap {
-    my $c = kclient();
-    my $r = $c->attach(0, 'none', '');
-    die "bootstrap attach: " . Ten::NineP::format_msg($r) unless $r->{type} eq 'Rattach';
-    return $c;
-}
-
 __DATA__
 
 === TEST 1: adm logs in with the first start's password and attaches with the ticket
 --- perl
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my $pass = kfactotum()->adm_password;
 like($pass, qr/^[a-z0-9]{20}$/, 'the first start made a password for adm');
 unlike(kfactotum()->log_text, qr/\Q$pass\E/, 'the password is not in the log (stderr is no terminal)');
@@ -66,7 +59,7 @@ mount vfs /
 mount factotum /dev/factotum
 --- perl
 use Time::HiRes qw(time);
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my ($f, undef, undef, $rd) = main::rpc($c, 'start proto=pass user=adm', 'pass ' . kfactotum()->adm_password);
 my ($adm_path) = $rd->{data} =~ /ticket=(\S+)/;
 my ($a, $aroot) = kattach($adm_path);
@@ -110,7 +103,7 @@ cmp_ok(time - $t0, '<', 6.5, 'within the ticket cache time');
 === TEST 3: wrong passwords and unknown users get the same answer; failures slow down
 --- perl
 use Time::HiRes qw(time);
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my @took;
 for my $i (1 .. 4) {
     my $t0 = time;
@@ -134,7 +127,7 @@ unlike(kfactotum()->log_text, qr/wrong/, 'but never a password');
 
 === TEST 4: the conversation says what it expects; a read before done is an error
 --- perl
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my ($fid, $w1, $w2, $rd) = main::rpc($c, 'pass early', 'start proto=nonsense user=adm');
 is_rerror($w1, 'expected "start proto=pass user=NAME" (or proto=passwd, or proto=webauthn role=register|login)', 'pass before start');
 is_rerror($w2, 'expected "start proto=pass user=NAME" (or proto=passwd, or proto=webauthn role=register|login)', 'an unknown proto');
@@ -148,7 +141,7 @@ is_rerror($c->write($fid, 0, "pass a\nb"), 'one message of at most 8191 bytes a 
 
 === TEST 5: proto=passwd changes one's own password
 --- perl
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my $old = kfactotum()->adm_password;
 my (undef, $w1, $w2, $w3, $rd) = main::rpc($c, 'start proto=passwd user=adm', "pass $old", 'newpass n3w-password');
 is_9p($w2, 'Rwrite count=*', 'the old password is right');
@@ -165,7 +158,7 @@ is_rerror($wrong, 'authentication failed', 'passwd with a wrong old password');
 
 === TEST 6: two logins at once on one shared connection never see each other's
 --- perl
-my ($a, $b) = (main::bootstrap(), main::bootstrap());
+my ($a, $b) = (kbootstrap(), kbootstrap());
 my $pass = kfactotum()->adm_password;
 my ($fa) = main::rpc($a, 'start proto=pass user=adm');
 my ($fb) = main::rpc($b, 'start proto=pass user=glenda');
@@ -183,7 +176,7 @@ is($k->{connections}, 1, 'both went over one kernel connection to factotum');
 mount vfs /
 mount factotum /dev/factotum
 --- perl
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my $pass = kfactotum()->adm_password;
 my (undef, undef, undef, $r1) = main::rpc($c, 'start proto=pass user=adm', "pass $pass");
 my ($p1) = $r1->{data} =~ /ticket=(\S+)/;
@@ -223,7 +216,7 @@ is_rerror(kclient()->attach(0, 'x', plant_ticket(user => 'adm', text => $expired
 mount vfs /
 mount factotum /dev/factotum
 --- perl
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my $pass = kfactotum()->adm_password;
 my (undef, undef, undef, $r1) = main::rpc($c, 'start proto=pass user=adm', "pass $pass");
 my ($p1) = $r1->{data} =~ /ticket=(\S+)/;
@@ -243,7 +236,7 @@ is_deeply(\@types, [('Rattach') x 20], '20 attaches sent together with a key the
 === TEST 8: factotum down: bootstrap still attaches and says why login cannot happen
 --- perl
 kfactotum()->stop;
-my $c = main::bootstrap();
+my $c = kbootstrap();
 $c->walk(0, 1, 'dev');
 is_rerror($c->walk(1, 3, 'factotum', 'rpc'), 'factotum unavailable: cannot connect',
     'the walk to /dev/factotum says factotum is unavailable');
@@ -265,7 +258,7 @@ my $f = kfactotum();
 my $store = $f->store;
 is((stat $store)[2] & 07777, 0700, 'the store is 0700');
 is((stat "$store/$_")[2] & 07777, 0600, "$_ is 0600") for qw(users adm.password);
-my $c = main::bootstrap();
+my $c = kbootstrap();
 main::rpc($c, 'start proto=pass user=adm', 'pass ' . $f->adm_password);
 is((stat "$store/signing")[2] & 07777, 0600, 'signing is 0600');
 $c->walk(0, 9, 'dev', 'factotum', 'keys');
@@ -277,7 +270,7 @@ $f->start;
 unlike($f->log_text =~ s/.*stopped//sr, qr/first start/, 'no new adm at the second start');
 ok(!-e "$store/.users.tmp", 'the start removed the temporary file a dead writer left');
 like($f->log_text, qr/key store: removed \.users\.tmp, left by a writer that died/, 'and says so');
-my $c2 = main::bootstrap();
+my $c2 = kbootstrap();
 my (undef, undef, $w) = main::rpc($c2, 'start proto=pass user=adm', 'pass ' . $f->adm_password);
 is_9p($w, 'Rwrite count=*', 'the same password after the restart');
 $c2->walk(0, 9, 'dev', 'factotum', 'keys');
@@ -294,7 +287,7 @@ $f->start;
 
 === TEST 10: revoke removes every ticket of a user; deluser too, and the user cannot log in
 --- perl
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my $pass = kfactotum()->adm_password;
 my @paths;
 for (1 .. 3) {
@@ -336,6 +329,6 @@ $f->stop;
 $f->start;
 my @seen = $f->log_text =~ /\Q$pass\E/g;
 is(scalar @seen, 1, 'a restart does not print it again');
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my (undef, undef, $w) = main::rpc($c, 'start proto=pass user=adm', "pass $pass");
 is_9p($w, 'Rwrite count=*', 'and it is the password');

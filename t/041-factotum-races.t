@@ -17,13 +17,6 @@ add_block_preprocessor(sub {
 kernel_each_block();
 run_tests();
 
-sub bootstrap {
-    my $c = kclient();
-    my $r = $c->attach(0, 'none', '');
-    die "bootstrap attach: " . Ten::NineP::format_msg($r) unless $r->{type} eq 'Rattach';
-    return $c;
-}
-
 # A fid open on /dev/factotum/rpc of bootstrap session $c.
 sub rpc_fid {
     my ($c) = @_;
@@ -37,7 +30,7 @@ sub rpc_fid {
 # Whether $user logs in with $pass.
 sub login_ok {
     my ($user, $pass) = @_;
-    my $c = bootstrap();
+    my $c = kbootstrap();
     my $f = rpc_fid($c);
     $c->write($f, 0, "start proto=pass user=$user");
     return $c->write($f, 0, "pass $pass")->{type} eq 'Rwrite';
@@ -45,7 +38,7 @@ sub login_ok {
 
 # adm adds glenda with a password.
 sub add_glenda {
-    my $c = bootstrap();
+    my $c = kbootstrap();
     my $f = rpc_fid($c);
     $c->write($f, 0, 'start proto=pass user=adm');
     $c->write($f, 0, 'pass ' . kfactotum()->adm_password);
@@ -66,7 +59,7 @@ main::add_glenda();
 my $adm = kfactotum()->adm_password;
 my ($hijacked, $refused) = (0, 0);
 for my $i (1 .. 5) {
-    my $c = main::bootstrap();
+    my $c = kbootstrap();
     my $f = main::rpc_fid($c);
     $c->write($f, 0, 'start proto=passwd user=glenda');
     is_9p($c->write($f, 0, 'pass glenda-pw-' . ($i - 1)), 'Rwrite count=*', "round $i: glenda's old password");
@@ -87,7 +80,7 @@ ok(main::login_ok('glenda', 'glenda-pw-5'), "glenda's last new password works");
 === TEST 2: writes while a password is checked are refused; the conversation goes on as it began
 --- perl
 main::add_glenda();
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my $f = main::rpc_fid($c);
 $c->write($f, 0, 'start proto=pass user=glenda');
 my ($tp, $ts, $tq) = $c->send(qq{Twrite fid=$f offset=0 data="pass glenda-pw-0"},

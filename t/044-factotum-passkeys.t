@@ -34,17 +34,10 @@ sub rpc_fid {
     return $fid;
 }
 
-sub bootstrap {
-    my $c = kclient();
-    my $r = $c->attach(0, 'none', '');
-    die 'bootstrap attach' unless $r->{type} eq 'Rattach';
-    return $c;
-}
-
 # A password login: the ticket path.
 sub password_login {
     my ($user, $pass) = @_;
-    my $c = bootstrap();
+    my $c = kbootstrap();
     my $fid = rpc_fid($c);
     $c->write($fid, 0, "start proto=pass user=$user");
     $c->write($fid, 0, "pass $pass");
@@ -89,7 +82,7 @@ sub register {
 # A passkey login on a bootstrap session: (write reply, read reply, options)
 sub passkey_login {
     my ($pk, %o) = @_;
-    my $c = bootstrap();
+    my $c = kbootstrap();
     my $fid = rpc_fid($c);
     $c->write($fid, 0, 'start proto=webauthn role=login' . ($o{user} ? " user=$o{user}" : ''));
     my $opt = options($c, $fid);
@@ -113,7 +106,7 @@ __DATA__
 
 === TEST 1: /proto offers webauthn only with -R and -O
 --- perl
-my $c = main::bootstrap();
+my $c = kbootstrap();
 $c->walk(0, 1, 'dev', 'factotum', 'proto');
 $c->open(1, 0);
 is($c->read(1, 0, 100)->{data}, "pass\npasswd\nwebauthn\n", 'with -R and -O');
@@ -123,7 +116,7 @@ is($c->read(1, 0, 100)->{data}, "pass\npasswd\nwebauthn\n", 'with -R and -O');
 === TEST 2: without -R: no webauthn, and a start says why
 --- factotum: -D 100
 --- perl
-my $c = main::bootstrap();
+my $c = kbootstrap();
 $c->walk(0, 1, 'dev', 'factotum', 'proto');
 $c->open(1, 0);
 is($c->read(1, 0, 100)->{data}, "pass\npasswd\n", 'pass and passwd');
@@ -200,7 +193,7 @@ for my $file (qw(users signing)) {
 === TEST 5: who may register
 --- perl
 main::with_glenda();
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my $fid = main::rpc_fid($c);
 is_rerror($c->write($fid, 0, 'start proto=webauthn role=register user=glenda'), 'log in first: a passkey is registered on a session of its user', 'not on a bootstrap session');
 my ($g, $groot) = kattach(main::password_login('glenda', 's3cret-pw'));
@@ -259,7 +252,7 @@ cmp_ok(time - $t0, '>', 0.09, 'after the delay');
 
 my ($ok, $lr, $opt, $a) = main::passkey_login($pk);
 like($lr->{data}, qr/^done ticket=/, 'the real one logs in');
-my $c = main::bootstrap();
+my $c = kbootstrap();
 my $fid = main::rpc_fid($c);
 $c->write($fid, 0, 'start proto=webauthn role=login');
 main::options($c, $fid);
