@@ -110,20 +110,6 @@ ok(wait_for(sub { main::error_log() =~ /is up again/ }, 3), 'the primary, answer
 
 
 
-=== TEST 4: no backup with a balancer that cannot have one: nginx -t names the directive
---- http_config
-    upstream ten_vfs {
-        hash $remote_addr;
-        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
-        server 127.0.0.1:$TEST_NGINX_VFS_B_PORT backup;
-    }
-    upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
---- must_die
---- error_log
-does not support parameter "backup"
-
-
-
 === TEST 5: factotum given both servers (-v primary,backup) goes on logging people in when the primary dies
 --- factotum: -D 100
 --- namespace
