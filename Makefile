@@ -58,11 +58,13 @@ progs: $(PROGS)
 # make install the installed one
 VFS_SKEL := $(CURDIR)/conf/skel
 
-$(BUILD)/ten-vfs $(BUILD)/install/ten-vfs: $(VFS_SRCS) services/vfs/vfs.h \
+# -r gluster://...: GlusterFS volumes through libgfapi (libglusterfs-dev)
+$(BUILD)/ten-vfs $(BUILD)/install/ten-vfs: $(VFS_SRCS) \
+                  $(wildcard services/vfs/*.h) \
                   $(SRVLIB) $(SRVLIB_H) $(TEN_SRCS) $(TEN_HDRS)
 	@mkdir -p $(dir $@)
 	gcc $(CFLAGS_SRV) -DTEN_SKEL_DIR='"$(VFS_SKEL)"' -o $@ \
-	    $(VFS_SRCS) $(SRVLIB) $(TEN_SRCS) $(LIBS_SRV)
+	    $(VFS_SRCS) $(SRVLIB) $(TEN_SRCS) $(LIBS_SRV) -lgfapi
 
 $(BUILD)/ten-factotum: $(FACT_SRCS) $(wildcard services/factotum/*.h) $(SRVLIB) \
                        $(SRVLIB_H) $(TEN_SRCS) $(TEN_HDRS)

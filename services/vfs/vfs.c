@@ -31,7 +31,9 @@ usage(void)
         "               [-F MAXFIDS] [-R MAXREQS] [-j THREADS]"
         " [-C MAXCONNS]\n"
         "               [-x CERT -y KEY]\n"
-        "  -r ROOT      the directory to export (seeded when empty)\n"
+        "  -r ROOT      the directory to export (seeded when empty), or\n"
+        "               gluster://HOST[:PORT][,HOST[:PORT]...]/VOLUME/PATH\n"
+        "               for directory PATH of a GlusterFS volume (libgfapi)\n"
         "  -l ADDR:PORT TCP address to listen on\n"
         "  -k KEY       this service's Ed25519 identity (mode 0600)\n"
         "  -t TRUST     trust file: principals allowed to authenticate\n"
@@ -152,26 +154,22 @@ main(int argc, char **argv)
         return 1;
     }
 
-    vfs.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    vfs.store = strncmp(root, "gluster://", 10) == 0
+                ? vfs_store_gluster(root, err, sizeof(err))
+                : vfs_store_local(root, err, sizeof(err));
 
-    if (vfs.rootfd < 0
-        || (vfs.root_path = realpath(root, NULL)) == NULL)
-    {
-        fprintf(stderr, "ten-vfs: root %s: %s\n", root, strerror(errno));
+    if (vfs.store == NULL) {
+        fprintf(stderr, "ten-vfs: %s\n", err);
         goto done;
     }
 
-    vfs.root_len = strlen(vfs.root_path);
-
-    if (vfs_xattr_probe(vfs.rootfd) < 0) {
+    if (vfs_xattr_probe(&vfs) < 0) {
         fprintf(stderr, "ten-vfs: root %s: the file system does not support "
                 "user extended attributes (%s)\n", root, strerror(errno));
         goto done;
     }
 
-    vfs.shared = vfs_shared_fs(vfs.rootfd);
-
-    if (vfs.shared) {
+    if (vfs.store->shared) {
         srv_log("%s is on a network file system: other servers may share "
                 "it (fid paths checked against inodes)", root);
     }
@@ -218,10 +216,8 @@ done:
 
     ten_trust_free(&trust);
     tls_free(conf.tls);
-    free(vfs.root_path);
-
-    if (vfs.rootfd >= 0) {
-        close(vfs.rootfd);
+    if (vfs.store) {
+        vfs.store->ops->free(vfs.store);
     }
 
     return rc;

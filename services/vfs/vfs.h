@@ -7,19 +7,17 @@
 #define _VFS_H_INCLUDED_
 
 
-#include <dirent.h>
 #include <pthread.h>
 #include <sys/stat.h>
 
 #include "ninep.h"
 #include "srv.h"
 #include "users.h"
+#include "vfs_store.h"
 
 
 typedef struct {
-    int                 rootfd;         /* O_PATH, the exported tree */
-    char               *root_path;      /* as the kernel names it */
-    size_t              root_len;
+    vfs_store_t        *store;          /* the exported tree */
     char                default_owner[TEN_NAME_MAX + 1];
 
     pthread_rwlock_t    users_lock;
@@ -30,12 +28,6 @@ typedef struct {
     struct vfs_excl_s  *excl;
 
     struct vfs_slot_s  *meta_cache;     /* user.ten.* of recent inodes */
-
-    /*
-     * The tree is on a network file system (FUSE, NFS) that other
-     * servers change too: a fid's path is checked against its inode.
-     */
-    unsigned            shared:1;
 } vfs_t;
 
 
@@ -53,11 +45,11 @@ typedef struct {
 typedef struct {
     char               *path;       /* from the root, "" for the root */
     size_t              top;        /* length of the attach point */
-    int                 pathfd;     /* O_PATH */
-    int                 fd;         /* when open, else -1 */
-    int                 lockfd;     /* DMEXCL: holds the OFD lock, or -1 */
-    int                 dirfd;      /* shared trees: O_PATH of the directory
-                                       the fid was walked into from, or -1 */
+    vfs_node_t         *node;       /* its file */
+    vfs_file_t         *file;       /* when open, else NULL */
+    vfs_file_t         *lock;       /* DMEXCL: holds the lock, or NULL */
+    vfs_node_t         *dirnode;    /* shared trees: the directory the fid
+                                       was walked into from, or NULL */
     dev_t               dev;        /* the file's identity */
     ino_t               ino;
     uint8_t             omode;
@@ -66,7 +58,7 @@ typedef struct {
     unsigned            isdir:1;
     unsigned            isreg:1;    /* a regular file: I/O cannot block */
     /* directory reads */
-    DIR                *dir;
+    vfs_dir_t          *dir;
     uint64_t            dir_offset;
     uint8_t            *pending;    /* an entry that did not fit */
     size_t              npending;
@@ -81,15 +73,15 @@ typedef struct {
 /* vfs_meta.c */
 int vfs_meta_cache_init(vfs_t *v);
 void vfs_meta_cache_free(vfs_t *v);
-int vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m);
-int vfs_meta_getat(vfs_t *v, int dirfd, const char *name, vfs_meta_t *m);
-int vfs_meta_set(int pathfd, const char *uid, const char *gid,
+int vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m);
+int vfs_meta_getat(vfs_t *v, vfs_node_t *dir, const char *name,
+    vfs_meta_t *m);
+int vfs_meta_set(vfs_t *v, vfs_node_t *n, const char *uid, const char *gid,
     const char *muid, const uint32_t *mode);
-int vfs_meta_touch(int pathfd, const char *muid);
+int vfs_meta_touch(vfs_t *v, vfs_node_t *n, const char *muid);
 void vfs_meta_qid(const vfs_meta_t *m, ninep_qid_t *q);
-int vfs_shared_fs(int rootfd);
 void vfs_meta_stat(const vfs_meta_t *m, const char *name, ninep_stat_t *st);
-int vfs_xattr_probe(int rootfd);
+int vfs_xattr_probe(vfs_t *v);
 
 /* the users file, re-read when it changes */
 void vfs_users_refresh(vfs_t *v);

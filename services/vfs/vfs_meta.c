@@ -9,10 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
-#include <sys/xattr.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "vfs.h"
 
@@ -35,10 +32,6 @@
  */
 #define CACHE_SETTLE_NS (2 * 1000000000LL)
 
-/* statfs(2)'s f_type of the network file systems other servers share */
-#define FUSE_MAGIC      0x65735546
-#define NFS_MAGIC       0x6969
-
 
 typedef struct vfs_slot_s {
     pthread_mutex_t     lock;
@@ -51,29 +44,19 @@ typedef struct vfs_slot_s {
 static pthread_mutex_t  version_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
-static int get_name(const char *path, const char *attr, char *buf,
+static int get_name(vfs_t *v, vfs_node_t *n, const char *attr, char *buf,
     const char *dflt);
-static int get_number(const char *path, const char *attr, uint32_t *n);
-static int set_string(const char *path, const char *attr, const char *val);
-static int meta_fill(vfs_t *v, const char *path, vfs_meta_t *m);
+static int get_number(vfs_t *v, vfs_node_t *n, const char *attr,
+    uint32_t *val);
+static int set_string(vfs_t *v, vfs_node_t *n, const char *attr,
+    const char *val);
+static int meta_fill(vfs_t *v, vfs_node_t *n, vfs_meta_t *m);
 static vfs_slot_t *cache_slot(vfs_t *v, const struct stat *st);
 static int cache_get(vfs_t *v, vfs_meta_t *m);
 static void cache_put(vfs_t *v, const vfs_meta_t *m,
     const struct timespec *start);
 static void complain(const char *file, int line, const char *why);
-
-
-/*
- * xattrs cannot be read through an O_PATH fd, but through its /proc link,
- * which getxattr() follows to exactly that inode.  Symbolic links never
- * get this far: they are refused when opened.
- */
-
-static void
-proc_path(int fd, char *buf, size_t len)
-{
-    snprintf(buf, len, "/proc/self/fd/%d", fd);
-}
+static ssize_t read_users(vfs_t *v, char *buf, size_t len);
 
 
 int
@@ -113,20 +96,19 @@ vfs_meta_cache_free(vfs_t *v)
 
 
 /*
- * The fstat always happens; the five getxattr calls only when the inode's
+ * The stat always happens; the five getxattr calls only when the inode's
  * ctime is not the one they were cached with: every xattr change, chmod
  * or chown moves it (and cache_put makes sure it moves far enough).
  */
 
 int
-vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m)
+vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
 {
-    char             path[64];
     struct timespec  start;
 
     clock_gettime(CLOCK_REALTIME, &start);
 
-    if (fstat(pathfd, &m->st) < 0) {
+    if (v->store->ops->stat(v->store, n, &m->st) < 0) {
         return -1;
     }
 
@@ -135,7 +117,7 @@ vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m)
      * serving it, GlusterFS half (its xattrs are gone).  A file removed
      * through another server has ceased to exist for this one too.
      */
-    if (v->shared && m->st.st_nlink == 0) {
+    if (v->store->shared && m->st.st_nlink == 0) {
         errno = ENOENT;
         return -1;
     }
@@ -144,9 +126,7 @@ vfs_meta_get(vfs_t *v, int pathfd, vfs_meta_t *m)
         return 0;
     }
 
-    proc_path(pathfd, path, sizeof(path));
-
-    if (meta_fill(v, path, m) < 0) {
+    if (meta_fill(v, n, m) < 0) {
         return -1;
     }
 
@@ -226,17 +206,18 @@ cache_put(vfs_t *v, const vfs_meta_t *m, const struct timespec *start)
 
 
 int
-vfs_meta_getat(vfs_t *v, int dirfd, const char *name, vfs_meta_t *m)
+vfs_meta_getat(vfs_t *v, vfs_node_t *dir, const char *name, vfs_meta_t *m)
 {
-    int  fd, rc;
+    int          rc;
+    vfs_node_t  *n;
 
-    fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
+    n = v->store->ops->resolve(v->store, dir, name);
+    if (n == NULL) {
         return -1;
     }
 
-    rc = vfs_meta_get(v, fd, m);
-    close(fd);
+    rc = vfs_meta_get(v, n, m);
+    v->store->ops->put(v->store, n);
 
     if (rc == 0 && S_ISLNK(m->st.st_mode)) {
         errno = ELOOP;
@@ -253,16 +234,16 @@ vfs_meta_getat(vfs_t *v, int dirfd, const char *name, vfs_meta_t *m)
  */
 
 static int
-meta_fill(vfs_t *v, const char *path, vfs_meta_t *m)
+meta_fill(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
 {
-    if (get_name(path, XA_UID, m->uid, v->default_owner) < 0) {
+    if (get_name(v, n, XA_UID, m->uid, v->default_owner) < 0) {
         return -1;
     }
 
-    get_name(path, XA_GID, m->gid, m->uid);
-    get_name(path, XA_MUID, m->muid, m->uid);
+    get_name(v, n, XA_GID, m->gid, m->uid);
+    get_name(v, n, XA_MUID, m->muid, m->uid);
 
-    if (get_number(path, XA_MODE, &m->mode) < 0) {
+    if (get_number(v, n, XA_MODE, &m->mode) < 0) {
         m->mode = m->st.st_mode & 0777;
     }
 
@@ -272,7 +253,7 @@ meta_fill(vfs_t *v, const char *path, vfs_meta_t *m)
         m->mode |= NINEP_DMDIR;
     }
 
-    if (get_number(path, XA_VERSION, &m->version) < 0) {
+    if (get_number(v, n, XA_VERSION, &m->version) < 0) {
         m->version = 0;
     }
 
@@ -281,11 +262,12 @@ meta_fill(vfs_t *v, const char *path, vfs_meta_t *m)
 
 
 static int
-get_name(const char *path, const char *attr, char *buf, const char *dflt)
+get_name(vfs_t *v, vfs_node_t *node, const char *attr, char *buf,
+    const char *dflt)
 {
     ssize_t  n;
 
-    n = getxattr(path, attr, buf, TEN_NAME_MAX);
+    n = v->store->ops->getxattr(v->store, node, attr, buf, TEN_NAME_MAX);
 
     if (n < 0 && (errno == ESTALE || errno == ENOENT)) {
         return -1;
@@ -303,12 +285,12 @@ get_name(const char *path, const char *attr, char *buf, const char *dflt)
 
 
 static int
-get_number(const char *path, const char *attr, uint32_t *val)
+get_number(vfs_t *v, vfs_node_t *node, const char *attr, uint32_t *val)
 {
     char     buf[16], *end;
     ssize_t  n;
 
-    n = getxattr(path, attr, buf, sizeof(buf) - 1);
+    n = v->store->ops->getxattr(v->store, node, attr, buf, sizeof(buf) - 1);
     if (n <= 0) {
         return -1;
     }
@@ -322,30 +304,28 @@ get_number(const char *path, const char *attr, uint32_t *val)
 
 
 static int
-set_string(const char *path, const char *attr, const char *val)
+set_string(vfs_t *v, vfs_node_t *n, const char *attr, const char *val)
 {
-    return setxattr(path, attr, val, strlen(val), 0);
+    return v->store->ops->setxattr(v->store, n, attr, val, strlen(val));
 }
 
 
 int
-vfs_meta_set(int pathfd, const char *uid, const char *gid, const char *muid,
-    const uint32_t *mode)
+vfs_meta_set(vfs_t *v, vfs_node_t *n, const char *uid, const char *gid,
+    const char *muid, const uint32_t *mode)
 {
-    char  path[64], num[16];
+    char  num[16];
 
-    proc_path(pathfd, path, sizeof(path));
-
-    if ((uid && set_string(path, XA_UID, uid) < 0)
-        || (gid && set_string(path, XA_GID, gid) < 0)
-        || (muid && set_string(path, XA_MUID, muid) < 0))
+    if ((uid && set_string(v, n, XA_UID, uid) < 0)
+        || (gid && set_string(v, n, XA_GID, gid) < 0)
+        || (muid && set_string(v, n, XA_MUID, muid) < 0))
     {
         return -1;
     }
 
     if (mode) {
         snprintf(num, sizeof(num), "%08x", *mode);
-        if (set_string(path, XA_MODE, num) < 0) {
+        if (set_string(v, n, XA_MODE, num) < 0) {
             return -1;
         }
     }
@@ -357,27 +337,25 @@ vfs_meta_set(int pathfd, const char *uid, const char *gid, const char *muid,
 /* A modification: the qid version moves on, muid records who made it. */
 
 int
-vfs_meta_touch(int pathfd, const char *muid)
+vfs_meta_touch(vfs_t *v, vfs_node_t *n, const char *muid)
 {
     int       rc;
-    char      path[64], num[16];
+    char      num[16];
     uint32_t  version;
-
-    proc_path(pathfd, path, sizeof(path));
 
     pthread_mutex_lock(&version_lock);
 
-    if (get_number(path, XA_VERSION, &version) < 0) {
+    if (get_number(v, n, XA_VERSION, &version) < 0) {
         version = 0;
     }
 
     snprintf(num, sizeof(num), "%08x", version + 1);
-    rc = set_string(path, XA_VERSION, num);
+    rc = set_string(v, n, XA_VERSION, num);
 
     pthread_mutex_unlock(&version_lock);
 
     if (rc == 0 && muid) {
-        rc = set_string(path, XA_MUID, muid);
+        rc = set_string(v, n, XA_MUID, muid);
     }
 
     return rc;
@@ -448,32 +426,19 @@ vfs_meta_stat(const vfs_meta_t *m, const char *name, ninep_stat_t *st)
 
 
 int
-vfs_xattr_probe(int rootfd)
+vfs_xattr_probe(vfs_t *v)
 {
-    char  path[64];
+    vfs_store_t  *s;
 
-    proc_path(rootfd, path, sizeof(path));
+    s = v->store;
 
-    if (setxattr(path, "user.ten.probe", "1", 1, 0) < 0) {
+    if (s->ops->setxattr(s, s->root, "user.ten.probe", "1", 1) < 0) {
         return -1;
     }
 
-    (void) removexattr(path, "user.ten.probe");
+    (void) s->ops->removexattr(s, s->root, "user.ten.probe");
 
     return 0;
-}
-
-
-int
-vfs_shared_fs(int rootfd)
-{
-    struct statfs  sf;
-
-    if (fstatfs(rootfd, &sf) < 0) {
-        return 0;
-    }
-
-    return sf.f_type == FUSE_MAGIC || sf.f_type == NFS_MAGIC;
 }
 
 
@@ -489,13 +454,15 @@ complain(const char *file, int line, const char *why)
 void
 vfs_users_refresh(vfs_t *v)
 {
-    int          fd;
-    char        *text;
-    ssize_t      n;
-    users_t     *u, *old;
-    struct stat  st;
+    char         *text;
+    ssize_t       n;
+    users_t      *u, *old;
+    struct stat   st;
+    vfs_store_t  *s;
 
-    if (fstatat(v->rootfd, USERS_PATH, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    s = v->store;
+
+    if (s->ops->statat(s, s->root, USERS_PATH, &st) < 0) {
         memset(&st, 0, sizeof(st));
     }
 
@@ -518,16 +485,8 @@ vfs_users_refresh(vfs_t *v)
     n = 0;
 
     if (S_ISREG(st.st_mode) && st.st_size <= USERS_MAX) {
-        fd = openat(v->rootfd, USERS_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         text = malloc(st.st_size + 1);
-
-        if (fd >= 0 && text) {
-            n = pread(fd, text, st.st_size, 0);
-        }
-
-        if (fd >= 0) {
-            close(fd);
-        }
+        n = text ? read_users(v, text, st.st_size) : 0;
 
     } else if (st.st_ino) {
         srv_log("/%s is not a regular file under %d bytes", USERS_PATH,
@@ -549,6 +508,26 @@ vfs_users_refresh(vfs_t *v)
     pthread_rwlock_unlock(&v->users_lock);
 
     users_free(old);
+}
+
+
+static ssize_t
+read_users(vfs_t *v, char *buf, size_t len)
+{
+    ssize_t       n;
+    vfs_node_t   *node;
+    vfs_file_t   *f;
+    vfs_store_t  *s;
+
+    s = v->store;
+    node = s->ops->resolve(s, s->root, USERS_PATH);
+    f = node ? s->ops->open(s, node, O_RDONLY) : NULL;
+    n = f ? s->ops->pread(f, buf, len, 0) : -1;
+
+    s->ops->close(f);
+    s->ops->put(s, node);
+
+    return n;
 }
 
 

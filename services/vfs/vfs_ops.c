@@ -2,29 +2,27 @@
 /*
  * Ten: ten-vfs file operations.
  *
- * Every fid holds an O_PATH descriptor of its file and the file's path
- * from the root.  Names are resolved one at a time beneath the current
- * directory with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); ".." is
- * lexical and stops at the attach point, so no walk leaves the tree, and
- * symbolic links are never followed nor served.
+ * Every fid holds a node of the store (vfs_store.h) for its file and the
+ * file's path from the root.  Names are resolved one at a time beneath
+ * the current directory, never through a symbolic link; ".." is lexical
+ * and stops at the attach point, so no walk leaves the tree, and symbolic
+ * links are never followed nor served.
  *
- * The tree may be a directory of a network file system (GlusterFS through
- * FUSE) that other ten-vfs servers change at the same time: renames never
- * replace a name even without RENAME_NOREPLACE, a descriptor gone stale
- * is "file does not exist" or is opened again by its path, DMEXCL holds an
- * OFD lock the file system keeps for every server, and a fid's path is
+ * The tree may be shared with other ten-vfs servers that change it at the
+ * same time (a GlusterFS volume, through FUSE or libgfapi): renames never
+ * replace a name even without RENAME_NOREPLACE, a node gone stale is
+ * "file does not exist" or is found again by its path, DMEXCL holds a
+ * lock the file system keeps for every server, and a fid's path is
  * checked against its inode (fid_refresh_path).
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -54,20 +52,19 @@ typedef struct vfs_excl_s {
 #define VFS_NOW_SLACK   5
 
 
-static int resolve_at(int dirfd, const char *path);
 static int valid_name(const char *name, size_t len);
 static const char *base_name(const char *path);
 static char *join(const char *dir, const char *name);
 static char *parent_of(const char *path, size_t top);
 static int walk_one(vfs_t *v, const char *user, char **path, size_t top,
-    int *fd, int *dfd, vfs_meta_t *m, const char *name, size_t len,
-    const char **err);
+    vfs_node_t **np, vfs_node_t **dnp, vfs_meta_t *m, const char *name,
+    size_t len, const char **err);
 static const char *errstr(int err);
-static int excl_take(vfs_t *v, const struct stat *st);
-static void excl_drop(vfs_t *v, const struct stat *st);
+static int excl_take(vfs_t *v, dev_t dev, ino_t ino);
+static void excl_drop(vfs_t *v, dev_t dev, ino_t ino);
 static int open_flags(uint8_t omode, const vfs_meta_t *m);
 static int open_perm(uint8_t omode, unsigned *perm);
-static void read_file(srv_req_t *r, vfs_fid_t *f);
+static void read_file(srv_req_t *r, vfs_t *v, vfs_fid_t *f);
 static void read_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f);
 static const char *fill_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     uint8_t *buf, size_t count, size_t *usedp);
@@ -76,8 +73,8 @@ static int wstat_refuse(srv_req_t *r, vfs_fid_t *f, const char **err,
 static int wstat_time_ok(const ninep_stat_t *st, uint32_t t, int writer);
 static int wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     const vfs_meta_t *m, const ninep_stat_t *st, const char **err);
-static int wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
-    const ninep_stat_t *st);
+static int wstat_apply(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
+    const vfs_meta_t *m, const ninep_stat_t *st);
 static int wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st);
 static vfs_fid_t *fid_state(srv_fid_t *fid);
 static int known_name(vfs_t *v, ninep_str_t s, char *buf);
@@ -85,21 +82,19 @@ static int str_is(ninep_str_t s, const char *c);
 static void str_copy(char *buf, ninep_str_t s);
 static int fid_refresh_path(vfs_t *v, vfs_fid_t *f);
 static int fid_refresh_to_change(vfs_t *v, vfs_fid_t *f);
-static int kernel_path(vfs_t *v, int fd, char *buf, size_t len,
-    const char **rel);
 static int names_inode(vfs_t *v, const char *path, dev_t dev, ino_t ino);
-static int still_named(vfs_fid_t *f);
-static int open_parent(vfs_t *v, vfs_fid_t *f);
+static int still_named(vfs_t *v, vfs_fid_t *f);
+static vfs_node_t *open_parent(vfs_t *v, vfs_fid_t *f);
 static char *find_in_parent(vfs_t *v, vfs_fid_t *f);
 static int fid_set_path(vfs_fid_t *f, const char *rel);
 static int fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m);
-static vfs_fid_t *fid_state_new(char *path, size_t top, int pathfd,
+static vfs_fid_t *fid_state_new(char *path, size_t top, vfs_node_t *node,
     const struct stat *st);
 static void fid_set_type(vfs_fid_t *f, const struct stat *st);
-static const char *excl_lock(vfs_fid_t *f);
+static const char *excl_lock(vfs_t *v, vfs_fid_t *f);
 static int fid_removed(vfs_t *v, vfs_fid_t *f);
-static int rename_noreplace(int pfd, const char *from, const char *to,
-    int isdir);
+static int rename_noreplace(vfs_store_t *s, vfs_node_t *dir,
+    const char *from, const char *to, int isdir);
 static const char *open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f,
     vfs_meta_t *m, uint8_t omode, int check);
 static int remove_file(vfs_t *v, vfs_fid_t *f, const char *user,
@@ -162,21 +157,6 @@ vfs_quick(srv_req_t *r)
     default:
         return 0;
     }
-}
-
-
-static int
-resolve_at(int dirfd, const char *path)
-{
-    struct open_how  how;
-
-    memset(&how, 0, sizeof(how));
-    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
-                  | RESOLVE_NO_MAGICLINKS;
-
-    return (int) syscall(SYS_openat2, dirfd, path[0] ? path : ".", &how,
-                         sizeof(how));
 }
 
 
@@ -302,12 +282,17 @@ errstr(int err)
  */
 
 static int
-walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
-    int *dfd, vfs_meta_t *m, const char *name, size_t len, const char **err)
+walk_one(vfs_t *v, const char *user, char **path, size_t top,
+    vfs_node_t **np, vfs_node_t **dnp, vfs_meta_t *m, const char *name,
+    size_t len, const char **err)
 {
-    int          nfd;
-    char        *npath, cname[NAME_MAX + 1];
-    vfs_meta_t   nm;
+    int           dot, dotdot;
+    char         *npath, cname[NAME_MAX + 1];
+    vfs_meta_t    nm;
+    vfs_node_t   *n;
+    vfs_store_t  *s;
+
+    s = v->store;
 
     if (!S_ISDIR(m->st.st_mode)) {
         *err = "not a directory";
@@ -319,13 +304,16 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
         return -1;
     }
 
-    if (len == 2 && name[0] == '.' && name[1] == '.') {
-        npath = parent_of(*path, top);
-        nfd = npath ? resolve_at(v->rootfd, npath) : -1;
+    dot = len == 1 && name[0] == '.';
+    dotdot = len == 2 && name[0] == '.' && name[1] == '.';
 
-    } else if (len == 1 && name[0] == '.') {
+    if (dotdot) {
+        npath = parent_of(*path, top);
+        n = npath ? s->ops->resolve(s, s->root, npath) : NULL;
+
+    } else if (dot) {
         npath = strdup(*path);
-        nfd = npath ? fcntl(*fd, F_DUPFD_CLOEXEC, 0) : -1;
+        n = npath ? s->ops->ref(*np) : NULL;
 
     } else {
         if (!valid_name(name, len)) {
@@ -337,10 +325,10 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
         cname[len] = '\0';
 
         npath = join(*path, cname);
-        nfd = npath ? resolve_at(*fd, cname) : -1;
+        n = npath ? s->ops->resolve(s, *np, cname) : NULL;
     }
 
-    if (nfd < 0 || vfs_meta_get(v, nfd, &nm) < 0) {
+    if (n == NULL || vfs_meta_get(v, n, &nm) < 0) {
         *err = errstr(errno);
         goto failed;
     }
@@ -350,24 +338,22 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
         goto failed;
     }
 
-    if (dfd && !(len == 1 && name[0] == '.')) {
-        if (*dfd >= 0) {
-            close(*dfd);
-        }
+    if (dnp && !dot) {
+        s->ops->put(s, *dnp);
 
         /* down into a name: the directory is its parent; ".." unknown */
-        *dfd = (len == 2 && name[0] == '.' && name[1] == '.') ? -1 : *fd;
+        *dnp = dotdot ? NULL : *np;
 
-        if (*dfd < 0) {
-            close(*fd);
+        if (*dnp == NULL) {
+            s->ops->put(s, *np);
         }
 
     } else {
-        close(*fd);
+        s->ops->put(s, *np);
     }
 
     free(*path);
-    *fd = nfd;
+    *np = n;
     *path = npath;
     *m = nm;
 
@@ -375,10 +361,7 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top, int *fd,
 
 failed:
 
-    if (nfd >= 0) {
-        close(nfd);
-    }
-
+    s->ops->put(s, n);
     free(npath);
 
     return -1;
@@ -393,19 +376,20 @@ fid_state(srv_fid_t *fid)
 
 
 /*
- * A fid follows its file through renames (its own or another fid's): the
- * kernel knows where the O_PATH descriptor's file is now.  On a shared
- * file system it may not: a rename made through another server leaves
- * this mount's dentry, and so /proc's link, at the old name (or marks it
- * deleted).  There a fid keeps the directory it was walked into from
- * (dirfd) and its name is checked there, one lookup; when the name no
+ * A fid follows its file through renames (its own or another fid's): on
+ * a local tree the kernel knows where the O_PATH descriptor's file is now
+ * (the store's path).  On a shared tree it may not: a rename made through
+ * another server leaves this mount's dentry, and so /proc's link, at the
+ * old name (or marks it deleted), and libgfapi keeps no names at all.
+ * There a fid keeps the directory it was walked into from (dirnode) and
+ * its name is checked there, one lookup; when the name no
  * longer is its file, the file is looked for in that directory by inode,
  * where any rename made through 9P leaves it (wstat(5) renames within a
- * directory).  Without a dirfd (after "..") the whole path is checked.
+ * directory).  Without a dirnode (after "..") the whole path is checked.
  * A file moved by other means into another directory does not exist for
  * the fid any more; when directories above it are renamed through
- * another server, the fid's I/O and stat still work (by descriptor and
- * dirfd) while ".." walks by the old path; wstat and remove work where
+ * another server, the fid's I/O and stat still work (by node and
+ * dirnode) while ".." walks by the old path; wstat and remove work where
  * this mount knows the directory's new name, else the file does not
  * exist for them (fid_refresh_to_change).
  */
@@ -413,18 +397,20 @@ fid_state(srv_fid_t *fid)
 static int
 fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 {
-    int          known;
-    char         link[VFS_PATH_MAX + 64], *found;
-    const char  *rel;
+    int           known;
+    char          link[VFS_PATH_MAX + 64], *found;
+    const char   *rel;
+    vfs_store_t  *s;
 
-    known = kernel_path(v, f->pathfd, link, sizeof(link), &rel) == 0;
+    s = v->store;
+    known = s->ops->path(s, f->node, link, sizeof(link), &rel) == 0;
 
-    if (!v->shared) {
+    if (!s->shared) {
         return known ? fid_set_path(f, rel) : -1;
     }
 
     /* the attach point is never renamed through 9P */
-    if (strlen(f->path) <= f->top || still_named(f)) {
+    if (strlen(f->path) <= f->top || still_named(v, f)) {
         return 0;
     }
 
@@ -434,7 +420,7 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
         return fid_set_path(f, rel);
     }
 
-    if (f->dirfd < 0 && names_inode(v, f->path, f->dev, f->ino)) {
+    if (f->dirnode == NULL && names_inode(v, f->path, f->dev, f->ino)) {
         return 0;
     }
 
@@ -453,7 +439,7 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 
 /*
  * fid_refresh_path for a create, remove or wstat: a directory moved out
- * of the tree on disk is refused there (kernel_path).  On a shared tree
+ * of the tree on disk is refused there (the local store's path).  On a shared tree
  * the kept directory may have been moved out of the tree by other means,
  * taking the fid's file along: a change through it would land outside
  * the root.
@@ -467,20 +453,23 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 static int
 fid_refresh_to_change(vfs_t *v, vfs_fid_t *f)
 {
-    int          same;
-    char        *ppath, *np, link[VFS_PATH_MAX + 64];
-    struct stat  dst;
-    const char  *rel;
+    int           same;
+    char         *ppath, *np, link[VFS_PATH_MAX + 64];
+    struct stat   dst;
+    const char   *rel;
+    vfs_store_t  *s;
+
+    s = v->store;
 
     if (fid_refresh_path(v, f) < 0) {
         return -1;
     }
 
-    if (!v->shared || f->dirfd < 0 || strlen(f->path) <= f->top) {
+    if (!s->shared || f->dirnode == NULL || strlen(f->path) <= f->top) {
         return 0;
     }
 
-    if (fstat(f->dirfd, &dst) < 0) {
+    if (s->ops->stat(s, f->dirnode, &dst) < 0) {
         return -1;
     }
 
@@ -492,7 +481,7 @@ fid_refresh_to_change(vfs_t *v, vfs_fid_t *f)
         return 0;
     }
 
-    if (kernel_path(v, f->dirfd, link, sizeof(link), &rel) == 0
+    if (s->ops->path(s, f->dirnode, link, sizeof(link), &rel) == 0
         && names_inode(v, rel, dst.st_dev, dst.st_ino))
     {
         np = join(rel, base_name(f->path));
@@ -509,60 +498,18 @@ fid_refresh_to_change(vfs_t *v, vfs_fid_t *f)
 }
 
 
-/* The path from the root /proc gives fd, in buf; *rel within it. */
-
-static int
-kernel_path(vfs_t *v, int fd, char *buf, size_t len, const char **rel)
-{
-    char     proc[64];
-    ssize_t  n;
-
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-    n = readlink(proc, buf, len - 1);
-
-    if (n < 0) {
-        return -1;
-    }
-
-    buf[n] = '\0';
-
-    if ((size_t) n >= 10 && strcmp(buf + n - 10, " (deleted)") == 0) {
-        errno = ENOENT;
-        return -1;
-    }
-
-    if (strncmp(buf, v->root_path, v->root_len) != 0
-        || (buf[v->root_len] != '/' && buf[v->root_len] != '\0'))
-    {
-        /* moved out of the tree behind our back */
-        errno = ENOENT;
-        return -1;
-    }
-
-    *rel = buf + v->root_len;
-    *rel += (**rel == '/');
-
-    return 0;
-}
-
-
 /* Whether path (from the root) names the inode dev, ino now. */
 
 static int
 names_inode(vfs_t *v, const char *path, dev_t dev, ino_t ino)
 {
-    int          fd, same;
-    struct stat  st;
+    struct stat   st;
+    vfs_store_t  *s;
 
-    fd = resolve_at(v->rootfd, path);
-    if (fd < 0) {
-        return 0;
-    }
+    s = v->store;
 
-    same = fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
-    close(fd);
-
-    return same;
+    return s->ops->statat(s, s->root, path, &st) == 0 && st.st_dev == dev
+           && st.st_ino == ino;
 }
 
 
@@ -573,37 +520,42 @@ names_inode(vfs_t *v, const char *path, dev_t dev, ino_t ino)
  */
 
 static int
-still_named(vfs_fid_t *f)
+still_named(vfs_t *v, vfs_fid_t *f)
 {
-    struct stat  st;
+    struct stat   st;
+    vfs_store_t  *s;
 
-    return f->dirfd >= 0
-           && fstatat(f->dirfd, base_name(f->path), &st, AT_SYMLINK_NOFOLLOW)
-              == 0
+    s = v->store;
+
+    return f->dirnode
+           && s->ops->statat(s, f->dirnode, base_name(f->path), &st) == 0
            && st.st_dev == f->dev && st.st_ino == f->ino;
 }
 
 
 /*
- * f's directory, O_PATH: the one it was walked into from where known,
- * else the one its path names.
+ * f's directory: the one it was walked into from where known, else the
+ * one its path names.
  */
 
-static int
+static vfs_node_t *
 open_parent(vfs_t *v, vfs_fid_t *f)
 {
-    int    fd;
-    char  *ppath;
+    char         *ppath;
+    vfs_node_t   *n;
+    vfs_store_t  *s;
 
-    if (f->dirfd >= 0) {
-        return fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0);
+    s = v->store;
+
+    if (f->dirnode) {
+        return s->ops->ref(f->dirnode);
     }
 
     ppath = parent_of(f->path, f->top);
-    fd = ppath ? resolve_at(v->rootfd, ppath) : -1;
+    n = ppath ? s->ops->resolve(s, s->root, ppath) : NULL;
     free(ppath);
 
-    return fd;
+    return n;
 }
 
 
@@ -612,48 +564,34 @@ open_parent(vfs_t *v, vfs_fid_t *f)
 static char *
 find_in_parent(vfs_t *v, vfs_fid_t *f)
 {
-    int             fd, dfd;
-    DIR            *d;
-    char           *ppath, *found, proc[64];
-    struct stat     st;
-    struct dirent  *de;
+    char          *ppath, *found, name[NAME_MAX + 1];
+    ino_t          ino;
+    vfs_dir_t     *d;
+    vfs_node_t    *dn;
+    struct stat    st;
+    vfs_store_t   *s;
 
     if (strlen(f->path) <= f->top) {
         return NULL;
     }
 
+    s = v->store;
     ppath = parent_of(f->path, f->top);
-    fd = ppath ? open_parent(v, f) : -1;
+    dn = ppath ? open_parent(v, f) : NULL;
+    d = dn ? s->ops->opendir(s, dn) : NULL;
     found = NULL;
 
-    if (fd >= 0) {
-        /* O_PATH cannot be read: open the directory through /proc */
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        dfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        d = dfd >= 0 ? fdopendir(dfd) : NULL;
-
-        if (d == NULL && dfd >= 0) {
-            close(dfd);
+    while (d && found == NULL && s->ops->readdir(d, name, &ino) > 0) {
+        if (ino == f->ino && valid_name(name, strlen(name))
+            && s->ops->statat(s, dn, name, &st) == 0
+            && st.st_dev == f->dev && st.st_ino == f->ino)
+        {
+            found = join(ppath, name);
         }
-
-        /* . and .. are no names: .. is f's after moves on disk */
-        while (d && found == NULL && (de = readdir(d)) != NULL) {
-            if (de->d_ino == f->ino
-                && valid_name(de->d_name, strlen(de->d_name))
-                && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
-                && st.st_dev == f->dev && st.st_ino == f->ino)
-            {
-                found = join(ppath, de->d_name);
-            }
-        }
-
-        if (d) {
-            closedir(d);
-        }
-
-        close(fd);
     }
 
+    s->ops->closedir(d);
+    s->ops->put(s, dn);
     free(ppath);
 
     return found;
@@ -686,21 +624,21 @@ fid_set_path(vfs_fid_t *f, const char *rel)
 
 
 /*
- * The metadata of f's file.  A descriptor that went stale (the file was
- * removed or replaced through another server, or the file system forgot
- * it) is opened again by the fid's path if that still names the same
- * file; else the file does not exist.  dup3() puts the new descriptor
- * under the old number, so no other request sees it closed.  The caller
- * holds the fid's lock.
+ * The metadata of f's file.  A node that went stale (the file was removed
+ * or replaced through another server, or the file system forgot it) is
+ * found again by the fid's path if that still names the same file, and
+ * renewed in place for every holder; else the file does not exist.  The
+ * caller holds the fid's lock.
  */
 
 static int
 fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m)
 {
-    int          fd;
-    struct stat  st;
+    vfs_node_t   *n;
+    struct stat   st;
+    vfs_store_t  *s;
 
-    if (vfs_meta_get(v, f->pathfd, m) == 0) {
+    if (vfs_meta_get(v, f->node, m) == 0) {
         return 0;
     }
 
@@ -708,21 +646,20 @@ fid_meta(vfs_t *v, vfs_fid_t *f, vfs_meta_t *m)
         return -1;
     }
 
-    fd = resolve_at(v->rootfd, f->path);
+    s = v->store;
+    n = s->ops->resolve(s, s->root, f->path);
 
-    if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != f->dev
-        || st.st_ino != f->ino || dup3(fd, f->pathfd, O_CLOEXEC) < 0)
+    if (n == NULL || s->ops->stat(s, n, &st) < 0 || st.st_dev != f->dev
+        || st.st_ino != f->ino)
     {
-        if (fd >= 0) {
-            close(fd);
-        }
+        s->ops->put(s, n);
         errno = ENOENT;
         return -1;
     }
 
-    close(fd);
+    s->ops->renew(s, f->node, n);
 
-    return vfs_meta_get(v, f->pathfd, m);
+    return vfs_meta_get(v, f->node, m);
 }
 
 
@@ -737,13 +674,13 @@ fid_removed(vfs_t *v, vfs_fid_t *f)
 {
     struct stat  st;
 
-    return v->shared && f->isreg && fstat(f->fd, &st) == 0
-           && st.st_nlink == 0;
+    return v->store->shared && f->isreg
+           && v->store->ops->fstat(f->file, &st) == 0 && st.st_nlink == 0;
 }
 
 
 static vfs_fid_t *
-fid_state_new(char *path, size_t top, int pathfd, const struct stat *st)
+fid_state_new(char *path, size_t top, vfs_node_t *node, const struct stat *st)
 {
     vfs_fid_t  *f;
 
@@ -754,10 +691,7 @@ fid_state_new(char *path, size_t top, int pathfd, const struct stat *st)
 
     f->path = path;
     f->top = top;
-    f->pathfd = pathfd;
-    f->fd = -1;
-    f->lockfd = -1;
-    f->dirfd = -1;
+    f->node = node;
     fid_set_type(f, st);
 
     return f;
@@ -782,11 +716,11 @@ fid_set_type(vfs_fid_t *f, const struct stat *st)
 static void
 vfs_attach(srv_req_t *r)
 {
-    int            fd;
     char          *path, *elem, *save, aname[VFS_PATH_MAX];
     vfs_t         *v;
     vfs_fid_t     *f;
     vfs_meta_t     m;
+    vfs_node_t    *n;
     const char    *user, *err;
     ninep_fcall_t  rf;
 
@@ -809,9 +743,9 @@ vfs_attach(srv_req_t *r)
     aname[r->t.aname.len] = '\0';
 
     path = strdup("");
-    fd = resolve_at(v->rootfd, "");
+    n = v->store->ops->ref(v->store->root);
 
-    if (path == NULL || fd < 0 || vfs_meta_get(v, fd, &m) < 0) {
+    if (path == NULL || vfs_meta_get(v, n, &m) < 0) {
         srv_error(r, errstr(errno));
         goto failed;
     }
@@ -820,7 +754,7 @@ vfs_attach(srv_req_t *r)
          elem = strtok_r(NULL, "/", &save))
     {
         if (strcmp(elem, "..") == 0
-            || walk_one(v, user, &path, 0, &fd, NULL, &m, elem, strlen(elem),
+            || walk_one(v, user, &path, 0, &n, NULL, &m, elem, strlen(elem),
                         &err)
                < 0)
         {
@@ -835,7 +769,7 @@ vfs_attach(srv_req_t *r)
         goto failed;
     }
 
-    f = fid_state_new(path, strlen(path), fd, &m.st);
+    f = fid_state_new(path, strlen(path), n, &m.st);
     if (f == NULL) {
         srv_error(r, "out of memory");
         goto failed;
@@ -852,10 +786,7 @@ vfs_attach(srv_req_t *r)
 
 failed:
 
-    if (fd >= 0) {
-        close(fd);
-    }
-
+    v->store->ops->put(v->store, n);
     free(path);
 }
 
@@ -868,20 +799,23 @@ failed:
 static void
 vfs_walk(srv_req_t *r)
 {
-    int             fd, dfd, i;
+    int             i;
     char           *path;
     vfs_t          *v;
     vfs_fid_t      *f, *nf;
     vfs_meta_t      m;
     srv_fid_t      *target;
+    vfs_node_t     *n, *dn;
     const char     *err;
+    vfs_store_t    *s;
     ninep_fcall_t   rf, *t;
 
     v = srv_data(r);
+    s = v->store;
     t = &r->t;
     f = fid_state(r->fid);
 
-    if (f->fd >= 0 || f->dir) {
+    if (f->file || f->dir) {
         srv_error(r, "cannot walk an open fid");
         return;
     }
@@ -889,11 +823,11 @@ vfs_walk(srv_req_t *r)
     pthread_mutex_lock(&r->fid->lock);
     (void) fid_refresh_path(v, f);
     path = strdup(f->path);
-    fd = fid_meta(v, f, &m) == 0 ? fcntl(f->pathfd, F_DUPFD_CLOEXEC, 0) : -1;
-    dfd = f->dirfd >= 0 ? fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0) : -1;
+    n = fid_meta(v, f, &m) == 0 ? s->ops->ref(f->node) : NULL;
+    dn = f->dirnode ? s->ops->ref(f->dirnode) : NULL;
     pthread_mutex_unlock(&r->fid->lock);
 
-    if (path == NULL || fd < 0) {
+    if (path == NULL || n == NULL) {
         srv_error(r, errstr(errno));
         goto done;
     }
@@ -902,8 +836,8 @@ vfs_walk(srv_req_t *r)
     rf.type = NINEP_RWALK;
 
     for (i = 0; i < t->nwname; i++) {
-        if (walk_one(v, srv_user(r), &path, f->top, &fd,
-                     v->shared ? &dfd : NULL, &m,
+        if (walk_one(v, srv_user(r), &path, f->top, &n,
+                     s->shared ? &dn : NULL, &m,
                      (const char *) t->wname[i].data, t->wname[i].len, &err)
             < 0)
         {
@@ -925,43 +859,35 @@ vfs_walk(srv_req_t *r)
         if (target == r->fid) {
             pthread_mutex_lock(&r->fid->lock);
             free(f->path);
-            close(f->pathfd);
-            if (f->dirfd >= 0) {
-                close(f->dirfd);
-            }
+            s->ops->put(s, f->node);
+            s->ops->put(s, f->dirnode);
             f->path = path;
-            f->pathfd = fd;
-            f->dirfd = dfd;
+            f->node = n;
+            f->dirnode = dn;
             fid_set_type(f, &m.st);
             pthread_mutex_unlock(&r->fid->lock);
 
         } else {
-            nf = fid_state_new(path, f->top, fd, &m.st);
+            nf = fid_state_new(path, f->top, n, &m.st);
             if (nf == NULL) {
                 srv_error(r, "out of memory");
                 goto done;
             }
-            nf->dirfd = dfd;
+            nf->dirnode = dn;
             target->aux = nf;
         }
 
         path = NULL;
-        fd = -1;
-        dfd = -1;
+        n = NULL;
+        dn = NULL;
     }
 
     srv_respond(r, &rf);
 
 done:
 
-    if (fd >= 0) {
-        close(fd);
-    }
-
-    if (dfd >= 0) {
-        close(dfd);
-    }
-
+    s->ops->put(s, n);
+    s->ops->put(s, dn);
     free(path);
 }
 
@@ -1011,19 +937,19 @@ open_flags(uint8_t omode, const vfs_meta_t *m)
         flags |= O_NONBLOCK;
     }
 
-    return flags | O_CLOEXEC | O_NOCTTY;
+    return flags;
 }
 
 
 static int
-excl_take(vfs_t *v, const struct stat *st)
+excl_take(vfs_t *v, dev_t dev, ino_t ino)
 {
     vfs_excl_t  *e;
 
     pthread_mutex_lock(&v->excl_lock);
 
     for (e = v->excl; e; e = e->next) {
-        if (e->dev == st->st_dev && e->ino == st->st_ino) {
+        if (e->dev == dev && e->ino == ino) {
             pthread_mutex_unlock(&v->excl_lock);
             return -1;
         }
@@ -1035,8 +961,8 @@ excl_take(vfs_t *v, const struct stat *st)
         return -1;
     }
 
-    e->dev = st->st_dev;
-    e->ino = st->st_ino;
+    e->dev = dev;
+    e->ino = ino;
     e->next = v->excl;
     v->excl = e;
 
@@ -1047,7 +973,7 @@ excl_take(vfs_t *v, const struct stat *st)
 
 
 static void
-excl_drop(vfs_t *v, const struct stat *st)
+excl_drop(vfs_t *v, dev_t dev, ino_t ino)
 {
     vfs_excl_t  **pp, *e;
 
@@ -1055,7 +981,7 @@ excl_drop(vfs_t *v, const struct stat *st)
 
     for (pp = &v->excl; *pp; pp = &(*pp)->next) {
         e = *pp;
-        if (e->dev == st->st_dev && e->ino == st->st_ino) {
+        if (e->dev == dev && e->ino == ino) {
             *pp = e->next;
             free(e);
             break;
@@ -1067,51 +993,33 @@ excl_drop(vfs_t *v, const struct stat *st)
 
 
 /*
- * DMEXCL across servers: an OFD write lock on the whole file, which the
- * file system keeps for every client (GlusterFS's locks translator, any
- * local file system) and which ends when the descriptor closes, also when
- * the process dies.  A write lock needs a descriptor open for writing,
- * whatever the client's mode: ten-vfs's own (its files are 0600, its
- * own).  Directories have no such descriptor, nor files ten-vfs may not
- * write on disk (read-only, immutable, another owner's): their DMEXCL is
- * this process's list alone (excl_take), as before; the Plan 9
- * permissions alone decide whether the client may open them.
+ * DMEXCL across servers: the store's lock, which the file system keeps
+ * for every server (GlusterFS's locks translator, any local file system)
+ * and which ends with the lock's file, also when the process dies.  It
+ * needs the file open for writing, whatever the client's mode: ten-vfs's
+ * own (its files are 0600, its own).  Directories cannot be so opened,
+ * nor files ten-vfs may not write on disk (read-only, immutable, another
+ * owner's): their DMEXCL is this process's list alone (excl_take), as
+ * before; the Plan 9 permissions alone decide whether the client may
+ * open them.
  */
 
 static const char *
-excl_lock(vfs_fid_t *f)
+excl_lock(vfs_t *v, vfs_fid_t *f)
 {
-    int           err;
-    char          proc[64];
-    struct flock  fl;
+    f->lock = v->store->ops->lock(v->store, f->node);
 
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
-    f->lockfd = open(proc, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-
-    if (f->lockfd < 0) {
-        if (errno == EACCES || errno == EPERM || errno == EROFS) {
-            return NULL;
-        }
-
-        srv_log("DMEXCL file cannot be opened to lock it: %s",
-                strerror(errno));
-        return errstr(errno);
-    }
-
-    memset(&fl, 0, sizeof(fl));
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-
-    if (fcntl(f->lockfd, F_OFD_SETLK, &fl) == 0) {
+    if (f->lock || errno == EACCES || errno == EPERM || errno == EROFS) {
         return NULL;
     }
 
-    err = errno;
-    close(f->lockfd);
-    f->lockfd = -1;
+    if (errno == EAGAIN) {
+        return "exclusive use file already open";
+    }
 
-    return (err == EAGAIN || err == EACCES)
-           ? "exclusive use file already open" : errstr(err);
+    srv_log("DMEXCL file cannot be locked: %s", strerror(errno));
+
+    return errstr(errno);
 }
 
 
@@ -1124,11 +1032,14 @@ static const char *
 open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
     int check)
 {
-    int          fd;
-    char         proc[64], *ppath;
-    unsigned     perm;
-    vfs_meta_t   pm;
-    const char  *err;
+    char         *ppath;
+    unsigned      perm;
+    vfs_meta_t    pm;
+    vfs_node_t   *pn;
+    const char   *err;
+    vfs_store_t  *s;
+
+    s = v->store;
 
     if (open_perm(omode, &perm) < 0) {
         return "invalid open mode";
@@ -1146,36 +1057,27 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
 
     if (check && (omode & NINEP_ORCLOSE)) {
         ppath = parent_of(f->path, f->top);
-        fd = (ppath && strlen(ppath) < strlen(f->path))
-             ? resolve_at(v->rootfd, ppath) : -1;
+        pn = (ppath && strlen(ppath) < strlen(f->path))
+             ? s->ops->resolve(s, s->root, ppath) : NULL;
         free(ppath);
 
-        if (fd < 0 || vfs_meta_get(v, fd, &pm) < 0
+        if (pn == NULL || vfs_meta_get(v, pn, &pm) < 0
             || !vfs_allowed(v, &pm, srv_user(r), VFS_WRITE))
         {
-            if (fd >= 0) {
-                close(fd);
-            }
+            s->ops->put(s, pn);
             return "permission denied";
         }
 
-        close(fd);
+        s->ops->put(s, pn);
     }
 
-    if ((m->mode & NINEP_DMEXCL) && excl_take(v, &m->st) < 0) {
+    if ((m->mode & NINEP_DMEXCL) && excl_take(v, f->dev, f->ino) < 0) {
         return "exclusive use file already open";
     }
 
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
-
     if (S_ISDIR(m->st.st_mode)) {
-        fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        f->dir = fd >= 0 ? fdopendir(fd) : NULL;
-
+        f->dir = s->ops->opendir(s, f->node);
         if (f->dir == NULL) {
-            if (fd >= 0) {
-                close(fd);
-            }
             goto failed;
         }
 
@@ -1183,20 +1085,20 @@ open_fid(srv_req_t *r, vfs_t *v, vfs_fid_t *f, vfs_meta_t *m, uint8_t omode,
 
     } else {
         /* locked before the open: OTRUNC must not touch a held file */
-        err = (m->mode & NINEP_DMEXCL) && f->isreg ? excl_lock(f) : NULL;
+        err = (m->mode & NINEP_DMEXCL) && f->isreg ? excl_lock(v, f) : NULL;
 
         if (err) {
-            excl_drop(v, &m->st);
+            excl_drop(v, f->dev, f->ino);
             return err;
         }
 
-        f->fd = open(proc, open_flags(omode, m));
-        if (f->fd < 0) {
+        f->file = s->ops->open(s, f->node, open_flags(omode, m));
+        if (f->file == NULL) {
             goto failed;
         }
 
         if (omode & NINEP_OTRUNC) {
-            (void) vfs_meta_touch(f->pathfd, srv_user(r));
+            (void) vfs_meta_touch(v, f->node, srv_user(r));
         }
     }
 
@@ -1210,13 +1112,11 @@ failed:
 
     err = errstr(errno);
 
-    if (f->lockfd >= 0) {
-        close(f->lockfd);
-        f->lockfd = -1;
-    }
+    s->ops->close(f->lock);
+    f->lock = NULL;
 
     if (m->mode & NINEP_DMEXCL) {
-        excl_drop(v, &m->st);
+        excl_drop(v, f->dev, f->ino);
     }
 
     return err;
@@ -1237,7 +1137,7 @@ vfs_open(srv_req_t *r)
 
     pthread_mutex_lock(&r->fid->lock);
 
-    if (f->fd >= 0 || f->dir) {
+    if (f->file || f->dir) {
         err = "fid already open";
 
     } else if (fid_meta(v, f, &m) < 0) {
@@ -1255,7 +1155,7 @@ vfs_open(srv_req_t *r)
         return;
     }
 
-    (void) vfs_meta_get(v, f->pathfd, &m);
+    (void) vfs_meta_get(v, f->node, &m);
 
     memset(&rf, 0, sizeof(rf));
     rf.type = NINEP_ROPEN;
@@ -1274,28 +1174,29 @@ vfs_open(srv_req_t *r)
 static void
 vfs_create(srv_req_t *r)
 {
-    int             fd, pfd;
     char            name[NAME_MAX + 1], *path;
     uint32_t        perm;
     unsigned        dummy;
     vfs_t          *v;
     vfs_fid_t      *f;
     vfs_meta_t      dm, m;
+    vfs_node_t     *n;
     const char     *err, *user;
+    vfs_store_t    *s;
     ninep_fcall_t   rf, *t;
 
     v = srv_data(r);
+    s = v->store;
     t = &r->t;
     f = fid_state(r->fid);
     user = srv_user(r);
-    fd = -1;
-    pfd = -1;
+    n = NULL;
     path = NULL;
 
     pthread_mutex_lock(&r->fid->lock);
     vfs_users_refresh(v);
 
-    if (f->fd >= 0 || f->dir) {
+    if (f->file || f->dir) {
         err = "fid already open";
         goto failed;
     }
@@ -1340,56 +1241,46 @@ vfs_create(srv_req_t *r)
             goto failed;
         }
 
-        if (mkdirat(f->pathfd, name, 0700) < 0) {
-            err = errstr(errno);
-            goto failed;
-        }
+        n = s->ops->mkdir(s, f->node, name);
 
     } else {
-        fd = openat(f->pathfd, name,
-                    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
-        if (fd < 0) {
-            err = errstr(errno);
-            goto failed;
-        }
-
-        close(fd);
+        n = s->ops->create(s, f->node, name);
     }
 
-    path = join(f->path, name);
-    pfd = path ? resolve_at(f->pathfd, name) : -1;
-
-    if (pfd < 0
-        || vfs_meta_set(pfd, user, dm.gid, user, &perm) < 0
-        || vfs_meta_get(v, pfd, &m) < 0)
-    {
+    if (n == NULL) {
         err = errstr(errno);
-        (void) unlinkat(f->pathfd, name,
-                        (perm & NINEP_DMDIR) ? AT_REMOVEDIR : 0);
         goto failed;
     }
 
-    (void) vfs_meta_touch(f->pathfd, user);
+    path = join(f->path, name);
 
-    /* the fid moves to the new file and opens it; the creator may */
-    if (f->dirfd >= 0) {
-        close(f->dirfd);
-        f->dirfd = -1;
+    if (path == NULL
+        || vfs_meta_set(v, n, user, dm.gid, user, &perm) < 0
+        || vfs_meta_get(v, n, &m) < 0)
+    {
+        err = errstr(errno);
+        (void) s->ops->unlink(s, f->node, name, (perm & NINEP_DMDIR) != 0);
+        goto failed;
     }
 
-    if (v->shared) {
-        f->dirfd = f->pathfd;
+    (void) vfs_meta_touch(v, f->node, user);
+
+    /* the fid moves to the new file and opens it; the creator may */
+    s->ops->put(s, f->dirnode);
+    f->dirnode = NULL;
+
+    if (s->shared) {
+        f->dirnode = f->node;
     } else {
-        close(f->pathfd);
+        s->ops->put(s, f->node);
     }
 
     free(f->path);
     f->path = path;
-    f->pathfd = pfd;
+    f->node = n;
     fid_set_type(f, &m.st);
     path = NULL;
-    pfd = -1;
+    n = NULL;
 
     err = open_fid(r, v, f, &m, t->mode & ~NINEP_OTRUNC, 0);
 
@@ -1411,10 +1302,7 @@ failed:
 
     pthread_mutex_unlock(&r->fid->lock);
 
-    if (pfd >= 0) {
-        close(pfd);
-    }
-
+    s->ops->put(s, n);
     free(path);
     srv_error(r, err);
 }
@@ -1434,7 +1322,7 @@ vfs_read(srv_req_t *r)
         return;
     }
 
-    if (f->fd < 0 || (f->omode & 3) == NINEP_OWRITE) {
+    if (f->file == NULL || (f->omode & 3) == NINEP_OWRITE) {
         srv_error(r, "fid not open for reading");
         return;
     }
@@ -1444,20 +1332,23 @@ vfs_read(srv_req_t *r)
         return;
     }
 
-    read_file(r, f);
+    read_file(r, v, f);
 }
 
 
 /* A counted read: never more than msize is allocated. */
 
 static void
-read_file(srv_req_t *r, vfs_fid_t *f)
+read_file(srv_req_t *r, vfs_t *v, vfs_fid_t *f)
 {
     size_t          count;
     ssize_t         n;
     uint8_t        *buf;
     ninep_fcall_t   rf;
     struct pollfd   pfd;
+    vfs_store_t    *s;
+
+    s = v->store;
 
     count = r->t.count;
     if (count > srv_msize(r) - NINEP_IOHDRSZ) {
@@ -1471,11 +1362,7 @@ read_file(srv_req_t *r, vfs_fid_t *f)
     }
 
     for ( ;; ) {
-        n = pread(f->fd, buf, count, (off_t) r->t.offset);
-
-        if (n < 0 && errno == ESPIPE) {
-            n = read(f->fd, buf, count);
-        }
+        n = s->ops->pread(f->file, buf, count, (off_t) r->t.offset);
 
         if (n >= 0 || (errno != EAGAIN && errno != EINTR)) {
             break;
@@ -1488,12 +1375,13 @@ read_file(srv_req_t *r, vfs_fid_t *f)
             return;
         }
 
-        if (srv_wait_fd(r, f->fd, POLLIN, vfs_read) == 0) {
+        pfd.fd = s->ops->pollfd(f->file);
+
+        if (srv_wait_fd(r, pfd.fd, POLLIN, vfs_read) == 0) {
             free(buf);
             return;
         }
 
-        pfd.fd = f->fd;
         pfd.events = POLLIN;
         (void) poll(&pfd, 1, VFS_POLL_MS);
     }
@@ -1565,17 +1453,21 @@ static const char *
 fill_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f, uint8_t *buf, size_t count,
     size_t *usedp)
 {
-    size_t          used, n;
-    vfs_meta_t      m;
-    ninep_stat_t    st;
-    struct dirent  *de;
+    char           name[NAME_MAX + 1];
+    ino_t          ino;
+    size_t         used, n;
+    vfs_meta_t     m;
+    ninep_stat_t   st;
+    vfs_store_t   *s;
+
+    s = v->store;
 
     if (r->t.offset != 0 && r->t.offset != f->dir_offset) {
         return "bad offset in directory read";
     }
 
     if (r->t.offset == 0) {
-        rewinddir(f->dir);
+        s->ops->rewind(f->dir);
         free(f->pending);
         f->pending = NULL;
         f->npending = 0;
@@ -1598,14 +1490,12 @@ fill_dir(srv_req_t *r, vfs_t *v, vfs_fid_t *f, uint8_t *buf, size_t count,
         f->npending = 0;
     }
 
-    while ((de = readdir(f->dir)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0
-            || vfs_meta_getat(v, dirfd(f->dir), de->d_name, &m) < 0)
-        {
+    while (s->ops->readdir(f->dir, name, &ino) > 0) {
+        if (vfs_meta_getat(v, f->node, name, &m) < 0) {
             continue;
         }
 
-        vfs_meta_stat(&m, de->d_name, &st);
+        vfs_meta_stat(&m, name, &st);
         n = ninep_stat_size(&st);
 
         if (used + n <= count) {
@@ -1635,36 +1525,35 @@ static void
 vfs_write(srv_req_t *r)
 {
     ssize_t         n;
+    vfs_t          *v;
     vfs_fid_t      *f;
     ninep_fcall_t   rf;
 
+    v = srv_data(r);
     f = fid_state(r->fid);
 
-    if (f->fd < 0 || ((f->omode & 3) != NINEP_OWRITE
+    if (f->file == NULL || ((f->omode & 3) != NINEP_OWRITE
                       && (f->omode & 3) != NINEP_ORDWR))
     {
         srv_error(r, "fid not open for writing");
         return;
     }
 
-    if (fid_removed(srv_data(r), f)) {
+    if (fid_removed(v, f)) {
         srv_error(r, errstr(ENOENT));
         return;
     }
 
     /* DMAPPEND files are open O_APPEND: the offset is ignored */
-    n = pwrite(f->fd, r->t.data, r->t.count, (off_t) r->t.offset);
-
-    if (n < 0 && errno == ESPIPE) {
-        n = write(f->fd, r->t.data, r->t.count);
-    }
+    n = v->store->ops->pwrite(f->file, r->t.data, r->t.count,
+                              (off_t) r->t.offset);
 
     if (n < 0) {
         srv_error(r, errstr(errno));
         return;
     }
 
-    (void) vfs_meta_touch(f->pathfd, srv_user(r));
+    (void) vfs_meta_touch(v, f->node, srv_user(r));
 
     memset(&rf, 0, sizeof(rf));
     rf.type = NINEP_RWRITE;
@@ -1684,44 +1573,46 @@ vfs_clunk(srv_req_t *r)
 }
 
 
-/* Removes the fid's file: write permission in its directory. */
-
 /*
- * The parent directory of f, open, if user may change it (a NULL user is
- * the service itself); else -1 and *err.
+ * The parent directory of f if user may change it (a NULL user is the
+ * service itself); else NULL and *err.
  */
 
-static int
+static vfs_node_t *
 open_parent_to_change(vfs_t *v, vfs_fid_t *f, const char *user,
     const char **err)
 {
-    int          pfd;
     vfs_meta_t   pm;
+    vfs_node_t  *pn;
 
-    pfd = open_parent(v, f);
+    pn = open_parent(v, f);
 
-    if (pfd < 0 || vfs_meta_get(v, pfd, &pm) < 0) {
+    if (pn == NULL || vfs_meta_get(v, pn, &pm) < 0) {
         *err = errstr(errno);
 
     } else if (user && !vfs_allowed(v, &pm, user, VFS_WRITE)) {
         *err = "permission denied";
 
     } else {
-        return pfd;
+        return pn;
     }
 
-    if (pfd >= 0) {
-        close(pfd);
-    }
+    v->store->ops->put(v->store, pn);
 
-    return -1;
+    return NULL;
 }
 
+
+/* Removes the fid's file: write permission in its directory. */
 
 static int
 remove_file(vfs_t *v, vfs_fid_t *f, const char *user, const char **err)
 {
-    int  pfd, rc;
+    int           rc;
+    vfs_node_t   *pn;
+    vfs_store_t  *s;
+
+    s = v->store;
 
     if (fid_refresh_to_change(v, f) < 0) {
         *err = errstr(errno);
@@ -1733,21 +1624,21 @@ remove_file(vfs_t *v, vfs_fid_t *f, const char *user, const char **err)
         return -1;
     }
 
-    pfd = open_parent_to_change(v, f, user, err);
-    if (pfd < 0) {
+    pn = open_parent_to_change(v, f, user, err);
+    if (pn == NULL) {
         return -1;
     }
 
-    rc = unlinkat(pfd, base_name(f->path), f->isdir ? AT_REMOVEDIR : 0);
+    rc = s->ops->unlink(s, pn, base_name(f->path), f->isdir);
 
     if (rc < 0) {
         *err = errstr(errno == EEXIST ? ENOTEMPTY : errno);
 
     } else {
-        (void) vfs_meta_touch(pfd, user);
+        (void) vfs_meta_touch(v, pn, user);
     }
 
-    close(pfd);
+    s->ops->put(s, pn);
 
     return rc < 0 ? -1 : 0;
 }
@@ -1869,7 +1760,7 @@ vfs_wstat(srv_req_t *r)
         err = errstr(errno);
 
     } else if (wstat_check(r, v, f, &m, st, &err) == 0) {
-        err = wstat_apply(r, f, &m, st) < 0 ? errstr(errno) : NULL;
+        err = wstat_apply(r, v, f, &m, st) < 0 ? errstr(errno) : NULL;
     }
 
     pthread_mutex_unlock(&r->fid->lock);
@@ -1920,10 +1811,11 @@ static int
 wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
     const ninep_stat_t *st, const char **err)
 {
-    int          owner, leader, writer, pfd;
+    int          owner, leader, writer, taken;
     char         gid[TEN_NAME_MAX + 1], uid[TEN_NAME_MAX + 1];
     char         name[NAME_MAX + 1];
     struct stat  sb;
+    vfs_node_t  *pn;
     const char  *user;
     ninep_qid_t  q;
 
@@ -2032,21 +1924,21 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
             return -1;
         }
 
-        pfd = open_parent_to_change(v, f, user, err);
-        if (pfd < 0) {
+        pn = open_parent_to_change(v, f, user, err);
+        if (pn == NULL) {
             return -1;
         }
 
         /* valid_name() bounds it by NAME_MAX */
         str_copy(name, st->name);
 
-        if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-            close(pfd);
+        taken = v->store->ops->statat(v->store, pn, name, &sb) == 0;
+        v->store->ops->put(v->store, pn);
+
+        if (taken) {
             *err = "file already exists";
             return -1;
         }
-
-        close(pfd);
     }
 
     return 0;
@@ -2054,12 +1946,15 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
 
 
 static int
-wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
+wstat_apply(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
     const ninep_stat_t *st)
 {
-    char             id[TEN_NAME_MAX + 1];
-    uint32_t         mode;
-    struct timespec  times[2];
+    char              id[TEN_NAME_MAX + 1];
+    uint32_t          mode;
+    vfs_store_t      *s;
+    struct timespec   times[2];
+
+    s = v->store;
 
     /* the rename first: it alone can still fail, and then nothing changed */
     if (wstat_rename(r, f, st) < 0) {
@@ -2067,27 +1962,15 @@ wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
     }
 
     if (st->length != NINEP_DONTTOUCH64 && !S_ISDIR(m->st.st_mode)
-        && st->length != (uint64_t) m->st.st_size)
+        && st->length != (uint64_t) m->st.st_size
+        && s->ops->truncate(s, f->node, (off_t) st->length) < 0)
     {
-        char  proc[64];
-        int   fd;
-
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
-        fd = open(proc, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-
-        if (fd < 0 || ftruncate(fd, (off_t) st->length) < 0) {
-            if (fd >= 0) {
-                close(fd);
-            }
-            return -1;
-        }
-
-        close(fd);
+        return -1;
     }
 
     if (st->mode != NINEP_DONTTOUCH32 && st->mode != m->mode) {
         mode = st->mode;
-        if (vfs_meta_set(f->pathfd, NULL, NULL, NULL, &mode) < 0) {
+        if (vfs_meta_set(v, f->node, NULL, NULL, NULL, &mode) < 0) {
             return -1;
         }
     }
@@ -2097,34 +1980,31 @@ wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
         || (st->atime != NINEP_DONTTOUCH32
             && st->atime != (uint32_t) m->st.st_atime))
     {
-        char  proc[64];
-
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->pathfd);
         times[0].tv_sec = st->atime;
         times[0].tv_nsec = (st->atime == NINEP_DONTTOUCH32) ? UTIME_OMIT : 0;
         times[1].tv_sec = st->mtime;
         times[1].tv_nsec = (st->mtime == NINEP_DONTTOUCH32) ? UTIME_OMIT : 0;
 
-        if (utimensat(AT_FDCWD, proc, times, 0) < 0) {
+        if (s->ops->utimens(s, f->node, times) < 0) {
             return -1;
         }
     }
 
     if (st->gid.len && !str_is(st->gid, m->gid)) {
         str_copy(id, st->gid);
-        if (vfs_meta_set(f->pathfd, NULL, id, NULL, NULL) < 0) {
+        if (vfs_meta_set(v, f->node, NULL, id, NULL, NULL) < 0) {
             return -1;
         }
     }
 
     if (st->uid.len && !str_is(st->uid, m->uid)) {
         str_copy(id, st->uid);
-        if (vfs_meta_set(f->pathfd, id, NULL, NULL, NULL) < 0) {
+        if (vfs_meta_set(v, f->node, id, NULL, NULL, NULL) < 0) {
             return -1;
         }
     }
 
-    (void) vfs_meta_touch(f->pathfd, NULL);
+    (void) vfs_meta_touch(v, f->node, NULL);
 
     return 0;
 }
@@ -2133,34 +2013,36 @@ wstat_apply(srv_req_t *r, vfs_fid_t *f, const vfs_meta_t *m,
 static int
 wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
 {
-    int    pfd, rc;
-    char   name[NAME_MAX + 1], *ppath, *np;
+    int           rc;
+    char          name[NAME_MAX + 1], *ppath, *np;
+    vfs_t        *v;
+    vfs_node_t   *pn;
+    vfs_store_t  *s;
 
     if (st->name.len == 0 || str_is(st->name, base_name(f->path))) {
         return 0;
     }
 
+    v = srv_data(r);
+    s = v->store;
     str_copy(name, st->name);
     ppath = parent_of(f->path, f->top);
     np = ppath ? join(ppath, name) : NULL;
-    pfd = ppath ? open_parent(srv_data(r), f) : -1;
+    pn = ppath ? open_parent(v, f) : NULL;
 
     rc = -1;
 
-    if (np && pfd >= 0
-        && rename_noreplace(pfd, base_name(f->path), name, f->isdir) == 0)
+    if (np && pn
+        && rename_noreplace(s, pn, base_name(f->path), name, f->isdir) == 0)
     {
-        (void) vfs_meta_touch(pfd, srv_user(r));
+        (void) vfs_meta_touch(v, pn, srv_user(r));
         free(f->path);
         f->path = np;
         np = NULL;
         rc = 0;
     }
 
-    if (pfd >= 0) {
-        close(pfd);
-    }
-
+    s->ops->put(s, pn);
     free(ppath);
     free(np);
 
@@ -2169,9 +2051,10 @@ wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
 
 
 /*
- * A rename in the directory pfd that never replaces a name, also when
- * another server makes one there at the same time.  RENAME_NOREPLACE does
- * it where the file system can (GlusterFS's FUSE client answers EINVAL).
+ * A rename in directory dir that never replaces a name, also when another
+ * server makes one there at the same time.  RENAME_NOREPLACE does it
+ * where the store can (GlusterFS answers EINVAL, through FUSE and
+ * libgfapi alike).
  * Else a file gets its new name by link(2), which fails with EEXIST
  * atomically on every server's view, then loses the old one.  A
  * directory, which cannot be linked, first gets an empty directory under
@@ -2185,11 +2068,13 @@ wstat_rename(srv_req_t *r, vfs_fid_t *f, const ninep_stat_t *st)
  */
 
 static int
-rename_noreplace(int pfd, const char *from, const char *to, int isdir)
+rename_noreplace(vfs_store_t *s, vfs_node_t *dir, const char *from,
+    const char *to, int isdir)
 {
-    int  err;
+    int          err;
+    vfs_node_t  *n;
 
-    if (renameat2(pfd, from, pfd, to, RENAME_NOREPLACE) == 0) {
+    if (s->ops->rename(s, dir, from, to, 1) == 0) {
         return 0;
     }
 
@@ -2198,29 +2083,32 @@ rename_noreplace(int pfd, const char *from, const char *to, int isdir)
     }
 
     if (isdir) {
-        if (mkdirat(pfd, to, 0700) < 0) {
+        n = s->ops->mkdir(s, dir, to);
+        if (n == NULL) {
             return -1;
         }
 
-        if (renameat(pfd, from, pfd, to) == 0) {
+        s->ops->put(s, n);
+
+        if (s->ops->rename(s, dir, from, to, 0) == 0) {
             return 0;
         }
 
         err = errno;
-        (void) unlinkat(pfd, to, AT_REMOVEDIR);
+        (void) s->ops->unlink(s, dir, to, 1);
 
     } else {
-        if (linkat(pfd, from, pfd, to, 0) < 0) {
+        if (s->ops->link(s, dir, from, to) < 0) {
             return -1;
         }
 
-        if (unlinkat(pfd, from, 0) == 0) {
+        if (s->ops->unlink(s, dir, from, 0) == 0) {
             return 0;
         }
 
         /* renamed or removed meanwhile through another server */
         err = errno;
-        (void) unlinkat(pfd, to, 0);
+        (void) s->ops->unlink(s, dir, to, 0);
     }
 
     errno = err;
@@ -2234,39 +2122,28 @@ rename_noreplace(int pfd, const char *from, const char *to, int isdir)
 static void
 destroy_fid(srv_fid_t *fid)
 {
-    vfs_t       *v;
-    vfs_fid_t   *f;
-    vfs_meta_t   m;
-    const char  *err;
+    vfs_t        *v;
+    vfs_fid_t    *f;
+    const char   *err;
+    vfs_store_t  *s;
 
     f = fid->aux;
     v = srv_fid_data(fid);
+    s = v->store;
 
     if (f->rclose) {
         (void) remove_file(v, f, NULL, &err);
     }
 
-    if (f->excl && fstat(f->pathfd, &m.st) == 0) {
-        excl_drop(v, &m.st);
+    if (f->excl) {
+        excl_drop(v, f->dev, f->ino);
     }
 
-    if (f->dir) {
-        closedir(f->dir);
-    }
-
-    if (f->fd >= 0) {
-        close(f->fd);
-    }
-
-    if (f->lockfd >= 0) {
-        close(f->lockfd);
-    }
-
-    if (f->dirfd >= 0) {
-        close(f->dirfd);
-    }
-
-    close(f->pathfd);
+    s->ops->closedir(f->dir);
+    s->ops->close(f->file);
+    s->ops->close(f->lock);
+    s->ops->put(s, f->dirnode);
+    s->ops->put(s, f->node);
     free(f->pending);
     free(f->path);
     free(f);

@@ -3,9 +3,9 @@
  * Ten: ten-vfs seeds an empty root from conf/skel/ and conf/skel.perms.
  */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +14,12 @@
 #include "vfs.h"
 
 
-static int root_is_empty(int rootfd);
-static int seed_entry(int rootfd, const char *skel, char *path,
+static int root_is_empty(vfs_t *v);
+static int seed_entry(vfs_t *v, const char *skel, char *path,
     const char *owner, const char *group, uint32_t mode);
-static int copy_file(const char *from, int rootfd, const char *to);
+static int copy_file(vfs_t *v, const char *from, const char *to);
+static vfs_node_t *make_at(vfs_t *v, const char *rel, int dir);
+static int make_dir(vfs_t *v, const char *rel);
 
 
 int
@@ -28,7 +30,7 @@ vfs_seed(vfs_t *v, const char *skel)
     FILE     *fp;
     unsigned  mode;
 
-    if (!root_is_empty(v->rootfd)) {
+    if (!root_is_empty(v)) {
         return 0;
     }
 
@@ -62,7 +64,7 @@ vfs_seed(vfs_t *v, const char *skel)
             return -1;
         }
 
-        if (seed_entry(v->rootfd, skel, path, owner, group, mode) < 0) {
+        if (seed_entry(v, skel, path, owner, group, mode) < 0) {
             srv_log("%s:%d: seeding %s: %s", manifest, lineno, path,
                     strerror(errno));
             fclose(fp);
@@ -78,45 +80,41 @@ vfs_seed(vfs_t *v, const char *skel)
 
 
 static int
-root_is_empty(int rootfd)
+root_is_empty(vfs_t *v)
 {
-    int             fd, empty;
-    DIR            *d;
-    struct dirent  *de;
+    int           rc;
+    char          name[NAME_MAX + 1];
+    ino_t         ino;
+    vfs_dir_t    *d;
+    vfs_store_t  *s;
 
-    fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    d = fd >= 0 ? fdopendir(fd) : NULL;
+    s = v->store;
 
+    d = s->ops->opendir(s, s->root);
     if (d == NULL) {
-        if (fd >= 0) {
-            close(fd);
-        }
         return 0;
     }
 
-    empty = 1;
+    rc = s->ops->readdir(d, name, &ino);
+    s->ops->closedir(d);
 
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-            empty = 0;
-            break;
-        }
-    }
-
-    closedir(d);
-
-    return empty;
+    return rc == 0;
 }
 
 
+/* The directory or file path names (from the root) made, with metadata. */
+
 static int
-seed_entry(int rootfd, const char *skel, char *path, const char *owner,
+seed_entry(vfs_t *v, const char *skel, char *path, const char *owner,
     const char *group, uint32_t mode)
 {
-    int     fd, rc;
-    char    from[4096], *rel;
-    size_t  len;
+    int           rc;
+    char          from[4096], *rel;
+    size_t        len;
+    vfs_node_t   *n;
+    vfs_store_t  *s;
 
+    s = v->store;
     len = strlen(path);
     rel = path + 1;
 
@@ -124,63 +122,123 @@ seed_entry(int rootfd, const char *skel, char *path, const char *owner,
         path[len - 1] = '\0';
         mode |= NINEP_DMDIR;
 
-        if (rel[0] && mkdirat(rootfd, rel, 0700) < 0 && errno != EEXIST) {
+        if (rel[0] && make_dir(v, rel) < 0) {
             return -1;
         }
 
     } else {
         snprintf(from, sizeof(from), "%s%s", skel, path);
-        if (copy_file(from, rootfd, rel) < 0) {
+        if (copy_file(v, from, rel) < 0) {
             return -1;
         }
     }
 
-    fd = openat(rootfd, rel[0] ? rel : ".",
-                O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
+    n = s->ops->resolve(s, s->root, rel);
+    if (n == NULL) {
         return -1;
     }
 
-    rc = vfs_meta_set(fd, owner, group, owner, &mode);
-    close(fd);
+    rc = vfs_meta_set(v, n, owner, group, owner, &mode);
+    s->ops->put(s, n);
 
     return rc;
 }
 
 
-static int
-copy_file(const char *from, int rootfd, const char *to)
+/* A new directory (dir) or empty file rel, in a directory that exists. */
+
+static vfs_node_t *
+make_at(vfs_t *v, const char *rel, int dir)
 {
-    int      in, out;
-    char     buf[8192];
-    ssize_t  n;
+    char         *parent, *slash;
+    vfs_node_t   *d, *n;
+    vfs_store_t  *s;
+
+    s = v->store;
+
+    parent = strdup(rel);
+    if (parent == NULL) {
+        return NULL;
+    }
+
+    slash = strrchr(parent, '/');
+    if (slash) {
+        *slash = '\0';
+    }
+
+    d = s->ops->resolve(s, s->root, slash ? parent : "");
+    n = NULL;
+
+    if (d) {
+        rel = slash ? rel + (slash - parent) + 1 : rel;
+        n = dir ? s->ops->mkdir(s, d, rel) : s->ops->create(s, d, rel);
+        s->ops->put(s, d);
+    }
+
+    free(parent);
+
+    return n;
+}
+
+
+static int
+make_dir(vfs_t *v, const char *rel)
+{
+    vfs_node_t  *n;
+
+    n = make_at(v, rel, 1);
+
+    if (n == NULL) {
+        return errno == EEXIST ? 0 : -1;
+    }
+
+    v->store->ops->put(v->store, n);
+
+    return 0;
+}
+
+
+static int
+copy_file(vfs_t *v, const char *from, const char *to)
+{
+    int           in, rc;
+    char          buf[8192];
+    off_t         off;
+    ssize_t       n;
+    vfs_node_t   *node;
+    vfs_file_t   *out;
+    vfs_store_t  *s;
+
+    s = v->store;
 
     in = open(from, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
         return -1;
     }
 
-    out = openat(rootfd, to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
-                             | O_CLOEXEC, 0600);
-    if (out < 0) {
+    node = make_at(v, to, 0);
+    out = node ? s->ops->open(s, node, O_WRONLY) : NULL;
+    s->ops->put(s, node);
+
+    if (out == NULL) {
         close(in);
         return -1;
     }
 
+    off = 0;
+
     while ((n = read(in, buf, sizeof(buf))) > 0) {
-        if (write(out, buf, n) != n) {
+        if (s->ops->pwrite(out, buf, n, off) != n) {
             n = -1;
             break;
         }
+        off += n;
     }
 
-    if (n < 0 || fsync(out) < 0) {
-        close(in);
-        close(out);
-        return -1;
-    }
+    rc = (n < 0 || s->ops->fsync(out) < 0) ? -1 : 0;
 
     close(in);
+    s->ops->close(out);
 
-    return close(out);
+    return rc;
 }
