@@ -1,7 +1,7 @@
 
 /*
  * Ten: ten-vfs metadata -- Plan 9 owners and modes in xattrs user.ten.*
- * (cached by inode and ctime), the users file, and the permission check.
+ * (cached by inode and ctime on local trees), the users file, and the permission check.
  */
 
 #include <errno.h>
@@ -97,8 +97,11 @@ vfs_meta_cache_free(vfs_t *v)
 
 /*
  * The stat always happens; the five getxattr calls only when the inode's
- * ctime is not the one they were cached with: every xattr change, chmod
- * or chown moves it (and cache_put makes sure it moves far enough).
+ * ctime is not the one they were cached with: on a local file system
+ * every xattr change, chmod or chown moves it (and cache_put makes sure
+ * it moves far enough).  Not on a shared tree: GlusterFS keeps a ctime of
+ * its own that an xattr change leaves as it was, so another server's
+ * wstat of a mode or owner would go unseen; there every stat reads them.
  */
 
 int
@@ -122,7 +125,7 @@ vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
         return -1;
     }
 
-    if (cache_get(v, m)) {
+    if (!v->store->shared && cache_get(v, m)) {
         return 0;
     }
 
@@ -130,7 +133,9 @@ vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
         return -1;
     }
 
-    cache_put(v, m, &start);
+    if (!v->store->shared) {
+        cache_put(v, m, &start);
+    }
 
     return 0;
 }

@@ -1235,27 +1235,29 @@ vfs_create(srv_req_t *r)
                                  : ~0666U | (dm.mode & 0666);
     perm &= NINEP_DMDIR | NINEP_DMAPPEND | NINEP_DMEXCL | NINEP_DMTMP | 0777;
 
-    if (perm & NINEP_DMDIR) {
-        if ((t->mode & 3) != NINEP_OREAD || (t->mode & NINEP_OTRUNC)) {
-            err = VFS_EISDIR;
-            goto failed;
-        }
-
-        n = s->ops->mkdir(s, f->node, name);
-
-    } else {
-        n = s->ops->create(s, f->node, name);
+    if ((perm & NINEP_DMDIR)
+        && ((t->mode & 3) != NINEP_OREAD || (t->mode & NINEP_OTRUNC)))
+    {
+        err = VFS_EISDIR;
+        goto failed;
     }
+
+    /* a path too long is refused before anything is made */
+    path = join(f->path, name);
+    if (path == NULL) {
+        err = errstr(errno);
+        goto failed;
+    }
+
+    n = (perm & NINEP_DMDIR) ? s->ops->mkdir(s, f->node, name)
+                             : s->ops->create(s, f->node, name);
 
     if (n == NULL) {
         err = errstr(errno);
         goto failed;
     }
 
-    path = join(f->path, name);
-
-    if (path == NULL
-        || vfs_meta_set(v, n, user, dm.gid, user, &perm) < 0
+    if (vfs_meta_set(v, n, user, dm.gid, user, &perm) < 0
         || vfs_meta_get(v, n, &m) < 0)
     {
         err = errstr(errno);

@@ -432,10 +432,12 @@ gluster_open(vfs_store_t *s, vfs_node_t *n, int flags)
 }
 
 
+/* a read of nothing is answered here: libgfapi refuses it */
+
 static ssize_t
 gluster_pread(vfs_file_t *f, void *buf, size_t len, off_t off)
 {
-    return glfs_pread(f->fd, buf, len, off, 0, NULL);
+    return len ? glfs_pread(f->fd, buf, len, off, 0, NULL) : 0;
 }
 
 
@@ -595,6 +597,13 @@ gluster_closedir(vfs_dir_t *d)
 }
 
 
+/*
+ * At exit, not glfs_fini(): it takes seconds (7 s measured here), and
+ * there is nothing left for it to write: ten-vfs stops after its last
+ * connection, so every file has been closed, and each close waited for
+ * its writes (a flush).  The process's end closes the connections.
+ */
+
 static void
 gluster_free(vfs_store_t *s)
 {
@@ -603,6 +612,16 @@ gluster_free(vfs_store_t *s)
     g = (gluster_t *) s;
 
     gluster_put(s, g->store.root);
+    g->store.root = NULL;
+}
+
+
+/* A volume that could not be served: nothing was written to it. */
+
+static void
+gluster_discard(gluster_t *g)
+{
+    gluster_free(&g->store);
 
     if (g->fs) {
         glfs_fini(g->fs);
@@ -739,6 +758,9 @@ vfs_store_gluster(const char *url, char *err, size_t len)
         goto failed;
     }
 
+    /* the volume's own log level applies from the start: ours again */
+    (void) glfs_set_logging(g->fs, "/dev/stderr", GLUSTER_LOG_LEVEL);
+
     root = glfs_h_lookupat(g->fs, NULL, path, &st, 1);
     g->store.root = node_new(root);
 
@@ -758,7 +780,7 @@ vfs_store_gluster(const char *url, char *err, size_t len)
 
 failed:
 
-    gluster_free(&g->store);
+    gluster_discard(g);
 
     return NULL;
 }
