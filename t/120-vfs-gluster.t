@@ -58,13 +58,15 @@ BEGIN {
 }
 
 $GDIR = tempdir('ten-gluster-XXXXXX', TMPDIR => 1);
-gluster('up', $GDIR, 'tenvol', 'replica2');
+my ($HOST) = gluster('up', $GDIR, 'tenvol', 'replica2') =~ /^glusterd (\S+):24007$/m
+    or die "gluster-local.sh up: no glusterd address\n";
 gluster('mount', $GDIR, 'tenvol', "$GDIR/mnt-a");
 gluster('mount', $GDIR, 'tenvol', "$GDIR/mnt-b");
 mkdir "$GDIR/mnt-a/ten" or die "mkdir: $!";
 $A = Ten::VFS->new(root => "$GDIR/mnt-a/ten")->start;
 $A->set_users($Ten::VFS::USERS);
-$B = Ten::VFS->new(root => "$GDIR/mnt-b/ten")->start;
+# B serves the same directory through libgfapi, not its FUSE mount
+$B = Ten::VFS->new(root => "$GDIR/mnt-b/ten", url => "gluster://$HOST/tenvol/ten")->start;
 
 run_tests();
 
@@ -319,3 +321,21 @@ is(main::cat($a, $ar, 'tmp/anc2/y'), 'under anc', 'tmp/anc2/y');
 is_9p($a->stat($fx), 'Rstat stat={type=* dev=* qid=* mode=0644 atime=* mtime=* length=9 name=y uid=glenda gid=* muid=glenda}', 'its stat says y');
 is_9p($a->remove($fx), 'Rremove', 'and removes it');
 is(main::cat($a, $ar, 'tmp/anc2/y'), 'no such name', 'gone');
+
+
+
+=== TEST 11: a mode changed through B is seen through A at once, also where A read it long before (GlusterFS keeps ctime as it was on xattr changes)
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+my ($b, $br) = main::glenda($main::B);
+my ($al, $alr) = $main::A->attach('alice');
+main::make($a, $ar, 'tmp/p', 0644, 'plan 9 modes');
+select(undef, undef, undef, 2.5);
+my $mode = sub { my $f = $a->walk_to($ar, 'tmp/p'); my $r = $a->stat($f); $a->clunk($f); sprintf '%o', $r->{stat}{mode} };
+is($mode->(), '644', 'A: as made');
+is($mode->(), '644', 'A: again (a local tree would answer from its cache now)');
+is(main::cat($al, $alr, 'tmp/p'), 'plan 9 modes', 'alice may read it through A');
+my $f = $b->walk_to($br, 'tmp/p');
+is_9p($b->wstat($f, mode => 0600), 'Rwstat', 'glenda makes it 0600 through B');
+is($mode->(), '600', 'A sees the new mode');
+is(main::cat($al, $alr, 'tmp/p'), 'permission denied', 'and refuses alice at once');

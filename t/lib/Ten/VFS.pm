@@ -115,14 +115,16 @@ sub public_key { _make_keys(); return decode_base64($KEYS{ $_[-1] }) }
 # ----------------------------------------------------------- the server
 
 # Ten::VFS->new(root => DIR (default a fresh empty one), args => [...],
-# key => FILE, trust => FILE).  Nothing runs until start().
+# key => FILE, trust => FILE, url => what -r gets instead of DIR, e.g. a
+# gluster:// URL of the volume DIR is a FUSE mount of).  Nothing runs
+# until start().
 sub new {
     my ($class, %o) = @_;
     _make_keys();
     my $n = ++$SEQ;
     my $root = $o{root} // Test::Ten::servroot() . "/vfs$n";
     make_path($root);
-    return bless { root => abs_path($root), args => $o{args} || [],
+    return bless { root => abs_path($root), url => $o{url}, args => $o{args} || [],
         key => $o{key} // key_file('vfs'), trust => $o{trust} // trust_file(),
         log => Test::Ten::servroot() . "/logs/vfs$n.log", n => $n }, $class;
 }
@@ -137,7 +139,7 @@ sub key  { my ($self, $name) = @_; return key_file($name) }
 sub command {
     my ($self) = @_;
     $self->{port} //= Test::Ten::free_port();
-    return ("$BUILD/ten-vfs", '-r', $self->{root}, '-l', "127.0.0.1:$self->{port}",
+    return ("$BUILD/ten-vfs", '-r', $self->{url} // $self->{root}, '-l', "127.0.0.1:$self->{port}",
         '-k', $self->{key}, '-t', $self->{trust}, @{ $self->{args} });
 }
 
