@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "vfs.h"
 
 
@@ -31,6 +33,12 @@
  * second or two on coarse file systems).  Such files are not cached.
  */
 #define CACHE_SETTLE_NS (2 * 1000000000LL)
+/*
+ * On a shared tree a cached entry also needs the file's change stamp
+ * unchanged, and is at most this old: an xattr set behind ten-vfs's back
+ * (setfattr on a mount) shows within it.
+ */
+#define CACHE_SHARED_NS (1000000000LL)
 
 
 typedef struct vfs_slot_s {
@@ -38,10 +46,8 @@ typedef struct vfs_slot_s {
     int                 used;
     vfs_meta_t          m;          /* what meta_fill() made of the
                                        xattrs, and the stat it was for */
+    struct timespec     read_at;
 } vfs_slot_t;
-
-
-static pthread_mutex_t  version_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
 static int get_name(vfs_t *v, vfs_node_t *n, const char *attr, char *buf,
@@ -52,7 +58,8 @@ static int set_string(vfs_t *v, vfs_node_t *n, const char *attr,
     const char *val);
 static int meta_fill(vfs_t *v, vfs_node_t *n, vfs_meta_t *m);
 static vfs_slot_t *cache_slot(vfs_t *v, const struct stat *st);
-static int cache_get(vfs_t *v, vfs_meta_t *m);
+static int cache_get(vfs_t *v, vfs_meta_t *m, const uint32_t *stamp,
+    const struct timespec *now);
 static void cache_put(vfs_t *v, const vfs_meta_t *m,
     const struct timespec *start);
 static void complain(const char *file, int line, const char *why);
@@ -99,14 +106,17 @@ vfs_meta_cache_free(vfs_t *v)
  * The stat always happens; the five getxattr calls only when the inode's
  * ctime is not the one they were cached with: on a local file system
  * every xattr change, chmod or chown moves it (and cache_put makes sure
- * it moves far enough).  Not on a shared tree: GlusterFS keeps a ctime of
- * its own that an xattr change leaves as it was, so another server's
- * wstat of a mode or owner would go unseen; there every stat reads them.
+ * it moves far enough).  Not so on a shared tree: GlusterFS keeps a ctime
+ * of its own that an xattr change leaves as it was.  There the change
+ * stamp (user.ten.version), which every change through any ten-vfs sets
+ * last (vfs_meta_touch), is read first and must be the cached one too:
+ * two calls a stat instead of six.
  */
 
 int
 vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
 {
+    uint32_t         stamp;
     struct timespec  start;
 
     clock_gettime(CLOCK_REALTIME, &start);
@@ -125,7 +135,11 @@ vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
         return -1;
     }
 
-    if (!v->store->shared && cache_get(v, m)) {
+    if (v->store->shared && get_number(v, n, XA_VERSION, &stamp) < 0) {
+        stamp = 0;
+    }
+
+    if (cache_get(v, m, v->store->shared ? &stamp : NULL, &start)) {
         return 0;
     }
 
@@ -133,9 +147,7 @@ vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
         return -1;
     }
 
-    if (!v->store->shared) {
-        cache_put(v, m, &start);
-    }
+    cache_put(v, m, &start);
 
     return 0;
 }
@@ -153,8 +165,17 @@ cache_slot(vfs_t *v, const struct stat *st)
 }
 
 
+static int64_t
+ns_between(const struct timespec *a, const struct timespec *b)
+{
+    return (int64_t) (b->tv_sec - a->tv_sec) * 1000000000LL
+           + (b->tv_nsec - a->tv_nsec);
+}
+
+
 static int
-cache_get(vfs_t *v, vfs_meta_t *m)
+cache_get(vfs_t *v, vfs_meta_t *m, const uint32_t *stamp,
+    const struct timespec *now)
 {
     int          hit;
     vfs_slot_t  *s;
@@ -167,7 +188,10 @@ cache_get(vfs_t *v, vfs_meta_t *m)
     hit = s->used && s->m.st.st_dev == m->st.st_dev
           && s->m.st.st_ino == m->st.st_ino
           && s->m.st.st_ctim.tv_sec == m->st.st_ctim.tv_sec
-          && s->m.st.st_ctim.tv_nsec == m->st.st_ctim.tv_nsec;
+          && s->m.st.st_ctim.tv_nsec == m->st.st_ctim.tv_nsec
+          && (stamp == NULL
+              || (s->m.version == *stamp
+                  && ns_between(&s->read_at, now) < CACHE_SHARED_NS));
 
     if (hit) {
         st = m->st;         /* the fresh stat stays: sizes, times */
@@ -189,13 +213,9 @@ cache_get(vfs_t *v, vfs_meta_t *m)
 static void
 cache_put(vfs_t *v, const vfs_meta_t *m, const struct timespec *start)
 {
-    int64_t      age;
     vfs_slot_t  *s;
 
-    age = (int64_t) (start->tv_sec - m->st.st_ctim.tv_sec) * 1000000000LL
-          + (start->tv_nsec - m->st.st_ctim.tv_nsec);
-
-    if (age < CACHE_SETTLE_NS) {
+    if (ns_between(&m->st.st_ctim, start) < CACHE_SETTLE_NS) {
         return;
     }
 
@@ -205,6 +225,7 @@ cache_put(vfs_t *v, const vfs_meta_t *m, const struct timespec *start)
 
     s->used = 1;
     s->m = *m;
+    s->read_at = *start;
 
     pthread_mutex_unlock(&s->lock);
 }
@@ -238,9 +259,15 @@ vfs_meta_getat(vfs_t *v, vfs_node_t *dir, const char *name, vfs_meta_t *m)
  * A file gone meanwhile (ESTALE on a network file system) fails.
  */
 
+/* The stamp first: a change sets it last (vfs_meta_touch). */
+
 static int
 meta_fill(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
 {
+    if (get_number(v, n, XA_VERSION, &m->version) < 0) {
+        m->version = 0;
+    }
+
     if (get_name(v, n, XA_UID, m->uid, v->default_owner) < 0) {
         return -1;
     }
@@ -256,10 +283,6 @@ meta_fill(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
     m->mode &= ~NINEP_DMDIR;
     if (S_ISDIR(m->st.st_mode)) {
         m->mode |= NINEP_DMDIR;
-    }
-
-    if (get_number(v, n, XA_VERSION, &m->version) < 0) {
-        m->version = 0;
     }
 
     return 0;
@@ -339,44 +362,41 @@ vfs_meta_set(vfs_t *v, vfs_node_t *n, const char *uid, const char *gid,
 }
 
 
-/* A modification: the qid version moves on, muid records who made it. */
+/*
+ * A modification: muid records who made it, then the change stamp
+ * (user.ten.version) becomes a new random value, last: another server
+ * that finds the stamp it cached finds every change before it too
+ * (vfs_meta_get).  Random, not a count: two servers counting from the
+ * same value would both write the same next one.
+ */
 
 int
 vfs_meta_touch(vfs_t *v, vfs_node_t *n, const char *muid)
 {
-    int       rc;
     char      num[16];
-    uint32_t  version;
+    uint32_t  stamp;
 
-    pthread_mutex_lock(&version_lock);
-
-    if (get_number(v, n, XA_VERSION, &version) < 0) {
-        version = 0;
+    if (muid && set_string(v, n, XA_MUID, muid) < 0) {
+        return -1;
     }
 
-    snprintf(num, sizeof(num), "%08x", version + 1);
-    rc = set_string(v, n, XA_VERSION, num);
+    do {
+        stamp = randombytes_random();
+    } while (stamp == 0);
 
-    pthread_mutex_unlock(&version_lock);
+    snprintf(num, sizeof(num), "%08x", stamp);
 
-    if (rc == 0 && muid) {
-        rc = set_string(v, n, XA_MUID, muid);
-    }
-
-    return rc;
+    return set_string(v, n, XA_VERSION, num);
 }
 
 
 /*
- * The qid version.  user.ten.version counts the changes made through
- * ten-vfs (0: none yet), but on a file system shared by several servers
- * two of them may read the same count and both write count + 1: the count
- * alone would give two different contents one version.  So the version is
- * the count mixed with what the file system keeps and every change moves:
- * the ctime in nanoseconds and the size.  Two servers' changes stamp
- * different ctimes (Gluster keeps the writer's clock to the nanosecond),
- * and one server's changes within one clock tick still differ by the
- * count, which that server increments under version_lock.
+ * The qid version: the change stamp (0: never changed through ten-vfs)
+ * mixed with what the file system keeps and every change of the contents
+ * moves: the ctime in nanoseconds and the size.  Two servers' changes
+ * stamp different ctimes (Gluster keeps the writer's clock to the
+ * nanosecond), and changes within one clock tick still differ by the
+ * stamp.
  */
 
 static uint32_t
