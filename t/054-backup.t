@@ -138,3 +138,21 @@ like($path, qr{^/priv/sessions/adm/}, 'the primary killed: a login still gives a
 ok(-f kvfsb->path(substr $path, 1), 'written through the backup');
 my (undef, undef, $r2) = kattach($path);
 is_9p($r2, 'Rattach qid=*', 'and it attaches');
+
+
+
+=== TEST 6: a -v list that cannot work is refused at start, the bad address named
+--- perl
+my $build = $ENV{TEN_BUILD} || 'build';
+my $store = Test::Ten::servroot() . '/never-made';
+for my $case (['vfs', 'vfs'], ['127.0.0.1:1,', ''], ['127.0.0.1:1,backup:0', 'backup:0'],
+              ['127.0.0.1:1,:80', ':80'], ['127.0.0.1:65536', '127.0.0.1:65536']) {
+    my ($list, $bad) = @$case;
+    for my $cmd (["$build/ten-factotum", '-s', $store], ["$build/ten-ssr"]) {
+        my $name = (split m{/}, $cmd->[0])[-1];
+        my $out = `@$cmd -l 127.0.0.1:1 -k /nonexistent -t /nonexistent -v '$list' 2>&1`;
+        is($? >> 8, 2, "$name -v '$list': exit status 2");
+        like($out, qr/^\Q$name\E: -v: bad address "\Q$bad\E" \(expected HOST:PORT/m, "$name -v '$list': names \"$bad\"");
+    }
+}
+ok(!-e $store, 'factotum made no store');

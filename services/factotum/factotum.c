@@ -219,6 +219,12 @@ main(int argc, char **argv)
         goto done;
     }
 
+    if (cli_addrs_check(vconf.addr, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ten-factotum: -v: %s\n", err);
+        rc = 2;
+        goto done;
+    }
+
     if (passkey_options(fa) < 0) {
         rc = 2;
         goto done;

@@ -182,6 +182,42 @@ cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
 }
 
 
+int
+cli_addrs_check(const char *list, char *err, size_t errlen)
+{
+    int             n;
+    char           *end;
+    size_t          len;
+    const char     *p, *next, *colon;
+    unsigned long   port;
+
+    for (p = list; ; p = next + 1) {
+        next = strchr(p, ',');
+        len = next ? (size_t) (next - p) : strlen(p);
+        colon = memrchr(p, ':', len);
+        port = 0;
+        n = (int) (len < 200 ? len : 200);
+
+        if (colon && colon > p && colon + 1 < p + len) {
+            port = strtoul(colon + 1, &end, 10);
+            if (end != p + len) {
+                port = 0;
+            }
+        }
+
+        if (port == 0 || port > 65535) {
+            snprintf(err, errlen, "bad address \"%.*s\" (expected "
+                     "HOST:PORT, several separated by commas)", n, p);
+            return -1;
+        }
+
+        if (next == NULL) {
+            return 0;
+        }
+    }
+}
+
+
 static int
 cli_dial_addr(const cli_conf_t *conf, const char *addr, uint32_t afid,
     uint32_t root, uint32_t *msize, char *err, size_t errlen)

@@ -52,6 +52,12 @@ int cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
     uint32_t *msize, char *err, size_t errlen);
 
 /*
+ * Whether list is "host:port[,host:port...]" with ports 1-65535: 0, or
+ * -1 with the first bad address named in err.  For a -v at start.
+ */
+int cli_addrs_check(const char *list, char *err, size_t errlen);
+
+/*
  * A TCP connection to "host:port" with TCP_NODELAY, every wait on it
  * bounded by timeout_ms (SO_RCVTIMEO/SO_SNDTIMEO); -1 with err.
  */

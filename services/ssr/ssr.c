@@ -166,6 +166,11 @@ main(int argc, char **argv)
         return 2;
     }
 
+    if (cli_addrs_check(vconf.addr, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ten-ssr: -v: %s\n", err);
+        return 2;
+    }
+
     if (!valid_route(ssr.limits.route)) {
         fprintf(stderr, "ten-ssr: -p takes a URL prefix of at most 256 "
                 "printable characters without spaces, quotes or <>\n");
