@@ -1,7 +1,7 @@
 # make test-scale: the whole installation past one machine, on this one.
 # A replicated GlusterFS volume (replica 2, tools/gluster-local.sh), two
-# ten-vfs on two mounts of it (each kernel's primary is the other one's
-# backup), two ten-factotum on one key store on the volume, two nginx
+# ten-vfs on it, one on a FUSE mount and one through libgfapi (each
+# kernel's primary is the other one's backup), two ten-factotum on one key store on the volume, two nginx
 # kernels, TLS between the tiers.  Sessions write through both kernels
 # while a ten-vfs, a brick and a factotum are killed in turn; then every
 # acknowledged write must be there, no request may have gone unanswered,
@@ -46,8 +46,9 @@ run_tests();
 # ------------------------------------------------------------ the parts
 
 sub gluster {
-    my @cmd = ($GLUSTER, @_);
-    system(@cmd) == 0 or die "@cmd failed\n";
+    my $out = `'$GLUSTER' @_ 2>&1`;
+    die "$GLUSTER @_ failed: $out" if $?;
+    return $out;
 }
 
 sub started {
@@ -185,16 +186,19 @@ mount factotum /dev/factotum
     }
 --- perl
 my $k = kkeys();
-main::gluster('up', $main::GDIR, 'ten', 'replica2');
+my ($host) = main::gluster('up', $main::GDIR, 'ten', 'replica2') =~ /^glusterd (\S+):24007$/m
+    or die "gluster-local.sh up: no glusterd address\n";
 main::gluster('mount', $main::GDIR, 'ten', "$main::GDIR/m1");
 main::gluster('mount', $main::GDIR, 'ten', "$main::GDIR/m2");
 mkdir "$main::GDIR/m1/tree" or die "tree: $!";     # factotum makes its store
 ok(-d "$main::GDIR/m2/tree", 'one volume, two mounts');
 
+# ten-vfs A on a FUSE mount, B through libgfapi (its root on disk is m2's)
 my %vfs;
 for my $n (qw(A B)) {
     my $m = $n eq 'A' ? 'm1' : 'm2';
     $vfs{$n} = Ten::VFS->new(root => "$main::GDIR/$m/tree", key => "$k/vfs.key",
+        url => $n eq 'B' ? "gluster://$host/ten/tree" : undef,
         trust => "$k/vfs.trust",
         args => ['-n', 'vfs', '-x', "$main::TLS/vfs.crt", '-y', "$main::TLS/vfs.key"]);
     $vfs{$n}{port} = $ENV{"TEST_NGINX_VFS_${n}_PORT"};
