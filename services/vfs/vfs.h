@@ -74,6 +74,8 @@ typedef struct {
 int vfs_meta_cache_init(vfs_t *v);
 void vfs_meta_cache_free(vfs_t *v);
 int vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m);
+/* the same where m->st is n's stat already */
+int vfs_meta_of(vfs_t *v, vfs_node_t *n, vfs_meta_t *m);
 int vfs_meta_getat(vfs_t *v, vfs_node_t *dir, const char *name,
     vfs_meta_t *m);
 int vfs_meta_set(vfs_t *v, vfs_node_t *n, const char *uid, const char *gid,

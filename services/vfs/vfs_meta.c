@@ -116,14 +116,25 @@ vfs_meta_cache_free(vfs_t *v)
 int
 vfs_meta_get(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
 {
-    uint32_t         stamp;
-    struct timespec  start;
-
-    clock_gettime(CLOCK_REALTIME, &start);
-
     if (v->store->ops->stat(v->store, n, &m->st) < 0) {
         return -1;
     }
+
+    return vfs_meta_of(v, n, m);
+}
+
+
+int
+vfs_meta_of(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
+{
+    uint32_t         stamp;
+    struct timespec  start;
+
+    /*
+     * After the stat: a change after it stamps a later ctime all the
+     * same, which is all cache_put's rule needs.
+     */
+    clock_gettime(CLOCK_REALTIME, &start);
 
     /*
      * Removed, though still open here: a local file system goes on
@@ -237,12 +248,12 @@ vfs_meta_getat(vfs_t *v, vfs_node_t *dir, const char *name, vfs_meta_t *m)
     int          rc;
     vfs_node_t  *n;
 
-    n = v->store->ops->resolve(v->store, dir, name);
+    n = v->store->ops->lookup(v->store, dir, name, &m->st);
     if (n == NULL) {
         return -1;
     }
 
-    rc = vfs_meta_get(v, n, m);
+    rc = vfs_meta_of(v, n, m);
     v->store->ops->put(v->store, n);
 
     if (rc == 0 && S_ISLNK(m->st.st_mode)) {

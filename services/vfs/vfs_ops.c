@@ -307,13 +307,13 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top,
     dot = len == 1 && name[0] == '.';
     dotdot = len == 2 && name[0] == '.' && name[1] == '.';
 
-    if (dotdot) {
-        npath = parent_of(*path, top);
-        n = npath ? s->ops->resolve(s, s->root, npath) : NULL;
-
-    } else if (dot) {
+    if (dot) {
         npath = strdup(*path);
         n = npath ? s->ops->ref(*np) : NULL;
+
+    } else if (dotdot) {
+        npath = parent_of(*path, top);
+        n = npath ? s->ops->resolve(s, s->root, npath) : NULL;
 
     } else {
         if (!valid_name(name, len)) {
@@ -325,10 +325,14 @@ walk_one(vfs_t *v, const char *user, char **path, size_t top,
         cname[len] = '\0';
 
         npath = join(*path, cname);
-        n = npath ? s->ops->resolve(s, *np, cname) : NULL;
+        n = npath ? s->ops->lookup(s, *np, cname, &nm.st) : NULL;
     }
 
-    if (n == NULL || vfs_meta_get(v, n, &nm) < 0) {
+    /* a lookup brings the stat along */
+    if (n == NULL
+        || (dot || dotdot ? vfs_meta_get(v, n, &nm) : vfs_meta_of(v, n, &nm))
+           < 0)
+    {
         *err = errstr(errno);
         goto failed;
     }

@@ -44,6 +44,9 @@ typedef struct {
     /* nodes */
     vfs_node_t *(*resolve)(vfs_store_t *s, vfs_node_t *dir,
                            const char *path);
+    /* resolve of one name, and its stat (one round trip for libgfapi) */
+    vfs_node_t *(*lookup)(vfs_store_t *s, vfs_node_t *dir,
+                          const char *name, struct stat *st);
     vfs_node_t *(*ref)(vfs_node_t *n);
     void        (*put)(vfs_store_t *s, vfs_node_t *n);
     /* n refers to fresh's file from now on, also for its other holders */

@@ -184,6 +184,14 @@ gluster_resolve(vfs_store_t *s, vfs_node_t *dir, const char *path)
 }
 
 
+static vfs_node_t *
+gluster_lookup(vfs_store_t *s, vfs_node_t *dir, const char *name,
+    struct stat *st)
+{
+    return node_new(walk(fs_of(s), obj_of(dir), name, st));
+}
+
+
 static void
 gluster_put(vfs_store_t *s, vfs_node_t *n)
 {
@@ -788,6 +796,7 @@ failed:
 
 static const vfs_store_ops_t  gluster_ops = {
     gluster_resolve,
+    gluster_lookup,
     gluster_ref,
     gluster_put,
     gluster_renew,

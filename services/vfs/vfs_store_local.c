@@ -55,6 +55,8 @@ struct vfs_dir_s {
 
 static const vfs_store_ops_t  local_ops;
 
+static void local_put(vfs_store_t *s, vfs_node_t *n);
+
 
 static void
 proc_path(int fd, char *buf, size_t len)
@@ -99,6 +101,23 @@ local_resolve(vfs_store_t *s, vfs_node_t *dir, const char *path)
 
     return node_new((int) syscall(SYS_openat2, dir->fd,
                                   path[0] ? path : ".", &how, sizeof(how)));
+}
+
+
+static vfs_node_t *
+local_lookup(vfs_store_t *s, vfs_node_t *dir, const char *name,
+    struct stat *st)
+{
+    vfs_node_t  *n;
+
+    n = local_resolve(s, dir, name);
+
+    if (n && fstat(n->fd, st) < 0) {
+        local_put(s, n);
+        return NULL;
+    }
+
+    return n;
 }
 
 
@@ -569,6 +588,7 @@ vfs_store_local(const char *dir, char *err, size_t len)
 
 static const vfs_store_ops_t  local_ops = {
     local_resolve,
+    local_lookup,
     local_ref,
     local_put,
     local_renew,
