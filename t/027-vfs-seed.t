@@ -189,7 +189,7 @@ like($v->log_text, qr/stopped/, 'logs that it stopped');
 --- no_vfs
 --- perl
 my $v = Ten::VFS->new;
-my %base = (-r => $v->root, -l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
+my %base = (-r => $v->root_arg, -l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
 my $without = sub { my $flag = shift; map { ($_, $base{$_}) } grep { $_ ne $flag } sort keys %base };
 my @cases = (
     ['no arguments',    []],
@@ -223,7 +223,7 @@ ok(!-e $v->path('adm'), 'none of them seeded the root');
 --- perl
 my $v = Ten::VFS->new;
 my $dir = main::scratch('files');
-my %base = (-r => $v->root, -l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
+my %base = (-r => $v->root_arg, -l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
 my $key = "$dir/open.key";
 main::spew($key, main::slurp($v->key('vfs')), 0644);
 my $r = Ten::VFS::run_vfs(%base, -k => $key);
