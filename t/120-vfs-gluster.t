@@ -34,7 +34,7 @@ sub skip_reason {
             unless -x $p;
     }
     return 'another glusterd listens on port 24007'
-        if system(q{awk '$2 ~ /:5DB7$/ && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null}) == 0;
+        if system(q{awk '$2 ~ /:5DC7$/ && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null}) == 0;
     return '';
 }
 
