@@ -23,7 +23,10 @@
 # listens there (t/120-vfs-gluster.t, make test-scale, bench/gluster.sh,
 # someone else's run) this refuses, saying which, and exits with 75; with
 # TEN_GLUSTER_WAIT=SECONDS it first waits that long for the port.  It
-# never stops a glusterd it did not start.
+# never stops a glusterd it did not start.  TEN_GLUSTER_NETNS=1 runs it
+# all (glusterd, bricks, mount, prove and ten-vfs) in a network namespace
+# of its own (unshare --net, loopback only), where 24007 is free whatever
+# runs outside; HOST must then resolve to a loopback address.
 #
 # Exit status: prove's; 75 when port 24007 is taken; 1 when the volume
 # could not be brought up; 2 usage.
@@ -41,6 +44,19 @@ case "${1:-}" in
 esac
 
 die() { echo "$prog: $*" >&2; exit 1; }
+
+# TEN_GLUSTER_NETNS: again, in a network namespace with only loopback
+if [ -n "${TEN_GLUSTER_NETNS:-}" ]; then
+    if [ -z "${TEN_GFAPI_NETNS_INSIDE:-}" ]; then
+        command -v unshare > /dev/null || die "TEN_GLUSTER_NETNS: no unshare (util-linux)"
+        exec env TEN_GFAPI_NETNS_INSIDE=1 unshare --net -- "$0" "$@"
+    fi
+    ip link set lo up || die "TEN_GLUSTER_NETNS: cannot bring up lo in the new namespace"
+    case "$(getent hosts "$(hostname)" | awk '{ print $1; exit }')" in
+    127.*|::1) ;;
+    *) die "TEN_GLUSTER_NETNS: $(hostname) does not resolve to a loopback address" ;;
+    esac
+fi
 
 # whether something listens on TCP port 24007 (0x5DC7)
 port_taken() {

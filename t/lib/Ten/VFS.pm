@@ -20,6 +20,9 @@ package Ten::VFS;
 #   no_vfs         do not start ten-vfs (the block starts its own)
 #   skip_gluster   `--- skip_gluster: REASON`: with TEN_VFS_GLUSTER the
 #                  block is skipped (Test::More skip) with that reason
+#   skip_gfapi     `--- skip_gfapi: REASON`: likewise, but only when
+#                  ten-vfs serves the volume through libgfapi (not with
+#                  TEN_VFS_GLUSTER_FUSE)
 #
 # TEN_VFS_GLUSTER=HOST/VOLUME:MOUNTPOINT (a GlusterFS volume that is also
 # FUSE-mounted at MOUNTPOINT): every fresh root is a new directory
@@ -33,7 +36,8 @@ package Ten::VFS;
 # In `--- perl`, vfs() is the block's server (a Ten::VFS object):
 #   $v->client(msize => 8192) a versioned Ten::Client; $v->attach($user)
 #   gives ($client, $fid) after authenticating as kernel (speaks-for);
-#   $v->path('adm/users') is the file on disk; $v->counts reports
+#   $v->path('adm/users') is the file on disk, $v->beside('x') a path
+#   outside the root on its file system; $v->counts reports
 #   connections/fids/threads (SIGUSR1); $v->kill9, $v->start, $v->stop,
 #   $v->alive.
 #
@@ -186,10 +190,13 @@ sub _remove_roots {
     for my $v (@OWNED) {
         if (!$all && $v->{pid}) { push @keep, $v; next }
         next if $ENV{TEN_KEEP_GLUSTER};
-        remove_tree($v->{root}, { safe => 0, error => \my $err });
-        if ($err && @$err) {
-            my ($file, $msg) = %{ $err->[0] };
-            Test::More::diag("removing $v->{root}: $file: $msg");
+        for my $dir ($v->{root}, @{ $v->{beside} || [] }) {
+            next unless -e $dir;
+            remove_tree($dir, { error => \my $err });
+            if ($err && @$err) {
+                my ($file, $msg) = %{ $err->[0] };
+                Test::More::diag("removing $dir: $file: $msg");
+            }
         }
     }
     @OWNED = @keep;
@@ -198,6 +205,15 @@ sub port { $_[0]{port} }
 sub pid  { $_[0]{pid} }
 sub path { my ($self, $rel) = @_; return "$self->{root}/" . ($rel // '') }
 sub key  { my ($self, $name) = @_; return key_file($name) }
+
+# A path next to the root, outside it but on its file system (a rename
+# across may need that): ROOT.NAME, removed with a root on the volume.
+sub beside {
+    my ($self, $name) = @_;
+    my $p = "$self->{root}.$name";
+    push @{ $self->{beside} }, $p;
+    return $p;
+}
 
 # The command line (a port is picked the first time).
 sub command {
@@ -448,6 +464,10 @@ sub _run_block {
     my $name = $block->name;
     if (%GLUSTER && defined(my $why = $block->skip_gluster)) {
         Test::More->builder->skip("$name - on GlusterFS: $why");
+        return;
+    }
+    if (%GLUSTER && !$GLUSTER{fuse} && defined(my $why = $block->skip_gfapi)) {
+        Test::More->builder->skip("$name - through libgfapi: $why");
         return;
     }
     my $ok = eval { _serve_block($defaults, $block, $inner); 1 };
