@@ -116,9 +116,19 @@ cleanup() {
     fi
     exit "$status"
 }
+# a signal ends prove's process group (its tests stop their ten-vfs and
+# remove their roots), then the volume
+prove_pid=
+on_signal() {
+    if [ -n "$prove_pid" ]; then
+        kill -TERM -- "-$prove_pid" 2>/dev/null || kill -TERM "$prove_pid" 2>/dev/null || true
+        wait "$prove_pid" 2>/dev/null || true
+    fi
+    exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 start=$(date +%s)
 out=$("$tool" up "$dir" "$vol" 2>&1) || {
@@ -138,8 +148,11 @@ export TEN_VFS_GLUSTER="$host/$vol:$dir/mnt"
 echo "$prog: TEN_VFS_GLUSTER=$TEN_VFS_GLUSTER${TEN_VFS_GLUSTER_FUSE:+ TEN_VFS_GLUSTER_FUSE=$TEN_VFS_GLUSTER_FUSE} (volume up in $((ready - start)) s)"
 
 set +e
-prove -I t/lib ${opts[@]+"${opts[@]}"} "${files[@]}"
+setsid -w prove -I t/lib ${opts[@]+"${opts[@]}"} "${files[@]}" &
+prove_pid=$!
+wait "$prove_pid"
 status=$?
+prove_pid=
 set -e
 
 left=$(find "$dir/mnt" -mindepth 1 -maxdepth 1 | head -5)

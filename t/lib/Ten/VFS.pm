@@ -308,10 +308,23 @@ sub kill9 {
     waitpid($pid, 0);
 }
 
+my $MAIN_PID = $$;    # forked children leave roots and signals alone
+
 END {
     local $?;
     $_->kill9 for @RUNNING;
-    _remove_roots(1);
+    _remove_roots(1) if $$ == $MAIN_PID;
+}
+
+# Interrupted (prove stopped with ^C, or make test-gfapi ending it), the
+# file still runs END: its ten-vfs, each in a process group of its own,
+# are killed and its roots on a volume removed.
+for my $sig (qw(INT TERM)) {
+    next if $SIG{$sig} && $SIG{$sig} ne 'DEFAULT';
+    $SIG{$sig} = sub {
+        if ($$ != $MAIN_PID) { $SIG{$sig} = 'DEFAULT'; kill $sig, $$; POSIX::_exit(1) }
+        exit($sig eq 'INT' ? 130 : 143);
+    };
 }
 
 sub log_text {
