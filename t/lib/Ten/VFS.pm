@@ -182,13 +182,17 @@ sub root_arg {
     return "gluster://$GLUSTER{host}/$GLUSTER{volume}$rel";
 }
 
-# Removes the roots this file made on the volume whose ten-vfs no longer
-# runs (all of them with $all: at the end, after every server is killed).
+# Removes the roots this file made on the volume that no ten-vfs serves
+# any more (all of them with $all: at the end, after every server is
+# killed).
 sub _remove_roots {
     my ($all) = @_;
     my @keep;
     for my $v (@OWNED) {
-        if (!$all && $v->{pid}) { push @keep, $v; next }
+        if (!$all && grep { $_->{root} eq $v->{root} } @RUNNING) {
+            push @keep, $v;    # a ten-vfs (maybe a second one) serves it
+            next;
+        }
         next if $ENV{TEN_KEEP_GLUSTER};
         for my $dir ($v->{root}, @{ $v->{beside} || [] }) {
             next unless -e $dir;
