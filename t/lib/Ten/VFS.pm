@@ -182,29 +182,6 @@ sub root_arg {
     return "gluster://$GLUSTER{host}/$GLUSTER{volume}$rel";
 }
 
-# Removes the roots this file made on the volume that no ten-vfs serves
-# any more (all of them with $all: at the end, after every server is
-# killed).
-sub _remove_roots {
-    my ($all) = @_;
-    my @keep;
-    for my $v (@OWNED) {
-        if (!$all && grep { $_->{root} eq $v->{root} } @RUNNING) {
-            push @keep, $v;    # a ten-vfs (maybe a second one) serves it
-            next;
-        }
-        next if $ENV{TEN_KEEP_GLUSTER};
-        for my $dir ($v->{root}, @{ $v->{beside} || [] }) {
-            next unless -e $dir;
-            remove_tree($dir, { error => \my $err });
-            if ($err && @$err) {
-                my ($file, $msg) = %{ $err->[0] };
-                Test::More::diag("removing $dir: $file: $msg");
-            }
-        }
-    }
-    @OWNED = @keep;
-}
 sub port { $_[0]{port} }
 sub pid  { $_[0]{pid} }
 sub path { my ($self, $rel) = @_; return "$self->{root}/" . ($rel // '') }
@@ -313,6 +290,30 @@ sub kill9 {
 }
 
 my $MAIN_PID = $$;    # forked children leave roots and signals alone
+
+# Removes the roots this file made on the volume that no ten-vfs serves
+# any more (all of them with $all: at the end, after every server is
+# killed).
+sub _remove_roots {
+    my ($all) = @_;
+    my @keep;
+    for my $v (@OWNED) {
+        if (!$all && grep { $_->{root} eq $v->{root} } @RUNNING) {
+            push @keep, $v;    # a ten-vfs (maybe a second one) serves it
+            next;
+        }
+        next if $ENV{TEN_KEEP_GLUSTER};
+        for my $dir ($v->{root}, @{ $v->{beside} || [] }) {
+            next unless -e $dir;
+            remove_tree($dir, { error => \my $err });
+            if ($err && @$err) {
+                my ($file, $msg) = %{ $err->[0] };
+                Test::More::diag("removing $dir: $file: $msg");
+            }
+        }
+    }
+    @OWNED = @keep;
+}
 
 END {
     local $?;
