@@ -257,6 +257,14 @@ asan: $(NGX_BUILD)/objs/Makefile
 test-scale: module progs
 	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) prove -I t/lib -v t/scale/
 
+# the ten-vfs suites (t/02*.t) with every root on a single-brick GlusterFS
+# volume served through libgfapi (TEN_VFS_GLUSTER_FUSE=1: through the FUSE
+# mount); GFAPI_TESTS: prove options or test files instead (root, FUSE;
+# tools/test-gfapi.sh, README "Tests")
+.PHONY: test-gfapi
+test-gfapi: progs
+	TEN_BUILD=$(BUILD) tools/test-gfapi.sh $(GFAPI_TESTS)
+
 # Linux's v9fs in a QEMU guest against ten-vfs and the kernel (t/100, also
 # in make test)
 .PHONY: test-v9fs

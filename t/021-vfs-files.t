@@ -215,8 +215,8 @@ my $f = $c->walk_to($root, 'tmp');
 is_9p($c->create($f, 'ro', 0x20000000 | 0644, 1), 'Rcreate qid=(0x20 * *) iounit=*', 'create DMEXCL');
 $c->clunk($f);
 SKIP: {
-    skip 'chattr +i needs root and ext4-like attributes', 3
-        unless system('chattr', '+i', $v->path('tmp/ro')) == 0;
+    skip 'chattr +i needs root and a file system with the immutable flag (ext4, not GlusterFS)', 3
+        unless system("chattr +i '" . $v->path('tmp/ro') . "' 2>/dev/null") == 0;
     my $g = $c->walk_to($root, 'tmp/ro');
     my $r = $c->open($g, 0);
     my $h = $c->walk_to($root, 'tmp/ro');

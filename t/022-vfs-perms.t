@@ -337,3 +337,33 @@ $a->write($f, 0, 'x');
 isnt($stat->('tmp/c2')->{stat}{qid}[1], $v0, 'a write through one link moves the version seen through the other');
 $setx->('tmp/c2', 'mode', '000001b4');
 is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0664 atime=* mtime=* length=6 name=c uid=alice gid=dev muid=alice}', 'and an xattr set through it');
+
+
+
+=== TEST 12: a Twstat of a file whose metadata is cached is seen at once, through this server and through another one on the tree
+--- perl
+# TEST 11 with the changes made over 9P: through the server that cached
+# the file, and through a second ten-vfs on the same root (as servers
+# sharing a GlusterFS volume would).  Both only set xattrs.
+my $v = vfs;
+my ($g, $groot) = $v->attach('glenda');
+my ($a, $aroot) = $v->attach('alice');
+main::make($g, $groot, 'tmp/settled', 0644, data => 'settled');
+select(undef, undef, undef, 2.5);
+my $stat = sub { my $f = $g->walk_to($groot, $_[0]); my $r = $g->stat($f); $g->clunk($f); $r };
+is_9p($stat->('tmp/settled'), 'Rstat stat={type=* dev=* qid=* mode=0644 atime=* mtime=* length=7 name=settled uid=glenda gid=adm muid=glenda}', 'settled: as made');
+is_9p($stat->('tmp/settled'), 'Rstat stat={type=* dev=* qid=* mode=0644 atime=* mtime=* length=7 name=settled uid=glenda gid=adm muid=glenda}', 'again, from the cache');
+is_9p(main::try_open($a, $aroot, 'tmp/settled', 0), 'Ropen qid=* iounit=*', 'alice may read it');
+my $f = $g->walk_to($groot, 'tmp/settled');
+is_9p($g->wstat($f, mode => 0600), 'Rwstat', 'glenda makes it 0600');
+is_9p($stat->('tmp/settled'), 'Rstat stat={type=* dev=* qid=* mode=0600 atime=* mtime=* length=7 name=settled uid=glenda gid=adm muid=glenda}', 'the next stat says 0600');
+is_rerror(main::try_open($a, $aroot, 'tmp/settled', 0), 'permission denied', 'and alice may no longer read it');
+select(undef, undef, undef, 2.5);
+is_9p($stat->('tmp/settled'), 'Rstat stat={type=* dev=* qid=* mode=0600 atime=* mtime=* length=7 name=settled uid=glenda gid=adm muid=glenda}', 'settled again (cached)');
+my $w = Ten::VFS->new(root => $v->root)->start;
+my ($wg, $wroot) = $w->attach('glenda');
+my $h = $wg->walk_to($wroot, 'tmp/settled');
+is_9p($wg->wstat($h, gid => 'dev', mode => 0640), 'Rwstat', 'through a second ten-vfs on the tree: group dev, mode 0640');
+is_9p($stat->('tmp/settled'), 'Rstat stat={type=* dev=* qid=* mode=0640 atime=* mtime=* length=7 name=settled uid=glenda gid=dev muid=glenda}', 'the first one sees both at once');
+is_9p(main::try_open($a, $aroot, 'tmp/settled', 0), 'Ropen qid=* iounit=*', 'and alice (in dev) may read it again');
+is($w->stop, 0, 'the second ten-vfs stops');

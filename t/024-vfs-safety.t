@@ -213,7 +213,7 @@ $c->create($c->walk_to($root, 'tmp'), 'd', 0x800001ff, 0);
 $c->create($c->walk_to($root, 'tmp/d'), 'f', 0666, 1);
 my $d = $c->walk_to($root, 'tmp/d');
 my $f = $c->walk_to($root, 'tmp/d/f');
-my $outside = Test::Ten::servroot() . '/outside-' . $$;
+my $outside = $v->beside('outside');    # a rename: on the root's file system
 rename $v->path('tmp/d'), $outside or die "rename: $!";
 is_rerror($c->create($d, 'escaped', 0666, 1), 'file does not exist', 'a create through the moved directory is refused');
 ok(!-e "$outside/escaped", 'and nothing was made outside the root');

@@ -189,7 +189,7 @@ like($v->log_text, qr/stopped/, 'logs that it stopped');
 --- no_vfs
 --- perl
 my $v = Ten::VFS->new;
-my %base = (-r => $v->root, -l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
+my %base = (-r => $v->root_arg, -l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
 my $without = sub { my $flag = shift; map { ($_, $base{$_}) } grep { $_ ne $flag } sort keys %base };
 my @cases = (
     ['no arguments',    []],
@@ -223,7 +223,7 @@ ok(!-e $v->path('adm'), 'none of them seeded the root');
 --- perl
 my $v = Ten::VFS->new;
 my $dir = main::scratch('files');
-my %base = (-r => $v->root, -l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
+my %base = (-r => $v->root_arg, -l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
 my $key = "$dir/open.key";
 main::spew($key, main::slurp($v->key('vfs')), 0644);
 my $r = Ten::VFS::run_vfs(%base, -k => $key);
@@ -246,6 +246,19 @@ like($r->{output}, qr{root \Q$dir\E/no/such/root: No such file or directory}, 's
 main::spew("$dir/plainfile", "x");
 $r = Ten::VFS::run_vfs(%base, -r => "$dir/plainfile");
 like($r->{output}, qr{root \Q$dir\E/plainfile: Not a directory}, 'a root that is a file');
+my $g = Ten::VFS::gluster();
+SKIP: {
+    skip 'a root on a Gluster volume: only with TEN_VFS_GLUSTER (without TEN_VFS_GLUSTER_FUSE)', 4
+        if !$g || $g->{fuse};
+    my $url = $v->root_arg . '/no/such/root';
+    $r = Ten::VFS::run_vfs(%base, -r => $url);
+    is($r->{status}, 1, 'a gluster:// root that does not exist in the volume: exit status 1');
+    like($r->{output}, qr{\Q$url\E}, 'names it') or diag($r->{output});
+    $url = "gluster://$g->{host}/no-such-volume/x";
+    $r = Ten::VFS::run_vfs(%base, -r => $url);
+    is($r->{status}, 1, 'a volume that does not exist: exit status 1');
+    like($r->{output}, qr{no-such-volume}, 'names it') or diag($r->{output});
+}
 ok(!-e $v->path('adm'), 'none of them seeded the root');
 
 

@@ -18,11 +18,26 @@ package Ten::VFS;
 #   error_log      lines (substrings or qr/../) ten-vfs must have logged
 #   no_error_log   lines it must not have logged
 #   no_vfs         do not start ten-vfs (the block starts its own)
+#   skip_gluster   `--- skip_gluster: REASON`: with TEN_VFS_GLUSTER the
+#                  block is skipped (Test::More skip) with that reason
+#   skip_gfapi     `--- skip_gfapi: REASON`: likewise, but only when
+#                  ten-vfs serves the volume through libgfapi (not with
+#                  TEN_VFS_GLUSTER_FUSE)
+#
+# TEN_VFS_GLUSTER=HOST/VOLUME:MOUNTPOINT (a GlusterFS volume that is also
+# FUSE-mounted at MOUNTPOINT): every fresh root is a new directory
+# MOUNTPOINT/ten.<file>.<pid>.<n>, made through the mount, where the
+# tests' own checks ($v->path, disk_xattr, `--- setup`) look, and ten-vfs
+# serves it through libgfapi: `-r gluster://HOST/VOLUME/ten.<file>...`.
+# With TEN_VFS_GLUSTER_FUSE=1 too, ten-vfs gets the FUSE path instead.
+# Such roots are removed after their block (or at the end of the file if
+# their ten-vfs still runs then), unless TEN_KEEP_GLUSTER is set.
 #
 # In `--- perl`, vfs() is the block's server (a Ten::VFS object):
 #   $v->client(msize => 8192) a versioned Ten::Client; $v->attach($user)
 #   gives ($client, $fid) after authenticating as kernel (speaks-for);
-#   $v->path('adm/users') is the file on disk; $v->counts reports
+#   $v->path('adm/users') is the file on disk, $v->beside('x') a path
+#   outside the root on its file system; $v->counts reports
 #   connections/fids/threads (SIGUSR1); $v->kill9, $v->start, $v->stop,
 #   $v->alive.
 #
@@ -34,8 +49,8 @@ use strict;
 use warnings;
 use Exporter 'import';
 use Cwd qw(abs_path);
-use File::Basename qw(dirname);
-use File::Path qw(make_path);
+use File::Basename qw(basename dirname);
+use File::Path qw(make_path remove_tree);
 use IO::Socket::INET;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
@@ -73,9 +88,24 @@ my $BUILD = $ENV{TEN_BUILD} || dirname($T_DIR) . '/build';
 our $CURRENT;
 my (%KEYS, @RUNNING);
 my $SEQ = 0;
+my %GLUSTER;    # host, volume, mnt, fuse: from TEN_VFS_GLUSTER
+my @OWNED;      # servers whose root we made on the volume (to remove)
 
 sub ten_build { $BUILD }
 sub vfs { $CURRENT }
+
+if (defined(my $g = $ENV{TEN_VFS_GLUSTER})) {
+    $g =~ m{^([^/:\s]+)/([^/:\s]+):(/.*)$}
+        or die "TEN_VFS_GLUSTER=$g: expected HOST/VOLUME:MOUNTPOINT\n";
+    my ($host, $volume, $mnt) = ($1, $2, $3);
+    -d $mnt or die "TEN_VFS_GLUSTER: MOUNTPOINT $mnt is not a directory\n";
+    %GLUSTER = (host => $host, volume => $volume, mnt => abs_path($mnt),
+        fuse => $ENV{TEN_VFS_GLUSTER_FUSE} ? 1 : 0);
+}
+
+# { host, volume, mnt, fuse } when the roots are on a Gluster volume
+# (TEN_VFS_GLUSTER), else undef.
+sub gluster { return %GLUSTER ? {%GLUSTER} : undef }
 
 # Skips the whole file when the programs are not built.
 sub _check_build {
@@ -117,29 +147,63 @@ sub public_key { _make_keys(); return decode_base64($KEYS{ $_[-1] }) }
 # Ten::VFS->new(root => DIR (default a fresh empty one), args => [...],
 # key => FILE, trust => FILE, url => what -r gets instead of DIR, e.g. a
 # gluster:// URL of the volume DIR is a FUSE mount of).  Nothing runs
-# until start().
+# until start().  Under TEN_VFS_GLUSTER the fresh root is a new directory
+# on the volume (through its mount); it is removed after the block.
 sub new {
     my ($class, %o) = @_;
     _make_keys();
     my $n = ++$SEQ;
-    my $root = $o{root} // Test::Ten::servroot() . "/vfs$n";
+    my $root = $o{root};
+    my $owned = !defined $root && %GLUSTER;
+    if ($owned) {
+        (my $file = basename($0)) =~ s/\.t$//;
+        $root = "$GLUSTER{mnt}/ten.$file.$$.$n";
+        mkdir $root or die "mkdir $root (on the Gluster mount): $!\n";
+    }
+    $root //= Test::Ten::servroot() . "/vfs$n";
     make_path($root);
-    return bless { root => abs_path($root), url => $o{url}, args => $o{args} || [],
+    my $self = bless { root => abs_path($root), url => $o{url}, args => $o{args} || [],
         key => $o{key} // key_file('vfs'), trust => $o{trust} // trust_file(),
         log => Test::Ten::servroot() . "/logs/vfs$n.log", n => $n }, $class;
+    push @OWNED, $self if $owned;
+    return $self;
 }
 
 sub root { $_[0]{root} }
+
+# What ten-vfs gets as -r: new()'s url, or the root, or under
+# TEN_VFS_GLUSTER (without TEN_VFS_GLUSTER_FUSE) for a root on the mount
+# gluster://HOST/VOLUME/PATH.
+sub root_arg {
+    my ($self) = @_;
+    my $root = $self->{root};
+    return $self->{url} if defined $self->{url};
+    return $root if !%GLUSTER || $GLUSTER{fuse};
+    my $mnt = $GLUSTER{mnt};
+    return $root unless index("$root/", "$mnt/") == 0;
+    my $rel = substr($root, length $mnt) || '/';
+    return "gluster://$GLUSTER{host}/$GLUSTER{volume}$rel";
+}
+
 sub port { $_[0]{port} }
 sub pid  { $_[0]{pid} }
 sub path { my ($self, $rel) = @_; return "$self->{root}/" . ($rel // '') }
 sub key  { my ($self, $name) = @_; return key_file($name) }
 
+# A path next to the root, outside it but on its file system (a rename
+# across may need that): ROOT.NAME, removed with a root on the volume.
+sub beside {
+    my ($self, $name) = @_;
+    my $p = "$self->{root}.$name";
+    push @{ $self->{beside} }, $p;
+    return $p;
+}
+
 # The command line (a port is picked the first time).
 sub command {
     my ($self) = @_;
     $self->{port} //= Test::Ten::free_port();
-    return ("$BUILD/ten-vfs", '-r', $self->{url} // $self->{root}, '-l', "127.0.0.1:$self->{port}",
+    return ("$BUILD/ten-vfs", '-r', $self->root_arg, '-l', "127.0.0.1:$self->{port}",
         '-k', $self->{key}, '-t', $self->{trust}, @{ $self->{args} });
 }
 
@@ -228,9 +292,47 @@ sub kill9 {
     waitpid($pid, 0);
 }
 
+my $MAIN_PID = $$;    # forked children leave roots and signals alone
+
+# Removes the roots this file made on the volume that no ten-vfs serves
+# any more (all of them with $all: at the end, after every server is
+# killed).
+sub _remove_roots {
+    my ($all) = @_;
+    my @keep;
+    for my $v (@OWNED) {
+        if (!$all && grep { $_->{root} eq $v->{root} } @RUNNING) {
+            push @keep, $v;    # a ten-vfs (maybe a second one) serves it
+            next;
+        }
+        next if $ENV{TEN_KEEP_GLUSTER};
+        for my $dir ($v->{root}, @{ $v->{beside} || [] }) {
+            next unless -e $dir;
+            remove_tree($dir, { error => \my $err });
+            if ($err && @$err) {
+                my ($file, $msg) = %{ $err->[0] };
+                Test::More::diag("removing $dir: $file: $msg");
+            }
+        }
+    }
+    @OWNED = @keep;
+}
+
 END {
     local $?;
     $_->kill9 for @RUNNING;
+    _remove_roots(1) if $$ == $MAIN_PID;
+}
+
+# Interrupted (prove stopped with ^C, or make test-gfapi ending it), the
+# file still runs END: its ten-vfs, each in a process group of its own,
+# are killed and its roots on a volume removed.
+for my $sig (qw(INT TERM)) {
+    next if $SIG{$sig} && $SIG{$sig} ne 'DEFAULT';
+    $SIG{$sig} = sub {
+        if ($$ != $MAIN_PID) { $SIG{$sig} = 'DEFAULT'; kill $sig, $$; POSIX::_exit(1) }
+        exit($sig eq 'INT' ? 130 : 143);
+    };
 }
 
 sub log_text {
@@ -379,6 +481,23 @@ sub vfs_each_block {
 }
 
 sub _run_block {
+    my ($defaults, $block, $inner) = @_;
+    my $name = $block->name;
+    if (%GLUSTER && defined(my $why = $block->skip_gluster)) {
+        Test::More->builder->skip("$name - on GlusterFS: $why");
+        return;
+    }
+    if (%GLUSTER && !$GLUSTER{fuse} && defined(my $why = $block->skip_gfapi)) {
+        Test::More->builder->skip("$name - through libgfapi: $why");
+        return;
+    }
+    my $ok = eval { _serve_block($defaults, $block, $inner); 1 };
+    my $died = $@;
+    _remove_roots(0);
+    die $died unless $ok;
+}
+
+sub _serve_block {
     my ($defaults, $block, $inner) = @_;
     return $inner->() if defined $block->no_vfs;
     my $name = $block->name;
