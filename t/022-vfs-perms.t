@@ -303,6 +303,8 @@ is_9p($n->stat($d), 'Rstat stat={type=* dev=* qid=* mode=0666 atime=* mtime=* le
 --- perl
 # ten-vfs caches the xattrs of files whose ctime is over 2 s old; a change
 # by 9P, on disk or in an xattr moves the ctime and is seen by the next stat.
+# On GlusterFS an xattr set on a mount leaves the ctime as it was: ten-vfs
+# sees it within 1 s there (the cache's limit on shared trees).
 my $v = vfs;
 my ($g, $groot) = $v->attach('glenda');
 my ($a, $aroot) = $v->attach('alice');
@@ -313,7 +315,10 @@ close $fh;
 chmod 0640, $v->path('tmp/plain');
 select(undef, undef, undef, 2.5);
 my $stat = sub { my $f = $g->walk_to($groot, $_[0]); my $r = $g->stat($f); $g->clunk($f); $r };
-my $setx = sub { system('setfattr', '-n', "user.ten.$_[1]", '-v', $_[2], $v->path($_[0])) == 0 or die 'setfattr' };
+my $setx = sub {
+    system('setfattr', '-n', "user.ten.$_[1]", '-v', $_[2], $v->path($_[0])) == 0 or die 'setfattr';
+    select(undef, undef, undef, 1.1) if Ten::VFS::on_gluster();
+};
 is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0644 atime=* mtime=* length=6 name=c uid=glenda gid=adm muid=glenda}', 'settled: as made');
 is_9p($stat->('tmp/c'), 'Rstat stat={type=* dev=* qid=* mode=0644 atime=* mtime=* length=6 name=c uid=glenda gid=adm muid=glenda}', 'again, from the cache');
 is_9p(main::try_open($a, $aroot, 'tmp/c', 0), 'Ropen qid=* iounit=*', 'alice may read it');

@@ -263,6 +263,8 @@ is_rerror(main::wstat_path($a, $aroot, 'tmp/ro', mtime => time - 3), 'Operation 
           'one who may not write: not even to now');
 is_rerror(main::wstat_path($a, $aroot, 'tmp/ro', length => 0, mtime => time), 'permission denied',
           'nor truncate it');
+is_rerror(main::wstat_path($a, $aroot, 'tmp/ro', length => 0, mtime => time + 1), 'permission denied',
+          'nor truncate it in another second than the last write (the length is checked first)');
 --- error_log
 wstat of tmp/f by alice refused: times: not owner, group leader or writer
 

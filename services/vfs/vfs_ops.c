@@ -1863,6 +1863,20 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
         }
     }
 
+    /* a length first: one who may not write gets EACCES, as truncate(2) */
+    if (st->length != NINEP_DONTTOUCH64) {
+        if (S_ISDIR(m->st.st_mode)) {
+            if (st->length != 0) {
+                *err = VFS_EISDIR;
+                return -1;
+            }
+
+        } else if (st->length != (uint64_t) m->st.st_size && !writer) {
+            *err = "permission denied";
+            return -1;
+        }
+    }
+
     /*
      * Times: the owner or group leader sets them; a writer may set them
      * as a write would: together with a length change, or to now.
@@ -1877,19 +1891,6 @@ wstat_check(srv_req_t *r, vfs_t *v, vfs_fid_t *f, const vfs_meta_t *m,
     {
         return wstat_refuse(r, f, err, VFS_EPERM,
                             "times: not owner, group leader or writer");
-    }
-
-    if (st->length != NINEP_DONTTOUCH64) {
-        if (S_ISDIR(m->st.st_mode)) {
-            if (st->length != 0) {
-                *err = VFS_EISDIR;
-                return -1;
-            }
-
-        } else if (st->length != (uint64_t) m->st.st_size && !writer) {
-            *err = "permission denied";
-            return -1;
-        }
     }
 
     if (st->gid.len && !str_is(st->gid, m->gid)) {

@@ -606,10 +606,11 @@ gluster_closedir(vfs_dir_t *d)
 
 
 /*
- * At exit, not glfs_fini(): it takes seconds (7 s measured here), and
- * there is nothing left for it to write: ten-vfs stops after its last
- * connection, so every file has been closed, and each close waited for
- * its writes (a flush).  The process's end closes the connections.
+ * Never glfs_fini(): it takes seconds (7 s measured here), and ten-vfs
+ * calls this only on its way out, with nothing left to write: it stops
+ * after its last connection, so every file has been closed, and each
+ * close waited for its writes (a flush); a volume it could not serve it
+ * never wrote to.  The process's end closes the connections.
  */
 
 static void
@@ -621,22 +622,6 @@ gluster_free(vfs_store_t *s)
 
     gluster_put(s, g->store.root);
     g->store.root = NULL;
-}
-
-
-/* A volume that could not be served: nothing was written to it. */
-
-static void
-gluster_discard(gluster_t *g)
-{
-    gluster_free(&g->store);
-
-    if (g->fs) {
-        glfs_fini(g->fs);
-    }
-
-    pthread_mutex_destroy(&g->lock);
-    free(g);
 }
 
 
@@ -788,7 +773,7 @@ vfs_store_gluster(const char *url, char *err, size_t len)
 
 failed:
 
-    gluster_discard(g);
+    gluster_free(&g->store);
 
     return NULL;
 }

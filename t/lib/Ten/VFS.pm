@@ -92,6 +92,8 @@ my %GLUSTER;    # host, volume, mnt, fuse: from TEN_VFS_GLUSTER
 my @OWNED;      # servers whose root we made on the volume (to remove)
 
 sub ten_build { $BUILD }
+# whether the roots are on a GlusterFS volume (TEN_VFS_GLUSTER)
+sub on_gluster { scalar %GLUSTER }
 sub vfs { $CURRENT }
 
 if (defined(my $g = $ENV{TEN_VFS_GLUSTER})) {
