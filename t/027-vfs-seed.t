@@ -253,11 +253,22 @@ SKIP: {
     my $url = $v->root_arg . '/no/such/root';
     $r = Ten::VFS::run_vfs(%base, -r => $url);
     is($r->{status}, 1, 'a gluster:// root that does not exist in the volume: exit status 1');
-    like($r->{output}, qr{\Q$url\E}, 'names it') or diag($r->{output});
+    like($r->{output}, qr{root \Q$url\E: /\S+/no/such/root in volume \Q$g->{volume}\E: No such file or directory},
+         'names it and why') or diag($r->{output});
     $url = "gluster://$g->{host}/no-such-volume/x";
     $r = Ten::VFS::run_vfs(%base, -r => $url);
     is($r->{status}, 1, 'a volume that does not exist: exit status 1');
-    like($r->{output}, qr{no-such-volume}, 'names it') or diag($r->{output});
+    like($r->{output}, qr{root \Q$url\E: cannot reach volume no-such-volume .*is it started}, 'names it, says what to check')
+        or diag($r->{output});
+}
+for my $case (['gluster://', 'expected gluster://HOST'], ['gluster://host', 'expected gluster://HOST'],
+              ['gluster://host/', 'expected gluster://HOST'], ['gluster:///vol/x', 'expected gluster://HOST'],
+              ['gluster://host:99999/vol', 'bad port in "host:99999"'], ['gluster://host:/vol', 'bad port'],
+              ['gluster://a,,b/vol', 'empty server name']) {
+    my ($url, $says) = @$case;
+    $r = Ten::VFS::run_vfs(%base, -r => $url);
+    is($r->{status}, 1, "-r $url: exit status 1");
+    like($r->{output}, qr/^ten-vfs: .*\Q$says\E/m, "-r $url: $says");
 }
 ok(!-e $v->path('adm'), 'none of them seeded the root');
 

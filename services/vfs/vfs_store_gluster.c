@@ -667,14 +667,13 @@ static int
 add_servers(glfs_t *fs, char *hosts, char *err, size_t len)
 {
     int        n;
-    char      *host, *colon, *save, *end;
+    char      *host, *colon, *rest, *end;
     unsigned   port;
 
     n = 0;
+    rest = hosts;
 
-    for (host = strtok_r(hosts, ",", &save); host;
-         host = strtok_r(NULL, ",", &save))
-    {
+    while ((host = strsep(&rest, ",")) != NULL) {
         port = GLUSTER_PORT;
         colon = strrchr(host, ':');
 
