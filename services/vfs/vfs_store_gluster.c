@@ -621,7 +621,8 @@ gluster_free(vfs_store_t *s)
     g = (gluster_t *) s;
 
     gluster_put(s, g->store.root);
-    g->store.root = NULL;
+    pthread_mutex_destroy(&g->lock);
+    free(g);
 }
 
 
