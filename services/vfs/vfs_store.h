@@ -117,6 +117,8 @@ struct vfs_store_s {
 /* The store of a directory or a gluster:// URL; NULL and a message. */
 vfs_store_t *vfs_store_local(const char *dir, char *err, size_t len);
 vfs_store_t *vfs_store_gluster(const char *url, char *err, size_t len);
+/* Whether a gluster:// URL is well made (at start: a usage error). */
+int vfs_store_gluster_check(const char *url, char *err, size_t len);
 
 
 #endif /* _VFS_STORE_H_INCLUDED_ */

@@ -632,99 +632,159 @@ gluster_discard(gluster_t *g)
 }
 
 
+/* A gluster:// URL taken apart (parse_url). */
+
+typedef struct {
+    char                buf[1024];
+    char               *host[GLUSTER_HOSTS_MAX];
+    unsigned            port[GLUSTER_HOSTS_MAX];
+    int                 nhosts;
+    char               *volume;
+    const char         *path;           /* in the volume, "/" when none */
+} gluster_url_t;
+
+
 /*
- * The URL's parts, in buf: hosts (a comma list of HOST[:PORT]), the
- * volume and the path in it ("/" when none).
+ * One HOST[:PORT] of the list.  A numeric IPv6 address would need
+ * brackets the library does not take: a name, or IPv4, is asked for.
  */
 
 static int
-parse_url(const char *url, char *buf, size_t len, char **hosts,
-    char **volume, const char **path)
+parse_host(gluster_url_t *u, char *host, char *err, size_t len)
 {
-    char  *slash;
+    char           *colon, *p;
+    unsigned long   port;
 
-    if (strncmp(url, "gluster://", 10) != 0
-        || snprintf(buf, len, "%s", url + 10) >= (int) len)
-    {
+    if (u->nhosts == GLUSTER_HOSTS_MAX) {
+        snprintf(err, len, "gluster://: more than %d servers",
+                 GLUSTER_HOSTS_MAX);
         return -1;
     }
 
-    *hosts = buf;
-    slash = strchr(buf, '/');
+    port = GLUSTER_PORT;
+    colon = strchr(host, ':');
 
-    if (slash == NULL || slash == buf) {
+    if (colon) {
+        *colon = '\0';
+        p = colon + 1;
+        port = 0;
+
+        do {
+            if (*p < '0' || *p > '9' || port > 65535) {
+                port = 0;
+                break;
+            }
+            port = port * 10 + (unsigned long) (*p++ - '0');
+        } while (*p);
+
+        if (port == 0 || port > 65535) {
+            snprintf(err, len, "gluster://: bad port in \"%s:%s\" (a "
+                     "number from 1 to 65535; no IPv6 addresses)", host,
+                     colon + 1);
+            return -1;
+        }
+    }
+
+    if (host[0] == '\0') {
+        snprintf(err, len, "gluster://: empty server name");
         return -1;
+    }
+
+    u->host[u->nhosts] = host;
+    u->port[u->nhosts] = (unsigned) port;
+    u->nhosts++;
+
+    return 0;
+}
+
+
+/*
+ * gluster://HOST[:PORT][,HOST[:PORT]...]/VOLUME[/PATH] into u; else -1
+ * and a message.
+ */
+
+static int
+parse_url(const char *url, gluster_url_t *u, char *err, size_t len)
+{
+    char  *slash, *host, *comma;
+
+    memset(u, 0, sizeof(gluster_url_t));
+
+    if (strncmp(url, "gluster://", 10) != 0) {
+        goto bad;
+    }
+
+    if (snprintf(u->buf, sizeof(u->buf), "%s", url + 10)
+        >= (int) sizeof(u->buf))
+    {
+        snprintf(err, len, "gluster://: URL longer than %zu bytes",
+                 sizeof(u->buf) + 9);
+        return -1;
+    }
+
+    slash = strchr(u->buf, '/');
+
+    if (slash == NULL || slash == u->buf) {
+        goto bad;
     }
 
     *slash = '\0';
-    *volume = slash + 1;
+    u->volume = slash + 1;
 
-    slash = strchr(*volume, '/');
-    *path = slash ? url + 10 + (slash - buf) : "/";
+    slash = strchr(u->volume, '/');
+    u->path = slash ? url + 10 + (slash - u->buf) : "/";
 
     if (slash) {
         *slash = '\0';
     }
 
-    return **volume ? 0 : -1;
-}
+    if (u->volume[0] == '\0') {
+        goto bad;
+    }
 
+    /* every entry counts: "a,,b" has an empty one */
+    for (host = u->buf; host; host = comma) {
+        comma = strchr(host, ',');
 
-static int
-add_servers(glfs_t *fs, char *hosts, char *err, size_t len)
-{
-    int        n;
-    char      *host, *colon, *save, *end;
-    unsigned   port;
-
-    n = 0;
-
-    for (host = strtok_r(hosts, ",", &save); host;
-         host = strtok_r(NULL, ",", &save))
-    {
-        port = GLUSTER_PORT;
-        colon = strrchr(host, ':');
-
-        if (colon) {
-            *colon = '\0';
-            port = (unsigned) strtoul(colon + 1, &end, 10);
-
-            if (colon[1] == '\0' || *end || port == 0 || port > 65535) {
-                snprintf(err, len, "gluster://: bad port in \"%s:%s\"",
-                         host, colon + 1);
-                return -1;
-            }
+        if (comma) {
+            *comma++ = '\0';
         }
 
-        if (host[0] == '\0' || ++n > GLUSTER_HOSTS_MAX) {
-            snprintf(err, len, "gluster://: %s", host[0]
-                     ? "more than 8 servers" : "empty server name");
-            return -1;
-        }
-
-        if (glfs_set_volfile_server(fs, "tcp", host, (int) port) < 0) {
-            snprintf(err, len, "gluster://: server %s:%u: %s", host, port,
-                     strerror(errno));
+        if (parse_host(u, host, err, len) < 0) {
             return -1;
         }
     }
 
     return 0;
+
+bad:
+
+    snprintf(err, len, "root %s: expected gluster://HOST[:PORT]"
+             "[,HOST[:PORT]...]/VOLUME[/PATH]", url);
+
+    return -1;
+}
+
+
+int
+vfs_store_gluster_check(const char *url, char *err, size_t len)
+{
+    gluster_url_t  u;
+
+    return parse_url(url, &u, err, len);
 }
 
 
 vfs_store_t *
 vfs_store_gluster(const char *url, char *err, size_t len)
 {
-    char            buf[1024], *hosts, *volume;
+    int             i;
     gluster_t      *g;
     struct stat     st;
-    const char     *path;
+    gluster_url_t   u;
     glfs_object_t  *root;
 
-    if (parse_url(url, buf, sizeof(buf), &hosts, &volume, &path) < 0) {
-        snprintf(err, len, "root %s: expected gluster://HOST[:PORT]"
-                 "[,HOST[:PORT]...]/VOLUME[/PATH]", url);
+    if (parse_url(url, &u, err, len) < 0) {
         return NULL;
     }
 
@@ -738,22 +798,28 @@ vfs_store_gluster(const char *url, char *err, size_t len)
     g->store.shared = 1;
     pthread_mutex_init(&g->lock, NULL);
 
-    g->fs = glfs_new(volume);
+    g->fs = glfs_new(u.volume);
 
     if (g->fs == NULL) {
         snprintf(err, len, "root %s: %s", url, strerror(errno));
         goto failed;
     }
 
-    if (add_servers(g->fs, hosts, err, len) < 0) {
-        goto failed;
+    for (i = 0; i < u.nhosts; i++) {
+        if (glfs_set_volfile_server(g->fs, "tcp", u.host[i], (int) u.port[i])
+            < 0)
+        {
+            snprintf(err, len, "gluster://: server %s:%u: %s", u.host[i],
+                     u.port[i], strerror(errno));
+            goto failed;
+        }
     }
 
     (void) glfs_set_logging(g->fs, "/dev/stderr", GLUSTER_LOG_LEVEL);
 
     if (glfs_init(g->fs) < 0) {
         snprintf(err, len, "root %s: cannot reach volume %s (%s); is it "
-                 "started, and the server's glusterd running?", url, volume,
+                 "started, and the server's glusterd running?", url, u.volume,
                  strerror(errno));
         goto failed;
     }
@@ -761,18 +827,18 @@ vfs_store_gluster(const char *url, char *err, size_t len)
     /* the volume's own log level applies from the start: ours again */
     (void) glfs_set_logging(g->fs, "/dev/stderr", GLUSTER_LOG_LEVEL);
 
-    root = glfs_h_lookupat(g->fs, NULL, path, &st, 1);
+    root = glfs_h_lookupat(g->fs, NULL, u.path, &st, 1);
     g->store.root = node_new(root);
 
     if (g->store.root == NULL) {
-        snprintf(err, len, "root %s: %s in volume %s: %s", url, path, volume,
-                 strerror(errno));
+        snprintf(err, len, "root %s: %s in volume %s: %s", url, u.path,
+                 u.volume, strerror(errno));
         goto failed;
     }
 
     if (!S_ISDIR(st.st_mode)) {
         snprintf(err, len, "root %s: %s in volume %s is not a directory",
-                 url, path, volume);
+                 url, u.path, u.volume);
         goto failed;
     }
 
