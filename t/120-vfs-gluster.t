@@ -7,7 +7,8 @@
 # versions that two servers cannot both give; DMEXCL across servers; a
 # fid's path following a rename made through the other server; a
 # directory moved out of the tree takes no remove or wstat with it, one
-# renamed above a fid through the same server does.
+# renamed above a fid through the same server does; libgfapi's create,
+# remove, link and directory semantics as B uses them; B's clean stop.
 #
 # Needs root, /dev/fuse, glusterfs-server and glusterfs-client (make deps)
 # and no other glusterd on port 24007; skipped otherwise.  About 30 s.
@@ -339,3 +340,55 @@ my $f = $b->walk_to($br, 'tmp/p');
 is_9p($b->wstat($f, mode => 0600), 'Rwstat', 'glenda makes it 0600 through B');
 is($mode->(), '600', 'A sees the new mode');
 is(main::cat($al, $alr, 'tmp/p'), 'permission denied', 'and refuses alice at once');
+
+
+
+=== TEST 12: libgfapi's semantics as B uses them: a create never takes over an existing name, links are not walked nor listed, a non-empty directory is not removed, a directory read from offset 0 again lists it all again
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+my ($b, $br) = main::glenda($main::B);
+my ($al, $alr) = $main::B->attach('alice');
+main::make($a, $ar, 'tmp/mine', 0644, 'glenda only');
+my $d = $al->walk_to($alr, 'tmp');
+is_rerror($al->create($d, 'mine', 0666, OWRITE), 'file already exists', 'B: alice creating over glenda\'s file: refused (O_EXCL)');
+my $s = $b->stat($b->walk_to($br, 'tmp/mine'))->{stat};
+is("$s->{uid} $s->{muid}", 'glenda glenda', 'the file keeps its owner');
+is(main::cat($b, $br, 'tmp/mine'), 'glenda only', 'and its contents');
+main::make($a, $ar, 'tmp/sub', 0x800001ed);
+$d = $al->walk_to($alr, 'tmp');
+is_rerror($al->create($d, 'sub', 0x800001ff, OREAD), 'file already exists', 'B: nor over a directory');
+my $tb = "$main::GDIR/mnt-b/ten/tmp";
+ok(symlink('../adm', "$tb/ln") && symlink('/etc', "$tb/abs"), 'links made through the mount') or diag("symlink: $!");
+for my $p ('tmp/ln', 'tmp/ln/users', 'tmp/abs', 'tmp/abs/passwd') {
+    my $f = $b->newfid;
+    my @names = split m{/}, $p;
+    my $r = $b->walk($br, $f, @names);
+    ok($r->{type} eq 'Rerror' || @{ $r->{wqid} } < @names, "B: no walk through $p") or diag(Ten::NineP::format_msg($r));
+}
+main::make($a, $ar, 'tmp/sub/f', 0644, 'x');
+my $sub = $b->walk_to($br, 'tmp/sub');
+is_rerror($b->remove($sub), 'directory is not empty', 'B: a directory with a file is not removed');
+ok(-e "$tb/sub/f", 'the file is still there');
+my $dir = $b->walk_to($br, 'tmp');
+$b->open($dir, OREAD);
+my @first = sort map { $_->{name} } $b->read_dir($dir, 200);
+my @again = sort map { $_->{name} } $b->read_dir($dir, 200);
+ok(@first > 3, "B lists tmp: @first");
+is("@again", "@first", 'a second read from offset 0 lists the same');
+ok(!(grep { $_ eq 'ln' || $_ eq 'abs' } @first), 'the links are not listed');
+unlink "$tb/ln", "$tb/abs";
+
+=== TEST 13: B stops at SIGTERM, exit status 0; under ASan no leak of ten-vfs's own (libgfapi's are its own: no glfs_fini)
+--- perl
+my $status = $main::B->stop(30);
+my $text = $main::B->log_text;
+if ($text =~ /ERROR: LeakSanitizer/) {
+    is($status, 1, "B stopped; status 1 from LeakSanitizer's report");
+    diag($1) if $text =~ /^(SUMMARY: AddressSanitizer: .*)$/m;
+} else {
+    is($status, 0, 'B stopped, exit status 0');
+}
+# LeakSanitizer's reports: each "Direct leak of ..." up to a blank line
+my @direct = $text =~ /^(Direct leak of .*?)(?=^\s*$)/msg;
+my @mine = grep { m{ in \w+ \S*services/vfs/} } @direct;
+is(scalar @mine, 0, 'no direct leak allocated by ten-vfs itself') or diag(join "\n", @mine);
