@@ -378,7 +378,29 @@ is("@again", "@first", 'a second read from offset 0 lists the same');
 ok(!(grep { $_ eq 'ln' || $_ eq 'abs' } @first), 'the links are not listed');
 unlink "$tb/ln", "$tb/abs";
 
-=== TEST 13: B stops at SIGTERM, exit status 0; under ASan no leak of ten-vfs's own (libgfapi's are its own: no glfs_fini)
+=== TEST 13: a directory moved out of the tree through the other mount, a link to it left in its place: A's fids below it still change nothing there (no link is followed to find the directory in the tree)
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+main::make($a, $ar, 'tmp/lk', 0x800001ed);
+main::make($a, $ar, 'tmp/lk/sub', 0x800001ed);
+main::make($a, $ar, 'tmp/lk/sub/f', 0644, 'outside now');
+main::make($a, $ar, 'tmp/lk/sub/g', 0644, 'me too');
+my $ff = $a->walk_to($ar, 'tmp/lk/sub/f');
+my $fg = $a->walk_to($ar, 'tmp/lk/sub/g');
+my $out = "$main::GDIR/mnt-b/lk-out";
+ok(rename("$main::GDIR/mnt-b/ten/tmp/lk", $out), 'through the other mount: tmp/lk moved out of the served directory') or diag("rename: $!");
+# relative: through A's mount it names the directory on A's mount
+ok(symlink('../../lk-out', "$main::GDIR/mnt-b/ten/tmp/lk"), 'and a link to it made as tmp/lk') or diag("symlink: $!");
+ok(-d "$main::GDIR/mnt-a/ten/tmp/lk/sub", 'which A\'s mount follows to it');
+is_rerror($a->remove($ff), 'file does not exist', 'A: remove through the fid: the file is gone for this tree');
+ok(-e "$out/sub/f", 'the file outside the tree is not removed');
+is_rerror($a->wstat($fg, name => 'h'), 'file does not exist', 'A: wstat (rename) likewise');
+ok(-e "$out/sub/g" && !-e "$out/sub/h", 'nor is it renamed');
+unlink "$main::GDIR/mnt-b/ten/tmp/lk";
+
+
+
+=== TEST 14: B stops at SIGTERM, exit status 0; under ASan no leak of ten-vfs's own (libgfapi's are its own: no glfs_fini)
 --- perl
 my $status = $main::B->stop(30);
 my $text = $main::B->log_text;
