@@ -439,15 +439,15 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 
 /*
  * fid_refresh_path for a create, remove or wstat: a directory moved out
- * of the tree on disk is refused there (the local store's path).  On a shared tree
- * the kept directory may have been moved out of the tree by other means,
- * taking the fid's file along: a change through it would land outside
- * the root.
+ * of the tree on disk is refused there (the local store's path).  On a
+ * shared tree the kept directory may have been moved out of the tree by
+ * other means, taking the fid's file along: a change through it would
+ * land outside the root.
  * So the directory must be the one the fid's path names from the root (a
- * full lookup, paid by changes alone), or the one the kernel's name for
- * it names (a directory above renamed through this server); otherwise
- * the file does not exist here, as kernel_path says of a moved file on a
- * local tree.
+ * full lookup through no link, paid by changes alone), or the one the
+ * store's path for it names (a directory above renamed through this
+ * server; local stores only); otherwise the file does not exist here, as
+ * the local store's path says of a moved file on a local tree.
  */
 
 static int
