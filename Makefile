@@ -263,6 +263,18 @@ test-scale: module progs
 test-v9fs: module progs
 	TEN_MODULE=$(MODULE) TEN_BUILD=$(BUILD) prove -I t/lib -v t/100-v9fs.t
 
+# the ten-vfs suites t/020-t/029 against ten-vfs serving a GlusterFS volume
+# through libgfapi (tools/gluster-local.sh makes it: root, FUSE, port 24007
+# free); t/028 (a file system without xattrs) does not apply
+.PHONY: test-gfapi
+test-gfapi: progs
+	dir=$$(mktemp -d /tmp/ten-gfapi-XXXXXX) \
+	&& host=$$(tools/gluster-local.sh up $$dir tenvol | sed -n 's/^glusterd //p') \
+	&& tools/gluster-local.sh mount $$dir tenvol $$dir/mnt \
+	&& TEN_GFAPI="gluster://$${host%:*}/tenvol $$dir/mnt" TEN_BUILD=$(BUILD) \
+	    prove -I t/lib $$(ls t/02[0-9]-*.t | grep -v 028); \
+	rc=$$?; tools/gluster-local.sh down $$dir; rm -rf $$dir; exit $$rc
+
 # t/060-stress.t for a minute (make test runs it for 8 s)
 stress: module progs
 	TEN_MODULE=$(NGX_BUILD)/objs/ngx_http_9p_module.so TEN_BUILD=$(BUILD) \

@@ -221,6 +221,7 @@ is_rerror($c->walk(1, 9), 'cannot walk an open fid', 'clone of an open fid');
 
 
 === TEST 12: Tflush: a blocked FIFO read does not hold up a Tstat; flush answers it first
+--- not_gfapi: FIFOs are not served
 --- setup
 mkfifo tmp/fifo
 --- perl
@@ -262,6 +263,7 @@ is_9p($c->recv(2), 'Rread tag=13 data=wake', 'and returns what was written');
 
 
 === TEST 14: tags: a tag in use is refused; NOTAG only for Tversion
+--- not_gfapi: FIFOs are not served
 --- setup
 mkfifo tmp/fifo
 --- perl
@@ -283,6 +285,7 @@ ok($c->quiet(0.2), 'and only once');
 
 
 === TEST 15: a Tversion aborts outstanding requests: their replies are not sent
+--- not_gfapi: FIFOs are not served
 --- setup
 mkfifo tmp/fifo
 --- perl
@@ -303,6 +306,7 @@ is($v->counts->{fids}, 0, 'no fid is left');
 
 
 === TEST 16: -R: too many outstanding requests
+--- not_gfapi: FIFOs are not served
 --- vfs_args: -R 2
 --- setup
 mkfifo tmp/fifo
@@ -425,6 +429,7 @@ is($right, $rounds, 'as if they had been sent one by one');
 
 
 === TEST 21: reads blocked on every worker thread do not stop other connections (-j 2)
+--- not_gfapi: FIFOs are not served
 --- vfs_args: -j 2
 --- setup
 mkfifo tmp/fifo

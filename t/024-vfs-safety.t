@@ -205,6 +205,7 @@ malformed 9P
 
 
 === TEST 9: a directory moved out of the tree on the server's disk takes nothing outside with it: creates, removes and renames through its fids are refused
+--- not_gfapi: the test moves a directory off the volume
 --- perl
 use File::Path qw(make_path);
 my $v = vfs;

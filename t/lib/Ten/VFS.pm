@@ -118,10 +118,19 @@ sub public_key { _make_keys(); return decode_base64($KEYS{ $_[-1] }) }
 # key => FILE, trust => FILE, url => what -r gets instead of DIR, e.g. a
 # gluster:// URL of the volume DIR is a FUSE mount of).  Nothing runs
 # until start().
+#
+# With TEN_GFAPI="gluster://HOST/VOLUME MOUNTPOINT" (make test-gfapi) a
+# server given no root serves a fresh directory of that volume through
+# libgfapi; its files are seen on disk through the FUSE mount MOUNTPOINT.
 sub new {
     my ($class, %o) = @_;
     _make_keys();
     my $n = ++$SEQ;
+    if (!defined $o{root} && !defined $o{url} && $ENV{TEN_GFAPI}) {
+        my ($volume, $mount) = split ' ', $ENV{TEN_GFAPI};
+        $o{root} = "$mount/vfs-$$-$n";
+        $o{url} = "$volume/vfs-$$-$n";
+    }
     my $root = $o{root} // Test::Ten::servroot() . "/vfs$n";
     make_path($root);
     return bless { root => abs_path($root), url => $o{url}, args => $o{args} || [],

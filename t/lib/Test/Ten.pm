@@ -401,6 +401,13 @@ sub _run_block {
 # left to the block wrappers (e.g. to match a service's log).
 sub _run_block_without_nginx {
     my ($block) = @_;
+    # `--- not_gfapi: WHY`: what a ten-vfs on libgfapi does not do (make
+    # test-gfapi, Ten::VFS)
+    if ($ENV{TEN_GFAPI} && defined $block->not_gfapi) {
+        SKIP: { Test::More::skip($block->name . ' - not through libgfapi: '
+            . $block->not_gfapi, 1) }
+        return;
+    }
     my $ok = eval { _wrapped($block, sub { _run_client($block) }); 1 };
     Test::More::fail($block->name . " - died: $@") unless $ok;
 }
