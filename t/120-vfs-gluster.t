@@ -400,6 +400,48 @@ unlink "$main::GDIR/mnt-b/ten/tmp/lk";
 
 
 
+=== TEST 15: through libgfapi, a directory renamed above a fid through the same server or the other: the fid's wstat and remove still work (the bricks know a directory's path)
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+my ($b, $br) = main::glenda($main::B);
+main::make($b, $br, 'tmp/ganc', 0x800001ed);
+main::make($b, $br, 'tmp/ganc/x', 0644, 'under ganc');
+main::make($b, $br, 'tmp/ganc/z', 0644, 'z too');
+my $fx = $b->walk_to($br, 'tmp/ganc/x');
+my $fz = $b->walk_to($br, 'tmp/ganc/z');
+my $fd = $b->walk_to($br, 'tmp/ganc');
+is_9p($b->wstat($fd, name => 'ganc2'), 'Rwstat', 'B renames ganc to ganc2');
+is_9p($b->wstat($fx, name => 'y'), 'Rwstat', 'B renames x through its fid');
+is(main::cat($b, $br, 'tmp/ganc2/y'), 'under ganc', 'tmp/ganc2/y');
+is_9p($b->remove($fx), 'Rremove', 'and removes it');
+is_9p($a->wstat($a->walk_to($ar, 'tmp/ganc2'), name => 'ganc3'), 'Rwstat', 'A renames ganc2 to ganc3');
+is_9p($b->wstat($fz, name => 'w'), 'Rwstat', 'B renames z through its fid');
+is(main::cat($a, $ar, 'tmp/ganc3/w'), 'z too', 'A finds tmp/ganc3/w');
+is_9p($b->remove($fz), 'Rremove', 'B removes it');
+is(main::cat($a, $ar, 'tmp/ganc3/w'), 'no such name', 'gone for A');
+
+
+
+=== TEST 16: through libgfapi, a directory moved out of the tree (a link left in its place): B's fids below it change nothing there
+--- perl
+my ($b, $br) = main::glenda($main::B);
+main::make($b, $br, 'tmp/gesc', 0x800001ed);
+main::make($b, $br, 'tmp/gesc/sub', 0x800001ed);
+main::make($b, $br, 'tmp/gesc/sub/f', 0644, 'outside now');
+main::make($b, $br, 'tmp/gesc/sub/g', 0644, 'me too');
+my $ff = $b->walk_to($br, 'tmp/gesc/sub/f');
+my $fg = $b->walk_to($br, 'tmp/gesc/sub/g');
+my $out = "$main::GDIR/mnt-a/gesc-out";
+ok(rename("$main::GDIR/mnt-a/ten/tmp/gesc", $out), 'through a mount: tmp/gesc moved out of the served directory') or diag("rename: $!");
+ok(symlink('../../gesc-out', "$main::GDIR/mnt-a/ten/tmp/gesc"), 'a link to it left as tmp/gesc') or diag("symlink: $!");
+is_rerror($b->remove($ff), 'file does not exist', 'B: remove through the fid refused');
+ok(-e "$out/sub/f", 'the file outside the tree is not removed');
+is_rerror($b->wstat($fg, name => 'h'), 'file does not exist', 'B: wstat (rename) likewise');
+ok(-e "$out/sub/g" && !-e "$out/sub/h", 'nor is it renamed');
+unlink "$main::GDIR/mnt-a/ten/tmp/gesc";
+
+
+
 === TEST 14: B stops at SIGTERM, exit status 0; under ASan no leak of ten-vfs's own (libgfapi's are its own: no glfs_fini)
 --- perl
 my $status = $main::B->stop(30);

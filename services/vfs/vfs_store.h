@@ -61,7 +61,8 @@ typedef struct {
     /* times[i].tv_nsec UTIME_OMIT leaves that time */
     int         (*utimens)(vfs_store_t *s, vfs_node_t *n,
                            const struct timespec times[2]);
-    /* the path from the root the store knows for n now (local only) */
+    /* the path from the root the store knows for n now (local; gluster:
+       directories alone) */
     int         (*path)(vfs_store_t *s, vfs_node_t *n, char *buf,
                         size_t len, const char **rel);
 

@@ -14,8 +14,8 @@
  * as openat2(RESOLVE_NO_SYMLINKS) says on a local tree.  The tree is
  * always shared: Gluster has no RENAME_NOREPLACE (EINVAL, so ten-vfs
  * renames by link or placeholder), locks are POSIX locks with an owner
- * per lock file, like OFD locks.  Handles have no path, so the fid code
- * checks names itself (fid_refresh_path).
+ * per lock file, like OFD locks.  Handles have no path (the bricks give a
+ * directory's), so the fid code checks names itself (fid_refresh_path).
  */
 
 #include <errno.h>
@@ -39,10 +39,17 @@
 #define GLUSTER_LOG_LEVEL   4
 
 
+/* the path of a directory from the volume's root, as a brick knows it */
+#define GLUSTER_PATH_XATTR  "glusterfs.ancestry.path"
+
+
 typedef struct {
     vfs_store_t         store;
     glfs_t             *fs;
     pthread_mutex_t     lock;       /* renew */
+    char               *root_path;  /* the root's (GLUSTER_PATH_XATTR), or
+                                       NULL: no paths */
+    size_t              root_len;
 } gluster_t;
 
 
@@ -311,21 +318,64 @@ gluster_utimens(vfs_store_t *s, vfs_node_t *n, const struct timespec t[2])
 }
 
 
-/* handles have no path */
+/*
+ * Handles have no path, but the bricks know a directory's (GLUSTER_PATH_XATTR,
+ * from the GFID links of directories; not of files): a fid's directory
+ * renamed through this or another server is found where it is now.
+ */
+
+static ssize_t
+ancestry_path(glfs_t *fs, glfs_object_t *obj, char *buf, size_t len)
+{
+    ssize_t  k;
+
+    k = glfs_h_getxattrs(fs, obj, GLUSTER_PATH_XATTR, buf, len - 1);
+
+    if (k <= 0 || buf[0] != '/') {
+        errno = (k < 0) ? errno : ENOENT;
+        return -1;
+    }
+
+    buf[k] = '\0';
+
+    /* a NUL within, or one at the end that getxattr counted */
+    return (ssize_t) strlen(buf);
+}
+
 
 static int
 gluster_path(vfs_store_t *s, vfs_node_t *n, char *buf, size_t len,
     const char **rel)
 {
-    (void) s;
-    (void) n;
-    (void) buf;
-    (void) len;
-    (void) rel;
+    ssize_t     k;
+    gluster_t  *g;
 
-    errno = ENOTSUP;
+    g = (gluster_t *) s;
 
-    return -1;
+    if (g->root_path == NULL) {
+        errno = ENOTSUP;
+        return -1;
+    }
+
+    k = ancestry_path(g->fs, obj_of(n), buf, len);
+    if (k < 0) {
+        return -1;
+    }
+
+    /* "/" is every path's start */
+    if (g->root_len > 1
+        && (strncmp(buf, g->root_path, g->root_len) != 0
+            || (buf[g->root_len] != '/' && buf[g->root_len] != '\0')))
+    {
+        /* moved out of the tree */
+        errno = ENOENT;
+        return -1;
+    }
+
+    *rel = buf + (g->root_len > 1 ? g->root_len : 0);
+    *rel += (**rel == '/');
+
+    return 0;
 }
 
 
@@ -614,6 +664,7 @@ gluster_free(vfs_store_t *s)
 
     gluster_put(s, g->store.root);
     pthread_mutex_destroy(&g->lock);
+    free(g->root_path);
     free(g);
 }
 
@@ -782,6 +833,7 @@ vfs_store_t *
 vfs_store_gluster(const char *url, char *err, size_t len)
 {
     int             i;
+    char            path[PATH_MAX];
     gluster_t      *g;
     struct stat     st;
     gluster_url_t   u;
@@ -843,6 +895,12 @@ vfs_store_gluster(const char *url, char *err, size_t len)
         snprintf(err, len, "root %s: %s in volume %s is not a directory",
                  url, u.path, u.volume);
         goto failed;
+    }
+
+    /* without it, fids below a directory renamed here change nothing */
+    if (ancestry_path(g->fs, root, path, sizeof(path)) >= 0) {
+        g->root_path = strdup(path);
+        g->root_len = g->root_path ? strlen(g->root_path) : 0;
     }
 
     return &g->store;
