@@ -214,7 +214,9 @@ gluster_put(vfs_store_t *s, vfs_node_t *n)
 
 /*
  * The old handle may be in use by another thread right now: it is kept
- * (in fresh's node, chained to n) until n's last reference goes.
+ * (in fresh's node, chained to n) until n's last reference goes.  fresh
+ * may be n itself (resolve of ""): chained to itself it would never be
+ * freed, and be closed twice.
  */
 
 static void
@@ -224,6 +226,11 @@ gluster_renew(vfs_store_t *s, vfs_node_t *n, vfs_node_t *fresh)
     glfs_object_t  *old;
 
     g = (gluster_t *) s;
+
+    if (fresh == n) {
+        gluster_put(s, fresh);
+        return;
+    }
 
     pthread_mutex_lock(&g->lock);
 
