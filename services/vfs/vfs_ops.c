@@ -403,16 +403,19 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
     vfs_store_t  *s;
 
     s = v->store;
-    known = s->ops->path(s, f->node, link, sizeof(link), &rel) == 0;
 
     if (!s->shared) {
-        return known ? fid_set_path(f, rel) : -1;
+        return s->ops->path(s, f->node, link, sizeof(link), &rel) == 0
+               ? fid_set_path(f, rel) : -1;
     }
 
     /* the attach point is never renamed through 9P */
     if (strlen(f->path) <= f->top || still_named(v, f)) {
         return 0;
     }
+
+    /* asked only now: through libgfapi it is a call to a brick */
+    known = s->ops->path(s, f->node, link, sizeof(link), &rel) == 0;
 
     if (known && strcmp(rel, f->path) != 0
         && names_inode(v, rel, f->dev, f->ino))
