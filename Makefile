@@ -172,12 +172,21 @@ $(BUILD)/test_webauthn: t/unit/test_webauthn.c $(WEBAUTHN_SRCS) \
 	gcc $(CFLAGS_UNIT) -Iservices/factotum -o $@ t/unit/test_webauthn.c \
 	    $(WEBAUTHN_SRCS) $(LIBS_WEBAUTHN) -lcmocka
 
+# ten-vfs's gluster store's nodes (references, renew), its file included
+$(BUILD)/test_vfs_store: t/unit/test_vfs_store.c \
+                         services/vfs/vfs_store_gluster.c \
+                         services/vfs/vfs_store.h
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS_UNIT) -D_GNU_SOURCE -Iservices/vfs -o $@ \
+	    t/unit/test_vfs_store.c -lgfapi -lpthread -lcmocka
+
 unit: $(BUILD)/test_ninep $(BUILD)/test_nsfile $(BUILD)/test_mnt \
-      $(BUILD)/test_webauthn
+      $(BUILD)/test_webauthn $(BUILD)/test_vfs_store
 	$(BUILD)/test_ninep
 	$(BUILD)/test_nsfile
 	$(BUILD)/test_mnt
 	$(BUILD)/test_webauthn
+	$(BUILD)/test_vfs_store
 
 # libFuzzer targets: fuzz/fuzz_NAME.c with the sources it tests
 FUZZ_SRCS_ninep   := $(NINEP_SRCS)

@@ -1,6 +1,7 @@
 # ten-vfs start-up: seeding an empty root from conf/skel + conf/skel.perms
 # (owners and modes checked over 9P), no second seeding, other
-# skeletons, the Unix socket, and the command line refusing bad flags.
+# skeletons, the Unix socket, and the command line refusing bad flags
+# and bad gluster:// URLs.
 
 use lib 't/lib';
 use Test::Ten 'no_nginx';
@@ -261,15 +262,6 @@ SKIP: {
     like($r->{output}, qr{root \Q$url\E: cannot reach volume no-such-volume .*is it started}, 'names it, says what to check')
         or diag($r->{output});
 }
-for my $case (['gluster://', 'expected gluster://HOST'], ['gluster://host', 'expected gluster://HOST'],
-              ['gluster://host/', 'expected gluster://HOST'], ['gluster:///vol/x', 'expected gluster://HOST'],
-              ['gluster://host:99999/vol', 'bad port in "host:99999"'], ['gluster://host:/vol', 'bad port'],
-              ['gluster://a,,b/vol', 'empty server name']) {
-    my ($url, $says) = @$case;
-    $r = Ten::VFS::run_vfs(%base, -r => $url);
-    is($r->{status}, 1, "-r $url: exit status 1");
-    like($r->{output}, qr/^ten-vfs: .*\Q$says\E/m, "-r $url: $says");
-}
 ok(!-e $v->path('adm'), 'none of them seeded the root');
 
 
@@ -285,3 +277,39 @@ $r = Ten::VFS::run_vfs(%base, -l => 'localhost');
 isnt($r->{status}, 0, 'an address without a port');
 like($r->{output}, qr/is not ADDR:PORT/, 'says so');
 is_9p($v->client->attach(0, 'none'), 'Rattach qid=*', 'the running one is unaffected');
+
+
+
+=== TEST 10: -r gluster:// URLs that are not well made: said so, exit status 2, nothing contacted
+--- no_vfs
+--- perl
+my $v = Ten::VFS->new;
+my %base = (-l => '127.0.0.1:' . Test::Ten::free_port(), -k => $v->key('vfs'), -t => Ten::VFS::trust_file());
+# the hosts are names no resolver knows: a URL taken as well made fails
+# later, with "cannot reach volume" and status 1
+my @cases = (
+    ['gluster://no-such.invalid/vol', 'no volume path is fine: it is taken', undef],
+    ['gluster://no-such.invalid:4294967297/vol', 'a port past 32 bits (it wrapped to 1)', qr/bad port in "no-such\.invalid:4294967297"/],
+    ['gluster://no-such.invalid:65536/vol', 'port 65536', qr/bad port/],
+    ['gluster://no-such.invalid:/vol', 'an empty port', qr/bad port/],
+    ['gluster://no-such.invalid:+80/vol', 'a port with a sign', qr/bad port/],
+    ['gluster://,/vol', 'no server at all', qr/empty server name/],
+    ['gluster://a.invalid,,b.invalid/vol', 'an empty entry in the list', qr/empty server name/],
+    ['gluster://::1/vol', 'an IPv6 address (misread as host ":" port 1)', qr/no IPv6 addresses/],
+    ['gluster://' . join(',', map { "h$_.invalid" } 1 .. 9) . '/vol', 'nine servers', qr/more than 8 servers/],
+    ['gluster://no-such.invalid/', 'no volume', qr/expected gluster:\/\/HOST/],
+    ['gluster:///vol', 'no host', qr/expected gluster:\/\/HOST/],
+    ['gluster://' . ('h' x 1100) . '/vol', 'a URL over 1 KiB', qr/URL longer than 1033 bytes/],
+);
+for my $case (@cases) {
+    my ($url, $what, $re) = @$case;
+    my $r = Ten::VFS::run_vfs(%base, -r => $url);
+    if (!$re) {
+        is($r->{status}, 1, "$what: exit status 1 (the volume cannot be reached)");
+        like($r->{output}, qr/cannot reach volume vol/, "$what: says so");
+        next;
+    }
+    is($r->{status}, 2, "$what: exit status 2");
+    like($r->{output}, $re, "$what: says why") or diag($r->{output});
+    unlike($r->{output}, qr/cannot reach|DNS/, "$what: no server was asked");
+}

@@ -7,7 +7,8 @@
 # versions that two servers cannot both give; DMEXCL across servers; a
 # fid's path following a rename made through the other server; a
 # directory moved out of the tree takes no remove or wstat with it, one
-# renamed above a fid through the same server does.
+# renamed above a fid through the same server does; libgfapi's create,
+# remove, link and directory semantics as B uses them; B's clean stop.
 #
 # Needs root, /dev/fuse, glusterfs-server and glusterfs-client (make deps)
 # and no other glusterd on port 24007; skipped otherwise.  About 30 s.
@@ -339,3 +340,119 @@ my $f = $b->walk_to($br, 'tmp/p');
 is_9p($b->wstat($f, mode => 0600), 'Rwstat', 'glenda makes it 0600 through B');
 is($mode->(), '600', 'A sees the new mode');
 is(main::cat($al, $alr, 'tmp/p'), 'permission denied', 'and refuses alice at once');
+
+
+
+=== TEST 12: libgfapi's semantics as B uses them: a create never takes over an existing name, links are not walked nor listed, a non-empty directory is not removed, a directory read from offset 0 again lists it all again
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+my ($b, $br) = main::glenda($main::B);
+my ($al, $alr) = $main::B->attach('alice');
+main::make($a, $ar, 'tmp/mine', 0644, 'glenda only');
+my $d = $al->walk_to($alr, 'tmp');
+is_rerror($al->create($d, 'mine', 0666, OWRITE), 'file already exists', 'B: alice creating over glenda\'s file: refused (O_EXCL)');
+my $s = $b->stat($b->walk_to($br, 'tmp/mine'))->{stat};
+is("$s->{uid} $s->{muid}", 'glenda glenda', 'the file keeps its owner');
+is(main::cat($b, $br, 'tmp/mine'), 'glenda only', 'and its contents');
+main::make($a, $ar, 'tmp/sub', 0x800001ed);
+$d = $al->walk_to($alr, 'tmp');
+is_rerror($al->create($d, 'sub', 0x800001ff, OREAD), 'file already exists', 'B: nor over a directory');
+my $tb = "$main::GDIR/mnt-b/ten/tmp";
+ok(symlink('../adm', "$tb/ln") && symlink('/etc', "$tb/abs"), 'links made through the mount') or diag("symlink: $!");
+for my $p ('tmp/ln', 'tmp/ln/users', 'tmp/abs', 'tmp/abs/passwd') {
+    my $f = $b->newfid;
+    my @names = split m{/}, $p;
+    my $r = $b->walk($br, $f, @names);
+    ok($r->{type} eq 'Rerror' || @{ $r->{wqid} } < @names, "B: no walk through $p") or diag(Ten::NineP::format_msg($r));
+}
+main::make($a, $ar, 'tmp/sub/f', 0644, 'x');
+my $sub = $b->walk_to($br, 'tmp/sub');
+is_rerror($b->remove($sub), 'directory is not empty', 'B: a directory with a file is not removed');
+ok(-e "$tb/sub/f", 'the file is still there');
+my $dir = $b->walk_to($br, 'tmp');
+$b->open($dir, OREAD);
+my @first = sort map { $_->{name} } $b->read_dir($dir, 200);
+my @again = sort map { $_->{name} } $b->read_dir($dir, 200);
+ok(@first > 3, "B lists tmp: @first");
+is("@again", "@first", 'a second read from offset 0 lists the same');
+ok(!(grep { $_ eq 'ln' || $_ eq 'abs' } @first), 'the links are not listed');
+unlink "$tb/ln", "$tb/abs";
+
+=== TEST 13: a directory moved out of the tree through the other mount, a link to it left in its place: A's fids below it still change nothing there (no link is followed to find the directory in the tree)
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+main::make($a, $ar, 'tmp/lk', 0x800001ed);
+main::make($a, $ar, 'tmp/lk/sub', 0x800001ed);
+main::make($a, $ar, 'tmp/lk/sub/f', 0644, 'outside now');
+main::make($a, $ar, 'tmp/lk/sub/g', 0644, 'me too');
+my $ff = $a->walk_to($ar, 'tmp/lk/sub/f');
+my $fg = $a->walk_to($ar, 'tmp/lk/sub/g');
+my $out = "$main::GDIR/mnt-b/lk-out";
+ok(rename("$main::GDIR/mnt-b/ten/tmp/lk", $out), 'through the other mount: tmp/lk moved out of the served directory') or diag("rename: $!");
+# relative: through A's mount it names the directory on A's mount
+ok(symlink('../../lk-out', "$main::GDIR/mnt-b/ten/tmp/lk"), 'and a link to it made as tmp/lk') or diag("symlink: $!");
+ok(-d "$main::GDIR/mnt-a/ten/tmp/lk/sub", 'which A\'s mount follows to it');
+is_rerror($a->remove($ff), 'file does not exist', 'A: remove through the fid: the file is gone for this tree');
+ok(-e "$out/sub/f", 'the file outside the tree is not removed');
+is_rerror($a->wstat($fg, name => 'h'), 'file does not exist', 'A: wstat (rename) likewise');
+ok(-e "$out/sub/g" && !-e "$out/sub/h", 'nor is it renamed');
+unlink "$main::GDIR/mnt-b/ten/tmp/lk";
+
+
+
+=== TEST 15: through libgfapi, a directory renamed above a fid through the same server or the other: the fid's wstat and remove still work (the bricks know a directory's path)
+--- perl
+my ($a, $ar) = main::glenda($main::A);
+my ($b, $br) = main::glenda($main::B);
+main::make($b, $br, 'tmp/ganc', 0x800001ed);
+main::make($b, $br, 'tmp/ganc/x', 0644, 'under ganc');
+main::make($b, $br, 'tmp/ganc/z', 0644, 'z too');
+my $fx = $b->walk_to($br, 'tmp/ganc/x');
+my $fz = $b->walk_to($br, 'tmp/ganc/z');
+my $fd = $b->walk_to($br, 'tmp/ganc');
+is_9p($b->wstat($fd, name => 'ganc2'), 'Rwstat', 'B renames ganc to ganc2');
+is_9p($b->wstat($fx, name => 'y'), 'Rwstat', 'B renames x through its fid');
+is(main::cat($b, $br, 'tmp/ganc2/y'), 'under ganc', 'tmp/ganc2/y');
+is_9p($b->remove($fx), 'Rremove', 'and removes it');
+is_9p($a->wstat($a->walk_to($ar, 'tmp/ganc2'), name => 'ganc3'), 'Rwstat', 'A renames ganc2 to ganc3');
+is_9p($b->wstat($fz, name => 'w'), 'Rwstat', 'B renames z through its fid');
+is(main::cat($a, $ar, 'tmp/ganc3/w'), 'z too', 'A finds tmp/ganc3/w');
+is_9p($b->remove($fz), 'Rremove', 'B removes it');
+is(main::cat($a, $ar, 'tmp/ganc3/w'), 'no such name', 'gone for A');
+
+
+
+=== TEST 16: through libgfapi, a directory moved out of the tree (a link left in its place): B's fids below it change nothing there
+--- perl
+my ($b, $br) = main::glenda($main::B);
+main::make($b, $br, 'tmp/gesc', 0x800001ed);
+main::make($b, $br, 'tmp/gesc/sub', 0x800001ed);
+main::make($b, $br, 'tmp/gesc/sub/f', 0644, 'outside now');
+main::make($b, $br, 'tmp/gesc/sub/g', 0644, 'me too');
+my $ff = $b->walk_to($br, 'tmp/gesc/sub/f');
+my $fg = $b->walk_to($br, 'tmp/gesc/sub/g');
+my $out = "$main::GDIR/mnt-a/gesc-out";
+ok(rename("$main::GDIR/mnt-a/ten/tmp/gesc", $out), 'through a mount: tmp/gesc moved out of the served directory') or diag("rename: $!");
+ok(symlink('../../gesc-out', "$main::GDIR/mnt-a/ten/tmp/gesc"), 'a link to it left as tmp/gesc') or diag("symlink: $!");
+is_rerror($b->remove($ff), 'file does not exist', 'B: remove through the fid refused');
+ok(-e "$out/sub/f", 'the file outside the tree is not removed');
+is_rerror($b->wstat($fg, name => 'h'), 'file does not exist', 'B: wstat (rename) likewise');
+ok(-e "$out/sub/g" && !-e "$out/sub/h", 'nor is it renamed');
+unlink "$main::GDIR/mnt-a/ten/tmp/gesc";
+
+
+
+=== TEST 14: B stops at SIGTERM, exit status 0; under ASan no leak of ten-vfs's own (libgfapi's are its own: no glfs_fini)
+--- perl
+my $status = $main::B->stop(30);
+my $text = $main::B->log_text;
+if ($text =~ /ERROR: LeakSanitizer/) {
+    is($status, 1, "B stopped; status 1 from LeakSanitizer's report");
+    diag($1) if $text =~ /^(SUMMARY: AddressSanitizer: .*)$/m;
+} else {
+    is($status, 0, 'B stopped, exit status 0');
+}
+# LeakSanitizer's reports: each "Direct leak of ..." up to a blank line
+my @direct = $text =~ /^(Direct leak of .*?)(?=^\s*$)/msg;
+my @mine = grep { m{ in \w+ \S*services/vfs/} } @direct;
+is(scalar @mine, 0, 'no direct leak allocated by ten-vfs itself') or diag(join "\n", @mine);

@@ -125,6 +125,13 @@ main(int argc, char **argv)
         return 2;
     }
 
+    if (strncmp(root, "gluster://", 10) == 0
+        && vfs_store_gluster_check(root, err, sizeof(err)) < 0)
+    {
+        fprintf(stderr, "ten-vfs: -r: %s\n", err);
+        return 2;
+    }
+
     if (ten_crypto_init() < 0) {
         fprintf(stderr, "ten-vfs: cannot initialize libsodium\n");
         return 1;

@@ -1,7 +1,8 @@
 
 /*
  * Ten: ten-vfs metadata -- Plan 9 owners and modes in xattrs user.ten.*
- * (cached by inode and ctime on local trees), the users file, and the permission check.
+ * (cached by inode and ctime, on shared trees also by the change stamp
+ * and for at most 1 s), the users file, and the permission check.
  */
 
 #include <errno.h>

@@ -407,16 +407,19 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
     vfs_store_t  *s;
 
     s = v->store;
-    known = s->ops->path(s, f->node, link, sizeof(link), &rel) == 0;
 
     if (!s->shared) {
-        return known ? fid_set_path(f, rel) : -1;
+        return s->ops->path(s, f->node, link, sizeof(link), &rel) == 0
+               ? fid_set_path(f, rel) : -1;
     }
 
     /* the attach point is never renamed through 9P */
     if (strlen(f->path) <= f->top || still_named(v, f)) {
         return 0;
     }
+
+    /* asked only now: through libgfapi it is a call to a brick */
+    known = s->ops->path(s, f->node, link, sizeof(link), &rel) == 0;
 
     if (known && strcmp(rel, f->path) != 0
         && names_inode(v, rel, f->dev, f->ino))
@@ -443,15 +446,15 @@ fid_refresh_path(vfs_t *v, vfs_fid_t *f)
 
 /*
  * fid_refresh_path for a create, remove or wstat: a directory moved out
- * of the tree on disk is refused there (the local store's path).  On a shared tree
- * the kept directory may have been moved out of the tree by other means,
- * taking the fid's file along: a change through it would land outside
- * the root.
+ * of the tree on disk is refused there (the local store's path).  On a
+ * shared tree the kept directory may have been moved out of the tree by
+ * other means, taking the fid's file along: a change through it would
+ * land outside the root.
  * So the directory must be the one the fid's path names from the root (a
- * full lookup, paid by changes alone), or the one the kernel's name for
- * it names (a directory above renamed through this server); otherwise
- * the file does not exist here, as kernel_path says of a moved file on a
- * local tree.
+ * full lookup through no link, paid by changes alone), or the one the
+ * store's path for it names (a directory above renamed through this
+ * server; local stores only); otherwise the file does not exist here, as
+ * the local store's path says of a moved file on a local tree.
  */
 
 static int

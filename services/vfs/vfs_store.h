@@ -64,7 +64,8 @@ typedef struct {
     /* times[i].tv_nsec UTIME_OMIT leaves that time */
     int         (*utimens)(vfs_store_t *s, vfs_node_t *n,
                            const struct timespec times[2]);
-    /* the path from the root the store knows for n now (local only) */
+    /* the path from the root the store knows for n now (local; gluster:
+       directories alone) */
     int         (*path)(vfs_store_t *s, vfs_node_t *n, char *buf,
                         size_t len, const char **rel);
 
@@ -120,6 +121,8 @@ struct vfs_store_s {
 /* The store of a directory or a gluster:// URL; NULL and a message. */
 vfs_store_t *vfs_store_local(const char *dir, char *err, size_t len);
 vfs_store_t *vfs_store_gluster(const char *url, char *err, size_t len);
+/* Whether a gluster:// URL is well made (at start: a usage error). */
+int vfs_store_gluster_check(const char *url, char *err, size_t len);
 
 
 #endif /* _VFS_STORE_H_INCLUDED_ */

@@ -14,8 +14,8 @@
  * as openat2(RESOLVE_NO_SYMLINKS) says on a local tree.  The tree is
  * always shared: Gluster has no RENAME_NOREPLACE (EINVAL, so ten-vfs
  * renames by link or placeholder), locks are POSIX locks with an owner
- * per lock file, like OFD locks.  Handles have no path, so the fid code
- * checks names itself (fid_refresh_path).
+ * per lock file, like OFD locks.  Handles have no path (the bricks give a
+ * directory's), so the fid code checks names itself (fid_refresh_path).
  */
 
 #include <errno.h>
@@ -39,10 +39,17 @@
 #define GLUSTER_LOG_LEVEL   4
 
 
+/* the path of a directory from the volume's root, as a brick knows it */
+#define GLUSTER_PATH_XATTR  "glusterfs.ancestry.path"
+
+
 typedef struct {
     vfs_store_t         store;
     glfs_t             *fs;
     pthread_mutex_t     lock;       /* renew */
+    char               *root_path;  /* the root's (GLUSTER_PATH_XATTR), or
+                                       NULL: no paths */
+    size_t              root_len;
 } gluster_t;
 
 
@@ -215,7 +222,9 @@ gluster_put(vfs_store_t *s, vfs_node_t *n)
 
 /*
  * The old handle may be in use by another thread right now: it is kept
- * (in fresh's node, chained to n) until n's last reference goes.
+ * (in fresh's node, chained to n) until n's last reference goes.  fresh
+ * may be n itself (resolve of ""): chained to itself it would never be
+ * freed, and be closed twice.
  */
 
 static void
@@ -225,6 +234,11 @@ gluster_renew(vfs_store_t *s, vfs_node_t *n, vfs_node_t *fresh)
     glfs_object_t  *old;
 
     g = (gluster_t *) s;
+
+    if (fresh == n) {
+        gluster_put(s, fresh);
+        return;
+    }
 
     pthread_mutex_lock(&g->lock);
 
@@ -319,21 +333,64 @@ gluster_utimens(vfs_store_t *s, vfs_node_t *n, const struct timespec t[2])
 }
 
 
-/* handles have no path */
+/*
+ * Handles have no path, but the bricks know a directory's (GLUSTER_PATH_XATTR,
+ * from the GFID links of directories; not of files): a fid's directory
+ * renamed through this or another server is found where it is now.
+ */
+
+static ssize_t
+ancestry_path(glfs_t *fs, glfs_object_t *obj, char *buf, size_t len)
+{
+    ssize_t  k;
+
+    k = glfs_h_getxattrs(fs, obj, GLUSTER_PATH_XATTR, buf, len - 1);
+
+    if (k <= 0 || buf[0] != '/') {
+        errno = (k < 0) ? errno : ENOENT;
+        return -1;
+    }
+
+    buf[k] = '\0';
+
+    /* a NUL within, or one at the end that getxattr counted */
+    return (ssize_t) strlen(buf);
+}
+
 
 static int
 gluster_path(vfs_store_t *s, vfs_node_t *n, char *buf, size_t len,
     const char **rel)
 {
-    (void) s;
-    (void) n;
-    (void) buf;
-    (void) len;
-    (void) rel;
+    ssize_t     k;
+    gluster_t  *g;
 
-    errno = ENOTSUP;
+    g = (gluster_t *) s;
 
-    return -1;
+    if (g->root_path == NULL) {
+        errno = ENOTSUP;
+        return -1;
+    }
+
+    k = ancestry_path(g->fs, obj_of(n), buf, len);
+    if (k < 0) {
+        return -1;
+    }
+
+    /* "/" is every path's start */
+    if (g->root_len > 1
+        && (strncmp(buf, g->root_path, g->root_len) != 0
+            || (buf[g->root_len] != '/' && buf[g->root_len] != '\0')))
+    {
+        /* moved out of the tree */
+        errno = ENOENT;
+        return -1;
+    }
+
+    *rel = buf + (g->root_len > 1 ? g->root_len : 0);
+    *rel += (**rel == '/');
+
+    return 0;
 }
 
 
@@ -622,102 +679,165 @@ gluster_free(vfs_store_t *s)
 
     gluster_put(s, g->store.root);
     pthread_mutex_destroy(&g->lock);
+    free(g->root_path);
     free(g);
 }
 
 
+/* A gluster:// URL taken apart (parse_url). */
+
+typedef struct {
+    char                buf[1024];
+    char               *host[GLUSTER_HOSTS_MAX];
+    unsigned            port[GLUSTER_HOSTS_MAX];
+    int                 nhosts;
+    char               *volume;
+    const char         *path;           /* in the volume, "/" when none */
+} gluster_url_t;
+
+
 /*
- * The URL's parts, in buf: hosts (a comma list of HOST[:PORT]), the
- * volume and the path in it ("/" when none).
+ * One HOST[:PORT] of the list.  A numeric IPv6 address would need
+ * brackets the library does not take: a name, or IPv4, is asked for.
  */
 
 static int
-parse_url(const char *url, char *buf, size_t len, char **hosts,
-    char **volume, const char **path)
+parse_host(gluster_url_t *u, char *host, char *err, size_t len)
 {
-    char  *slash;
+    char           *colon, *p;
+    unsigned long   port;
 
-    if (strncmp(url, "gluster://", 10) != 0
-        || snprintf(buf, len, "%s", url + 10) >= (int) len)
-    {
+    if (u->nhosts == GLUSTER_HOSTS_MAX) {
+        snprintf(err, len, "gluster://: more than %d servers",
+                 GLUSTER_HOSTS_MAX);
         return -1;
     }
 
-    *hosts = buf;
-    slash = strchr(buf, '/');
+    port = GLUSTER_PORT;
+    colon = strchr(host, ':');
 
-    if (slash == NULL || slash == buf) {
+    if (colon) {
+        *colon = '\0';
+        p = colon + 1;
+        port = 0;
+
+        do {
+            if (*p < '0' || *p > '9' || port > 65535) {
+                port = 0;
+                break;
+            }
+            port = port * 10 + (unsigned long) (*p++ - '0');
+        } while (*p);
+
+        if (port == 0 || port > 65535) {
+            snprintf(err, len, "gluster://: bad port in \"%s:%s\" (a "
+                     "number from 1 to 65535; no IPv6 addresses)", host,
+                     colon + 1);
+            return -1;
+        }
+    }
+
+    if (host[0] == '\0') {
+        snprintf(err, len, "gluster://: empty server name");
         return -1;
+    }
+
+    u->host[u->nhosts] = host;
+    u->port[u->nhosts] = (unsigned) port;
+    u->nhosts++;
+
+    return 0;
+}
+
+
+/*
+ * gluster://HOST[:PORT][,HOST[:PORT]...]/VOLUME[/PATH] into u; else -1
+ * and a message.
+ */
+
+static int
+parse_url(const char *url, gluster_url_t *u, char *err, size_t len)
+{
+    char  *slash, *host, *comma;
+
+    memset(u, 0, sizeof(gluster_url_t));
+
+    if (strncmp(url, "gluster://", 10) != 0) {
+        goto bad;
+    }
+
+    if (snprintf(u->buf, sizeof(u->buf), "%s", url + 10)
+        >= (int) sizeof(u->buf))
+    {
+        snprintf(err, len, "gluster://: URL longer than %zu bytes",
+                 sizeof(u->buf) + 9);
+        return -1;
+    }
+
+    slash = strchr(u->buf, '/');
+
+    if (slash == NULL || slash == u->buf) {
+        goto bad;
     }
 
     *slash = '\0';
-    *volume = slash + 1;
+    u->volume = slash + 1;
 
-    slash = strchr(*volume, '/');
-    *path = slash ? url + 10 + (slash - buf) : "/";
+    slash = strchr(u->volume, '/');
+    u->path = slash ? url + 10 + (slash - u->buf) : "/";
 
     if (slash) {
         *slash = '\0';
     }
 
-    return **volume ? 0 : -1;
-}
+    if (u->volume[0] == '\0') {
+        goto bad;
+    }
 
+    /* every entry counts: "a,,b" has an empty one */
+    for (host = u->buf; host; host = comma) {
+        comma = strchr(host, ',');
 
-static int
-add_servers(glfs_t *fs, char *hosts, char *err, size_t len)
-{
-    int        n;
-    char      *host, *colon, *rest, *end;
-    unsigned   port;
-
-    n = 0;
-    rest = hosts;
-
-    while ((host = strsep(&rest, ",")) != NULL) {
-        port = GLUSTER_PORT;
-        colon = strrchr(host, ':');
-
-        if (colon) {
-            *colon = '\0';
-            port = (unsigned) strtoul(colon + 1, &end, 10);
-
-            if (colon[1] == '\0' || *end || port == 0 || port > 65535) {
-                snprintf(err, len, "gluster://: bad port in \"%s:%s\"",
-                         host, colon + 1);
-                return -1;
-            }
+        if (comma) {
+            *comma++ = '\0';
         }
 
-        if (host[0] == '\0' || ++n > GLUSTER_HOSTS_MAX) {
-            snprintf(err, len, "gluster://: %s", host[0]
-                     ? "more than 8 servers" : "empty server name");
-            return -1;
-        }
-
-        if (glfs_set_volfile_server(fs, "tcp", host, (int) port) < 0) {
-            snprintf(err, len, "gluster://: server %s:%u: %s", host, port,
-                     strerror(errno));
+        if (parse_host(u, host, err, len) < 0) {
             return -1;
         }
     }
 
     return 0;
+
+bad:
+
+    snprintf(err, len, "root %s: expected gluster://HOST[:PORT]"
+             "[,HOST[:PORT]...]/VOLUME[/PATH]", url);
+
+    return -1;
+}
+
+
+int
+vfs_store_gluster_check(const char *url, char *err, size_t len)
+{
+    gluster_url_t  u;
+
+    return parse_url(url, &u, err, len);
 }
 
 
 vfs_store_t *
 vfs_store_gluster(const char *url, char *err, size_t len)
 {
-    char            buf[1024], *hosts, *volume;
+    int             i;
+    char            path[PATH_MAX];
     gluster_t      *g;
     struct stat     st;
-    const char     *path;
+    gluster_url_t   u;
     glfs_object_t  *root;
 
-    if (parse_url(url, buf, sizeof(buf), &hosts, &volume, &path) < 0) {
-        snprintf(err, len, "root %s: expected gluster://HOST[:PORT]"
-                 "[,HOST[:PORT]...]/VOLUME[/PATH]", url);
+    if (parse_url(url, &u, err, len) < 0) {
         return NULL;
     }
 
@@ -731,22 +851,28 @@ vfs_store_gluster(const char *url, char *err, size_t len)
     g->store.shared = 1;
     pthread_mutex_init(&g->lock, NULL);
 
-    g->fs = glfs_new(volume);
+    g->fs = glfs_new(u.volume);
 
     if (g->fs == NULL) {
         snprintf(err, len, "root %s: %s", url, strerror(errno));
         goto failed;
     }
 
-    if (add_servers(g->fs, hosts, err, len) < 0) {
-        goto failed;
+    for (i = 0; i < u.nhosts; i++) {
+        if (glfs_set_volfile_server(g->fs, "tcp", u.host[i], (int) u.port[i])
+            < 0)
+        {
+            snprintf(err, len, "gluster://: server %s:%u: %s", u.host[i],
+                     u.port[i], strerror(errno));
+            goto failed;
+        }
     }
 
     (void) glfs_set_logging(g->fs, "/dev/stderr", GLUSTER_LOG_LEVEL);
 
     if (glfs_init(g->fs) < 0) {
         snprintf(err, len, "root %s: cannot reach volume %s (%s); is it "
-                 "started, and the server's glusterd running?", url, volume,
+                 "started, and the server's glusterd running?", url, u.volume,
                  strerror(errno));
         goto failed;
     }
@@ -754,19 +880,25 @@ vfs_store_gluster(const char *url, char *err, size_t len)
     /* the volume's own log level applies from the start: ours again */
     (void) glfs_set_logging(g->fs, "/dev/stderr", GLUSTER_LOG_LEVEL);
 
-    root = glfs_h_lookupat(g->fs, NULL, path, &st, 1);
+    root = glfs_h_lookupat(g->fs, NULL, u.path, &st, 1);
     g->store.root = node_new(root);
 
     if (g->store.root == NULL) {
-        snprintf(err, len, "root %s: %s in volume %s: %s", url, path, volume,
-                 strerror(errno));
+        snprintf(err, len, "root %s: %s in volume %s: %s", url, u.path,
+                 u.volume, strerror(errno));
         goto failed;
     }
 
     if (!S_ISDIR(st.st_mode)) {
         snprintf(err, len, "root %s: %s in volume %s is not a directory",
-                 url, path, volume);
+                 url, u.path, u.volume);
         goto failed;
+    }
+
+    /* without it, fids below a directory renamed here change nothing */
+    if (ancestry_path(g->fs, root, path, sizeof(path)) >= 0) {
+        g->root_path = strdup(path);
+        g->root_len = g->root_path ? strlen(g->root_path) : 0;
     }
 
     return &g->store;

@@ -87,20 +87,26 @@ node_new(int fd)
 }
 
 
-static vfs_node_t *
-local_resolve(vfs_store_t *s, vfs_node_t *dir, const char *path)
+static int
+resolve_at(int dirfd, const char *path)
 {
     struct open_how  how;
-
-    (void) s;
 
     memset(&how, 0, sizeof(how));
     how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
                   | RESOLVE_NO_MAGICLINKS;
 
-    return node_new((int) syscall(SYS_openat2, dir->fd,
-                                  path[0] ? path : ".", &how, sizeof(how)));
+    return (int) syscall(SYS_openat2, dirfd, path[0] ? path : ".", &how,
+                         sizeof(how));
+}
+
+
+static vfs_node_t *
+local_resolve(vfs_store_t *s, vfs_node_t *dir, const char *path)
+{
+    (void) s;
+    return node_new(resolve_at(dir->fd, path));
 }
 
 
@@ -159,13 +165,35 @@ local_stat(vfs_store_t *s, vfs_node_t *n, struct stat *st)
 }
 
 
+/*
+ * One name: fstatat() without following it.  A longer path is resolved
+ * as local_resolve() does: fstatat() would follow links in the middle
+ * (a directory moved out of the tree, a link to it left in its place,
+ * would seem to be in the tree still).
+ */
+
 static int
 local_statat(vfs_store_t *s, vfs_node_t *dir, const char *path,
     struct stat *st)
 {
+    int  fd, rc;
+
     (void) s;
-    return fstatat(dir->fd, path, st,
-                   AT_SYMLINK_NOFOLLOW | (path[0] ? 0 : AT_EMPTY_PATH));
+
+    if (strchr(path, '/') == NULL) {
+        return fstatat(dir->fd, path, st,
+                       AT_SYMLINK_NOFOLLOW | (path[0] ? 0 : AT_EMPTY_PATH));
+    }
+
+    fd = resolve_at(dir->fd, path);
+    if (fd < 0) {
+        return -1;
+    }
+
+    rc = fstat(fd, st);
+    close(fd);
+
+    return rc;
 }
 
 
