@@ -47,7 +47,7 @@ typedef struct vfs_slot_s {
     int                 used;
     vfs_meta_t          m;          /* what meta_fill() made of the
                                        xattrs, and the stat it was for */
-    struct timespec     read_at;
+    struct timespec     read_at;        /* CLOCK_MONOTONIC */
 } vfs_slot_t;
 
 
@@ -60,9 +60,9 @@ static int set_string(vfs_t *v, vfs_node_t *n, const char *attr,
 static int meta_fill(vfs_t *v, vfs_node_t *n, vfs_meta_t *m);
 static vfs_slot_t *cache_slot(vfs_t *v, const struct stat *st);
 static int cache_get(vfs_t *v, vfs_meta_t *m, const uint32_t *stamp,
-    const struct timespec *now);
+    const struct timespec *mono);
 static void cache_put(vfs_t *v, const vfs_meta_t *m,
-    const struct timespec *start);
+    const struct timespec *start, const struct timespec *mono);
 static void complain(const char *file, int line, const char *why);
 static ssize_t read_users(vfs_t *v, char *buf, size_t len);
 
@@ -129,13 +129,15 @@ int
 vfs_meta_of(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
 {
     uint32_t         stamp;
-    struct timespec  start;
+    struct timespec  start, mono;
 
     /*
      * After the stat: a change after it stamps a later ctime all the
-     * same, which is all cache_put's rule needs.
+     * same, which is all cache_put's rule needs.  An entry's age is on
+     * the clock that never steps back.
      */
     clock_gettime(CLOCK_REALTIME, &start);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
 
     /*
      * Removed, though still open here: a local file system goes on
@@ -151,7 +153,7 @@ vfs_meta_of(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
         stamp = 0;
     }
 
-    if (cache_get(v, m, v->store->shared ? &stamp : NULL, &start)) {
+    if (cache_get(v, m, v->store->shared ? &stamp : NULL, &mono)) {
         return 0;
     }
 
@@ -159,7 +161,7 @@ vfs_meta_of(vfs_t *v, vfs_node_t *n, vfs_meta_t *m)
         return -1;
     }
 
-    cache_put(v, m, &start);
+    cache_put(v, m, &start, &mono);
 
     return 0;
 }
@@ -187,7 +189,7 @@ ns_between(const struct timespec *a, const struct timespec *b)
 
 static int
 cache_get(vfs_t *v, vfs_meta_t *m, const uint32_t *stamp,
-    const struct timespec *now)
+    const struct timespec *mono)
 {
     int          hit;
     vfs_slot_t  *s;
@@ -203,7 +205,7 @@ cache_get(vfs_t *v, vfs_meta_t *m, const uint32_t *stamp,
           && s->m.st.st_ctim.tv_nsec == m->st.st_ctim.tv_nsec
           && (stamp == NULL
               || (s->m.version == *stamp
-                  && ns_between(&s->read_at, now) < CACHE_SHARED_NS));
+                  && ns_between(&s->read_at, mono) < CACHE_SHARED_NS));
 
     if (hit) {
         st = m->st;         /* the fresh stat stays: sizes, times */
@@ -223,7 +225,8 @@ cache_get(vfs_t *v, vfs_meta_t *m, const uint32_t *stamp,
  */
 
 static void
-cache_put(vfs_t *v, const vfs_meta_t *m, const struct timespec *start)
+cache_put(vfs_t *v, const vfs_meta_t *m, const struct timespec *start,
+    const struct timespec *mono)
 {
     vfs_slot_t  *s;
 
@@ -237,7 +240,7 @@ cache_put(vfs_t *v, const vfs_meta_t *m, const struct timespec *start)
 
     s->used = 1;
     s->m = *m;
-    s->read_at = *start;
+    s->read_at = *mono;
 
     pthread_mutex_unlock(&s->lock);
 }

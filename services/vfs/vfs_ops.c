@@ -1014,6 +1014,8 @@ excl_drop(vfs_t *v, dev_t dev, ino_t ino)
 static const char *
 excl_lock(vfs_t *v, vfs_fid_t *f)
 {
+    int  err;
+
     f->lock = v->store->ops->lock(v->store, f->node);
 
     if (f->lock || errno == EACCES || errno == EPERM || errno == EROFS) {
@@ -1024,9 +1026,10 @@ excl_lock(vfs_t *v, vfs_fid_t *f)
         return "exclusive use file already open";
     }
 
-    srv_log("DMEXCL file cannot be locked: %s", strerror(errno));
+    err = errno;
+    srv_log("DMEXCL file cannot be locked: %s", strerror(err));
 
-    return errstr(errno);
+    return errstr(err);
 }
 
 

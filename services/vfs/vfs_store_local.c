@@ -308,6 +308,26 @@ local_path(vfs_store_t *s, vfs_node_t *n, char *buf, size_t len,
 }
 
 
+/* The node of a name just made; the name goes again without one. */
+
+static vfs_node_t *
+local_made(vfs_store_t *s, vfs_node_t *dir, const char *name, int isdir)
+{
+    int          err;
+    vfs_node_t  *n;
+
+    n = local_resolve(s, dir, name);
+
+    if (n == NULL) {
+        err = errno;
+        (void) unlinkat(dir->fd, name, isdir ? AT_REMOVEDIR : 0);
+        errno = err;
+    }
+
+    return n;
+}
+
+
 static vfs_node_t *
 local_mkdir(vfs_store_t *s, vfs_node_t *dir, const char *name)
 {
@@ -315,7 +335,7 @@ local_mkdir(vfs_store_t *s, vfs_node_t *dir, const char *name)
         return NULL;
     }
 
-    return local_resolve(s, dir, name);
+    return local_made(s, dir, name, 1);
 }
 
 
@@ -332,7 +352,7 @@ local_create(vfs_store_t *s, vfs_node_t *dir, const char *name)
 
     close(fd);
 
-    return local_resolve(s, dir, name);
+    return local_made(s, dir, name, 0);
 }
 
 
