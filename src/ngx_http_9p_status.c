@@ -416,6 +416,13 @@ ngx_http_9p_json_sessions(u_char *p, u_char *end)
 }
 
 
+/* the Accept header h names type */
+#define ngx_http_9p_accepts(h, type)                                       \
+    (ngx_strlcasestrn((h)->value.data, (h)->value.data + (h)->value.len,   \
+                      (u_char *) type, sizeof(type) - 2)                   \
+     != NULL)
+
+
 static ngx_http_9p_format_e
 ngx_http_9p_status_format(ngx_http_request_t *r)
 {
@@ -444,23 +451,13 @@ ngx_http_9p_status_format(ngx_http_request_t *r)
         return NGX_HTTP_9P_FORMAT_TEXT;
     }
 
-    if (ngx_strlcasestrn(accept->value.data,
-                         accept->value.data + accept->value.len,
-                         (u_char *) "application/json", 16 - 1)
-        != NULL)
-    {
+    if (ngx_http_9p_accepts(accept, "application/json")) {
         return NGX_HTTP_9P_FORMAT_JSON;
     }
 
     /* Prometheus asks for text/plain;version=0.0.4 or openmetrics */
-    if (ngx_strlcasestrn(accept->value.data,
-                         accept->value.data + accept->value.len,
-                         (u_char *) "version=0.0.4", 13 - 1)
-        != NULL
-        || ngx_strlcasestrn(accept->value.data,
-                            accept->value.data + accept->value.len,
-                            (u_char *) "openmetrics", 11 - 1)
-           != NULL)
+    if (ngx_http_9p_accepts(accept, "version=0.0.4")
+        || ngx_http_9p_accepts(accept, "openmetrics"))
     {
         return NGX_HTTP_9P_FORMAT_PROMETHEUS;
     }
