@@ -13,7 +13,6 @@
 #include "ngx_http_9p_stats.h"
 
 
-
 static void ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr,
@@ -38,8 +37,6 @@ static void ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr);
 
 
 /* ------------------------------------------------------------ recovery */
-
-
 
 
 /* A service's mount whose connection died (and that may be made again). */

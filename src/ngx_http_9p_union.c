@@ -13,7 +13,6 @@
 #include "ngx_http_9p_recover.h"
 
 
-
 static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
 static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
@@ -47,7 +46,6 @@ static void ngx_http_9p_union_created(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
 
 /* ---------------------------------------------------------------- unions */
-
 
 
 /*

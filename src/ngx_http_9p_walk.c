@@ -24,7 +24,6 @@
 #include "ngx_http_9p_recover.h"
 
 
-
 static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
 static ngx_uint_t ngx_http_9p_walk_stays(ngx_http_9p_ns_t *ns,
     ngx_http_9p_mount_t *cur, ngx_http_9p_mount_t *target, size_t len);
@@ -131,7 +130,6 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     return NGX_OK;
 }
-
 
 
 /* Leaving a service for the kernel: its fid is not needed. */
