@@ -400,10 +400,8 @@ ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 static void
 ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr)
 {
-    if (cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
+    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    cr->owned = NINEP_NOFID;
 
     cr->nbfid = NINEP_NOFID;
     ngx_http_9p_union_next_source(cr);
