@@ -1750,13 +1750,8 @@ ngx_http_9p_backend_free(ngx_http_9p_backend_t *b)
         ngx_delete_posted_event(&b->retire);
     }
 
-    if (b->in) {
-        ngx_free(b->in);
-    }
-
-    if (b->out.start) {
-        ngx_free(b->out.start);
-    }
+    ngx_free(b->in);
+    ngx_free(b->out.start);
 
     ngx_destroy_pool(b->mem);
 }
