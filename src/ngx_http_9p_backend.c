@@ -148,7 +148,8 @@ static void ngx_http_9p_hs_proof(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 static void ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static ngx_int_t ngx_http_9p_hs_send(ngx_http_9p_backend_t *b,
-    ninep_fcall_t *t, ngx_http_9p_reply_pt handler);
+    ngx_uint_t type, char *data, uint32_t count,
+    ngx_http_9p_reply_pt handler);
 
 
 /* ------------------------------------------------------------- the pool */
@@ -725,7 +726,6 @@ ngx_http_9p_backend_handler(ngx_event_t *ev)
     ngx_connection_t        *c;
     ngx_http_9p_backend_t   *b;
     ngx_http_9p_srv_conf_t  *scf;
-    ninep_fcall_t            t;
 
     c = ev->data;
     b = c->data;
@@ -764,12 +764,10 @@ ngx_http_9p_backend_handler(ngx_event_t *ev)
 
         b->state = NGX_HTTP_9P_B_HANDSHAKE;
 
-        ngx_memzero(&t, sizeof(t));
-        t.type = NINEP_TVERSION;
-        t.msize = b->msize;
-        t.version = ninep_str(NINEP_VERSION);
-
-        if (ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_version) != NGX_OK) {
+        if (ngx_http_9p_hs_send(b, NINEP_TVERSION, NULL, 0,
+                                ngx_http_9p_hs_version)
+            != NGX_OK)
+        {
             return;
         }
     }
@@ -1419,13 +1417,30 @@ ngx_http_9p_backend_in_limbo(ngx_http_9p_backend_t *b, uint32_t fid)
 /* ----------------------------------------------------------- handshake */
 
 
-static ngx_int_t
-ngx_http_9p_hs_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
-    ngx_http_9p_reply_pt handler)
-{
-    const char  *err;
+/*
+ * A handshake message: Tversion, then all on the auth fid but the
+ * attach (on the kernel's, with the auth fid), as the kernel's identity.
+ */
 
-    if (ngx_http_9p_backend_send(b, t, handler, b, &err) == NULL) {
+static ngx_int_t
+ngx_http_9p_hs_send(ngx_http_9p_backend_t *b, ngx_uint_t type, char *data,
+    uint32_t count, ngx_http_9p_reply_pt handler)
+{
+    const char     *err;
+    ninep_fcall_t   t;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = type;
+    t.msize = b->msize;
+    t.version = ninep_str(NINEP_VERSION);
+    t.fid = (type == NINEP_TATTACH) ? b->kernel_fid : b->afid;
+    t.afid = b->afid;
+    t.uname.data = b->pool->conf->identity_name.data;
+    t.uname.len = (uint16_t) b->pool->conf->identity_name.len;
+    t.count = count;
+    t.data = (uint8_t *) data;
+
+    if (ngx_http_9p_backend_send(b, &t, handler, b, &err) == NULL) {
         ngx_http_9p_backend_close(b, err);
         return NGX_ERROR;
     }
@@ -1464,7 +1479,6 @@ static void
 ngx_http_9p_hs_version(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t           t;
     ngx_http_9p_backend_t  *b;
 
     b = br->data;
@@ -1486,13 +1500,8 @@ ngx_http_9p_hs_version(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TAUTH;
-    t.afid = b->afid;
-    t.uname.data = b->pool->conf->identity_name.data;
-    t.uname.len = (uint16_t) b->pool->conf->identity_name.len;
-
-    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_auth);
+    (void) ngx_http_9p_hs_send(b, NINEP_TAUTH, NULL, 0,
+                               ngx_http_9p_hs_auth);
 }
 
 
@@ -1502,7 +1511,6 @@ ngx_http_9p_hs_auth(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 {
     int                     n;
     char                    msg[TEN_AUTH_MSG_MAX];
-    ninep_fcall_t           t;
     ngx_http_9p_backend_t  *b;
 
     b = br->data;
@@ -1522,13 +1530,8 @@ ngx_http_9p_hs_auth(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
     n = ten_auth_hello(&b->auth, msg, sizeof(msg));
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TWRITE;
-    t.fid = b->afid;
-    t.count = (uint32_t) n;
-    t.data = (uint8_t *) msg;
-
-    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_hello);
+    (void) ngx_http_9p_hs_send(b, NINEP_TWRITE, msg, (uint32_t) n,
+                               ngx_http_9p_hs_hello);
 }
 
 
@@ -1536,7 +1539,6 @@ static void
 ngx_http_9p_hs_hello(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t           t;
     ngx_http_9p_backend_t  *b;
 
     b = br->data;
@@ -1546,12 +1548,8 @@ ngx_http_9p_hs_hello(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = b->afid;
-    t.count = TEN_AUTH_MSG_MAX;
-
-    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_server);
+    (void) ngx_http_9p_hs_send(b, NINEP_TREAD, NULL, TEN_AUTH_MSG_MAX,
+                               ngx_http_9p_hs_server);
 }
 
 
@@ -1563,7 +1561,6 @@ ngx_http_9p_hs_server(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 {
     int                     n;
     char                    msg[TEN_AUTH_MSG_MAX];
-    ninep_fcall_t           t;
     ngx_http_9p_backend_t  *b;
 
     b = br->data;
@@ -1584,13 +1581,8 @@ ngx_http_9p_hs_server(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
     n = ten_auth_proof(&b->auth, b->pool->conf->identity, msg, sizeof(msg));
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TWRITE;
-    t.fid = b->afid;
-    t.count = (uint32_t) ngx_max(n, 0);
-    t.data = (uint8_t *) msg;
-
-    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_proof);
+    (void) ngx_http_9p_hs_send(b, NINEP_TWRITE, msg,
+                               (uint32_t) ngx_max(n, 0), ngx_http_9p_hs_proof);
 }
 
 
@@ -1598,7 +1590,6 @@ static void
 ngx_http_9p_hs_proof(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t           t;
     ngx_http_9p_backend_t  *b;
 
     b = br->data;
@@ -1610,14 +1601,8 @@ ngx_http_9p_hs_proof(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
         return;
     }
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TATTACH;
-    t.fid = b->kernel_fid;
-    t.afid = b->afid;
-    t.uname.data = b->pool->conf->identity_name.data;
-    t.uname.len = (uint16_t) b->pool->conf->identity_name.len;
-
-    (void) ngx_http_9p_hs_send(b, &t, ngx_http_9p_hs_attach);
+    (void) ngx_http_9p_hs_send(b, NINEP_TATTACH, NULL, 0,
+                               ngx_http_9p_hs_attach);
 }
 
 
@@ -1765,13 +1750,8 @@ ngx_http_9p_backend_free(ngx_http_9p_backend_t *b)
         ngx_delete_posted_event(&b->retire);
     }
 
-    if (b->in) {
-        ngx_free(b->in);
-    }
-
-    if (b->out.start) {
-        ngx_free(b->out.start);
-    }
+    ngx_free(b->in);
+    ngx_free(b->out.start);
 
     ngx_destroy_pool(b->mem);
 }

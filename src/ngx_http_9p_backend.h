@@ -99,6 +99,7 @@ void ngx_http_9p_backend_abandon(ngx_http_9p_breq_t *br);
 /* Backend fids: numbers in the connection's own fid space. */
 ngx_int_t ngx_http_9p_backend_fid(ngx_http_9p_backend_t *b, uint32_t *fid);
 void ngx_http_9p_backend_fid_free(ngx_http_9p_backend_t *b, uint32_t fid);
+/* Tclunk of fid, its reply heard by nobody; NINEP_NOFID: nothing. */
 void ngx_http_9p_backend_clunk(ngx_http_9p_backend_t *b, uint32_t fid);
 
 /* References held by session fids and waits; the last one frees it. */

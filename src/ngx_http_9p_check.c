@@ -618,13 +618,9 @@ ngx_http_9p_probe_read(ngx_event_t *rev)
             return;
         }
 
+        /* a full buffer has its size, and so is caught above or ends */
         if (size >= 0 && pr->in_len >= (size_t) size) {
             break;
-        }
-
-        if (pr->in_len == sizeof(pr->in)) {
-            ngx_http_9p_probe_done(pr, 0, "not 9P");
-            return;
         }
     }
 

@@ -70,7 +70,6 @@ struct ngx_http_9p_ns_s {
 };
 
 
-
 /* An empty namespace in a pool of its own, with one reference. */
 ngx_http_9p_ns_t *ngx_http_9p_ns_create(ngx_log_t *log,
     ngx_http_9p_drop_pt drop);

@@ -111,6 +111,11 @@ static void ngx_http_9p_root_cloned(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 
 
+#define ngx_http_9p_boot_service(s)  ngx_http_9p_service_find(s, NULL, 0, 1)
+#define ngx_http_9p_factotum(s)                                             \
+    ngx_http_9p_service_find(s, (u_char *) "factotum", 8, 0)
+
+
 static const ngx_http_9p_slurp_t  ngx_http_9p_read_ticket = {
     NGX_HTTP_9P_TICKET_MAX, 0, "no such ticket", "ticket too long",
     "boot service", "boot service unavailable", ngx_http_9p_ticket_read
@@ -180,13 +185,7 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->tpath = cr->path;
     cr->tpath_len = t->aname.len;
 
-    user = NULL;
-
-    if (t->aname.len) {
-        user = ngx_http_9p_ticket_cached(s->conf, cr->tpath, cr->tpath_len);
-        ngx_http_9p_stats_cache(NGX_HTTP_9P_CACHE_TICKETS, user != NULL);
-
-    } else {
+    if (t->aname.len == 0) {
         /* bootstrap: none; rescue mode if the boot service is away */
         ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
                     sizeof(ns->user));
@@ -194,6 +193,9 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         ngx_http_9p_boot_wait(cr, ngx_http_9p_boot_ready);
         return NGX_OK;
     }
+
+    user = ngx_http_9p_ticket_cached(s->conf, cr->tpath, cr->tpath_len);
+    ngx_http_9p_stats_cache(NGX_HTTP_9P_CACHE_TICKETS, user != NULL);
 
     if (user) {
         /* verified moments ago: straight to the namespace */
@@ -256,7 +258,7 @@ ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
     ngx_str_t              reason;
     ngx_http_9p_service_t  *boot;
 
-    boot = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+    boot = ngx_http_9p_boot_service(cr->s);
     p = ngx_snprintf(text, sizeof(text), "%V unavailable: %s", &boot->name,
                      why);
     reason.data = text;
@@ -384,7 +386,7 @@ ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr)
     ngx_http_9p_mount_t    *m;
     ngx_http_9p_service_t  *svc;
 
-    svc = ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0);
+    svc = ngx_http_9p_factotum(cr->s);
 
     if (svc == NULL) {
         return NGX_OK;
@@ -400,6 +402,8 @@ ngx_http_9p_add_factotum(ngx_http_9p_creq_t *cr)
     return NGX_OK;
 }
 
+
+/* A service by name, or the boot service. */
 
 static ngx_http_9p_service_t *
 ngx_http_9p_service_find(ngx_http_9p_session_t *s, u_char *name, size_t len,
@@ -484,7 +488,6 @@ ngx_http_9p_ns_entry(ngx_http_9p_creq_t *cr, ngx_http_9p_nscmd_t *cmd,
 }
 
 
-
 /* A copy of word w in the namespace's pool, with $user replaced. */
 
 static ngx_int_t
@@ -550,8 +553,6 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
 }
 
 
-
-
 static void
 ngx_http_9p_bind_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
@@ -602,8 +603,7 @@ static void
 ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
     const char *why)
 {
-    u_char  *p;
-    size_t   len;
+    size_t  len;
 
     ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
                   "9p: %V: %V unavailable: %s", &m->path, &m->service->name,
@@ -617,9 +617,8 @@ ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
         return;
     }
 
-    p = ngx_sprintf((u_char *) m->down, "%V unavailable: %s%Z",
-                    &m->service->name, why);
-    (void) p;
+    (void) ngx_sprintf((u_char *) m->down, "%V unavailable: %s%Z",
+                       &m->service->name, why);
 
     ngx_http_9p_attach_made(cr, m);
 }
@@ -890,7 +889,7 @@ ngx_http_9p_boot_wait(ngx_http_9p_creq_t *cr, ngx_http_9p_ready_pt ready)
 {
     ngx_http_9p_service_t  *svc;
 
-    svc = ngx_http_9p_service_find(cr->s, NULL, 0, 1);
+    svc = ngx_http_9p_boot_service(cr->s);
 
     cr->wait.handler = ready;
     ngx_http_9p_pool_get(svc, cr->s->conf, cr->s->request, &cr->wait);
@@ -924,8 +923,7 @@ ngx_http_9p_ticket_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     cr = w->data;
 
     if (b == NULL) {
-        ngx_http_9p_unavailable(cr, "",
-                                ngx_http_9p_service_find(cr->s, NULL, 0, 1),
+        ngx_http_9p_unavailable(cr, "", ngx_http_9p_boot_service(cr->s),
                                 err);
         return;
     }
@@ -952,7 +950,7 @@ ngx_http_9p_ticket_read(ngx_http_9p_creq_t *cr)
                             e != ngx_http_9p_unknown_key);
 
     if (e == ngx_http_9p_unknown_key
-        && ngx_http_9p_service_find(cr->s, (u_char *) "factotum", 8, 0)
+        && ngx_http_9p_factotum(cr->s)
         && ngx_http_9p_keys_ask(cr->s->conf, cr->ticket.keyid))
     {
         ngx_http_9p_keys_fetch(cr);
@@ -979,9 +977,7 @@ ngx_http_9p_keys_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
 
     if (b == NULL) {
         ngx_http_9p_unavailable(cr, "ticket signed by an unknown key; ",
-                                ngx_http_9p_service_find(cr->s,
-                                               (u_char *) "factotum", 8, 0),
-                                err);
+                                ngx_http_9p_factotum(cr->s), err);
         return;
     }
 
@@ -1010,8 +1006,7 @@ ngx_http_9p_namespace_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     }
 
     if (b == NULL) {
-        ngx_http_9p_unavailable(cr, "",
-                                ngx_http_9p_service_find(cr->s, NULL, 0, 1),
+        ngx_http_9p_unavailable(cr, "", ngx_http_9p_boot_service(cr->s),
                                 err);
         return;
     }
@@ -1125,10 +1120,8 @@ ngx_http_9p_keys_fetch(ngx_http_9p_creq_t *cr)
     cr->tline_len = cr->len;
     cr->wait.handler = ngx_http_9p_keys_ready;
 
-    ngx_http_9p_pool_get(ngx_http_9p_service_find(cr->s,
-                                                  (u_char *) "factotum", 8,
-                                                  0),
-                         cr->s->conf, cr->s->request, &cr->wait);
+    ngx_http_9p_pool_get(ngx_http_9p_factotum(cr->s), cr->s->conf,
+                         cr->s->request, &cr->wait);
 }
 
 

@@ -159,10 +159,7 @@ ngx_http_9p_rnode_unref(ngx_http_9p_rnode_t *n)
     /* unlinked and unused: its children went before it */
     ngx_http_9p_ramfs.used -= NGX_HTTP_9P_RNODE_COST + n->len;
 
-    if (n->data) {
-        ngx_free(n->data);
-    }
-
+    ngx_free(n->data);
     ngx_free(n);
 }
 

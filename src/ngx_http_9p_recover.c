@@ -13,15 +13,12 @@
 #include "ngx_http_9p_stats.h"
 
 
-
 static void ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *target);
-static void ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr,
-    const char *ename);
 static void ngx_http_9p_recover_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
 static void ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr);
@@ -38,8 +35,6 @@ static void ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr);
 
 
 /* ------------------------------------------------------------ recovery */
-
-
 
 
 /* A service's mount whose connection died (and that may be made again). */
@@ -138,8 +133,8 @@ ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
         if (src == NULL || src == m || src->dev || src->ram || src->down
             || depth == NGX_HTTP_9P_MOUNTS_MAX)
         {
-            ngx_http_9p_remount_fail(cr, "connection lost; the bind "
-                                     "cannot be made again");
+            cr->unmade(cr, "connection lost; the bind cannot be made "
+                           "again");
             return;
         }
 
@@ -164,7 +159,7 @@ ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
     if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_remount_done)
         != NGX_OK)
     {
-        ngx_http_9p_remount_fail(cr, "out of backend fids");
+        cr->unmade(cr, "out of backend fids");
     }
 }
 
@@ -182,7 +177,7 @@ ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
         p = ngx_snprintf(ename, sizeof(ename) - 1, "%V unavailable: %s",
                          &cr->making->service->name, err);
         *p = '\0';
-        ngx_http_9p_remount_fail(cr, (char *) ename);
+        cr->unmade(cr, (char *) ename);
         return;
     }
 
@@ -191,7 +186,7 @@ ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     if (ngx_http_9p_mount_root(cr, cr->making, ngx_http_9p_remount_done)
         != NGX_OK)
     {
-        ngx_http_9p_remount_fail(cr, "out of backend fids");
+        cr->unmade(cr, "out of backend fids");
     }
 }
 
@@ -215,7 +210,7 @@ ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
                          err == ngx_http_9p_rerror
                          ? (u_char *) r->ename.data : (u_char *) err);
         *p = '\0';
-        ngx_http_9p_remount_fail(cr, (char *) ename);
+        cr->unmade(cr, (char *) ename);
         return;
     }
 
@@ -239,15 +234,6 @@ ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     cr->nbfid = NINEP_NOFID;
     ngx_http_9p_remount_step(cr, cr->remount);
-}
-
-
-/* A mount cannot be made again: the request's own way of going on. */
-
-static void
-ngx_http_9p_remount_fail(ngx_http_9p_creq_t *cr, const char *ename)
-{
-    cr->unmade(cr, ename);
 }
 
 
@@ -416,10 +402,8 @@ ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     ngx_http_9p_stats_recovery(NGX_HTTP_9P_UNRECOVERED);
 
-    if (cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
+    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    cr->owned = NINEP_NOFID;
 
     if (err == ngx_http_9p_rerror) {
         ngx_memzero(&rf, sizeof(rf));

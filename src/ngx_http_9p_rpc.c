@@ -151,10 +151,8 @@ ngx_http_9p_lost(ngx_http_9p_creq_t *cr)
         return NGX_DECLINED;
     }
 
-    if (cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
+    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    cr->owned = NINEP_NOFID;
 
     len = cr->raw_len;
     ngx_memcpy(raw, cr->raw, len);

@@ -953,8 +953,6 @@ ngx_http_9p_stats_exit_process(void)
 /* ----------------------------------------------------- the access log */
 
 
-
-
 #define ngx_http_9p_var(name, id)                                          \
     { ngx_string(name), NULL, ngx_http_9p_variable, id,                    \
       NGX_HTTP_VAR_NOCACHEABLE, 0 }

@@ -40,6 +40,15 @@ typedef struct {
 } ngx_http_9p_row_view_t;
 
 
+/* a Prometheus metric family of the rows */
+typedef struct {
+    const char                 *name;
+    const char                 *type;
+    const char                 *help;
+    size_t                      offset;
+} ngx_http_9p_family_t;
+
+
 static ngx_int_t ngx_http_9p_status_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_9p_status_send(ngx_http_request_t *r,
     ngx_buf_t *b);
@@ -76,8 +85,6 @@ static u_char *ngx_http_9p_prom_escape(u_char *p, ngx_str_t *s);
 
 /* the message types a status lists: all but Terror, which is not one */
 #define ngx_http_9p_listed(type)   ((type) != NINEP_RERROR - 1)
-
-#define ngx_http_9p_count(a)       ((ngx_atomic_uint_t) (a))
 
 
 char *
@@ -338,7 +345,7 @@ ngx_http_9p_text_sessions(u_char *p, u_char *end)
     ngx_http_9p_listed_t  *l;
 
     p = ngx_slprintf(p, end, "sessions listed (%uA more had no room):\n",
-                     ngx_http_9p_count(ngx_http_9p_zone->unlisted));
+                     ngx_http_9p_zone->unlisted);
 
     ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
 
@@ -372,7 +379,7 @@ ngx_http_9p_json_sessions(u_char *p, u_char *end)
     ngx_http_9p_listed_t  *l;
 
     p = ngx_slprintf(p, end, ",\"unlisted\":%uA,\"listed\":[",
-                     ngx_http_9p_count(ngx_http_9p_zone->unlisted));
+                     ngx_http_9p_zone->unlisted);
     first = 1;
 
     ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
@@ -409,6 +416,13 @@ ngx_http_9p_json_sessions(u_char *p, u_char *end)
 }
 
 
+/* the Accept header h names type */
+#define ngx_http_9p_accepts(h, type)                                       \
+    (ngx_strlcasestrn((h)->value.data, (h)->value.data + (h)->value.len,   \
+                      (u_char *) type, sizeof(type) - 2)                   \
+     != NULL)
+
+
 static ngx_http_9p_format_e
 ngx_http_9p_status_format(ngx_http_request_t *r)
 {
@@ -437,23 +451,13 @@ ngx_http_9p_status_format(ngx_http_request_t *r)
         return NGX_HTTP_9P_FORMAT_TEXT;
     }
 
-    if (ngx_strlcasestrn(accept->value.data,
-                         accept->value.data + accept->value.len,
-                         (u_char *) "application/json", 16 - 1)
-        != NULL)
-    {
+    if (ngx_http_9p_accepts(accept, "application/json")) {
         return NGX_HTTP_9P_FORMAT_JSON;
     }
 
     /* Prometheus asks for text/plain;version=0.0.4 or openmetrics */
-    if (ngx_strlcasestrn(accept->value.data,
-                         accept->value.data + accept->value.len,
-                         (u_char *) "version=0.0.4", 13 - 1)
-        != NULL
-        || ngx_strlcasestrn(accept->value.data,
-                            accept->value.data + accept->value.len,
-                            (u_char *) "openmetrics", 11 - 1)
-           != NULL)
+    if (ngx_http_9p_accepts(accept, "version=0.0.4")
+        || ngx_http_9p_accepts(accept, "openmetrics"))
     {
         return NGX_HTTP_9P_FORMAT_PROMETHEUS;
     }
@@ -587,36 +591,32 @@ ngx_http_9p_status_text(u_char *p, ngx_http_9p_zone_t *z)
     p = ngx_sprintf(p, "Ten kernel (ngx_http_9p_module), counting since ");
     p = ngx_http_9p_text_time(p, (time_t) z->started);
 
-    p = ngx_sprintf(p, "\nsessions: %uA open\n",
-                    ngx_http_9p_count(z->sessions));
+    p = ngx_sprintf(p, "\nsessions: %uA open\n", z->sessions);
 
     for (t = 0; t < NGX_HTTP_9P_TRANSPORTS; t++) {
         p = ngx_sprintf(p, "  %s: ", ngx_http_9p_transports[t]);
 
         for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
-            p = ngx_sprintf(p, "%uA %s, ",
-                            ngx_http_9p_count(z->sessions_by[t][i]),
+            p = ngx_sprintf(p, "%uA %s, ", z->sessions_by[t][i],
                             ngx_http_9p_session_kinds[i]);
         }
 
-        p = ngx_sprintf(p, "%uA since start\n",
-                        ngx_http_9p_count(z->sessions_total[t]));
+        p = ngx_sprintf(p, "%uA since start\n", z->sessions_total[t]);
     }
 
     p = ngx_sprintf(p, "attaches:\n");
 
     for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
         p = ngx_sprintf(p, "  %s: %uA ok, %uA refused\n",
-                        ngx_http_9p_attach_kinds[i],
-                        ngx_http_9p_count(z->attaches[i][1]),
-                        ngx_http_9p_count(z->attaches[i][0]));
+                        ngx_http_9p_attach_kinds[i], z->attaches[i][1],
+                        z->attaches[i][0]);
     }
 
     p = ngx_sprintf(p, "refused attaches, by reason:");
 
     for (i = 0; i < NGX_HTTP_9P_REFUSALS; i++) {
         p = ngx_sprintf(p, " %s %uA", ngx_http_9p_refusals[i],
-                        ngx_http_9p_count(z->refusals[i]));
+                        z->refusals[i]);
     }
 
     p = ngx_sprintf(p, "\nrequests:\n");
@@ -626,10 +626,8 @@ ngx_http_9p_status_text(u_char *p, ngx_http_9p_zone_t *z)
             p = ngx_sprintf(p, "  %s: %uA ok, %uA error, %uA flushed, "
                                "%uA lost\n",
                             ninep_type_name(NINEP_TVERSION + 2 * i),
-                            ngx_http_9p_count(z->requests[i][0]),
-                            ngx_http_9p_count(z->requests[i][1]),
-                            ngx_http_9p_count(z->requests[i][2]),
-                            ngx_http_9p_count(z->requests[i][3]));
+                            z->requests[i][0], z->requests[i][1],
+                            z->requests[i][2], z->requests[i][3]);
         }
     }
 
@@ -639,7 +637,7 @@ ngx_http_9p_status_text(u_char *p, ngx_http_9p_zone_t *z)
         if (ngx_http_9p_listed(i + NINEP_TVERSION)) {
             p = ngx_sprintf(p, "  %s: %uA\n",
                             ninep_type_name(i + NINEP_TVERSION),
-                            ngx_http_9p_count(z->messages[i]));
+                            z->messages[i]);
         }
     }
 
@@ -647,16 +645,12 @@ ngx_http_9p_status_text(u_char *p, ngx_http_9p_zone_t *z)
                        "recoveries: %uA ok, %uA failed; %uA requests "
                        "sent again\n"
                        "caches:",
-                    ngx_http_9p_count(z->bytes_in),
-                    ngx_http_9p_count(z->bytes_out),
-                    ngx_http_9p_count(z->recoveries[1]),
-                    ngx_http_9p_count(z->recoveries[0]),
-                    ngx_http_9p_count(z->resends));
+                    z->bytes_in, z->bytes_out, z->recoveries[1],
+                    z->recoveries[0], z->resends);
 
     for (i = 0; i < NGX_HTTP_9P_CACHES; i++) {
         p = ngx_sprintf(p, " %s %uA hits %uA misses;", ngx_http_9p_caches[i],
-                        ngx_http_9p_count(z->cache[i][1]),
-                        ngx_http_9p_count(z->cache[i][0]));
+                        z->cache[i][1], z->cache[i][0]);
     }
 
     p = ngx_sprintf(p, "\nworkers:\n");
@@ -666,8 +660,7 @@ ngx_http_9p_status_text(u_char *p, ngx_http_9p_zone_t *z)
             continue;
         }
 
-        p = ngx_sprintf(p, "  %ui (pid %uA): ", i,
-                        ngx_http_9p_count(z->workers[i].pid));
+        p = ngx_sprintf(p, "  %ui (pid %uA): ", i, z->workers[i].pid);
 
         if (z->workers[i].rescue) {
             p = ngx_sprintf(p, "rescue mode since ");
@@ -707,15 +700,14 @@ ngx_http_9p_text_rows(u_char *p)
                             v.circuit_open ? "circuit open (waiting to "
                                              "connect again)"
                                            : "circuit closed",
-                            ngx_http_9p_count(row->connect_failures));
+                            row->connect_failures);
             continue;
         }
 
         p = ngx_sprintf(p, "    %V: %uA connections, %uA in flight, "
                            "%uA replies",
-                        &ref[i].peer->name,
-                        ngx_http_9p_count(row->connections),
-                        ngx_http_9p_count(row->in_flight), v.count);
+                        &ref[i].peer->name, row->connections,
+                        row->in_flight, v.count);
 
         if (v.count) {
             p = ngx_sprintf(p, " (p50 ");
@@ -729,9 +721,7 @@ ngx_http_9p_text_rows(u_char *p)
 
         p = ngx_sprintf(p, ", %uA errors, %uA connect failures, %uA lost; "
                            "circuit %s; ",
-                        ngx_http_9p_count(row->errors),
-                        ngx_http_9p_count(row->connect_failures),
-                        ngx_http_9p_count(row->lost),
+                        row->errors, row->connect_failures, row->lost,
                         v.circuit_open ? "open" : "closed");
 
         if (v.checked != NGX_OK) {
@@ -763,19 +753,16 @@ ngx_http_9p_status_json(u_char *p, ngx_http_9p_zone_t *z)
 
     p = ngx_sprintf(p, "{\"started\":%uA,"
                        "\"sessions\":{\"open\":%uA,\"total\":%uA",
-                    ngx_http_9p_count(z->started),
-                    ngx_http_9p_count(z->sessions),
-                    ngx_http_9p_count(z->sessions_total[0])
-                    + ngx_http_9p_count(z->sessions_total[1]));
+                    z->started, z->sessions,
+                    z->sessions_total[0] + z->sessions_total[1]);
 
     for (t = 0; t < NGX_HTTP_9P_TRANSPORTS; t++) {
         p = ngx_sprintf(p, ",\"%s\":{\"total\":%uA",
-                        ngx_http_9p_transports[t],
-                        ngx_http_9p_count(z->sessions_total[t]));
+                        ngx_http_9p_transports[t], z->sessions_total[t]);
 
         for (i = 0; i <= NGX_HTTP_9P_ATTACH_KINDS; i++) {
             p = ngx_sprintf(p, ",\"%s\":%uA", ngx_http_9p_session_kinds[i],
-                            ngx_http_9p_count(z->sessions_by[t][i]));
+                            z->sessions_by[t][i]);
         }
 
         *p++ = '}';
@@ -786,33 +773,31 @@ ngx_http_9p_status_json(u_char *p, ngx_http_9p_zone_t *z)
     for (i = 0; i < NGX_HTTP_9P_ATTACH_KINDS; i++) {
         p = ngx_sprintf(p, "%s\"%s\":{\"ok\":%uA,\"refused\":%uA}",
                         i ? "," : "", ngx_http_9p_attach_kinds[i],
-                        ngx_http_9p_count(z->attaches[i][1]),
-                        ngx_http_9p_count(z->attaches[i][0]));
+                        z->attaches[i][1], z->attaches[i][0]);
     }
 
     p = ngx_sprintf(p, "},\"refusals\":{");
 
     for (i = 0; i < NGX_HTTP_9P_REFUSALS; i++) {
         p = ngx_sprintf(p, "%s\"%s\":%uA", i ? "," : "",
-                        ngx_http_9p_refusals[i],
-                        ngx_http_9p_count(z->refusals[i]));
+                        ngx_http_9p_refusals[i], z->refusals[i]);
     }
 
     p = ngx_sprintf(p, "},\"requests\":{");
 
-    for (i = 0, first = 1; i < NGX_HTTP_9P_REQUESTS; i++) {
+    /* Tversion, the first, is always listed */
+
+    for (i = 0; i < NGX_HTTP_9P_REQUESTS; i++) {
         if (!ngx_http_9p_listed(NINEP_TVERSION + 2 * i)) {
             continue;
         }
 
-        p = ngx_sprintf(p, "%s\"%s\":{", first ? "" : ",",
+        p = ngx_sprintf(p, "%s\"%s\":{", i ? "," : "",
                         ninep_type_name(NINEP_TVERSION + 2 * i));
-        first = 0;
 
         for (k = 0; k < NGX_HTTP_9P_RESULTS; k++) {
             p = ngx_sprintf(p, "%s\"%s\":%uA", k ? "," : "",
-                            ngx_http_9p_results[k],
-                            ngx_http_9p_count(z->requests[i][k]));
+                            ngx_http_9p_results[k], z->requests[i][k]);
         }
 
         *p++ = '}';
@@ -820,29 +805,24 @@ ngx_http_9p_status_json(u_char *p, ngx_http_9p_zone_t *z)
 
     p = ngx_sprintf(p, "},\"messages\":{");
 
-    for (i = 0, first = 1; i < NGX_HTTP_9P_TYPES; i++) {
+    for (i = 0; i < NGX_HTTP_9P_TYPES; i++) {
         if (ngx_http_9p_listed(i + NINEP_TVERSION)) {
-            p = ngx_sprintf(p, "%s\"%s\":%uA", first ? "" : ",",
+            p = ngx_sprintf(p, "%s\"%s\":%uA", i ? "," : "",
                             ninep_type_name(i + NINEP_TVERSION),
-                            ngx_http_9p_count(z->messages[i]));
-            first = 0;
+                            z->messages[i]);
         }
     }
 
     p = ngx_sprintf(p, "},\"bytes\":{\"in\":%uA,\"out\":%uA},"
                        "\"recoveries\":{\"ok\":%uA,\"failed\":%uA},"
                        "\"resends\":%uA,\"caches\":{",
-                    ngx_http_9p_count(z->bytes_in),
-                    ngx_http_9p_count(z->bytes_out),
-                    ngx_http_9p_count(z->recoveries[1]),
-                    ngx_http_9p_count(z->recoveries[0]),
-                    ngx_http_9p_count(z->resends));
+                    z->bytes_in, z->bytes_out, z->recoveries[1],
+                    z->recoveries[0], z->resends);
 
     for (i = 0; i < NGX_HTTP_9P_CACHES; i++) {
         p = ngx_sprintf(p, "%s\"%s\":{\"hits\":%uA,\"misses\":%uA}",
                         i ? "," : "", ngx_http_9p_caches[i],
-                        ngx_http_9p_count(z->cache[i][1]),
-                        ngx_http_9p_count(z->cache[i][0]));
+                        z->cache[i][1], z->cache[i][0]);
     }
 
     p = ngx_sprintf(p, "},\"workers\":[");
@@ -851,10 +831,9 @@ ngx_http_9p_status_json(u_char *p, ngx_http_9p_zone_t *z)
         if (z->workers[i].pid) {
             p = ngx_sprintf(p, "%s{\"worker\":%ui,\"pid\":%uA,"
                                "\"rescue\":%s,\"rescue_since\":%uA}",
-                            first ? "" : ",", i,
-                            ngx_http_9p_count(z->workers[i].pid),
+                            first ? "" : ",", i, z->workers[i].pid,
                             z->workers[i].rescue ? "true" : "false",
-                            ngx_http_9p_count(z->workers[i].rescue_since));
+                            z->workers[i].rescue_since);
             first = 0;
         }
     }
@@ -889,7 +868,7 @@ ngx_http_9p_json_rows(u_char *p)
             p = ngx_sprintf(p, ",\"circuit\":\"%s\","
                                "\"connect_failures\":%uA,\"servers\":[",
                             v.circuit_open ? "open" : "closed",
-                            ngx_http_9p_count(row->connect_failures));
+                            row->connect_failures);
             continue;
         }
 
@@ -899,11 +878,8 @@ ngx_http_9p_json_rows(u_char *p)
                            "\"replies\":%uA,\"errors\":%uA,"
                            "\"connect_failures\":%uA,\"lost\":%uA,"
                            "\"circuit\":\"%s\",\"check\":",
-                        ngx_http_9p_count(row->connections),
-                        ngx_http_9p_count(row->in_flight), v.count,
-                        ngx_http_9p_count(row->errors),
-                        ngx_http_9p_count(row->connect_failures),
-                        ngx_http_9p_count(row->lost),
+                        row->connections, row->in_flight, v.count,
+                        row->errors, row->connect_failures, row->lost,
                         v.circuit_open ? "open" : "closed");
 
         p = (v.checked == NGX_OK)
@@ -912,15 +888,14 @@ ngx_http_9p_json_rows(u_char *p)
             : ngx_sprintf(p, "null");
 
         p = ngx_sprintf(p, ",\"latency_us\":{\"sum\":%uA,\"buckets\":[",
-                        ngx_http_9p_count(row->latency_us));
+                        row->latency_us);
 
         for (k = 0; k < NGX_HTTP_9P_BUCKETS; k++) {
             p = ngx_sprintf(p, "[%ui,%uA],", ngx_http_9p_buckets[k],
-                            ngx_http_9p_count(row->latency[k]));
+                            row->latency[k]);
         }
 
-        p = ngx_sprintf(p, "[null,%uA]]}}",
-                        ngx_http_9p_count(row->latency[k]));
+        p = ngx_sprintf(p, "[null,%uA]]}}", row->latency[k]);
     }
 
     return ngx_http_9p_row_refs.nelts ? ngx_sprintf(p, "]}") : p;
@@ -952,8 +927,7 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
 
     p = ngx_http_9p_prom_head(p, "ninep_start_time_seconds", "gauge",
                               "When the counters began (a Unix time).");
-    p = ngx_sprintf(p, "ninep_start_time_seconds %uA\n",
-                    ngx_http_9p_count(z->started));
+    p = ngx_sprintf(p, "ninep_start_time_seconds %uA\n", z->started);
 
     p = ngx_http_9p_prom_head(p, "ninep_sessions", "gauge",
                               "9P sessions open now, by their first "
@@ -964,8 +938,7 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
             p = ngx_sprintf(p, "ninep_sessions{transport=\"%s\","
                                "kind=\"%s\"} %uA\n",
                             ngx_http_9p_transports[t],
-                            ngx_http_9p_session_kinds[i],
-                            ngx_http_9p_count(z->sessions_by[t][i]));
+                            ngx_http_9p_session_kinds[i], z->sessions_by[t][i]);
         }
     }
 
@@ -974,8 +947,7 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
 
     for (t = 0; t < NGX_HTTP_9P_TRANSPORTS; t++) {
         p = ngx_sprintf(p, "ninep_sessions_total{transport=\"%s\"} %uA\n",
-                        ngx_http_9p_transports[t],
-                        ngx_http_9p_count(z->sessions_total[t]));
+                        ngx_http_9p_transports[t], z->sessions_total[t]);
     }
 
     p = ngx_http_9p_prom_head(p, "ninep_attaches_total", "counter",
@@ -986,8 +958,7 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
             p = ngx_sprintf(p, "ninep_attaches_total{kind=\"%s\","
                                "result=\"%s\"} %uA\n",
                             ngx_http_9p_attach_kinds[i],
-                            ok ? "ok" : "refused",
-                            ngx_http_9p_count(z->attaches[i][ok]));
+                            ok ? "ok" : "refused", z->attaches[i][ok]);
         }
     }
 
@@ -996,8 +967,7 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
 
     for (i = 0; i < NGX_HTTP_9P_REFUSALS; i++) {
         p = ngx_sprintf(p, "ninep_attach_refusals_total{reason=\"%s\"} %uA\n",
-                        ngx_http_9p_refusals[i],
-                        ngx_http_9p_count(z->refusals[i]));
+                        ngx_http_9p_refusals[i], z->refusals[i]);
     }
 
     p = ngx_http_9p_prom_head(p, "ninep_requests_total", "counter",
@@ -1012,8 +982,7 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
             p = ngx_sprintf(p, "ninep_requests_total{type=\"%s\","
                                "result=\"%s\"} %uA\n",
                             ninep_type_name(NINEP_TVERSION + 2 * i),
-                            ngx_http_9p_results[k],
-                            ngx_http_9p_count(z->requests[i][k]));
+                            ngx_http_9p_results[k], z->requests[i][k]);
         }
     }
 
@@ -1025,7 +994,7 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
         if (ngx_http_9p_listed(i + NINEP_TVERSION)) {
             p = ngx_sprintf(p, "ninep_messages_total{type=\"%s\"} %uA\n",
                             ninep_type_name(i + NINEP_TVERSION),
-                            ngx_http_9p_count(z->messages[i]));
+                            z->messages[i]);
         }
     }
 
@@ -1034,21 +1003,18 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
                               "(out).");
     p = ngx_sprintf(p, "ninep_bytes_total{direction=\"in\"} %uA\n"
                        "ninep_bytes_total{direction=\"out\"} %uA\n",
-                    ngx_http_9p_count(z->bytes_in),
-                    ngx_http_9p_count(z->bytes_out));
+                    z->bytes_in, z->bytes_out);
 
     p = ngx_http_9p_prom_head(p, "ninep_recoveries_total", "counter",
                               "Stale fids made again on a new connection.");
     p = ngx_sprintf(p, "ninep_recoveries_total{result=\"ok\"} %uA\n"
                        "ninep_recoveries_total{result=\"failed\"} %uA\n",
-                    ngx_http_9p_count(z->recoveries[1]),
-                    ngx_http_9p_count(z->recoveries[0]));
+                    z->recoveries[1], z->recoveries[0]);
 
     p = ngx_http_9p_prom_head(p, "ninep_resends_total", "counter",
                               "Requests lost with a connection and sent "
                               "again.");
-    p = ngx_sprintf(p, "ninep_resends_total %uA\n",
-                    ngx_http_9p_count(z->resends));
+    p = ngx_sprintf(p, "ninep_resends_total %uA\n", z->resends);
 
     p = ngx_http_9p_prom_head(p, "ninep_cache_lookups_total", "counter",
                               "Lookups in the workers' ticket and key "
@@ -1059,7 +1025,7 @@ ngx_http_9p_status_prometheus(u_char *p, ngx_http_9p_zone_t *z)
             p = ngx_sprintf(p, "ninep_cache_lookups_total{cache=\"%s\","
                                "result=\"%s\"} %uA\n",
                             ngx_http_9p_caches[i], ok ? "hit" : "miss",
-                            ngx_http_9p_count(z->cache[i][ok]));
+                            z->cache[i][ok]);
         }
     }
 
@@ -1098,49 +1064,54 @@ typedef enum {
     NGX_HTTP_9P_FAMILIES
 } ngx_http_9p_family_e;
 
-#define ngx_http_9p_family(f)   ngx_http_9p_prom_families[3 * (f)]
-
-static const char  *ngx_http_9p_prom_families[] = {
-    "ninep_service_circuit_open", "gauge",
-    "1 while a service's connections wait to connect again.",
-    "ninep_service_unplaced_connects_total", "counter",
-    "Connects that found no server to try.",
-    "ninep_backend_connections", "gauge",
-    "Ready connections to a server, all workers.",
-    "ninep_backend_requests_in_flight", "gauge",
-    "Requests sent to a server and not yet ended.",
-    "ninep_backend_request_duration_seconds", "histogram",
-    "From a request sent to a server to its reply.",
-    "ninep_backend_errors_total", "counter",
-    "Rerror replies from a server.",
-    "ninep_backend_connect_failures_total", "counter",
-    "Connects or handshakes to a server that failed.",
-    "ninep_backend_lost_connections_total", "counter",
-    "Ready connections to a server that broke.",
-    "ninep_backend_circuit_open", "gauge",
-    "1 while the balancer skips a server (max_fails within fail_timeout).",
-    "ninep_backend_up", "gauge",
-    "The health check's word on a server (ninep_check): 1 up, 0 down.",
-    "ninep_backend_check_change_time_seconds", "gauge",
-    "When the health check last marked a server up or down (0: never)."
+/* offset: of the row's counter; 0 (its next): the value is not one */
+static const ngx_http_9p_family_t  ngx_http_9p_families[] = {
+    { "ninep_service_circuit_open", "gauge",
+      "1 while a service's connections wait to connect again.", 0 },
+    { "ninep_service_unplaced_connects_total", "counter",
+      "Connects that found no server to try.",
+      offsetof(ngx_http_9p_row_t, connect_failures) },
+    { "ninep_backend_connections", "gauge",
+      "Ready connections to a server, all workers.",
+      offsetof(ngx_http_9p_row_t, connections) },
+    { "ninep_backend_requests_in_flight", "gauge",
+      "Requests sent to a server and not yet ended.",
+      offsetof(ngx_http_9p_row_t, in_flight) },
+    { "ninep_backend_request_duration_seconds", "histogram",
+      "From a request sent to a server to its reply.", 0 },
+    { "ninep_backend_errors_total", "counter",
+      "Rerror replies from a server.", offsetof(ngx_http_9p_row_t, errors) },
+    { "ninep_backend_connect_failures_total", "counter",
+      "Connects or handshakes to a server that failed.",
+      offsetof(ngx_http_9p_row_t, connect_failures) },
+    { "ninep_backend_lost_connections_total", "counter",
+      "Ready connections to a server that broke.",
+      offsetof(ngx_http_9p_row_t, lost) },
+    { "ninep_backend_circuit_open", "gauge",
+      "1 while the balancer skips a server (max_fails within "
+      "fail_timeout).", 0 },
+    { "ninep_backend_up", "gauge",
+      "The health check's word on a server (ninep_check): 1 up, 0 down.", 0 },
+    { "ninep_backend_check_change_time_seconds", "gauge",
+      "When the health check last marked a server up or down (0: never).",
+      0 }
 };
 
 
 static u_char *
 ngx_http_9p_prom_rows(u_char *p)
 {
-    ngx_uint_t               f, i;
-    ngx_http_9p_row_ref_t   *ref;
-    ngx_http_9p_row_view_t   v;
+    ngx_uint_t                    f, i;
+    ngx_http_9p_row_ref_t        *ref;
+    ngx_http_9p_row_view_t        v;
+    const ngx_http_9p_family_t   *family;
 
     ref = ngx_http_9p_row_refs.elts;
 
     for (f = 0; f < NGX_HTTP_9P_FAMILIES; f++) {
-        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n",
-                        ngx_http_9p_family(f),
-                        ngx_http_9p_prom_families[3 * f + 2],
-                        ngx_http_9p_family(f),
-                        ngx_http_9p_prom_families[3 * f + 1]);
+        family = &ngx_http_9p_families[f];
+        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", family->name,
+                        family->help, family->name, family->type);
 
         for (i = 0; i < ngx_http_9p_row_refs.nelts; i++) {
             if ((ref[i].peer == NULL) == (f < NGX_HTTP_9P_F_CONNECTIONS)) {
@@ -1157,10 +1128,10 @@ ngx_http_9p_prom_rows(u_char *p)
 static u_char *
 ngx_http_9p_prom_row(u_char *p, ngx_uint_t f, ngx_http_9p_row_view_t *v)
 {
-    ngx_atomic_uint_t   n;
-    ngx_http_9p_row_t  *row;
+    ngx_atomic_uint_t             n;
+    const ngx_http_9p_family_t   *family;
 
-    row = v->ref->row;
+    family = &ngx_http_9p_families[f];
 
     if (f == NGX_HTTP_9P_F_DURATION) {
         return ngx_http_9p_prom_histogram(p, v);
@@ -1170,44 +1141,20 @@ ngx_http_9p_prom_row(u_char *p, ngx_uint_t f, ngx_http_9p_row_view_t *v)
         return p;
     }
 
-    switch (f) {
+    if (family->offset) {
+        n = *(ngx_atomic_t *) ((u_char *) v->ref->row + family->offset);
 
-    case NGX_HTTP_9P_F_SERVICE_CIRCUIT:
-    case NGX_HTTP_9P_F_CIRCUIT:
-        n = v->circuit_open;
-        break;
-
-    case NGX_HTTP_9P_F_UNPLACED:
-    case NGX_HTTP_9P_F_CONNECT_FAILURES:
-        n = row->connect_failures;
-        break;
-
-    case NGX_HTTP_9P_F_CONNECTIONS:
-        n = row->connections;
-        break;
-
-    case NGX_HTTP_9P_F_IN_FLIGHT:
-        n = row->in_flight;
-        break;
-
-    case NGX_HTTP_9P_F_ERRORS:
-        n = row->errors;
-        break;
-
-    case NGX_HTTP_9P_F_LOST:
-        n = row->lost;
-        break;
-
-    case NGX_HTTP_9P_F_UP:
+    } else if (f == NGX_HTTP_9P_F_UP) {
         n = !v->down;
-        break;
 
-    default: /* NGX_HTTP_9P_F_CHECK_CHANGED */
+    } else if (f == NGX_HTTP_9P_F_CHECK_CHANGED) {
         n = (ngx_atomic_uint_t) v->changed;
-        break;
+
+    } else {
+        n = v->circuit_open;
     }
 
-    p = ngx_sprintf(p, "%s", ngx_http_9p_family(f));
+    p = ngx_sprintf(p, "%s", family->name);
     p = ngx_http_9p_prom_labels(p, v->ref);
 
     return ngx_sprintf(p, "} %uA\n", n);
@@ -1225,7 +1172,7 @@ ngx_http_9p_prom_histogram(u_char *p, ngx_http_9p_row_view_t *v)
     const char         *name;
 
     row = v->ref->row;
-    name = ngx_http_9p_family(NGX_HTTP_9P_F_DURATION);
+    name = ngx_http_9p_families[NGX_HTTP_9P_F_DURATION].name;
 
     for (k = 0, n = 0; k <= NGX_HTTP_9P_BUCKETS; k++) {
         n += row->latency[k];

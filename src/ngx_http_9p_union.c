@@ -13,7 +13,6 @@
 #include "ngx_http_9p_recover.h"
 
 
-
 static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, uint16_t tag, uint32_t count);
 static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
@@ -47,7 +46,6 @@ static void ngx_http_9p_union_created(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
 
 /* ---------------------------------------------------------------- unions */
-
 
 
 /*
@@ -402,10 +400,8 @@ ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 static void
 ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr)
 {
-    if (cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
+    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    cr->owned = NINEP_NOFID;
 
     cr->nbfid = NINEP_NOFID;
     ngx_http_9p_union_next_source(cr);

@@ -24,7 +24,6 @@
 #include "ngx_http_9p_recover.h"
 
 
-
 static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
 static ngx_uint_t ngx_http_9p_walk_stays(ngx_http_9p_ns_t *ns,
     ngx_http_9p_mount_t *cur, ngx_http_9p_mount_t *target, size_t len);
@@ -133,16 +132,13 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 }
 
 
-
 /* Leaving a service for the kernel: its fid is not needed. */
 
 static void
 ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr)
 {
-    if (cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
+    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    cr->owned = NINEP_NOFID;
 
     if (cr->backend) {
         ngx_http_9p_backend_unref(cr->backend);
@@ -390,10 +386,8 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 
     if (!ngx_http_9p_backend_alive(b) && (cr->cross || cr->member)) {
         /* onto a mount whose connection died: it is made again first */
-        if (cr->owned != NINEP_NOFID) {
-            ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-            cr->owned = NINEP_NOFID;
-        }
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
 
         ngx_http_9p_remount(cr, m, ngx_http_9p_walk_next,
                             ngx_http_9p_walk_unmade);
@@ -459,10 +453,8 @@ ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     if (err) {
         /* the stepping stone the failed step started from goes too */
-        if (cr->owned != NINEP_NOFID) {
-            ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-            cr->owned = NINEP_NOFID;
-        }
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
 
         /* a name not in this member of a union: perhaps in the next */
         if (n == 0 && (cr->cross || cr->path_len == cr->mount->path.len)) {
@@ -563,10 +555,8 @@ ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
 {
     ninep_fcall_t  rf;
 
-    if (cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
+    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+    cr->owned = NINEP_NOFID;
 
     if (cr->done == 0) {
         ngx_http_9p_creq_error(cr, svc, ename);
@@ -593,10 +583,8 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
 
     if (cr->newfid == cr->fidno && f == NULL) {
         /* the client clunked the fid while it was being walked */
-        if (cr->owned != NINEP_NOFID) {
-            ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-            cr->owned = NINEP_NOFID;
-        }
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
 
         ngx_http_9p_creq_error(cr, NULL, "fid clunked during the walk");
         return;
@@ -619,10 +607,8 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
                  : ngx_http_9p_fid_new(s, cr->newfid);
 
         if (nf == NULL) {
-            if (cr->owned != NINEP_NOFID) {
-                ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-                cr->owned = NINEP_NOFID;
-            }
+            ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+            cr->owned = NINEP_NOFID;
 
             ngx_http_9p_creq_error(cr, NULL,
                                    ngx_http_9p_fid_find(s, cr->newfid)
