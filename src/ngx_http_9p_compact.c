@@ -98,7 +98,9 @@ static ngx_uint_t ngx_http_9p_contexts_movable(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_9p_movable(ngx_http_request_t *r,
     ngx_pool_cleanup_pt keep);
 static size_t ngx_http_9p_need(ngx_http_request_t *r, ngx_uint_t nvars);
-static size_t ngx_http_9p_list_need(ngx_list_t *l);
+static size_t ngx_http_9p_list_need(ngx_list_t *l, ngx_uint_t in);
+static size_t ngx_http_9p_array_need(ngx_array_t *a);
+static size_t ngx_http_9p_str_need(ngx_str_t *s, ngx_str_t *within);
 static ngx_int_t ngx_http_9p_list_copy(ngx_pool_t *pool, ngx_list_t *dst,
     ngx_list_t *src, ngx_uint_t in);
 static ngx_table_elt_t *ngx_http_9p_elt_map(ngx_list_t *from,
@@ -288,12 +290,19 @@ ngx_http_9p_contexts_movable(ngx_http_request_t *r)
 }
 
 
-/* Enough for the copy: its parts, their strings, alignment for each. */
+/*
+ * What the copy takes, as ngx_http_9p_copy() allocates it: each aligned
+ * allocation may add up to NGX_ALIGNMENT - 1 bytes (at most 12 of them:
+ * the request, contexts, variables, header_in, three lists, four arrays,
+ * the cleanup), each copied string a NUL.
+ */
 
 static size_t
 ngx_http_9p_need(ngx_http_request_t *r, ngx_uint_t nvars)
 {
-    size_t  size;
+    size_t                      size;
+    ngx_uint_t                  i;
+    ngx_http_variable_value_t  *v;
 
     size = sizeof(ngx_pool_t)
            + sizeof(ngx_http_request_t)
@@ -301,65 +310,104 @@ ngx_http_9p_need(ngx_http_request_t *r, ngx_uint_t nvars)
            + sizeof(ngx_http_variable_value_t) * nvars
            + sizeof(ngx_buf_t)
            + sizeof(ngx_pool_cleanup_t)
-           + 8 * NGX_ALIGNMENT;
+           + 12 * NGX_ALIGNMENT;
 
-    size += ngx_http_9p_list_need(&r->headers_in.headers)
-            + ngx_http_9p_list_need(&r->headers_out.headers)
-            + ngx_http_9p_list_need(&r->headers_out.trailers);
+    size += ngx_http_9p_list_need(&r->headers_in.headers, 1)
+            + ngx_http_9p_list_need(&r->headers_out.headers, 0)
+            + ngx_http_9p_list_need(&r->headers_out.trailers, 0);
 
-    size += (r->headers_in.cookies.nelts
+    size += ngx_http_9p_array_need(&r->headers_in.cookies)
 #if (NGX_HTTP_X_FORWARDED_FOR)
-             + r->headers_in.x_forwarded_for.nelts
+            + ngx_http_9p_array_need(&r->headers_in.x_forwarded_for)
 #endif
-             + r->headers_out.cache_control.nelts
-             + r->headers_out.link.nelts + 4)
-            * (sizeof(ngx_table_elt_t *) + NGX_ALIGNMENT);
+            + ngx_http_9p_array_need(&r->headers_out.cache_control)
+            + ngx_http_9p_array_need(&r->headers_out.link);
 
-    /* the strings, each with its NUL */
-    size += r->request_line.len + r->uri.len + r->args.len + r->exten.len
-            + r->unparsed_uri.len + r->method_name.len
-            + r->http_protocol.len + r->schema.len
-            + r->headers_in.user.len + r->headers_in.passwd.len
-            + r->headers_in.server.len
-            + r->headers_out.status_line.len
-            + r->headers_out.content_type.len + r->headers_out.charset.len
-            + 14;
+    size += ngx_http_9p_str_need(&r->request_line, NULL)
+            + ngx_http_9p_str_need(&r->uri, &r->request_line)
+            + ngx_http_9p_str_need(&r->args, &r->request_line)
+            + ngx_http_9p_str_need(&r->exten, &r->request_line)
+            + ngx_http_9p_str_need(&r->unparsed_uri, &r->request_line)
+            + ngx_http_9p_str_need(&r->method_name, &r->request_line)
+            + ngx_http_9p_str_need(&r->http_protocol, &r->request_line)
+            + ngx_http_9p_str_need(&r->schema, &r->request_line)
+            + ngx_http_9p_str_need(&r->headers_in.user, NULL)
+            + ngx_http_9p_str_need(&r->headers_in.passwd, NULL)
+            + ngx_http_9p_str_need(&r->headers_in.server, NULL)
+            + ngx_http_9p_str_need(&r->headers_out.status_line, NULL)
+            + ngx_http_9p_str_need(&r->headers_out.content_type, NULL)
+            + ngx_http_9p_str_need(&r->headers_out.charset, NULL);
 
-    /* cached variables: their values (nvars counted their NULs above) */
-    if (r->variables) {
-        size += nvars;
+    for (i = 0; r->variables && i < nvars; i++) {
+        v = &r->variables[i];
 
-        while (nvars--) {
-            size += r->variables[nvars].len;
+        if (v->valid && !v->not_found && v->data) {
+            size += v->len + 1;
         }
     }
 
-    return ngx_align(size, 16);
+    return ngx_align(size, NGX_ALIGNMENT);
 }
 
 
 static size_t
-ngx_http_9p_list_need(ngx_list_t *l)
+ngx_http_9p_list_need(ngx_list_t *l, ngx_uint_t in)
 {
     size_t            size;
     ngx_uint_t        i, n;
     ngx_table_elt_t  *h;
     ngx_list_part_t  *part;
 
-    size = NGX_ALIGNMENT;
+    size = 0;
     n = 0;
 
     for (part = &l->part; part; part = part->next) {
         h = part->elts;
 
         for (i = 0; i < part->nelts; i++) {
-            size += 2 * h[i].key.len + h[i].value.len + 3;
+            size += ngx_http_9p_str_need(&h[i].key, NULL)
+                    + ngx_http_9p_str_need(&h[i].value, NULL);
+
+            if (in && h[i].lowcase_key) {
+                size += h[i].key.len + 1;
+            }
         }
 
         n += part->nelts;
     }
 
     return size + ngx_max(n, 1) * sizeof(ngx_table_elt_t);
+}
+
+
+static size_t
+ngx_http_9p_array_need(ngx_array_t *a)
+{
+    if (a->elts == NULL) {
+        return 0;
+    }
+
+    return ngx_max(a->nelts, 1) * sizeof(ngx_table_elt_t *);
+}
+
+
+/* What copying s takes: nothing if it lies within within (moved). */
+
+static size_t
+ngx_http_9p_str_need(ngx_str_t *s, ngx_str_t *within)
+{
+    if (s->data == NULL || s->len == 0) {
+        return 0;
+    }
+
+    if (within && within->data
+        && s->data >= within->data
+        && s->data + s->len <= within->data + within->len)
+    {
+        return 0;
+    }
+
+    return s->len + 1;
 }
 
 
