@@ -9,7 +9,7 @@
  * buffers for long headers) -- about 9 KiB an idle session kept.
  *
  * The copy is the same request in one pool of the size it needs: the
- * request, its module contexts and variables, the headers it has (their
+ * request, the session's context, the variables, the headers it has (their
  * elements and strings, each NUL-terminated as nginx leaves them) and the
  * request line.  Then the old pool and the header buffers are freed, the
  * buffers as ngx_http_set_keepalive() frees them between requests.  A
