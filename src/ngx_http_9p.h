@@ -116,7 +116,14 @@ typedef struct {
 typedef struct ngx_http_9p_fid_s   ngx_http_9p_fid_t;
 typedef struct ngx_http_9p_creq_s  ngx_http_9p_creq_t;
 
-#define NGX_HTTP_9P_FID_BUCKETS        64
+/*
+ * A session's fids hash on fid % buckets: 8 inline buckets to start with
+ * (an idle session has one fid), doubled while there are more than two
+ * fids a bucket, up to 1024 (4096 fids, ninep_max_fids's default, make
+ * chains of 4).
+ */
+#define NGX_HTTP_9P_FID_BUCKETS        8
+#define NGX_HTTP_9P_FID_BUCKETS_MAX    1024
 
 
 typedef struct ngx_http_9p_session_s  ngx_http_9p_session_t;
@@ -151,7 +158,9 @@ struct ngx_http_9p_session_s {
                                         u_char *msg, size_t len);
 
     /* the 9P session: client fids, requests in progress */
-    ngx_http_9p_fid_t          *fids[NGX_HTTP_9P_FID_BUCKETS];
+    ngx_http_9p_fid_t         **fids;       /* nbuckets chains */
+    ngx_uint_t                  nbuckets;   /* a power of 2 */
+    ngx_http_9p_fid_t          *fids0[NGX_HTTP_9P_FID_BUCKETS];
     ngx_uint_t                  nfids;
     ngx_queue_t                 creqs;
     ngx_uint_t                  ncreqs;

@@ -358,6 +358,7 @@ ngx_http_9p_add_header(ngx_http_request_t *r, const char *name,
     h->key.data = (u_char *) name;
     h->key.len = ngx_strlen(name);
     h->value = *value;
+    h->lowcase_key = NULL;
 
     return NGX_OK;
 }

@@ -368,12 +368,47 @@ ngx_http_9p_creq_fid(ngx_http_9p_creq_t *cr)
 }
 
 
+/*
+ * Twice the buckets, the fids hashed again; without the memory the table
+ * stays as it is (longer chains, still right).
+ */
+
+static void
+ngx_http_9p_fids_grow(ngx_http_9p_session_t *s)
+{
+    ngx_uint_t           i, n;
+    ngx_http_9p_fid_t  **t, *f;
+
+    n = 2 * s->nbuckets;
+
+    t = ngx_calloc(n * sizeof(ngx_http_9p_fid_t *), s->connection->log);
+    if (t == NULL) {
+        return;
+    }
+
+    for (i = 0; i < s->nbuckets; i++) {
+        while ((f = s->fids[i]) != NULL) {
+            s->fids[i] = f->next;
+            f->next = t[f->fid & (n - 1)];
+            t[f->fid & (n - 1)] = f;
+        }
+    }
+
+    if (s->fids != s->fids0) {
+        ngx_free(s->fids);
+    }
+
+    s->fids = t;
+    s->nbuckets = n;
+}
+
+
 ngx_http_9p_fid_t *
 ngx_http_9p_fid_find(ngx_http_9p_session_t *s, uint32_t fid)
 {
     ngx_http_9p_fid_t  *f;
 
-    for (f = s->fids[fid % NGX_HTTP_9P_FID_BUCKETS]; f; f = f->next) {
+    for (f = s->fids[fid & (s->nbuckets - 1)]; f; f = f->next) {
         if (f->fid == fid) {
             return f;
         }
@@ -419,7 +454,13 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
     f->open = 0;
     f->merge = 0;
 
-    bucket = &s->fids[fid % NGX_HTTP_9P_FID_BUCKETS];
+    if (s->nfids >= 2 * s->nbuckets
+        && s->nbuckets < NGX_HTTP_9P_FID_BUCKETS_MAX)
+    {
+        ngx_http_9p_fids_grow(s);
+    }
+
+    bucket = &s->fids[fid & (s->nbuckets - 1)];
     f->next = *bucket;
     *bucket = f;
     s->nfids++;
@@ -433,7 +474,7 @@ ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f)
 {
     ngx_http_9p_fid_t  **pp;
 
-    for (pp = &s->fids[f->fid % NGX_HTTP_9P_FID_BUCKETS]; *pp;
+    for (pp = &s->fids[f->fid & (s->nbuckets - 1)]; *pp;
          pp = &(*pp)->next)
     {
         if (*pp == f) {

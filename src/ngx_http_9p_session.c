@@ -36,6 +36,8 @@ void
 ngx_http_9p_session_init(ngx_http_9p_session_t *s)
 {
     ngx_queue_init(&s->creqs);
+    s->fids = s->fids0;
+    s->nbuckets = NGX_HTTP_9P_FID_BUCKETS;
     s->resend = ngx_http_9p_session_resend;
     ngx_http_9p_stats_session(s, 1);
 }
@@ -223,11 +225,18 @@ ngx_http_9p_session_end(ngx_http_9p_session_t *s)
         ngx_http_9p_creq_abort(cr);
     }
 
-    for (i = 0; i < NGX_HTTP_9P_FID_BUCKETS; i++) {
+    for (i = 0; i < s->nbuckets; i++) {
         while ((f = s->fids[i]) != NULL) {
             ngx_http_9p_fid_unlink(s, f);
             ngx_http_9p_fid_free(s, f, 1);
         }
+    }
+
+    /* a grown table goes: a session starts over small */
+    if (s->fids != s->fids0) {
+        ngx_free(s->fids);
+        s->fids = s->fids0;
+        s->nbuckets = NGX_HTTP_9P_FID_BUCKETS;
     }
 }
 

@@ -8,6 +8,11 @@
  * Replies are framed into a bounded output buffer drained with
  * c->send_chain; while it lacks room for the largest possible reply, no
  * further input is processed (backpressure).
+ *
+ * An idle session holds little: the buffers go back to a per-worker cache
+ * when empty, and once the 101 is out the HTTP request is compacted
+ * (ngx_http_9p_compact.c).  The WebSocket state is allocated on its own,
+ * not in the request's pool, so that it stays where it is meanwhile.
  */
 
 #include <ngx_config.h>
@@ -19,6 +24,7 @@
 #endif
 
 #include "ngx_http_9p.h"
+#include "ngx_http_9p_compact.h"
 #include "ngx_http_9p_stats.h"
 #include "ngx_http_9p_wsframe.h"
 
@@ -89,6 +95,7 @@ typedef struct {
     unsigned                    close_received:1;
     unsigned                    read_blocked:1;
     unsigned                    done:1;
+    unsigned                    compacted:1;    /* or tried */
 } ngx_http_9p_ws_t;
 
 #define ngx_http_9p_ws(sp)  ((ngx_http_9p_ws_t *) (sp))
@@ -100,6 +107,7 @@ static void ngx_http_9p_ws_read_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_write_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_timer_handler(ngx_event_t *ev);
 static void ngx_http_9p_ws_run(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_serve(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_read(ngx_http_9p_session_t *s);
 static ngx_int_t ngx_http_9p_ws_frames(ngx_http_9p_session_t *s);
 static ngx_int_t ngx_http_9p_ws_frame(ngx_http_9p_session_t *s);
@@ -126,6 +134,7 @@ static void ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc);
 static void ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_cleanup(void *data);
+static void ngx_http_9p_ws_free(void *data);
 static ngx_int_t ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s,
     ninep_fcall_t *f);
 static void ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
@@ -179,12 +188,22 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
     ngx_http_9p_session_t   *s;
     ngx_http_9p_loc_conf_t  *conf;
 
-    ws = ngx_pcalloc(r->pool, sizeof(ngx_http_9p_ws_t));
+    ws = ngx_calloc(sizeof(ngx_http_9p_ws_t), r->connection->log);
     if (ws == NULL) {
         return NGX_ERROR;
     }
 
+    /* it goes with the request, whichever pool that is by then */
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        ngx_free(ws);
+        return NGX_ERROR;
+    }
+
     s = &ws->s;
+    cln->handler = ngx_http_9p_ws_free;
+    cln->data = s;
+
     c = r->connection;
     conf = ngx_http_get_module_loc_conf(r, ngx_http_9p_module);
 
@@ -200,15 +219,10 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
                    : ngx_max(256 * 1024,
                              2 * ngx_http_9p_min_output(conf->msize));
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_9p_ws_cleanup;
-    cln->data = s;
-
     ngx_http_set_ctx(r, s, ngx_http_9p_module);
+
+    /* before anything can fail: the cleanup ends the session */
+    ngx_http_9p_session_init(s);
 
     /* frames the client sent right behind its handshake */
     hin = r->header_in;
@@ -233,8 +247,6 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
     /* every frame goes out now: under TLS, ngx_ssl_send_chain() would
        otherwise keep small writes until 16 KiB have gathered */
     ws->out.flush = 1;
-
-    ngx_http_9p_session_init(s);
 
     ws->timer.handler = ngx_http_9p_ws_timer_handler;
     ws->timer.data = s;
@@ -419,10 +431,40 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
 }
 
 
-/* Reads and answers what it can, sends what is queued, ends if done. */
+/*
+ * Serves the session, then, once the 101 has gone out, makes the HTTP
+ * request small: the event handler that runs this uses s->request only
+ * after it, and nginx's finds the new one as c->data.
+ */
 
 static void
 ngx_http_9p_ws_run(ngx_http_9p_session_t *s)
+{
+    ngx_http_request_t  *r;
+    ngx_http_9p_ws_t    *ws;
+
+    ws = ngx_http_9p_ws(s);
+
+    ngx_http_9p_ws_serve(s);
+
+    if (ws->compacted || ws->done || s->request->out) {
+        return;
+    }
+
+    ws->compacted = 1;
+
+    r = ngx_http_9p_request_compact(s->request, ngx_http_9p_ws_free);
+
+    if (r) {
+        s->request = r;
+    }
+}
+
+
+/* Reads and answers what it can, sends what is queued, ends if done. */
+
+static void
+ngx_http_9p_ws_serve(ngx_http_9p_session_t *s)
 {
     ngx_http_9p_ws_t  *ws;
 
@@ -1324,6 +1366,16 @@ ngx_http_9p_buf_put(void *p, size_t size)
     }
 
     ngx_free(p);
+}
+
+
+/* The request's pool cleanup: the session ends, its memory goes. */
+
+static void
+ngx_http_9p_ws_free(void *data)
+{
+    ngx_http_9p_ws_cleanup(data);
+    ngx_free(ngx_http_9p_ws(data));
 }
 
 

@@ -465,3 +465,38 @@ is_9p($c->clunk(5), 'Rclunk', 'clunk fid 5');
 is_9p($c->stat(5), 'Rerror ename="unknown fid"', 'after one Tclunk there is no fid 5 left');
 $c->close;
 main::fids_back_to_kernel("vfs holds only the kernel's fid in the end");
+
+
+
+=== TEST 18: 300 fids in one session: each found, clunked, reset by Tversion (the fid table grows)
+--- perl
+my ($c, $root) = kattach('glenda');
+# the kernel's table of a session's fids starts at 8 buckets and doubles
+# past two fids a bucket: fid numbers far apart and near, made in turn
+my @fids = map { ($_ * 7919) % 100000 + 1 } 1 .. 300;
+my $bad = 0;
+for my $f (@fids) {
+    my $r = $c->walk($root, $f, 'tmp');
+    $bad++ unless $r->{type} eq 'Rwalk';
+}
+is($bad, 0, '300 walks to new fids');
+$bad = 0;
+for my $f (@fids) {
+    $bad++ unless $c->stat($f)->{type} eq 'Rstat';
+}
+is($bad, 0, 'each is found');
+main::fids_back_to_kernel('vfs holds the kernel, the mount and 301 fids', 303);
+$bad = 0;
+for my $f (@fids[0 .. 149]) {
+    $bad++ unless $c->clunk($f)->{type} eq 'Rclunk';
+}
+is($bad, 0, 'half clunked');
+is_9p($c->stat($fids[0]), 'Rerror ename="unknown fid"', 'a clunked one is gone');
+is_9p($c->stat($fids[299]), 'Rstat stat=*', 'the others are there');
+is($c->version(8192)->{type}, 'Rversion', 'Tversion');
+is_9p($c->stat($fids[299]), 'Rerror ename="unknown fid"', 'which clunks every fid');
+main::fids_back_to_kernel("and vfs holds only the kernel's fid");
+($c, $root) = kattach('glenda', client => $c);
+is_9p($c->walk($root, 5, 'tmp'), 'Rwalk wqid=[*]', 'and the session starts over');
+is_9p($c->stat(5), 'Rstat stat=*', 'with its new fids');
+$c->close;

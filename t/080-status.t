@@ -511,3 +511,53 @@ sessions are not listed here
 --- must_die
 --- error_log
 "ninep_status": unknown parameter "all" (the one there is: "sessions")
+
+
+
+=== TEST 11: the access-log line of a session still has its request's values, long headers too
+--- factotum
+--- http_config
+    $TEST_NGINX_UPSTREAMS
+    log_format req 'req="$request" uri=$uri args=$args host=$host '
+                   'status=$status ua="$http_user_agent" a=$cookie_a '
+                   'big=$cookie_big xff="$proxy_add_x_forwarded_for" '
+                   'proto=$sent_http_sec_websocket_protocol '
+                   'up=$sent_http_upgrade user=$ninep_user';
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        $TEST_NGINX_FACTOTUM
+        access_log logs/req.log req;
+    }
+--- perl
+my $log = Test::Ten::servroot() . '/logs/req.log';
+# after the 101 the kernel copies the request into less memory and frees
+# the header buffers: what the log line reads at the end comes from the
+# copy.  The second session's Cookie does not fit the 1 KiB client header
+# buffer: nginx moved its headers into a large header buffer.
+my $big = 'b' x 3000;
+my @sessions = (
+    [['User-Agent' => 'ten-test/1.0'], ['Cookie' => 'z=0; a=one'],
+     ['X-Forwarded-For' => '10.0.0.1'], ['Sec-WebSocket-Protocol' => '9p']],
+    [['User-Agent' => 'ten-test/2.0'], ['Cookie' => "a=two; big=$big"]],
+);
+for my $h (@sessions) {
+    my $c = Ten::WS9P->connect(port => server_port(), path => '/9p?x=y',
+                               headers => $h);
+    is($c->version(8192)->{type}, 'Rversion', 'a session');
+    kattach($ENV{TEST_NGINX_TICKET}, client => $c);
+    sleep 0.2;
+    is_9p($c->clunk(9), 'Rerror ename="unknown fid"', 'it is served after the copy');
+    $c->close;
+}
+my @lines;
+ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 2 }, 3),
+    'a line for each session') or diag(join "\n", @lines);
+is($lines[0], 'req="GET /9p?x=y HTTP/1.1" uri=/9p args=x=y host=localhost '
+    . 'status=101 ua="ten-test/1.0" a=one big=- xff="10.0.0.1, 127.0.0.1" '
+    . 'proto=9p up=websocket user=glenda', 'the request line, its headers and the 101\'s');
+is($lines[1], 'req="GET /9p?x=y HTTP/1.1" uri=/9p args=x=y host=localhost '
+    . "status=101 ua=\"ten-test/2.0\" a=two big=$big xff=\"127.0.0.1\" "
+    . 'proto=- up=websocket user=glenda', 'and those of headers in a large buffer');
