@@ -473,3 +473,27 @@ $c->send('Tstat tag=5 fid=2', 'Tread tag=6 fid=1 offset=5990 count=100');
 %r = $c->collect([5, 6], 3);
 is($r{5}{stat}{length}, 6000, 'a stat and a read in one write: the stat');
 is($r{6}{data}, substr($data, 5990), 'the read');
+
+
+
+=== TEST 23: -W: a client that takes no reply for that long is closed; the others go on
+--- vfs_args: -W 1
+--- setup
+head -c 65536 /dev/urandom > tmp/big && chmod 0644 tmp/big
+--- perl
+my $v = vfs;
+my $c = $v->client;
+my $other = $v->client;
+$other->attach(0, 'none');
+$c->attach(0, 'none');
+my $f = $c->walk_to(0, 'tmp/big') // die 'walk to tmp/big';
+is_9p($c->open($f, 0), 'Ropen qid=* iounit=*', 'tmp/big open');
+# 1,000 replies of 64 KiB: more than both sockets' buffers hold (a
+# loopback receive buffer may grow to 32 MiB here)
+$c->send(map { { type => 'Tread', fid => $f, offset => 0, count => 65000 } } 1 .. 1000);
+select(undef, undef, undef, 4);
+is_9p($other->stat(0), 'Rstat stat=*', 'meanwhile another connection is served');
+ok($c->closed(10), 'the connection that read nothing is closed');
+is($v->wait_counts(sub { $_[0]{connections} == 1 })->{connections}, 1, 'one connection left');
+--- error_log
+took no reply for 1 s (-W), closing

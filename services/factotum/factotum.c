@@ -23,7 +23,7 @@ usage(void)
         "                    [-L LIFETIME] [-K ROTATE] [-D DELAY-MS]"
         " [-m MSIZE] [-P]\n"
         "                    [-R RP-ID -O ORIGIN [-O ORIGIN]... [-U]]\n"
-        "                    [-x CERT -y KEY] [-a CA -N NAME]\n"
+        "                    [-W SECONDS] [-x CERT -y KEY] [-a CA -N NAME]\n"
         "  -s STORE     key store directory (0700; made on the first "
         "start); other\n"
         "               instances may share it (a file system with POSIX "
@@ -60,6 +60,7 @@ usage(void)
         "  -U           a passkey's user presence suffices (default: "
         "verified,\n"
         "               by PIN or biometrics)\n"
+        SRV_SEND_USAGE
         TLS_SERVER_USAGE
         TLS_CLIENT_USAGE);
     exit(2);
@@ -152,6 +153,7 @@ main(int argc, char **argv)
     conf.max_requests = 4096;
     conf.max_threads = 16;
     conf.max_conns = 256;
+    conf.send_timeout = SRV_SEND_TIMEOUT;
 
     fa = calloc(1, sizeof(fact_t));
     if (fa == NULL) {
@@ -174,7 +176,8 @@ main(int argc, char **argv)
     vfs_name = "vfs";
 
     while ((c = getopt(argc, argv, "s:l:k:t:v:V:n:L:K:D:m:PR:O:Uh"
-                       TLS_SERVER_FLAGS TLS_CLIENT_FLAGS)) != -1)
+                       SRV_SEND_FLAG TLS_SERVER_FLAGS TLS_CLIENT_FLAGS))
+           != -1)
     {
         switch (c) {
         case 's': fa->dir = optarg; break;
@@ -188,6 +191,7 @@ main(int argc, char **argv)
         case 'K': fa->rotate = num("-K", 1, 1U << 30); break;
         case 'D': fa->fail_ms = num("-D", 0, 30000); break;
         case 'm': conf.msize = num("-m", 256, 1 << 20); break;
+        case 'W': conf.send_timeout = num("-W", 1, 86400); break;
         case 'P': fa->print_first = 1; break;
         case 'R': fa->wa.rp_id = optarg; break;
         case 'O':

@@ -119,6 +119,7 @@ static int listen_unix(const char *path);
 static void accept_one(srv_t *srv, int lfd);
 static int conn_fill(srv_conn_t *c, srv_input_t *in, size_t want);
 static int conn_tls(srv_conn_t *c);
+static void conn_send_timeout(srv_conn_t *c);
 static void *conn_reader(void *arg);
 static void conn_dispatch(srv_conn_t *c, srv_req_t *r);
 static void conn_start(srv_conn_t *c, srv_req_t *r);
@@ -609,6 +610,25 @@ conn_tls(srv_conn_t *c)
 }
 
 
+/*
+ * A reply's write waits at most -W seconds for the client to read: one
+ * that stops reading cannot hold the connection's writers, and the worker
+ * threads waiting for them, for ever.  On the TLS relay's plain end the
+ * relay, which is slowed by the same client, is what stops reading.
+ */
+
+static void
+conn_send_timeout(srv_conn_t *c)
+{
+    struct timeval  tv;
+
+    tv.tv_sec = c->srv->conf.send_timeout;
+    tv.tv_usec = 0;
+
+    (void) setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+
 /* Reads, checks and dispatches requests in order until the peer goes. */
 
 static void *
@@ -630,6 +650,8 @@ conn_reader(void *arg)
         conn_free(c);
         return NULL;
     }
+
+    conn_send_timeout(c);
 
     for ( ;; ) {
         if (in.len < 4 && conn_fill(c, &in, 4) < 0) {
@@ -1783,6 +1805,11 @@ send_locked(srv_conn_t *c, ninep_fcall_t *f)
         shutdown(c->fd, SHUT_RDWR);
 
     } else if (io_write_full(c->fd, buf, n) < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            srv_log("%s: took no reply for %u s (-W), closing", c->peer,
+                    c->srv->conf.send_timeout);
+        }
+
         shutdown(c->fd, SHUT_RDWR);
     }
 

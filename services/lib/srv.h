@@ -108,6 +108,8 @@ typedef struct {
     unsigned            max_requests;   /* outstanding per connection */
     unsigned            max_threads;
     unsigned            max_conns;
+    unsigned            send_timeout;   /* s a reply may wait for the
+                                           client to read (-W) */
     const uint8_t      *identity;   /* secret key; NULL: no auth */
     const ten_trust_t  *trust;
     const srv_ops_t    *ops;
@@ -157,6 +159,12 @@ int srv_wait_fd(srv_req_t *r, int fd, short events,
 uint32_t srv_msize(srv_req_t *r);
 
 /* A command-line number from min to max; exits 2 with a message if not. */
+/* -W, which every service has: the flag, its usage line, its default */
+#define SRV_SEND_FLAG       "W:"
+#define SRV_SEND_USAGE                                                        \
+    "  -W SECONDS   a client that takes no reply this long is closed (30)\n"
+#define SRV_SEND_TIMEOUT    30
+
 unsigned srv_arg_number(const char *prog, const char *flag, const char *arg,
     unsigned min, unsigned max);
 

@@ -28,7 +28,7 @@ usage(void)
         " [-c BYTES]\n"
         "               [-p ROUTE] [-T MS] [-m MSIZE] [-j THREADS]"
         " [-C MAXCONNS]\n"
-        "               [-x CERT -y KEY] [-a CA -N NAME]\n"
+        "               [-W SECONDS] [-x CERT -y KEY] [-a CA -N NAME]\n"
         "  -l ADDR:PORT TCP address to listen on\n"
         "  -k KEY       ssr's Ed25519 identity (mode 0600)\n"
         "  -t TRUST     trust file: who may authenticate (the kernel, "
@@ -49,6 +49,7 @@ usage(void)
         "  -m MSIZE     largest message (default 65536)\n"
         "  -j THREADS   worker threads (default 16)\n"
         "  -C MAXCONNS  connections (default 256)\n"
+        SRV_SEND_USAGE
         TLS_SERVER_USAGE
         TLS_CLIENT_USAGE);
     exit(2);
@@ -110,6 +111,7 @@ main(int argc, char **argv)
     conf.max_requests = 4096;
     conf.max_threads = 16;
     conf.max_conns = 256;
+    conf.send_timeout = SRV_SEND_TIMEOUT;
 
     memset(&ssr, 0, sizeof(ssr));
     ssr.limits.max_size = 4 << 20;
@@ -128,7 +130,8 @@ main(int argc, char **argv)
     vfs_name = "vfs";
 
     while ((c = getopt(argc, argv, "l:k:t:v:V:n:L:I:c:p:T:m:j:C:h"
-                       TLS_SERVER_FLAGS TLS_CLIENT_FLAGS)) != -1)
+                       SRV_SEND_FLAG TLS_SERVER_FLAGS TLS_CLIENT_FLAGS))
+           != -1)
     {
         switch (c) {
         case 'l': conf.tcp = optarg; break;
@@ -145,6 +148,7 @@ main(int argc, char **argv)
         case 'm': conf.msize = num("-m", 256, 16 << 20); break;
         case 'j': conf.max_threads = num("-j", 1, 4096); break;
         case 'C': conf.max_conns = num("-C", 1, 1 << 20); break;
+        case 'W': conf.send_timeout = num("-W", 1, 86400); break;
         default:
             if (!tls_option(&tls, c, optarg)) {
                 usage();

@@ -30,7 +30,7 @@ usage(void)
         "               [-n NAME] [-s SKEL] [-o OWNER] [-m MSIZE]\n"
         "               [-F MAXFIDS] [-R MAXREQS] [-j THREADS]"
         " [-C MAXCONNS]\n"
-        "               [-x CERT -y KEY]\n"
+        "               [-W SECONDS] [-x CERT -y KEY]\n"
         "  -r ROOT      the directory to export (seeded when empty), or\n"
         "               gluster://HOST[:PORT][,HOST[:PORT]...]/VOLUME/PATH\n"
         "               for directory PATH of a GlusterFS volume (libgfapi)\n"
@@ -46,6 +46,7 @@ usage(void)
         "  -R MAXREQS   outstanding requests per connection (16384)\n"
         "  -j THREADS   worker threads (default 64)\n"
         "  -C MAXCONNS  connections (default 1024)\n"
+        SRV_SEND_USAGE
         TLS_SERVER_USAGE);
     exit(2);
 }
@@ -82,13 +83,14 @@ main(int argc, char **argv)
     conf.max_requests = 16384;
     conf.max_threads = 64;
     conf.max_conns = 1024;
+    conf.send_timeout = SRV_SEND_TIMEOUT;
 
     root = key = trustfile = NULL;
     skel = TEN_SKEL_DIR;
     owner = "adm";
 
     while ((c = getopt(argc, argv, "r:l:u:k:t:n:s:o:m:F:R:j:C:h"
-                       TLS_SERVER_FLAGS)) != -1)
+                       SRV_SEND_FLAG TLS_SERVER_FLAGS)) != -1)
     {
         switch (c) {
         case 'r': root = optarg; break;
@@ -104,6 +106,7 @@ main(int argc, char **argv)
         case 'R': conf.max_requests = num("-R", 1, 65535); break;
         case 'j': conf.max_threads = num("-j", 1, 4096); break;
         case 'C': conf.max_conns = num("-C", 1, 1 << 20); break;
+        case 'W': conf.send_timeout = num("-W", 1, 86400); break;
         default:
             if (!tls_option(&tls, c, optarg)) {
                 usage();
