@@ -324,6 +324,36 @@ is($resumed2, 0, 'vfs2, without session reuse: none resumed');
 
 
 
+=== TEST 5b: factotum's redial to ten-vfs resumes its TLS session
+--- vfs_args: -x $TEST_NGINX_TLS/vfs.crt -y $TEST_NGINX_TLS/vfs.key
+--- factotum: -D 100 -a $TEST_NGINX_TLS/ca.crt -N vfs.ten
+--- http_config
+    upstream ten_vfs {
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
+        ninep_ssl on;
+        ninep_ssl_trusted_certificate $TEST_NGINX_TLS/ca.crt;
+        ninep_ssl_name vfs.ten;
+        ninep_ssl_session_reuse off;
+    }
+    upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
+    upstream ten_factotum { server 127.0.0.1:$TEST_NGINX_FACTOTUM_PORT; }
+--- perl
+# the kernel never resumes here (session reuse off): what resumes is factotum
+my $pass = kfactotum()->adm_password;
+like(main::login('adm', $pass), qr/^done ticket=/, 'a login: factotum dials ten-vfs over TLS');
+my ($n1, $r1) = main::tls_counts(kvfs);
+my $vport = kvfs->port;
+my $fpid = kfactotum()->pid;
+my ($lport) = `ss -tnpH state established dport = :$vport` =~ /127\.0\.0\.1:(\d+)\s+127\.0\.0\.1:$vport\s+users:\(\("ten-factotum",pid=$fpid,/;
+ok($lport, "factotum's connection to ten-vfs found (port " . ($lport // '?') . ')');
+system("ss -K sport = :$lport dport = :$vport > /dev/null 2>&1");
+like(main::login('adm', $pass), qr/^done ticket=/, 'the next login: factotum dials again');
+my ($n2, $r2) = main::tls_counts(kvfs);
+is($n2 - $n1, 1, 'one more handshake on ten-vfs');
+is($r2 - $r1, 1, 'and it resumed the session factotum had');
+
+
+
 === TEST 6: health checks probe with Tversion inside TLS; a server whose certificate is swapped for a wrong one is found down
 --- vfs_args: -x $TEST_NGINX_TLS/vfs.crt -y $TEST_NGINX_TLS/vfs.key
 --- vfs2_args: -x $TEST_NGINX_TLS/vfs.crt -y $TEST_NGINX_TLS/vfs.key

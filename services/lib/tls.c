@@ -40,6 +40,9 @@ struct tls_ctx_s {
     const char         *name;       /* a client's expected server name */
     unsigned long       done;       /* atomic */
     unsigned long       resumed;    /* atomic */
+    /* a client's newest session, offered on its next dial */
+    pthread_mutex_t     session_lock;
+    SSL_SESSION        *session;
 };
 
 
@@ -63,6 +66,7 @@ static unsigned         tls_relays;
 
 static tls_ctx_t *tls_ctx_new(int client, char *err, size_t errlen);
 static const char *tls_error(void);
+static int tls_new_session(SSL *ssl, SSL_SESSION *session);
 static void tls_why(SSL *ssl, int rc, int e, char *err, size_t errlen);
 static int tls_relay_start(SSL *ssl, int fd, char *err, size_t errlen);
 static void *tls_relay(void *arg);
@@ -160,6 +164,7 @@ tls_ctx_new(int client, char *err, size_t errlen)
     }
 
     t->client = client;
+    pthread_mutex_init(&t->session_lock, NULL);
     t->ctx = SSL_CTX_new(client ? TLS_client_method() : TLS_server_method());
 
     if (t->ctx == NULL
@@ -169,11 +174,49 @@ tls_ctx_new(int client, char *err, size_t errlen)
         snprintf(err, errlen, "TLS: cannot make a TLS 1.3 context: %s",
                  tls_error());
         SSL_CTX_free(t->ctx);
+        pthread_mutex_destroy(&t->session_lock);
         free(t);
         return NULL;
     }
 
+    if (client) {
+        SSL_CTX_set_app_data(t->ctx, t);
+        SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_CLIENT
+                                       | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(t->ctx, tls_new_session);
+    }
+
     return t;
+}
+
+
+/*
+ * A session ticket from the server (TLS 1.3 sends them after the
+ * handshake, so on the relay's thread): kept, the one before dropped.
+ * A redial offers it, so a client that reconnects -- factotum or ten-ssr
+ * to a ten-vfs that stayed up -- resumes instead of a full handshake.
+ */
+
+static int
+tls_new_session(SSL *ssl, SSL_SESSION *session)
+{
+    tls_ctx_t    *t;
+    SSL_SESSION  *old;
+
+    t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+
+    if (t == NULL) {
+        return 0;       /* tls_free() has been: OpenSSL frees it */
+    }
+
+    pthread_mutex_lock(&t->session_lock);
+    old = t->session;
+    t->session = session;
+    pthread_mutex_unlock(&t->session_lock);
+
+    SSL_SESSION_free(old);
+
+    return 1;
 }
 
 
@@ -205,7 +248,10 @@ tls_free(tls_ctx_t *ctx)
     pthread_mutex_unlock(&tls_lock);
 
     /* a relay still running holds its own reference to the context */
+    SSL_CTX_set_app_data(ctx->ctx, NULL);
     SSL_CTX_free(ctx->ctx);
+    SSL_SESSION_free(ctx->session);
+    pthread_mutex_destroy(&ctx->session_lock);
     free(ctx);
 }
 
@@ -254,6 +300,13 @@ tls_start(tls_ctx_t *ctx, int fd, int timeout_ms, char *err, size_t errlen)
 
     if (ctx->client) {
         SSL_set_connect_state(ssl);
+
+        pthread_mutex_lock(&ctx->session_lock);
+        if (ctx->session) {
+            (void) SSL_set_session(ssl, ctx->session);
+        }
+        pthread_mutex_unlock(&ctx->session_lock);
+
     } else {
         SSL_set_accept_state(ssl);
     }
