@@ -658,3 +658,34 @@ for my $i (0, 1) {
     ok(($sent // 0) > 200, "session " . ($i + 1) . ": bytes sent counted");
     is($n, $i + 1, "session " . ($i + 1) . ": the connection's requests");
 }
+
+
+
+=== TEST 13: a variable the upstream's hash read while the session was served: its log line after the connection it went to is gone
+--- http_config
+    upstream ten_vfs { hash $remote_port; server 127.0.0.1:$TEST_NGINX_VFS_PORT; }
+    upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
+    log_format port 'port=$remote_port user=$ninep_user';
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        access_log logs/port.log port;
+    }
+--- perl
+my $log = Test::Ten::servroot() . '/logs/port.log';
+# the attach opens the connection to vfs: the hash reads $remote_port
+# through the session's request (the copy by then)
+my ($c, $root) = kattach($ENV{TEST_NGINX_TICKET});
+my $port = $c->{ws}{sock}->sockport;
+is_9p($c->clunk($root), 'Rclunk', 'its fid clunked: the connection is not the session\'s');
+kvfs->kill9;
+# the connection goes, and with it what it allocated
+sleep 0.5;
+$c->close;
+my @lines;
+ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 1 }, 3),
+    'a line for the session');
+is($lines[0], "port=$port user=glenda", 'the client\'s port, read again or kept');
+kvfs->start;
