@@ -689,3 +689,41 @@ ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <
     'a line for the session');
 is($lines[0], "port=$port user=glenda", 'the client\'s port, read again or kept');
 kvfs->start;
+
+
+
+=== TEST 14: a request the kernel does not copy (realip's pool cleanup, userid's context) is served and logged as it was
+--- factotum
+--- http_config
+    $TEST_NGINX_UPSTREAMS
+    log_format kept 'ra=$remote_addr uid=$uid_set ua="$http_user_agent" '
+                    'sc=$sent_http_set_cookie user=$ninep_user';
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        $TEST_NGINX_FACTOTUM
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Real-IP;
+        userid on;
+        userid_name uid;
+        access_log logs/kept.log kept;
+    }
+--- perl
+my $log = Test::Ten::servroot() . '/logs/kept.log';
+my $c = Ten::WS9P->connect(port => server_port(), path => '/9p',
+    headers => [['X-Real-IP' => '192.0.2.7'], ['User-Agent' => 'ten-test/3.0']]);
+my $sc = $c->{ws}{response}{headers}{'set-cookie'}[0] // '';
+like($sc, qr/^uid=\S+; path=\/$/, 'userid set its cookie on the 101');
+is($c->version(8192)->{type}, 'Rversion', 'a session');
+kattach($ENV{TEST_NGINX_TICKET}, client => $c);
+sleep 0.3;
+is_9p($c->clunk(9), 'Rerror ename="unknown fid"', 'it is served');
+$c->close;
+my @lines;
+ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 1 }, 3),
+    'a line for the session');
+my ($uid) = $sc =~ /^uid=([^;]+)/;
+like($lines[0] // '', qr/^ra=192\.0\.2\.7 uid=uid=\S+ ua="ten-test\/3\.0" sc=\Q$sc\E user=glenda$/,
+    'its values, the real IP, the cookie set');
