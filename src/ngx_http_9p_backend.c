@@ -414,7 +414,9 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     /* the servers the health checks found down are skipped */
     ngx_http_9p_check_sync(us);
 
-    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+    /* the stream module's lender request has no main_conf */
+    cmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_core_module);
 
     vars = ngx_pcalloc(mem, cmcf->variables.nelts
                             * sizeof(ngx_http_variable_value_t));
