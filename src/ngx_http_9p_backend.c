@@ -357,6 +357,9 @@ ngx_http_9p_pool_ready(ngx_http_9p_pool_t *p, ngx_http_9p_backend_t *b,
  * connection lends its own, with its pool and upstream pointed for the
  * duration at ones the connection owns, so whatever the balancer keeps
  * (round robin, hash, least_conn state) lives exactly as long as it.
+ * Its variables too: a hash key's ($remote_port, $connection, ...) would
+ * otherwise stay cached in the session's request, in the connection's
+ * pool, for the access log to read after the connection is gone.
  */
 
 static ngx_int_t
@@ -366,6 +369,8 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     ngx_pool_t                     *mem, *saved_pool;
     ngx_http_upstream_t            *saved_upstream;
     ngx_http_9p_backend_t          *b;
+    ngx_http_variable_value_t      *vars, *saved_vars;
+    ngx_http_core_main_conf_t      *cmcf;
     ngx_http_upstream_srv_conf_t   *us;
 
     mem = ngx_create_pool(1024, ngx_cycle->log);
@@ -409,15 +414,28 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     /* the servers the health checks found down are skipped */
     ngx_http_9p_check_sync(us);
 
+    /* the stream module's lender request has no main_conf */
+    cmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_core_module);
+
+    vars = ngx_pcalloc(mem, cmcf->variables.nelts
+                            * sizeof(ngx_http_variable_value_t));
+    if (vars == NULL) {
+        goto failed;
+    }
+
     saved_pool = r->pool;
     saved_upstream = r->upstream;
+    saved_vars = r->variables;
     r->pool = mem;
     r->upstream = b->upstream;
+    r->variables = vars;
 
     rc = us->peer.init(r, us);
 
     r->pool = saved_pool;
     r->upstream = saved_upstream;
+    r->variables = saved_vars;
 
     if (rc != NGX_OK) {
         goto failed;

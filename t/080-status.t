@@ -561,3 +561,169 @@ is($lines[0], 'req="GET /9p?x=y HTTP/1.1" uri=/9p args=x=y host=localhost '
 is($lines[1], 'req="GET /9p?x=y HTTP/1.1" uri=/9p args=x=y host=localhost '
     . "status=101 ua=\"ten-test/2.0\" a=two big=$big xff=\"127.0.0.1\" "
     . 'proto=- up=websocket user=glenda', 'and those of headers in a large buffer');
+
+
+
+=== TEST 12: the access-log line after a long idle: variables read before the copy and after it, a large request line, a keepalive request before the upgrade
+--- factotum
+--- http_config
+    $TEST_NGINX_UPSTREAMS
+    log_format many 'ru=$request_uri u=$uri a=$args x=$arg_x h=$host '
+                    'c=$cookie_a hc="$http_cookie" ru2=$remote_user '
+                    'rl="$request" m=$request_method p=$server_protocol '
+                    'sn=$server_name up=$sent_http_upgrade '
+                    'pre=$sent_http_x_pre long=$http_x_long '
+                    'xff="$http_x_forwarded_for" s=$status '
+                    'rlen=$request_length sent=$bytes_sent '
+                    'n=$connection_requests t=[$time_local] '
+                    'user=$ninep_user';
+--- config
+    location = /plain {
+        return 200 "ok";
+    }
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        $TEST_NGINX_FACTOTUM
+        ninep_ping_interval 200ms;
+        # evaluated by the header filter, before the kernel copies the
+        # request: these variables' cached values are copied with it
+        add_header X-Pre "$host|$uri|$args|$arg_x|$cookie_a|$remote_user|$http_cookie|$http_x_forwarded_for" always;
+        access_log logs/many.log many;
+    }
+--- perl
+my $log = Test::Ten::servroot() . '/logs/many.log';
+my $long = 'L' x 3000;
+my $q = 'q' x 1500;
+my @h = (['Cookie' => 'z=0; a=one; b=2'],
+         ['X-Forwarded-For' => '10.0.0.1, 10.0.0.2'],
+         ['Authorization' => 'Basic Z2xlbmRhOnNlY3JldA=='],
+         ['X-Long' => $long]);
+my $path = "/x/../9p?x=$q&y=1";
+my $pre = "localhost|/9p|x=$q&y=1|$q|one|glenda|z=0; a=one; b=2|10.0.0.1, 10.0.0.2";
+
+sub served {
+    my ($c, $what) = @_;
+    is($c->version(8192)->{type}, 'Rversion', "$what: a session");
+    kattach($ENV{TEST_NGINX_TICKET}, client => $c);
+    # pings go out and come back while it is idle, long after the copy
+    sleep 1;
+    is_9p($c->clunk(9), 'Rerror ename="unknown fid"', "$what: served after the copy");
+    $c->close;
+}
+
+# 1: the request line (1.5 KiB) and a header (3 KiB) are in large header
+# buffers, the URI is not the request line's (/x/../9p)
+my $c = Ten::WS9P->connect(port => server_port(), path => $path, headers => \@h);
+is($c->{ws}{response}{headers}{'x-pre'}[0], $pre, 'the values before the copy');
+served($c, 'large buffers');
+
+# 2: a keepalive request first, then the upgrade behind it in the same
+# write (nginx reads it as a pipelined request)
+my $ws = Ten::WebSocket->open_socket(port => server_port());
+$ws->{key} = Ten::WebSocket::new_key();
+my $up = Ten::WebSocket::handshake_request(path => $path, headers => \@h, key => $ws->{key});
+$ws->send_raw("GET /plain HTTP/1.1\r\nHost: localhost\r\n\r\n" . $up);
+my $deadline = time + 5;
+my ($first, $second);
+until ($first = Ten::WebSocket::parse_response_head(\$ws->{rbuf})) {
+    $ws->_fill($deadline - time) or $ws->{eof} || time < $deadline or last;
+    last if $ws->{eof};
+}
+is($first && $first->{status}, 200, 'the keepalive request');
+$ws->_fill($deadline - time) while length($ws->{rbuf}) < 2 && !$ws->{eof} && time < $deadline;
+is(substr($ws->{rbuf}, 0, 2, ''), 'ok', 'its body');
+until ($second = Ten::WebSocket::parse_response_head(\$ws->{rbuf})) {
+    last if $ws->{eof} || time > $deadline;
+    $ws->_fill($deadline - time);
+}
+$ws->{response} = $second;
+is($ws->handshake_error, '', 'the upgrade behind it');
+$c = bless { ws => $ws, eof => 0, tag => 1, fid => 100, timeout => 5 }, 'Ten::WS9P';
+served($c, 'pipelined');
+
+my @lines;
+ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 2 }, 3),
+    'a line for each session') or diag(join "\n", @lines);
+my $want = "ru=$path u=/9p a=x=$q&y=1 x=$q h=localhost c=one "
+    . 'hc="z=0; a=one; b=2" ru2=glenda '
+    . "rl=\"GET $path HTTP/1.1\" m=GET p=HTTP/1.1 sn=localhost up=websocket "
+    . "pre=$pre long=$long "
+    . 'xff="10.0.0.1, 10.0.0.2" s=101 rlen=' . length($up);
+for my $i (0, 1) {
+    my $l = $lines[$i] // '';
+    my ($head, $sent, $n) = $l =~ /^(.*) sent=(\d+) n=(\d+) t=\[\d\d\/\w\w\w\/\d{4}:\d\d:\d\d:\d\d [-+]\d{4}\] user=glenda$/;
+    is($head, $want, "session " . ($i + 1) . ": its request's values at the end");
+    ok(($sent // 0) > 200, "session " . ($i + 1) . ": bytes sent counted");
+    is($n, $i + 1, "session " . ($i + 1) . ": the connection's requests");
+}
+
+
+
+=== TEST 13: a variable the upstream's hash read while the session was served: its log line after the connection it went to is gone
+--- http_config
+    upstream ten_vfs { hash $remote_port; server 127.0.0.1:$TEST_NGINX_VFS_PORT; }
+    upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
+    log_format port 'port=$remote_port user=$ninep_user';
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        access_log logs/port.log port;
+    }
+--- perl
+my $log = Test::Ten::servroot() . '/logs/port.log';
+# the attach opens the connection to vfs: the hash reads $remote_port
+# through the session's request (the copy by then)
+my ($c, $root) = kattach($ENV{TEST_NGINX_TICKET});
+my $port = $c->{ws}{sock}->sockport;
+is_9p($c->clunk($root), 'Rclunk', 'its fid clunked: the connection is not the session\'s');
+kvfs->kill9;
+# the connection goes, and with it what it allocated
+sleep 0.5;
+$c->close;
+my @lines;
+ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 1 }, 3),
+    'a line for the session');
+is($lines[0], "port=$port user=glenda", 'the client\'s port, read again or kept');
+kvfs->start;
+
+
+
+=== TEST 14: a request the kernel does not copy (realip's pool cleanup, userid's context) is served and logged as it was
+--- factotum
+--- http_config
+    $TEST_NGINX_UPSTREAMS
+    log_format kept 'ra=$remote_addr uid=$uid_set ua="$http_user_agent" '
+                    'sc=$sent_http_set_cookie user=$ninep_user';
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+        $TEST_NGINX_FACTOTUM
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Real-IP;
+        userid on;
+        userid_name uid;
+        access_log logs/kept.log kept;
+    }
+--- perl
+my $log = Test::Ten::servroot() . '/logs/kept.log';
+my $c = Ten::WS9P->connect(port => server_port(), path => '/9p',
+    headers => [['X-Real-IP' => '192.0.2.7'], ['User-Agent' => 'ten-test/3.0']]);
+my $sc = $c->{ws}{response}{headers}{'set-cookie'}[0] // '';
+like($sc, qr/^uid=\S+; path=\/$/, 'userid set its cookie on the 101');
+is($c->version(8192)->{type}, 'Rversion', 'a session');
+kattach($ENV{TEST_NGINX_TICKET}, client => $c);
+sleep 0.3;
+is_9p($c->clunk(9), 'Rerror ename="unknown fid"', 'it is served');
+$c->close;
+my @lines;
+ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 1 }, 3),
+    'a line for the session');
+my ($uid) = $sc =~ /^uid=([^;]+)/;
+like($lines[0] // '', qr/^ra=192\.0\.2\.7 uid=uid=\S+ ua="ten-test\/3\.0" sc=\Q$sc\E user=glenda$/,
+    'its values, the real IP, the cookie set');
