@@ -173,12 +173,15 @@ $(BUILD)/test_webauthn: t/unit/test_webauthn.c $(WEBAUTHN_SRCS) \
 	    $(WEBAUTHN_SRCS) $(LIBS_WEBAUTHN) -lcmocka
 
 # ten-vfs's gluster store's nodes (references, renew), its file included
+# the gluster store reads ports with services/lib/client.c's cli_port
 $(BUILD)/test_vfs_store: t/unit/test_vfs_store.c \
                          services/vfs/vfs_store_gluster.c \
-                         services/vfs/vfs_store.h
+                         services/vfs/vfs_store.h $(SRVLIB) $(SRVLIB_H)
 	@mkdir -p $(BUILD)
-	gcc $(CFLAGS_UNIT) -D_GNU_SOURCE -Iservices/vfs -o $@ \
-	    t/unit/test_vfs_store.c -lgfapi -lpthread -lcmocka
+	gcc $(CFLAGS_UNIT) -D_GNU_SOURCE -Iservices/vfs -Iservices/lib \
+	    -Isrc/ninep -o $@ t/unit/test_vfs_store.c services/lib/client.c \
+	    services/lib/tls.c services/lib/io.c $(TEN_SRCS) -lgfapi \
+	    -lpthread -lcmocka -lsodium -lssl -lcrypto
 
 unit: $(BUILD)/test_ninep $(BUILD)/test_nsfile $(BUILD)/test_mnt \
       $(BUILD)/test_webauthn $(BUILD)/test_vfs_store

@@ -146,7 +146,8 @@ is_9p($r2, 'Rattach qid=*', 'and it attaches');
 my $build = $ENV{TEN_BUILD} || 'build';
 my $store = Test::Ten::servroot() . '/never-made';
 for my $case (['vfs', 'vfs'], ['127.0.0.1:1,', ''], ['127.0.0.1:1,backup:0', 'backup:0'],
-              ['127.0.0.1:1,:80', ':80'], ['127.0.0.1:65536', '127.0.0.1:65536']) {
+              ['127.0.0.1:1,:80', ':80'], ['127.0.0.1:65536', '127.0.0.1:65536'],
+              ['127.0.0.1:+80', '127.0.0.1:+80'], ['127.0.0.1:18446744073709551617', '127.0.0.1:18446744073709551617']) {
     my ($list, $bad) = @$case;
     for my $cmd (["$build/ten-factotum", '-s', $store], ["$build/ten-ssr"]) {
         my $name = (split m{/}, $cmd->[0])[-1];

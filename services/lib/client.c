@@ -182,30 +182,44 @@ cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
 }
 
 
+unsigned
+cli_port(const char *s, size_t len)
+{
+    size_t    i;
+    unsigned  port;
+
+    port = 0;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || port > 6553) {
+            return 0;
+        }
+
+        port = port * 10 + (unsigned) (s[i] - '0');
+    }
+
+    return port <= 65535 ? port : 0;
+}
+
+
 int
 cli_addrs_check(const char *list, char *err, size_t errlen)
 {
-    int             n;
-    char           *end;
-    size_t          len;
-    const char     *p, *next, *colon;
-    unsigned long   port;
+    int          n;
+    size_t       len;
+    unsigned     port;
+    const char  *p, *next, *colon;
 
     for (p = list; ; p = next + 1) {
         next = strchr(p, ',');
         len = next ? (size_t) (next - p) : strlen(p);
         colon = memrchr(p, ':', len);
-        port = 0;
         n = (int) (len < 200 ? len : 200);
 
-        if (colon && colon > p && colon + 1 < p + len) {
-            port = strtoul(colon + 1, &end, 10);
-            if (end != p + len) {
-                port = 0;
-            }
-        }
+        port = (colon && colon > p)
+               ? cli_port(colon + 1, len - (size_t) (colon + 1 - p)) : 0;
 
-        if (port == 0 || port > 65535) {
+        if (port == 0) {
             snprintf(err, errlen, "bad address \"%.*s\" (expected "
                      "HOST:PORT, several separated by commas)", n, p);
             return -1;

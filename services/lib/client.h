@@ -51,6 +51,9 @@ void cli_free(cli_t *c);
 int cli_dial_fd(const cli_conf_t *conf, uint32_t afid, uint32_t root,
     uint32_t *msize, char *err, size_t errlen);
 
+/* The port len bytes at s spell (digits only, 1-65535), else 0. */
+unsigned cli_port(const char *s, size_t len);
+
 /*
  * Whether list is "host:port[,host:port...]" with ports 1-65535: 0, or
  * -1 with the first bad address named in err.  For a -v at start.

@@ -30,6 +30,7 @@
 #include <glusterfs/api/glfs.h>
 #include <glusterfs/api/glfs-handles.h>
 
+#include "client.h"
 #include "vfs_store.h"
 
 
@@ -704,8 +705,8 @@ typedef struct {
 static int
 parse_host(gluster_url_t *u, char *host, char *err, size_t len)
 {
-    char           *colon, *p;
-    unsigned long   port;
+    char      *colon;
+    unsigned   port;
 
     if (u->nhosts == GLUSTER_HOSTS_MAX) {
         snprintf(err, len, "gluster://: more than %d servers",
@@ -718,18 +719,9 @@ parse_host(gluster_url_t *u, char *host, char *err, size_t len)
 
     if (colon) {
         *colon = '\0';
-        p = colon + 1;
-        port = 0;
+        port = cli_port(colon + 1, strlen(colon + 1));
 
-        do {
-            if (*p < '0' || *p > '9' || port > 65535) {
-                port = 0;
-                break;
-            }
-            port = port * 10 + (unsigned long) (*p++ - '0');
-        } while (*p);
-
-        if (port == 0 || port > 65535) {
+        if (port == 0) {
             snprintf(err, len, "gluster://: bad port in \"%s:%s\" (a "
                      "number from 1 to 65535; no IPv6 addresses)", host,
                      colon + 1);
@@ -743,7 +735,7 @@ parse_host(gluster_url_t *u, char *host, char *err, size_t len)
     }
 
     u->host[u->nhosts] = host;
-    u->port[u->nhosts] = (unsigned) port;
+    u->port[u->nhosts] = port;
     u->nhosts++;
 
     return 0;
