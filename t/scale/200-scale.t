@@ -225,6 +225,12 @@ my $k2 = kernel2(sub {
 });
 my @ports = (Test::Ten::server_port(), $k2);
 my $pass = $fact{A}->adm_password;
+# the kernels started before the services: their health checks find the
+# factotums up within an interval (300 ms); a login waits for that first
+for my $p (@ports) {
+    my $deadline = time + 5;
+    sleep 0.2 until eval { klogin('adm', $pass, port => $p) } || time > $deadline;
+}
 main::logins_work(\@ports, $pass, 'at the start');
 
 local $Ten::Kernel::VFS = $vfs{A};     # plant_ticket's VFS
