@@ -371,7 +371,7 @@ uninstall:
 bench-vfs: progs bench-tools
 	bench/vfs.sh
 
-bench-tools: $(BUILD)/ten-load $(BUILD)/ten-echo
+bench-tools: $(BUILD)/ten-load $(BUILD)/ten-echo $(BUILD)/ten-splice
 
 $(BUILD)/ten-load: bench/ten-load.c $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
@@ -396,6 +396,12 @@ $(BUILD)/ten-echo: bench/echo.c
 	@mkdir -p $(BUILD)
 	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ bench/echo.c \
 	    -lpthread
+
+# bench/splice.c: a blind relay that never copies a byte, the cheapest hop
+# bench/kernel.sh sets the kernel against
+$(BUILD)/ten-splice: bench/splice.c
+	@mkdir -p $(BUILD)
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ bench/splice.c
 
 # bench/ssr.sh: ten-ssr's pages per second, cold and cached, against the
 # raw file, through the kernel.

@@ -5,6 +5,8 @@
 #
 #   direct      ten-load -a  -> ten-vfs
 #   relay       ten-load -a  -> socat (a blind TCP relay) -> ten-vfs
+#   splice      ten-load -a  -> ten-splice (a blind relay that never copies
+#                               a byte: the cheapest hop there is) -> ten-vfs
 #   websockify  ten-load -w -W -> websockify (WebSocket to TCP) -> ten-vfs
 #   kernel      ten-load -w  -> nginx + ngx_http_9p_module -> ten-vfs
 #
@@ -15,7 +17,8 @@
 # Environment: STATUS=1 counts in a ninep_status zone (its cost is the
 # difference from a run without), SECS (5) seconds a run, IDLE (10000) idle sessions,
 # IDLE_BATCH (250) sessions attached at a time, VFS_FLAGS (none) more
-# ten-vfs flags, TLS=1 the kernel path over TLS to ten-vfs, TEN_BUILD
+# ten-vfs flags, TLS=1 the kernel path over TLS to ten-vfs, PERF=1 profiles
+# the nginx worker (perf record) through each kernel run, TEN_BUILD
 # (build/), KEEP=1 keeps the scratch directory.
 # Needs root for apt-get (if socat, websockify or attr are missing) and to
 # raise the fd limits.  Results also go to bench/results/kernel-*.txt.
@@ -41,7 +44,8 @@ die() { echo "bench/kernel.sh: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- tools
 
-for f in "$build/ten-vfs" "$build/ten-key" "$build/ten-load" "$module"; do
+for f in "$build/ten-vfs" "$build/ten-key" "$build/ten-load" \
+         "$build/ten-splice" "$module"; do
     [ -x "$f" ] || [ -f "$f" ] \
         || die "$f is missing: run make && make bench-tools first"
 done
@@ -128,6 +132,7 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
 
 vfs_port=$(free_port)
 relay_port=$(free_port)
+splice_port=$(free_port)
 wsk_port=$(free_port)
 ngx_port=$(free_port)
 
@@ -225,6 +230,10 @@ xattr "$root/tmp/big" user.ten.mode 000001a4
 socat -b 65536 \
     "TCP-LISTEN:$relay_port,bind=127.0.0.1,fork,reuseaddr,nodelay,backlog=1024" \
     "TCP:127.0.0.1:$vfs_port,nodelay" 2> "$dir/socat.log" &
+pids+=($!)
+
+"$build/ten-splice" -l "127.0.0.1:$splice_port" -b "127.0.0.1:$vfs_port" \
+    2> "$dir/splice.log" &
 pids+=($!)
 
 websockify "127.0.0.1:$wsk_port" "127.0.0.1:$vfs_port" \
@@ -328,6 +337,7 @@ worker_conns=$((idle_n + 1024))
 write_nginx_conf "$worker_conns"
 start_nginx
 wait_port "$relay_port" socat
+wait_port "$splice_port" ten-splice
 wait_port "$wsk_port" websockify
 
 
@@ -336,9 +346,10 @@ wait_port "$wsk_port" websockify
 load=$build/ten-load
 direct=(-a "127.0.0.1:$vfs_port")
 relay=(-a "127.0.0.1:$relay_port")
+splice=(-a "127.0.0.1:$splice_port")
 wsk=(-w "ws://127.0.0.1:$wsk_port/" -W)
 kern=(-w "ws://127.0.0.1:$ngx_port/9p" -u glenda -A "$ticket_path")
-paths=(direct relay websockify kernel)
+paths=(direct relay splice websockify kernel)
 # over TLS ten-vfs takes no plain client: the kernel path alone, to set
 # against a run without TLS
 [ "${TLS:-0}" = 1 ] && paths=(kernel)
@@ -352,6 +363,7 @@ run() {
     case $path in
     direct)     target=("${direct[@]}") ;;
     relay)      target=("${relay[@]}") ;;
+    splice)     target=("${splice[@]}") ;;
     websockify) target=("${wsk[@]}") ;;
     kernel)     target=("${kern[@]}") ;;
     esac
@@ -361,9 +373,11 @@ run() {
     read) args=(-o read -p /tmp/big -s 65512) ;;
     esac
     k=$path,$loop,$c
+    [ "${PERF:-0}" = 1 ] && [ "$path" = kernel ] && profile_start
     out=$("$load" "${target[@]}" "${args[@]}" -m 65536 -c "$c" -d 1 \
           -t "$secs" 2> "$dir/load.err")
     rc=$?
+    [ "${PERF:-0}" = 1 ] && [ "$path" = kernel ] && profile_end "$loop" "$c"
     line=$out
     if [ -s "$dir/load.err" ]; then
         sed "s/^/    [$path $loop c=$c] /" "$dir/load.err" \
@@ -379,6 +393,25 @@ run() {
     errs[$k]=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<< "$line")
     [ "$rc" = 0 ] || errs[$k]="${errs[$k]}!"
     echo "$path $loop c=$c: $line" >> "$dir/raw.txt"
+}
+
+# PERF=1: where the worker's time goes in one run, by binary and symbol
+profile_start() {
+    perf record -q -F 999 -p "$(worker_pid)" -o "$dir/perf.data" \
+        -- sleep "$secs" > /dev/null 2>&1 &
+    perf_pid=$!
+}
+
+profile_end() {   # loop conns
+    wait "$perf_pid"
+    {
+        echo "kernel $1 c=$2, the nginx worker's samples:"
+        perf report -i "$dir/perf.data" --stdio --sort dso 2> /dev/null \
+            | grep '%' | head -5
+        perf report -i "$dir/perf.data" --stdio --sort dso,symbol \
+            2> /dev/null | grep '%' | head -12
+        echo
+    } >> "$dir/profiles.txt"
 }
 
 ratio() {   # a b -> a/b with two decimals, or "-"
@@ -422,7 +455,7 @@ done
 # the paths not run (TLS=1) show dashes
 for loop in "${loops[@]}"; do
     for c in "${conns[@]}"; do
-        for path in direct relay websockify kernel; do
+        for path in direct relay splice websockify kernel; do
             k=$path,$loop,$c
             [ -n "${ops[$k]+set}" ] && continue
             ops[$k]=-; p50[$k]=-; p99[$k]=-; errs[$k]=0
@@ -434,15 +467,15 @@ done
 # ------------------------------------------------------------ the table
 
 {
-printf '%-5s %5s | %-22s | %-22s | %-22s | %-22s | %-15s | %s\n' \
-    loop conns "direct ops/s p50 p99" "relay" "websockify" "kernel" \
-    "kern/relay" "kern/wsk"
-printf '%-5s %5s | %-22s | %-22s | %-22s | %-22s | %-15s | %s\n' \
-    "" "" "" "" "" "" "ops   p50" "ops"
+printf '%-5s %5s | %-22s | %-22s | %-22s | %-22s | %-22s | %-11s | %-15s | %s\n' \
+    loop conns "direct ops/s p50 p99" "relay" "splice" "websockify" \
+    "kernel" "/direct" "kern/relay" "kern/wsk"
+printf '%-5s %5s | %-22s | %-22s | %-22s | %-22s | %-22s | %-11s | %-15s | %s\n' \
+    "" "" "" "" "" "" "" "kern splice" "ops   p50" "ops"
 for loop in "${loops[@]}"; do
     for c in "${conns[@]}"; do
         printf '%-5s %5s' "$loop" "$c"
-        for path in direct relay websockify kernel; do
+        for path in direct relay splice websockify kernel; do
             k=$path,$loop,$c
             cell=$(printf '%7s %6s %6s' "${ops[$k]}" "${p50[$k]}" \
                    "${p99[$k]}")
@@ -450,7 +483,10 @@ for loop in "${loops[@]}"; do
             printf ' | %-22s' "$cell"
         done
         kr=kernel,$loop,$c; rr=relay,$loop,$c; wr=websockify,$loop,$c
-        printf ' | %5s %5s     | %s\n' \
+        dr=direct,$loop,$c; sr=splice,$loop,$c
+        printf ' | %4s %5s  | %5s %5s     | %s\n' \
+            "$(ratio "${ops[$kr]}" "${ops[$dr]}")" \
+            "$(ratio "${ops[$sr]}" "${ops[$dr]}")" \
             "$(ratio "${ops[$kr]}" "${ops[$rr]}")" \
             "$(ratio "${p50[$kr]}" "${p50[$rr]}")" \
             "$(ratio "${ops[$kr]}" "${ops[$wr]}")"
@@ -492,13 +528,35 @@ for loop in "${loops[@]}"; do
     done
 done
 
+# issue 18: the kernel against ten-vfs reached directly, and what the
+# cheapest hop (ten-splice, no copy, no parsing) gets of direct in the
+# same rows: at one session no proxy can beat it (at 64 the kernel, which
+# multiplexes every session on 4 connections, can)
+t4=1; d4=""; c4=""
+for row in read/1 read/64 stat/64 wocr/64; do
+    loop=${row%/*}; c=${row#*/}
+    r=$(ratio "${ops[kernel,$loop,$c]}" "${ops[direct,$loop,$c]}")
+    d4="$d4 $row $r"
+    c4="$c4 $row $(ratio "${ops[splice,$loop,$c]}" "${ops[direct,$loop,$c]}")"
+    awk -v r="$r" 'BEGIN { exit !(r != "-" && r >= 0.8) }' || t4=0
+done
+
 say "targets:"
 say "  $(verdict "throughput >= 0.8x relay at 64 sessions" $t1 \
         "kernel/relay ops:$d1")"
 say "  $(verdict "p50 <= 1.2x relay at 1 session" $t2 "kernel/relay p50:$d2")"
 say "  $(verdict "throughput >= 3x websockify (every row)" $t3 \
         "kernel/websockify ops:$d3")"
+say "  $(verdict "throughput >= 0.8x direct (64 KiB reads at 1 and 64, stat \
+and wocr at 64)" $t4 "kernel/direct ops:$d4")"
+say "    the cheapest hop, ten-splice/direct ops:$c4"
 say ""
+fi
+
+
+if [ -s "$dir/profiles.txt" ]; then
+    say "profiles (PERF=1):"
+    tee -a "$results" < "$dir/profiles.txt"
 fi
 
 
@@ -571,6 +629,8 @@ if [ "$opened" -gt 0 ]; then
         "batches of $batch ($t_idle s in all); the worker had $nfd fds open"
     say "  worker VmRSS ${before} KiB before, ${after} KiB with them open:" \
         "$kib KiB per session"
+    say "  $(verdict "<= 8 KiB per idle session" \
+            "$(awk -v k="$kib" 'BEGIN { print (k <= 8) }')" "$kib KiB")"
 else
     say "idle sessions: none could be opened"
 fi

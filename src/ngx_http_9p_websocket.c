@@ -39,21 +39,27 @@
 #define NGX_HTTP_9P_WS_NO_CODE  0       /* a close frame without a code */
 
 /*
- * Buffers go back to a small per-worker cache as soon as they are empty:
- * an idle session holds none, a busy worker does not malloc per message.
+ * Buffers go back to a per-worker cache as soon as they are empty: an idle
+ * session holds none, and a busy worker does not malloc per message, however
+ * many sessions are busy at once.  Each second the cache frees the buffers
+ * that second never took out again, so what a burst left behind goes.
  */
 #define NGX_HTTP_9P_CACHE_SIZES 4
-#define NGX_HTTP_9P_CACHE_DEPTH 32
+#define NGX_HTTP_9P_CACHE_DECAY 1000
 
 
 typedef struct {
     size_t                      size;
     ngx_uint_t                  n;
-    void                       *bufs[NGX_HTTP_9P_CACHE_DEPTH];
+    ngx_uint_t                  low;        /* fewest held this second */
+    ngx_uint_t                  cap;
+    void                      **bufs;       /* the newest last */
 } ngx_http_9p_cache_t;
 
 
 static ngx_http_9p_cache_t  ngx_http_9p_cache[NGX_HTTP_9P_CACHE_SIZES];
+static ngx_event_t          ngx_http_9p_cache_timer;
+static ngx_connection_t     ngx_http_9p_cache_ident;    /* for debug logs */
 
 
 /*
@@ -173,6 +179,8 @@ ngx_http_9p_ws_trim_handler(ngx_event_t *ev)
 #endif
 static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
 static void ngx_http_9p_buf_put(void *p, size_t size);
+static ngx_int_t ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p);
+static void ngx_http_9p_cache_decay(ngx_event_t *ev);
 static void ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s);
 
@@ -1325,11 +1333,16 @@ ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s)
 static void *
 ngx_http_9p_buf_get(size_t size, ngx_log_t *log)
 {
-    ngx_uint_t  i;
+    ngx_uint_t            i;
+    ngx_http_9p_cache_t  *c;
 
     for (i = 0; i < NGX_HTTP_9P_CACHE_SIZES; i++) {
-        if (ngx_http_9p_cache[i].size == size && ngx_http_9p_cache[i].n) {
-            return ngx_http_9p_cache[i].bufs[--ngx_http_9p_cache[i].n];
+        c = &ngx_http_9p_cache[i];
+
+        if (c->size == size && c->n) {
+            c->n--;
+            c->low = ngx_min(c->low, c->n);
+            return c->bufs[c->n];
         }
     }
 
@@ -1350,14 +1363,14 @@ ngx_http_9p_buf_put(void *p, size_t size)
     for (i = 0; i < NGX_HTTP_9P_CACHE_SIZES; i++) {
         c = &ngx_http_9p_cache[i];
 
-        if (c->size == 0 || (c->n == 0 && c->size != size)) {
+        if (c->n == 0 && c->size != size) {
             /* an unused or empty class takes this size */
             c->size = size;
+            c->low = 0;
         }
 
         if (c->size == size) {
-            if (c->n < NGX_HTTP_9P_CACHE_DEPTH) {
-                c->bufs[c->n++] = p;
+            if (ngx_http_9p_cache_push(c, p) == NGX_OK) {
                 return;
             }
 
@@ -1366,6 +1379,85 @@ ngx_http_9p_buf_put(void *p, size_t size)
     }
 
     ngx_free(p);
+}
+
+
+static ngx_int_t
+ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p)
+{
+    void        **bufs;
+    ngx_uint_t    cap;
+    ngx_event_t  *ev;
+
+    if (c->n == c->cap) {
+        cap = ngx_max(32, 2 * c->cap);
+
+        bufs = ngx_alloc(cap * sizeof(void *), ngx_cycle->log);
+        if (bufs == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (c->n) {
+            ngx_memcpy(bufs, c->bufs, c->n * sizeof(void *));
+        }
+
+        ngx_free(c->bufs);
+        c->bufs = bufs;
+        c->cap = cap;
+    }
+
+    c->bufs[c->n++] = p;
+
+    ev = &ngx_http_9p_cache_timer;
+
+    if (!ev->timer_set) {
+        ev->handler = ngx_http_9p_cache_decay;
+        ev->data = &ngx_http_9p_cache_ident;
+        ev->log = ngx_cycle->log;
+        ev->cancelable = 1;
+        ngx_add_timer(ev, NGX_HTTP_9P_CACHE_DECAY);
+    }
+
+    return NGX_OK;
+}
+
+
+/* The oldest buffers, those the last second did not need, are freed. */
+
+static void
+ngx_http_9p_cache_decay(ngx_event_t *ev)
+{
+    ngx_uint_t            i, k, held;
+    ngx_http_9p_cache_t  *c;
+
+    held = 0;
+
+    for (i = 0; i < NGX_HTTP_9P_CACHE_SIZES; i++) {
+        c = &ngx_http_9p_cache[i];
+
+        if (c->bufs == NULL) {
+            continue;
+        }
+
+        for (k = 0; k < c->low; k++) {
+            ngx_free(c->bufs[k]);
+        }
+
+        c->n -= c->low;
+        ngx_memmove(c->bufs, c->bufs + c->low, c->n * sizeof(void *));
+        c->low = c->n;
+        held += c->n;
+
+        if (c->n == 0) {
+            ngx_free(c->bufs);
+            c->bufs = NULL;
+            c->cap = 0;
+        }
+    }
+
+    if (held) {
+        ngx_add_timer(ev, NGX_HTTP_9P_CACHE_DECAY);
+    }
 }
 
 

@@ -139,3 +139,26 @@ is(kvfs->counts->{connections}, 1, 'everything on one backend connection');
 syswrite $w, '12345';
 my %got = $c->collect([501 .. 505], 5);
 is(join('', sort map { $_->{data} } values %got), '12345', 'then the five reads get the five bytes');
+
+
+
+=== TEST 4: 100 sessions answered in one batch take their output buffers from the worker's cache: after the first rounds the worker maps no new memory
+--- http_config
+    upstream ten_vfs { server 127.0.0.1:$TEST_NGINX_VFS_PORT; ninep_connections 1; }
+    upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
+--- timeout: 30
+--- perl
+my $ticket = Ten::Kernel::plant_ticket(user => 'glenda');
+my @s = map { my ($c, $fid) = kattach($ticket, timeout => 20); { c => $c, fid => $fid } } 1 .. 100;
+my $stats = sub { main::round(\@s, sub { { type => 'Tstat', tag => 1, fid => $_[1]{fid} } }) };
+my ($worker) = worker_pids();
+# the worker's minor page faults: memory it touches for the first time
+my $faults = sub { open my $fh, '<', "/proc/$worker/stat" or die; my $l = <$fh>;
+                   (split ' ', substr($l, rindex($l, ')') + 2))[7] };
+$stats->() for 1 .. 3;
+my $before = $faults->();
+my $ok = 0;
+for (1 .. 30) { $ok += !grep { $_->{1}{type} ne 'Rstat' } $stats->() }
+my $after = $faults->();
+is($ok, 30, '30 rounds of 100 stats, every one answered');
+cmp_ok($after - $before, '<', 100, "the worker touched no new memory for them ($before -> $after page faults)");
