@@ -234,7 +234,8 @@ pids+=($!)
 
 "$build/ten-splice" -l "127.0.0.1:$splice_port" -b "127.0.0.1:$vfs_port" \
     2> "$dir/splice.log" &
-pids+=($!)
+splice_pid=$!
+pids+=("$splice_pid")
 
 websockify "127.0.0.1:$wsk_port" "127.0.0.1:$vfs_port" \
     > "$dir/websockify.log" 2>&1 &
@@ -354,11 +355,26 @@ paths=(direct relay splice websockify kernel)
 # against a run without TLS
 [ "${TLS:-0}" = 1 ] && paths=(kernel)
 
-declare -A ops p50 p99 errs
+declare -A ops p50 p99 errs cpu_load cpu_vfs cpu_hop
+hz=$(getconf CLK_TCK)
+
+# a process's CPU time so far, in clock ticks (user + system)
+cpu_ticks() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+    awk '{ print $12 + $13 }' <<< "${stat##*) }"
+}
+
+# CPU microseconds per operation: ticks, operations
+per_op() {
+    awk -v t="$1" -v hz="$hz" -v n="$2" \
+        'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-" }'
+}
 
 # one run: path loop conns; fills ops/p50/p99/errs[path,loop,conns]
 run() {
-    local path=$1 loop=$2 c=$3 line k out rc
+    local path=$1 loop=$2 c=$3 line k rc hop vfs0 hop0 n
+    local TIMEFORMAT='%3U %3S'
     local -a target args
     case $path in
     direct)     target=("${direct[@]}") ;;
@@ -373,12 +389,27 @@ run() {
     read) args=(-o read -p /tmp/big -s 65512) ;;
     esac
     k=$path,$loop,$c
+    case $path in
+    kernel) hop=$(worker_pid) ;;
+    splice) hop=$splice_pid ;;
+    *)      hop="" ;;       # none, or a process forked per connection
+    esac
+    vfs0=$(cpu_ticks "$vfs_pid"); hop0=$([ -n "$hop" ] && cpu_ticks "$hop")
     [ "${PERF:-0}" = 1 ] && [ "$path" = kernel ] && profile_start
-    out=$("$load" "${target[@]}" "${args[@]}" -m 65536 -c "$c" -d 1 \
-          -t "$secs" 2> "$dir/load.err")
+    # bash's time: ten-load's own CPU, user and system seconds
+    { time "$load" "${target[@]}" "${args[@]}" -m 65536 -c "$c" -d 1 \
+          -t "$secs" > "$dir/load.out" 2> "$dir/load.err"; } \
+        2> "$dir/load.time"
     rc=$?
     [ "${PERF:-0}" = 1 ] && [ "$path" = kernel ] && profile_end "$loop" "$c"
-    line=$out
+    line=$(cat "$dir/load.out")
+    n=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' <<< "$line")
+    cpu_vfs[$k]=$(per_op $(( $(cpu_ticks "$vfs_pid") - vfs0 )) "${n:-0}")
+    cpu_hop[$k]=-
+    [ -n "$hop" ] && cpu_hop[$k]=$(per_op $(( $(cpu_ticks "$hop") - hop0 )) \
+                                   "${n:-0}")
+    cpu_load[$k]=$(per_op "$(awk -v hz="$hz" '{ printf "%.0f", ($1 + $2) * hz }' \
+                            "$dir/load.time")" "${n:-0}")
     if [ -s "$dir/load.err" ]; then
         sed "s/^/    [$path $loop c=$c] /" "$dir/load.err" \
             | head -8 | tee -a "$results" >&2
@@ -493,6 +524,39 @@ for loop in "${loops[@]}"; do
     done
 done
 echo "(ops/s; p50 and p99 in µs; e= errors, ! = ten-load exited non-zero)"
+} | tee -a "$results"
+say ""
+
+# Where the CPU goes: with every core busy (64 sessions), a path's
+# throughput is the cores over its CPU per operation, so kernel/direct
+# can reach at most direct's total over the kernel's.
+{
+echo "CPU per operation (µs; user + system): ten-load, ten-vfs, the hop"
+printf '%-5s %5s | %-20s | %-20s | %-20s | %s\n' loop conns \
+    "direct load vfs sum" "splice load vfs hop" "kernel load vfs hop" \
+    "bound on kern/direct"
+for loop in "${loops[@]}"; do
+    for c in "${conns[@]}"; do
+        printf '%-5s %5s' "$loop" "$c"
+        for path in direct splice kernel; do
+            k=$path,$loop,$c
+            if [ "$path" = direct ]; then
+                last=$(awk -v a="${cpu_load[$k]:--}" -v b="${cpu_vfs[$k]:--}" \
+                       'BEGIN { print (a == "-" || b == "-") ? "-" : a + b }')
+            else
+                last=${cpu_hop[$k]:--}
+            fi
+            printf ' | %6s %6s %6s' "${cpu_load[$k]:--}" "${cpu_vfs[$k]:--}" \
+                "$last"
+        done
+        d=direct,$loop,$c; kk=kernel,$loop,$c
+        printf ' | %s\n' "$(awk -v l="${cpu_load[$d]:--}" \
+            -v v="${cpu_vfs[$d]:--}" -v kl="${cpu_load[$kk]:--}" \
+            -v kv="${cpu_vfs[$kk]:--}" -v kh="${cpu_hop[$kk]:--}" 'BEGIN {
+            if (l == "-" || kh == "-" || kl + kv + kh == 0) print "-";
+            else printf "%.2f", (l + v) / (kl + kv + kh) }')"
+    done
+done
 } | tee -a "$results"
 say ""
 
