@@ -359,7 +359,9 @@ ngx_http_9p_pool_ready(ngx_http_9p_pool_t *p, ngx_http_9p_backend_t *b,
  * (round robin, hash, least_conn state) lives exactly as long as it.
  * Its variables too: a hash key's ($remote_port, $connection, ...) would
  * otherwise stay cached in the session's request, in the connection's
- * pool, for the access log to read after the connection is gone.
+ * pool, for the access log to read after the connection is gone.  And
+ * the client's address, which ip_hash points at to choose a retry's
+ * server, perhaps after that client left.
  */
 
 static ngx_int_t
@@ -367,6 +369,7 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
 {
     ngx_int_t                       rc;
     ngx_pool_t                     *mem, *saved_pool;
+    struct sockaddr                *sockaddr, *saved_sockaddr;
     ngx_http_upstream_t            *saved_upstream;
     ngx_http_9p_backend_t          *b;
     ngx_http_variable_value_t      *vars, *saved_vars;
@@ -420,22 +423,31 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
 
     vars = ngx_pcalloc(mem, cmcf->variables.nelts
                             * sizeof(ngx_http_variable_value_t));
-    if (vars == NULL) {
+
+    /* ip_hash keeps a pointer to the client's address for its retries */
+    sockaddr = ngx_pnalloc(mem, r->connection->socklen);
+
+    if (vars == NULL || sockaddr == NULL) {
         goto failed;
     }
+
+    ngx_memcpy(sockaddr, r->connection->sockaddr, r->connection->socklen);
 
     saved_pool = r->pool;
     saved_upstream = r->upstream;
     saved_vars = r->variables;
+    saved_sockaddr = r->connection->sockaddr;
     r->pool = mem;
     r->upstream = b->upstream;
     r->variables = vars;
+    r->connection->sockaddr = sockaddr;
 
     rc = us->peer.init(r, us);
 
     r->pool = saved_pool;
     r->upstream = saved_upstream;
     r->variables = saved_vars;
+    r->connection->sockaddr = saved_sockaddr;
 
     if (rc != NGX_OK) {
         goto failed;

@@ -285,3 +285,41 @@ is_9p($d->rpc(Tstat => fid => 0), 'Rerror ename="unknown fid"', 'and made no fid
 close $mute;
 --- error_log
 did not answer Tversion in 1000 ms
+
+
+
+=== TEST 11: ip_hash: the server after one lost in the handshake is chosen by the address of a client that has left meanwhile
+--- down
+--- http_config
+    upstream ten_vfs {
+        ip_hash;
+        server 127.0.0.1:$TEST_NGINX_VFS_PORT;
+        server 127.0.0.1:$TEST_NGINX_DEAD_PORT;
+    }
+    upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
+--- config
+    location = /9p {
+        ninep;
+        $TEST_NGINX_KERNEL
+        ninep_service vfs ten_vfs boot;
+    }
+--- perl
+use IO::Select;
+# both servers accept and never answer; which comes first is the hash's
+my $sel = IO::Select->new(map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $_,
+    Proto => 'tcp', Listen => 16, ReuseAddr => 1) or die "listen: $!" }
+    $ENV{TEST_NGINX_VFS_PORT}, $ENV{TEST_NGINX_DEAD_PORT});
+my $next = sub { my ($ready) = $sel->can_read(3); $ready ? $ready->accept : undef };
+my $a = kclient();
+$a->send({ type => 'Tattach', tag => 1, fid => 0, afid => 0xffffffff, uname => 'glenda',
+           aname => '/priv/sessions/glenda/' . ('0' x 32) });
+my $first = $next->();
+ok($first, 'the attach opens a connection to one server');
+$a->disconnect;                                    # the client leaves
+sleep 0.3;
+close $first;                                      # lost in the handshake
+my $second = $next->();
+ok($second, 'the balancer chose the other server, after the client had gone');
+close $second;
+--- error_log
+connection lost in the handshake
