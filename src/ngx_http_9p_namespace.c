@@ -1373,7 +1373,6 @@ ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 {
     u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
     ngx_str_t             why;
-    ninep_fcall_t         rf;
     ngx_http_9p_mount_t  *m, **mp;
 
     mp = cr->pending.elts;
@@ -1382,10 +1381,7 @@ ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     if (err) {
         if (cr->nsctl && err == ngx_http_9p_rerror) {
             /* the service's own words */
-            ngx_memzero(&rf, sizeof(rf));
-            rf.type = NINEP_RERROR;
-            rf.ename = r->ename;
-            ngx_http_9p_creq_reply(cr, &rf);
+            ngx_http_9p_creq_reply(cr, r);
             return;
         }
 

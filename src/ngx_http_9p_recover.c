@@ -398,18 +398,13 @@ static void
 ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t  rf;
-
     ngx_http_9p_stats_recovery(NGX_HTTP_9P_UNRECOVERED);
 
     ngx_http_9p_backend_clunk(cr->backend, cr->owned);
     cr->owned = NINEP_NOFID;
 
     if (err == ngx_http_9p_rerror) {
-        ngx_memzero(&rf, sizeof(rf));
-        rf.type = NINEP_RERROR;
-        rf.ename = r->ename;
-        ngx_http_9p_creq_reply(cr, &rf);
+        ngx_http_9p_creq_reply(cr, r);
         return;
     }
 

@@ -37,6 +37,25 @@ ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
 }
 
 
+ngx_int_t
+ngx_http_9p_reply_to(ngx_http_9p_session_t *s, ninep_fcall_t *t,
+    const char *e)
+{
+    ninep_fcall_t  r;
+
+    if (e) {
+        return ngx_http_9p_reply_error(s, t->tag, e);
+    }
+
+    ngx_memzero(&r, sizeof(r));
+    r.type = t->type + 1;
+    r.tag = t->tag;
+    r.count = t->count;     /* of an Rwrite */
+
+    return s->transport->send(s, &r);
+}
+
+
 /*
  * Freed requests and fids wait here for any session of this worker (one
  * process, one thread), not in the session that freed them: an idle
@@ -312,7 +331,6 @@ ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr)
 
     ngx_http_9p_creq_done(cr);
 }
-
 
 
 /* ---------------------------------------------------------------- fids */

@@ -81,9 +81,6 @@ struct ngx_http_9p_fid_s {
 };
 
 
-
-
-
 /*
  * What a request hears of a reply to a message it sent: err NULL when r
  * is the reply asked for (an Rwalk with every name), else why not -- the
@@ -216,6 +213,9 @@ struct ngx_http_9p_creq_s {
 /* Answers tag with ename, without a request. */
 ngx_int_t ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
     const char *ename);
+/* Answers t with its empty reply (an Rwrite of all of it), or Rerror e. */
+ngx_int_t ngx_http_9p_reply_to(ngx_http_9p_session_t *s, ninep_fcall_t *t,
+    const char *e);
 
 /* A request for T-message t (its bytes kept if it may be sent again). */
 ngx_http_9p_creq_t *ngx_http_9p_creq_new(ngx_http_9p_session_t *s,

@@ -252,7 +252,6 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
     ngx_queue_t          *q;
     ngx_http_9p_creq_t   *old, *fl, **last;
-    ninep_fcall_t         r;
 
     old = NULL;
 
@@ -291,15 +290,8 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         ngx_http_9p_creq_abort(old);
     }
 
-    ngx_memzero(&r, sizeof(r));
-    r.type = NINEP_RFLUSH;
-    r.tag = t->tag;
-
-    return s->transport->send(s, &r);
+    return ngx_http_9p_reply_to(s, t, NULL);
 }
-
-
-
 
 /*
  * The rest works on a fid: a union directory's read or create is the

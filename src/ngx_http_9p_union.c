@@ -357,8 +357,6 @@ static void
 ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t  rf;
-
     if (err == NULL && r->count > 0) {
         if (ngx_http_9p_union_add(cr, (u_char *) r->data, r->count)
             != NGX_OK)
@@ -379,10 +377,7 @@ ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     if (cr->owned == NINEP_NOFID) {
         /* the fid's own directory: its errors are the client's */
         if (err == ngx_http_9p_rerror) {
-            ngx_memzero(&rf, sizeof(rf));
-            rf.type = NINEP_RERROR;
-            rf.ename = r->ename;
-            ngx_http_9p_creq_reply(cr, &rf);
+            ngx_http_9p_creq_reply(cr, r);
             return;
         }
 

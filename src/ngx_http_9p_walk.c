@@ -28,8 +28,6 @@ static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
 static ngx_uint_t ngx_http_9p_walk_stays(ngx_http_9p_ns_t *ns,
     ngx_http_9p_mount_t *cur, ngx_http_9p_mount_t *target, size_t len);
 static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
-static ngx_int_t ngx_http_9p_walk_missing(ngx_http_9p_creq_t *cr,
-    const char *ename);
 static void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
@@ -38,6 +36,7 @@ static void ngx_http_9p_walk_unmade(ngx_http_9p_creq_t *cr,
 static void ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename);
 static void ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_walk_reply(ngx_http_9p_creq_t *cr);
 
 
 ngx_int_t
@@ -225,9 +224,10 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
         node = ngx_http_9p_rnode_walk(cr->ram, name->data, name->len);
 
         if (node == NULL) {
-            return ngx_http_9p_walk_missing(cr,
-                           ngx_http_9p_rnode_isdir(cr->ram)
-                           ? "file does not exist" : "not a directory");
+            ngx_http_9p_walk_fail(cr, NULL, ngx_http_9p_rnode_isdir(cr->ram)
+                                            ? "file does not exist"
+                                            : "not a directory");
+            return NGX_DONE;
         }
 
     } else if (!cr->mount->dev) {
@@ -248,9 +248,10 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
         }
 
         if (file == NGX_HTTP_9P_DEV_NONE) {
-            return ngx_http_9p_walk_missing(cr,
-                           ngx_http_9p_dev_isdir(cr->dev)
-                           ? "file does not exist" : "not a directory");
+            ngx_http_9p_walk_fail(cr, NULL, ngx_http_9p_dev_isdir(cr->dev)
+                                            ? "file does not exist"
+                                            : "not a directory");
+            return NGX_DONE;
         }
     }
 
@@ -272,31 +273,6 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
     cr->done++;
 
     return NGX_OK;
-}
-
-
-/* A name not found by the kernel: Rerror first, a short walk after. */
-
-static ngx_int_t
-ngx_http_9p_walk_missing(ngx_http_9p_creq_t *cr, const char *ename)
-{
-    ninep_fcall_t  rf;
-
-    ngx_memzero(&rf, sizeof(rf));
-
-    if (cr->done == 0) {
-        rf.type = NINEP_RERROR;
-        rf.ename = ninep_str(ename);
-
-    } else {
-        rf.type = NINEP_RWALK;
-        rf.nwqid = cr->done;
-        ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
-    }
-
-    ngx_http_9p_creq_reply(cr, &rf);
-
-    return NGX_DONE;
 }
 
 
@@ -441,7 +417,6 @@ ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     u_char         *buf;
     size_t          len;
     uint16_t        i, n;
-    ninep_fcall_t   rf;
 
     if (r == NULL) {
         ngx_http_9p_walk_fail(cr, ngx_http_9p_backend_name(cr->backend),
@@ -469,10 +444,7 @@ ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         if (cr->done == 0 && n == 0) {
             /* the first name failed: the service's error, unchanged */
             if (r->type == NINEP_RERROR) {
-                ngx_memzero(&rf, sizeof(rf));
-                rf.type = NINEP_RERROR;
-                rf.ename = r->ename;
-                ngx_http_9p_creq_reply(cr, &rf);
+                ngx_http_9p_creq_reply(cr, r);
                 return;
             }
 
@@ -485,11 +457,7 @@ ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
             cr->wqid[cr->done++] = r->wqid[i];
         }
 
-        ngx_memzero(&rf, sizeof(rf));
-        rf.type = NINEP_RWALK;
-        rf.nwqid = cr->done;
-        ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
-        ngx_http_9p_creq_reply(cr, &rf);
+        ngx_http_9p_walk_reply(cr);
         return;
     }
 
@@ -553,8 +521,6 @@ static void
 ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename)
 {
-    ninep_fcall_t  rf;
-
     ngx_http_9p_backend_clunk(cr->backend, cr->owned);
     cr->owned = NINEP_NOFID;
 
@@ -563,18 +529,13 @@ ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
         return;
     }
 
-    ngx_memzero(&rf, sizeof(rf));
-    rf.type = NINEP_RWALK;
-    rf.nwqid = cr->done;
-    ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
-    ngx_http_9p_creq_reply(cr, &rf);
+    ngx_http_9p_walk_reply(cr);
 }
 
 
 static void
 ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t           rf;
     ngx_http_9p_fid_t      *f, *nf;
     ngx_http_9p_session_t  *s;
 
@@ -641,11 +602,20 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
     nf->ram = cr->ram;      /* the request's reference goes with it */
     cr->ram = NULL;
 
-    ngx_memzero(&rf, sizeof(rf));
-    rf.type = NINEP_RWALK;
-    rf.nwqid = cr->nwname;
-    ngx_memcpy(rf.wqid, cr->wqid, cr->nwname * sizeof(ninep_qid_t));
-    ngx_http_9p_creq_reply(cr, &rf);
+    ngx_http_9p_walk_reply(cr);
 }
 
 
+/* The Rwalk of the names walked: all of them, or a short walk (walk(5)). */
+
+static void
+ngx_http_9p_walk_reply(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t  rf;
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RWALK;
+    rf.nwqid = cr->done;
+    ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
+    ngx_http_9p_creq_reply(cr, &rf);
+}
