@@ -196,6 +196,7 @@ ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
     u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t             why;
     ngx_http_9p_mount_t  *m;
 
     m = cr->making;
@@ -203,12 +204,9 @@ ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     if (err) {
         cr->nbfid = NINEP_NOFID;
 
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %*s",
-                         ngx_http_9p_backend_name(cr->backend),
-                         err == ngx_http_9p_rerror
-                         ? (size_t) r->ename.len : ngx_strlen(err),
-                         err == ngx_http_9p_rerror
-                         ? (u_char *) r->ename.data : (u_char *) err);
+        ngx_http_9p_why(r, err, &why);
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %V",
+                         ngx_http_9p_backend_name(cr->backend), &why);
         *p = '\0';
         cr->unmade(cr, (char *) ename);
         return;

@@ -107,6 +107,20 @@ ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 }
 
 
+void
+ngx_http_9p_why(ninep_fcall_t *r, const char *err, ngx_str_t *why)
+{
+    if (err == ngx_http_9p_rerror) {
+        why->data = (u_char *) r->ename.data;
+        why->len = r->ename.len;
+        return;
+    }
+
+    why->data = (u_char *) err;
+    why->len = ngx_strlen(err);
+}
+
+
 /*
  * The connection under a request died.  A walk, stat, read or open that
  * does not truncate is sent again, once: its fid is recovered on the way

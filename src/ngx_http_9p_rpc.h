@@ -16,6 +16,9 @@ extern const char  ngx_http_9p_rerror[];
 /* the err of a file read whole that is longer than asked for */
 extern const char  ngx_http_9p_too_long[];
 
+/* Why a reply is not the one asked for, in words: an Rerror's, or err. */
+void ngx_http_9p_why(ninep_fcall_t *r, const char *err, ngx_str_t *why);
+
 /*
  * Sends t on b for cr; handler gets the reply through the funnel (see
  * ngx_http_9p_rpc.c).  NGX_ERROR when it cannot be sent: cr has then been
