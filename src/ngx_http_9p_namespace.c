@@ -1504,21 +1504,17 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return ngx_http_9p_nsctl_reset(s, f, t);
     }
 
-    switch (ngx_http_9p_nsfile_parse(line, len, &cmd, &bad)) {
+    rc = ngx_http_9p_nsfile_parse(line, len, &cmd, &bad);
 
-    case 0:
+    if (rc == 0) {
         return ngx_http_9p_reply_error(s, t->tag, "nsctl: empty command");
-
-    case -1:
-        return ngx_http_9p_reply_error(s, t->tag,
-                                       ngx_strncmp(bad, "expected mount", 14)
-                                       == 0
-                                       ? "nsctl: expected mount, bind, "
-                                         "unmount or reset"
-                                       : bad);
     }
 
-    if (cmd.verb == NGX_HTTP_9P_NS_INCLUDE) {
+    if (rc == -1 && ngx_strncmp(bad, "expected mount", 14) != 0) {
+        return ngx_http_9p_reply_error(s, t->tag, bad);
+    }
+
+    if (rc == -1 || cmd.verb == NGX_HTTP_9P_NS_INCLUDE) {
         return ngx_http_9p_reply_error(s, t->tag,
                                        "nsctl: expected mount, bind, "
                                        "unmount or reset");

@@ -425,6 +425,7 @@ ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
 {
     u_char                 *msg;
     size_t                  len;
+    ngx_uint_t              gone;
     ngx_http_9p_fid_t      *f;
     ngx_http_9p_session_t  *s;
 
@@ -457,14 +458,13 @@ ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
     len = cr->len;
     cr->buf = NULL;
 
-    if (cr->flushes || cr->flushed) {
-        /* the client gave it up meanwhile */
-        ngx_http_9p_creq_done(cr);
-        ngx_free(msg);
-        return;
+    /* unless the client gave it up meanwhile */
+    gone = (cr->flushes || cr->flushed);
+    ngx_http_9p_creq_done(cr);
+
+    if (!gone) {
+        (void) s->resend(s, msg, len);
     }
 
-    ngx_http_9p_creq_done(cr);
-    (void) s->resend(s, msg, len);
     ngx_free(msg);
 }

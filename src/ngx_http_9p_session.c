@@ -30,6 +30,8 @@ static ngx_int_t ngx_http_9p_fid_request(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_session_dispatch(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
+static ngx_http_9p_creq_t *ngx_http_9p_creq_find(ngx_http_9p_session_t *s,
+    uint16_t tag);
 
 
 void
@@ -101,9 +103,6 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
 static ngx_int_t
 ngx_http_9p_session_dispatch(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
-    ngx_queue_t         *q;
-    ngx_http_9p_creq_t  *cr;
-
     if (t->type == NINEP_TVERSION) {
         return ngx_http_9p_session_version(s, t);
     }
@@ -115,15 +114,8 @@ ngx_http_9p_session_dispatch(ngx_http_9p_session_t *s, ninep_fcall_t *t)
                                        "send Tversion first");
     }
 
-    for (q = ngx_queue_head(&s->creqs);
-         q != ngx_queue_sentinel(&s->creqs);
-         q = ngx_queue_next(q))
-    {
-        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
-
-        if (cr->tag == t->tag) {
-            return ngx_http_9p_reply_error(s, t->tag, "tag in use");
-        }
+    if (ngx_http_9p_creq_find(s, t->tag)) {
+        return ngx_http_9p_reply_error(s, t->tag, "tag in use");
     }
 
     /*
@@ -250,21 +242,12 @@ ngx_http_9p_session_end(ngx_http_9p_session_t *s)
 static ngx_int_t
 ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
-    ngx_queue_t          *q;
     ngx_http_9p_creq_t   *old, *fl, **last;
 
-    old = NULL;
+    /* a Tflush is not flushed: it is answered after what it flushes */
+    old = ngx_http_9p_creq_find(s, t->oldtag);
 
-    for (q = ngx_queue_head(&s->creqs);
-         q != ngx_queue_sentinel(&s->creqs);
-         q = ngx_queue_next(q))
-    {
-        old = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
-
-        if (old->tag == t->oldtag && old->type != NINEP_TFLUSH) {
-            break;
-        }
-
+    if (old && old->type == NINEP_TFLUSH) {
         old = NULL;
     }
 
@@ -292,6 +275,29 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     return ngx_http_9p_reply_to(s, t, NULL);
 }
+
+/* The request with tag, or NULL: tags in use are each one request's. */
+
+static ngx_http_9p_creq_t *
+ngx_http_9p_creq_find(ngx_http_9p_session_t *s, uint16_t tag)
+{
+    ngx_queue_t         *q;
+    ngx_http_9p_creq_t  *cr;
+
+    for (q = ngx_queue_head(&s->creqs);
+         q != ngx_queue_sentinel(&s->creqs);
+         q = ngx_queue_next(q))
+    {
+        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
+
+        if (cr->tag == tag) {
+            return cr;
+        }
+    }
+
+    return NULL;
+}
+
 
 /*
  * The rest works on a fid: a union directory's read or create is the

@@ -765,25 +765,22 @@ ngx_http_9p_union_created(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     f = ngx_http_9p_creq_fid(cr);
 
-    if (r == NULL) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
-                               err);
-        return;
-    }
-
-    if (r->type != NINEP_RCREATE || f == NULL || f->open) {
+    if (err || f == NULL || f->open) {
         /* the member's error as it is; or nobody to give the file to */
         ngx_http_9p_backend_clunk(cr->backend, cr->owned);
         cr->owned = NINEP_NOFID;
 
-        if (r->type == NINEP_RCREATE) {
+        if (r == NULL) {
+            ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                                   err);
+
+        } else if (err) {
+            ngx_http_9p_creq_reply(cr, r);
+
+        } else {
             ngx_http_9p_creq_error(cr, NULL, "fid clunked during the create");
-            return;
         }
 
-        ngx_http_9p_creq_reply(cr, r);
         return;
     }
 

@@ -288,29 +288,21 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     size_t                  len;
     u_char                  buf[NGX_HTTP_9P_PATH_MAX];
     uint16_t                i;
+    ngx_int_t               rc;
     ninep_fcall_t           t;
     ngx_http_9p_mount_t    *m;
     ngx_http_9p_backend_t  *b;
 
     /* kernel files are walked here, with no backend */
-    for ( ;; ) {
-        switch (ngx_http_9p_walk_local(cr)) {
-
-        case NGX_DONE:
+    while ((rc = ngx_http_9p_walk_local(cr)) == NGX_OK) {
+        if (cr->done == cr->nwname) {
+            ngx_http_9p_walk_finish(cr);
             return;
-
-        case NGX_OK:
-            if (cr->done == cr->nwname) {
-                ngx_http_9p_walk_finish(cr);
-                return;
-            }
-            continue;
-
-        default:
-            break;
         }
+    }
 
-        break;
+    if (rc == NGX_DONE) {
+        return;
     }
 
     ngx_memzero(&t, sizeof(t));
