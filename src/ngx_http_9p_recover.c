@@ -294,7 +294,6 @@ static void
 ngx_http_9p_recover_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t        t;
     ngx_http_9p_fid_t   *f;
 
     if (err) {
@@ -311,12 +310,7 @@ ngx_http_9p_recover_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     /* open as before, without truncating what may be written since */
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TOPEN;
-    t.fid = cr->owned;
-    t.mode = f->mode & ~NINEP_OTRUNC;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t,
+    ngx_http_9p_open_walked(cr, f->mode & ~NINEP_OTRUNC,
                             ngx_http_9p_recover_opened);
 }
 
@@ -349,7 +343,6 @@ ngx_http_9p_recover_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 static void
 ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t       t;
     ngx_http_9p_fid_t  *f;
 
     f = ngx_http_9p_creq_fid(cr);
@@ -359,14 +352,8 @@ ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = cr->owned;
-    t.offset = cr->offset;
-    t.count = (uint32_t) ngx_min(f->dir_next - cr->offset,
-                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_recover_skipped);
+    ngx_http_9p_read_at(cr, cr->owned, f->dir_next - cr->offset,
+                        ngx_http_9p_recover_skipped);
 }
 
 

@@ -235,10 +235,11 @@ ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
 }
 
 
-/* The fid a walk just made is the request's: open it for reading. */
+/* The fid a walk just made is the request's: open it. */
 
 void
-ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_rpc_pt handler)
+ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, uint8_t mode,
+    ngx_http_9p_rpc_pt handler)
 {
     ninep_fcall_t  t;
 
@@ -247,7 +248,24 @@ ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_rpc_pt handler)
     ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TOPEN;
     t.fid = cr->nbfid;
-    t.mode = NINEP_OREAD;
+    t.mode = mode;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+}
+
+
+void
+ngx_http_9p_read_at(ngx_http_9p_creq_t *cr, uint32_t fid, uint64_t max,
+    ngx_http_9p_rpc_pt handler)
+{
+    ninep_fcall_t  t;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = fid;
+    t.offset = cr->offset;
+    t.count = (uint32_t) ngx_min(max, ngx_http_9p_backend_msize(cr->backend)
+                                      - NINEP_IOHDRSZ);
 
     (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
 }
@@ -322,7 +340,7 @@ ngx_http_9p_whole_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         return;
     }
 
-    ngx_http_9p_open_walked(cr, ngx_http_9p_whole_read);
+    ngx_http_9p_open_walked(cr, NINEP_OREAD, ngx_http_9p_whole_read);
 }
 
 
@@ -366,8 +384,6 @@ ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 static void
 ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t  t;
-
     if (cr->buf == NULL) {
         cr->buf = ngx_alloc(cr->max, cr->s->connection->log);
         if (cr->buf == NULL) {
@@ -376,12 +392,6 @@ ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr)
         }
     }
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = cr->nbfid;
-    t.offset = cr->offset;
-    t.count = (uint32_t) ngx_min(cr->max + 1 - cr->len,
-                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_whole_read);
+    ngx_http_9p_read_at(cr, cr->nbfid, cr->max + 1 - cr->len,
+                        ngx_http_9p_whole_read);
 }

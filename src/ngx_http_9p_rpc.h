@@ -41,8 +41,11 @@ ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
 ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *src, ngx_http_9p_mount_t *m,
     ngx_http_9p_rpc_pt handler);
-/* Topen for reading of the fid cr->nbfid a walk just made (cr owns it). */
-void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
+/* Topen in mode of the fid cr->nbfid a walk just made (cr owns it). */
+void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, uint8_t mode,
+    ngx_http_9p_rpc_pt handler);
+/* Tread of fid at cr->offset: at most max bytes, and what msize allows. */
+void ngx_http_9p_read_at(ngx_http_9p_creq_t *cr, uint32_t fid, uint64_t max,
     ngx_http_9p_rpc_pt handler);
 /*
  * Reads the file at path of cr->backend's service whole, as the kernel,

@@ -24,7 +24,6 @@ static void ngx_http_9p_union_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_union_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
-static void ngx_http_9p_union_read_more(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr);
@@ -204,7 +203,8 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
             ngx_http_9p_backend_ref(cr->backend);
             cr->nbfid = f->bfid;
             cr->offset = 0;
-            ngx_http_9p_union_read_more(cr);
+            ngx_http_9p_read_at(cr, cr->nbfid, NGX_MAX_UINT32_VALUE,
+                                ngx_http_9p_union_got);
             return;
         }
 
@@ -319,7 +319,7 @@ ngx_http_9p_union_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         return;
     }
 
-    ngx_http_9p_open_walked(cr, ngx_http_9p_union_opened);
+    ngx_http_9p_open_walked(cr, NINEP_OREAD, ngx_http_9p_union_opened);
 }
 
 
@@ -334,22 +334,8 @@ ngx_http_9p_union_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     cr->offset = 0;
-    ngx_http_9p_union_read_more(cr);
-}
-
-
-static void
-ngx_http_9p_union_read_more(ngx_http_9p_creq_t *cr)
-{
-    ninep_fcall_t  t;
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = cr->nbfid;
-    t.offset = cr->offset;
-    t.count = ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_union_got);
+    ngx_http_9p_read_at(cr, cr->nbfid, NGX_MAX_UINT32_VALUE,
+                        ngx_http_9p_union_got);
 }
 
 
@@ -365,7 +351,8 @@ ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         }
 
         cr->offset += r->count;
-        ngx_http_9p_union_read_more(cr);
+        ngx_http_9p_read_at(cr, cr->nbfid, NGX_MAX_UINT32_VALUE,
+                            ngx_http_9p_union_got);
         return;
     }
 
