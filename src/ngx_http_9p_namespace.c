@@ -1318,23 +1318,17 @@ ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr)
 static void
 ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr)
 {
-    size_t                 n, k, i, at;
-    ngx_http_9p_mount_t  **mp, *m;
+    size_t                 n, i, at;
+    ngx_http_9p_mount_t  **mp, *made[NGX_HTTP_9P_MOUNTS_MAX];
 
     mp = cr->pending.elts;
     at = cr->include_at[cr->include_i];
     n = cr->pending.nelts - cr->mount_i;
 
-    /* rotate [at, nelts) right by n, one entry at a time: they are few */
-    for (k = 0; k < n; k++) {
-        m = mp[cr->mount_i + k];
-
-        for (i = cr->mount_i + k; i > at + k; i--) {
-            mp[i] = mp[i - 1];
-        }
-
-        mp[at + k] = m;
-    }
+    /* the n at the end go to at, what was from at on after them */
+    ngx_memcpy(made, &mp[cr->mount_i], n * sizeof(*mp));
+    ngx_memmove(&mp[at + n], &mp[at], (cr->mount_i - at) * sizeof(*mp));
+    ngx_memcpy(&mp[at], made, n * sizeof(*mp));
 
     for (i = cr->include_i + 1; i < cr->ninclude; i++) {
         cr->include_at[i] += n;

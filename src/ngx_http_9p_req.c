@@ -81,10 +81,7 @@ ngx_http_9p_creq_put(ngx_http_9p_creq_t *cr)
     if (cr->space_cap > NGX_HTTP_9P_CACHED_SPACE
         || ngx_http_9p_ncreq_cache == NGX_HTTP_9P_CACHED_CREQS)
     {
-        if (cr->space) {
-            ngx_free(cr->space);
-        }
-
+        ngx_free(cr->space);
         cr->space = NULL;
         cr->space_cap = 0;
     }
@@ -247,10 +244,7 @@ u_char *
 ngx_http_9p_creq_space(ngx_http_9p_creq_t *cr, size_t size)
 {
     if (size > cr->space_cap) {
-        if (cr->space) {
-            ngx_free(cr->space);
-        }
-
+        ngx_free(cr->space);
         cr->space_cap = 0;
         cr->space = ngx_alloc(ngx_max(size, 256), cr->s->connection->log);
 
@@ -543,10 +537,7 @@ ngx_int_t
 ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p, size_t len)
 {
     if (len > f->path_cap) {
-        if (f->path) {
-            ngx_free(f->path);
-        }
-
+        ngx_free(f->path);
         f->path_cap = ngx_max(len, 64);
         f->path = ngx_alloc(f->path_cap, ngx_cycle->log);
 
