@@ -169,16 +169,15 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     /* the ticket path, kept only while the attach lasts */
     if (t->aname.len) {
-        cr->path = ngx_http_9p_creq_space(cr, t->aname.len);
-        if (cr->path == NULL) {
+        cr->tpath = ngx_http_9p_creq_space(cr, t->aname.len);
+        if (cr->tpath == NULL) {
             ngx_http_9p_attach_fail(cr, "out of memory");
             return NGX_OK;
         }
 
-        ngx_memcpy(cr->path, t->aname.data, t->aname.len);
+        ngx_memcpy(cr->tpath, t->aname.data, t->aname.len);
     }
 
-    cr->tpath = cr->path;
     cr->tpath_len = t->aname.len;
 
     if (t->aname.len == 0) {
@@ -541,7 +540,10 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
         return;
     }
 
-    if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_bind_walked)
+    ngx_http_9p_creq_use(cr, src->backend);
+
+    if (ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
+                              ngx_http_9p_bind_walked)
         != NGX_OK)
     {
         ngx_http_9p_attach_fail(cr, "out of backend fids");
@@ -801,9 +803,6 @@ ngx_http_9p_mount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
 static void
 ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t           t;
-    ngx_http_9p_backend_t  *b;
-
     cr->mount = ngx_http_9p_mount_of(cr->ns, (u_char *) "/", 1);
 
     if (cr->mount == NULL) {
@@ -816,20 +815,14 @@ ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    b = cr->mount->backend;
-    ngx_http_9p_creq_use(cr, b);
+    ngx_http_9p_creq_use(cr, cr->mount->backend);
 
-    if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+    if (ngx_http_9p_walk_root(cr, cr->mount, cr->mount->path.data,
+                              cr->mount->path.len, ngx_http_9p_root_cloned)
+        != NGX_OK)
+    {
         ngx_http_9p_attach_fail(cr, "out of backend fids");
-        return;
     }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TWALK;
-    t.fid = cr->mount->bfid;
-    t.newfid = cr->nbfid;
-
-    (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_root_cloned);
 }
 
 

@@ -156,7 +156,10 @@ ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
     }
 
     /* a bind whose source lives: walked again from there */
-    if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_remount_done)
+    ngx_http_9p_creq_use(cr, src->backend);
+
+    if (ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
+                              ngx_http_9p_remount_done)
         != NGX_OK)
     {
         cr->unmade(cr, "out of backend fids");

@@ -209,15 +209,13 @@ ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
 }
 
 
-/* A bind's root: a walk to its source from the root of src. */
+/* A bind's source, a union member's root, the client's root: a walk. */
 
 ngx_int_t
-ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
-    ngx_http_9p_mount_t *m, ngx_http_9p_rpc_pt handler)
+ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    u_char *path, size_t len, ngx_http_9p_rpc_pt handler)
 {
     ninep_fcall_t  t;
-
-    ngx_http_9p_creq_use(cr, src->backend);
 
     if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
         return NGX_ERROR;
@@ -225,9 +223,9 @@ ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
 
     ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TWALK;
-    t.fid = src->bfid;
+    t.fid = m->bfid;
     t.newfid = cr->nbfid;
-    (void) ngx_http_9p_path_wnames(&t, src, m->source.data, m->source.len);
+    (void) ngx_http_9p_path_wnames(&t, m, path, len);
 
     (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
 

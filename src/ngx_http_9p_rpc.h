@@ -37,9 +37,12 @@ ngx_int_t ngx_http_9p_lost(ngx_http_9p_creq_t *cr);
 /* Tattach of m's root as cr->ns's user into cr->nbfid, on cr->backend. */
 ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m, ngx_http_9p_rpc_pt handler);
-/* Twalk from src's root to bind m's source into cr->nbfid. */
-ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_mount_t *src, ngx_http_9p_mount_t *m,
+/*
+ * Twalk on cr->backend from m's root to path (m->path: a clone of the
+ * root) into a new backend fid, cr->nbfid.  NGX_ERROR: none left.
+ */
+ngx_int_t ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m, u_char *path, size_t len,
     ngx_http_9p_rpc_pt handler);
 /* Topen in mode of the fid cr->nbfid a walk just made (cr owns it). */
 void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, uint8_t mode,

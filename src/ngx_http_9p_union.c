@@ -208,22 +208,18 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
             return;
         }
 
-        if (!ngx_http_9p_backend_alive(m->backend)
-            || ngx_http_9p_backend_fid(m->backend, &cr->nbfid) != NGX_OK)
-        {
+        if (!ngx_http_9p_backend_alive(m->backend)) {
             continue;   /* a member that cannot be read is left out */
         }
 
         ngx_http_9p_creq_use(cr, m->backend);
 
-        ngx_memzero(&t, sizeof(t));
-        t.type = NINEP_TWALK;
-        t.fid = m->bfid;
-        t.newfid = cr->nbfid;
-
-        (void) ngx_http_9p_send(cr, cr->backend, &t,
-                                ngx_http_9p_union_walked);
-        return;
+        if (ngx_http_9p_walk_root(cr, m, m->path.data, m->path.len,
+                                  ngx_http_9p_union_walked)
+            == NGX_OK)
+        {
+            return;
+        }
     }
 
     /* the mount points right below that no member has */
@@ -655,7 +651,6 @@ ngx_int_t
 ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t, ngx_http_9p_mount_t *m)
 {
-    ninep_fcall_t        w;
     ngx_http_9p_creq_t  *cr;
 
     if (m == NULL) {
@@ -700,18 +695,12 @@ ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
     ngx_http_9p_creq_use(cr, m->backend);
 
-    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+    if (ngx_http_9p_walk_root(cr, m, m->path.data, m->path.len,
+                              ngx_http_9p_union_create_walked)
+        != NGX_OK)
+    {
         ngx_http_9p_creq_error(cr, NULL, "out of backend fids");
-        return NGX_OK;
     }
-
-    ngx_memzero(&w, sizeof(w));
-    w.type = NINEP_TWALK;
-    w.fid = m->bfid;
-    w.newfid = cr->nbfid;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &w,
-                            ngx_http_9p_union_create_walked);
 
     return NGX_OK;
 }
