@@ -43,7 +43,6 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     if (f->backend && !ngx_http_9p_backend_alive(f->backend)) {
         if (t->type == NINEP_TCLUNK) {
             /* its backend fid went with the connection */
-            ngx_http_9p_fid_unlink(s, f);
             ngx_http_9p_fid_free(s, f, 0);
             return ngx_http_9p_reply_to(s, t, NULL);
         }
@@ -62,7 +61,6 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
     if (t->type == NINEP_TCLUNK || t->type == NINEP_TREMOVE) {
         /* the client's fid is gone whatever the service answers */
-        ngx_http_9p_fid_unlink(s, f);
         cr->bfid = f->bfid;
         f->bfid = NINEP_NOFID;
         ngx_http_9p_fid_free(s, f, 0);

@@ -234,7 +234,6 @@ static ngx_int_t
 ngx_http_9p_kern_clunk(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    ngx_http_9p_fid_unlink(s, f);
     ngx_http_9p_fid_free(s, f, 0);
 
     return ngx_http_9p_reply_to(s, t, NULL);
@@ -247,7 +246,6 @@ static ngx_int_t
 ngx_http_9p_kern_remove(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    ngx_http_9p_fid_unlink(s, f);
     ngx_http_9p_fid_free(s, f, 0);
 
     return ngx_http_9p_reply_error(s, t->tag, "permission denied");

@@ -1413,7 +1413,6 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
                      != NGX_OK)
     {
         if (f) {
-            ngx_http_9p_fid_unlink(cr->s, f);
             ngx_http_9p_fid_free(cr->s, f, 0);
         }
         cr->owned = cr->nbfid;

@@ -173,6 +173,27 @@ ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 }
 
 
+ngx_http_9p_creq_t *
+ngx_http_9p_creq_find(ngx_http_9p_session_t *s, uint16_t tag)
+{
+    ngx_queue_t         *q;
+    ngx_http_9p_creq_t  *cr;
+
+    for (q = ngx_queue_head(&s->creqs);
+         q != ngx_queue_sentinel(&s->creqs);
+         q = ngx_queue_next(q))
+    {
+        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
+
+        if (cr->tag == tag) {
+            return cr;
+        }
+    }
+
+    return NULL;
+}
+
+
 /* A request is over: its Tflushes are answered after it, then it goes. */
 
 void
@@ -482,7 +503,8 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
 
 
 void
-ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f)
+ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ngx_uint_t clunk)
 {
     ngx_http_9p_fid_t  **pp;
 
@@ -492,18 +514,10 @@ ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f)
         if (*pp == f) {
             *pp = f->next;
             s->nfids--;
-            return;
+            break;
         }
     }
-}
 
-
-/* Lets go of an unlinked fid, clunking its backend fid if asked. */
-
-void
-ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
-    ngx_uint_t clunk)
-{
     if (f->backend) {
         if (clunk) {
             ngx_http_9p_backend_clunk(f->backend, f->bfid);

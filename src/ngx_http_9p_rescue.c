@@ -215,7 +215,6 @@ ngx_http_9p_rescue_clunk(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
     e = (t->type == NINEP_TREMOVE) ? ngx_http_9p_rnode_remove(f->ram) : NULL;
 
-    ngx_http_9p_fid_unlink(s, f);
     ngx_http_9p_fid_free(s, f, 0);
 
     return ngx_http_9p_reply_to(s, t, e);

@@ -30,8 +30,6 @@ static ngx_int_t ngx_http_9p_fid_request(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_session_dispatch(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
-static ngx_http_9p_creq_t *ngx_http_9p_creq_find(ngx_http_9p_session_t *s,
-    uint16_t tag);
 
 
 void
@@ -219,7 +217,6 @@ ngx_http_9p_session_end(ngx_http_9p_session_t *s)
 
     for (i = 0; i < s->nbuckets; i++) {
         while ((f = s->fids[i]) != NULL) {
-            ngx_http_9p_fid_unlink(s, f);
             ngx_http_9p_fid_free(s, f, 1);
         }
     }
@@ -275,29 +272,6 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     return ngx_http_9p_reply_to(s, t, NULL);
 }
-
-/* The request with tag, or NULL: tags in use are each one request's. */
-
-static ngx_http_9p_creq_t *
-ngx_http_9p_creq_find(ngx_http_9p_session_t *s, uint16_t tag)
-{
-    ngx_queue_t         *q;
-    ngx_http_9p_creq_t  *cr;
-
-    for (q = ngx_queue_head(&s->creqs);
-         q != ngx_queue_sentinel(&s->creqs);
-         q = ngx_queue_next(q))
-    {
-        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
-
-        if (cr->tag == tag) {
-            return cr;
-        }
-    }
-
-    return NULL;
-}
-
 
 /*
  * The rest works on a fid: a union directory's read or create is the

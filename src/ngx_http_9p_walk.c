@@ -310,7 +310,6 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 
     len = cr->path_len;
     ngx_memcpy(buf, cr->path, len);
-    m = cr->mount;
 
     for (i = cr->done; i < cr->nwname; i++) {
         len = ngx_http_9p_path_join(buf, buf, len, &cr->wname[i]);
