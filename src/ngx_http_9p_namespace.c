@@ -1348,7 +1348,9 @@ ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
             return;
         }
 
+        /* no longer than an Rerror of the kernel's own */
         ngx_http_9p_why(r, err, &why);
+        why.len = ngx_min(why.len, NGX_HTTP_9P_ENAME_MAX - 1);
 
         if (m->optional) {
             ngx_http_9p_attach_down(cr, m, &why);
