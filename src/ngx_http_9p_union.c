@@ -199,8 +199,7 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
 
         if (m == f->mount && f->backend) {
             /* the fid itself is open on the first member: read it over */
-            cr->backend = f->backend;
-            ngx_http_9p_backend_ref(cr->backend);
+            ngx_http_9p_creq_use(cr, f->backend);
             cr->nbfid = f->bfid;
             cr->offset = 0;
             ngx_http_9p_read_at(cr, cr->nbfid, NGX_MAX_UINT32_VALUE,
