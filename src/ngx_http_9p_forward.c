@@ -19,8 +19,6 @@ static ngx_int_t ngx_http_9p_forward(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static void ngx_http_9p_forwarded(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
-static ngx_int_t ngx_http_9p_reply_rclunk(ngx_http_9p_session_t *s,
-    uint16_t tag);
 
 
 const ngx_http_9p_ops_t  ngx_http_9p_service_ops = {
@@ -45,9 +43,8 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     if (f->backend && !ngx_http_9p_backend_alive(f->backend)) {
         if (t->type == NINEP_TCLUNK) {
             /* its backend fid went with the connection */
-            ngx_http_9p_fid_unlink(s, f);
             ngx_http_9p_fid_free(s, f, 0);
-            return ngx_http_9p_reply_rclunk(s, t->tag);
+            return ngx_http_9p_reply_to(s, t, NULL);
         }
 
         return ngx_http_9p_recover(s, f, t);
@@ -64,7 +61,6 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
     if (t->type == NINEP_TCLUNK || t->type == NINEP_TREMOVE) {
         /* the client's fid is gone whatever the service answers */
-        ngx_http_9p_fid_unlink(s, f);
         cr->bfid = f->bfid;
         f->bfid = NINEP_NOFID;
         ngx_http_9p_fid_free(s, f, 0);
@@ -135,17 +131,4 @@ ngx_http_9p_forwarded(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     ngx_http_9p_creq_reply(cr, r);
-}
-
-
-static ngx_int_t
-ngx_http_9p_reply_rclunk(ngx_http_9p_session_t *s, uint16_t tag)
-{
-    ninep_fcall_t  r;
-
-    ngx_memzero(&r, sizeof(r));
-    r.type = NINEP_RCLUNK;
-    r.tag = tag;
-
-    return s->transport->send(s, &r);
 }

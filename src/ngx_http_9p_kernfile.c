@@ -208,7 +208,6 @@ ngx_http_9p_kern_wstat(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 {
     ngx_uint_t     ctl;
     ninep_stat_t  *st;
-    ninep_fcall_t  r;
 
     ctl = (f->dev == NGX_HTTP_9P_DEV_NSCTL);
     st = &t->st;
@@ -227,11 +226,7 @@ ngx_http_9p_kern_wstat(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return ngx_http_9p_reply_error(s, t->tag, "permission denied");
     }
 
-    ngx_memzero(&r, sizeof(r));
-    r.type = NINEP_RWSTAT;
-    r.tag = t->tag;
-
-    return s->transport->send(s, &r);
+    return ngx_http_9p_reply_to(s, t, NULL);
 }
 
 
@@ -239,16 +234,9 @@ static ngx_int_t
 ngx_http_9p_kern_clunk(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    ninep_fcall_t  r;
-
-    ngx_http_9p_fid_unlink(s, f);
     ngx_http_9p_fid_free(s, f, 0);
 
-    ngx_memzero(&r, sizeof(r));
-    r.type = NINEP_RCLUNK;
-    r.tag = t->tag;
-
-    return s->transport->send(s, &r);
+    return ngx_http_9p_reply_to(s, t, NULL);
 }
 
 
@@ -258,7 +246,6 @@ static ngx_int_t
 ngx_http_9p_kern_remove(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    ngx_http_9p_fid_unlink(s, f);
     ngx_http_9p_fid_free(s, f, 0);
 
     return ngx_http_9p_reply_error(s, t->tag, "permission denied");

@@ -51,7 +51,7 @@ static ngx_int_t ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m, const char *why);
 static void ngx_http_9p_rescue_over(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_mount_t *m, const char *why);
+    ngx_http_9p_mount_t *m, ngx_str_t *why);
 static ngx_http_9p_service_t *ngx_http_9p_service_find(
     ngx_http_9p_session_t *s, u_char *name, size_t len, ngx_uint_t boot);
 static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
@@ -78,12 +78,8 @@ static void ngx_http_9p_attach_entries(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_mount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_unavailable(ngx_http_9p_creq_t *cr,
-    const char *prefix, ngx_http_9p_service_t *svc, const char *err);
 static void ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr,
-    const char *ename);
-static void ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr,
-    ninep_fcall_t *r, const char *err, const char *what);
+    const char *fmt, ...);
 static void ngx_http_9p_slurp(ngx_http_9p_creq_t *cr,
     const ngx_http_9p_slurp_t *what, u_char *path, size_t len);
 static void ngx_http_9p_slurped(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
@@ -173,16 +169,15 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     /* the ticket path, kept only while the attach lasts */
     if (t->aname.len) {
-        cr->path = ngx_http_9p_creq_space(cr, t->aname.len);
-        if (cr->path == NULL) {
+        cr->tpath = ngx_http_9p_creq_space(cr, t->aname.len);
+        if (cr->tpath == NULL) {
             ngx_http_9p_attach_fail(cr, "out of memory");
             return NGX_OK;
         }
 
-        ngx_memcpy(cr->path, t->aname.data, t->aname.len);
+        ngx_memcpy(cr->tpath, t->aname.data, t->aname.len);
     }
 
-    cr->tpath = cr->path;
     cr->tpath_len = t->aname.len;
 
     if (t->aname.len == 0) {
@@ -545,7 +540,10 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
         return;
     }
 
-    if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_bind_walked)
+    ngx_http_9p_creq_use(cr, src->backend);
+
+    if (ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
+                              ngx_http_9p_bind_walked)
         != NGX_OK)
     {
         ngx_http_9p_attach_fail(cr, "out of backend fids");
@@ -601,15 +599,15 @@ ngx_http_9p_attach_made(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
 
 static void
 ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
-    const char *why)
+    ngx_str_t *why)
 {
     size_t  len;
 
     ngx_log_error(NGX_LOG_WARN, cr->s->connection->log, 0,
-                  "9p: %V: %V unavailable: %s", &m->path, &m->service->name,
+                  "9p: %V: %V unavailable: %V", &m->path, &m->service->name,
                   why);
 
-    len = m->service->name.len + sizeof(" unavailable: ") + ngx_strlen(why);
+    len = m->service->name.len + sizeof(" unavailable: ") + why->len;
     m->down = ngx_pnalloc(cr->ns->pool, len);
 
     if (m->down == NULL) {
@@ -617,7 +615,7 @@ ngx_http_9p_attach_down(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
         return;
     }
 
-    (void) ngx_sprintf((u_char *) m->down, "%V unavailable: %s%Z",
+    (void) ngx_sprintf((u_char *) m->down, "%V unavailable: %V%Z",
                        &m->service->name, why);
 
     ngx_http_9p_attach_made(cr, m);
@@ -774,20 +772,21 @@ ngx_http_9p_mount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     mp = cr->pending.elts;
     m = mp[cr->mount_i];
 
-    if (b == NULL && m->optional) {
-        ngx_http_9p_attach_down(cr, m, err);
-        return;
-    }
-
-    if (b == NULL && cr->nsctl) {
+    if (b == NULL) {
         detail.data = (u_char *) err;
         detail.len = ngx_strlen(err);
-        ngx_http_9p_attach_skip(cr, "mount:", &detail);
-        return;
-    }
 
-    if (b == NULL) {
-        ngx_http_9p_unavailable(cr, "", m->service, err);
+        if (m->optional) {
+            ngx_http_9p_attach_down(cr, m, &detail);
+
+        } else if (cr->nsctl) {
+            ngx_http_9p_attach_skip(cr, "mount:", &detail);
+
+        } else {
+            ngx_http_9p_attach_fail(cr, "%V unavailable: %s",
+                                    &m->service->name, err);
+        }
+
         return;
     }
 
@@ -804,9 +803,6 @@ ngx_http_9p_mount_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
 static void
 ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t           t;
-    ngx_http_9p_backend_t  *b;
-
     cr->mount = ngx_http_9p_mount_of(cr->ns, (u_char *) "/", 1);
 
     if (cr->mount == NULL) {
@@ -819,31 +815,35 @@ ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    b = cr->mount->backend;
-    ngx_http_9p_creq_use(cr, b);
+    ngx_http_9p_creq_use(cr, cr->mount->backend);
 
-    if (ngx_http_9p_backend_fid(b, &cr->nbfid) != NGX_OK) {
+    if (ngx_http_9p_walk_root(cr, cr->mount, cr->mount->path.data,
+                              cr->mount->path.len, ngx_http_9p_root_cloned)
+        != NGX_OK)
+    {
         ngx_http_9p_attach_fail(cr, "out of backend fids");
-        return;
     }
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TWALK;
-    t.fid = cr->mount->bfid;
-    t.newfid = cr->nbfid;
-
-    (void) ngx_http_9p_send(cr, b, &t, ngx_http_9p_root_cloned);
 }
 
 
+/* The attach or nsctl fails: its Rerror says why, as fmt makes it. */
+
 static void
-ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *ename)
+ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *fmt, ...)
 {
+    u_char   ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    va_list  args;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(ename, ename + sizeof(ename) - 1, fmt, args);
+    va_end(args);
+    *p = '\0';
+
     if (cr->type == NINEP_TATTACH) {
         ngx_http_9p_stats_attach(cr->s, cr->tpath_len
                                         ? NGX_HTTP_9P_ATTACH_TICKET
                                         : NGX_HTTP_9P_ATTACH_BOOTSTRAP,
-                                 NULL, ename);
+                                 NULL, (char *) ename);
     }
 
     ngx_http_9p_ns_unref(cr->ns);
@@ -854,28 +854,7 @@ ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *ename)
         cr->owned = NINEP_NOFID;
     }
 
-    ngx_http_9p_creq_error(cr, NULL, ename);
-}
-
-
-/* A step failed: the service's own words, or why there are none. */
-
-static void
-ngx_http_9p_attach_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
-    const char *err, const char *what)
-{
-    u_char  ename[NGX_HTTP_9P_ENAME_MAX], *p;
-
-    if (err == ngx_http_9p_rerror) {
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %*s", what,
-                         (size_t) r->ename.len, r->ename.data);
-
-    } else {
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %s", what, err);
-    }
-
-    *p = '\0';
-    ngx_http_9p_attach_fail(cr, (char *) ename);
+    ngx_http_9p_creq_error(cr, NULL, (char *) ename);
 }
 
 
@@ -923,8 +902,8 @@ ngx_http_9p_ticket_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     cr = w->data;
 
     if (b == NULL) {
-        ngx_http_9p_unavailable(cr, "", ngx_http_9p_boot_service(cr->s),
-                                err);
+        ngx_http_9p_attach_fail(cr, "%V unavailable: %s",
+                                &ngx_http_9p_boot_service(cr->s)->name, err);
         return;
     }
 
@@ -958,7 +937,7 @@ ngx_http_9p_ticket_read(ngx_http_9p_creq_t *cr)
     }
 
     if (e) {
-        ngx_http_9p_attach_fail(cr, e);
+        ngx_http_9p_attach_fail(cr, "%s", e);
         return;
     }
 
@@ -976,8 +955,9 @@ ngx_http_9p_keys_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     cr = w->data;
 
     if (b == NULL) {
-        ngx_http_9p_unavailable(cr, "ticket signed by an unknown key; ",
-                                ngx_http_9p_factotum(cr->s), err);
+        ngx_http_9p_attach_fail(cr, "ticket signed by an unknown key; "
+                                "%V unavailable: %s",
+                                &ngx_http_9p_factotum(cr->s)->name, err);
         return;
     }
 
@@ -1006,8 +986,8 @@ ngx_http_9p_namespace_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
     }
 
     if (b == NULL) {
-        ngx_http_9p_unavailable(cr, "", ngx_http_9p_boot_service(cr->s),
-                                err);
+        ngx_http_9p_attach_fail(cr, "%V unavailable: %s",
+                                &ngx_http_9p_boot_service(cr->s)->name, err);
         return;
     }
 
@@ -1041,19 +1021,6 @@ ngx_http_9p_include_read(ngx_http_9p_creq_t *cr)
 }
 
 
-static void
-ngx_http_9p_unavailable(ngx_http_9p_creq_t *cr, const char *prefix,
-    ngx_http_9p_service_t *svc, const char *err)
-{
-    u_char  ename[NGX_HTTP_9P_ENAME_MAX], *p;
-
-    p = ngx_snprintf(ename, sizeof(ename) - 1, "%s%V unavailable: %s",
-                     prefix, &svc->name, err);
-    *p = '\0';
-    ngx_http_9p_attach_fail(cr, (char *) ename);
-}
-
-
 /* A file of the boot service's (or factotum's), read whole as the kernel. */
 
 static void
@@ -1071,6 +1038,7 @@ static void
 ngx_http_9p_slurped(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
+    ngx_str_t   why;
     ngx_uint_t  missing;
 
     if (err == NULL) {
@@ -1079,7 +1047,7 @@ ngx_http_9p_slurped(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     if (err == ngx_http_9p_too_long) {
-        ngx_http_9p_attach_fail(cr, cr->reading->too_long);
+        ngx_http_9p_attach_fail(cr, "%s", cr->reading->too_long);
         return;
     }
 
@@ -1096,12 +1064,14 @@ ngx_http_9p_slurped(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     if (missing && cr->reading->missing) {
-        ngx_http_9p_attach_fail(cr, cr->reading->missing);
+        ngx_http_9p_attach_fail(cr, "%s", cr->reading->missing);
         return;
     }
 
-    ngx_http_9p_attach_failed(cr, r, err, r ? cr->reading->whose
-                                            : cr->reading->gone);
+    /* the service's own words, or why there are none */
+    ngx_http_9p_why(r, err, &why);
+    ngx_http_9p_attach_fail(cr, "%s: %V", r ? cr->reading->whose
+                                            : cr->reading->gone, &why);
 }
 
 
@@ -1144,7 +1114,7 @@ ngx_http_9p_keys_read(ngx_http_9p_creq_t *cr)
     e = ngx_http_9p_check_ticket(cr);
 
     if (e) {
-        ngx_http_9p_attach_fail(cr, e);
+        ngx_http_9p_attach_fail(cr, "%s", e);
         return;
     }
 
@@ -1327,7 +1297,7 @@ ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr)
     e = ngx_http_9p_ns_done(cr);
 
     if (e) {
-        ngx_http_9p_attach_fail(cr, e);
+        ngx_http_9p_attach_fail(cr, "%s", e);
         return;
     }
 
@@ -1341,23 +1311,17 @@ ngx_http_9p_ns_next(ngx_http_9p_creq_t *cr)
 static void
 ngx_http_9p_ns_included(ngx_http_9p_creq_t *cr)
 {
-    size_t                 n, k, i, at;
-    ngx_http_9p_mount_t  **mp, *m;
+    size_t                 n, i, at;
+    ngx_http_9p_mount_t  **mp, *made[NGX_HTTP_9P_MOUNTS_MAX];
 
     mp = cr->pending.elts;
     at = cr->include_at[cr->include_i];
     n = cr->pending.nelts - cr->mount_i;
 
-    /* rotate [at, nelts) right by n, one entry at a time: they are few */
-    for (k = 0; k < n; k++) {
-        m = mp[cr->mount_i + k];
-
-        for (i = cr->mount_i + k; i > at + k; i--) {
-            mp[i] = mp[i - 1];
-        }
-
-        mp[at + k] = m;
-    }
+    /* the n at the end go to at, what was from at on after them */
+    ngx_memcpy(made, &mp[cr->mount_i], n * sizeof(*mp));
+    ngx_memmove(&mp[at + n], &mp[at], (cr->mount_i - at) * sizeof(*mp));
+    ngx_memcpy(&mp[at], made, n * sizeof(*mp));
 
     for (i = cr->include_i + 1; i < cr->ninclude; i++) {
         cr->include_at[i] += n;
@@ -1371,9 +1335,7 @@ static void
 ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
     ngx_str_t             why;
-    ninep_fcall_t         rf;
     ngx_http_9p_mount_t  *m, **mp;
 
     mp = cr->pending.elts;
@@ -1382,38 +1344,24 @@ ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     if (err) {
         if (cr->nsctl && err == ngx_http_9p_rerror) {
             /* the service's own words */
-            ngx_memzero(&rf, sizeof(rf));
-            rf.type = NINEP_RERROR;
-            rf.ename = r->ename;
-            ngx_http_9p_creq_reply(cr, &rf);
+            ngx_http_9p_creq_reply(cr, r);
             return;
         }
 
-        if (err == ngx_http_9p_rerror) {
-            why.data = (u_char *) r->ename.data;
-            why.len = r->ename.len;
-
-        } else {
-            why.data = (u_char *) err;
-            why.len = ngx_strlen(err);
-        }
+        /* no longer than an Rerror of the kernel's own */
+        ngx_http_9p_why(r, err, &why);
+        why.len = ngx_min(why.len, NGX_HTTP_9P_ENAME_MAX - 1);
 
         if (m->optional) {
-            p = ngx_snprintf(ename, sizeof(ename) - 1, "%V", &why);
-            *p = '\0';
-            ngx_http_9p_attach_down(cr, m, (char *) ename);
-            return;
-        }
+            ngx_http_9p_attach_down(cr, m, &why);
 
-        if (cr->nsctl) {
+        } else if (cr->nsctl) {
             ngx_http_9p_attach_skip(cr, "mount:", &why);
-            return;
+
+        } else {
+            ngx_http_9p_attach_fail(cr, "mount %V: %V", &m->path, &why);
         }
 
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "mount %V: %V",
-                         &m->path, &why);
-        *p = '\0';
-        ngx_http_9p_attach_fail(cr, (char *) ename);
         return;
     }
 
@@ -1431,9 +1379,12 @@ static void
 ngx_http_9p_root_cloned(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
+    ngx_str_t  why;
+
     if (err) {
-        ngx_http_9p_attach_failed(cr, r, err,
-                                  ngx_http_9p_backend_name(cr->backend));
+        ngx_http_9p_why(r, err, &why);
+        ngx_http_9p_attach_fail(cr, "%s: %V",
+                                ngx_http_9p_backend_name(cr->backend), &why);
         return;
     }
 
@@ -1464,7 +1415,6 @@ ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr)
                      != NGX_OK)
     {
         if (f) {
-            ngx_http_9p_fid_unlink(cr->s, f);
             ngx_http_9p_fid_free(cr->s, f, 0);
         }
         cr->owned = cr->nbfid;
@@ -1542,21 +1492,17 @@ ngx_http_9p_nsctl(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return ngx_http_9p_nsctl_reset(s, f, t);
     }
 
-    switch (ngx_http_9p_nsfile_parse(line, len, &cmd, &bad)) {
+    rc = ngx_http_9p_nsfile_parse(line, len, &cmd, &bad);
 
-    case 0:
+    if (rc == 0) {
         return ngx_http_9p_reply_error(s, t->tag, "nsctl: empty command");
-
-    case -1:
-        return ngx_http_9p_reply_error(s, t->tag,
-                                       ngx_strncmp(bad, "expected mount", 14)
-                                       == 0
-                                       ? "nsctl: expected mount, bind, "
-                                         "unmount or reset"
-                                       : bad);
     }
 
-    if (cmd.verb == NGX_HTTP_9P_NS_INCLUDE) {
+    if (rc == -1 && ngx_strncmp(bad, "expected mount", 14) != 0) {
+        return ngx_http_9p_reply_error(s, t->tag, bad);
+    }
+
+    if (rc == -1 || cmd.verb == NGX_HTTP_9P_NS_INCLUDE) {
         return ngx_http_9p_reply_error(s, t->tag,
                                        "nsctl: expected mount, bind, "
                                        "unmount or reset");

@@ -156,7 +156,10 @@ ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
     }
 
     /* a bind whose source lives: walked again from there */
-    if (ngx_http_9p_bind_source(cr, src, m, ngx_http_9p_remount_done)
+    ngx_http_9p_creq_use(cr, src->backend);
+
+    if (ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
+                              ngx_http_9p_remount_done)
         != NGX_OK)
     {
         cr->unmade(cr, "out of backend fids");
@@ -196,6 +199,7 @@ ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
     u_char                ename[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t             why;
     ngx_http_9p_mount_t  *m;
 
     m = cr->making;
@@ -203,12 +207,9 @@ ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     if (err) {
         cr->nbfid = NINEP_NOFID;
 
-        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %*s",
-                         ngx_http_9p_backend_name(cr->backend),
-                         err == ngx_http_9p_rerror
-                         ? (size_t) r->ename.len : ngx_strlen(err),
-                         err == ngx_http_9p_rerror
-                         ? (u_char *) r->ename.data : (u_char *) err);
+        ngx_http_9p_why(r, err, &why);
+        p = ngx_snprintf(ename, sizeof(ename) - 1, "%s: %V",
+                         ngx_http_9p_backend_name(cr->backend), &why);
         *p = '\0';
         cr->unmade(cr, (char *) ename);
         return;
@@ -296,7 +297,6 @@ static void
 ngx_http_9p_recover_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t        t;
     ngx_http_9p_fid_t   *f;
 
     if (err) {
@@ -313,12 +313,7 @@ ngx_http_9p_recover_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     /* open as before, without truncating what may be written since */
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TOPEN;
-    t.fid = cr->owned;
-    t.mode = f->mode & ~NINEP_OTRUNC;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t,
+    ngx_http_9p_open_walked(cr, f->mode & ~NINEP_OTRUNC,
                             ngx_http_9p_recover_opened);
 }
 
@@ -351,7 +346,6 @@ ngx_http_9p_recover_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 static void
 ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t       t;
     ngx_http_9p_fid_t  *f;
 
     f = ngx_http_9p_creq_fid(cr);
@@ -361,14 +355,8 @@ ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = cr->owned;
-    t.offset = cr->offset;
-    t.count = (uint32_t) ngx_min(f->dir_next - cr->offset,
-                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_recover_skipped);
+    ngx_http_9p_read_at(cr, cr->owned, f->dir_next - cr->offset,
+                        ngx_http_9p_recover_skipped);
 }
 
 
@@ -398,18 +386,13 @@ static void
 ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t  rf;
-
     ngx_http_9p_stats_recovery(NGX_HTTP_9P_UNRECOVERED);
 
     ngx_http_9p_backend_clunk(cr->backend, cr->owned);
     cr->owned = NINEP_NOFID;
 
     if (err == ngx_http_9p_rerror) {
-        ngx_memzero(&rf, sizeof(rf));
-        rf.type = NINEP_RERROR;
-        rf.ename = r->ename;
-        ngx_http_9p_creq_reply(cr, &rf);
+        ngx_http_9p_creq_reply(cr, r);
         return;
     }
 
@@ -432,6 +415,7 @@ ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
 {
     u_char                 *msg;
     size_t                  len;
+    ngx_uint_t              gone;
     ngx_http_9p_fid_t      *f;
     ngx_http_9p_session_t  *s;
 
@@ -464,14 +448,13 @@ ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
     len = cr->len;
     cr->buf = NULL;
 
-    if (cr->flushes || cr->flushed) {
-        /* the client gave it up meanwhile */
-        ngx_http_9p_creq_done(cr);
-        ngx_free(msg);
-        return;
+    /* unless the client gave it up meanwhile */
+    gone = (cr->flushes || cr->flushed);
+    ngx_http_9p_creq_done(cr);
+
+    if (!gone) {
+        (void) s->resend(s, msg, len);
     }
 
-    ngx_http_9p_creq_done(cr);
-    (void) s->resend(s, msg, len);
     ngx_free(msg);
 }

@@ -37,6 +37,25 @@ ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
 }
 
 
+ngx_int_t
+ngx_http_9p_reply_to(ngx_http_9p_session_t *s, ninep_fcall_t *t,
+    const char *e)
+{
+    ninep_fcall_t  r;
+
+    if (e) {
+        return ngx_http_9p_reply_error(s, t->tag, e);
+    }
+
+    ngx_memzero(&r, sizeof(r));
+    r.type = t->type + 1;
+    r.tag = t->tag;
+    r.count = t->count;     /* of an Rwrite */
+
+    return s->transport->send(s, &r);
+}
+
+
 /*
  * Freed requests and fids wait here for any session of this worker (one
  * process, one thread), not in the session that freed them: an idle
@@ -62,10 +81,7 @@ ngx_http_9p_creq_put(ngx_http_9p_creq_t *cr)
     if (cr->space_cap > NGX_HTTP_9P_CACHED_SPACE
         || ngx_http_9p_ncreq_cache == NGX_HTTP_9P_CACHED_CREQS)
     {
-        if (cr->space) {
-            ngx_free(cr->space);
-        }
-
+        ngx_free(cr->space);
         cr->space = NULL;
         cr->space_cap = 0;
     }
@@ -157,6 +173,27 @@ ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 }
 
 
+ngx_http_9p_creq_t *
+ngx_http_9p_creq_find(ngx_http_9p_session_t *s, uint16_t tag)
+{
+    ngx_queue_t         *q;
+    ngx_http_9p_creq_t  *cr;
+
+    for (q = ngx_queue_head(&s->creqs);
+         q != ngx_queue_sentinel(&s->creqs);
+         q = ngx_queue_next(q))
+    {
+        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
+
+        if (cr->tag == tag) {
+            return cr;
+        }
+    }
+
+    return NULL;
+}
+
+
 /* A request is over: its Tflushes are answered after it, then it goes. */
 
 void
@@ -228,10 +265,7 @@ u_char *
 ngx_http_9p_creq_space(ngx_http_9p_creq_t *cr, size_t size)
 {
     if (size > cr->space_cap) {
-        if (cr->space) {
-            ngx_free(cr->space);
-        }
-
+        ngx_free(cr->space);
         cr->space_cap = 0;
         cr->space = ngx_alloc(ngx_max(size, 256), cr->s->connection->log);
 
@@ -312,7 +346,6 @@ ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr)
 
     ngx_http_9p_creq_done(cr);
 }
-
 
 
 /* ---------------------------------------------------------------- fids */
@@ -470,7 +503,8 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
 
 
 void
-ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f)
+ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
+    ngx_uint_t clunk)
 {
     ngx_http_9p_fid_t  **pp;
 
@@ -480,18 +514,10 @@ ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f)
         if (*pp == f) {
             *pp = f->next;
             s->nfids--;
-            return;
+            break;
         }
     }
-}
 
-
-/* Lets go of an unlinked fid, clunking its backend fid if asked. */
-
-void
-ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
-    ngx_uint_t clunk)
-{
     if (f->backend) {
         if (clunk) {
             ngx_http_9p_backend_clunk(f->backend, f->bfid);
@@ -525,10 +551,7 @@ ngx_int_t
 ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p, size_t len)
 {
     if (len > f->path_cap) {
-        if (f->path) {
-            ngx_free(f->path);
-        }
-
+        ngx_free(f->path);
         f->path_cap = ngx_max(len, 64);
         f->path = ngx_alloc(f->path_cap, ngx_cycle->log);
 

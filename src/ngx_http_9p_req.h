@@ -81,9 +81,6 @@ struct ngx_http_9p_fid_s {
 };
 
 
-
-
-
 /*
  * What a request hears of a reply to a message it sent: err NULL when r
  * is the reply asked for (an Rwalk with every name), else why not -- the
@@ -216,10 +213,16 @@ struct ngx_http_9p_creq_s {
 /* Answers tag with ename, without a request. */
 ngx_int_t ngx_http_9p_reply_error(ngx_http_9p_session_t *s, uint16_t tag,
     const char *ename);
+/* Answers t with its empty reply (an Rwrite of all of it), or Rerror e. */
+ngx_int_t ngx_http_9p_reply_to(ngx_http_9p_session_t *s, ninep_fcall_t *t,
+    const char *e);
 
 /* A request for T-message t (its bytes kept if it may be sent again). */
 ngx_http_9p_creq_t *ngx_http_9p_creq_new(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
+/* The session's request with tag (each tag in use is one's), or NULL. */
+ngx_http_9p_creq_t *ngx_http_9p_creq_find(ngx_http_9p_session_t *s,
+    uint16_t tag);
 /* Answers the request (unless flushed), then creq_done. */
 void ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r);
 /* Answers Rerror "svc: ename" (or ename), then creq_done. */
@@ -244,8 +247,7 @@ ngx_http_9p_fid_t *ngx_http_9p_fid_find(ngx_http_9p_session_t *s,
     uint32_t fid);
 /* A new fid in the table; NULL at ninep_max_fids or out of memory. */
 ngx_http_9p_fid_t *ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid);
-/* Out of the table; fid_free then lets it go (clunking its backend fid). */
-void ngx_http_9p_fid_unlink(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f);
+/* Out of the table, and let go (its backend fid clunked if clunk). */
 void ngx_http_9p_fid_free(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ngx_uint_t clunk);
 ngx_int_t ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p,

@@ -29,8 +29,6 @@ static ngx_int_t ngx_http_9p_rescue_stat(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_rescue_wstat(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
-static ngx_int_t ngx_http_9p_rescue_reply(ngx_http_9p_session_t *s,
-    ninep_fcall_t *t, uint8_t type, const char *e);
 
 
 const ngx_http_9p_ops_t  ngx_http_9p_rescue_ops = {
@@ -203,7 +201,7 @@ ngx_http_9p_rescue_write(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     e = ngx_http_9p_rnode_write(f->ram, t->offset, t->data, t->count,
                                 f->ns->user);
 
-    return ngx_http_9p_rescue_reply(s, t, NINEP_RWRITE, e);
+    return ngx_http_9p_reply_to(s, t, e);
 }
 
 
@@ -217,10 +215,9 @@ ngx_http_9p_rescue_clunk(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
     e = (t->type == NINEP_TREMOVE) ? ngx_http_9p_rnode_remove(f->ram) : NULL;
 
-    ngx_http_9p_fid_unlink(s, f);
     ngx_http_9p_fid_free(s, f, 0);
 
-    return ngx_http_9p_rescue_reply(s, t, t->type + 1, e);
+    return ngx_http_9p_reply_to(s, t, e);
 }
 
 
@@ -269,26 +266,5 @@ ngx_http_9p_rescue_wstat(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         }
     }
 
-    return ngx_http_9p_rescue_reply(s, t, NINEP_RWSTAT, e);
-}
-
-
-/* An empty reply of type, or the Rerror e. */
-
-static ngx_int_t
-ngx_http_9p_rescue_reply(ngx_http_9p_session_t *s, ninep_fcall_t *t,
-    uint8_t type, const char *e)
-{
-    ninep_fcall_t  r;
-
-    if (e) {
-        return ngx_http_9p_reply_error(s, t->tag, e);
-    }
-
-    ngx_memzero(&r, sizeof(r));
-    r.type = type;
-    r.tag = t->tag;
-    r.count = t->count;     /* of an Rwrite */
-
-    return s->transport->send(s, &r);
+    return ngx_http_9p_reply_to(s, t, e);
 }

@@ -107,6 +107,20 @@ ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 }
 
 
+void
+ngx_http_9p_why(ninep_fcall_t *r, const char *err, ngx_str_t *why)
+{
+    if (err == ngx_http_9p_rerror) {
+        why->data = (u_char *) r->ename.data;
+        why->len = r->ename.len;
+        return;
+    }
+
+    why->data = (u_char *) err;
+    why->len = ngx_strlen(err);
+}
+
+
 /*
  * The connection under a request died.  A walk, stat, read or open that
  * does not truncate is sent again, once: its fid is recovered on the way
@@ -195,15 +209,13 @@ ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
 }
 
 
-/* A bind's root: a walk to its source from the root of src. */
+/* A bind's source, a union member's root, the client's root: a walk. */
 
 ngx_int_t
-ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
-    ngx_http_9p_mount_t *m, ngx_http_9p_rpc_pt handler)
+ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
+    u_char *path, size_t len, ngx_http_9p_rpc_pt handler)
 {
     ninep_fcall_t  t;
-
-    ngx_http_9p_creq_use(cr, src->backend);
 
     if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
         return NGX_ERROR;
@@ -211,9 +223,9 @@ ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
 
     ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TWALK;
-    t.fid = src->bfid;
+    t.fid = m->bfid;
     t.newfid = cr->nbfid;
-    (void) ngx_http_9p_path_wnames(&t, src, m->source.data, m->source.len);
+    (void) ngx_http_9p_path_wnames(&t, m, path, len);
 
     (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
 
@@ -221,10 +233,11 @@ ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *src,
 }
 
 
-/* The fid a walk just made is the request's: open it for reading. */
+/* The fid a walk just made is the request's: open it. */
 
 void
-ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_rpc_pt handler)
+ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, uint8_t mode,
+    ngx_http_9p_rpc_pt handler)
 {
     ninep_fcall_t  t;
 
@@ -233,7 +246,24 @@ ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, ngx_http_9p_rpc_pt handler)
     ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TOPEN;
     t.fid = cr->nbfid;
-    t.mode = NINEP_OREAD;
+    t.mode = mode;
+
+    (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
+}
+
+
+void
+ngx_http_9p_read_at(ngx_http_9p_creq_t *cr, uint32_t fid, uint64_t max,
+    ngx_http_9p_rpc_pt handler)
+{
+    ninep_fcall_t  t;
+
+    ngx_memzero(&t, sizeof(t));
+    t.type = NINEP_TREAD;
+    t.fid = fid;
+    t.offset = cr->offset;
+    t.count = (uint32_t) ngx_min(max, ngx_http_9p_backend_msize(cr->backend)
+                                      - NINEP_IOHDRSZ);
 
     (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
 }
@@ -308,7 +338,7 @@ ngx_http_9p_whole_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         return;
     }
 
-    ngx_http_9p_open_walked(cr, ngx_http_9p_whole_read);
+    ngx_http_9p_open_walked(cr, NINEP_OREAD, ngx_http_9p_whole_read);
 }
 
 
@@ -352,8 +382,6 @@ ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 static void
 ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t  t;
-
     if (cr->buf == NULL) {
         cr->buf = ngx_alloc(cr->max, cr->s->connection->log);
         if (cr->buf == NULL) {
@@ -362,12 +390,6 @@ ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr)
         }
     }
 
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = cr->nbfid;
-    t.offset = cr->offset;
-    t.count = (uint32_t) ngx_min(cr->max + 1 - cr->len,
-                     ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ);
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_whole_read);
+    ngx_http_9p_read_at(cr, cr->nbfid, cr->max + 1 - cr->len,
+                        ngx_http_9p_whole_read);
 }

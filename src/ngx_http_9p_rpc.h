@@ -16,6 +16,9 @@ extern const char  ngx_http_9p_rerror[];
 /* the err of a file read whole that is longer than asked for */
 extern const char  ngx_http_9p_too_long[];
 
+/* Why a reply is not the one asked for, in words: an Rerror's, or err. */
+void ngx_http_9p_why(ninep_fcall_t *r, const char *err, ngx_str_t *why);
+
 /*
  * Sends t on b for cr; handler gets the reply through the funnel (see
  * ngx_http_9p_rpc.c).  NGX_ERROR when it cannot be sent: cr has then been
@@ -34,12 +37,18 @@ ngx_int_t ngx_http_9p_lost(ngx_http_9p_creq_t *cr);
 /* Tattach of m's root as cr->ns's user into cr->nbfid, on cr->backend. */
 ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m, ngx_http_9p_rpc_pt handler);
-/* Twalk from src's root to bind m's source into cr->nbfid. */
-ngx_int_t ngx_http_9p_bind_source(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_mount_t *src, ngx_http_9p_mount_t *m,
+/*
+ * Twalk on cr->backend from m's root to path (m->path: a clone of the
+ * root) into a new backend fid, cr->nbfid.  NGX_ERROR: none left.
+ */
+ngx_int_t ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_mount_t *m, u_char *path, size_t len,
     ngx_http_9p_rpc_pt handler);
-/* Topen for reading of the fid cr->nbfid a walk just made (cr owns it). */
-void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr,
+/* Topen in mode of the fid cr->nbfid a walk just made (cr owns it). */
+void ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, uint8_t mode,
+    ngx_http_9p_rpc_pt handler);
+/* Tread of fid at cr->offset: at most max bytes, and what msize allows. */
+void ngx_http_9p_read_at(ngx_http_9p_creq_t *cr, uint32_t fid, uint64_t max,
     ngx_http_9p_rpc_pt handler);
 /*
  * Reads the file at path of cr->backend's service whole, as the kernel,

@@ -101,9 +101,6 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
 static ngx_int_t
 ngx_http_9p_session_dispatch(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
-    ngx_queue_t         *q;
-    ngx_http_9p_creq_t  *cr;
-
     if (t->type == NINEP_TVERSION) {
         return ngx_http_9p_session_version(s, t);
     }
@@ -115,15 +112,8 @@ ngx_http_9p_session_dispatch(ngx_http_9p_session_t *s, ninep_fcall_t *t)
                                        "send Tversion first");
     }
 
-    for (q = ngx_queue_head(&s->creqs);
-         q != ngx_queue_sentinel(&s->creqs);
-         q = ngx_queue_next(q))
-    {
-        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
-
-        if (cr->tag == t->tag) {
-            return ngx_http_9p_reply_error(s, t->tag, "tag in use");
-        }
+    if (ngx_http_9p_creq_find(s, t->tag)) {
+        return ngx_http_9p_reply_error(s, t->tag, "tag in use");
     }
 
     /*
@@ -227,7 +217,6 @@ ngx_http_9p_session_end(ngx_http_9p_session_t *s)
 
     for (i = 0; i < s->nbuckets; i++) {
         while ((f = s->fids[i]) != NULL) {
-            ngx_http_9p_fid_unlink(s, f);
             ngx_http_9p_fid_free(s, f, 1);
         }
     }
@@ -250,22 +239,12 @@ ngx_http_9p_session_end(ngx_http_9p_session_t *s)
 static ngx_int_t
 ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
-    ngx_queue_t          *q;
     ngx_http_9p_creq_t   *old, *fl, **last;
-    ninep_fcall_t         r;
 
-    old = NULL;
+    /* a Tflush is not flushed: it is answered after what it flushes */
+    old = ngx_http_9p_creq_find(s, t->oldtag);
 
-    for (q = ngx_queue_head(&s->creqs);
-         q != ngx_queue_sentinel(&s->creqs);
-         q = ngx_queue_next(q))
-    {
-        old = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
-
-        if (old->tag == t->oldtag && old->type != NINEP_TFLUSH) {
-            break;
-        }
-
+    if (old && old->type == NINEP_TFLUSH) {
         old = NULL;
     }
 
@@ -291,15 +270,8 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         ngx_http_9p_creq_abort(old);
     }
 
-    ngx_memzero(&r, sizeof(r));
-    r.type = NINEP_RFLUSH;
-    r.tag = t->tag;
-
-    return s->transport->send(s, &r);
+    return ngx_http_9p_reply_to(s, t, NULL);
 }
-
-
-
 
 /*
  * The rest works on a fid: a union directory's read or create is the

@@ -24,7 +24,6 @@ static void ngx_http_9p_union_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_union_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
-static void ngx_http_9p_union_read_more(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr);
@@ -200,30 +199,26 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
 
         if (m == f->mount && f->backend) {
             /* the fid itself is open on the first member: read it over */
-            cr->backend = f->backend;
-            ngx_http_9p_backend_ref(cr->backend);
+            ngx_http_9p_creq_use(cr, f->backend);
             cr->nbfid = f->bfid;
             cr->offset = 0;
-            ngx_http_9p_union_read_more(cr);
+            ngx_http_9p_read_at(cr, cr->nbfid, NGX_MAX_UINT32_VALUE,
+                                ngx_http_9p_union_got);
             return;
         }
 
-        if (!ngx_http_9p_backend_alive(m->backend)
-            || ngx_http_9p_backend_fid(m->backend, &cr->nbfid) != NGX_OK)
-        {
+        if (!ngx_http_9p_backend_alive(m->backend)) {
             continue;   /* a member that cannot be read is left out */
         }
 
         ngx_http_9p_creq_use(cr, m->backend);
 
-        ngx_memzero(&t, sizeof(t));
-        t.type = NINEP_TWALK;
-        t.fid = m->bfid;
-        t.newfid = cr->nbfid;
-
-        (void) ngx_http_9p_send(cr, cr->backend, &t,
-                                ngx_http_9p_union_walked);
-        return;
+        if (ngx_http_9p_walk_root(cr, m, m->path.data, m->path.len,
+                                  ngx_http_9p_union_walked)
+            == NGX_OK)
+        {
+            return;
+        }
     }
 
     /* the mount points right below that no member has */
@@ -319,7 +314,7 @@ ngx_http_9p_union_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         return;
     }
 
-    ngx_http_9p_open_walked(cr, ngx_http_9p_union_opened);
+    ngx_http_9p_open_walked(cr, NINEP_OREAD, ngx_http_9p_union_opened);
 }
 
 
@@ -334,22 +329,8 @@ ngx_http_9p_union_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     cr->offset = 0;
-    ngx_http_9p_union_read_more(cr);
-}
-
-
-static void
-ngx_http_9p_union_read_more(ngx_http_9p_creq_t *cr)
-{
-    ninep_fcall_t  t;
-
-    ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TREAD;
-    t.fid = cr->nbfid;
-    t.offset = cr->offset;
-    t.count = ngx_http_9p_backend_msize(cr->backend) - NINEP_IOHDRSZ;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_union_got);
+    ngx_http_9p_read_at(cr, cr->nbfid, NGX_MAX_UINT32_VALUE,
+                        ngx_http_9p_union_got);
 }
 
 
@@ -357,8 +338,6 @@ static void
 ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ninep_fcall_t  rf;
-
     if (err == NULL && r->count > 0) {
         if (ngx_http_9p_union_add(cr, (u_char *) r->data, r->count)
             != NGX_OK)
@@ -367,7 +346,8 @@ ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         }
 
         cr->offset += r->count;
-        ngx_http_9p_union_read_more(cr);
+        ngx_http_9p_read_at(cr, cr->nbfid, NGX_MAX_UINT32_VALUE,
+                            ngx_http_9p_union_got);
         return;
     }
 
@@ -379,10 +359,7 @@ ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     if (cr->owned == NINEP_NOFID) {
         /* the fid's own directory: its errors are the client's */
         if (err == ngx_http_9p_rerror) {
-            ngx_memzero(&rf, sizeof(rf));
-            rf.type = NINEP_RERROR;
-            rf.ename = r->ename;
-            ngx_http_9p_creq_reply(cr, &rf);
+            ngx_http_9p_creq_reply(cr, r);
             return;
         }
 
@@ -673,7 +650,6 @@ ngx_int_t
 ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t, ngx_http_9p_mount_t *m)
 {
-    ninep_fcall_t        w;
     ngx_http_9p_creq_t  *cr;
 
     if (m == NULL) {
@@ -718,18 +694,12 @@ ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 
     ngx_http_9p_creq_use(cr, m->backend);
 
-    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+    if (ngx_http_9p_walk_root(cr, m, m->path.data, m->path.len,
+                              ngx_http_9p_union_create_walked)
+        != NGX_OK)
+    {
         ngx_http_9p_creq_error(cr, NULL, "out of backend fids");
-        return NGX_OK;
     }
-
-    ngx_memzero(&w, sizeof(w));
-    w.type = NINEP_TWALK;
-    w.fid = m->bfid;
-    w.newfid = cr->nbfid;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &w,
-                            ngx_http_9p_union_create_walked);
 
     return NGX_OK;
 }
@@ -770,25 +740,22 @@ ngx_http_9p_union_created(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     f = ngx_http_9p_creq_fid(cr);
 
-    if (r == NULL) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
-                               err);
-        return;
-    }
-
-    if (r->type != NINEP_RCREATE || f == NULL || f->open) {
+    if (err || f == NULL || f->open) {
         /* the member's error as it is; or nobody to give the file to */
         ngx_http_9p_backend_clunk(cr->backend, cr->owned);
         cr->owned = NINEP_NOFID;
 
-        if (r->type == NINEP_RCREATE) {
+        if (r == NULL) {
+            ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
+                                   err);
+
+        } else if (err) {
+            ngx_http_9p_creq_reply(cr, r);
+
+        } else {
             ngx_http_9p_creq_error(cr, NULL, "fid clunked during the create");
-            return;
         }
 
-        ngx_http_9p_creq_reply(cr, r);
         return;
     }
 

@@ -28,8 +28,6 @@ static void ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr);
 static ngx_uint_t ngx_http_9p_walk_stays(ngx_http_9p_ns_t *ns,
     ngx_http_9p_mount_t *cur, ngx_http_9p_mount_t *target, size_t len);
 static ngx_int_t ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr);
-static ngx_int_t ngx_http_9p_walk_missing(ngx_http_9p_creq_t *cr,
-    const char *ename);
 static void ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
@@ -38,6 +36,7 @@ static void ngx_http_9p_walk_unmade(ngx_http_9p_creq_t *cr,
 static void ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename);
 static void ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr);
+static void ngx_http_9p_walk_reply(ngx_http_9p_creq_t *cr);
 
 
 ngx_int_t
@@ -225,9 +224,10 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
         node = ngx_http_9p_rnode_walk(cr->ram, name->data, name->len);
 
         if (node == NULL) {
-            return ngx_http_9p_walk_missing(cr,
-                           ngx_http_9p_rnode_isdir(cr->ram)
-                           ? "file does not exist" : "not a directory");
+            ngx_http_9p_walk_fail(cr, NULL, ngx_http_9p_rnode_isdir(cr->ram)
+                                            ? "file does not exist"
+                                            : "not a directory");
+            return NGX_DONE;
         }
 
     } else if (!cr->mount->dev) {
@@ -248,9 +248,10 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
         }
 
         if (file == NGX_HTTP_9P_DEV_NONE) {
-            return ngx_http_9p_walk_missing(cr,
-                           ngx_http_9p_dev_isdir(cr->dev)
-                           ? "file does not exist" : "not a directory");
+            ngx_http_9p_walk_fail(cr, NULL, ngx_http_9p_dev_isdir(cr->dev)
+                                            ? "file does not exist"
+                                            : "not a directory");
+            return NGX_DONE;
         }
     }
 
@@ -275,31 +276,6 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
 }
 
 
-/* A name not found by the kernel: Rerror first, a short walk after. */
-
-static ngx_int_t
-ngx_http_9p_walk_missing(ngx_http_9p_creq_t *cr, const char *ename)
-{
-    ninep_fcall_t  rf;
-
-    ngx_memzero(&rf, sizeof(rf));
-
-    if (cr->done == 0) {
-        rf.type = NINEP_RERROR;
-        rf.ename = ninep_str(ename);
-
-    } else {
-        rf.type = NINEP_RWALK;
-        rf.nwqid = cr->done;
-        ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
-    }
-
-    ngx_http_9p_creq_reply(cr, &rf);
-
-    return NGX_DONE;
-}
-
-
 /*
  * One backend Twalk for the longest run of names that stays inside the
  * current mount; a name onto a mount point, or ".." out of a mount, is a
@@ -312,29 +288,21 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
     size_t                  len;
     u_char                  buf[NGX_HTTP_9P_PATH_MAX];
     uint16_t                i;
+    ngx_int_t               rc;
     ninep_fcall_t           t;
     ngx_http_9p_mount_t    *m;
     ngx_http_9p_backend_t  *b;
 
     /* kernel files are walked here, with no backend */
-    for ( ;; ) {
-        switch (ngx_http_9p_walk_local(cr)) {
-
-        case NGX_DONE:
+    while ((rc = ngx_http_9p_walk_local(cr)) == NGX_OK) {
+        if (cr->done == cr->nwname) {
+            ngx_http_9p_walk_finish(cr);
             return;
-
-        case NGX_OK:
-            if (cr->done == cr->nwname) {
-                ngx_http_9p_walk_finish(cr);
-                return;
-            }
-            continue;
-
-        default:
-            break;
         }
+    }
 
-        break;
+    if (rc == NGX_DONE) {
+        return;
     }
 
     ngx_memzero(&t, sizeof(t));
@@ -342,7 +310,6 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 
     len = cr->path_len;
     ngx_memcpy(buf, cr->path, len);
-    m = cr->mount;
 
     for (i = cr->done; i < cr->nwname; i++) {
         len = ngx_http_9p_path_join(buf, buf, len, &cr->wname[i]);
@@ -441,7 +408,6 @@ ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     u_char         *buf;
     size_t          len;
     uint16_t        i, n;
-    ninep_fcall_t   rf;
 
     if (r == NULL) {
         ngx_http_9p_walk_fail(cr, ngx_http_9p_backend_name(cr->backend),
@@ -469,10 +435,7 @@ ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         if (cr->done == 0 && n == 0) {
             /* the first name failed: the service's error, unchanged */
             if (r->type == NINEP_RERROR) {
-                ngx_memzero(&rf, sizeof(rf));
-                rf.type = NINEP_RERROR;
-                rf.ename = r->ename;
-                ngx_http_9p_creq_reply(cr, &rf);
+                ngx_http_9p_creq_reply(cr, r);
                 return;
             }
 
@@ -485,11 +448,7 @@ ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
             cr->wqid[cr->done++] = r->wqid[i];
         }
 
-        ngx_memzero(&rf, sizeof(rf));
-        rf.type = NINEP_RWALK;
-        rf.nwqid = cr->done;
-        ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
-        ngx_http_9p_creq_reply(cr, &rf);
+        ngx_http_9p_walk_reply(cr);
         return;
     }
 
@@ -553,8 +512,6 @@ static void
 ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename)
 {
-    ninep_fcall_t  rf;
-
     ngx_http_9p_backend_clunk(cr->backend, cr->owned);
     cr->owned = NINEP_NOFID;
 
@@ -563,18 +520,13 @@ ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
         return;
     }
 
-    ngx_memzero(&rf, sizeof(rf));
-    rf.type = NINEP_RWALK;
-    rf.nwqid = cr->done;
-    ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
-    ngx_http_9p_creq_reply(cr, &rf);
+    ngx_http_9p_walk_reply(cr);
 }
 
 
 static void
 ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t           rf;
     ngx_http_9p_fid_t      *f, *nf;
     ngx_http_9p_session_t  *s;
 
@@ -641,11 +593,20 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
     nf->ram = cr->ram;      /* the request's reference goes with it */
     cr->ram = NULL;
 
-    ngx_memzero(&rf, sizeof(rf));
-    rf.type = NINEP_RWALK;
-    rf.nwqid = cr->nwname;
-    ngx_memcpy(rf.wqid, cr->wqid, cr->nwname * sizeof(ninep_qid_t));
-    ngx_http_9p_creq_reply(cr, &rf);
+    ngx_http_9p_walk_reply(cr);
 }
 
 
+/* The Rwalk of the names walked: all of them, or a short walk (walk(5)). */
+
+static void
+ngx_http_9p_walk_reply(ngx_http_9p_creq_t *cr)
+{
+    ninep_fcall_t  rf;
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RWALK;
+    rf.nwqid = cr->done;
+    ngx_memcpy(rf.wqid, cr->wqid, cr->done * sizeof(ninep_qid_t));
+    ngx_http_9p_creq_reply(cr, &rf);
+}
