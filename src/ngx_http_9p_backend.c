@@ -606,10 +606,7 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
                   b->pc.name ? " to " : "",
                   b->pc.name ? b->pc.name : &p->service->upstream_name);
 
-    if (b->pc.connection) {
-        ngx_http_9p_tls_close(b->pc.connection);
-        b->pc.connection = NULL;
-    }
+    ngx_http_9p_tls_close(&b->pc);
 
     /* the balancer counts the try down itself (pc.tries) */
     if (b->pc.sockaddr) {
@@ -1690,10 +1687,7 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
         ngx_http_9p_stats_conn(b->row, NGX_HTTP_9P_CONN_BROKEN);
     }
 
-    if (b->pc.connection) {
-        ngx_http_9p_tls_close(b->pc.connection);
-        b->pc.connection = NULL;
-    }
+    ngx_http_9p_tls_close(&b->pc);
 
     if (b->pc.sockaddr) {
         b->pc.free(&b->pc, b->pc.data, 0);
@@ -1832,10 +1826,7 @@ ngx_http_9p_backends_exit(void)
                 ngx_http_9p_stats_conn(b->row, NGX_HTTP_9P_CONN_GONE);
             }
 
-            if (b->pc.connection) {
-                ngx_http_9p_tls_close(b->pc.connection);
-                b->pc.connection = NULL;
-            }
+            ngx_http_9p_tls_close(&b->pc);
         }
     }
 }

@@ -390,10 +390,7 @@ ngx_http_9p_check_exit_process(void)
         for (j = 0; j < ngx_http_9p_check_ups[i].nprobes; j++) {
             pr = &ngx_http_9p_check_ups[i].probes[j];
 
-            if (pr->pc.connection) {
-                ngx_http_9p_tls_close(pr->pc.connection);
-                pr->pc.connection = NULL;
-            }
+            ngx_http_9p_tls_close(&pr->pc);
         }
     }
 
@@ -646,10 +643,7 @@ ngx_http_9p_probe_done(ngx_http_9p_probe_t *pr, ngx_uint_t ok,
     ngx_http_9p_check_sh_t    *sh;
     ngx_http_9p_check_peer_t  *p;
 
-    if (pr->pc.connection) {
-        ngx_http_9p_tls_close(pr->pc.connection);
-        pr->pc.connection = NULL;
-    }
+    ngx_http_9p_tls_close(&pr->pc);
 
     pr->busy = 0;
 

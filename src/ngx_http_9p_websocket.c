@@ -29,8 +29,6 @@
 #include "ngx_http_9p_wsframe.h"
 
 
-#define NGX_HTTP_9P_WS_CONT     0x0
-#define NGX_HTTP_9P_WS_TEXT     0x1
 #define NGX_HTTP_9P_WS_BINARY   0x2
 #define NGX_HTTP_9P_WS_CLOSE    0x8
 #define NGX_HTTP_9P_WS_PING     0x9
@@ -127,12 +125,16 @@ static ngx_buf_t *ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s,
     size_t size);
 static ngx_buf_t *ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s,
     size_t size);
-static void ngx_http_9p_ws_sent(ngx_http_9p_session_t *s);
-static size_t ngx_http_9p_ws_room(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_sent(ngx_http_9p_ws_t *ws);
+static size_t ngx_http_9p_ws_room(ngx_http_9p_ws_t *ws);
 static void ngx_http_9p_ws_flush(ngx_http_9p_session_t *s);
-static void ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc);
+static void ngx_http_9p_ws_finish(ngx_http_9p_ws_t *ws, ngx_int_t rc);
 static void ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_put_in(ngx_http_9p_ws_t *ws);
+static void ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws);
+static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
+static void ngx_http_9p_buf_put(void *p, size_t size);
 static void ngx_http_9p_ws_cleanup(void *data);
 static void ngx_http_9p_ws_free(void *data);
 static ngx_int_t ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s,
@@ -171,10 +173,6 @@ ngx_http_9p_ws_trim_handler(ngx_event_t *ev)
     }
 }
 #endif
-static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
-static void ngx_http_9p_buf_put(void *p, size_t size);
-static void ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s);
-static void ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s);
 
 
 ngx_int_t
@@ -367,7 +365,7 @@ ngx_http_9p_ws_write_handler(ngx_http_request_t *r)
         c->timedout = 1;
         ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
                       "9p: client timed out");
-        ngx_http_9p_ws_finish(s, NGX_HTTP_REQUEST_TIME_OUT);
+        ngx_http_9p_ws_finish(ws, NGX_HTTP_REQUEST_TIME_OUT);
 
     } else {
         ngx_http_9p_ws_run(s);
@@ -399,7 +397,7 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
     if (ws->close_sent) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "9p: client did not answer the close frame");
-        ngx_http_9p_ws_finish(s, NGX_HTTP_CLOSE);
+        ngx_http_9p_ws_finish(ws, NGX_HTTP_CLOSE);
 
     } else if (elapsed >= s->conf->idle_timeout) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
@@ -409,7 +407,7 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
 
     } else {
         if (!ws->ping_sent && elapsed >= s->conf->ping_interval
-            && ngx_http_9p_ws_room(s) >= NGX_HTTP_9P_WS_MAX_HEADER)
+            && ngx_http_9p_ws_room(ws) >= NGX_HTTP_9P_WS_MAX_HEADER)
         {
             ngx_http_9p_ws_release_idle(s);
             ws->ping_sent = 1;
@@ -480,7 +478,7 @@ ngx_http_9p_ws_serve(ngx_http_9p_session_t *s)
         ngx_http_9p_ws_flush(s);
 
         if (ws->done || ws->close_sent || !ws->read_blocked
-            || ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
+            || ngx_http_9p_ws_room(ws) < ngx_http_9p_min_output(s->msize))
         {
             return;
         }
@@ -512,7 +510,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
         if (ws->in == NULL) {
             ws->in = ngx_http_9p_buf_get(ws->in_size, c->log);
             if (ws->in == NULL) {
-                ngx_http_9p_ws_finish(s, NGX_ERROR);
+                ngx_http_9p_ws_finish(ws, NGX_ERROR);
                 return;
             }
 
@@ -537,7 +535,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
 
         if (n == NGX_AGAIN) {
             if (ws->in_pos == ws->in_last) {
-                ngx_http_9p_ws_put_in(s);
+                ngx_http_9p_ws_put_in(ws);
             }
 
             break;
@@ -550,7 +548,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
                               "without a close frame");
             }
 
-            ngx_http_9p_ws_finish(s, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+            ngx_http_9p_ws_finish(ws, NGX_HTTP_CLIENT_CLOSED_REQUEST);
             return;
         }
 
@@ -566,7 +564,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
     }
 
     if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
     }
 }
 
@@ -588,7 +586,7 @@ ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
 
         /* backpressure: replies the client has not taken */
         if (!ws->close_sent
-            && ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
+            && ngx_http_9p_ws_room(ws) < ngx_http_9p_min_output(s->msize))
         {
             ws->read_blocked = 1;
             return NGX_AGAIN;
@@ -708,7 +706,7 @@ ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     if (ws->msg == NULL) {
         ws->msg = ngx_http_9p_buf_get(s->conf->msize, s->connection->log);
         if (ws->msg == NULL) {
-            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            ngx_http_9p_ws_finish(ws, NGX_ERROR);
             return NGX_ERROR;
         }
     }
@@ -851,7 +849,7 @@ ngx_http_9p_ws_fail(ngx_http_9p_session_t *s, ngx_uint_t code,
 
     if (ws->close_sent) {
         /* no handshake is left to finish with this client */
-        ngx_http_9p_ws_finish(s, NGX_HTTP_CLOSE);
+        ngx_http_9p_ws_finish(ws, NGX_HTTP_CLOSE);
         return NGX_ERROR;
     }
 
@@ -897,7 +895,7 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
     if (ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_CLOSE, payload, len)
         != NGX_OK)
     {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
     }
 }
 
@@ -927,7 +925,7 @@ ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
 
     b = ngx_http_9p_ws_reserve(s, hlen + n);
     if (b == NULL) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
         return NGX_ERROR;
     }
 
@@ -976,7 +974,7 @@ ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
 
     b = ngx_http_9p_ws_reserve(s, NGX_HTTP_9P_WS_MAX_HEADER + len);
     if (b == NULL) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ngx_http_9p_ws(s), NGX_ERROR);
         return NGX_ERROR;
     }
 
@@ -1113,12 +1111,8 @@ ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s, size_t size)
 
 
 static size_t
-ngx_http_9p_ws_room(ngx_http_9p_session_t *s)
+ngx_http_9p_ws_room(ngx_http_9p_ws_t *ws)
 {
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
     return ws->overflow ? 0 : ws->out_size - (ws->out.last - ws->out.pos);
 }
 
@@ -1142,7 +1136,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
     /* the 101 response may still be queued in the HTTP output filters */
     if (r->out) {
         if (ngx_http_output_filter(r, NULL) == NGX_ERROR) {
-            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            ngx_http_9p_ws_finish(ws, NGX_ERROR);
             return;
         }
     }
@@ -1159,11 +1153,11 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
 
         if (cl == NGX_CHAIN_ERROR) {
             c->error = 1;
-            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            ngx_http_9p_ws_finish(ws, NGX_ERROR);
             return;
         }
 
-        ngx_http_9p_ws_sent(s);
+        ngx_http_9p_ws_sent(ws);
     }
 
     if (r->out == NULL && ws->out.pos == ws->out.last && ws->overflow == NULL
@@ -1175,7 +1169,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
         }
 
         if (ws->close_received) {
-            ngx_http_9p_ws_finish(s, NGX_DONE);
+            ngx_http_9p_ws_finish(ws, NGX_DONE);
             return;
         }
 
@@ -1186,7 +1180,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
             return;
         }
 
-        ngx_http_9p_ws_put_out(s);
+        ngx_http_9p_ws_put_out(ws);
 
         return;
     }
@@ -1198,7 +1192,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
     }
 
     if (ngx_handle_write_event(c->write, clcf->send_lowat) != NGX_OK) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
     }
 }
 
@@ -1206,12 +1200,9 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
 /* Frees the overflow blocks that went out. */
 
 static void
-ngx_http_9p_ws_sent(ngx_http_9p_session_t *s)
+ngx_http_9p_ws_sent(ngx_http_9p_ws_t *ws)
 {
-    ngx_chain_t       *cl;
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
+    ngx_chain_t  *cl;
 
     while (ws->overflow && ws->overflow->buf->pos == ws->overflow->buf->last) {
         cl = ws->overflow;
@@ -1233,12 +1224,8 @@ ngx_http_9p_ws_sent(ngx_http_9p_session_t *s)
  */
 
 static void
-ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc)
+ngx_http_9p_ws_finish(ngx_http_9p_ws_t *ws, ngx_int_t rc)
 {
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
     if (!ws->done) {
         ws->done = 1;
         ws->done_rc = rc;
@@ -1281,7 +1268,7 @@ ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
     ws = ngx_http_9p_ws(s);
 
     if (ws->in && ws->in_pos == ws->in_last) {
-        ngx_http_9p_ws_put_in(s);
+        ngx_http_9p_ws_put_in(ws);
     }
 
     if (ws->msg && !ws->fragmented) {
@@ -1292,12 +1279,8 @@ ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
 
 
 static void
-ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s)
+ngx_http_9p_ws_put_in(ngx_http_9p_ws_t *ws)
 {
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
     ngx_http_9p_buf_put(ws->in, ws->in_size);
     ws->in = NULL;
     ws->in_pos = NULL;
@@ -1306,12 +1289,8 @@ ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s)
 
 
 static void
-ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s)
+ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws)
 {
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
     if (ws->out.start) {
         ngx_http_9p_buf_put(ws->out.start, ws->out_size);
         ws->out.start = NULL;
@@ -1383,11 +1362,11 @@ static void
 ngx_http_9p_ws_cleanup(void *data)
 {
     ngx_http_9p_session_t  *s = data;
-    ngx_http_9p_ws_t       *ws;
+
+    ngx_chain_t       *cl;
+    ngx_http_9p_ws_t  *ws;
 
     ws = ngx_http_9p_ws(s);
-
-    ngx_chain_t  *cl;
 
     if (ws->timer.timer_set) {
         ngx_del_timer(&ws->timer);
@@ -1424,7 +1403,7 @@ ngx_http_9p_ws_cleanup(void *data)
     ws->overflow_last = &ws->overflow;
 
     if (ws->in) {
-        ngx_http_9p_ws_put_in(s);
+        ngx_http_9p_ws_put_in(ws);
     }
 
     if (ws->msg) {
@@ -1432,5 +1411,5 @@ ngx_http_9p_ws_cleanup(void *data)
         ws->msg = NULL;
     }
 
-    ngx_http_9p_ws_put_out(s);
+    ngx_http_9p_ws_put_out(ws);
 }
