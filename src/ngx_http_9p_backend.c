@@ -117,7 +117,8 @@ static ngx_int_t ngx_http_9p_backend_room(ngx_http_9p_backend_t *b,
     size_t size);
 static void ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b);
 static void ngx_http_9p_backend_lost(ngx_http_9p_backend_t *b);
-static void ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b);
+static void ngx_http_9p_backend_end_requests(ngx_http_9p_backend_t *b,
+    const char *err);
 static u_char *ngx_http_9p_backend_log_error(ngx_log_t *log, u_char *buf,
     size_t len);
 static void ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b,
@@ -612,7 +613,7 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
 
         if (b->pc.tries > 0) {
             /* the handshake's requests start again with the next server */
-            ngx_http_9p_backend_drop(b);
+            ngx_http_9p_backend_end_requests(b, NULL);
             ngx_http_9p_backend_connect(b);
             return;
         }
@@ -687,10 +688,13 @@ ngx_http_9p_backend_retire(ngx_event_t *ev)
 }
 
 
-/* The requests in flight are forgotten, their handlers not called. */
+/*
+ * The requests in flight end: each handler that still wants its reply
+ * hears err instead; with err NULL they are forgotten, not called.
+ */
 
 static void
-ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b)
+ngx_http_9p_backend_end_requests(ngx_http_9p_backend_t *b, const char *err)
 {
     ngx_uint_t           i;
     ngx_http_9p_breq_t  *br;
@@ -699,8 +703,14 @@ ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b)
         br = (i < b->ntags * NGX_HTTP_9P_TAG_CHUNK) ? NGX_HTTP_9P_TAG(b, i)
                                                     : &b->version;
 
-        if (br->busy) {
-            ngx_http_9p_breq_release(br);
+        if (!br->busy) {
+            continue;
+        }
+
+        ngx_http_9p_breq_release(br);
+
+        if (err && !br->abandoned) {
+            br->handler(br, NULL, err);
         }
     }
 }
@@ -1629,9 +1639,8 @@ ngx_http_9p_backend_ready(ngx_http_9p_backend_t *b)
 static void
 ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
 {
-    ngx_uint_t              i, ready;
+    ngx_uint_t              ready;
     ngx_http_9p_pool_t     *p;
-    ngx_http_9p_breq_t     *br;
     ngx_http_9p_backend_t  *next;
 
     if (b->state == NGX_HTTP_9P_B_DEAD) {
@@ -1660,21 +1669,7 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
     p->nbackends--;
 
     ngx_http_9p_backend_ref(b);
-
-    for (i = 0; i <= b->ntags * NGX_HTTP_9P_TAG_CHUNK; i++) {
-        br = (i < b->ntags * NGX_HTTP_9P_TAG_CHUNK) ? NGX_HTTP_9P_TAG(b, i)
-                                                    : &b->version;
-
-        if (!br->busy) {
-            continue;
-        }
-
-        ngx_http_9p_breq_release(br);
-
-        if (!br->abandoned) {
-            br->handler(br, NULL, ready ? ngx_http_9p_conn_lost : why);
-        }
-    }
+    ngx_http_9p_backend_end_requests(b, ready ? ngx_http_9p_conn_lost : why);
 
     if (!ready) {
         next = ngx_http_9p_pool_pick(p);
@@ -1705,21 +1700,11 @@ ngx_http_9p_backend_unref(ngx_http_9p_backend_t *b)
 }
 
 
+/* Its requests, and their timers, all ended when it closed. */
+
 static void
 ngx_http_9p_backend_free(ngx_http_9p_backend_t *b)
 {
-    ngx_uint_t  i;
-
-    for (i = 0; i < b->ntags * NGX_HTTP_9P_TAG_CHUNK; i++) {
-        if (NGX_HTTP_9P_TAG(b, i)->timer.timer_set) {
-            ngx_del_timer(&NGX_HTTP_9P_TAG(b, i)->timer);
-        }
-    }
-
-    if (b->version.timer.timer_set) {
-        ngx_del_timer(&b->version.timer);
-    }
-
     if (b->retire.posted) {
         ngx_delete_posted_event(&b->retire);
     }
