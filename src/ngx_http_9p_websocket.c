@@ -101,8 +101,7 @@ typedef struct {
 
 static void ngx_http_9p_ws_conn_read(ngx_event_t *rev);
 static void ngx_http_9p_ws_exiting(ngx_http_9p_session_t *s);
-static void ngx_http_9p_ws_read_handler(ngx_http_request_t *r);
-static void ngx_http_9p_ws_write_handler(ngx_http_request_t *r);
+static void ngx_http_9p_ws_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_timer_handler(ngx_event_t *ev);
 static void ngx_http_9p_ws_run(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_serve(ngx_http_9p_session_t *s);
@@ -254,8 +253,8 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
 
     c->log->action = "serving 9P over WebSocket";
 
-    r->read_event_handler = ngx_http_9p_ws_read_handler;
-    r->write_event_handler = ngx_http_9p_ws_write_handler;
+    r->read_event_handler = ngx_http_9p_ws_handler;
+    r->write_event_handler = ngx_http_9p_ws_handler;
     r->main->count++;
 
     /* an exiting worker's word reaches the session first (see exiting) */
@@ -332,26 +331,10 @@ ngx_http_9p_ws_exiting(ngx_http_9p_session_t *s)
 }
 
 
-static void
-ngx_http_9p_ws_read_handler(ngx_http_request_t *r)
-{
-    ngx_http_9p_session_t  *s;
-    ngx_http_9p_ws_t       *ws;
-
-    s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
-    ws = ngx_http_9p_ws(s);
-
-    ngx_http_9p_ws_run(s);
-    ngx_http_9p_ws_exiting(s);
-
-    if (ws->done) {
-        ngx_http_9p_ws_finalize(s);
-    }
-}
-
+/* Both events of the connection; only the write event has a timer. */
 
 static void
-ngx_http_9p_ws_write_handler(ngx_http_request_t *r)
+ngx_http_9p_ws_handler(ngx_http_request_t *r)
 {
     ngx_connection_t       *c;
     ngx_http_9p_session_t  *s;
@@ -614,9 +597,8 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
 {
     int                    rc;
     u_char                *p, *mask, *payload;
-    size_t                 avail, hlen, i, len;
+    size_t                 avail, i, len;
     unsigned               code;
-    ngx_uint_t             fin, opcode;
     const char            *reason;
     ngx_http_9p_wsframe_t  f;
     ngx_http_9p_ws_t      *ws;
@@ -644,18 +626,13 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
         return ngx_http_9p_ws_fail(s, code, reason);
     }
 
-    hlen = f.hlen;
-
-    if (avail - hlen < f.len) {
+    if (avail - f.hlen < f.len) {
         return NGX_AGAIN;
     }
 
     len = (size_t) f.len;
-    fin = f.fin;
-    opcode = f.opcode;
-
-    mask = p + hlen - 4;
-    payload = p + hlen;
+    mask = p + f.hlen - 4;
+    payload = p + f.hlen;
 
     for (i = 0; i < len; i++) {
         payload[i] ^= mask[i & 3];
@@ -665,14 +642,14 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
 
     if (ws->close_sent) {
         /* the closing handshake: only the client's close matters now */
-        if (opcode == NGX_HTTP_9P_WS_CLOSE) {
+        if (f.opcode == NGX_HTTP_9P_WS_CLOSE) {
             ws->close_received = 1;
         }
 
         return NGX_OK;
     }
 
-    switch (opcode) {
+    switch (f.opcode) {
 
     case NGX_HTTP_9P_WS_PING:
         return ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PONG, payload, len);
@@ -685,7 +662,7 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
         return NGX_OK;
 
     default:
-        return ngx_http_9p_ws_data(s, opcode, fin, payload, len);
+        return ngx_http_9p_ws_data(s, f.opcode, f.fin, payload, len);
     }
 }
 
