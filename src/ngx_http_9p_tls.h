@@ -19,9 +19,9 @@ char *ngx_http_9p_tls_init(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us);
 
 /*
  * Starts the handshake on pc's connection (once connected, or refused),
- * resuming the
- * session pc->set_session gives, if any; save (or NULL) keeps the new
- * sessions.  NGX_AGAIN: done(c) runs when it ends; otherwise it ended.
+ * resuming the session pc->set_session gives, if any; save (or NULL)
+ * keeps the new sessions.  NGX_AGAIN: done(c) runs when it ends;
+ * otherwise it ended.
  */
 ngx_int_t ngx_http_9p_tls_start(ngx_http_9p_srv_conf_t *scf,
     ngx_peer_connection_t *pc, ngx_connection_handler_pt done,
