@@ -29,11 +29,6 @@
 #include "ngx_http_9p_wsframe.h"
 
 
-#define NGX_HTTP_9P_WS_BINARY   0x2
-#define NGX_HTTP_9P_WS_CLOSE    0x8
-#define NGX_HTTP_9P_WS_PING     0x9
-#define NGX_HTTP_9P_WS_PONG     0xa
-
 #define NGX_HTTP_9P_WS_NO_CODE  0       /* a close frame without a code */
 
 /*
@@ -331,7 +326,7 @@ ngx_http_9p_ws_exiting(ngx_http_9p_session_t *s)
 }
 
 
-/* Both events of the connection; only the write event has a timer. */
+/* Reads and writes alike: only a write has a timer (send_timeout). */
 
 static void
 ngx_http_9p_ws_handler(ngx_http_request_t *r)
