@@ -298,12 +298,7 @@ ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
     }
 
     ngx_http_9p_add(attaches[kind][0], 1);
-
-    if (why == NULL) {
-        why = "";
-    }
-
-    ngx_http_9p_add(refusals[ngx_http_9p_refusal(why)], 1);
+    ngx_http_9p_add(refusals[ngx_http_9p_refusal(why ? why : "")], 1);
 }
 
 
