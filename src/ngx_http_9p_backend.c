@@ -384,10 +384,8 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     b->mem = mem;
     b->pool = p;
     b->refs = 1;                /* the pool's */
-    b->msize = p->conf->msize;
     b->in_size = p->conf->msize;
     b->out_size = ngx_max(256 * 1024, 4 * p->conf->msize);
-    b->next_fid = 1;
     b->afid = NINEP_NOFID;
     b->kernel_fid = NINEP_NOFID;
 
