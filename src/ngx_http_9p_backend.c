@@ -437,12 +437,8 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
         goto failed;
     }
 
-    b->pc.get = b->upstream->peer.get;
-    b->pc.free = b->upstream->peer.free;
-    b->pc.data = b->upstream->peer.data;
-    b->pc.tries = b->upstream->peer.tries;
-    b->pc.set_session = b->upstream->peer.set_session;
-    b->pc.save_session = b->upstream->peer.save_session;
+    /* the balancer's peer as its peer.init made it: get, free, tries, ... */
+    b->pc = b->upstream->peer;
     b->log = *ngx_cycle->log;
     b->log.handler = ngx_http_9p_backend_log_error;
     b->log.data = b;
