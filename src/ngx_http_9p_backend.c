@@ -52,6 +52,12 @@ typedef enum {
 } ngx_http_9p_bstate_e;
 
 
+typedef struct {
+    ngx_uint_t                  reply;
+    const char                 *name;
+} ngx_http_9p_hs_step_t;
+
+
 struct ngx_http_9p_backend_s {
     ngx_http_9p_pool_t         *pool;
     ngx_pool_t                 *mem;
@@ -67,6 +73,7 @@ struct ngx_http_9p_backend_s {
     ngx_queue_t                 queue;      /* in pool->backends */
     ngx_uint_t                  refs;
     ngx_uint_t                  state;
+    ngx_uint_t                  hs_step;    /* the handshake's next reply */
     uint32_t                    msize;
 
     u_char                     *in;
@@ -110,7 +117,8 @@ static ngx_int_t ngx_http_9p_backend_room(ngx_http_9p_backend_t *b,
     size_t size);
 static void ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b);
 static void ngx_http_9p_backend_lost(ngx_http_9p_backend_t *b);
-static void ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b);
+static void ngx_http_9p_backend_end_requests(ngx_http_9p_backend_t *b,
+    const char *err);
 static u_char *ngx_http_9p_backend_log_error(ngx_log_t *log, u_char *buf,
     size_t len);
 static void ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b,
@@ -135,21 +143,11 @@ static void ngx_http_9p_flush_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_clunk_done(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
-static void ngx_http_9p_hs_version(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err);
-static void ngx_http_9p_hs_auth(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err);
-static void ngx_http_9p_hs_hello(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err);
-static void ngx_http_9p_hs_server(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err);
-static void ngx_http_9p_hs_proof(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err);
-static void ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err);
 static ngx_int_t ngx_http_9p_hs_send(ngx_http_9p_backend_t *b,
-    ngx_uint_t type, char *data, uint32_t count,
-    ngx_http_9p_reply_pt handler);
+    ngx_uint_t type, char *data, uint32_t count);
+static void ngx_http_9p_hs_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+    const char *err);
+static void ngx_http_9p_backend_ready(ngx_http_9p_backend_t *b);
 
 
 /* ------------------------------------------------------------- the pool */
@@ -389,10 +387,8 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     b->mem = mem;
     b->pool = p;
     b->refs = 1;                /* the pool's */
-    b->msize = p->conf->msize;
     b->in_size = p->conf->msize;
     b->out_size = ngx_max(256 * 1024, 4 * p->conf->msize);
-    b->next_fid = 1;
     b->afid = NINEP_NOFID;
     b->kernel_fid = NINEP_NOFID;
 
@@ -453,12 +449,8 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
         goto failed;
     }
 
-    b->pc.get = b->upstream->peer.get;
-    b->pc.free = b->upstream->peer.free;
-    b->pc.data = b->upstream->peer.data;
-    b->pc.tries = b->upstream->peer.tries;
-    b->pc.set_session = b->upstream->peer.set_session;
-    b->pc.save_session = b->upstream->peer.save_session;
+    /* the balancer's peer as its peer.init made it: get, free, tries, ... */
+    b->pc = b->upstream->peer;
     b->log = *ngx_cycle->log;
     b->log.handler = ngx_http_9p_backend_log_error;
     b->log.data = b;
@@ -618,10 +610,7 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
                   b->pc.name ? " to " : "",
                   b->pc.name ? b->pc.name : &p->service->upstream_name);
 
-    if (b->pc.connection) {
-        ngx_http_9p_tls_close(b->pc.connection);
-        b->pc.connection = NULL;
-    }
+    ngx_http_9p_tls_close(&b->pc);
 
     /* the balancer counts the try down itself (pc.tries) */
     if (b->pc.sockaddr) {
@@ -630,7 +619,7 @@ ngx_http_9p_backend_connect_failed(ngx_http_9p_backend_t *b, const char *why)
 
         if (b->pc.tries > 0) {
             /* the handshake's requests start again with the next server */
-            ngx_http_9p_backend_drop(b);
+            ngx_http_9p_backend_end_requests(b, NULL);
             ngx_http_9p_backend_connect(b);
             return;
         }
@@ -705,10 +694,13 @@ ngx_http_9p_backend_retire(ngx_event_t *ev)
 }
 
 
-/* The requests in flight are forgotten, their handlers not called. */
+/*
+ * The requests in flight end: each handler that still wants its reply
+ * hears err instead; with err NULL they are forgotten, not called.
+ */
 
 static void
-ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b)
+ngx_http_9p_backend_end_requests(ngx_http_9p_backend_t *b, const char *err)
 {
     ngx_uint_t           i;
     ngx_http_9p_breq_t  *br;
@@ -717,8 +709,14 @@ ngx_http_9p_backend_drop(ngx_http_9p_backend_t *b)
         br = (i < b->ntags * NGX_HTTP_9P_TAG_CHUNK) ? NGX_HTTP_9P_TAG(b, i)
                                                     : &b->version;
 
-        if (br->busy) {
-            ngx_http_9p_breq_release(br);
+        if (!br->busy) {
+            continue;
+        }
+
+        ngx_http_9p_breq_release(br);
+
+        if (err && !br->abandoned) {
+            br->handler(br, NULL, err);
         }
     }
 }
@@ -793,11 +791,9 @@ ngx_http_9p_backend_handler(ngx_event_t *ev)
         }
 
         b->state = NGX_HTTP_9P_B_HANDSHAKE;
+        b->hs_step = 0;
 
-        if (ngx_http_9p_hs_send(b, NINEP_TVERSION, NULL, 0,
-                                ngx_http_9p_hs_version)
-            != NGX_OK)
-        {
+        if (ngx_http_9p_hs_send(b, NINEP_TVERSION, NULL, 0) != NGX_OK) {
             return;
         }
     }
@@ -1447,6 +1443,17 @@ ngx_http_9p_backend_in_limbo(ngx_http_9p_backend_t *b, uint32_t fid)
 /* ----------------------------------------------------------- handshake */
 
 
+/* the handshake's replies, in order, and what a step that fails is called */
+static const ngx_http_9p_hs_step_t  ngx_http_9p_hs_steps[] = {
+    { NINEP_RVERSION, "Tversion" },
+    { NINEP_RAUTH, "Tauth" },
+    { NINEP_RWRITE, "ten-auth-1 hello" },
+    { NINEP_RREAD, "ten-auth-1 read" },
+    { NINEP_RWRITE, "ten-auth-1 proof" },
+    { NINEP_RATTACH, "attach as the kernel" }
+};
+
+
 /*
  * A handshake message: Tversion, then all on the auth fid but the
  * attach (on the kernel's, with the auth fid), as the kernel's identity.
@@ -1454,7 +1461,7 @@ ngx_http_9p_backend_in_limbo(ngx_http_9p_backend_t *b, uint32_t fid)
 
 static ngx_int_t
 ngx_http_9p_hs_send(ngx_http_9p_backend_t *b, ngx_uint_t type, char *data,
-    uint32_t count, ngx_http_9p_reply_pt handler)
+    uint32_t count)
 {
     const char     *err;
     ninep_fcall_t   t;
@@ -1470,7 +1477,9 @@ ngx_http_9p_hs_send(ngx_http_9p_backend_t *b, ngx_uint_t type, char *data,
     t.count = count;
     t.data = (uint8_t *) data;
 
-    if (ngx_http_9p_backend_send(b, &t, handler, b, &err) == NULL) {
+    if (ngx_http_9p_backend_send(b, &t, ngx_http_9p_hs_reply, b, &err)
+        == NULL)
+    {
         ngx_http_9p_backend_close(b, err);
         return NGX_ERROR;
     }
@@ -1505,151 +1514,105 @@ ngx_http_9p_hs_failed(ngx_http_9p_backend_t *b, const char *step,
 }
 
 
-static void
-ngx_http_9p_hs_version(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err)
-{
-    ngx_http_9p_backend_t  *b;
-
-    b = br->data;
-
-    if (r == NULL || r->type != NINEP_RVERSION
-        || !ninep_str_eq(r->version, NINEP_VERSION)
-        || r->msize < NGX_HTTP_9P_MIN_MSIZE || r->msize > b->msize)
-    {
-        ngx_http_9p_hs_failed(b, "Tversion", r,
-                              r && r->type == NINEP_RVERSION
-                              ? "unusable version or msize" : err);
-        return;
-    }
-
-    b->msize = r->msize;
-
-    if (ngx_http_9p_backend_fid(b, &b->afid) != NGX_OK) {
-        ngx_http_9p_hs_failed(b, "Tauth", NULL, "no fid");
-        return;
-    }
-
-    (void) ngx_http_9p_hs_send(b, NINEP_TAUTH, NULL, 0,
-                               ngx_http_9p_hs_auth);
-}
-
+/*
+ * Each reply of the handshake, the one its step waits for or a failure,
+ * and the step's work: the next message, or the connection ready.
+ */
 
 static void
-ngx_http_9p_hs_auth(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
+ngx_http_9p_hs_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err)
 {
     int                     n;
     char                    msg[TEN_AUTH_MSG_MAX];
+    ngx_uint_t              step;
     ngx_http_9p_backend_t  *b;
 
     b = br->data;
+    step = b->hs_step++;
 
-    if (r == NULL || r->type != NINEP_RAUTH) {
-        ngx_http_9p_hs_failed(b, "Tauth", r, err);
+    if (r == NULL || r->type != ngx_http_9p_hs_steps[step].reply) {
+        ngx_http_9p_hs_failed(b, ngx_http_9p_hs_steps[step].name, r, err);
         return;
     }
 
-    ngx_memzero(&b->auth, sizeof(ten_auth_t));
-    ngx_cpystrn((u_char *) b->auth.principal,
-                b->pool->conf->identity_name.data,
-                sizeof(b->auth.principal));
-    ngx_cpystrn((u_char *) b->auth.server, b->pool->service->name.data,
-                sizeof(b->auth.server));
-    ten_random(b->auth.cnonce, TEN_NONCE_LEN);
+    switch (step) {
 
-    n = ten_auth_hello(&b->auth, msg, sizeof(msg));
+    case 0:     /* Rversion */
+        if (!ninep_str_eq(r->version, NINEP_VERSION)
+            || r->msize < NGX_HTTP_9P_MIN_MSIZE || r->msize > b->msize)
+        {
+            ngx_http_9p_hs_failed(b, "Tversion", r,
+                                  "unusable version or msize");
+            return;
+        }
 
-    (void) ngx_http_9p_hs_send(b, NINEP_TWRITE, msg, (uint32_t) n,
-                               ngx_http_9p_hs_hello);
+        b->msize = r->msize;
+
+        if (ngx_http_9p_backend_fid(b, &b->afid) != NGX_OK) {
+            ngx_http_9p_hs_failed(b, "Tauth", NULL, "no fid");
+            return;
+        }
+
+        (void) ngx_http_9p_hs_send(b, NINEP_TAUTH, NULL, 0);
+        return;
+
+    case 1:     /* Rauth: ten-auth-1 begins */
+        ngx_memzero(&b->auth, sizeof(ten_auth_t));
+        ngx_cpystrn((u_char *) b->auth.principal,
+                    b->pool->conf->identity_name.data,
+                    sizeof(b->auth.principal));
+        ngx_cpystrn((u_char *) b->auth.server, b->pool->service->name.data,
+                    sizeof(b->auth.server));
+        ten_random(b->auth.cnonce, TEN_NONCE_LEN);
+
+        n = ten_auth_hello(&b->auth, msg, sizeof(msg));
+
+        (void) ngx_http_9p_hs_send(b, NINEP_TWRITE, msg, (uint32_t) n);
+        return;
+
+    case 2:     /* the hello written: the service's answer */
+        (void) ngx_http_9p_hs_send(b, NINEP_TREAD, NULL, TEN_AUTH_MSG_MAX);
+        return;
+
+    case 3:     /* the service must prove the key pinned under its name */
+        if (ten_auth_check_server((const char *) r->data, r->count, &b->auth,
+                                  b->pool->service->pk)
+            != 0)
+        {
+            ngx_http_9p_hs_failed(b, "ten-auth-1", NULL,
+                                  "the service did not prove its pinned key");
+            return;
+        }
+
+        n = ten_auth_proof(&b->auth, b->pool->conf->identity, msg,
+                           sizeof(msg));
+
+        (void) ngx_http_9p_hs_send(b, NINEP_TWRITE, msg,
+                                   (uint32_t) ngx_max(n, 0));
+        return;
+
+    case 4:     /* the proof accepted: the kernel attaches */
+        if (ngx_http_9p_backend_fid(b, &b->kernel_fid) != NGX_OK) {
+            ngx_http_9p_hs_failed(b, "ten-auth-1 proof", r, err);
+            return;
+        }
+
+        (void) ngx_http_9p_hs_send(b, NINEP_TATTACH, NULL, 0);
+        return;
+
+    default:    /* Rattach */
+        ngx_http_9p_backend_ready(b);
+    }
 }
 
 
 static void
-ngx_http_9p_hs_hello(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err)
+ngx_http_9p_backend_ready(ngx_http_9p_backend_t *b)
 {
-    ngx_http_9p_backend_t  *b;
+    ngx_http_9p_pool_t  *p;
 
-    b = br->data;
-
-    if (r == NULL || r->type != NINEP_RWRITE) {
-        ngx_http_9p_hs_failed(b, "ten-auth-1 hello", r, err);
-        return;
-    }
-
-    (void) ngx_http_9p_hs_send(b, NINEP_TREAD, NULL, TEN_AUTH_MSG_MAX,
-                               ngx_http_9p_hs_server);
-}
-
-
-/* The service must prove the key pinned under its service name. */
-
-static void
-ngx_http_9p_hs_server(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err)
-{
-    int                     n;
-    char                    msg[TEN_AUTH_MSG_MAX];
-    ngx_http_9p_backend_t  *b;
-
-    b = br->data;
-
-    if (r == NULL || r->type != NINEP_RREAD) {
-        ngx_http_9p_hs_failed(b, "ten-auth-1 read", r, err);
-        return;
-    }
-
-    if (ten_auth_check_server((const char *) r->data, r->count, &b->auth,
-                              b->pool->service->pk)
-        != 0)
-    {
-        ngx_http_9p_hs_failed(b, "ten-auth-1", NULL,
-                              "the service did not prove its pinned key");
-        return;
-    }
-
-    n = ten_auth_proof(&b->auth, b->pool->conf->identity, msg, sizeof(msg));
-
-    (void) ngx_http_9p_hs_send(b, NINEP_TWRITE, msg,
-                               (uint32_t) ngx_max(n, 0), ngx_http_9p_hs_proof);
-}
-
-
-static void
-ngx_http_9p_hs_proof(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err)
-{
-    ngx_http_9p_backend_t  *b;
-
-    b = br->data;
-
-    if (r == NULL || r->type != NINEP_RWRITE
-        || ngx_http_9p_backend_fid(b, &b->kernel_fid) != NGX_OK)
-    {
-        ngx_http_9p_hs_failed(b, "ten-auth-1 proof", r, err);
-        return;
-    }
-
-    (void) ngx_http_9p_hs_send(b, NINEP_TATTACH, NULL, 0,
-                               ngx_http_9p_hs_attach);
-}
-
-
-static void
-ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
-    const char *err)
-{
-    ngx_http_9p_pool_t     *p;
-    ngx_http_9p_backend_t  *b;
-
-    b = br->data;
     p = b->pool;
-
-    if (r == NULL || r->type != NINEP_RATTACH) {
-        ngx_http_9p_hs_failed(b, "attach as the kernel", r, err);
-        return;
-    }
 
     /* the auth fid has done its work */
     ngx_http_9p_backend_clunk(b, b->afid);
@@ -1682,9 +1645,8 @@ ngx_http_9p_hs_attach(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 static void
 ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
 {
-    ngx_uint_t              i, ready;
+    ngx_uint_t              ready;
     ngx_http_9p_pool_t     *p;
-    ngx_http_9p_breq_t     *br;
     ngx_http_9p_backend_t  *next;
 
     if (b->state == NGX_HTTP_9P_B_DEAD) {
@@ -1702,10 +1664,7 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
         ngx_http_9p_stats_conn(b->row, NGX_HTTP_9P_CONN_BROKEN);
     }
 
-    if (b->pc.connection) {
-        ngx_http_9p_tls_close(b->pc.connection);
-        b->pc.connection = NULL;
-    }
+    ngx_http_9p_tls_close(&b->pc);
 
     if (b->pc.sockaddr) {
         b->pc.free(&b->pc, b->pc.data, 0);
@@ -1716,21 +1675,7 @@ ngx_http_9p_backend_close(ngx_http_9p_backend_t *b, const char *why)
     p->nbackends--;
 
     ngx_http_9p_backend_ref(b);
-
-    for (i = 0; i <= b->ntags * NGX_HTTP_9P_TAG_CHUNK; i++) {
-        br = (i < b->ntags * NGX_HTTP_9P_TAG_CHUNK) ? NGX_HTTP_9P_TAG(b, i)
-                                                    : &b->version;
-
-        if (!br->busy) {
-            continue;
-        }
-
-        ngx_http_9p_breq_release(br);
-
-        if (!br->abandoned) {
-            br->handler(br, NULL, ready ? ngx_http_9p_conn_lost : why);
-        }
-    }
+    ngx_http_9p_backend_end_requests(b, ready ? ngx_http_9p_conn_lost : why);
 
     if (!ready) {
         next = ngx_http_9p_pool_pick(p);
@@ -1761,21 +1706,11 @@ ngx_http_9p_backend_unref(ngx_http_9p_backend_t *b)
 }
 
 
+/* Its requests, and their timers, all ended when it closed. */
+
 static void
 ngx_http_9p_backend_free(ngx_http_9p_backend_t *b)
 {
-    ngx_uint_t  i;
-
-    for (i = 0; i < b->ntags * NGX_HTTP_9P_TAG_CHUNK; i++) {
-        if (NGX_HTTP_9P_TAG(b, i)->timer.timer_set) {
-            ngx_del_timer(&NGX_HTTP_9P_TAG(b, i)->timer);
-        }
-    }
-
-    if (b->version.timer.timer_set) {
-        ngx_del_timer(&b->version.timer);
-    }
-
     if (b->retire.posted) {
         ngx_delete_posted_event(&b->retire);
     }
@@ -1844,10 +1779,7 @@ ngx_http_9p_backends_exit(void)
                 ngx_http_9p_stats_conn(b->row, NGX_HTTP_9P_CONN_GONE);
             }
 
-            if (b->pc.connection) {
-                ngx_http_9p_tls_close(b->pc.connection);
-                b->pc.connection = NULL;
-            }
+            ngx_http_9p_tls_close(&b->pc);
         }
     }
 }

@@ -71,7 +71,6 @@ struct ngx_http_9p_check_up_s {
 
 static ngx_int_t ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone,
     void *data);
-static ngx_uint_t ngx_http_9p_check_count(ngx_http_upstream_srv_conf_t *us);
 static void ngx_http_9p_check_name(ngx_http_upstream_srv_conf_t *us,
     ngx_http_upstream_rr_peer_t *peer, ngx_http_9p_check_peer_t *p);
 static void ngx_http_9p_check_tick(ngx_event_t *ev);
@@ -218,7 +217,7 @@ ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone, void *data)
 
     for (i = 0, total = 0; i < mcf->checked.nelts; i++) {
         checked[i]->check_base = total;
-        total += ngx_http_9p_check_count(checked[i]->upstream);
+        total += ngx_http_9p_upstream_npeers(checked[i]->upstream);
     }
 
     old = data ? shpool->data : NULL;
@@ -237,7 +236,7 @@ ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone, void *data)
     sh->npeers = total;
 
     for (i = 0, k = 0; i < mcf->checked.nelts; i++) {
-        n = ngx_http_9p_check_count(checked[i]->upstream);
+        n = ngx_http_9p_upstream_npeers(checked[i]->upstream);
 
         for (j = 0; j < n; j++, k++) {
             (void) ngx_http_9p_upstream_peer(checked[i]->upstream, j, &peer);
@@ -271,8 +270,8 @@ ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone, void *data)
 }
 
 
-static ngx_uint_t
-ngx_http_9p_check_count(ngx_http_upstream_srv_conf_t *us)
+ngx_uint_t
+ngx_http_9p_upstream_npeers(ngx_http_upstream_srv_conf_t *us)
 {
     ngx_uint_t                     n;
     ngx_http_upstream_rr_peer_t   *peer;
@@ -351,7 +350,7 @@ ngx_http_9p_check_init_process(ngx_cycle_t *cycle)
         up = &ngx_http_9p_check_ups[i];
         up->conf = checked[i];
         up->us = checked[i]->upstream;
-        up->nprobes = ngx_http_9p_check_count(up->us);
+        up->nprobes = ngx_http_9p_upstream_npeers(up->us);
         up->probes = ngx_pcalloc(cycle->pool,
                                  up->nprobes * sizeof(ngx_http_9p_probe_t));
         if (up->probes == NULL) {
@@ -390,10 +389,7 @@ ngx_http_9p_check_exit_process(void)
         for (j = 0; j < ngx_http_9p_check_ups[i].nprobes; j++) {
             pr = &ngx_http_9p_check_ups[i].probes[j];
 
-            if (pr->pc.connection) {
-                ngx_http_9p_tls_close(pr->pc.connection);
-                pr->pc.connection = NULL;
-            }
+            ngx_http_9p_tls_close(&pr->pc);
         }
     }
 
@@ -646,10 +642,7 @@ ngx_http_9p_probe_done(ngx_http_9p_probe_t *pr, ngx_uint_t ok,
     ngx_http_9p_check_sh_t    *sh;
     ngx_http_9p_check_peer_t  *p;
 
-    if (pr->pc.connection) {
-        ngx_http_9p_tls_close(pr->pc.connection);
-        pr->pc.connection = NULL;
-    }
+    ngx_http_9p_tls_close(&pr->pc);
 
     pr->busy = 0;
 

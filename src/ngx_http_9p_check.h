@@ -34,9 +34,11 @@ ngx_int_t ngx_http_9p_check_state(ngx_http_upstream_srv_conf_t *us,
 /*
  * The n-th server of us, the primary ones first, then the backups (the
  * order of the checks' slots and of the status page); 0 past the last.
+ * And how many servers us has.
  */
 ngx_uint_t ngx_http_9p_upstream_peer(ngx_http_upstream_srv_conf_t *us,
     ngx_uint_t n, ngx_http_upstream_rr_peer_t **peer);
+ngx_uint_t ngx_http_9p_upstream_npeers(ngx_http_upstream_srv_conf_t *us);
 
 
 #endif /* _NGX_HTTP_9P_CHECK_H_INCLUDED_ */

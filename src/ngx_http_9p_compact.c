@@ -110,8 +110,8 @@ static ngx_int_t ngx_http_9p_refs_move(u_char *dst, u_char *src,
 static ngx_int_t ngx_http_9p_array_move(ngx_pool_t *pool, ngx_array_t *dst,
     ngx_array_t *src, ngx_list_t *from, ngx_list_t *to);
 static ngx_int_t ngx_http_9p_str_copy(ngx_pool_t *pool, ngx_str_t *s);
-static ngx_int_t ngx_http_9p_str_move(ngx_pool_t *pool, ngx_str_t *s,
-    ngx_str_t *old, u_char *now);
+static ngx_int_t ngx_http_9p_str_move(ngx_http_request_t *nr, ngx_str_t *s,
+    ngx_http_request_t *r);
 static ngx_int_t ngx_http_9p_copy(ngx_http_request_t *nr,
     ngx_http_request_t *r, ngx_uint_t nvars);
 static void ngx_http_9p_free_header_buffers(ngx_connection_t *c,
@@ -477,22 +477,13 @@ ngx_http_9p_copy(ngx_http_request_t *nr, ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    rl = nr->request_line.data;
-
-    if (ngx_http_9p_str_move(pool, &nr->uri, &r->request_line, rl) != NGX_OK
-        || ngx_http_9p_str_move(pool, &nr->args, &r->request_line, rl)
-           != NGX_OK
-        || ngx_http_9p_str_move(pool, &nr->exten, &r->request_line, rl)
-           != NGX_OK
-        || ngx_http_9p_str_move(pool, &nr->unparsed_uri, &r->request_line, rl)
-           != NGX_OK
-        || ngx_http_9p_str_move(pool, &nr->method_name, &r->request_line, rl)
-           != NGX_OK
-        || ngx_http_9p_str_move(pool, &nr->http_protocol, &r->request_line,
-                                rl)
-           != NGX_OK
-        || ngx_http_9p_str_move(pool, &nr->schema, &r->request_line, rl)
-           != NGX_OK)
+    if (ngx_http_9p_str_move(nr, &nr->uri, r) != NGX_OK
+        || ngx_http_9p_str_move(nr, &nr->args, r) != NGX_OK
+        || ngx_http_9p_str_move(nr, &nr->exten, r) != NGX_OK
+        || ngx_http_9p_str_move(nr, &nr->unparsed_uri, r) != NGX_OK
+        || ngx_http_9p_str_move(nr, &nr->method_name, r) != NGX_OK
+        || ngx_http_9p_str_move(nr, &nr->http_protocol, r) != NGX_OK
+        || ngx_http_9p_str_move(nr, &nr->schema, r) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -772,21 +763,25 @@ ngx_http_9p_str_copy(ngx_pool_t *pool, ngx_str_t *s)
 }
 
 
-/* s inside old, which now is at now; or a copy of its own. */
+/* s of nr inside r's request line: in nr's copy of it; or a copy. */
 
 static ngx_int_t
-ngx_http_9p_str_move(ngx_pool_t *pool, ngx_str_t *s, ngx_str_t *old,
-    u_char *now)
+ngx_http_9p_str_move(ngx_http_request_t *nr, ngx_str_t *s,
+    ngx_http_request_t *r)
 {
-    if (s->data && s->len && old->data && now
+    ngx_str_t  *old;
+
+    old = &r->request_line;
+
+    if (s->data && s->len && old->data && nr->request_line.data
         && s->data >= old->data
         && s->data + s->len <= old->data + old->len)
     {
-        s->data = now + (s->data - old->data);
+        s->data = nr->request_line.data + (s->data - old->data);
         return NGX_OK;
     }
 
-    return ngx_http_9p_str_copy(pool, s);
+    return ngx_http_9p_str_copy(nr->pool, s);
 }
 
 

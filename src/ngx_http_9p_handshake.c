@@ -21,9 +21,7 @@
 
 
 static ngx_table_elt_t *ngx_http_9p_find_header(ngx_http_request_t *r,
-    const char *name, ngx_uint_t *count);
-static ngx_uint_t ngx_http_9p_header_has_token(ngx_http_request_t *r,
-    const char *name, const char *token);
+    const char *name, const char *token, ngx_uint_t *count);
 static ngx_uint_t ngx_http_9p_list_has_token(ngx_str_t *value,
     const char *token);
 static ngx_int_t ngx_http_9p_check_key(ngx_str_t *key);
@@ -65,12 +63,9 @@ ngx_http_9p_handshake(ngx_http_request_t *r)
                                   "WebSocket upgrade before HTTP/1.1");
     }
 
-    if (!ngx_http_9p_header_has_token(r, "Upgrade", "websocket")) {
+    if (ngx_http_9p_find_header(r, "Upgrade", "websocket", &n) == NULL) {
         if (ngx_http_9p_add_header(r, "Upgrade", &ngx_http_9p_websocket)
-            != NGX_OK
-            || ngx_http_9p_add_header(r, "Sec-WebSocket-Version",
-                                      &ngx_http_9p_version13)
-               != NGX_OK)
+            != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -79,29 +74,22 @@ ngx_http_9p_handshake(ngx_http_request_t *r)
                                   "no \"Upgrade: websocket\" header");
     }
 
-    if (!ngx_http_9p_header_has_token(r, "Connection", "upgrade")) {
+    if (ngx_http_9p_find_header(r, "Connection", "upgrade", &n) == NULL) {
         return ngx_http_9p_refuse(r, NGX_HTTP_BAD_REQUEST,
                                   "no \"Connection: upgrade\" header");
     }
 
-    h = ngx_http_9p_find_header(r, "Sec-WebSocket-Version", &n);
+    h = ngx_http_9p_find_header(r, "Sec-WebSocket-Version", NULL, &n);
 
     if (n != 1
         || h->value.len != 2
         || ngx_strncmp(h->value.data, "13", 2) != 0)
     {
-        if (ngx_http_9p_add_header(r, "Sec-WebSocket-Version",
-                                   &ngx_http_9p_version13)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
         return ngx_http_9p_refuse(r, NGX_HTTP_9P_UPGRADE_REQUIRED,
                                   "unsupported Sec-WebSocket-Version");
     }
 
-    key = ngx_http_9p_find_header(r, "Sec-WebSocket-Key", &n);
+    key = ngx_http_9p_find_header(r, "Sec-WebSocket-Key", NULL, &n);
 
     if (n != 1 || ngx_http_9p_check_key(&key->value) != NGX_OK) {
         return ngx_http_9p_refuse(r, NGX_HTTP_BAD_REQUEST,
@@ -118,16 +106,19 @@ ngx_http_9p_handshake(ngx_http_request_t *r)
     }
 
     return ngx_http_9p_accept(r, &key->value,
-               ngx_http_9p_header_has_token(r, "Sec-WebSocket-Protocol",
-                                            "9p"));
+               ngx_http_9p_find_header(r, "Sec-WebSocket-Protocol", "9p", &n)
+               != NULL);
 }
 
 
-/* The first header called name; *count receives how many there are. */
+/*
+ * The first header called name (that lists token, if one is given:
+ * RFC 7230 #token lists); *count receives how many such there are.
+ */
 
 static ngx_table_elt_t *
 ngx_http_9p_find_header(ngx_http_request_t *r, const char *name,
-    ngx_uint_t *count)
+    const char *token, ngx_uint_t *count)
 {
     size_t            len;
     ngx_uint_t        i;
@@ -143,7 +134,9 @@ ngx_http_9p_find_header(ngx_http_request_t *r, const char *name,
 
         for (i = 0; i < part->nelts; i++) {
             if (h[i].key.len == len
-                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0
+                && (token == NULL
+                    || ngx_http_9p_list_has_token(&h[i].value, token)))
             {
                 if (first == NULL) {
                     first = &h[i];
@@ -155,36 +148,6 @@ ngx_http_9p_find_header(ngx_http_request_t *r, const char *name,
     }
 
     return first;
-}
-
-
-/* Whether any header called name lists token (RFC 7230 #token lists). */
-
-static ngx_uint_t
-ngx_http_9p_header_has_token(ngx_http_request_t *r, const char *name,
-    const char *token)
-{
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        h = part->elts;
-
-        for (i = 0; i < part->nelts; i++) {
-            if (h[i].key.len == len
-                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0
-                && ngx_http_9p_list_has_token(&h[i].value, token))
-            {
-                return 1;
-            }
-        }
-    }
-
-    return 0;
 }
 
 
@@ -262,7 +225,7 @@ ngx_http_9p_origin_allowed(ngx_http_request_t *r, ngx_http_9p_loc_conf_t *conf)
         return NGX_OK;
     }
 
-    origin = ngx_http_9p_find_header(r, "Origin", &n);
+    origin = ngx_http_9p_find_header(r, "Origin", NULL, &n);
 
     if (n == 0) {
         return NGX_OK;
@@ -302,7 +265,7 @@ ngx_http_9p_refuse(ngx_http_request_t *r, ngx_int_t status, const char *why)
 }
 
 
-/* nginx has no page for 426: say what this endpoint is. */
+/* nginx has no page for 426: say what this endpoint is and speaks. */
 
 static ngx_int_t
 ngx_http_9p_upgrade_required(ngx_http_request_t *r)
@@ -314,6 +277,13 @@ ngx_http_9p_upgrade_required(ngx_http_request_t *r)
     static u_char  text[] = "This is a 9P2000 endpoint: "
                             "connect with a WebSocket (RFC 6455, version 13)."
                             CRLF;
+
+    if (ngx_http_9p_add_header(r, "Sec-WebSocket-Version",
+                               &ngx_http_9p_version13)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     r->headers_out.status = NGX_HTTP_9P_UPGRADE_REQUIRED;
     ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");

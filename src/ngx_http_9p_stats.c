@@ -298,12 +298,7 @@ ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
     }
 
     ngx_http_9p_add(attaches[kind][0], 1);
-
-    if (why == NULL) {
-        why = "";
-    }
-
-    ngx_http_9p_add(refusals[ngx_http_9p_refusal(why)], 1);
+    ngx_http_9p_add(refusals[ngx_http_9p_refusal(why ? why : "")], 1);
 }
 
 
@@ -633,12 +628,11 @@ ngx_http_9p_now_us(void)
 ngx_int_t
 ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf)
 {
-    size_t                        size, need;
-    ngx_str_t                     name;
-    ngx_uint_t                    i, n, rows;
-    ngx_http_9p_service_t       **svc;
-    ngx_http_9p_main_conf_t      *mcf;
-    ngx_http_upstream_rr_peer_t  *peer;
+    size_t                     size, need;
+    ngx_str_t                  name;
+    ngx_uint_t                 i, rows;
+    ngx_http_9p_service_t    **svc;
+    ngx_http_9p_main_conf_t   *mcf;
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
 
@@ -661,13 +655,7 @@ ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf)
     rows = 0;
 
     for (i = 0; i < mcf->services.nelts; i++) {
-        for (n = 0; ngx_http_9p_upstream_peer(svc[i]->upstream, n, &peer);
-             n++)
-        {
-            /* void */
-        }
-
-        rows += n + 1;
+        rows += ngx_http_9p_upstream_npeers(svc[i]->upstream) + 1;
     }
 
     need = 2 * (sizeof(ngx_http_9p_zone_t)

@@ -78,8 +78,8 @@ static u_char *ngx_http_9p_prom_row(u_char *p, ngx_uint_t f,
     ngx_http_9p_row_view_t *v);
 static u_char *ngx_http_9p_prom_histogram(u_char *p,
     ngx_http_9p_row_view_t *v);
-static u_char *ngx_http_9p_prom_labels(u_char *p,
-    ngx_http_9p_row_ref_t *ref);
+static u_char *ngx_http_9p_prom_series(u_char *p, const char *name,
+    const char *suffix, ngx_http_9p_row_ref_t *ref);
 static u_char *ngx_http_9p_prom_escape(u_char *p, ngx_str_t *s);
 
 
@@ -97,6 +97,7 @@ ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_core_loc_conf_t  *clcf;
 
     value = cf->args->elts;
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
 
     if (cf->args->nelts == 2) {
         if (ngx_strcmp(value[1].data, "sessions") != 0) {
@@ -106,12 +107,10 @@ ngx_http_9p_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
         mcf->status_sessions = 1;
         lcf->status_sessions = 1;
     }
 
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_9p_module);
     mcf->status = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -1154,8 +1153,7 @@ ngx_http_9p_prom_row(u_char *p, ngx_uint_t f, ngx_http_9p_row_view_t *v)
         n = v->circuit_open;
     }
 
-    p = ngx_sprintf(p, "%s", family->name);
-    p = ngx_http_9p_prom_labels(p, v->ref);
+    p = ngx_http_9p_prom_series(p, family->name, "", v->ref);
 
     return ngx_sprintf(p, "} %uA\n", n);
 }
@@ -1177,8 +1175,7 @@ ngx_http_9p_prom_histogram(u_char *p, ngx_http_9p_row_view_t *v)
     for (k = 0, n = 0; k <= NGX_HTTP_9P_BUCKETS; k++) {
         n += row->latency[k];
 
-        p = ngx_sprintf(p, "%s_bucket", name);
-        p = ngx_http_9p_prom_labels(p, v->ref);
+        p = ngx_http_9p_prom_series(p, name, "_bucket", v->ref);
         p = (k < NGX_HTTP_9P_BUCKETS)
             ? ngx_sprintf(p, ",le=\"%ui.%06ui\"} %uA\n",
                           ngx_http_9p_buckets[k] / 1000000,
@@ -1186,25 +1183,24 @@ ngx_http_9p_prom_histogram(u_char *p, ngx_http_9p_row_view_t *v)
             : ngx_sprintf(p, ",le=\"+Inf\"} %uA\n", n);
     }
 
-    p = ngx_sprintf(p, "%s_sum", name);
-    p = ngx_http_9p_prom_labels(p, v->ref);
+    p = ngx_http_9p_prom_series(p, name, "_sum", v->ref);
     p = ngx_sprintf(p, "} %uA.%06uA\n", row->latency_us / 1000000,
                     row->latency_us % 1000000);
 
     /* the count is the +Inf bucket, even while requests end meanwhile */
-    p = ngx_sprintf(p, "%s_count", name);
-    p = ngx_http_9p_prom_labels(p, v->ref);
+    p = ngx_http_9p_prom_series(p, name, "_count", v->ref);
 
     return ngx_sprintf(p, "} %uA\n", n);
 }
 
 
-/* {service="...",upstream="..."[,server="..."] -- without the closing } */
+/* NAMESUFFIX{service="...",upstream="..."[,server="..."] -- without } */
 
 static u_char *
-ngx_http_9p_prom_labels(u_char *p, ngx_http_9p_row_ref_t *ref)
+ngx_http_9p_prom_series(u_char *p, const char *name, const char *suffix,
+    ngx_http_9p_row_ref_t *ref)
 {
-    p = ngx_sprintf(p, "{service=\"");
+    p = ngx_sprintf(p, "%s%s{service=\"", name, suffix);
     p = ngx_http_9p_prom_escape(p, &ref->service->name);
     p = ngx_sprintf(p, "\",upstream=\"");
     p = ngx_http_9p_prom_escape(p, &ref->service->upstream->host);

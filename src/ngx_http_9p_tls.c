@@ -263,9 +263,18 @@ ngx_http_9p_tls_verified(ngx_http_9p_srv_conf_t *scf, ngx_connection_t *c)
 
 
 void
-ngx_http_9p_tls_close(ngx_connection_t *c)
+ngx_http_9p_tls_close(ngx_peer_connection_t *pc)
 {
-    ngx_pool_t  *pool;
+    ngx_pool_t        *pool;
+    ngx_connection_t  *c;
+
+    c = pc->connection;
+
+    if (c == NULL) {
+        return;
+    }
+
+    pc->connection = NULL;
 
     if (c->ssl) {
         /* no close_notify exchange: the connection goes now */

@@ -19,9 +19,9 @@ char *ngx_http_9p_tls_init(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us);
 
 /*
  * Starts the handshake on pc's connection (once connected, or refused),
- * resuming the
- * session pc->set_session gives, if any; save (or NULL) keeps the new
- * sessions.  NGX_AGAIN: done(c) runs when it ends; otherwise it ended.
+ * resuming the session pc->set_session gives, if any; save (or NULL)
+ * keeps the new sessions.  NGX_AGAIN: done(c) runs when it ends;
+ * otherwise it ended.
  */
 ngx_int_t ngx_http_9p_tls_start(ngx_http_9p_srv_conf_t *scf,
     ngx_peer_connection_t *pc, ngx_connection_handler_pt done,
@@ -35,8 +35,8 @@ ngx_int_t ngx_http_9p_tls_start(ngx_http_9p_srv_conf_t *scf,
 const char *ngx_http_9p_tls_verified(ngx_http_9p_srv_conf_t *scf,
     ngx_connection_t *c);
 
-/* Closes a connection to a service, TLS or not. */
-void ngx_http_9p_tls_close(ngx_connection_t *c);
+/* Closes pc's connection to a service, if it has one, TLS or not. */
+void ngx_http_9p_tls_close(ngx_peer_connection_t *pc);
 
 
 #endif /* _NGX_HTTP_9P_TLS_H_INCLUDED_ */

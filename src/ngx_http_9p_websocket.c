@@ -29,13 +29,6 @@
 #include "ngx_http_9p_wsframe.h"
 
 
-#define NGX_HTTP_9P_WS_CONT     0x0
-#define NGX_HTTP_9P_WS_TEXT     0x1
-#define NGX_HTTP_9P_WS_BINARY   0x2
-#define NGX_HTTP_9P_WS_CLOSE    0x8
-#define NGX_HTTP_9P_WS_PING     0x9
-#define NGX_HTTP_9P_WS_PONG     0xa
-
 #define NGX_HTTP_9P_WS_NO_CODE  0       /* a close frame without a code */
 
 /*
@@ -109,8 +102,7 @@ typedef struct {
 
 static void ngx_http_9p_ws_conn_read(ngx_event_t *rev);
 static void ngx_http_9p_ws_exiting(ngx_http_9p_session_t *s);
-static void ngx_http_9p_ws_read_handler(ngx_http_request_t *r);
-static void ngx_http_9p_ws_write_handler(ngx_http_request_t *r);
+static void ngx_http_9p_ws_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_timer_handler(ngx_event_t *ev);
 static void ngx_http_9p_ws_run(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_serve(ngx_http_9p_session_t *s);
@@ -133,12 +125,18 @@ static ngx_buf_t *ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s,
     size_t size);
 static ngx_buf_t *ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s,
     size_t size);
-static void ngx_http_9p_ws_sent(ngx_http_9p_session_t *s);
-static size_t ngx_http_9p_ws_room(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_sent(ngx_http_9p_ws_t *ws);
+static size_t ngx_http_9p_ws_room(ngx_http_9p_ws_t *ws);
 static void ngx_http_9p_ws_flush(ngx_http_9p_session_t *s);
-static void ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc);
+static void ngx_http_9p_ws_finish(ngx_http_9p_ws_t *ws, ngx_int_t rc);
 static void ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s);
+static void ngx_http_9p_ws_put_in(ngx_http_9p_ws_t *ws);
+static void ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws);
+static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
+static void ngx_http_9p_buf_put(void *p, size_t size);
+static ngx_int_t ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p);
+static void ngx_http_9p_cache_decay(ngx_event_t *ev);
 static void ngx_http_9p_ws_cleanup(void *data);
 static void ngx_http_9p_ws_free(void *data);
 static ngx_int_t ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s,
@@ -177,12 +175,6 @@ ngx_http_9p_ws_trim_handler(ngx_event_t *ev)
     }
 }
 #endif
-static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
-static void ngx_http_9p_buf_put(void *p, size_t size);
-static ngx_int_t ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p);
-static void ngx_http_9p_cache_decay(ngx_event_t *ev);
-static void ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s);
-static void ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s);
 
 
 ngx_int_t
@@ -264,8 +256,8 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
 
     c->log->action = "serving 9P over WebSocket";
 
-    r->read_event_handler = ngx_http_9p_ws_read_handler;
-    r->write_event_handler = ngx_http_9p_ws_write_handler;
+    r->read_event_handler = ngx_http_9p_ws_handler;
+    r->write_event_handler = ngx_http_9p_ws_handler;
     r->main->count++;
 
     /* an exiting worker's word reaches the session first (see exiting) */
@@ -342,26 +334,10 @@ ngx_http_9p_ws_exiting(ngx_http_9p_session_t *s)
 }
 
 
-static void
-ngx_http_9p_ws_read_handler(ngx_http_request_t *r)
-{
-    ngx_http_9p_session_t  *s;
-    ngx_http_9p_ws_t       *ws;
-
-    s = ngx_http_get_module_ctx(r, ngx_http_9p_module);
-    ws = ngx_http_9p_ws(s);
-
-    ngx_http_9p_ws_run(s);
-    ngx_http_9p_ws_exiting(s);
-
-    if (ws->done) {
-        ngx_http_9p_ws_finalize(s);
-    }
-}
-
+/* Reads and writes alike: only a write has a timer (send_timeout). */
 
 static void
-ngx_http_9p_ws_write_handler(ngx_http_request_t *r)
+ngx_http_9p_ws_handler(ngx_http_request_t *r)
 {
     ngx_connection_t       *c;
     ngx_http_9p_session_t  *s;
@@ -375,7 +351,7 @@ ngx_http_9p_ws_write_handler(ngx_http_request_t *r)
         c->timedout = 1;
         ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
                       "9p: client timed out");
-        ngx_http_9p_ws_finish(s, NGX_HTTP_REQUEST_TIME_OUT);
+        ngx_http_9p_ws_finish(ws, NGX_HTTP_REQUEST_TIME_OUT);
 
     } else {
         ngx_http_9p_ws_run(s);
@@ -407,7 +383,7 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
     if (ws->close_sent) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "9p: client did not answer the close frame");
-        ngx_http_9p_ws_finish(s, NGX_HTTP_CLOSE);
+        ngx_http_9p_ws_finish(ws, NGX_HTTP_CLOSE);
 
     } else if (elapsed >= s->conf->idle_timeout) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
@@ -417,7 +393,7 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
 
     } else {
         if (!ws->ping_sent && elapsed >= s->conf->ping_interval
-            && ngx_http_9p_ws_room(s) >= NGX_HTTP_9P_WS_MAX_HEADER)
+            && ngx_http_9p_ws_room(ws) >= NGX_HTTP_9P_WS_MAX_HEADER)
         {
             ngx_http_9p_ws_release_idle(s);
             ws->ping_sent = 1;
@@ -488,7 +464,7 @@ ngx_http_9p_ws_serve(ngx_http_9p_session_t *s)
         ngx_http_9p_ws_flush(s);
 
         if (ws->done || ws->close_sent || !ws->read_blocked
-            || ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
+            || ngx_http_9p_ws_room(ws) < ngx_http_9p_min_output(s->msize))
         {
             return;
         }
@@ -520,7 +496,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
         if (ws->in == NULL) {
             ws->in = ngx_http_9p_buf_get(ws->in_size, c->log);
             if (ws->in == NULL) {
-                ngx_http_9p_ws_finish(s, NGX_ERROR);
+                ngx_http_9p_ws_finish(ws, NGX_ERROR);
                 return;
             }
 
@@ -545,7 +521,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
 
         if (n == NGX_AGAIN) {
             if (ws->in_pos == ws->in_last) {
-                ngx_http_9p_ws_put_in(s);
+                ngx_http_9p_ws_put_in(ws);
             }
 
             break;
@@ -558,7 +534,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
                               "without a close frame");
             }
 
-            ngx_http_9p_ws_finish(s, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+            ngx_http_9p_ws_finish(ws, NGX_HTTP_CLIENT_CLOSED_REQUEST);
             return;
         }
 
@@ -574,7 +550,7 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
     }
 
     if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
     }
 }
 
@@ -596,7 +572,7 @@ ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
 
         /* backpressure: replies the client has not taken */
         if (!ws->close_sent
-            && ngx_http_9p_ws_room(s) < ngx_http_9p_min_output(s->msize))
+            && ngx_http_9p_ws_room(ws) < ngx_http_9p_min_output(s->msize))
         {
             ws->read_blocked = 1;
             return NGX_AGAIN;
@@ -624,9 +600,8 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
 {
     int                    rc;
     u_char                *p, *mask, *payload;
-    size_t                 avail, hlen, i, len;
+    size_t                 avail, i, len;
     unsigned               code;
-    ngx_uint_t             fin, opcode;
     const char            *reason;
     ngx_http_9p_wsframe_t  f;
     ngx_http_9p_ws_t      *ws;
@@ -654,18 +629,13 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
         return ngx_http_9p_ws_fail(s, code, reason);
     }
 
-    hlen = f.hlen;
-
-    if (avail - hlen < f.len) {
+    if (avail - f.hlen < f.len) {
         return NGX_AGAIN;
     }
 
     len = (size_t) f.len;
-    fin = f.fin;
-    opcode = f.opcode;
-
-    mask = p + hlen - 4;
-    payload = p + hlen;
+    mask = p + f.hlen - 4;
+    payload = p + f.hlen;
 
     for (i = 0; i < len; i++) {
         payload[i] ^= mask[i & 3];
@@ -675,14 +645,14 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
 
     if (ws->close_sent) {
         /* the closing handshake: only the client's close matters now */
-        if (opcode == NGX_HTTP_9P_WS_CLOSE) {
+        if (f.opcode == NGX_HTTP_9P_WS_CLOSE) {
             ws->close_received = 1;
         }
 
         return NGX_OK;
     }
 
-    switch (opcode) {
+    switch (f.opcode) {
 
     case NGX_HTTP_9P_WS_PING:
         return ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PONG, payload, len);
@@ -695,7 +665,7 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
         return NGX_OK;
 
     default:
-        return ngx_http_9p_ws_data(s, opcode, fin, payload, len);
+        return ngx_http_9p_ws_data(s, f.opcode, f.fin, payload, len);
     }
 }
 
@@ -716,7 +686,7 @@ ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     if (ws->msg == NULL) {
         ws->msg = ngx_http_9p_buf_get(s->conf->msize, s->connection->log);
         if (ws->msg == NULL) {
-            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            ngx_http_9p_ws_finish(ws, NGX_ERROR);
             return NGX_ERROR;
         }
     }
@@ -859,7 +829,7 @@ ngx_http_9p_ws_fail(ngx_http_9p_session_t *s, ngx_uint_t code,
 
     if (ws->close_sent) {
         /* no handshake is left to finish with this client */
-        ngx_http_9p_ws_finish(s, NGX_HTTP_CLOSE);
+        ngx_http_9p_ws_finish(ws, NGX_HTTP_CLOSE);
         return NGX_ERROR;
     }
 
@@ -905,7 +875,7 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
     if (ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_CLOSE, payload, len)
         != NGX_OK)
     {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
     }
 }
 
@@ -935,7 +905,7 @@ ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
 
     b = ngx_http_9p_ws_reserve(s, hlen + n);
     if (b == NULL) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
         return NGX_ERROR;
     }
 
@@ -984,7 +954,7 @@ ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
 
     b = ngx_http_9p_ws_reserve(s, NGX_HTTP_9P_WS_MAX_HEADER + len);
     if (b == NULL) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ngx_http_9p_ws(s), NGX_ERROR);
         return NGX_ERROR;
     }
 
@@ -1121,12 +1091,8 @@ ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s, size_t size)
 
 
 static size_t
-ngx_http_9p_ws_room(ngx_http_9p_session_t *s)
+ngx_http_9p_ws_room(ngx_http_9p_ws_t *ws)
 {
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
     return ws->overflow ? 0 : ws->out_size - (ws->out.last - ws->out.pos);
 }
 
@@ -1150,7 +1116,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
     /* the 101 response may still be queued in the HTTP output filters */
     if (r->out) {
         if (ngx_http_output_filter(r, NULL) == NGX_ERROR) {
-            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            ngx_http_9p_ws_finish(ws, NGX_ERROR);
             return;
         }
     }
@@ -1167,11 +1133,11 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
 
         if (cl == NGX_CHAIN_ERROR) {
             c->error = 1;
-            ngx_http_9p_ws_finish(s, NGX_ERROR);
+            ngx_http_9p_ws_finish(ws, NGX_ERROR);
             return;
         }
 
-        ngx_http_9p_ws_sent(s);
+        ngx_http_9p_ws_sent(ws);
     }
 
     if (r->out == NULL && ws->out.pos == ws->out.last && ws->overflow == NULL
@@ -1183,7 +1149,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
         }
 
         if (ws->close_received) {
-            ngx_http_9p_ws_finish(s, NGX_DONE);
+            ngx_http_9p_ws_finish(ws, NGX_DONE);
             return;
         }
 
@@ -1194,7 +1160,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
             return;
         }
 
-        ngx_http_9p_ws_put_out(s);
+        ngx_http_9p_ws_put_out(ws);
 
         return;
     }
@@ -1206,7 +1172,7 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
     }
 
     if (ngx_handle_write_event(c->write, clcf->send_lowat) != NGX_OK) {
-        ngx_http_9p_ws_finish(s, NGX_ERROR);
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
     }
 }
 
@@ -1214,12 +1180,9 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
 /* Frees the overflow blocks that went out. */
 
 static void
-ngx_http_9p_ws_sent(ngx_http_9p_session_t *s)
+ngx_http_9p_ws_sent(ngx_http_9p_ws_t *ws)
 {
-    ngx_chain_t       *cl;
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
+    ngx_chain_t  *cl;
 
     while (ws->overflow && ws->overflow->buf->pos == ws->overflow->buf->last) {
         cl = ws->overflow;
@@ -1241,12 +1204,8 @@ ngx_http_9p_ws_sent(ngx_http_9p_session_t *s)
  */
 
 static void
-ngx_http_9p_ws_finish(ngx_http_9p_session_t *s, ngx_int_t rc)
+ngx_http_9p_ws_finish(ngx_http_9p_ws_t *ws, ngx_int_t rc)
 {
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
     if (!ws->done) {
         ws->done = 1;
         ws->done_rc = rc;
@@ -1289,7 +1248,7 @@ ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
     ws = ngx_http_9p_ws(s);
 
     if (ws->in && ws->in_pos == ws->in_last) {
-        ngx_http_9p_ws_put_in(s);
+        ngx_http_9p_ws_put_in(ws);
     }
 
     if (ws->msg && !ws->fragmented) {
@@ -1300,12 +1259,8 @@ ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
 
 
 static void
-ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s)
+ngx_http_9p_ws_put_in(ngx_http_9p_ws_t *ws)
 {
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
     ngx_http_9p_buf_put(ws->in, ws->in_size);
     ws->in = NULL;
     ws->in_pos = NULL;
@@ -1314,12 +1269,8 @@ ngx_http_9p_ws_put_in(ngx_http_9p_session_t *s)
 
 
 static void
-ngx_http_9p_ws_put_out(ngx_http_9p_session_t *s)
+ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws)
 {
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
     if (ws->out.start) {
         ngx_http_9p_buf_put(ws->out.start, ws->out_size);
         ws->out.start = NULL;
@@ -1475,11 +1426,11 @@ static void
 ngx_http_9p_ws_cleanup(void *data)
 {
     ngx_http_9p_session_t  *s = data;
-    ngx_http_9p_ws_t       *ws;
+
+    ngx_chain_t       *cl;
+    ngx_http_9p_ws_t  *ws;
 
     ws = ngx_http_9p_ws(s);
-
-    ngx_chain_t  *cl;
 
     if (ws->timer.timer_set) {
         ngx_del_timer(&ws->timer);
@@ -1516,7 +1467,7 @@ ngx_http_9p_ws_cleanup(void *data)
     ws->overflow_last = &ws->overflow;
 
     if (ws->in) {
-        ngx_http_9p_ws_put_in(s);
+        ngx_http_9p_ws_put_in(ws);
     }
 
     if (ws->msg) {
@@ -1524,5 +1475,5 @@ ngx_http_9p_ws_cleanup(void *data)
         ws->msg = NULL;
     }
 
-    ngx_http_9p_ws_put_out(s);
+    ngx_http_9p_ws_put_out(ws);
 }

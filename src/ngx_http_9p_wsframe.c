@@ -8,13 +8,6 @@
 #include "ngx_http_9p_wsframe.h"
 
 
-#define WSF_CONT     0x0
-#define WSF_TEXT     0x1
-#define WSF_BINARY   0x2
-#define WSF_CLOSE    0x8
-#define WSF_PING     0x9
-#define WSF_PONG     0xa
-
 #define WSF_PROTOCOL     1002
 #define WSF_UNSUPPORTED  1003
 #define WSF_TOO_BIG      1009
@@ -55,29 +48,31 @@ ngx_http_9p_wsframe_parse(const uint8_t *p, size_t avail, int fragmented,
                            "unmasked client frame");
     }
 
-    if (opcode == WSF_CONT && !fragmented) {
+    if (opcode == NGX_HTTP_9P_WS_CONT && !fragmented) {
         return wsframe_bad(code, reason, WSF_PROTOCOL,
                            "continuation frame without a message");
     }
 
-    if ((opcode == WSF_BINARY || opcode == WSF_TEXT) && fragmented) {
+    if ((opcode == NGX_HTTP_9P_WS_BINARY || opcode == NGX_HTTP_9P_WS_TEXT)
+        && fragmented)
+    {
         return wsframe_bad(code, reason, WSF_PROTOCOL,
                            "new message inside a fragmented one");
     }
 
     switch (opcode) {
 
-    case WSF_CONT:
-    case WSF_BINARY:
+    case NGX_HTTP_9P_WS_CONT:
+    case NGX_HTTP_9P_WS_BINARY:
         break;
 
-    case WSF_TEXT:
+    case NGX_HTTP_9P_WS_TEXT:
         return wsframe_bad(code, reason, WSF_UNSUPPORTED,
                            "text frames are not supported");
 
-    case WSF_CLOSE:
-    case WSF_PING:
-    case WSF_PONG:
+    case NGX_HTTP_9P_WS_CLOSE:
+    case NGX_HTTP_9P_WS_PING:
+    case NGX_HTTP_9P_WS_PONG:
         if (!f->fin || f->len > 125) {
             return wsframe_bad(code, reason, WSF_PROTOCOL,
                                "fragmented or long control frame");

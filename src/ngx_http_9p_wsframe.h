@@ -16,6 +16,15 @@
 #include <stdint.h>
 
 
+/* the opcodes */
+#define NGX_HTTP_9P_WS_CONT     0x0
+#define NGX_HTTP_9P_WS_TEXT     0x1
+#define NGX_HTTP_9P_WS_BINARY   0x2
+#define NGX_HTTP_9P_WS_CLOSE    0x8
+#define NGX_HTTP_9P_WS_PING     0x9
+#define NGX_HTTP_9P_WS_PONG     0xa
+
+
 typedef struct {
     unsigned                    fin:1;
     unsigned                    opcode:4;
