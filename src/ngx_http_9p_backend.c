@@ -915,7 +915,10 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
             b->in_pos = b->in;
         }
 
-        n = c->recv(c, b->in_last, b->in + b->in_size - b->in_last);
+        /* a short read said the socket is empty: no recv() for EAGAIN */
+        n = c->read->ready
+            ? c->recv(c, b->in_last, b->in + b->in_size - b->in_last)
+            : NGX_AGAIN;
 
         if (n == NGX_AGAIN) {
             if (ngx_handle_read_event(c->read, 0) != NGX_OK) {

@@ -517,7 +517,10 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
             return;
         }
 
-        n = c->recv(c, ws->in_last, ws->in + ws->in_size - ws->in_last);
+        /* a short read said the socket is empty: no recv() for EAGAIN */
+        n = c->read->ready
+            ? c->recv(c, ws->in_last, ws->in + ws->in_size - ws->in_last)
+            : NGX_AGAIN;
 
         if (n == NGX_AGAIN) {
             if (ws->in_pos == ws->in_last) {
