@@ -161,4 +161,9 @@ my $ok = 0;
 for (1 .. 30) { $ok += !grep { $_->{1}{type} ne 'Rstat' } $stats->() }
 my $after = $faults->();
 is($ok, 30, '30 rounds of 100 stats, every one answered');
+# a sanitizer's quarantine hands out fresh memory on purpose
+if ($ENV{TEN_SANITIZED}) {
+    Test::More::pass('new memory is not measured under sanitizers');
+    return;
+}
 cmp_ok($after - $before, '<', 100, "the worker touched no new memory for them ($before -> $after page faults)");
