@@ -392,16 +392,17 @@ $(BUILD)/gfapi-probe: bench/gfapi-probe.c
 	    $$(pkg-config --libs glusterfs-api)
 
 # bench/echo.c: the loopback round trip a server is measured against
-$(BUILD)/ten-echo: bench/echo.c
+$(BUILD)/ten-echo: bench/echo.c bench/hostport.c bench/hostport.h
 	@mkdir -p $(BUILD)
 	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ bench/echo.c \
-	    -lpthread
+	    bench/hostport.c -lpthread
 
 # bench/splice.c: a blind relay that never copies a byte, the cheapest hop
 # bench/kernel.sh sets the kernel against
-$(BUILD)/ten-splice: bench/splice.c
+$(BUILD)/ten-splice: bench/splice.c bench/hostport.c bench/hostport.h
 	@mkdir -p $(BUILD)
-	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ bench/splice.c
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ bench/splice.c \
+	    bench/hostport.c
 
 # bench/ssr.sh: ten-ssr's pages per second, cold and cached, against the
 # raw file, through the kernel.

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostport.h"
+
 
 #define ECHO_MAX_SIZE   65536
 #define ECHO_MAX_CONNS  4096
@@ -43,7 +45,6 @@ typedef struct {
 
 static void usage(void);
 static unsigned number(const char *arg, unsigned min, unsigned max);
-static struct addrinfo *resolve(const char *hostport, int passive);
 static void set_nodelay(int fd);
 static uint64_t now_ns(void);
 static int serve(const char *addr);
@@ -115,37 +116,6 @@ number(const char *arg, unsigned min, unsigned max)
 }
 
 
-static struct addrinfo *
-resolve(const char *hostport, int passive)
-{
-    int               rc;
-    char              host[256], *port;
-    struct addrinfo   hints, *ai;
-
-    snprintf(host, sizeof(host), "%s", hostport);
-    port = strrchr(host, ':');
-
-    if (port == NULL) {
-        fprintf(stderr, "ten-echo: \"%s\" is not host:port\n", hostport);
-        exit(2);
-    }
-
-    *port++ = '\0';
-
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
-
-    rc = getaddrinfo(host, port, &hints, &ai);
-    if (rc != 0) {
-        fprintf(stderr, "ten-echo: %s: %s\n", hostport, gai_strerror(rc));
-        exit(1);
-    }
-
-    return ai;
-}
-
-
 static void
 set_nodelay(int fd)
 {
@@ -174,7 +144,7 @@ serve(const char *addr)
     pthread_t         tid;
     struct addrinfo  *ai;
 
-    ai = resolve(addr, 1);
+    ai = hostport_resolve("ten-echo", addr, 1);
     lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     one = 1;
 
@@ -274,7 +244,7 @@ run(const char *addr, unsigned conns, double secs, size_t size)
     struct addrinfo     *ai;
     struct epoll_event   ev, evs[256];
 
-    ai = resolve(addr, 0);
+    ai = hostport_resolve("ten-echo", addr, 0);
     ep = epoll_create1(EPOLL_CLOEXEC);
     cs = calloc(conns, sizeof(echo_conn_t));
     cap = 1 << 20;

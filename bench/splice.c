@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hostport.h"
+
 
 #define SPLICE_PIPE_SIZE  (1024 * 1024)
 #define SPLICE_EVENTS     256
@@ -61,7 +63,6 @@ static int epfd;
 
 
 static void usage(void);
-static struct addrinfo *resolve(const char *hostport);
 static int listen_on(const char *addr);
 static void accept_all(int lfd, struct addrinfo *backend);
 static int pair_open(int cfd, struct addrinfo *backend);
@@ -95,7 +96,7 @@ main(int argc, char **argv)
         usage();
     }
 
-    backend = resolve(backend_addr);
+    backend = hostport_resolve("ten-splice", backend_addr, 0);
     lfd = listen_on(listen_addr);
 
     epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -151,44 +152,13 @@ usage(void)
 }
 
 
-static struct addrinfo *
-resolve(const char *hostport)
-{
-    int               rc;
-    char              host[256], *port;
-    struct addrinfo   hints, *ai;
-
-    snprintf(host, sizeof(host), "%s", hostport);
-    port = strrchr(host, ':');
-
-    if (port == NULL) {
-        fprintf(stderr, "ten-splice: \"%s\" is not host:port\n", hostport);
-        exit(2);
-    }
-
-    *port++ = '\0';
-
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-
-    rc = getaddrinfo(host, port, &hints, &ai);
-    if (rc != 0) {
-        fprintf(stderr, "ten-splice: %s: %s\n", hostport, gai_strerror(rc));
-        exit(2);
-    }
-
-    return ai;
-}
-
-
 static int
 listen_on(const char *addr)
 {
     int               fd, one;
     struct addrinfo  *ai;
 
-    ai = resolve(addr);
+    ai = hostport_resolve("ten-splice", addr, 0);
     fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                 0);
     one = 1;
