@@ -263,8 +263,7 @@ open socket
         ninep_backend_timeout 1s;
     }
 --- perl
-my $mute = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $ENV{TEST_NGINX_VFS_PORT},
-    Proto => 'tcp', Listen => 16, ReuseAddr => 1) or die "listen: $!";
+my $mute = listener($ENV{TEST_NGINX_VFS_PORT});
 my $path = '/priv/sessions/glenda/' . ('0' x 32);
 my $a = kclient();
 $a->send({ type => 'Tattach', tag => 1, fid => 0, afid => 0xffffffff, uname => 'glenda', aname => $path });
@@ -306,8 +305,7 @@ did not answer Tversion in 1000 ms
 --- perl
 use IO::Select;
 # both servers accept and never answer; which comes first is the hash's
-my $sel = IO::Select->new(map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $_,
-    Proto => 'tcp', Listen => 16, ReuseAddr => 1) or die "listen: $!" }
+my $sel = IO::Select->new(map { listener($_) }
     $ENV{TEST_NGINX_VFS_PORT}, $ENV{TEST_NGINX_DEAD_PORT});
 my $next = sub { my ($ready) = $sel->can_read(3); $ready ? $ready->accept : undef };
 my $a = kclient();

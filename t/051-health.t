@@ -13,8 +13,7 @@ add_block_preprocessor(sub {
     my $b = shift;
     return unless defined $b->hung;
     # listens, so connects succeed, but never accepts nor answers
-    $HUNG = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-        Proto => 'tcp', Listen => 64, ReuseAddr => 1) or die "listen: $!";
+    $HUNG = listener();
     $ENV{TEST_NGINX_HUNG_PORT} = $HUNG->sockport;
 });
 kernel_each_block();

@@ -33,6 +33,9 @@ sub open_sessions {
 # the labels of a server of vfs, by its port
 sub server { qq{service="vfs",upstream="ten_vfs",server="127.0.0.1:$_[0]"} }
 
+# the lines of an access log so far
+sub log_lines { open my $fh, '<', $_[0] or return (); local $/; split /\n/, <$fh> // '' }
+
 sub bootstrap {
     my $c = kclient();
     my $r = $c->attach(0, 'none', '');
@@ -239,7 +242,7 @@ main::get('/plain');
 my ($c5) = kattach($ENV{TEST_NGINX_TICKET});
 $c5->disconnect;
 my @lines;
-ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 3 }, 3),
+ok(wait_for(sub { @lines = main::log_lines($log); @lines >= 3 }, 3),
     'a line for each session and the plain request') or diag(join "\n", @lines);
 like($lines[0], qr/^127\.0\.0\.1 session=\d+ user=glenda attach=ticket requests=3 errors=1 in=\d+ out=\d+ duration=1\.\d{3} close="client 1000"$/,
     'the ticket session: user, kind, Tversion + Tattach + Tclunk, the Rerror, its time, the client\'s close');
@@ -553,7 +556,7 @@ for my $h (@sessions) {
     $c->close;
 }
 my @lines;
-ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 2 }, 3),
+ok(wait_for(sub { @lines = main::log_lines($log); @lines >= 2 }, 3),
     'a line for each session') or diag(join "\n", @lines);
 is($lines[0], 'req="GET /9p?x=y HTTP/1.1" uri=/9p args=x=y host=localhost '
     . 'status=101 ua="ten-test/1.0" a=one big=- xff="10.0.0.1, 127.0.0.1" '
@@ -644,7 +647,7 @@ $c = bless { ws => $ws, eof => 0, tag => 1, fid => 100, timeout => 5 }, 'Ten::WS
 served($c, 'pipelined');
 
 my @lines;
-ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 2 }, 3),
+ok(wait_for(sub { @lines = main::log_lines($log); @lines >= 2 }, 3),
     'a line for each session') or diag(join "\n", @lines);
 my $want = "ru=$path u=/9p a=x=$q&y=1 x=$q h=localhost c=one "
     . 'hc="z=0; a=one; b=2" ru2=glenda '
@@ -685,7 +688,7 @@ kvfs->kill9;
 sleep 0.5;
 $c->close;
 my @lines;
-ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 1 }, 3),
+ok(wait_for(sub { @lines = main::log_lines($log); @lines >= 1 }, 3),
     'a line for the session');
 is($lines[0], "port=$port user=glenda", 'the client\'s port, read again or kept');
 kvfs->start;
@@ -722,7 +725,7 @@ sleep 0.3;
 is_9p($c->clunk(9), 'Rerror ename="unknown fid"', 'it is served');
 $c->close;
 my @lines;
-ok(wait_for(sub { @lines = split /\n/, (do { local $/; open my $fh, '<', $log; <$fh> } // ''); @lines >= 1 }, 3),
+ok(wait_for(sub { @lines = main::log_lines($log); @lines >= 1 }, 3),
     'a line for the session');
 my ($uid) = $sc =~ /^uid=([^;]+)/;
 like($lines[0] // '', qr/^ra=192\.0\.2\.7 uid=uid=\S+ ua="ten-test\/3\.0" sc=\Q$sc\E user=glenda$/,

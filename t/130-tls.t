@@ -28,8 +28,7 @@ $ENV{TEST_NGINX_TLS} = $DIR;
 $ENV{TEST_NGINX_TCP_PORT} = Test::Ten::free_port();
 
 # a server that takes connections (the backlog) but never says a word
-our $HUNG = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-    Proto => 'tcp', Listen => 64, ReuseAddr => 1) or die "listen: $!";
+our $HUNG = listener();
 $ENV{TEST_NGINX_HUNG_PORT} = $HUNG->sockport;
 
 Ten::TLS::make_ca($DIR);

@@ -49,7 +49,7 @@ use Time::HiRes qw(time sleep);
 use Ten::WebSocket;
 use Ten::Script;
 
-our @EXPORT = qw(run_tests repeat_each log_level add_helper free_port
+our @EXPORT = qw(run_tests repeat_each log_level add_helper free_port listener
     server_port servroot master_pid worker_pids ws_connect
     add_block_preprocessor add_block_wrapper);
 
@@ -129,6 +129,16 @@ sub nginx_binary { $BINARY }
 
 # A loopback TCP port that is free right now.
 my %GIVEN;    # ports handed out: never twice, though some wait unbound
+
+# A socket listening on 127.0.0.1:$port (0: a free one) that nobody
+# accepts on: connects succeed and then wait, as to a hung server.
+sub listener {
+    my ($port) = @_;
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port // 0,
+        Proto => 'tcp', Listen => 64, ReuseAddr => 1)
+        or die 'listen on port ' . ($port // 0) . ": $!";
+    return $s;
+}
 
 sub free_port {
     for (1 .. 100) {
