@@ -47,7 +47,7 @@ static void usage(void);
 static unsigned number(const char *arg, unsigned min, unsigned max);
 static void set_nodelay(int fd);
 static uint64_t now_ns(void);
-static int serve(const char *addr);
+static void serve(const char *addr) __attribute__((noreturn));
 static void *serve_conn(void *arg);
 static int run(const char *addr, unsigned conns, double secs, size_t size);
 static int send_one(echo_conn_t *c, const uint8_t *msg, size_t size);
@@ -85,7 +85,11 @@ main(int argc, char **argv)
         usage();
     }
 
-    return listen_addr ? serve(listen_addr) : run(addr, conns, secs, size);
+    if (listen_addr) {
+        serve(listen_addr);
+    }
+
+    return run(addr, conns, secs, size);
 }
 
 
@@ -137,28 +141,13 @@ now_ns(void)
 }
 
 
-static int
+static void
 serve(const char *addr)
 {
-    int               lfd, fd, one;
-    pthread_t         tid;
-    struct addrinfo  *ai;
+    int        lfd, fd;
+    pthread_t  tid;
 
-    ai = hostport_resolve("ten-echo", addr, 1);
-    lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    one = 1;
-
-    if (lfd < 0
-        || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0
-        || bind(lfd, ai->ai_addr, ai->ai_addrlen) < 0
-        || listen(lfd, 1024) < 0)
-    {
-        fprintf(stderr, "ten-echo: listen on %s: %s\n", addr,
-                strerror(errno));
-        return 1;
-    }
-
-    freeaddrinfo(ai);
+    lfd = hostport_listen("ten-echo", addr, 0);
     fprintf(stderr, "ten-echo: serving on %s\n", addr);
 
     for ( ;; ) {

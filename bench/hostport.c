@@ -1,5 +1,6 @@
 /* Ten: the bench tools' "host:port" (see hostport.h). */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,4 +37,32 @@ hostport_resolve(const char *prog, const char *hostport, int passive)
     }
 
     return ai;
+}
+
+
+/* flags: SOCK_NONBLOCK or 0 (the socket is always close-on-exec) */
+
+int
+hostport_listen(const char *prog, const char *hostport, int flags)
+{
+    int               fd, one;
+    struct addrinfo  *ai;
+
+    ai = hostport_resolve(prog, hostport, 1);
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+    one = 1;
+
+    if (fd < 0
+        || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0
+        || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0
+        || listen(fd, 1024) < 0)
+    {
+        fprintf(stderr, "%s: listen on %s: %s\n", prog, hostport,
+                strerror(errno));
+        exit(1);
+    }
+
+    freeaddrinfo(ai);
+
+    return fd;
 }

@@ -63,7 +63,6 @@ static int epfd;
 
 
 static void usage(void);
-static int listen_on(const char *addr);
 static void accept_all(int lfd, struct addrinfo *backend);
 static int pair_open(int cfd, struct addrinfo *backend);
 static int way_init(splice_way_t *w, int src, int dst);
@@ -97,7 +96,7 @@ main(int argc, char **argv)
     }
 
     backend = hostport_resolve("ten-splice", backend_addr, 0);
-    lfd = listen_on(listen_addr);
+    lfd = hostport_listen("ten-splice", listen_addr, SOCK_NONBLOCK);
 
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) {
@@ -149,33 +148,6 @@ usage(void)
 {
     fprintf(stderr, "usage: ten-splice -l host:port -b host:port\n");
     exit(2);
-}
-
-
-static int
-listen_on(const char *addr)
-{
-    int               fd, one;
-    struct addrinfo  *ai;
-
-    ai = hostport_resolve("ten-splice", addr, 0);
-    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                0);
-    one = 1;
-
-    if (fd < 0
-        || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0
-        || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0
-        || listen(fd, 1024) < 0)
-    {
-        fprintf(stderr, "ten-splice: listen on %s: %s\n", addr,
-                strerror(errno));
-        exit(1);
-    }
-
-    freeaddrinfo(ai);
-
-    return fd;
 }
 
 
