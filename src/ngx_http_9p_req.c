@@ -173,27 +173,6 @@ ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 }
 
 
-ngx_http_9p_creq_t *
-ngx_http_9p_creq_find(ngx_http_9p_session_t *s, uint16_t tag)
-{
-    ngx_queue_t         *q;
-    ngx_http_9p_creq_t  *cr;
-
-    for (q = ngx_queue_head(&s->creqs);
-         q != ngx_queue_sentinel(&s->creqs);
-         q = ngx_queue_next(q))
-    {
-        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
-
-        if (cr->tag == tag) {
-            return cr;
-        }
-    }
-
-    return NULL;
-}
-
-
 /* A request is over: its Tflushes are answered after it, then it goes. */
 
 void

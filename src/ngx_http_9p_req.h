@@ -220,9 +220,6 @@ ngx_int_t ngx_http_9p_reply_to(ngx_http_9p_session_t *s, ninep_fcall_t *t,
 /* A request for T-message t (its bytes kept if it may be sent again). */
 ngx_http_9p_creq_t *ngx_http_9p_creq_new(ngx_http_9p_session_t *s,
     ninep_fcall_t *t);
-/* The session's request with tag (each tag in use is one's), or NULL. */
-ngx_http_9p_creq_t *ngx_http_9p_creq_find(ngx_http_9p_session_t *s,
-    uint16_t tag);
 /* Answers the request (unless flushed), then creq_done. */
 void ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r);
 /* Answers Rerror "svc: ename" (or ename), then creq_done. */
@@ -261,6 +258,32 @@ ngx_uint_t ngx_http_9p_dir_merges(ngx_http_9p_fid_t *f);
    bounds (NGX_DECLINED beyond); dir_release gives back *held. */
 ngx_int_t ngx_http_9p_dir_charge(ngx_http_9p_creq_t *cr, size_t n);
 void ngx_http_9p_dir_release(ngx_http_9p_session_t *s, size_t *held);
+
+
+/*
+ * The session's request with tag (each tag in use is one's), or NULL.
+ * Inline: the status counters (stats.c, below this file) look a request
+ * up too, for the type of an Rerror sent after its dispatch.
+ */
+static ngx_inline ngx_http_9p_creq_t *
+ngx_http_9p_creq_find(ngx_http_9p_session_t *s, uint16_t tag)
+{
+    ngx_queue_t         *q;
+    ngx_http_9p_creq_t  *cr;
+
+    for (q = ngx_queue_head(&s->creqs);
+         q != ngx_queue_sentinel(&s->creqs);
+         q = ngx_queue_next(q))
+    {
+        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
+
+        if (cr->tag == tag) {
+            return cr;
+        }
+    }
+
+    return NULL;
+}
 
 
 #endif /* _NGX_HTTP_9P_REQ_H_INCLUDED_ */

@@ -46,8 +46,6 @@ static void ngx_http_9p_stats_log(ngx_http_request_t *r);
 static void ngx_http_9p_list(ngx_http_9p_session_t *s);
 static void ngx_http_9p_unlist(ngx_http_9p_session_t *s);
 static void ngx_http_9p_unlist_locked(ngx_http_9p_listed_t *l);
-static ngx_http_9p_creq_t *ngx_http_9p_request(ngx_http_9p_session_t *s,
-    uint16_t tag);
 static uint64_t ngx_http_9p_now_us(void);
 static ngx_int_t ngx_http_9p_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -391,7 +389,7 @@ ngx_http_9p_stats_out(ngx_http_9p_session_t *s, ninep_fcall_t *r, size_t len)
             t = s->current->type;
 
         } else {
-            cr = ngx_http_9p_request(s, r->tag);
+            cr = ngx_http_9p_creq_find(s, r->tag);
             t = cr ? cr->type : 0;
             result = (cr && cr->lost) ? NGX_HTTP_9P_LOST : result;
         }
@@ -410,29 +408,6 @@ ngx_http_9p_stats_flushed(ngx_uint_t type)
         ngx_http_9p_add(requests[(type - NINEP_TVERSION) / 2]
                                 [NGX_HTTP_9P_FLUSHED], 1);
     }
-}
-
-
-/* The request waiting with this tag, if one is. */
-
-static ngx_http_9p_creq_t *
-ngx_http_9p_request(ngx_http_9p_session_t *s, uint16_t tag)
-{
-    ngx_queue_t         *q;
-    ngx_http_9p_creq_t  *cr;
-
-    for (q = ngx_queue_head(&s->creqs);
-         q != ngx_queue_sentinel(&s->creqs);
-         q = ngx_queue_next(q))
-    {
-        cr = ngx_queue_data(q, ngx_http_9p_creq_t, queue);
-
-        if (cr->tag == tag) {
-            return cr;
-        }
-    }
-
-    return NULL;
 }
 
 
