@@ -289,6 +289,7 @@ did not answer Tversion in 1000 ms
 
 === TEST 11: ip_hash: the server after one lost in the handshake is chosen by the address of a client that has left meanwhile
 --- down
+--- valgrind
 --- http_config
     upstream ten_vfs {
         ip_hash;
