@@ -12,7 +12,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_9p_namespace.h"
+#include "ngx_http_9p_attach.h"
 #include "ngx_http_9p_rpc.h"
 #include "ngx_http_9p_nsfile.h"
 #include "ngx_http_9p_kernfile.h"

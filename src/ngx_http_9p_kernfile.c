@@ -11,7 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p_kernfile.h"
-#include "ngx_http_9p_namespace.h"
+#include "ngx_http_9p_attach.h"
 
 
 static ngx_int_t ngx_http_9p_kern_open(ngx_http_9p_session_t *s,

@@ -3,7 +3,7 @@
  * Ten: the 9P session on one transport, its dispatcher.  A message comes
  * in (ngx_http_9p_session_message), is decoded and checked -- Tversion
  * first, tags not in use, ninep_max_requests -- and goes to the layer that
- * answers it: version and flush here, attach to namespace.c, walk to
+ * answers it: version and flush here, attach to attach.c, walk to
  * walk.c, a union directory's read or create to union.c, and the rest to
  * the fid's kind of file (kernfile.c, rescue.c, forward.c) through its
  * ops.  Recovery sends a lost request through here again (resend).
@@ -14,7 +14,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_9p_req.h"
-#include "ngx_http_9p_namespace.h"
+#include "ngx_http_9p_attach.h"
 #include "ngx_http_9p_walk.h"
 #include "ngx_http_9p_union.h"
 #include "ngx_http_9p_stats.h"
