@@ -18,7 +18,8 @@
 # difference from a run without), SECS (5) seconds a run, IDLE (10000) idle sessions,
 # IDLE_BATCH (250) sessions attached at a time, VFS_FLAGS (none) more
 # ten-vfs flags, TLS=1 the kernel path over TLS to ten-vfs, PERF=1 profiles
-# the nginx worker (perf record) through each kernel run, TEN_BUILD
+# the nginx worker (perf record) through each kernel run, SYSCALLS=1
+# counts its system calls per operation (perf trace), TEN_BUILD
 # (build/), KEEP=1 keeps the scratch directory.
 # Needs root for apt-get (if socat, websockify or attr are missing) and to
 # raise the fd limits.  Results also go to bench/results/kernel-*.txt.
@@ -396,6 +397,7 @@ run() {
     esac
     vfs0=$(cpu_ticks "$vfs_pid"); hop0=$([ -n "$hop" ] && cpu_ticks "$hop")
     [ "${PERF:-0}" = 1 ] && [ "$path" = kernel ] && profile_start
+    [ "${SYSCALLS:-0}" = 1 ] && [ "$path" = kernel ] && syscalls_start
     # bash's time: ten-load's own CPU, user and system seconds
     { time "$load" "${target[@]}" "${args[@]}" -m 65536 -c "$c" -d 1 \
           -t "$secs" > "$dir/load.out" 2> "$dir/load.err"; } \
@@ -404,6 +406,8 @@ run() {
     [ "${PERF:-0}" = 1 ] && [ "$path" = kernel ] && profile_end "$loop" "$c"
     line=$(cat "$dir/load.out")
     n=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' <<< "$line")
+    [ "${SYSCALLS:-0}" = 1 ] && [ "$path" = kernel ] \
+        && syscalls_end "$loop" "$c" "${n:-0}"
     cpu_vfs[$k]=$(per_op $(( $(cpu_ticks "$vfs_pid") - vfs0 )) "${n:-0}")
     cpu_hop[$k]=-
     [ -n "$hop" ] && cpu_hop[$k]=$(per_op $(( $(cpu_ticks "$hop") - hop0 )) \
@@ -443,6 +447,25 @@ profile_end() {   # loop conns
             2> /dev/null | grep '%' | head -12
         echo
     } >> "$dir/profiles.txt"
+}
+
+# SYSCALLS=1: the worker's system calls per operation in one run (perf
+# trace counts them from before the run starts to after it ends; the
+# tracing slows the run, not the count per op)
+syscalls_start() {
+    perf trace -s -p "$(worker_pid)" -o "$dir/trace.txt" > /dev/null 2>&1 &
+    trace_pid=$!
+    sleep 1     # attached
+}
+
+syscalls_end() {   # loop conns ops
+    kill -INT "$trace_pid"
+    wait "$trace_pid"
+    awk -v what="kernel $1 c=$2" -v n="$3" '
+        $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ && n > 0 && $2 / n >= 0.005 {
+            line = line sprintf(" %s %.2f", $1, $2 / n) }
+        END { print "  " what ":" line }' "$dir/trace.txt" \
+        >> "$dir/syscalls.txt"
 }
 
 ratio() {   # a b -> a/b with two decimals, or "-"
@@ -617,6 +640,13 @@ say "    the cheapest hop, ten-splice/direct ops:$c4"
 say ""
 fi
 
+
+if [ -s "$dir/syscalls.txt" ]; then
+    say "the worker's system calls per operation (SYSCALLS=1; wocr is four" \
+        "messages):"
+    tee -a "$results" < "$dir/syscalls.txt"
+    say ""
+fi
 
 if [ -s "$dir/profiles.txt" ]; then
     say "profiles (PERF=1):"
