@@ -553,6 +553,15 @@ say ""
 # Where the CPU goes: with every core busy (64 sessions), a path's
 # throughput is the cores over its CPU per operation, so kernel/direct
 # can reach at most direct's total over the kernel's.
+cpu_bound() {   # loop conns
+    local d=direct,$1,$2 k=kernel,$1,$2
+    awk -v l="${cpu_load[$d]:--}" -v v="${cpu_vfs[$d]:--}" \
+        -v kl="${cpu_load[$k]:--}" -v kv="${cpu_vfs[$k]:--}" \
+        -v kh="${cpu_hop[$k]:--}" 'BEGIN {
+        if (l == "-" || kh == "-" || kl + kv + kh == 0) print "-";
+        else printf "%.2f", (l + v) / (kl + kv + kh) }'
+}
+
 {
 echo "CPU per operation (µs; user + system): ten-load, ten-vfs, the hop"
 printf '%-5s %5s | %-20s | %-20s | %-20s | %s\n' loop conns \
@@ -572,12 +581,7 @@ for loop in "${loops[@]}"; do
             printf ' | %6s %6s %6s' "${cpu_load[$k]:--}" "${cpu_vfs[$k]:--}" \
                 "$last"
         done
-        d=direct,$loop,$c; kk=kernel,$loop,$c
-        printf ' | %s\n' "$(awk -v l="${cpu_load[$d]:--}" \
-            -v v="${cpu_vfs[$d]:--}" -v kl="${cpu_load[$kk]:--}" \
-            -v kv="${cpu_vfs[$kk]:--}" -v kh="${cpu_hop[$kk]:--}" 'BEGIN {
-            if (l == "-" || kh == "-" || kl + kv + kh == 0) print "-";
-            else printf "%.2f", (l + v) / (kl + kv + kh) }')"
+        printf ' | %s\n' "$(cpu_bound "$loop" "$c")"
     done
 done
 } | tee -a "$results"
@@ -619,12 +623,13 @@ done
 # cheapest hop (ten-splice, no copy, no parsing) gets of direct in the
 # same rows: at one session no proxy can beat it (at 64 the kernel, which
 # multiplexes every session on 4 connections, can)
-t4=1; d4=""; c4=""
+t4=1; d4=""; c4=""; b4=""
 for row in read/1 read/64 stat/64 wocr/64; do
     loop=${row%/*}; c=${row#*/}
     r=$(ratio "${ops[kernel,$loop,$c]}" "${ops[direct,$loop,$c]}")
     d4="$d4 $row $r"
     c4="$c4 $row $(ratio "${ops[splice,$loop,$c]}" "${ops[direct,$loop,$c]}")"
+    b4="$b4 $row $(cpu_bound "$loop" "$c")"
     awk -v r="$r" 'BEGIN { exit !(r != "-" && r >= 0.8) }' || t4=0
 done
 
@@ -637,6 +642,8 @@ say "  $(verdict "throughput >= 3x websockify (every row)" $t3 \
 say "  $(verdict "throughput >= 0.8x direct (64 KiB reads at 1 and 64, stat \
 and wocr at 64)" $t4 "kernel/direct ops:$d4")"
 say "    the cheapest hop, ten-splice/direct ops:$c4"
+say "    the CPU bound on kernel/direct (with the cores busy, the most it can" \
+    "be):$b4"
 say ""
 fi
 
