@@ -828,7 +828,12 @@ vfs_walk(srv_req_t *r)
     }
 
     pthread_mutex_lock(&r->fid->lock);
-    (void) fid_refresh_path(v, f);
+
+    /* the root's path, "", is the one a look at /proc would give */
+    if (f->path[0] != '\0') {
+        (void) fid_refresh_path(v, f);
+    }
+
     path = strdup(f->path);
     n = fid_meta(v, f, &m) == 0 ? s->ops->ref(f->node) : NULL;
     dn = f->dirnode ? s->ops->ref(f->dirnode) : NULL;
@@ -1165,7 +1170,10 @@ vfs_open(srv_req_t *r)
         return;
     }
 
-    (void) vfs_meta_get(v, f->node, &m);
+    /* only a truncation changed the qid's version since fid_meta */
+    if (r->t.mode & NINEP_OTRUNC) {
+        (void) vfs_meta_get(v, f->node, &m);
+    }
 
     memset(&rf, 0, sizeof(rf));
     rf.type = NINEP_ROPEN;
