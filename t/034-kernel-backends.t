@@ -135,6 +135,7 @@ is_9p($c->walk($root, 4, 'n'), 'Rwalk wqid=[(0x80 * *)]', 'n alone is fine');
 
 
 === TEST 4: connect retries go to the next server of the upstream
+--- valgrind
 --- http_config
     upstream ten_vfs {
         server 127.0.0.1:$TEST_NGINX_DEAD_PORT;
@@ -254,6 +255,7 @@ open socket
 
 
 === TEST 10: a service that accepts but never answers: attaches time out; sessions may leave or flush while they wait
+--- valgrind
 --- down
 --- config
     location = /9p {

@@ -59,6 +59,7 @@ is_9p($r, 'Rattach qid=*', 'nginx starts with it and sessions attach');
 
 
 === TEST 3: a hung server (accepting, silent) is marked down within interval x fails; sessions land on the live one
+--- valgrind
 --- hung
 --- http_config
     upstream ten_vfs {

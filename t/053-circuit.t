@@ -16,6 +16,7 @@ sub error_log { local $/; open my $fh, '<', Test::Ten::servroot() . '/logs/error
 __DATA__
 
 === TEST 1: a dead service is not hammered: few connects for many attaches, each answered at once
+--- valgrind
 --- down
 --- perl
 my $t0 = time;
