@@ -373,10 +373,11 @@ bench-vfs: progs bench-tools
 
 bench-tools: $(BUILD)/ten-load $(BUILD)/ten-echo $(BUILD)/ten-splice
 
-$(BUILD)/ten-load: bench/ten-load.c $(NINEP_SRCS) $(NINEP_HDRS)
+$(BUILD)/ten-load: bench/ten-load.c bench/hostport.c bench/hostport.h \
+    $(NINEP_SRCS) $(NINEP_HDRS)
 	@mkdir -p $(BUILD)
 	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc/ninep \
-	    -o $@ bench/ten-load.c $(NINEP_SRCS)
+	    -o $@ bench/ten-load.c bench/hostport.c $(NINEP_SRCS)
 
 # bench/gluster.sh: ten-vfs on local disk against ten-vfs on a GlusterFS
 # FUSE mount, and bench/gfapi-probe.c: FUSE against libgfapi for

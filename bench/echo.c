@@ -233,7 +233,7 @@ run(const char *addr, unsigned conns, double secs, size_t size)
     struct addrinfo     *ai;
     struct epoll_event   ev, evs[256];
 
-    ai = hostport_resolve("ten-echo", addr, 0);
+    ai = hostport_resolve("ten-echo", addr, NULL, 0);
     ep = epoll_create1(EPOLL_CLOEXEC);
     cs = calloc(conns, sizeof(echo_conn_t));
     cap = 1 << 20;

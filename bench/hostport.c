@@ -10,21 +10,50 @@
 
 
 struct addrinfo *
-hostport_resolve(const char *prog, const char *hostport, int passive)
+hostport_resolve(const char *prog, const char *hostport,
+    const char *dflt_port, int passive)
 {
     int               rc;
-    char              host[256], *port;
+    char              host[300], *sep;
+    const char       *port;
     struct addrinfo   hints, *ai;
 
-    snprintf(host, sizeof(host), "%s", hostport);
-    port = strrchr(host, ':');
+    if (strlen(hostport) >= sizeof(host)) {
+        fprintf(stderr, "%s: %s: address too long\n", prog, hostport);
+        exit(2);
+    }
+
+    strcpy(host, hostport);
+
+    if (host[0] == '[') {
+        /* [v6addr]:port */
+        sep = strchr(host, ']');
+        if (sep == NULL || (sep[1] != '\0' && sep[1] != ':')) {
+            fprintf(stderr, "%s: %s: bad address\n", prog, hostport);
+            exit(2);
+        }
+
+        port = sep[1] == ':' ? sep + 2 : NULL;
+        *sep = '\0';
+        memmove(host, host + 1, strlen(host + 1) + 1);
+
+    } else {
+        sep = strrchr(host, ':');
+        port = sep ? sep + 1 : NULL;
+
+        if (sep) {
+            *sep = '\0';
+        }
+    }
+
+    if (port == NULL || *port == '\0') {
+        port = dflt_port;
+    }
 
     if (port == NULL) {
         fprintf(stderr, "%s: \"%s\" is not host:port\n", prog, hostport);
         exit(2);
     }
-
-    *port++ = '\0';
 
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
@@ -48,7 +77,7 @@ hostport_listen(const char *prog, const char *hostport, int flags)
     int               fd, one;
     struct addrinfo  *ai;
 
-    ai = hostport_resolve(prog, hostport, 1);
+    ai = hostport_resolve(prog, hostport, NULL, 1);
     fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
     one = 1;
 

@@ -95,7 +95,7 @@ main(int argc, char **argv)
         usage();
     }
 
-    backend = hostport_resolve("ten-splice", backend_addr, 0);
+    backend = hostport_resolve("ten-splice", backend_addr, NULL, 0);
     lfd = hostport_listen("ten-splice", listen_addr, SOCK_NONBLOCK);
 
     epfd = epoll_create1(EPOLL_CLOEXEC);

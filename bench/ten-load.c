@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "ninep.h"
+#include "hostport.h"
 
 
 #define TL_SEC              1000000000ULL
@@ -581,54 +582,12 @@ tl_parse_url(const char *url)
 static void
 tl_resolve(const char *hostport, const char *dflt_port)
 {
-    int               rc;
-    char              host[300], *colon;
-    const char       *port;
-    struct addrinfo   hints, *res;
+    struct addrinfo  *ai;
 
-    if (strlen(hostport) >= sizeof(host)) {
-        tl_die("%s: address too long", hostport);
-    }
-
-    strcpy(host, hostport);
-    port = NULL;
-
-    if (host[0] == '[') {
-        /* [v6addr]:port */
-        colon = strchr(host, ']');
-        if (colon == NULL || (colon[1] != '\0' && colon[1] != ':')) {
-            tl_die("%s: bad address", hostport);
-        }
-
-        *colon = '\0';
-        port = colon[1] == ':' ? colon + 2 : NULL;
-        memmove(host, host + 1, strlen(host + 1) + 1);
-
-    } else {
-        colon = strrchr(host, ':');
-        if (colon != NULL) {
-            *colon = '\0';
-            port = colon + 1;
-        }
-    }
-
-    if (port == NULL || *port == '\0') {
-        port = dflt_port;
-    }
-
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-
-    rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0) {
-        tl_die("%s: %s", hostport, gai_strerror(rc));
-    }
-
-    memcpy(&tl.sa, res->ai_addr, res->ai_addrlen);
-    tl.salen = res->ai_addrlen;
-    freeaddrinfo(res);
+    ai = hostport_resolve("ten-load", hostport, dflt_port, 0);
+    memcpy(&tl.sa, ai->ai_addr, ai->ai_addrlen);
+    tl.salen = ai->ai_addrlen;
+    freeaddrinfo(ai);
 }
 
 
