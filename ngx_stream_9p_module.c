@@ -713,10 +713,8 @@ ngx_stream_9p_read(ngx_stream_9p_conn_t *tc)
             tc->in_pos = tc->in;
         }
 
-        /* a short read said the socket is empty: no recv() for EAGAIN */
-        n = c->read->ready
-            ? c->recv(c, tc->in_last, tc->in + tc->in_size - tc->in_last)
-            : NGX_AGAIN;
+        n = ngx_http_9p_recv(c, tc->in_last,
+                             tc->in + tc->in_size - tc->in_last);
 
         if (n == NGX_AGAIN) {
             if (ngx_handle_read_event(c->read, 0) != NGX_OK) {

@@ -206,6 +206,19 @@ void ngx_http_9p_session_end(ngx_http_9p_session_t *s);
 size_t ngx_http_9p_reply_size(ngx_http_9p_session_t *s, ninep_fcall_t *f);
 
 
+/*
+ * The read of every stream the kernel owns (WebSocket, service, health
+ * probe, raw 9P): after a short read nginx cleared ready, and the socket
+ * is not read again just to hear EAGAIN (nginx's plain-TCP reader skips
+ * that call itself under epoll; its TLS reader does not).
+ */
+static ngx_inline ssize_t
+ngx_http_9p_recv(ngx_connection_t *c, u_char *buf, size_t size)
+{
+    return c->read->ready ? c->recv(c, buf, size) : NGX_AGAIN;
+}
+
+
 extern ngx_module_t  ngx_http_9p_module;
 
 

@@ -915,10 +915,8 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
             b->in_pos = b->in;
         }
 
-        /* a short read said the socket is empty: no recv() for EAGAIN */
-        n = c->read->ready
-            ? c->recv(c, b->in_last, b->in + b->in_size - b->in_last)
-            : NGX_AGAIN;
+        n = ngx_http_9p_recv(c, b->in_last,
+                             b->in + b->in_size - b->in_last);
 
         if (n == NGX_AGAIN) {
             if (ngx_handle_read_event(c->read, 0) != NGX_OK) {

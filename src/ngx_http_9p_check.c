@@ -592,7 +592,8 @@ ngx_http_9p_probe_read(ngx_event_t *rev)
     }
 
     for ( ;; ) {
-        n = c->recv(c, pr->in + pr->in_len, sizeof(pr->in) - pr->in_len);
+        n = ngx_http_9p_recv(c, pr->in + pr->in_len,
+                             sizeof(pr->in) - pr->in_len);
 
         if (n == NGX_AGAIN) {
             if (ngx_handle_read_event(rev, 0) != NGX_OK) {

@@ -517,10 +517,8 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
             return;
         }
 
-        /* a short read said the socket is empty: no recv() for EAGAIN */
-        n = c->read->ready
-            ? c->recv(c, ws->in_last, ws->in + ws->in_size - ws->in_last)
-            : NGX_AGAIN;
+        n = ngx_http_9p_recv(c, ws->in_last,
+                             ws->in + ws->in_size - ws->in_last);
 
         if (n == NGX_AGAIN) {
             if (ws->in_pos == ws->in_last) {
