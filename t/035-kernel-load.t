@@ -142,7 +142,7 @@ is(join('', sort map { $_->{data} } values %got), '12345', 'then the five reads 
 
 
 
-=== TEST 4: 100 sessions answered in one batch take their output buffers from the worker's cache: after the first rounds the worker maps no new memory
+=== TEST 4: 100 sessions answered in one batch take their output buffers from the worker's cache: few new pages for 30 rounds, not one a reply
 --- http_config
     upstream ten_vfs { server 127.0.0.1:$TEST_NGINX_VFS_PORT; ninep_connections 1; }
     upstream ten_vfs2 { server 127.0.0.1:$TEST_NGINX_VFS2_PORT; }
@@ -161,9 +161,12 @@ my $ok = 0;
 for (1 .. 30) { $ok += !grep { $_->{1}{type} ne 'Rstat' } $stats->() }
 my $after = $faults->();
 is($ok, 30, '30 rounds of 100 stats, every one answered');
-# a sanitizer's quarantine hands out fresh memory on purpose
-if ($ENV{TEN_SANITIZED}) {
-    Test::More::pass('new memory is not measured under sanitizers');
-    return;
+SKIP: {
+    # a sanitizer's quarantine hands out fresh memory on purpose
+    Test::More::skip('new memory is not measured under sanitizers', 1)
+        if $ENV{TEN_SANITIZED};
+    # about one fault a buffer grown: the first rounds may find a new
+    # peak, and the cache frees each second what that second left unused
+    # (25-98 faults seen; 242-478 when each reply past the 32nd malloc'd one)
+    cmp_ok($after - $before, '<', 170, "the worker's cache served them: few new pages ($before -> $after page faults)");
 }
-cmp_ok($after - $before, '<', 100, "the worker touched no new memory for them ($before -> $after page faults)");
