@@ -326,27 +326,39 @@ sub _write_file {
 
 sub _error_log_path { "$SERVROOT/logs/error.log" }
 
-# `--- valgrind`: master and workers run under memcheck, which also sees
+# `--- valgrind`: master and workers run under memcheck (through
+# tools/nginx-valgrind.sh, its reports in logs/memcheck/), which also sees
 # nginx's own code read what the module freed (ASan sees only the module).
-# Not under the sanitizers, whose nginx cannot run under valgrind too.
+# Not under the sanitizers, whose nginx cannot run under valgrind too,
+# nor when the whole file runs under it already (TEST_NGINX_BINARY).
+my $MEMCHECK = dirname(dirname(dirname(dirname(abs_path(__FILE__)))))
+    . '/tools/nginx-valgrind.sh';
+
 sub _memcheck {
     my ($block) = @_;
-    return () unless defined $block->valgrind && !$ENV{TEN_SANITIZED};
-    return ('valgrind', '-q', '--leak-check=no',
-            "--log-file=$SERVROOT/logs/memcheck.%p");
+    return defined $block->valgrind && !$ENV{TEN_SANITIZED}
+        && (abs_path($BINARY) // '') ne $MEMCHECK;
+}
+
+# The command that starts nginx for the block, and its environment.
+sub _nginx_command {
+    my ($block) = @_;
+    my @args = ('-p', "$SERVROOT/", '-c', 'conf/nginx.conf');
+    return ([$BINARY, @args], undef) unless _memcheck($block);
+    remove_tree("$SERVROOT/logs/memcheck");
+    return ([$MEMCHECK, @args], { TEN_NGINX => $BINARY,
+                                  TEN_VALGRIND_LOGS => "$SERVROOT/logs/memcheck" });
 }
 
 # After the block: anything memcheck said fails it, with its first lines.
 sub _check_memcheck {
     my ($block) = @_;
     return unless _memcheck($block);
-    my @logs = glob "$SERVROOT/logs/memcheck.*";
     my $said = '';
-    for my $log (grep { -s } @logs) {
+    for my $log (grep { -s } glob "$SERVROOT/logs/memcheck/*") {
         open my $fh, '<', $log or next;
         $said .= join '', grep { defined } map { scalar <$fh> } 1 .. 30;
     }
-    unlink @logs;
     Test::More::ok($said eq '', $block->name . ' - memcheck reports nothing')
         or Test::More::diag($said);
 }
@@ -358,8 +370,8 @@ sub _start_nginx {
     my $pidfile = "$SERVROOT/logs/nginx.pid";
     unlink $pidfile;
     $NGINX{log_offset} = -s _error_log_path() || 0;
-    my $pid = _spawn([_memcheck($block), $BINARY, '-p', "$SERVROOT/",
-                      '-c', 'conf/nginx.conf'], $stderr);
+    my ($cmd, $env) = _nginx_command($block);
+    my $pid = _spawn($cmd, $stderr, $env);
     $NGINX{pid} = $pid;
     # nginx listens before it writes its pid file and forks the worker, so
     # a pid file and a worker mean it is ready (no probe connection needed)
