@@ -11,6 +11,7 @@
 
 
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ninep.h"
@@ -45,6 +46,7 @@ static ninep_qid_t rd_qid(ninep_rd_t *r);
 static const uint8_t *rd_rest(ninep_rd_t *r, uint32_t count);
 static int stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st);
 static void unpack_stat(ninep_rd_t *r, ninep_fcall_t *f);
+static int unpack_fields(ninep_rd_t *r, ninep_fcall_t *f);
 static void wr_bytes(ninep_wr_t *w, const void *src, size_t n);
 static void wr_u8(ninep_wr_t *w, uint8_t v);
 static void wr_u16(ninep_wr_t *w, uint16_t v);
@@ -55,6 +57,7 @@ static void wr_qid(ninep_wr_t *w, const ninep_qid_t *q);
 static void wr_data(ninep_wr_t *w, const uint8_t *data, uint32_t count);
 static void wr_stat(ninep_wr_t *w, const ninep_stat_t *st);
 static void pack_stat(ninep_wr_t *w, const ninep_fcall_t *f);
+static int pack_fields(ninep_wr_t *w, const ninep_fcall_t *f);
 
 
 static const char  *ninep_type_names[] = {
@@ -63,6 +66,90 @@ static const char  *ninep_type_names[] = {
     "Topen", "Ropen", "Tcreate", "Rcreate", "Tread", "Rread",
     "Twrite", "Rwrite", "Tclunk", "Rclunk", "Tremove", "Rremove",
     "Tstat", "Rstat", "Twstat", "Rwstat"
+};
+
+
+/*
+ * Each message's fields after its tag, in order: one description that
+ * both the decoder and the encoder walk.  A count and what it counts
+ * (walk names, walk qids, data, stat bytes) are one field.
+ */
+
+typedef enum {
+    NINEP_F_END = 0,
+    NINEP_F_U8,
+    NINEP_F_U16,
+    NINEP_F_U32,
+    NINEP_F_U64,
+    NINEP_F_STR,
+    NINEP_F_QID,
+    NINEP_F_WNAMES,             /* nwname[2] nwname*wname[s] */
+    NINEP_F_WQIDS,              /* nwqid[2] nwqid*wqid[13] */
+    NINEP_F_DATA,               /* count[4] data[count]: the rest */
+    NINEP_F_STAT                /* nstat[2] stat[nstat] */
+} ninep_kind_t;
+
+
+typedef struct {
+    uint16_t        kind;
+    uint16_t        off;        /* of the member in ninep_fcall_t */
+} ninep_field_t;
+
+
+#define F(kind, member)  { NINEP_F_ ## kind, offsetof(ninep_fcall_t, member) }
+
+static const ninep_field_t  ninep_layouts[][5] = {
+    { F(U32, msize), F(STR, version) },                 /* Tversion */
+    { F(U32, msize), F(STR, version) },                 /* Rversion */
+    { F(U32, afid), F(STR, uname), F(STR, aname) },     /* Tauth */
+    { F(QID, qid) },                                    /* Rauth */
+    { F(U32, fid), F(U32, afid), F(STR, uname), F(STR, aname) },
+    { F(QID, qid) },                                    /* Rattach */
+    { { NINEP_F_END, 0 } },                             /* no Terror */
+    { F(STR, ename) },                                  /* Rerror */
+    { F(U16, oldtag) },                                 /* Tflush */
+    { { NINEP_F_END, 0 } },                             /* Rflush */
+    { F(U32, fid), F(U32, newfid), F(WNAMES, nwname) }, /* Twalk */
+    { F(WQIDS, nwqid) },                                /* Rwalk */
+    { F(U32, fid), F(U8, mode) },                       /* Topen */
+    { F(QID, qid), F(U32, iounit) },                    /* Ropen */
+    { F(U32, fid), F(STR, name), F(U32, perm), F(U8, mode) },
+    { F(QID, qid), F(U32, iounit) },                    /* Rcreate */
+    { F(U32, fid), F(U64, offset), F(U32, count) },     /* Tread */
+    { F(DATA, count) },                                 /* Rread */
+    { F(U32, fid), F(U64, offset), F(DATA, count) },    /* Twrite */
+    { F(U32, count) },                                  /* Rwrite */
+    { F(U32, fid) },                                    /* Tclunk */
+    { { NINEP_F_END, 0 } },                             /* Rclunk */
+    { F(U32, fid) },                                    /* Tremove */
+    { { NINEP_F_END, 0 } },                             /* Rremove */
+    { F(U32, fid) },                                    /* Tstat */
+    { F(STAT, nstat) },                                 /* Rstat */
+    { F(U32, fid), F(STAT, nstat) },                    /* Twstat */
+    { { NINEP_F_END, 0 } }                              /* Rwstat */
+};
+
+#undef F
+
+
+static const char  *ninep_errors[] = {
+    "ok",
+    "message shorter than its 4-byte size field",
+    "size field does not match message length",
+    "message size below 7 bytes",
+    "message larger than msize",
+    "unknown message type",
+    "R-message where a T-message was expected",
+    "T-message where an R-message was expected",
+    "field runs past end of message",
+    "string runs past end of message",
+    "too many walk elements (max 16)",
+    "too many walk qids (max 16)",
+    "count does not match data length",
+    "stat size does not match its length",
+    "trailing bytes after message",
+    "message does not fit the buffer",
+    "message cannot be encoded"
 };
 
 
@@ -261,6 +348,85 @@ unpack_stat(ninep_rd_t *r, ninep_fcall_t *f)
 }
 
 
+/* The fields of f->type after the tag; a count over 16 stops at once. */
+
+static int
+unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
+{
+    uint8_t              *p;
+    uint16_t              i;
+    const ninep_field_t  *fl;
+
+    for (fl = ninep_layouts[f->type - NINEP_TVERSION]; fl->kind; fl++) {
+        p = (uint8_t *) f + fl->off;
+
+        switch (fl->kind) {
+
+        case NINEP_F_U8:
+            *p = rd_u8(r);
+            break;
+
+        case NINEP_F_U16:
+            *(uint16_t *) p = rd_u16(r);
+            break;
+
+        case NINEP_F_U32:
+            *(uint32_t *) p = rd_u32(r);
+            break;
+
+        case NINEP_F_U64:
+            *(uint64_t *) p = rd_u64(r);
+            break;
+
+        case NINEP_F_STR:
+            *(ninep_str_t *) p = rd_str(r);
+            break;
+
+        case NINEP_F_QID:
+            *(ninep_qid_t *) p = rd_qid(r);
+            break;
+
+        case NINEP_F_WNAMES:
+            f->nwname = rd_u16(r);
+
+            if (f->nwname > NINEP_MAXWELEM) {
+                return NINEP_EWELEM;
+            }
+
+            for (i = 0; i < f->nwname; i++) {
+                f->wname[i] = rd_str(r);
+            }
+
+            break;
+
+        case NINEP_F_WQIDS:
+            f->nwqid = rd_u16(r);
+
+            if (f->nwqid > NINEP_MAXWELEM) {
+                return NINEP_EWQID;
+            }
+
+            for (i = 0; i < f->nwqid; i++) {
+                f->wqid[i] = rd_qid(r);
+            }
+
+            break;
+
+        case NINEP_F_DATA:
+            f->count = rd_u32(r);
+            f->data = rd_rest(r, f->count);
+            break;
+
+        default: /* NINEP_F_STAT */
+            unpack_stat(r, f);
+            break;
+        }
+    }
+
+    return NINEP_OK;
+}
+
+
 int64_t
 ninep_peek_size(const uint8_t *buf, size_t len)
 {
@@ -276,9 +442,8 @@ int
 ninep_unpack(const uint8_t *buf, size_t len, uint32_t msize, int want,
     ninep_fcall_t *f)
 {
-    int         dir;
+    int         dir, rc;
     int64_t     size;
-    uint16_t    i;
     ninep_rd_t  r;
 
     size = ninep_peek_size(buf, len);
@@ -318,126 +483,9 @@ ninep_unpack(const uint8_t *buf, size_t len, uint32_t msize, int want,
     r.err = NINEP_OK;
     r.efixed = NINEP_ETRUNC;
 
-    switch (f->type) {
-
-    case NINEP_TVERSION:
-    case NINEP_RVERSION:
-        f->msize = rd_u32(&r);
-        f->version = rd_str(&r);
-        break;
-
-    case NINEP_TAUTH:
-        f->afid = rd_u32(&r);
-        f->uname = rd_str(&r);
-        f->aname = rd_str(&r);
-        break;
-
-    case NINEP_TATTACH:
-        f->fid = rd_u32(&r);
-        f->afid = rd_u32(&r);
-        f->uname = rd_str(&r);
-        f->aname = rd_str(&r);
-        break;
-
-    case NINEP_RAUTH:
-    case NINEP_RATTACH:
-        f->qid = rd_qid(&r);
-        break;
-
-    case NINEP_RERROR:
-        f->ename = rd_str(&r);
-        break;
-
-    case NINEP_TFLUSH:
-        f->oldtag = rd_u16(&r);
-        break;
-
-    case NINEP_TWALK:
-        f->fid = rd_u32(&r);
-        f->newfid = rd_u32(&r);
-        f->nwname = rd_u16(&r);
-
-        if (f->nwname > NINEP_MAXWELEM) {
-            return NINEP_EWELEM;
-        }
-
-        for (i = 0; i < f->nwname; i++) {
-            f->wname[i] = rd_str(&r);
-        }
-
-        break;
-
-    case NINEP_RWALK:
-        f->nwqid = rd_u16(&r);
-
-        if (f->nwqid > NINEP_MAXWELEM) {
-            return NINEP_EWQID;
-        }
-
-        for (i = 0; i < f->nwqid; i++) {
-            f->wqid[i] = rd_qid(&r);
-        }
-
-        break;
-
-    case NINEP_TOPEN:
-        f->fid = rd_u32(&r);
-        f->mode = rd_u8(&r);
-        break;
-
-    case NINEP_ROPEN:
-    case NINEP_RCREATE:
-        f->qid = rd_qid(&r);
-        f->iounit = rd_u32(&r);
-        break;
-
-    case NINEP_TCREATE:
-        f->fid = rd_u32(&r);
-        f->name = rd_str(&r);
-        f->perm = rd_u32(&r);
-        f->mode = rd_u8(&r);
-        break;
-
-    case NINEP_TREAD:
-        f->fid = rd_u32(&r);
-        f->offset = rd_u64(&r);
-        f->count = rd_u32(&r);
-        break;
-
-    case NINEP_RREAD:
-        f->count = rd_u32(&r);
-        f->data = rd_rest(&r, f->count);
-        break;
-
-    case NINEP_TWRITE:
-        f->fid = rd_u32(&r);
-        f->offset = rd_u64(&r);
-        f->count = rd_u32(&r);
-        f->data = rd_rest(&r, f->count);
-        break;
-
-    case NINEP_RWRITE:
-        f->count = rd_u32(&r);
-        break;
-
-    case NINEP_TCLUNK:
-    case NINEP_TREMOVE:
-    case NINEP_TSTAT:
-        f->fid = rd_u32(&r);
-        break;
-
-    case NINEP_RSTAT:
-        unpack_stat(&r, f);
-        break;
-
-    case NINEP_TWSTAT:
-        f->fid = rd_u32(&r);
-        unpack_stat(&r, f);
-        break;
-
-    default:
-        /* Rflush, Rclunk, Rremove, Rwstat: nothing after the tag */
-        break;
+    rc = unpack_fields(&r, f);
+    if (rc != NINEP_OK) {
+        return rc;
     }
 
     if (r.err != NINEP_OK) {
@@ -594,13 +642,90 @@ pack_stat(ninep_wr_t *w, const ninep_fcall_t *f)
 }
 
 
+/* The fields of f->type after the tag; NINEP_EINVAL: a count over 16. */
+
+static int
+pack_fields(ninep_wr_t *w, const ninep_fcall_t *f)
+{
+    uint16_t              i;
+    const uint8_t        *p;
+    const ninep_field_t  *fl;
+
+    for (fl = ninep_layouts[f->type - NINEP_TVERSION]; fl->kind; fl++) {
+        p = (const uint8_t *) f + fl->off;
+
+        switch (fl->kind) {
+
+        case NINEP_F_U8:
+            wr_u8(w, *p);
+            break;
+
+        case NINEP_F_U16:
+            wr_u16(w, *(const uint16_t *) p);
+            break;
+
+        case NINEP_F_U32:
+            wr_u32(w, *(const uint32_t *) p);
+            break;
+
+        case NINEP_F_U64:
+            wr_u64(w, *(const uint64_t *) p);
+            break;
+
+        case NINEP_F_STR:
+            wr_str(w, *(const ninep_str_t *) p);
+            break;
+
+        case NINEP_F_QID:
+            wr_qid(w, (const ninep_qid_t *) p);
+            break;
+
+        case NINEP_F_WNAMES:
+            if (f->nwname > NINEP_MAXWELEM) {
+                return NINEP_EINVAL;
+            }
+
+            wr_u16(w, f->nwname);
+
+            for (i = 0; i < f->nwname; i++) {
+                wr_str(w, f->wname[i]);
+            }
+
+            break;
+
+        case NINEP_F_WQIDS:
+            if (f->nwqid > NINEP_MAXWELEM) {
+                return NINEP_EINVAL;
+            }
+
+            wr_u16(w, f->nwqid);
+
+            for (i = 0; i < f->nwqid; i++) {
+                wr_qid(w, &f->wqid[i]);
+            }
+
+            break;
+
+        case NINEP_F_DATA:
+            wr_data(w, f->data, f->count);
+            break;
+
+        default: /* NINEP_F_STAT */
+            pack_stat(w, f);
+            break;
+        }
+    }
+
+    return NINEP_OK;
+}
+
+
 /* Encodes f; *need receives the bytes the message takes (0: invalid). */
 
 static ssize_t
 pack_fcall(const ninep_fcall_t *f, uint8_t *buf, size_t cap, size_t *need)
 {
     size_t      size;
-    uint16_t    i;
     ninep_wr_t  w;
 
     w.buf = buf;
@@ -613,132 +738,9 @@ pack_fcall(const ninep_fcall_t *f, uint8_t *buf, size_t cap, size_t *need)
     wr_u8(&w, f->type);
     wr_u16(&w, f->tag);
 
-    switch (f->type) {
-
-    case NINEP_TVERSION:
-    case NINEP_RVERSION:
-        wr_u32(&w, f->msize);
-        wr_str(&w, f->version);
-        break;
-
-    case NINEP_TAUTH:
-        wr_u32(&w, f->afid);
-        wr_str(&w, f->uname);
-        wr_str(&w, f->aname);
-        break;
-
-    case NINEP_TATTACH:
-        wr_u32(&w, f->fid);
-        wr_u32(&w, f->afid);
-        wr_str(&w, f->uname);
-        wr_str(&w, f->aname);
-        break;
-
-    case NINEP_RAUTH:
-    case NINEP_RATTACH:
-        wr_qid(&w, &f->qid);
-        break;
-
-    case NINEP_RERROR:
-        wr_str(&w, f->ename);
-        break;
-
-    case NINEP_TFLUSH:
-        wr_u16(&w, f->oldtag);
-        break;
-
-    case NINEP_TWALK:
-        if (f->nwname > NINEP_MAXWELEM) {
-            return NINEP_EINVAL;
-        }
-
-        wr_u32(&w, f->fid);
-        wr_u32(&w, f->newfid);
-        wr_u16(&w, f->nwname);
-
-        for (i = 0; i < f->nwname; i++) {
-            wr_str(&w, f->wname[i]);
-        }
-
-        break;
-
-    case NINEP_RWALK:
-        if (f->nwqid > NINEP_MAXWELEM) {
-            return NINEP_EINVAL;
-        }
-
-        wr_u16(&w, f->nwqid);
-
-        for (i = 0; i < f->nwqid; i++) {
-            wr_qid(&w, &f->wqid[i]);
-        }
-
-        break;
-
-    case NINEP_TOPEN:
-        wr_u32(&w, f->fid);
-        wr_u8(&w, f->mode);
-        break;
-
-    case NINEP_ROPEN:
-    case NINEP_RCREATE:
-        wr_qid(&w, &f->qid);
-        wr_u32(&w, f->iounit);
-        break;
-
-    case NINEP_TCREATE:
-        wr_u32(&w, f->fid);
-        wr_str(&w, f->name);
-        wr_u32(&w, f->perm);
-        wr_u8(&w, f->mode);
-        break;
-
-    case NINEP_TREAD:
-        wr_u32(&w, f->fid);
-        wr_u64(&w, f->offset);
-        wr_u32(&w, f->count);
-        break;
-
-    case NINEP_RREAD:
-        wr_data(&w, f->data, f->count);
-        break;
-
-    case NINEP_TWRITE:
-        wr_u32(&w, f->fid);
-        wr_u64(&w, f->offset);
-        wr_data(&w, f->data, f->count);
-        break;
-
-    case NINEP_RWRITE:
-        wr_u32(&w, f->count);
-        break;
-
-    case NINEP_TCLUNK:
-    case NINEP_TREMOVE:
-    case NINEP_TSTAT:
-        wr_u32(&w, f->fid);
-        break;
-
-    case NINEP_RSTAT:
-        pack_stat(&w, f);
-        break;
-
-    case NINEP_TWSTAT:
-        wr_u32(&w, f->fid);
-        pack_stat(&w, f);
-        break;
-
-    case NINEP_RFLUSH:
-    case NINEP_RCLUNK:
-    case NINEP_RREMOVE:
-    case NINEP_RWSTAT:
-        break;
-
-    default:
+    if (ninep_type_dir(f->type) == 0 || pack_fields(&w, f) != NINEP_OK) {
         return NINEP_EINVAL;
     }
-
-    *need = 0;
 
     if (w.inval || w.n > UINT32_MAX || w.n > SSIZE_MAX) {
         return NINEP_EINVAL;
@@ -919,42 +921,9 @@ ninep_type_dir(int type)
 const char *
 ninep_strerror(int err)
 {
-    switch (err) {
-    case NINEP_OK:
-        return "ok";
-    case NINEP_ESHORT:
-        return "message shorter than its 4-byte size field";
-    case NINEP_ESIZE:
-        return "size field does not match message length";
-    case NINEP_ETOOSMALL:
-        return "message size below 7 bytes";
-    case NINEP_ETOOBIG:
-        return "message larger than msize";
-    case NINEP_EUNKNOWN:
-        return "unknown message type";
-    case NINEP_EWANT_T:
-        return "R-message where a T-message was expected";
-    case NINEP_EWANT_R:
-        return "T-message where an R-message was expected";
-    case NINEP_ETRUNC:
-        return "field runs past end of message";
-    case NINEP_ESTRING:
-        return "string runs past end of message";
-    case NINEP_EWELEM:
-        return "too many walk elements (max 16)";
-    case NINEP_EWQID:
-        return "too many walk qids (max 16)";
-    case NINEP_ECOUNT:
-        return "count does not match data length";
-    case NINEP_ESTATSZ:
-        return "stat size does not match its length";
-    case NINEP_ETRAILING:
-        return "trailing bytes after message";
-    case NINEP_ENOSPACE:
-        return "message does not fit the buffer";
-    case NINEP_EINVAL:
-        return "message cannot be encoded";
-    default:
+    if (err > 0 || err < NINEP_EINVAL) {
         return "unknown error";
     }
+
+    return ninep_errors[-err];
 }
