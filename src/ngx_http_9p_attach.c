@@ -849,10 +849,7 @@ ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *fmt, ...)
     ngx_http_9p_ns_unref(cr->ns);
     cr->ns = NULL;
 
-    if (cr->backend && cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
+    ngx_http_9p_creq_clunk(cr);
 
     ngx_http_9p_creq_error(cr, NULL, (char *) ename);
 }

@@ -388,8 +388,7 @@ ngx_http_9p_recover_failed(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 {
     ngx_http_9p_stats_recovery(NGX_HTTP_9P_UNRECOVERED);
 
-    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-    cr->owned = NINEP_NOFID;
+    ngx_http_9p_creq_clunk(cr);
 
     if (err == ngx_http_9p_rerror) {
         ngx_http_9p_creq_reply(cr, r);

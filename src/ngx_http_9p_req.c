@@ -298,6 +298,16 @@ ngx_http_9p_creq_error(ngx_http_9p_creq_t *cr, const char *svc,
 }
 
 
+void
+ngx_http_9p_creq_clunk(ngx_http_9p_creq_t *cr)
+{
+    if (cr->owned != NINEP_NOFID) {
+        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
+        cr->owned = NINEP_NOFID;
+    }
+}
+
+
 /* Stops a request without a reply; what it made is released. */
 
 void
@@ -311,10 +321,7 @@ ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr)
         cr->breq = NULL;
     }
 
-    if (cr->backend && cr->owned != NINEP_NOFID) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
-    }
+    ngx_http_9p_creq_clunk(cr);
 
     if (cr->ns) {
         ngx_http_9p_ns_unref(cr->ns);

@@ -225,6 +225,8 @@ void ngx_http_9p_creq_reply(ngx_http_9p_creq_t *cr, ninep_fcall_t *r);
 /* Answers Rerror "svc: ename" (or ename), then creq_done. */
 void ngx_http_9p_creq_error(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename);
+/* The backend fid the request made and owns, if any, is clunked. */
+void ngx_http_9p_creq_clunk(ngx_http_9p_creq_t *cr);
 /* Ends a request without an answer; what it made is let go. */
 void ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr);
 /* The request is over: its Tflushes are answered, it is freed. */

@@ -165,8 +165,7 @@ ngx_http_9p_lost(ngx_http_9p_creq_t *cr)
         return NGX_DECLINED;
     }
 
-    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-    cr->owned = NINEP_NOFID;
+    ngx_http_9p_creq_clunk(cr);
 
     len = cr->raw_len;
     ngx_memcpy(raw, cr->raw, len);
@@ -359,8 +358,7 @@ ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     if (r->count == 0) {
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
+        ngx_http_9p_creq_clunk(cr);
         cr->nbfid = NINEP_NOFID;
         cr->then(cr, NULL, NULL);
         return;

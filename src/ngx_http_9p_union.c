@@ -377,8 +377,7 @@ ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 static void
 ngx_http_9p_union_member_done(ngx_http_9p_creq_t *cr)
 {
-    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-    cr->owned = NINEP_NOFID;
+    ngx_http_9p_creq_clunk(cr);
 
     cr->nbfid = NINEP_NOFID;
     ngx_http_9p_union_next_source(cr);
@@ -742,8 +741,7 @@ ngx_http_9p_union_created(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     if (err || f == NULL || f->open) {
         /* the member's error as it is; or nobody to give the file to */
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
+        ngx_http_9p_creq_clunk(cr);
 
         if (r == NULL) {
             ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),

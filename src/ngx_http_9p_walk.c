@@ -136,8 +136,7 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 static void
 ngx_http_9p_walk_leave(ngx_http_9p_creq_t *cr)
 {
-    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-    cr->owned = NINEP_NOFID;
+    ngx_http_9p_creq_clunk(cr);
 
     if (cr->backend) {
         ngx_http_9p_backend_unref(cr->backend);
@@ -353,8 +352,7 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
 
     if (!ngx_http_9p_backend_alive(b) && (cr->cross || cr->member)) {
         /* onto a mount whose connection died: it is made again first */
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
+        ngx_http_9p_creq_clunk(cr);
 
         ngx_http_9p_remount(cr, m, ngx_http_9p_walk_next,
                             ngx_http_9p_walk_unmade);
@@ -371,10 +369,9 @@ ngx_http_9p_walk_next(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    if (cr->cross && cr->owned != NINEP_NOFID) {
+    if (cr->cross) {
         /* the stepping stone is not needed past a mount */
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
+        ngx_http_9p_creq_clunk(cr);
     }
 
     ngx_http_9p_creq_use(cr, b);
@@ -419,8 +416,7 @@ ngx_http_9p_walk_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     if (err) {
         /* the stepping stone the failed step started from goes too */
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
+        ngx_http_9p_creq_clunk(cr);
 
         /* a name not in this member of a union: perhaps in the next */
         if (n == 0 && (cr->cross || cr->path_len == cr->mount->path.len)) {
@@ -512,8 +508,7 @@ static void
 ngx_http_9p_walk_fail(ngx_http_9p_creq_t *cr, const char *svc,
     const char *ename)
 {
-    ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-    cr->owned = NINEP_NOFID;
+    ngx_http_9p_creq_clunk(cr);
 
     if (cr->done == 0) {
         ngx_http_9p_creq_error(cr, svc, ename);
@@ -535,8 +530,7 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
 
     if (cr->newfid == cr->fidno && f == NULL) {
         /* the client clunked the fid while it was being walked */
-        ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-        cr->owned = NINEP_NOFID;
+        ngx_http_9p_creq_clunk(cr);
 
         ngx_http_9p_creq_error(cr, NULL, "fid clunked during the walk");
         return;
@@ -559,8 +553,7 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
                  : ngx_http_9p_fid_new(s, cr->newfid);
 
         if (nf == NULL) {
-            ngx_http_9p_backend_clunk(cr->backend, cr->owned);
-            cr->owned = NINEP_NOFID;
+            ngx_http_9p_creq_clunk(cr);
 
             ngx_http_9p_creq_error(cr, NULL,
                                    ngx_http_9p_fid_find(s, cr->newfid)
