@@ -279,6 +279,7 @@ main(int argc, char **argv)
     conf.identity = fa->identity;
     conf.trust = &trust;
     conf.ops = &fact_ops;
+    conf.ordered_writes = 1;
     conf.data = fa;
 
     if (srv_listen(&srv, &conf) < 0) {

@@ -793,8 +793,9 @@ conn_start(srv_conn_t *c, srv_req_t *r)
 /*
  * A client may send dependent requests without waiting (walk, open, read
  * one fid): each runs once the requests before it that change its fids
- * (attach, walk, open, create, clunk, remove, wstat) are done.  Reads,
- * writes and stats do not wait for one another.
+ * (attach, walk, open, create, clunk, remove, wstat; writes too where
+ * the service orders them) are done.  Reads, writes and stats do not
+ * otherwise wait for one another.
  *
  * A quick request that is the connection's only one runs here and now:
  * nothing else of the connection can wait for it.  Only the reader finds
@@ -810,9 +811,11 @@ conn_order(srv_conn_t *c, srv_req_t *r)
 
     switch (r->t.type) {
     case NINEP_TREAD:
-    case NINEP_TWRITE:
     case NINEP_TSTAT:
         r->changes = 0;
+        break;
+    case NINEP_TWRITE:
+        r->changes = c->srv->conf.ordered_writes ? SRV_CHANGES_FID : 0;
         break;
     case NINEP_TWALK:
         /* a walk to a new fid only reads the old one */

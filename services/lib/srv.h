@@ -115,6 +115,12 @@ typedef struct {
     const srv_ops_t    *ops;
     void               *data;       /* the service's */
     /*
+     * A fid's writes run one at a time, in the order they came, and its
+     * reads wait for the writes before them: a conversation on one fid
+     * (factotum's /rpc) is answered in turn, as Plan 9's factotum does.
+     */
+    int                 ordered_writes;
+    /*
      * Optional: whether r cannot block (no FIFO, no device), so that the
      * connection's reader may run it itself when it is the connection's
      * only request, saving the trip to a worker thread.
