@@ -131,6 +131,10 @@ static const ninep_field_t  ninep_layouts[][5] = {
 
 #undef F
 
+_Static_assert(sizeof(ninep_layouts) / sizeof(ninep_layouts[0])
+               == NINEP_RWSTAT - NINEP_TVERSION + 1,
+               "a layout for every message type, Tversion to Rwstat");
+
 
 static const char  *ninep_errors[] = {
     "ok",
@@ -151,6 +155,9 @@ static const char  *ninep_errors[] = {
     "message does not fit the buffer",
     "message cannot be encoded"
 };
+
+_Static_assert(sizeof(ninep_errors) / sizeof(ninep_errors[0])
+               == 1 - NINEP_EINVAL, "a reason for every ninep_err_t");
 
 
 static uint16_t
