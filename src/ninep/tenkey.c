@@ -35,6 +35,8 @@ static int auth_text(char *buf, size_t len, const char *kind,
     const ten_auth_t *a);
 static int parse_words(const char *msg, size_t len, char *copy,
     size_t copylen, char **words, int want);
+static int split_exact(const char *line, size_t len, char *copy,
+    size_t copylen, char **w, int n);
 
 
 int
@@ -493,57 +495,22 @@ strip_newline(const char *msg, size_t len)
 }
 
 
-/*
- * Splits a ten-auth-1 message into exactly `want` single-space separated
- * words after the "ten-auth-1" prefix; no empty words, no other spaces.
- */
+/* The words of a ten-auth-1 message after its prefix: exactly want. */
 
 static int
 parse_words(const char *msg, size_t len, char *copy, size_t copylen,
     char **words, int want)
 {
-    int     n;
-    char   *p;
     size_t  plen;
 
-    len = strip_newline(msg, len);
     plen = sizeof(TEN_AUTH_PREFIX) - 1;
 
-    if (len < plen || len >= copylen
-        || memcmp(msg, TEN_AUTH_PREFIX, plen) != 0
-        || memchr(msg, '\0', len) != NULL)
-    {
+    if (len < plen || memcmp(msg, TEN_AUTH_PREFIX, plen) != 0) {
         return -1;
     }
 
-    memcpy(copy, msg + plen, len - plen);
-    copy[len - plen] = '\0';
-
-    n = 0;
-    p = copy;
-
-    while (n < want) {
-        words[n++] = p;
-        p = strchr(p, ' ');
-
-        if (p == NULL) {
-            break;
-        }
-
-        *p++ = '\0';
-    }
-
-    if (n != want || p != NULL) {
-        return -1;
-    }
-
-    for (n = 0; n < want; n++) {
-        if (words[n][0] == '\0' || strpbrk(words[n], "\t\r\n")) {
-            return -1;
-        }
-    }
-
-    return 0;
+    return split_exact(msg + plen, len - plen, copy, copylen - plen, words,
+                       want);
 }
 
 
