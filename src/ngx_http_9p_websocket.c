@@ -41,12 +41,12 @@
 #define NGX_HTTP_9P_CACHE_DECAY 1000
 
 
+/* the buffers of one size, each holding the next one's address */
 typedef struct {
     size_t                      size;
     ngx_uint_t                  n;
     ngx_uint_t                  low;        /* fewest held this second */
-    ngx_uint_t                  cap;
-    void                      **bufs;       /* the newest last */
+    void                       *free;       /* the newest first */
 } ngx_http_9p_cache_t;
 
 
@@ -105,7 +105,6 @@ static void ngx_http_9p_ws_exiting(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_timer_handler(ngx_event_t *ev);
 static void ngx_http_9p_ws_run(ngx_http_9p_session_t *s);
-static void ngx_http_9p_ws_serve(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_read(ngx_http_9p_session_t *s);
 static ngx_int_t ngx_http_9p_ws_frames(ngx_http_9p_session_t *s);
 static ngx_int_t ngx_http_9p_ws_frame(ngx_http_9p_session_t *s);
@@ -117,7 +116,7 @@ static ngx_uint_t ngx_http_9p_ws_valid_code(ngx_uint_t code);
 static ngx_uint_t ngx_http_9p_ws_valid_utf8(u_char *p, size_t len);
 static ngx_int_t ngx_http_9p_ws_fail(ngx_http_9p_session_t *s,
     ngx_uint_t code, const char *reason);
-static ngx_int_t ngx_http_9p_ws_queue(ngx_http_9p_session_t *s,
+static u_char *ngx_http_9p_ws_queue(ngx_http_9p_session_t *s,
     ngx_uint_t opcode, u_char *payload, size_t len);
 static size_t ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode,
     size_t len);
@@ -125,7 +124,8 @@ static ngx_buf_t *ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s,
     size_t size);
 static ngx_buf_t *ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s,
     size_t size);
-static void ngx_http_9p_ws_sent(ngx_http_9p_ws_t *ws);
+static void ngx_http_9p_ws_free_overflow(ngx_http_9p_ws_t *ws,
+    ngx_uint_t all);
 static size_t ngx_http_9p_ws_room(ngx_http_9p_ws_t *ws);
 static void ngx_http_9p_ws_flush(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_finish(ngx_http_9p_ws_t *ws, ngx_int_t rc);
@@ -135,7 +135,7 @@ static void ngx_http_9p_ws_put_in(ngx_http_9p_ws_t *ws);
 static void ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws);
 static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
 static void ngx_http_9p_buf_put(void *p, size_t size);
-static ngx_int_t ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p);
+static void ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p);
 static void ngx_http_9p_cache_decay(ngx_event_t *ev);
 static void ngx_http_9p_ws_cleanup(void *data);
 static void ngx_http_9p_ws_free(void *data);
@@ -416,9 +416,10 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
 
 
 /*
- * Serves the session, then, once the 101 has gone out, makes the HTTP
- * request small: the event handler that runs this uses s->request only
- * after it, and nginx's finds the new one as c->data.
+ * Reads and answers what it can and sends what is queued, then, once the
+ * 101 has gone out, makes the HTTP request small: the event handler that
+ * runs this uses s->request only after it, and nginx's finds the new one
+ * as c->data.
  */
 
 static void
@@ -426,31 +427,6 @@ ngx_http_9p_ws_run(ngx_http_9p_session_t *s)
 {
     ngx_http_request_t  *r;
     ngx_http_9p_ws_t    *ws;
-
-    ws = ngx_http_9p_ws(s);
-
-    ngx_http_9p_ws_serve(s);
-
-    if (ws->compacted || ws->done || s->request->out) {
-        return;
-    }
-
-    ws->compacted = 1;
-
-    r = ngx_http_9p_request_compact(s->request, ngx_http_9p_ws_free);
-
-    if (r) {
-        s->request = r;
-    }
-}
-
-
-/* Reads and answers what it can, sends what is queued, ends if done. */
-
-static void
-ngx_http_9p_ws_serve(ngx_http_9p_session_t *s)
-{
-    ngx_http_9p_ws_t  *ws;
 
     ws = ngx_http_9p_ws(s);
 
@@ -466,10 +442,22 @@ ngx_http_9p_ws_serve(ngx_http_9p_session_t *s)
         if (ws->done || ws->close_sent || !ws->read_blocked
             || ngx_http_9p_ws_room(ws) < ngx_http_9p_min_output(s->msize))
         {
-            return;
+            break;
         }
 
         ws->read_blocked = 0;
+    }
+
+    if (ws->compacted || ws->done || s->request->out) {
+        return;
+    }
+
+    ws->compacted = 1;
+
+    r = ngx_http_9p_request_compact(s->request, ngx_http_9p_ws_free);
+
+    if (r) {
+        s->request = r;
     }
 }
 
@@ -508,13 +496,6 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
             ws->in_last = ngx_movemem(ws->in, ws->in_pos,
                                       ws->in_last - ws->in_pos);
             ws->in_pos = ws->in;
-        }
-
-        if (ws->in_last == ws->in + ws->in_size) {
-            /* cannot happen: a whole frame always fits */
-            (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_TOO_BIG,
-                                       "frame larger than the input buffer");
-            return;
         }
 
         n = ngx_http_9p_recv(c, ws->in_last,
@@ -656,7 +637,8 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
     switch (f.opcode) {
 
     case NGX_HTTP_9P_WS_PING:
-        return ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PONG, payload, len);
+        return ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PONG, payload, len)
+               ? NGX_OK : NGX_ERROR;
 
     case NGX_HTTP_9P_WS_PONG:
         return NGX_OK;
@@ -704,10 +686,8 @@ ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     rc = ngx_http_9p_session_message(s, ws->msg, ws->msg_len);
     ws->msg_len = 0;
 
-    if (ws->msg) {
-        ngx_http_9p_buf_put(ws->msg, s->conf->msize);
-        ws->msg = NULL;
-    }
+    ngx_http_9p_buf_put(ws->msg, s->conf->msize);
+    ws->msg = NULL;
 
     return rc;
 }
@@ -873,20 +853,15 @@ ngx_http_9p_ws_close(ngx_http_9p_session_t *s, ngx_uint_t code,
     ws->close_sent = 1;
     ngx_http_9p_stats_closed(s, NGX_HTTP_9P_CLOSED_BY_SERVER, code);
 
-    if (ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_CLOSE, payload, len)
-        != NGX_OK)
-    {
-        ngx_http_9p_ws_finish(ws, NGX_ERROR);
-    }
+    (void) ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_CLOSE, payload, len);
 }
 
 
 static ngx_int_t
 ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
 {
-    u_char             header[NGX_HTTP_9P_WS_MAX_HEADER];
-    size_t             hlen, n;
-    ngx_buf_t         *b;
+    u_char            *p;
+    size_t             n;
     ngx_http_9p_ws_t  *ws;
 
     ws = ngx_http_9p_ws(s);
@@ -902,16 +877,12 @@ ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s, ninep_fcall_t *f)
         return NGX_ERROR;
     }
 
-    hlen = ngx_http_9p_ws_header(header, NGX_HTTP_9P_WS_BINARY, n);
-
-    b = ngx_http_9p_ws_reserve(s, hlen + n);
-    if (b == NULL) {
-        ngx_http_9p_ws_finish(ws, NGX_ERROR);
+    p = ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_BINARY, NULL, n);
+    if (p == NULL) {
         return NGX_ERROR;
     }
 
-    b->last = ngx_cpymem(b->last, header, hlen);
-    b->last += ninep_pack(f, b->last, n);
+    (void) ninep_pack(f, p, n);
 
     ngx_http_9p_stats_out(s, f, n);
 
@@ -946,25 +917,37 @@ ngx_http_9p_ws_post(ngx_http_9p_session_t *s)
 }
 
 
-static ngx_int_t
+/*
+ * A frame of len payload bytes at the end of the output, the payload
+ * copied into it unless NULL: where its payload goes, or NULL if the
+ * session ends.
+ */
+
+static u_char *
 ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     u_char *payload, size_t len)
 {
-    u_char     *p;
+    u_char      header[NGX_HTTP_9P_WS_MAX_HEADER], *p;
+    size_t      hlen;
     ngx_buf_t  *b;
 
-    b = ngx_http_9p_ws_reserve(s, NGX_HTTP_9P_WS_MAX_HEADER + len);
+    hlen = ngx_http_9p_ws_header(header, opcode, len);
+
+    b = ngx_http_9p_ws_reserve(s, hlen + len);
     if (b == NULL) {
         ngx_http_9p_ws_finish(ngx_http_9p_ws(s), NGX_ERROR);
-        return NGX_ERROR;
+        return NULL;
     }
 
-    p = b->last + ngx_http_9p_ws_header(b->last, opcode, len);
+    p = ngx_cpymem(b->last, header, hlen);
+    b->last = p + len;
 
     /* an empty ping has no payload at all */
-    b->last = len ? ngx_cpymem(p, payload, len) : p;
+    if (payload) {
+        ngx_memcpy(p, payload, len);
+    }
 
-    return NGX_OK;
+    return p;
 }
 
 
@@ -1113,13 +1096,12 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
     r = s->request;
     c = s->connection;
     sent = c->sent;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
     /* the 101 response may still be queued in the HTTP output filters */
-    if (r->out) {
-        if (ngx_http_output_filter(r, NULL) == NGX_ERROR) {
-            ngx_http_9p_ws_finish(ws, NGX_ERROR);
-            return;
-        }
+    if (r->out && ngx_http_output_filter(r, NULL) == NGX_ERROR) {
+        ngx_http_9p_ws_finish(ws, NGX_ERROR);
+        return;
     }
 
     /* NGX_LOWLEVEL_BUFFERED: TLS records written in part go out first */
@@ -1138,7 +1120,8 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
             return;
         }
 
-        ngx_http_9p_ws_sent(ws);
+        ngx_http_9p_ws_free_overflow(ws, 0);
+        ws->out_chain.next = NULL;
     }
 
     if (r->out == NULL && ws->out.pos == ws->out.last && ws->overflow == NULL
@@ -1156,17 +1139,13 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
 
         if (ws->close_sent) {
             /* wait for the client's close, not for ever */
-            clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
             ngx_add_timer(&ws->timer, clcf->lingering_timeout);
             return;
         }
 
         ngx_http_9p_ws_put_out(ws);
-
         return;
     }
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
     if (c->sent != sent || !c->write->timer_set) {
         ngx_add_timer(c->write, clcf->send_timeout);
@@ -1178,14 +1157,16 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
 }
 
 
-/* Frees the overflow blocks that went out. */
+/* Frees the overflow blocks that went out, or all of them. */
 
 static void
-ngx_http_9p_ws_sent(ngx_http_9p_ws_t *ws)
+ngx_http_9p_ws_free_overflow(ngx_http_9p_ws_t *ws, ngx_uint_t all)
 {
     ngx_chain_t  *cl;
 
-    while (ws->overflow && ws->overflow->buf->pos == ws->overflow->buf->last) {
+    while (ws->overflow
+           && (all || ws->overflow->buf->pos == ws->overflow->buf->last))
+    {
         cl = ws->overflow;
         ws->overflow = cl->next;
         ngx_free(cl);
@@ -1194,8 +1175,6 @@ ngx_http_9p_ws_sent(ngx_http_9p_ws_t *ws)
     if (ws->overflow == NULL) {
         ws->overflow_last = &ws->overflow;
     }
-
-    ws->out_chain.next = NULL;
 }
 
 
@@ -1272,19 +1251,18 @@ ngx_http_9p_ws_put_in(ngx_http_9p_ws_t *ws)
 static void
 ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws)
 {
-    if (ws->out.start) {
-        ngx_http_9p_buf_put(ws->out.start, ws->out_size);
-        ws->out.start = NULL;
-        ws->out.pos = NULL;
-        ws->out.last = NULL;
-        ws->out.end = NULL;
-    }
+    ngx_http_9p_buf_put(ws->out.start, ws->out_size);
+    ws->out.start = NULL;
+    ws->out.pos = NULL;
+    ws->out.last = NULL;
+    ws->out.end = NULL;
 }
 
 
 static void *
 ngx_http_9p_buf_get(size_t size, ngx_log_t *log)
 {
+    void                 *p;
     ngx_uint_t            i;
     ngx_http_9p_cache_t  *c;
 
@@ -1292,9 +1270,11 @@ ngx_http_9p_buf_get(size_t size, ngx_log_t *log)
         c = &ngx_http_9p_cache[i];
 
         if (c->size == size && c->n) {
+            p = c->free;
+            c->free = *(void **) p;
             c->n--;
             c->low = ngx_min(c->low, c->n);
-            return c->bufs[c->n];
+            return p;
         }
     }
 
@@ -1322,11 +1302,8 @@ ngx_http_9p_buf_put(void *p, size_t size)
         }
 
         if (c->size == size) {
-            if (ngx_http_9p_cache_push(c, p) == NGX_OK) {
-                return;
-            }
-
-            break;
+            ngx_http_9p_cache_push(c, p);
+            return;
         }
     }
 
@@ -1334,31 +1311,14 @@ ngx_http_9p_buf_put(void *p, size_t size)
 }
 
 
-static ngx_int_t
+static void
 ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p)
 {
-    void        **bufs;
-    ngx_uint_t    cap;
     ngx_event_t  *ev;
 
-    if (c->n == c->cap) {
-        cap = ngx_max(32, 2 * c->cap);
-
-        bufs = ngx_alloc(cap * sizeof(void *), ngx_cycle->log);
-        if (bufs == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (c->n) {
-            ngx_memcpy(bufs, c->bufs, c->n * sizeof(void *));
-        }
-
-        ngx_free(c->bufs);
-        c->bufs = bufs;
-        c->cap = cap;
-    }
-
-    c->bufs[c->n++] = p;
+    *(void **) p = c->free;
+    c->free = p;
+    c->n++;
 
     ev = &ngx_http_9p_cache_timer;
 
@@ -1369,8 +1329,6 @@ ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p)
         ev->cancelable = 1;
         ngx_add_timer(ev, NGX_HTTP_9P_CACHE_DECAY);
     }
-
-    return NGX_OK;
 }
 
 
@@ -1379,6 +1337,7 @@ ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p)
 static void
 ngx_http_9p_cache_decay(ngx_event_t *ev)
 {
+    void                 *p, **next;
     ngx_uint_t            i, k, held;
     ngx_http_9p_cache_t  *c;
 
@@ -1387,24 +1346,20 @@ ngx_http_9p_cache_decay(ngx_event_t *ev)
     for (i = 0; i < NGX_HTTP_9P_CACHE_SIZES; i++) {
         c = &ngx_http_9p_cache[i];
 
-        if (c->bufs == NULL) {
-            continue;
+        /* past the newest n - low */
+        for (next = &c->free, k = c->low; k < c->n; k++) {
+            next = (void **) *next;
         }
 
-        for (k = 0; k < c->low; k++) {
-            ngx_free(c->bufs[k]);
+        while (*next) {
+            p = *next;
+            *next = *(void **) p;
+            ngx_free(p);
         }
 
         c->n -= c->low;
-        ngx_memmove(c->bufs, c->bufs + c->low, c->n * sizeof(void *));
         c->low = c->n;
         held += c->n;
-
-        if (c->n == 0) {
-            ngx_free(c->bufs);
-            c->bufs = NULL;
-            c->cap = 0;
-        }
     }
 
     if (held) {
@@ -1428,7 +1383,6 @@ ngx_http_9p_ws_cleanup(void *data)
 {
     ngx_http_9p_session_t  *s = data;
 
-    ngx_chain_t       *cl;
     ngx_http_9p_ws_t  *ws;
 
     ws = ngx_http_9p_ws(s);
@@ -1459,22 +1413,11 @@ ngx_http_9p_ws_cleanup(void *data)
 #endif
     }
 
-    while (ws->overflow) {
-        cl = ws->overflow;
-        ws->overflow = cl->next;
-        ngx_free(cl);
-    }
+    ngx_http_9p_ws_free_overflow(ws, 1);
+    ngx_http_9p_ws_put_in(ws);
 
-    ws->overflow_last = &ws->overflow;
-
-    if (ws->in) {
-        ngx_http_9p_ws_put_in(ws);
-    }
-
-    if (ws->msg) {
-        ngx_http_9p_buf_put(ws->msg, s->conf->msize);
-        ws->msg = NULL;
-    }
+    ngx_http_9p_buf_put(ws->msg, s->conf->msize);
+    ws->msg = NULL;
 
     ngx_http_9p_ws_put_out(ws);
 }
