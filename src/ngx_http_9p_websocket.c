@@ -130,7 +130,6 @@ static size_t ngx_http_9p_ws_room(ngx_http_9p_ws_t *ws);
 static void ngx_http_9p_ws_flush(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_finish(ngx_http_9p_ws_t *ws, ngx_int_t rc);
 static void ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s);
-static void ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_put_in(ngx_http_9p_ws_t *ws);
 static void ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws);
 static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
@@ -395,7 +394,11 @@ ngx_http_9p_ws_timer_handler(ngx_event_t *ev)
         if (!ws->ping_sent && elapsed >= s->conf->ping_interval
             && ngx_http_9p_ws_room(ws) >= NGX_HTTP_9P_WS_MAX_HEADER)
         {
-            ngx_http_9p_ws_release_idle(s);
+            /* a session gone quiet holds no input buffer */
+            if (ws->in_pos == ws->in_last) {
+                ngx_http_9p_ws_put_in(ws);
+            }
+
             ws->ping_sent = 1;
             (void) ngx_http_9p_ws_queue(s, NGX_HTTP_9P_WS_PING, NULL, 0);
         }
@@ -676,13 +679,12 @@ ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
 
     ngx_memcpy(ws->msg + ws->msg_len, payload, len);
     ws->msg_len += len;
-    ws->fragmented = 1;
+    ws->fragmented = !fin;
 
     if (!fin) {
         return NGX_OK;
     }
 
-    ws->fragmented = 0;
     rc = ngx_http_9p_session_message(s, ws->msg, ws->msg_len);
     ws->msg_len = 0;
 
@@ -1215,26 +1217,6 @@ ngx_http_9p_ws_finalize(ngx_http_9p_session_t *s)
     }
 
     ngx_http_finalize_request(r, ws->done_rc);
-}
-
-
-/* Frees the input buffers of a session that has gone quiet. */
-
-static void
-ngx_http_9p_ws_release_idle(ngx_http_9p_session_t *s)
-{
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
-    if (ws->in && ws->in_pos == ws->in_last) {
-        ngx_http_9p_ws_put_in(ws);
-    }
-
-    if (ws->msg && !ws->fragmented) {
-        ngx_http_9p_buf_put(ws->msg, s->conf->msize);
-        ws->msg = NULL;
-    }
 }
 
 
