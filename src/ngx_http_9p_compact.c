@@ -106,9 +106,10 @@ static ngx_int_t ngx_http_9p_list_copy(ngx_pool_t *pool, ngx_list_t *dst,
 static ngx_table_elt_t *ngx_http_9p_elt_map(ngx_list_t *from,
     ngx_list_t *to, ngx_table_elt_t *h);
 static ngx_int_t ngx_http_9p_refs_move(u_char *dst, u_char *src,
-    const size_t *offs, ngx_uint_t n, ngx_list_t *from, ngx_list_t *to);
+    const size_t *offs, size_t size, ngx_list_t *from, ngx_list_t *to);
 static ngx_int_t ngx_http_9p_array_move(ngx_pool_t *pool, ngx_array_t *dst,
     ngx_array_t *src, ngx_list_t *from, ngx_list_t *to);
+static u_char *ngx_http_9p_dup(ngx_pool_t *pool, u_char *data, size_t len);
 static ngx_int_t ngx_http_9p_str_copy(ngx_pool_t *pool, ngx_str_t *s);
 static ngx_int_t ngx_http_9p_str_move(ngx_http_request_t *nr, ngx_str_t *s,
     ngx_http_request_t *r);
@@ -245,15 +246,10 @@ ngx_http_9p_movable(ngx_http_request_t *r, ngx_pool_cleanup_pt keep)
         }
     }
 
-    if (kept != 1
-        || r->headers_in.headers.size != sizeof(ngx_table_elt_t)
-        || r->headers_out.headers.size != sizeof(ngx_table_elt_t)
-        || r->headers_out.trailers.size != sizeof(ngx_table_elt_t))
-    {
-        return 0;
-    }
-
-    return 1;
+    return kept == 1
+           && r->headers_in.headers.size == sizeof(ngx_table_elt_t)
+           && r->headers_out.headers.size == sizeof(ngx_table_elt_t)
+           && r->headers_out.trailers.size == sizeof(ngx_table_elt_t);
 }
 
 
@@ -417,8 +413,8 @@ static ngx_int_t
 ngx_http_9p_copy(ngx_http_request_t *nr, ngx_http_request_t *r,
     ngx_uint_t nvars)
 {
-    u_char                     *rl;
     ngx_uint_t                  i;
+    ngx_list_t                 *from, *to;
     ngx_pool_t                 *pool;
     ngx_http_variable_value_t  *v;
 
@@ -455,14 +451,10 @@ ngx_http_9p_copy(ngx_http_request_t *nr, ngx_http_request_t *r,
                 continue;
             }
 
-            rl = ngx_pnalloc(pool, v->len + 1);
-            if (rl == NULL) {
+            v->data = ngx_http_9p_dup(pool, v->data, v->len);
+            if (v->data == NULL) {
                 return NGX_ERROR;
             }
-
-            ngx_memcpy(rl, v->data, v->len);
-            rl[v->len] = '\0';
-            v->data = rl;
         }
     }
 
@@ -488,47 +480,30 @@ ngx_http_9p_copy(ngx_http_request_t *nr, ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    /* where the parser was: nothing reads these after it */
-    nr->header_name_start = NULL;
-    nr->header_name_end = NULL;
-    nr->header_start = NULL;
-    nr->header_end = NULL;
-    nr->uri_start = NULL;
-    nr->uri_end = NULL;
-    nr->uri_ext = NULL;
-    nr->args_start = NULL;
-    nr->request_start = NULL;
-    nr->request_end = NULL;
-    nr->method_end = NULL;
-    nr->schema_start = NULL;
-    nr->schema_end = NULL;
-    nr->host_start = NULL;
-    nr->host_end = NULL;
-    nr->port_start = NULL;
-    nr->port_end = NULL;
+    /*
+     * where the parser was, the pointers from header_name_start to
+     * port_end (the last field but the version): nothing reads them after
+     */
+    ngx_memzero(&nr->header_name_start,
+                (u_char *) (&nr->port_end + 1)
+                - (u_char *) &nr->header_name_start);
 
     /* the headers in */
-    if (ngx_http_9p_list_copy(pool, &nr->headers_in.headers,
-                              &r->headers_in.headers, 1)
-        != NGX_OK
+    from = &r->headers_in.headers;
+    to = &nr->headers_in.headers;
+
+    if (ngx_http_9p_list_copy(pool, to, from, 1) != NGX_OK
         || ngx_http_9p_refs_move((u_char *) &nr->headers_in,
                                  (u_char *) &r->headers_in,
                                  ngx_http_9p_in_refs,
-                                 sizeof(ngx_http_9p_in_refs)
-                                 / sizeof(ngx_http_9p_in_refs[0]),
-                                 &r->headers_in.headers,
-                                 &nr->headers_in.headers)
+                                 sizeof(ngx_http_9p_in_refs), from, to)
            != NGX_OK
         || ngx_http_9p_array_move(pool, &nr->headers_in.cookies,
-                                  &r->headers_in.cookies,
-                                  &r->headers_in.headers,
-                                  &nr->headers_in.headers)
+                                  &r->headers_in.cookies, from, to)
            != NGX_OK
 #if (NGX_HTTP_X_FORWARDED_FOR)
         || ngx_http_9p_array_move(pool, &nr->headers_in.x_forwarded_for,
-                                  &r->headers_in.x_forwarded_for,
-                                  &r->headers_in.headers,
-                                  &nr->headers_in.headers)
+                                  &r->headers_in.x_forwarded_for, from, to)
            != NGX_OK
 #endif
         || ngx_http_9p_str_copy(pool, &nr->headers_in.user) != NGX_OK
@@ -539,29 +514,23 @@ ngx_http_9p_copy(ngx_http_request_t *nr, ngx_http_request_t *r,
     }
 
     /* the headers out (the 101's), for $sent_http_* */
-    if (ngx_http_9p_list_copy(pool, &nr->headers_out.headers,
-                              &r->headers_out.headers, 0)
-        != NGX_OK
+    from = &r->headers_out.headers;
+    to = &nr->headers_out.headers;
+
+    if (ngx_http_9p_list_copy(pool, to, from, 0) != NGX_OK
         || ngx_http_9p_list_copy(pool, &nr->headers_out.trailers,
                                  &r->headers_out.trailers, 0)
            != NGX_OK
         || ngx_http_9p_refs_move((u_char *) &nr->headers_out,
                                  (u_char *) &r->headers_out,
                                  ngx_http_9p_out_refs,
-                                 sizeof(ngx_http_9p_out_refs)
-                                 / sizeof(ngx_http_9p_out_refs[0]),
-                                 &r->headers_out.headers,
-                                 &nr->headers_out.headers)
+                                 sizeof(ngx_http_9p_out_refs), from, to)
            != NGX_OK
         || ngx_http_9p_array_move(pool, &nr->headers_out.cache_control,
-                                  &r->headers_out.cache_control,
-                                  &r->headers_out.headers,
-                                  &nr->headers_out.headers)
+                                  &r->headers_out.cache_control, from, to)
            != NGX_OK
         || ngx_http_9p_array_move(pool, &nr->headers_out.link,
-                                  &r->headers_out.link,
-                                  &r->headers_out.headers,
-                                  &nr->headers_out.headers)
+                                  &r->headers_out.link, from, to)
            != NGX_OK
         || ngx_http_9p_str_copy(pool, &nr->headers_out.status_line) != NGX_OK
         || ngx_http_9p_str_copy(pool, &nr->headers_out.content_type)
@@ -585,7 +554,6 @@ static ngx_int_t
 ngx_http_9p_list_copy(ngx_pool_t *pool, ngx_list_t *dst, ngx_list_t *src,
     ngx_uint_t in)
 {
-    u_char           *p;
     ngx_uint_t        i, n;
     ngx_table_elt_t  *h, *e;
     ngx_list_part_t  *part;
@@ -625,14 +593,11 @@ ngx_http_9p_list_copy(ngx_pool_t *pool, ngx_list_t *dst, ngx_list_t *src,
                 e->lowcase_key = NULL;
 
             } else if (e->lowcase_key) {
-                p = ngx_pnalloc(pool, e->key.len + 1);
-                if (p == NULL) {
+                e->lowcase_key = ngx_http_9p_dup(pool, e->lowcase_key,
+                                                 e->key.len);
+                if (e->lowcase_key == NULL) {
                     return NGX_ERROR;
                 }
-
-                ngx_memcpy(p, h[i].lowcase_key, e->key.len);
-                p[e->key.len] = '\0';
-                e->lowcase_key = p;
             }
         }
     }
@@ -666,14 +631,16 @@ ngx_http_9p_elt_map(ngx_list_t *from, ngx_list_t *to, ngx_table_elt_t *h)
 }
 
 
+/* The fields at offs (a table of size bytes) of dst pointing at the copies. */
+
 static ngx_int_t
 ngx_http_9p_refs_move(u_char *dst, u_char *src, const size_t *offs,
-    ngx_uint_t n, ngx_list_t *from, ngx_list_t *to)
+    size_t size, ngx_list_t *from, ngx_list_t *to)
 {
     ngx_uint_t         i;
     ngx_table_elt_t   *h, *e;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < size / sizeof(size_t); i++) {
         h = *(ngx_table_elt_t **) (src + offs[i]);
 
         if (h == NULL) {
@@ -734,32 +701,38 @@ ngx_http_9p_array_move(ngx_pool_t *pool, ngx_array_t *dst, ngx_array_t *src,
 }
 
 
+/* len bytes at data copied into pool with a NUL after them. */
+
+static u_char *
+ngx_http_9p_dup(ngx_pool_t *pool, u_char *data, size_t len)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(pool, len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(p, data, len);
+    p[len] = '\0';
+
+    return p;
+}
+
+
 /* s copied into pool with a NUL after it; an empty string stays empty. */
 
 static ngx_int_t
 ngx_http_9p_str_copy(ngx_pool_t *pool, ngx_str_t *s)
 {
-    u_char  *p;
-
     if (s->data == NULL) {
         return NGX_OK;
     }
 
-    if (s->len == 0) {
-        s->data = (u_char *) "";
-        return NGX_OK;
-    }
+    s->data = s->len ? ngx_http_9p_dup(pool, s->data, s->len)
+                     : (u_char *) "";
 
-    p = ngx_pnalloc(pool, s->len + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(p, s->data, s->len);
-    p[s->len] = '\0';
-    s->data = p;
-
-    return NGX_OK;
+    return s->data ? NGX_OK : NGX_ERROR;
 }
 
 
