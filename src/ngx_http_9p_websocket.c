@@ -958,7 +958,7 @@ ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
 static size_t
 ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode, size_t len)
 {
-    ngx_uint_t  i;
+    ngx_uint_t  i, n;
 
     p[0] = (u_char) (0x80 | opcode);
 
@@ -967,20 +967,14 @@ ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode, size_t len)
         return 2;
     }
 
-    if (len <= 0xffff) {
-        p[1] = 126;
-        p[2] = (u_char) (len >> 8);
-        p[3] = (u_char) len;
-        return 4;
+    n = (len <= 0xffff) ? 2 : 8;        /* bytes of extended length */
+    p[1] = (n == 2) ? 126 : 127;
+
+    for (i = 0; i < n; i++) {
+        p[1 + n - i] = (u_char) ((uint64_t) len >> (8 * i));
     }
 
-    p[1] = 127;
-
-    for (i = 0; i < 8; i++) {
-        p[9 - i] = (u_char) ((uint64_t) len >> (8 * i));
-    }
-
-    return 10;
+    return 2 + n;
 }
 
 

@@ -27,7 +27,7 @@ ngx_http_9p_wsframe_parse(const uint8_t *p, size_t avail, int fragmented,
     uint64_t room, ngx_http_9p_wsframe_t *f, unsigned *code,
     const char **reason)
 {
-    size_t    i;
+    size_t    i, n;
     unsigned  opcode;
 
     if (avail < 2) {
@@ -83,38 +83,27 @@ ngx_http_9p_wsframe_parse(const uint8_t *p, size_t avail, int fragmented,
         return wsframe_bad(code, reason, WSF_PROTOCOL, "unknown opcode");
     }
 
-    if (f->len == 126) {
-        if (avail < 4) {
-            return 0;
-        }
+    if (f->len >= 126) {
+        n = (f->len == 126) ? 2 : 8;        /* bytes of extended length */
 
-        f->len = ((uint64_t) p[2] << 8) | p[3];
-        f->hlen = 4;
-
-        if (f->len < 126) {
-            return wsframe_bad(code, reason, WSF_PROTOCOL,
-                               "non-minimal payload length");
-        }
-
-    } else if (f->len == 127) {
-        if (avail < 10) {
+        if (avail < 2 + n) {
             return 0;
         }
 
         f->len = 0;
 
-        for (i = 2; i < 10; i++) {
+        for (i = 2; i < 2 + n; i++) {
             f->len = (f->len << 8) | p[i];
         }
 
-        f->hlen = 10;
+        f->hlen = 2 + n;
 
         if (f->len >> 63) {
             return wsframe_bad(code, reason, WSF_PROTOCOL,
                                "payload length with the top bit set");
         }
 
-        if (f->len <= 0xffff) {
+        if (f->len < (n == 2 ? 126 : 0x10000)) {
             return wsframe_bad(code, reason, WSF_PROTOCOL,
                                "non-minimal payload length");
         }
