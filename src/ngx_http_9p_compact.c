@@ -771,19 +771,17 @@ ngx_http_9p_free_header_buffers(ngx_connection_t *c,
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
-    if (hc) {
-        for (cl = hc->busy; cl; cl = cl->next) {
-            (void) ngx_pfree(c->pool, cl->buf->start);
-        }
-
-        for (cl = hc->free; cl; cl = cl->next) {
-            (void) ngx_pfree(c->pool, cl->buf->start);
-        }
-
-        hc->busy = NULL;
-        hc->free = NULL;
-        hc->nbusy = 0;
+    for (cl = hc->busy; cl; cl = cl->next) {
+        (void) ngx_pfree(c->pool, cl->buf->start);
     }
+
+    for (cl = hc->free; cl; cl = cl->next) {
+        (void) ngx_pfree(c->pool, cl->buf->start);
+    }
+
+    hc->busy = NULL;
+    hc->free = NULL;
+    hc->nbusy = 0;
 
     b = c->buffer;
 

@@ -72,7 +72,7 @@ typedef struct {
     ngx_chain_t                *overflow;
     ngx_chain_t               **overflow_last;
 
-    /* a fragmented message being reassembled */
+    /* a fragmented message being reassembled (NULL: none is) */
     u_char                     *msg;
     size_t                      msg_len;
 
@@ -88,7 +88,6 @@ typedef struct {
     /* how the connection ended: NGX_DONE after a close handshake */
     ngx_int_t                   done_rc;
 
-    unsigned                    fragmented:1;
     unsigned                    ping_sent:1;
     unsigned                    close_sent:1;
     unsigned                    close_received:1;
@@ -240,7 +239,6 @@ ngx_http_9p_ws_start(ngx_http_request_t *r)
     }
 
     ws->out_chain.buf = &ws->out;
-    ws->out_chain.next = NULL;
     ws->overflow_last = &ws->overflow;
 
     /* every frame goes out now: under TLS, ngx_ssl_send_chain() would
@@ -596,7 +594,7 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
     p = ws->in_pos;
     avail = ws->in_last - p;
 
-    rc = ngx_http_9p_wsframe_parse(p, avail, ws->fragmented,
+    rc = ngx_http_9p_wsframe_parse(p, avail, ws->msg != NULL,
                                    s->msize - ws->msg_len, &f, &code,
                                    &reason);
 
@@ -679,7 +677,6 @@ ngx_http_9p_ws_data(ngx_http_9p_session_t *s, ngx_uint_t opcode,
 
     ngx_memcpy(ws->msg + ws->msg_len, payload, len);
     ws->msg_len += len;
-    ws->fragmented = !fin;
 
     if (!fin) {
         return NGX_OK;
@@ -1117,7 +1114,6 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
         }
 
         ngx_http_9p_ws_free_overflow(ws, 0);
-        ws->out_chain.next = NULL;
     }
 
     if (r->out == NULL && ws->out.pos == ws->out.last && ws->overflow == NULL
