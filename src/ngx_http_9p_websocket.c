@@ -105,7 +105,6 @@ static void ngx_http_9p_ws_handler(ngx_http_request_t *r);
 static void ngx_http_9p_ws_timer_handler(ngx_event_t *ev);
 static void ngx_http_9p_ws_run(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_read(ngx_http_9p_session_t *s);
-static ngx_int_t ngx_http_9p_ws_frames(ngx_http_9p_session_t *s);
 static ngx_int_t ngx_http_9p_ws_frame(ngx_http_9p_session_t *s);
 static ngx_int_t ngx_http_9p_ws_data(ngx_http_9p_session_t *s,
     ngx_uint_t opcode, ngx_uint_t fin, u_char *payload, size_t len);
@@ -476,9 +475,12 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
     c = s->connection;
 
     for ( ;; ) {
-        rc = ngx_http_9p_ws_frames(s);
+        do {
+            rc = ngx_http_9p_ws_frame(s);
+        } while (rc != NGX_AGAIN && rc != NGX_BUSY && rc != NGX_ERROR
+                 && !ws->done);
 
-        if (rc != NGX_OK || ws->done || ws->close_received) {
+        if (rc != NGX_AGAIN || ws->done || ws->close_received) {
             return;
         }
 
@@ -539,44 +541,10 @@ ngx_http_9p_ws_read(ngx_http_9p_session_t *s)
 
 
 /*
- * Handles the complete frames in the input buffer.  NGX_OK: more input is
- * needed; NGX_AGAIN: the output is full; NGX_ERROR: the session is ending.
+ * Parses and handles the next frame of the input buffer.  NGX_AGAIN: it
+ * is not complete yet; NGX_BUSY: the output is full; NGX_ERROR: the
+ * session is ending.
  */
-
-static ngx_int_t
-ngx_http_9p_ws_frames(ngx_http_9p_session_t *s)
-{
-    ngx_int_t          rc;
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
-    while (ws->in_pos < ws->in_last) {
-
-        /* backpressure: replies the client has not taken */
-        if (!ws->close_sent
-            && ngx_http_9p_ws_room(ws) < ngx_http_9p_min_output(s->msize))
-        {
-            ws->read_blocked = 1;
-            return NGX_AGAIN;
-        }
-
-        rc = ngx_http_9p_ws_frame(s);
-
-        if (rc == NGX_AGAIN) {
-            return NGX_OK;
-        }
-
-        if (rc == NGX_ERROR || ws->done) {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* Parses and handles one frame; NGX_AGAIN if it is not complete yet. */
 
 static ngx_int_t
 ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
@@ -593,6 +561,14 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
 
     p = ws->in_pos;
     avail = ws->in_last - p;
+
+    /* backpressure: replies the client has not taken */
+    if (avail && !ws->close_sent
+        && ngx_http_9p_ws_room(ws) < ngx_http_9p_min_output(s->msize))
+    {
+        ws->read_blocked = 1;
+        return NGX_BUSY;
+    }
 
     rc = ngx_http_9p_wsframe_parse(p, avail, ws->msg != NULL,
                                    s->msize - ws->msg_len, &f, &code,
