@@ -742,15 +742,8 @@ static ngx_int_t
 ngx_http_9p_str_move(ngx_http_request_t *nr, ngx_str_t *s,
     ngx_http_request_t *r)
 {
-    ngx_str_t  *old;
-
-    old = &r->request_line;
-
-    if (s->data && s->len && old->data && nr->request_line.data
-        && s->data >= old->data
-        && s->data + s->len <= old->data + old->len)
-    {
-        s->data = nr->request_line.data + (s->data - old->data);
+    if (s->data && s->len && ngx_http_9p_str_need(s, &r->request_line) == 0) {
+        s->data = nr->request_line.data + (s->data - r->request_line.data);
         return NGX_OK;
     }
 

@@ -132,7 +132,6 @@ static void ngx_http_9p_ws_put_in(ngx_http_9p_ws_t *ws);
 static void ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws);
 static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
 static void ngx_http_9p_buf_put(void *p, size_t size);
-static void ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p);
 static void ngx_http_9p_cache_decay(ngx_event_t *ev);
 static void ngx_http_9p_ws_cleanup(void *data);
 static void ngx_http_9p_ws_free(void *data);
@@ -879,14 +878,11 @@ ngx_http_9p_ws_malformed(ngx_http_9p_session_t *s, const char *reason)
 static void
 ngx_http_9p_ws_post(ngx_http_9p_session_t *s)
 {
-    ngx_event_t       *wev;
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
+    ngx_event_t  *wev;
 
     wev = s->connection->write;
 
-    if (!ws->done && !wev->posted) {
+    if (!ngx_http_9p_ws(s)->done && !wev->posted) {
         ngx_post_event(wev, &ngx_posted_events);
     }
 }
@@ -1230,10 +1226,13 @@ ngx_http_9p_buf_get(size_t size, ngx_log_t *log)
 }
 
 
+/* p back to its size's cache, which takes a size no other one holds. */
+
 static void
 ngx_http_9p_buf_put(void *p, size_t size)
 {
     ngx_uint_t            i;
+    ngx_event_t          *ev;
     ngx_http_9p_cache_t  *c;
 
     if (p == NULL) {
@@ -1250,19 +1249,14 @@ ngx_http_9p_buf_put(void *p, size_t size)
         }
 
         if (c->size == size) {
-            ngx_http_9p_cache_push(c, p);
-            return;
+            break;
         }
     }
 
-    ngx_free(p);
-}
-
-
-static void
-ngx_http_9p_cache_push(ngx_http_9p_cache_t *c, void *p)
-{
-    ngx_event_t  *ev;
+    if (i == NGX_HTTP_9P_CACHE_SIZES) {
+        ngx_free(p);
+        return;
+    }
 
     *(void **) p = c->free;
     c->free = p;
