@@ -94,7 +94,6 @@ static const char  *ngx_http_9p_done_with[] = {
 };
 
 
-static ngx_uint_t ngx_http_9p_contexts_movable(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_9p_movable(ngx_http_request_t *r,
     ngx_pool_cleanup_pt keep);
 static size_t ngx_http_9p_need(ngx_http_request_t *r, ngx_uint_t nvars);
@@ -205,7 +204,9 @@ failed:
 static ngx_uint_t
 ngx_http_9p_movable(ngx_http_request_t *r, ngx_pool_cleanup_pt keep)
 {
-    ngx_uint_t           kept;
+    ngx_uint_t           m, kept;
+    ngx_module_t        *mod;
+    const char         **name;
     ngx_pool_large_t    *l;
     ngx_pool_cleanup_t  *cln;
 
@@ -225,8 +226,25 @@ ngx_http_9p_movable(ngx_http_request_t *r, ngx_pool_cleanup_pt keep)
         return 0;
     }
 
-    if (!ngx_http_9p_contexts_movable(r)) {
-        return 0;
+    /* every module context but the session's must be one to drop */
+    for (m = 0; ngx_cycle->modules[m]; m++) {
+        mod = ngx_cycle->modules[m];
+
+        if (mod->type != NGX_HTTP_MODULE || r->ctx[mod->ctx_index] == NULL
+            || mod == &ngx_http_9p_module)
+        {
+            continue;
+        }
+
+        for (name = ngx_http_9p_done_with; *name; name++) {
+            if (ngx_strcmp(mod->name, *name) == 0) {
+                break;
+            }
+        }
+
+        if (*name == NULL) {
+            return 0;
+        }
     }
 
     for (l = r->pool->large; l; l = l->next) {
@@ -250,39 +268,6 @@ ngx_http_9p_movable(ngx_http_request_t *r, ngx_pool_cleanup_pt keep)
            && r->headers_in.headers.size == sizeof(ngx_table_elt_t)
            && r->headers_out.headers.size == sizeof(ngx_table_elt_t)
            && r->headers_out.trailers.size == sizeof(ngx_table_elt_t);
-}
-
-
-/* Whether every module context but the session's may be dropped. */
-
-static ngx_uint_t
-ngx_http_9p_contexts_movable(ngx_http_request_t *r)
-{
-    ngx_uint_t      m;
-    ngx_module_t   *mod;
-    const char    **name;
-
-    for (m = 0; ngx_cycle->modules[m]; m++) {
-        mod = ngx_cycle->modules[m];
-
-        if (mod->type != NGX_HTTP_MODULE || r->ctx[mod->ctx_index] == NULL
-            || mod == &ngx_http_9p_module)
-        {
-            continue;
-        }
-
-        for (name = ngx_http_9p_done_with; *name; name++) {
-            if (ngx_strcmp(mod->name, *name) == 0) {
-                break;
-            }
-        }
-
-        if (*name == NULL) {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -422,7 +407,7 @@ ngx_http_9p_copy(ngx_http_request_t *nr, ngx_http_request_t *r,
 
     nr->main = nr;
 
-    /* the session's context alone (see ngx_http_9p_contexts_movable) */
+    /* the session's context alone (see ngx_http_9p_movable) */
     nr->ctx = ngx_pcalloc(pool, sizeof(void *) * ngx_http_max_module);
     if (nr->ctx == NULL) {
         return NGX_ERROR;
