@@ -104,10 +104,10 @@ static ngx_int_t ngx_http_9p_list_copy(ngx_pool_t *pool, ngx_list_t *dst,
     ngx_list_t *src, ngx_uint_t in);
 static ngx_table_elt_t *ngx_http_9p_elt_map(ngx_list_t *from,
     ngx_list_t *to, ngx_table_elt_t *h);
-static ngx_int_t ngx_http_9p_refs_move(u_char *dst, u_char *src,
-    const size_t *offs, size_t size, ngx_list_t *from, ngx_list_t *to);
-static ngx_int_t ngx_http_9p_array_move(ngx_pool_t *pool, ngx_array_t *dst,
-    ngx_array_t *src, ngx_list_t *from, ngx_list_t *to);
+static ngx_int_t ngx_http_9p_refs_move(u_char *hdrs, const size_t *offs,
+    size_t size, ngx_list_t *from, ngx_list_t *to);
+static ngx_int_t ngx_http_9p_array_move(ngx_pool_t *pool, ngx_array_t *a,
+    ngx_list_t *from, ngx_list_t *to);
 static u_char *ngx_http_9p_dup(ngx_pool_t *pool, u_char *data, size_t len);
 static ngx_int_t ngx_http_9p_str_copy(ngx_pool_t *pool, ngx_str_t *s);
 static ngx_int_t ngx_http_9p_str_move(ngx_http_request_t *nr, ngx_str_t *s,
@@ -479,16 +479,14 @@ ngx_http_9p_copy(ngx_http_request_t *nr, ngx_http_request_t *r,
 
     if (ngx_http_9p_list_copy(pool, to, from, 1) != NGX_OK
         || ngx_http_9p_refs_move((u_char *) &nr->headers_in,
-                                 (u_char *) &r->headers_in,
                                  ngx_http_9p_in_refs,
                                  sizeof(ngx_http_9p_in_refs), from, to)
            != NGX_OK
-        || ngx_http_9p_array_move(pool, &nr->headers_in.cookies,
-                                  &r->headers_in.cookies, from, to)
+        || ngx_http_9p_array_move(pool, &nr->headers_in.cookies, from, to)
            != NGX_OK
 #if (NGX_HTTP_X_FORWARDED_FOR)
         || ngx_http_9p_array_move(pool, &nr->headers_in.x_forwarded_for,
-                                  &r->headers_in.x_forwarded_for, from, to)
+                                  from, to)
            != NGX_OK
 #endif
         || ngx_http_9p_str_copy(pool, &nr->headers_in.user) != NGX_OK
@@ -507,15 +505,13 @@ ngx_http_9p_copy(ngx_http_request_t *nr, ngx_http_request_t *r,
                                  &r->headers_out.trailers, 0)
            != NGX_OK
         || ngx_http_9p_refs_move((u_char *) &nr->headers_out,
-                                 (u_char *) &r->headers_out,
                                  ngx_http_9p_out_refs,
                                  sizeof(ngx_http_9p_out_refs), from, to)
            != NGX_OK
         || ngx_http_9p_array_move(pool, &nr->headers_out.cache_control,
-                                  &r->headers_out.cache_control, from, to)
+                                  from, to)
            != NGX_OK
-        || ngx_http_9p_array_move(pool, &nr->headers_out.link,
-                                  &r->headers_out.link, from, to)
+        || ngx_http_9p_array_move(pool, &nr->headers_out.link, from, to)
            != NGX_OK
         || ngx_http_9p_str_copy(pool, &nr->headers_out.status_line) != NGX_OK
         || ngx_http_9p_str_copy(pool, &nr->headers_out.content_type)
@@ -616,17 +612,17 @@ ngx_http_9p_elt_map(ngx_list_t *from, ngx_list_t *to, ngx_table_elt_t *h)
 }
 
 
-/* The fields at offs (a table of size bytes) of dst pointing at the copies. */
+/* The fields at offs (a table of size bytes) of nr's hdrs, moved. */
 
 static ngx_int_t
-ngx_http_9p_refs_move(u_char *dst, u_char *src, const size_t *offs,
-    size_t size, ngx_list_t *from, ngx_list_t *to)
+ngx_http_9p_refs_move(u_char *hdrs, const size_t *offs, size_t size,
+    ngx_list_t *from, ngx_list_t *to)
 {
     ngx_uint_t         i;
     ngx_table_elt_t   *h, *e;
 
     for (i = 0; i < size / sizeof(size_t); i++) {
-        h = *(ngx_table_elt_t **) (src + offs[i]);
+        h = *(ngx_table_elt_t **) (hdrs + offs[i]);
 
         if (h == NULL) {
             continue;
@@ -637,50 +633,47 @@ ngx_http_9p_refs_move(u_char *dst, u_char *src, const size_t *offs,
             return NGX_ERROR;
         }
 
-        *(ngx_table_elt_t **) (dst + offs[i]) = e;
+        *(ngx_table_elt_t **) (hdrs + offs[i]) = e;
     }
 
     return NGX_OK;
 }
 
 
-/* An array of pointers to headers (Cookie, ...) pointing at the copies. */
+/* An array of nr's that points at r's headers (Cookie, ...), moved. */
 
 static ngx_int_t
-ngx_http_9p_array_move(ngx_pool_t *pool, ngx_array_t *dst, ngx_array_t *src,
-    ngx_list_t *from, ngx_list_t *to)
+ngx_http_9p_array_move(ngx_pool_t *pool, ngx_array_t *a, ngx_list_t *from,
+    ngx_list_t *to)
 {
     ngx_uint_t         i;
     ngx_table_elt_t  **h, **e;
 
-    if (src->elts == NULL) {
-        ngx_memzero(dst, sizeof(ngx_array_t));
+    if (a->elts == NULL) {
         return NGX_OK;
     }
 
-    if (src->size != sizeof(ngx_table_elt_t *)) {
+    if (a->size != sizeof(ngx_table_elt_t *)) {
         return NGX_ERROR;
     }
 
-    e = ngx_palloc(pool, ngx_max(src->nelts, 1) * sizeof(ngx_table_elt_t *));
+    e = ngx_palloc(pool, ngx_max(a->nelts, 1) * sizeof(ngx_table_elt_t *));
     if (e == NULL) {
         return NGX_ERROR;
     }
 
-    h = src->elts;
+    h = a->elts;
 
-    for (i = 0; i < src->nelts; i++) {
+    for (i = 0; i < a->nelts; i++) {
         e[i] = ngx_http_9p_elt_map(from, to, h[i]);
         if (e[i] == NULL) {
             return NGX_ERROR;
         }
     }
 
-    dst->elts = e;
-    dst->nelts = src->nelts;
-    dst->size = sizeof(ngx_table_elt_t *);
-    dst->nalloc = ngx_max(src->nelts, 1);
-    dst->pool = pool;
+    a->elts = e;
+    a->nalloc = ngx_max(a->nelts, 1);
+    a->pool = pool;
 
     return NGX_OK;
 }
