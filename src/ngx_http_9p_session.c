@@ -173,19 +173,12 @@ ngx_http_9p_session_version(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     r.tag = t->tag;
     r.msize = ngx_min(t->msize, (uint32_t) s->conf->msize);
 
-    if (t->version.len >= vlen
-        && ngx_strncmp(t->version.data, NINEP_VERSION, vlen) == 0
-        && (t->version.len == vlen || t->version.data[vlen] == '.'))
-    {
-        r.version = ninep_str(NINEP_VERSION);
-        s->msize = r.msize;
-        s->versioned = 1;
+    s->versioned = t->version.len >= vlen
+                   && ngx_strncmp(t->version.data, NINEP_VERSION, vlen) == 0
+                   && (t->version.len == vlen || t->version.data[vlen] == '.');
 
-    } else {
-        r.version = ninep_str("unknown");
-        s->msize = s->conf->msize;
-        s->versioned = 0;
-    }
+    r.version = ninep_str(s->versioned ? NINEP_VERSION : "unknown");
+    s->msize = s->versioned ? r.msize : s->conf->msize;
 
     return s->transport->send(s, &r);
 }
@@ -272,6 +265,7 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 
     return ngx_http_9p_reply_to(s, t, NULL);
 }
+
 
 /*
  * The rest works on a fid: a union directory's read or create is the

@@ -133,7 +133,7 @@ static void ngx_http_9p_ws_put_out(ngx_http_9p_ws_t *ws);
 static void *ngx_http_9p_buf_get(size_t size, ngx_log_t *log);
 static void ngx_http_9p_buf_put(void *p, size_t size);
 static void ngx_http_9p_cache_decay(ngx_event_t *ev);
-static void ngx_http_9p_ws_cleanup(void *data);
+static void ngx_http_9p_ws_cleanup(ngx_http_9p_session_t *s);
 static void ngx_http_9p_ws_free(void *data);
 static ngx_int_t ngx_http_9p_ws_send_fcall(ngx_http_9p_session_t *s,
     ninep_fcall_t *f);
@@ -1321,10 +1321,8 @@ ngx_http_9p_ws_free(void *data)
 
 
 static void
-ngx_http_9p_ws_cleanup(void *data)
+ngx_http_9p_ws_cleanup(ngx_http_9p_session_t *s)
 {
-    ngx_http_9p_session_t  *s = data;
-
     ngx_http_9p_ws_t  *ws;
 
     ws = ngx_http_9p_ws(s);
