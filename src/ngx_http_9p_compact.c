@@ -364,11 +364,7 @@ ngx_http_9p_list_need(ngx_list_t *l, ngx_uint_t in)
 static size_t
 ngx_http_9p_array_need(ngx_array_t *a)
 {
-    if (a->elts == NULL) {
-        return 0;
-    }
-
-    return ngx_max(a->nelts, 1) * sizeof(ngx_table_elt_t *);
+    return a->elts ? ngx_max(a->nelts, 1) * sizeof(ngx_table_elt_t *) : 0;
 }
 
 
@@ -377,13 +373,10 @@ ngx_http_9p_array_need(ngx_array_t *a)
 static size_t
 ngx_http_9p_str_need(ngx_str_t *s, ngx_str_t *within)
 {
-    if (s->data == NULL || s->len == 0) {
-        return 0;
-    }
-
-    if (within && within->data
-        && s->data >= within->data
-        && s->data + s->len <= within->data + within->len)
+    if (s->data == NULL || s->len == 0
+        || (within && within->data
+            && s->data >= within->data
+            && s->data + s->len <= within->data + within->len))
     {
         return 0;
     }
