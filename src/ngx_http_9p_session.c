@@ -70,13 +70,12 @@ ngx_http_9p_session_message(ngx_http_9p_session_t *s, u_char *msg,
     rc = ninep_unpack(msg, len, s->msize, NINEP_T, &t);
 
     if (rc != NINEP_OK) {
-        ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
-                      "9p: client sent malformed 9P: %s",
-                      ninep_strerror(rc));
-
         p = ngx_snprintf(reason, sizeof(reason) - 1, "malformed 9P: %s",
                          ninep_strerror(rc));
         *p = '\0';
+
+        ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                      "9p: client sent %s", reason);
 
         s->transport->malformed(s, (char *) reason);
         return NGX_ERROR;
