@@ -92,7 +92,6 @@ struct ngx_http_9p_backend_s {
 
     uint32_t                    next_fid;
     ngx_array_t                 free_fids;  /* of uint32_t */
-    ngx_uint_t                  nfids;
     ngx_uint_t                  limbo;      /* abandoned requests that
                                                may yet make a newfid */
     uint32_t                    afid;
@@ -552,7 +551,6 @@ ngx_http_9p_backend_connect(ngx_http_9p_backend_t *b)
     b->out.last = b->out.start;
     b->next_fid = 1;
     b->free_fids.nelts = 0;
-    b->nfids = 0;
     b->pc.name = NULL;
 
     rc = ngx_event_connect_peer(&b->pc);
@@ -1347,8 +1345,6 @@ ngx_http_9p_backend_fid(ngx_http_9p_backend_t *b, uint32_t *fid)
         return NGX_ERROR;
     }
 
-    b->nfids++;
-
     return NGX_OK;
 }
 
@@ -1412,8 +1408,6 @@ ngx_http_9p_backend_fid_free(ngx_http_9p_backend_t *b, uint32_t fid)
     if (slot) {
         *slot = fid;
     }
-
-    b->nfids--;
 }
 
 
