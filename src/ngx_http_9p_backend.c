@@ -1221,9 +1221,8 @@ ngx_http_9p_breq_release(ngx_http_9p_breq_t *br)
 void
 ngx_http_9p_backend_flush(ngx_http_9p_breq_t *br)
 {
-    const char          *err;
-    ninep_fcall_t        t;
-    ngx_http_9p_breq_t  *fl;
+    const char     *err;
+    ninep_fcall_t   t;
 
     if (!br->busy || br->flush) {
         return;
@@ -1233,11 +1232,8 @@ ngx_http_9p_backend_flush(ngx_http_9p_breq_t *br)
     t.type = NINEP_TFLUSH;
     t.oldtag = br->tag;
 
-    fl = ngx_http_9p_backend_send(br->backend, &t, ngx_http_9p_flush_done,
-                                  br, &err);
-    if (fl) {
-        br->flush = fl;
-    }
+    br->flush = ngx_http_9p_backend_send(br->backend, &t,
+                                         ngx_http_9p_flush_done, br, &err);
 }
 
 
