@@ -966,27 +966,23 @@ ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
     ngx_http_9p_stats_answered(b->row, br->sent, r);
     br->sent = 0;
 
-    if (br->abandoned) {
-        ngx_http_9p_breq_release(br);
-
-        /* nobody waits for the reply, but a fid it made must not leak */
-        if (br->newfid != NINEP_NOFID) {
-            if (r->type == NINEP_RATTACH
-                || (r->type == NINEP_RWALK && r->nwqid == br->nwname))
-            {
-                ngx_http_9p_backend_clunk(b, br->newfid);
-
-            } else {
-                ngx_http_9p_backend_fid_free(b, br->newfid);
-            }
-        }
-
-        return NGX_OK;
-    }
-
     /* released first: the handler may send on the same slot */
     ngx_http_9p_breq_release(br);
-    br->handler(br, r, NULL);
+
+    if (!br->abandoned) {
+        br->handler(br, r, NULL);
+
+    } else if (br->newfid != NINEP_NOFID) {
+        /* nobody waits for the reply, but a fid it made must not leak */
+        if (r->type == NINEP_RATTACH
+            || (r->type == NINEP_RWALK && r->nwqid == br->nwname))
+        {
+            ngx_http_9p_backend_clunk(b, br->newfid);
+
+        } else {
+            ngx_http_9p_backend_fid_free(b, br->newfid);
+        }
+    }
 
     return NGX_OK;
 }
