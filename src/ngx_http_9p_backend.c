@@ -127,7 +127,7 @@ static void ngx_http_9p_backend_handler(ngx_event_t *ev);
 static void ngx_http_9p_backend_tls_done(ngx_connection_t *c);
 static void ngx_http_9p_backend_save_session(ngx_connection_t *c);
 static void ngx_http_9p_backend_read(ngx_http_9p_backend_t *b);
-static ngx_int_t ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b,
+static void ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b,
     ninep_fcall_t *r);
 static void ngx_http_9p_backend_write(ngx_http_9p_backend_t *b);
 static void ngx_http_9p_backend_close(ngx_http_9p_backend_t *b,
@@ -900,10 +900,10 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
 
             b->in_pos += size;
 
-            /* a handler may close it, or move on to another server */
-            if (ngx_http_9p_backend_dispatch(b, &r) != NGX_OK
-                || b->pc.connection != c)
-            {
+            ngx_http_9p_backend_dispatch(b, &r);
+
+            /* it, or a handler, may close it, or move on to another server */
+            if (b->pc.connection != c) {
                 return;
             }
         }
@@ -933,7 +933,7 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
 }
 
 
-static ngx_int_t
+static void
 ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
 {
     ngx_http_9p_breq_t  *br;
@@ -951,7 +951,7 @@ ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
                       "9p: service \"%V\" answered unknown tag %ud",
                       &b->pool->service->name, r->tag);
         ngx_http_9p_backend_close(b, "protocol error");
-        return NGX_ERROR;
+        return;
     }
 
     if (r->type != br->type + 1 && r->type != NINEP_RERROR) {
@@ -960,7 +960,7 @@ ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
                       &b->pool->service->name, ninep_type_name(br->type),
                       ninep_type_name(r->type));
         ngx_http_9p_backend_close(b, "protocol error");
-        return NGX_ERROR;
+        return;
     }
 
     ngx_http_9p_stats_answered(b->row, br->sent, r);
@@ -983,8 +983,6 @@ ngx_http_9p_backend_dispatch(ngx_http_9p_backend_t *b, ninep_fcall_t *r)
             ngx_http_9p_backend_fid_free(b, br->newfid);
         }
     }
-
-    return NGX_OK;
 }
 
 
