@@ -71,8 +71,6 @@ struct ngx_http_9p_check_up_s {
 
 static ngx_int_t ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone,
     void *data);
-static void ngx_http_9p_check_name(ngx_http_upstream_srv_conf_t *us,
-    ngx_http_upstream_rr_peer_t *peer, ngx_http_9p_check_peer_t *p);
 static void ngx_http_9p_check_tick(ngx_event_t *ev);
 static void ngx_http_9p_probe_start(ngx_http_9p_probe_t *pr);
 static void ngx_http_9p_probe_write(ngx_event_t *wev);
@@ -203,6 +201,7 @@ invalid:
 static ngx_int_t
 ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone, void *data)
 {
+    u_char                    *e;
     size_t                     size;
     ngx_uint_t                 i, j, k, n, total;
     ngx_slab_pool_t           *shpool;
@@ -240,7 +239,10 @@ ngx_http_9p_check_init_zone(ngx_shm_zone_t *zone, void *data)
 
         for (j = 0; j < n; j++, k++) {
             (void) ngx_http_9p_upstream_peer(checked[i]->upstream, j, &peer);
-            ngx_http_9p_check_name(checked[i]->upstream, peer, &sh->peer[k]);
+            e = ngx_snprintf(sh->peer[k].name, NGX_HTTP_9P_CHECK_NAME_MAX,
+                             "%V %V", &checked[i]->upstream->host,
+                             &peer->name);
+            sh->peer[k].name_len = e - sh->peer[k].name;
         }
     }
 
@@ -303,18 +305,6 @@ ngx_http_9p_upstream_peer(ngx_http_upstream_srv_conf_t *us, ngx_uint_t n,
     }
 
     return 0;
-}
-
-
-static void
-ngx_http_9p_check_name(ngx_http_upstream_srv_conf_t *us,
-    ngx_http_upstream_rr_peer_t *peer, ngx_http_9p_check_peer_t *p)
-{
-    u_char  *e;
-
-    e = ngx_snprintf(p->name, sizeof(p->name), "%V %V", &us->host,
-                     &peer->name);
-    p->name_len = e - p->name;
 }
 
 
