@@ -644,30 +644,22 @@ ngx_http_9p_probe_done(ngx_http_9p_probe_t *pr, ngx_uint_t ok,
     shpool = (ngx_slab_pool_t *) ngx_http_9p_check_zone->shm.addr;
     sh = shpool->data;
     p = &sh->peer[pr->index];
-    changed = 0;
 
     ngx_shmtx_lock(&shpool->mutex);
 
     if (ok) {
         p->fails = 0;
         p->passes++;
-
-        if (p->down && p->passes >= pr->up->conf->check_passes) {
-            p->down = 0;
-            changed = 1;
-        }
+        changed = p->down && p->passes >= pr->up->conf->check_passes;
 
     } else {
         p->passes = 0;
         p->fails++;
-
-        if (!p->down && p->fails >= pr->up->conf->check_fails) {
-            p->down = 1;
-            changed = 1;
-        }
+        changed = !p->down && p->fails >= pr->up->conf->check_fails;
     }
 
     if (changed) {
+        p->down = !ok;
         p->changed = ngx_time();
     }
 
