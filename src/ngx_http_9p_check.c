@@ -441,7 +441,6 @@ ngx_http_9p_check_tick(ngx_event_t *ev)
 static void
 ngx_http_9p_probe_start(ngx_http_9p_probe_t *pr)
 {
-    ssize_t         n;
     ngx_int_t       rc;
     ninep_fcall_t   t;
 
@@ -451,13 +450,10 @@ ngx_http_9p_probe_start(ngx_http_9p_probe_t *pr)
     t.msize = 8192;
     t.version = ninep_str("9P2000");
 
-    n = ninep_pack(&t, pr->out, sizeof(pr->out));
-    if (n < 0) {
-        return;
-    }
+    /* 19 bytes, always within pr->out */
+    pr->out_len = ninep_pack(&t, pr->out, sizeof(pr->out));
 
     ngx_memzero(&pr->pc, sizeof(ngx_peer_connection_t));
-    pr->out_len = n;
     pr->sent = 0;
     pr->in_len = 0;
     pr->busy = 1;
