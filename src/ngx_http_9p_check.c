@@ -372,14 +372,11 @@ ngx_http_9p_check_init_process(ngx_cycle_t *cycle)
 void
 ngx_http_9p_check_exit_process(void)
 {
-    ngx_uint_t               i, j;
-    ngx_http_9p_probe_t     *pr;
+    ngx_uint_t  i, j;
 
     for (i = 0; i < ngx_http_9p_check_nups; i++) {
         for (j = 0; j < ngx_http_9p_check_ups[i].nprobes; j++) {
-            pr = &ngx_http_9p_check_ups[i].probes[j];
-
-            ngx_http_9p_tls_close(&pr->pc);
+            ngx_http_9p_tls_close(&ngx_http_9p_check_ups[i].probes[j].pc);
         }
     }
 
