@@ -24,7 +24,6 @@ static ngx_table_elt_t *ngx_http_9p_find_header(ngx_http_request_t *r,
     const char *name, const char *token, ngx_uint_t *count);
 static ngx_uint_t ngx_http_9p_list_has_token(ngx_str_t *value,
     const char *token);
-static ngx_int_t ngx_http_9p_check_key(ngx_str_t *key);
 static ngx_int_t ngx_http_9p_origin_allowed(ngx_http_request_t *r,
     ngx_http_9p_loc_conf_t *conf);
 static ngx_int_t ngx_http_9p_refuse(ngx_http_request_t *r, ngx_int_t status,
@@ -43,6 +42,8 @@ static ngx_str_t  ngx_http_9p_websocket = ngx_string("websocket");
 ngx_int_t
 ngx_http_9p_handshake(ngx_http_request_t *r)
 {
+    u_char                   raw[18];
+    ngx_str_t                decoded;
     ngx_uint_t               n;
     ngx_table_elt_t         *h, *key;
     ngx_http_9p_loc_conf_t  *conf;
@@ -90,8 +91,13 @@ ngx_http_9p_handshake(ngx_http_request_t *r)
     }
 
     key = ngx_http_9p_find_header(r, "Sec-WebSocket-Key", NULL, &n);
+    decoded.data = raw;
 
-    if (n != 1 || ngx_http_9p_check_key(&key->value) != NGX_OK) {
+    if (n != 1
+        || key->value.len != NGX_HTTP_9P_WS_KEY_LEN
+        || ngx_decode_base64(&decoded, &key->value) != NGX_OK
+        || decoded.len != 16)
+    {
         return ngx_http_9p_refuse(r, NGX_HTTP_BAD_REQUEST,
                                   "invalid Sec-WebSocket-Key");
     }
@@ -186,26 +192,6 @@ ngx_http_9p_list_has_token(ngx_str_t *value, const char *token)
     }
 
     return 0;
-}
-
-
-static ngx_int_t
-ngx_http_9p_check_key(ngx_str_t *key)
-{
-    u_char     raw[18];
-    ngx_str_t  decoded;
-
-    if (key->len != NGX_HTTP_9P_WS_KEY_LEN) {
-        return NGX_DECLINED;
-    }
-
-    decoded.data = raw;
-
-    if (ngx_decode_base64(&decoded, key) != NGX_OK || decoded.len != 16) {
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
 }
 
 
