@@ -28,7 +28,6 @@ static ngx_int_t ngx_http_9p_origin_allowed(ngx_http_request_t *r,
     ngx_http_9p_loc_conf_t *conf);
 static ngx_int_t ngx_http_9p_refuse(ngx_http_request_t *r, ngx_int_t status,
     const char *why);
-static ngx_int_t ngx_http_9p_upgrade_required(ngx_http_request_t *r);
 static ngx_int_t ngx_http_9p_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_9p_accept(ngx_http_request_t *r, ngx_str_t *key,
@@ -237,24 +236,10 @@ ngx_http_9p_origin_allowed(ngx_http_request_t *r, ngx_http_9p_loc_conf_t *conf)
 }
 
 
+/* A refusal is logged; a 426 gets a page of ours, as nginx has none. */
+
 static ngx_int_t
 ngx_http_9p_refuse(ngx_http_request_t *r, ngx_int_t status, const char *why)
-{
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "9p: refused WebSocket handshake: %s", why);
-
-    if (status == NGX_HTTP_9P_UPGRADE_REQUIRED) {
-        return ngx_http_9p_upgrade_required(r);
-    }
-
-    return status;
-}
-
-
-/* nginx has no page for 426: say what this endpoint is and speaks. */
-
-static ngx_int_t
-ngx_http_9p_upgrade_required(ngx_http_request_t *r)
 {
     ngx_int_t     rc;
     ngx_buf_t    *b;
@@ -263,6 +248,13 @@ ngx_http_9p_upgrade_required(ngx_http_request_t *r)
     static u_char  text[] = "This is a 9P2000 endpoint: "
                             "connect with a WebSocket (RFC 6455, version 13)."
                             CRLF;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "9p: refused WebSocket handshake: %s", why);
+
+    if (status != NGX_HTTP_9P_UPGRADE_REQUIRED) {
+        return status;
+    }
 
     if (ngx_http_9p_add_header(r, "Sec-WebSocket-Version",
                                &ngx_http_9p_version13)
