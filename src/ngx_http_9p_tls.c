@@ -25,8 +25,6 @@
 
 static char *ngx_http_9p_tls_refuse(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us, const char *fmt);
-static ngx_int_t ngx_http_9p_tls_ctx(ngx_conf_t *cf,
-    ngx_http_upstream_srv_conf_t *us, ngx_http_9p_srv_conf_t *scf);
 
 
 char *
@@ -34,6 +32,7 @@ ngx_http_9p_tls_init(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us)
 {
     u_char                  *name;
     const char              *stray;
+    ngx_pool_cleanup_t      *cln;
     ngx_http_9p_srv_conf_t  *scf;
 
     scf = ngx_http_conf_upstream_srv_conf(us, ngx_http_9p_module);
@@ -88,7 +87,40 @@ ngx_http_9p_tls_init(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us)
     *ngx_cpymem(name, scf->ssl_name.data, scf->ssl_name.len) = '\0';
     scf->ssl_name.data = name;
 
-    if (ngx_http_9p_tls_ctx(cf, us, scf) != NGX_OK) {
+    scf->ssl_ctx = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
+    if (scf->ssl_ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    scf->ssl_ctx->log = cf->log;
+
+    if (ngx_ssl_create(scf->ssl_ctx, NGX_SSL_TLSv1_3, NULL) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_ssl_cleanup_ctx(scf->ssl_ctx);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_ssl_cleanup_ctx;
+    cln->data = scf->ssl_ctx;
+
+    if (scf->ssl_verify
+        && ngx_ssl_trusted_certificate(cf, scf->ssl_ctx,
+                                       &scf->ssl_trusted_certificate,
+                                       NGX_HTTP_9P_TLS_VERIFY_DEPTH)
+           != NGX_OK)
+    {
+        return ngx_http_9p_tls_refuse(cf, us, "cannot load the "
+                                      "\"ninep_ssl_trusted_certificate\" "
+                                      "of upstream \"%V\", in %s:%ui");
+    }
+
+    if (ngx_ssl_client_session_cache(cf, scf->ssl_ctx, scf->ssl_session_reuse)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -104,49 +136,6 @@ ngx_http_9p_tls_refuse(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us,
                   us->line);
 
     return NGX_CONF_ERROR;
-}
-
-
-static ngx_int_t
-ngx_http_9p_tls_ctx(ngx_conf_t *cf, ngx_http_upstream_srv_conf_t *us,
-    ngx_http_9p_srv_conf_t *scf)
-{
-    ngx_pool_cleanup_t  *cln;
-
-    scf->ssl_ctx = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
-    if (scf->ssl_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    scf->ssl_ctx->log = cf->log;
-
-    if (ngx_ssl_create(scf->ssl_ctx, NGX_SSL_TLSv1_3, NULL) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        ngx_ssl_cleanup_ctx(scf->ssl_ctx);
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_ssl_cleanup_ctx;
-    cln->data = scf->ssl_ctx;
-
-    if (scf->ssl_verify
-        && ngx_ssl_trusted_certificate(cf, scf->ssl_ctx,
-                                       &scf->ssl_trusted_certificate,
-                                       NGX_HTTP_9P_TLS_VERIFY_DEPTH)
-           != NGX_OK)
-    {
-        (void) ngx_http_9p_tls_refuse(cf, us, "cannot load the "
-                                      "\"ninep_ssl_trusted_certificate\" "
-                                      "of upstream \"%V\", in %s:%ui");
-        return NGX_ERROR;
-    }
-
-    return ngx_ssl_client_session_cache(cf, scf->ssl_ctx,
-                                        scf->ssl_session_reuse);
 }
 
 
