@@ -67,12 +67,6 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         cr->fid = NULL;
     }
 
-    if (!ngx_http_9p_backend_alive(cr->backend)) {
-        ngx_http_9p_creq_error(cr, ngx_http_9p_backend_name(cr->backend),
-                               "connection lost");
-        return NGX_OK;
-    }
-
     /* reads and writes within both msizes */
     iomax = ngx_min(s->msize, ngx_http_9p_backend_msize(cr->backend))
             - NINEP_IOHDRSZ;
