@@ -1534,11 +1534,8 @@ ngx_http_9p_hs_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
 
         b->msize = r->msize;
 
-        if (ngx_http_9p_backend_fid(b, &b->afid) != NGX_OK) {
-            ngx_http_9p_hs_failed(b, "Tauth", NULL, "no fid");
-            return;
-        }
-
+        /* fid 1, as backend_connect set next_fid for each server */
+        (void) ngx_http_9p_backend_fid(b, &b->afid);
         (void) ngx_http_9p_hs_send(b, NINEP_TAUTH, NULL, 0);
         return;
 
@@ -1577,12 +1574,8 @@ ngx_http_9p_hs_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
                                    (uint32_t) ngx_max(n, 0));
         return;
 
-    case 4:     /* the proof accepted: the kernel attaches */
-        if (ngx_http_9p_backend_fid(b, &b->kernel_fid) != NGX_OK) {
-            ngx_http_9p_hs_failed(b, "ten-auth-1 proof", r, err);
-            return;
-        }
-
+    case 4:     /* the proof accepted: the kernel attaches, as fid 2 */
+        (void) ngx_http_9p_backend_fid(b, &b->kernel_fid);
         (void) ngx_http_9p_hs_send(b, NINEP_TATTACH, NULL, 0);
         return;
 
