@@ -39,9 +39,9 @@ const char  ngx_http_9p_flushed[] = "flushed";
 const char  ngx_http_9p_conn_lost[] = "connection lost";
 
 
-/* this worker's pools, for its exit */
-static ngx_queue_t  ngx_http_9p_pools;
-static ngx_uint_t   ngx_http_9p_pools_init;
+/* this worker's pools, for its exit; empty, it points at itself */
+static ngx_queue_t  ngx_http_9p_pools = { &ngx_http_9p_pools,
+                                          &ngx_http_9p_pools };
 
 
 typedef enum {
@@ -228,11 +228,6 @@ ngx_http_9p_pool_init(ngx_http_9p_service_t *svc,
     }
 
     scf = ngx_http_conf_upstream_srv_conf(svc->upstream, ngx_http_9p_module);
-
-    if (!ngx_http_9p_pools_init) {
-        ngx_queue_init(&ngx_http_9p_pools);
-        ngx_http_9p_pools_init = 1;
-    }
 
     ngx_queue_insert_tail(&ngx_http_9p_pools, &p->link);
 
@@ -1736,10 +1731,6 @@ ngx_http_9p_backends_exit(void)
     ngx_queue_t            *q, *bq;
     ngx_http_9p_pool_t     *p;
     ngx_http_9p_backend_t  *b;
-
-    if (!ngx_http_9p_pools_init) {
-        return;
-    }
 
     for (q = ngx_queue_head(&ngx_http_9p_pools);
          q != ngx_queue_sentinel(&ngx_http_9p_pools);
