@@ -76,13 +76,11 @@ struct ngx_http_9p_backend_s {
     ngx_uint_t                  hs_step;    /* the handshake's next reply */
     uint32_t                    msize;
 
-    u_char                     *in;
+    u_char                     *in;         /* conf->msize bytes */
     u_char                     *in_pos;
     u_char                     *in_last;
-    size_t                      in_size;
 
     ngx_buf_t                   out;
-    size_t                      out_size;
 
     ngx_http_9p_breq_t         *tags[NGX_HTTP_9P_TAG_CHUNKS];
     ngx_uint_t                  ntags;      /* chunks made */
@@ -381,8 +379,6 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     b->mem = mem;
     b->pool = p;
     b->refs = 1;                /* the pool's */
-    b->in_size = p->conf->msize;
-    b->out_size = ngx_max(256 * 1024, 4 * p->conf->msize);
     b->afid = NINEP_NOFID;
     b->kernel_fid = NINEP_NOFID;
 
@@ -855,7 +851,7 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
     c = b->pc.connection;
 
     if (b->in == NULL) {
-        b->in = ngx_alloc(b->in_size, ngx_cycle->log);
+        b->in = ngx_alloc(b->pool->conf->msize, ngx_cycle->log);
         if (b->in == NULL) {
             ngx_http_9p_backend_close(b, "out of memory");
             return;
@@ -909,7 +905,7 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
         }
 
         n = ngx_http_9p_recv(c, b->in_last,
-                             b->in + b->in_size - b->in_last);
+                             b->in + b->pool->conf->msize - b->in_last);
 
         if (n == NGX_AGAIN) {
             if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
@@ -1119,14 +1115,15 @@ ngx_http_9p_backend_room(ngx_http_9p_backend_t *b, size_t size)
     o = &b->out;
 
     if (o->start == NULL) {
-        o->start = ngx_alloc(b->out_size, ngx_cycle->log);
+        cap = ngx_max(256 * 1024, 4 * b->pool->conf->msize);
+        o->start = ngx_alloc(cap, ngx_cycle->log);
         if (o->start == NULL) {
             return NGX_ERROR;
         }
 
         o->pos = o->start;
         o->last = o->start;
-        o->end = o->start + b->out_size;
+        o->end = o->start + cap;
     }
 
     if ((size_t) (o->end - o->last) >= size) {
