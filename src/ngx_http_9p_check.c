@@ -317,10 +317,7 @@ ngx_http_9p_check_init_process(ngx_cycle_t *cycle)
     ngx_http_9p_srv_conf_t   **checked;
     ngx_http_9p_main_conf_t   *mcf;
 
-    if (cycle->conf_ctx[ngx_http_module.index] == NULL) {
-        return NGX_OK;
-    }
-
+    /* NULL without an http{} block */
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_9p_module);
 
     if (mcf == NULL || mcf->checked.nelts == 0) {
