@@ -395,7 +395,7 @@ ngx_http_9p_check_tick(ngx_event_t *ev)
 
     up = ev->data;
 
-    if (ngx_exiting || ngx_terminate || ngx_http_9p_check_zone == NULL) {
+    if (ngx_exiting || ngx_terminate) {
         return;
     }
 
@@ -626,10 +626,6 @@ ngx_http_9p_probe_done(ngx_http_9p_probe_t *pr, ngx_uint_t ok,
     ngx_http_9p_tls_close(&pr->pc);
 
     pr->busy = 0;
-
-    if (ngx_http_9p_check_zone == NULL) {
-        return;
-    }
 
     shpool = (ngx_slab_pool_t *) ngx_http_9p_check_zone->shm.addr;
     sh = shpool->data;
