@@ -34,7 +34,7 @@
 static ngx_int_t ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone,
     void *data);
 static ngx_int_t ngx_http_9p_stats_rows(ngx_slab_pool_t *shpool,
-    ngx_http_9p_zone_t *z, ngx_http_9p_main_conf_t *mcf);
+    ngx_http_9p_zone_t *z, ngx_http_9p_main_conf_t *mcf, ngx_array_t *refs);
 static ngx_http_9p_row_t *ngx_http_9p_row_find(ngx_http_9p_zone_t *z,
     u_char *name, size_t len);
 static size_t ngx_http_9p_row_name(u_char *buf, ngx_http_9p_service_t *svc,
@@ -658,6 +658,7 @@ ngx_http_9p_stats_postconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone, void *data)
 {
+    ngx_int_t            rc;
     ngx_slab_pool_t     *shpool;
     ngx_http_9p_zone_t  *z;
 
@@ -676,56 +677,8 @@ ngx_http_9p_stats_init_zone(ngx_shm_zone_t *zone, void *data)
         shpool->data = z;
     }
 
-    return ngx_http_9p_stats_rows(shpool, z, zone->data);
-}
-
-
-static ngx_int_t
-ngx_http_9p_stats_rows(ngx_slab_pool_t *shpool, ngx_http_9p_zone_t *z,
-    ngx_http_9p_main_conf_t *mcf)
-{
-    u_char                        name[NGX_HTTP_9P_ROW_NAME];
-    size_t                        len;
-    ngx_int_t                     rc;
-    ngx_uint_t                    i, n;
-    ngx_http_9p_row_t            *row;
-    ngx_http_9p_service_t       **svc;
-    ngx_http_upstream_rr_peer_t  *peer;
-
-    svc = mcf->services.elts;
-    rc = NGX_OK;
-
     ngx_shmtx_lock(&shpool->mutex);
-
-    for (i = 0; i < mcf->services.nelts && rc == NGX_OK; i++) {
-        if (!ngx_http_9p_service_first(mcf, i)) {
-            continue;
-        }
-
-        peer = NULL;
-        n = 0;
-
-        do {
-            len = ngx_http_9p_row_name(name, svc[i], peer);
-
-            if (ngx_http_9p_row_find(z, name, len)) {
-                continue;
-            }
-
-            row = ngx_slab_calloc_locked(shpool, sizeof(ngx_http_9p_row_t));
-            if (row == NULL) {
-                rc = NGX_ERROR;
-                break;
-            }
-
-            ngx_memcpy(row->name, name, len);
-            row->name_len = len;
-            row->next = z->rows;
-            z->rows = row;
-
-        } while (ngx_http_9p_upstream_peer(svc[i]->upstream, n++, &peer));
-    }
-
+    rc = ngx_http_9p_stats_rows(shpool, z, zone->data, NULL);
     ngx_shmtx_unlock(&shpool->mutex);
 
     if (rc != NGX_OK) {
@@ -736,6 +689,72 @@ ngx_http_9p_stats_rows(ngx_slab_pool_t *shpool, ngx_http_9p_zone_t *z,
     }
 
     return rc;
+}
+
+
+/*
+ * The configuration's rows in its order, each found in the zone by name
+ * or, while the zone is made (refs NULL), added to it; with refs, where
+ * each is.
+ */
+
+static ngx_int_t
+ngx_http_9p_stats_rows(ngx_slab_pool_t *shpool, ngx_http_9p_zone_t *z,
+    ngx_http_9p_main_conf_t *mcf, ngx_array_t *refs)
+{
+    u_char                        name[NGX_HTTP_9P_ROW_NAME];
+    size_t                        len;
+    ngx_uint_t                    i, n;
+    ngx_http_9p_row_t            *row;
+    ngx_http_9p_row_ref_t        *ref;
+    ngx_http_9p_service_t       **svc;
+    ngx_http_upstream_rr_peer_t  *peer;
+
+    svc = mcf->services.elts;
+
+    for (i = 0; i < mcf->services.nelts; i++) {
+        if (!ngx_http_9p_service_first(mcf, i)) {
+            continue;
+        }
+
+        peer = NULL;
+        n = 0;
+
+        do {
+            len = ngx_http_9p_row_name(name, svc[i], peer);
+            row = ngx_http_9p_row_find(z, name, len);
+
+            if (row == NULL && refs == NULL) {
+                row = ngx_slab_calloc_locked(shpool,
+                                             sizeof(ngx_http_9p_row_t));
+                if (row == NULL) {
+                    return NGX_ERROR;
+                }
+
+                ngx_memcpy(row->name, name, len);
+                row->name_len = len;
+                row->next = z->rows;
+                z->rows = row;
+            }
+
+            if (refs == NULL) {
+                continue;
+            }
+
+            ref = ngx_array_push(refs);
+            if (ref == NULL || row == NULL) {
+                return NGX_ERROR;
+            }
+
+            ref->service = svc[i];
+            ref->peer = peer;
+            ref->n = n - 1;
+            ref->row = row;
+
+        } while (ngx_http_9p_upstream_peer(svc[i]->upstream, n++, &peer));
+    }
+
+    return NGX_OK;
 }
 
 
@@ -801,15 +820,9 @@ ngx_http_9p_service_first(ngx_http_9p_main_conf_t *mcf, ngx_uint_t i)
 ngx_int_t
 ngx_http_9p_stats_init_process(ngx_cycle_t *cycle)
 {
-    u_char                        name[NGX_HTTP_9P_ROW_NAME];
-    size_t                        len;
-    ngx_uint_t                    i, n;
-    ngx_slab_pool_t              *shpool;
-    ngx_http_9p_zone_t           *z;
-    ngx_http_9p_row_ref_t        *ref;
-    ngx_http_9p_service_t       **svc;
-    ngx_http_9p_main_conf_t      *mcf;
-    ngx_http_upstream_rr_peer_t  *peer;
+    ngx_slab_pool_t          *shpool;
+    ngx_http_9p_zone_t       *z;
+    ngx_http_9p_main_conf_t  *mcf;
 
     ngx_http_9p_zone = NULL;
 
@@ -824,39 +837,11 @@ ngx_http_9p_stats_init_process(ngx_cycle_t *cycle)
 
     if (ngx_array_init(&ngx_http_9p_row_refs, cycle->pool, 8,
                        sizeof(ngx_http_9p_row_ref_t))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_9p_stats_rows(shpool, z, mcf, &ngx_http_9p_row_refs)
+           != NGX_OK)
     {
         return NGX_ERROR;
-    }
-
-    svc = mcf->services.elts;
-
-    for (i = 0; i < mcf->services.nelts; i++) {
-        if (!ngx_http_9p_service_first(mcf, i)) {
-            continue;
-        }
-
-        peer = NULL;
-        n = 0;
-
-        do {
-            ref = ngx_array_push(&ngx_http_9p_row_refs);
-            if (ref == NULL) {
-                return NGX_ERROR;
-            }
-
-            len = ngx_http_9p_row_name(name, svc[i], peer);
-
-            ref->service = svc[i];
-            ref->peer = peer;
-            ref->n = n - 1;
-            ref->row = ngx_http_9p_row_find(z, name, len);
-
-            if (ref->row == NULL) {
-                return NGX_ERROR;
-            }
-
-        } while (ngx_http_9p_upstream_peer(svc[i]->upstream, n++, &peer));
     }
 
     if (ngx_worker < NGX_HTTP_9P_WORKERS) {
