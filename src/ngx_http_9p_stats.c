@@ -1041,15 +1041,12 @@ ngx_http_9p_stats_value(ngx_http_9p_session_t *s, ngx_uint_t which,
         return ngx_sprintf(p, "%M.%03M", ms / 1000, ms % 1000);
 
     default: /* NGX_HTTP_9P_VAR_CLOSE */
+        p = ngx_sprintf(p, "%s", s->close_by == 0 ? "none"
+                                 : s->close_by == NGX_HTTP_9P_CLOSED_BY_CLIENT
+                                   ? "client" : "server");
+
         /* raw 9P has no close code: who closed is all there is */
-        return s->close_by == 0 ? ngx_sprintf(p, "none")
-               : s->close_code == 0
-                 ? ngx_sprintf(p, "%s", s->close_by
-                                        == NGX_HTTP_9P_CLOSED_BY_CLIENT
-                                        ? "client" : "server")
-               : ngx_sprintf(p, "%s %ui",
-                             s->close_by == NGX_HTTP_9P_CLOSED_BY_CLIENT
-                             ? "client" : "server", s->close_code);
+        return s->close_code ? ngx_sprintf(p, " %ui", s->close_code) : p;
     }
 }
 
