@@ -167,10 +167,6 @@ ngx_http_9p_status_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    if (ngx_http_9p_zone == NULL) {
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
-
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_9p_module);
 
     if (ngx_http_arg(r, (u_char *) "session", 7, &id) == NGX_OK) {
