@@ -842,13 +842,16 @@ ngx_http_9p_backend_save_session(ngx_connection_t *c)
 static void
 ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
 {
-    int64_t            size;
-    ssize_t            n;
-    ngx_int_t          rc;
-    ninep_fcall_t      r;
-    ngx_connection_t  *c;
+    int64_t             size;
+    ssize_t             n;
+    ngx_int_t           rc;
+    ninep_fcall_t       r;
+    ngx_connection_t   *c;
+    ngx_atomic_uint_t   number;
 
+    /* by number: the next server's connection may reuse the struct */
     c = b->pc.connection;
+    number = c->number;
 
     if (b->in == NULL) {
         b->in = ngx_alloc(b->pool->conf->msize, ngx_cycle->log);
@@ -861,7 +864,7 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
         b->in_last = b->in;
     }
 
-    while (b->pc.connection == c) {
+    while (b->pc.connection == c && c->number == number) {
 
         /* every complete message in the buffer */
         for ( ;; ) {
@@ -894,7 +897,7 @@ ngx_http_9p_backend_read(ngx_http_9p_backend_t *b)
             ngx_http_9p_backend_dispatch(b, &r);
 
             /* it, or a handler, may close it, or move on to another server */
-            if (b->pc.connection != c) {
+            if (b->pc.connection != c || c->number != number) {
                 return;
             }
         }
