@@ -629,6 +629,12 @@ ngx_http_9p_probe_done(ngx_http_9p_probe_t *pr, ngx_uint_t ok,
 
     shpool = (ngx_slab_pool_t *) ngx_http_9p_check_zone->shm.addr;
     sh = shpool->data;
+
+    /* a reload may have laid the zone out anew for fewer servers */
+    if (pr->index >= sh->npeers) {
+        return;
+    }
+
     p = &sh->peer[pr->index];
 
     ngx_shmtx_lock(&shpool->mutex);
