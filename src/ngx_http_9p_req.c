@@ -323,11 +323,6 @@ ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr)
 
     ngx_http_9p_creq_clunk(cr);
 
-    if (cr->ns) {
-        ngx_http_9p_ns_unref(cr->ns);
-        cr->ns = NULL;
-    }
-
     cr->flushed = 1;
 
     ngx_http_9p_creq_done(cr);
