@@ -207,12 +207,10 @@ ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
 
     if (cr->backend) {
         ngx_http_9p_backend_unref(cr->backend);
-        cr->backend = NULL;
     }
 
     if (cr->ns) {
         ngx_http_9p_ns_unref(cr->ns);
-        cr->ns = NULL;
     }
 
     if (cr->buf) {
