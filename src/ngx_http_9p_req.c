@@ -452,16 +452,13 @@ ngx_http_9p_fid_new(ngx_http_9p_session_t *s, uint32_t fid)
         }
     }
 
+    /* ns, backend, dir and ram: fid_free left them NULL */
     f->fid = fid;
     f->gen = ++s->fid_gen;
-    f->ns = NULL;
     f->mount = NULL;
-    f->backend = NULL;
     f->bfid = NINEP_NOFID;
     f->path_len = 0;
     f->dev = NGX_HTTP_9P_DEV_NONE;
-    f->ram = NULL;
-    f->dir = NULL;
     f->dir_next = 0;
     f->open = 0;
     f->merge = 0;
