@@ -78,17 +78,16 @@ static ngx_uint_t           ngx_http_9p_nfid_cache;
 static void
 ngx_http_9p_creq_put(ngx_http_9p_creq_t *cr)
 {
-    if (cr->space_cap > NGX_HTTP_9P_CACHED_SPACE
-        || ngx_http_9p_ncreq_cache == NGX_HTTP_9P_CACHED_CREQS)
-    {
+    if (ngx_http_9p_ncreq_cache == NGX_HTTP_9P_CACHED_CREQS) {
+        ngx_free(cr->space);
+        ngx_free(cr);
+        return;
+    }
+
+    if (cr->space_cap > NGX_HTTP_9P_CACHED_SPACE) {
         ngx_free(cr->space);
         cr->space = NULL;
         cr->space_cap = 0;
-    }
-
-    if (ngx_http_9p_ncreq_cache == NGX_HTTP_9P_CACHED_CREQS) {
-        ngx_free(cr);
-        return;
     }
 
     cr->next = ngx_http_9p_creq_cache;
@@ -100,17 +99,16 @@ ngx_http_9p_creq_put(ngx_http_9p_creq_t *cr)
 static void
 ngx_http_9p_fid_put(ngx_http_9p_fid_t *f)
 {
-    if (f->path_cap > NGX_HTTP_9P_CACHED_PATH
-        || ngx_http_9p_nfid_cache == NGX_HTTP_9P_CACHED_FIDS)
-    {
+    if (ngx_http_9p_nfid_cache == NGX_HTTP_9P_CACHED_FIDS) {
+        ngx_free(f->path);
+        ngx_free(f);
+        return;
+    }
+
+    if (f->path_cap > NGX_HTTP_9P_CACHED_PATH) {
         ngx_free(f->path);
         f->path = NULL;
         f->path_cap = 0;
-    }
-
-    if (ngx_http_9p_nfid_cache == NGX_HTTP_9P_CACHED_FIDS) {
-        ngx_free(f);
-        return;
     }
 
     f->next = ngx_http_9p_fid_cache;
