@@ -241,14 +241,12 @@ ngx_http_9p_creq_space(ngx_http_9p_creq_t *cr, size_t size)
 {
     if (size > cr->space_cap) {
         ngx_free(cr->space);
-        cr->space_cap = 0;
-        cr->space = ngx_alloc(ngx_max(size, 256), cr->s->connection->log);
+        cr->space_cap = ngx_max(size, 256);
+        cr->space = ngx_alloc(cr->space_cap, cr->s->connection->log);
 
         if (cr->space == NULL) {
-            return NULL;
+            cr->space_cap = 0;
         }
-
-        cr->space_cap = ngx_max(size, 256);
     }
 
     return cr->space;
