@@ -171,8 +171,6 @@ ngx_http_9p_creq_new(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 }
 
 
-/* A request is over: its Tflushes are answered after it, then it goes. */
-
 void
 ngx_http_9p_creq_done(ngx_http_9p_creq_t *cr)
 {
@@ -302,8 +300,6 @@ ngx_http_9p_creq_clunk(ngx_http_9p_creq_t *cr)
 }
 
 
-/* Stops a request without a reply; what it made is released. */
-
 void
 ngx_http_9p_creq_abort(ngx_http_9p_creq_t *cr)
 {
@@ -341,8 +337,6 @@ ngx_http_9p_creq_hold(ngx_http_9p_creq_t *cr, ngx_http_9p_fid_t *f)
     cr->obackend = f->backend;
 }
 
-
-/* The request's connection is now b (it holds a reference). */
 
 void
 ngx_http_9p_creq_use(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t *b)
@@ -540,8 +534,6 @@ ngx_http_9p_fid_set_path(ngx_http_9p_fid_t *f, u_char *p, size_t len)
     return NGX_OK;
 }
 
-
-/* The rescue node the request is at (held), or none. */
 
 void
 ngx_http_9p_creq_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *n)

@@ -232,8 +232,6 @@ ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
 }
 
 
-/* The fid a walk just made is the request's: open it. */
-
 void
 ngx_http_9p_open_walked(ngx_http_9p_creq_t *cr, uint8_t mode,
     ngx_http_9p_rpc_pt handler)
@@ -267,8 +265,6 @@ ngx_http_9p_read_at(ngx_http_9p_creq_t *cr, uint32_t fid, uint64_t max,
     (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
 }
 
-
-/* A mount no longer in the table lets go of its root. */
 
 void
 ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
