@@ -31,8 +31,6 @@
 
 static void ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
-static void ngx_http_9p_whole_walked(ngx_http_9p_creq_t *cr,
-    ninep_fcall_t *r, const char *err);
 static void ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr);
@@ -320,24 +318,11 @@ ngx_http_9p_read_whole(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
         return;
     }
 
-    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_whole_walked);
+    (void) ngx_http_9p_send(cr, cr->backend, &t, ngx_http_9p_whole_read);
 }
 
 
-static void
-ngx_http_9p_whole_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
-    const char *err)
-{
-    if (err) {
-        cr->then(cr, r, err);
-        return;
-    }
-
-    ngx_http_9p_open_walked(cr, NINEP_OREAD, ngx_http_9p_whole_read);
-}
-
-
-/* Read on: an Rread is short at the end, empty after it. */
+/* Walked, opened, read on: an Rread is short at the end, empty after. */
 
 static void
 ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
@@ -345,6 +330,11 @@ ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 {
     if (err) {
         cr->then(cr, r, err);
+        return;
+    }
+
+    if (r->type == NINEP_RWALK) {
+        ngx_http_9p_open_walked(cr, NINEP_OREAD, ngx_http_9p_whole_read);
         return;
     }
 
