@@ -242,21 +242,16 @@ static ngx_int_t
 ngx_http_9p_rescue_wstat(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    u_char        path[NGX_HTTP_9P_PATH_MAX];
-    size_t        used, len;
-    ngx_str_t     name;
-    const char   *e;
-    ninep_stat_t  st;
+    u_char       path[NGX_HTTP_9P_PATH_MAX];
+    size_t       len;
+    ngx_str_t    name;
+    const char  *e;
 
-    if (ninep_stat_unpack(t->stat, t->nstat, &st, &used) != 0) {
-        return ngx_http_9p_reply_error(s, t->tag, "bad stat");
-    }
+    e = ngx_http_9p_rnode_wstat(f->ram, &t->st);
 
-    e = ngx_http_9p_rnode_wstat(f->ram, &st);
-
-    if (e == NULL && st.name.len) {
-        name.data = (u_char *) st.name.data;
-        name.len = st.name.len;
+    if (e == NULL && t->st.name.len) {
+        name.data = (u_char *) t->st.name.data;
+        name.len = t->st.name.len;
         len = ngx_http_9p_path_join(path, f->path, f->path_len,
                                     &ngx_http_9p_dotdot);
 
