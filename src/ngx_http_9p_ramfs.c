@@ -224,15 +224,12 @@ ngx_http_9p_rnode_stat(ngx_http_9p_rnode_t *n, ninep_stat_t *st)
 const char *
 ngx_http_9p_rnode_open(ngx_http_9p_rnode_t *n, uint8_t mode)
 {
-    uint8_t  rw;
+    ngx_uint_t  writes;
 
-    rw = mode & 3;
+    writes = (mode & 3) != NINEP_OREAD || (mode & NINEP_OTRUNC);
 
-    if (rw == NINEP_OEXEC
-        || (ngx_http_9p_rnode_isdir(n)
-            && (rw != NINEP_OREAD || (mode & NINEP_OTRUNC)))
-        || (rw != NINEP_OREAD && !(n->mode & 0222))
-        || ((mode & NINEP_OTRUNC) && !(n->mode & 0222)))
+    if ((mode & 3) == NINEP_OEXEC
+        || (writes && (ngx_http_9p_rnode_isdir(n) || !(n->mode & 0222))))
     {
         return "permission denied";
     }
