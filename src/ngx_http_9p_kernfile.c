@@ -18,8 +18,6 @@ static ngx_int_t ngx_http_9p_kern_open(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_kern_read(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
-static size_t ngx_http_9p_kern_text(ngx_http_9p_fid_t *f, u_char *buf,
-    size_t len);
 static ngx_int_t ngx_http_9p_kern_write(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_kern_stat(ngx_http_9p_session_t *s,
@@ -81,7 +79,7 @@ static ngx_int_t
 ngx_http_9p_kern_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    u_char         buf[NGX_HTTP_9P_DEV_MAX];
+    u_char         buf[NGX_HTTP_9P_DEV_MAX], *p, *end;
     size_t         len;
     ssize_t        n;
     ngx_str_t      path;
@@ -91,16 +89,27 @@ ngx_http_9p_kern_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
         return ngx_http_9p_reply_error(s, t->tag, "fid not open");
     }
 
+    p = buf;
+    end = buf + sizeof(buf);
+
     if (ngx_http_9p_dev_isdir(f->dev)) {
         path.data = f->path;
         path.len = f->path_len;
         n = ngx_http_9p_dev_dir(f->dev, &path, &f->ns->mounts, f->ns->user,
                                 buf, sizeof(buf));
-        len = n < 0 ? 0 : (size_t) n;
+        p = (n < 0) ? buf : buf + n;
 
-    } else {
-        len = ngx_http_9p_kern_text(f, buf, sizeof(buf));
+    } else if (f->dev == NGX_HTTP_9P_DEV_USER) {
+        p = ngx_slprintf(buf, end, "%s", f->ns->user);
+
+    } else if (f->dev == NGX_HTTP_9P_DEV_SYSNAME) {
+        p = ngx_slprintf(buf, end, "%V", &ngx_cycle->hostname);
+
+    } else if (f->dev == NGX_HTTP_9P_DEV_NS) {
+        p = ngx_http_9p_ns_text(f->ns, buf, end);
     }
+
+    len = p - buf;
 
     ngx_memzero(&r, sizeof(r));
     r.type = NINEP_RREAD;
@@ -120,36 +129,6 @@ ngx_http_9p_kern_read(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     }
 
     return s->transport->send(s, &r);
-}
-
-
-static size_t
-ngx_http_9p_kern_text(ngx_http_9p_fid_t *f, u_char *buf, size_t len)
-{
-    u_char  *p, *end;
-
-    p = buf;
-    end = buf + len;
-
-    switch (f->dev) {
-
-    case NGX_HTTP_9P_DEV_USER:
-        p = ngx_slprintf(p, end, "%s", f->ns->user);
-        break;
-
-    case NGX_HTTP_9P_DEV_SYSNAME:
-        p = ngx_slprintf(p, end, "%V", &ngx_cycle->hostname);
-        break;
-
-    case NGX_HTTP_9P_DEV_NS:
-        p = ngx_http_9p_ns_text(f->ns, p, end);
-        break;
-
-    default:
-        break;
-    }
-
-    return p - buf;
 }
 
 
