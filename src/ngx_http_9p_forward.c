@@ -56,8 +56,7 @@ ngx_http_9p_forward(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     }
 
     ngx_http_9p_creq_hold(cr, f);
-    cr->backend = f->backend;
-    ngx_http_9p_backend_ref(cr->backend);
+    ngx_http_9p_creq_use(cr, f->backend);
 
     if (t->type == NINEP_TCLUNK || t->type == NINEP_TREMOVE) {
         /* the client's fid is gone whatever the service answers */
