@@ -233,12 +233,7 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
 {
     ngx_http_9p_creq_t   *old, *fl, **last;
 
-    /* a Tflush is not flushed: it is answered after what it flushes */
     old = ngx_http_9p_creq_find(s, t->oldtag);
-
-    if (old && old->type == NINEP_TFLUSH) {
-        old = NULL;
-    }
 
     if (old && old->breq) {
         fl = ngx_http_9p_creq_new(s, t);
@@ -258,7 +253,8 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         return NGX_OK;
     }
 
-    if (old) {
+    /* a Tflush is not flushed: it is answered after what it flushes */
+    if (old && old->type != NINEP_TFLUSH) {
         ngx_http_9p_creq_abort(old);
     }
 
