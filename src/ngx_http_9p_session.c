@@ -246,7 +246,6 @@ ngx_http_9p_flush(ngx_http_9p_session_t *s, ninep_fcall_t *t)
             /* void */
         }
 
-        fl->flush_next = NULL;
         *last = fl;
         ngx_http_9p_backend_flush(old->breq);
 
