@@ -157,7 +157,8 @@ struct ngx_http_9p_session_s {
     ngx_int_t                 (*resend)(ngx_http_9p_session_t *s,
                                         u_char *msg, size_t len);
 
-    /* the 9P session: client fids, requests in progress */
+    /* the 9P session: msize, client fids, requests in progress */
+    uint32_t                    msize;
     ngx_http_9p_fid_t         **fids;       /* nbuckets chains */
     ngx_uint_t                  nbuckets;   /* a power of 2 */
     ngx_http_9p_fid_t          *fids0[NGX_HTTP_9P_FID_BUCKETS];
@@ -166,9 +167,6 @@ struct ngx_http_9p_session_s {
     ngx_uint_t                  ncreqs;
     size_t                      dir_held;   /* by composed listings */
     ngx_uint_t                  fid_gen;
-
-    /* the 9P session */
-    uint32_t                    msize;
 
     /* the message being answered now, while it is: a reply sent then
        is its reply (ngx_http_9p_stats.c counts replies by request) */
