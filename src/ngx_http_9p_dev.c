@@ -101,7 +101,7 @@ ssize_t
 ngx_http_9p_dev_dir(ngx_uint_t dir, ngx_str_t *path, ngx_array_t *mounts,
     const char *user, u_char *buf, size_t len)
 {
-    u_char        *p, *end, *name;
+    u_char        *p, *end;
     size_t         n;
     ngx_str_t      nm, *mp, *prev;
     ngx_uint_t     i, j, seen;
@@ -136,11 +136,10 @@ ngx_http_9p_dev_dir(ngx_uint_t dir, ngx_str_t *path, ngx_array_t *mounts,
             continue;
         }
 
-        name = mp->data + path->len + (path->len > 1);
-        nm.data = name;
-        nm.len = mp->len - (name - mp->data);
+        nm.data = mp->data + path->len + (path->len > 1);
+        nm.len = mp->len - (nm.data - mp->data);
 
-        if (nm.len == 0 || ngx_strlchr(name, name + nm.len, '/')) {
+        if (nm.len == 0 || ngx_strlchr(nm.data, nm.data + nm.len, '/')) {
             continue;
         }
 
