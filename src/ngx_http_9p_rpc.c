@@ -33,7 +33,6 @@ static void ngx_http_9p_rpc_reply(ngx_http_9p_breq_t *br, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
-static void ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr);
 
 
 const char  ngx_http_9p_rerror[] = "error";
@@ -298,7 +297,7 @@ ngx_http_9p_read_whole(ngx_http_9p_creq_t *cr, u_char *path, size_t len,
     cr->len = 0;
     cr->offset = 0;
 
-    /* a buffer of the size this file may have, made on the first read */
+    /* a buffer of the size this file may have, made once it is open */
     ngx_free(cr->buf);
     cr->buf = NULL;
 
@@ -339,39 +338,26 @@ ngx_http_9p_whole_read(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     if (r->type == NINEP_ROPEN) {
-        ngx_http_9p_whole_more(cr);
-        return;
-    }
-
-    if (r->count == 0) {
-        ngx_http_9p_creq_clunk(cr);
-        cr->nbfid = NINEP_NOFID;
-        cr->then(cr, NULL, NULL);
-        return;
-    }
-
-    if (cr->len + r->count > cr->max) {
-        cr->then(cr, NULL, ngx_http_9p_too_long);
-        return;
-    }
-
-    ngx_memcpy(cr->buf + cr->len, r->data, r->count);
-    cr->len += r->count;
-    cr->offset += r->count;
-
-    ngx_http_9p_whole_more(cr);
-}
-
-
-static void
-ngx_http_9p_whole_more(ngx_http_9p_creq_t *cr)
-{
-    if (cr->buf == NULL) {
         cr->buf = ngx_alloc(cr->max, cr->s->connection->log);
         if (cr->buf == NULL) {
             cr->then(cr, NULL, "out of memory");
             return;
         }
+
+    } else if (r->count == 0) {
+        ngx_http_9p_creq_clunk(cr);
+        cr->nbfid = NINEP_NOFID;
+        cr->then(cr, NULL, NULL);
+        return;
+
+    } else if (cr->len + r->count > cr->max) {
+        cr->then(cr, NULL, ngx_http_9p_too_long);
+        return;
+
+    } else {
+        ngx_memcpy(cr->buf + cr->len, r->data, r->count);
+        cr->len += r->count;
+        cr->offset += r->count;
     }
 
     ngx_http_9p_read_at(cr, cr->nbfid, cr->max + 1 - cr->len,
