@@ -9,10 +9,6 @@
 #define _NGX_HTTP_9P_REQ_H_INCLUDED_
 
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
-
 #include "ngx_http_9p.h"
 #include "ngx_http_9p_backend.h"
 #include "ngx_http_9p_dev.h"
