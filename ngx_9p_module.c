@@ -31,6 +31,8 @@ extern ngx_module_t  ngx_http_upstream_keepalive_module;
 
 static char *ngx_http_9p(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_http_9p_check_rescue_size(ngx_conf_t *cf, void *post,
+    void *data);
 static const char *ngx_http_9p_origin_check(ngx_str_t *o);
 static char *ngx_http_9p_allowed_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -57,6 +59,9 @@ static char *ngx_http_9p_load_certs(ngx_conf_t *cf,
 
 ngx_conf_post_handler_pt  ngx_http_9p_msize_post =
     ngx_http_9p_check_msize;
+
+ngx_conf_post_handler_pt  ngx_http_9p_rescue_size_post =
+    ngx_http_9p_check_rescue_size;
 
 ngx_conf_num_bounds_t  ngx_http_9p_count_bounds = {
     ngx_conf_check_num_bounds, 1, 65535
@@ -196,7 +201,7 @@ static ngx_command_t  ngx_http_9p_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_9p_loc_conf_t, rescue_size),
-      NULL },
+      &ngx_http_9p_rescue_size_post },
 
     { ngx_string("ninep_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
@@ -356,6 +361,17 @@ ngx_http_9p_check_msize(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* The rescue tree's root and README alone take about 1.5k. */
+
+static char *
+ngx_http_9p_check_rescue_size(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    return (*sp < 4096) ? "must be at least 4k" : NGX_CONF_OK;
 }
 
 

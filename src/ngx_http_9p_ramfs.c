@@ -121,6 +121,9 @@ ngx_http_9p_ramfs_root(size_t max, ngx_str_t *reason)
         fs->readme = ngx_http_9p_rnode_new(fs->root, (u_char *) "README", 6,
                                            0444, "none");
         if (fs->readme == NULL) {
+            /* no tree without its README: the next attach tries afresh */
+            ngx_http_9p_rnode_unref(fs->root);
+            fs->root = NULL;
             return NULL;
         }
     }

@@ -391,3 +391,12 @@ invalid principal name "Kernel Two"
 --- must_die
 --- error_log
 "ninep_union_dir_max" (2097152) must not exceed "ninep_union_dir_session" (1048576), nor that "ninep_union_dir_worker" (67108864)
+
+
+
+=== TEST 27: ninep_rescue_size too small for the rescue tree's root and README
+--- config
+    location = /9p { ninep; ninep_rescue_size 1k; }
+--- must_die
+--- error_log
+"ninep_rescue_size" directive must be at least 4k in
