@@ -61,6 +61,7 @@ ngx_http_9p_kern_open(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     }
 
     f->open = 1;
+    f->mode = t->mode;
     f->merge = ngx_http_9p_dev_isdir(f->dev) && ngx_http_9p_dir_merges(f);
 
     ngx_memzero(&r, sizeof(r));
@@ -136,7 +137,9 @@ static ngx_int_t
 ngx_http_9p_kern_write(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
-    if (f->dev != NGX_HTTP_9P_DEV_NSCTL || !f->open) {
+    if (f->dev != NGX_HTTP_9P_DEV_NSCTL || !f->open
+        || (f->mode & 3) == NINEP_OREAD)
+    {
         return ngx_http_9p_reply_error(s, t->tag, "permission denied");
     }
 

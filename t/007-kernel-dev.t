@@ -185,6 +185,12 @@ is(length $end->{data}, 0, 'then the end of the directory');
 < Rwalk tag=5 wqid=*
 > Twrite tag=6 fid=2 offset=0 data="mount vfs /n"
 < Rerror tag=6 ename="permission denied"
+> Twalk tag=30 fid=0 newfid=4 wname=[dev nsctl]
+< Rwalk tag=30 wqid=*
+> Topen tag=31 fid=4 mode=0
+< Ropen tag=31 qid=* iounit=*
+> Twrite tag=32 fid=4 offset=0 data="bind /dev /d"
+< Rerror tag=32 ename="permission denied"
 > Topen tag=7 fid=2 mode=1
 < Ropen tag=7 qid=* iounit=*
 > Twrite tag=8 fid=2 offset=0 data="mount vfs /n"
