@@ -58,7 +58,7 @@ static void ngx_http_9p_attach_done(ngx_http_9p_creq_t *cr);
 static ngx_uint_t ngx_http_9p_nsctl_is_reset(const char *p, size_t len);
 static ngx_int_t ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
-static void ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr);
+static ngx_int_t ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_pool_destroy(void *data);
 static void ngx_http_9p_boot_wait(ngx_http_9p_creq_t *cr,
     ngx_http_9p_ready_pt ready);
@@ -739,22 +739,22 @@ ngx_http_9p_attach_entries(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    if (cr->reset) {
-        ngx_http_9p_ns_swap(cr);
+    if (cr->reset && ngx_http_9p_ns_swap(cr) != NGX_OK) {
         return;
     }
 
-    if (cr->nsctl) {
-        ngx_http_9p_stats_namespace(cr->s, cr->ns);
-
-        ngx_memzero(&rf, sizeof(rf));
-        rf.type = NINEP_RWRITE;
-        rf.count = cr->count;
-        ngx_http_9p_creq_reply(cr, &rf);
+    if (cr->type == NINEP_TATTACH) {
+        ngx_http_9p_attach_root(cr);
         return;
     }
 
-    ngx_http_9p_attach_root(cr);
+    /* an nsctl write, or a reset: all of it is done */
+    ngx_http_9p_stats_namespace(cr->s, cr->ns);
+
+    ngx_memzero(&rf, sizeof(rf));
+    rf.type = NINEP_RWRITE;
+    rf.count = cr->count;
+    ngx_http_9p_creq_reply(cr, &rf);
 }
 
 
@@ -1588,11 +1588,10 @@ ngx_http_9p_nsctl_reset(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 }
 
 
-static void
+static ngx_int_t
 ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr)
 {
     ngx_uint_t             i;
-    ninep_fcall_t          rf;
     ngx_http_9p_ns_t      *old, *new;
     ngx_pool_cleanup_t    *cln;
     ngx_http_9p_mount_t  **om, **nm, **p;
@@ -1604,7 +1603,7 @@ ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr)
     cln = ngx_pool_cleanup_add(old->pool, 0);
     if (cln == NULL) {
         ngx_http_9p_attach_fail(cr, "out of memory");
-        return;
+        return NGX_ERROR;
     }
 
     cln->handler = ngx_http_9p_pool_destroy;
@@ -1631,16 +1630,13 @@ ngx_http_9p_ns_swap(ngx_http_9p_creq_t *cr)
         *p = nm[i];
     }
 
-    /* the new namespace object itself is done with */
+    /* the new namespace object itself is done with; the old one, with the
+       reset's reference, is the request's for the Rwrite */
     new->mounts.nelts = 0;
-    cr->ns = NULL;
+    cr->ns = old;
+    cr->reset = NULL;
 
-    ngx_http_9p_stats_namespace(cr->s, old);
-
-    ngx_memzero(&rf, sizeof(rf));
-    rf.type = NINEP_RWRITE;
-    rf.count = cr->count;
-    ngx_http_9p_creq_reply(cr, &rf);
+    return NGX_OK;
 }
 
 
