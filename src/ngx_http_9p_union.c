@@ -351,12 +351,7 @@ ngx_http_9p_union_got(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         return;
     }
 
-    if (err == NULL) {
-        ngx_http_9p_union_member_done(cr);
-        return;
-    }
-
-    if (cr->owned == NINEP_NOFID) {
+    if (err && cr->owned == NINEP_NOFID) {
         /* the fid's own directory: its errors are the client's */
         if (err == ngx_http_9p_rerror) {
             ngx_http_9p_creq_reply(cr, r);
