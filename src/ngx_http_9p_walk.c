@@ -112,12 +112,7 @@ ngx_http_9p_walk(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     cr->ns->refs++;
     cr->newfid = t->newfid;
     cr->mount = f->mount;
-    cr->backend = f->backend;
-
-    if (cr->backend) {
-        ngx_http_9p_backend_ref(cr->backend);
-    }
-
+    ngx_http_9p_creq_use(cr, f->backend);
     cr->bfid = f->bfid;
     cr->qid = f->qid;
     cr->dev = f->dev;
