@@ -73,7 +73,6 @@ static void ngx_http_9p_keys_read(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_namespace_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_namespace_read(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_include_read(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_attach_entries(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_mount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
@@ -86,7 +85,6 @@ static void ngx_http_9p_slurped(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static const char *ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_keys_fetch(ngx_http_9p_creq_t *cr);
-static void ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr);
 static ngx_str_t *ngx_http_9p_ns_file(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr,
     ngx_http_9p_nsword_t *file, ngx_uint_t line);
@@ -131,7 +129,7 @@ static const ngx_http_9p_slurp_t  ngx_http_9p_read_namespace = {
 
 static const ngx_http_9p_slurp_t  ngx_http_9p_read_include = {
     NGX_HTTP_9P_NS_MAX, 1, NULL, "/lib/namespace too long",
-    "boot service", "boot service unavailable", ngx_http_9p_include_read
+    "boot service", "boot service unavailable", ngx_http_9p_namespace_read
 };
 
 
@@ -999,25 +997,6 @@ ngx_http_9p_namespace_ready(ngx_http_9p_wait_t *w, ngx_http_9p_backend_t *b,
 }
 
 
-static void
-ngx_http_9p_namespace_read(ngx_http_9p_creq_t *cr)
-{
-    ngx_http_9p_parse_namespace(cr);
-    ngx_http_9p_ns_next(cr);
-}
-
-
-/* An included file's entries go where its include line was. */
-
-static void
-ngx_http_9p_include_read(ngx_http_9p_creq_t *cr)
-{
-    ngx_http_9p_parse_namespace(cr);
-    ngx_http_9p_ns_included(cr);
-    ngx_http_9p_ns_next(cr);
-}
-
-
 /* A file of the boot service's (or factotum's), read whole as the kernel. */
 
 static void
@@ -1140,12 +1119,13 @@ ngx_http_9p_check_ticket(ngx_http_9p_creq_t *cr)
 
 
 /*
- * /lib/namespace or an include: its entries wait in cr->pending, in the
- * order of the lines; a line that is wrong is logged and skipped.
+ * /lib/namespace or an include is read: its entries wait in cr->pending,
+ * in the order of the lines (an include's where its line was), a line
+ * that is wrong logged and skipped; then the next include, or the mounts.
  */
 
 static void
-ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
+ngx_http_9p_namespace_read(ngx_http_9p_creq_t *cr)
 {
     u_char                *p, *end, *nl;
     u_char                 err[NGX_HTTP_9P_ENAME_MAX];
@@ -1198,6 +1178,12 @@ ngx_http_9p_parse_namespace(ngx_http_9p_creq_t *cr)
                       "9p: %V:%ui: %s; line skipped",
                       ngx_http_9p_ns_file(cr), line, err);
     }
+
+    if (cr->reading == &ngx_http_9p_read_include) {
+        ngx_http_9p_ns_included(cr);
+    }
+
+    ngx_http_9p_ns_next(cr);
 }
 
 
