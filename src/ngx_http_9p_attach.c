@@ -165,19 +165,6 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
     ns = cr->ns;
     cr->newfid = t->fid;
 
-    /* the ticket path, kept only while the attach lasts */
-    if (t->aname.len) {
-        cr->tpath = ngx_http_9p_creq_space(cr, t->aname.len);
-        if (cr->tpath == NULL) {
-            ngx_http_9p_attach_fail(cr, "out of memory");
-            return NGX_OK;
-        }
-
-        ngx_memcpy(cr->tpath, t->aname.data, t->aname.len);
-    }
-
-    cr->tpath_len = t->aname.len;
-
     if (t->aname.len == 0) {
         /* bootstrap: none; rescue mode if the boot service is away */
         ngx_cpystrn((u_char *) ns->user, (u_char *) "none",
@@ -186,6 +173,16 @@ ngx_http_9p_attach(ngx_http_9p_session_t *s, ninep_fcall_t *t)
         ngx_http_9p_boot_wait(cr, ngx_http_9p_boot_ready);
         return NGX_OK;
     }
+
+    /* the ticket path, kept only while the attach lasts */
+    cr->tpath = ngx_http_9p_creq_space(cr, t->aname.len);
+    if (cr->tpath == NULL) {
+        ngx_http_9p_attach_fail(cr, "out of memory");
+        return NGX_OK;
+    }
+
+    ngx_memcpy(cr->tpath, t->aname.data, t->aname.len);
+    cr->tpath_len = t->aname.len;
 
     user = ngx_http_9p_ticket_cached(s->conf, cr->tpath, cr->tpath_len);
     ngx_http_9p_stats_cache(NGX_HTTP_9P_CACHE_TICKETS, user != NULL);
