@@ -404,7 +404,7 @@ ngx_http_9p_ns_text(ngx_http_9p_ns_t *ns, u_char *p, u_char *end)
             continue;   /* its union is written */
         }
 
-        under = ns->mounts.nelts;
+        under = i;      /* what -a or -b joined; with none, the first */
 
         for (j = i; j < ns->mounts.nelts; j++) {
             if (m[j]->implicit && ngx_http_9p_same_point(m[j], m[i])) {
@@ -412,18 +412,13 @@ ngx_http_9p_ns_text(ngx_http_9p_ns_t *ns, u_char *p, u_char *end)
             }
         }
 
-        if (under < ns->mounts.nelts) {
-            for (k = under; k > i; k--) {
-                if (ngx_http_9p_same_point(m[k - 1], m[i])) {
-                    p = ngx_http_9p_ns_line(m[k - 1], 'b', p, end);
-                }
+        for (k = under; k > i; k--) {
+            if (ngx_http_9p_same_point(m[k - 1], m[i])) {
+                p = ngx_http_9p_ns_line(m[k - 1], 'b', p, end);
             }
         }
 
-        for (j = (under < ns->mounts.nelts) ? under : i;
-             j < ns->mounts.nelts;
-             j++)
-        {
+        for (j = under; j < ns->mounts.nelts; j++) {
             if (ngx_http_9p_same_point(m[j], m[i])) {
                 p = ngx_http_9p_ns_line(m[j], (j == i) ? 0 : 'a', p, end);
             }
