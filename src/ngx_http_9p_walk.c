@@ -217,13 +217,6 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
     } else if (cr->mount->ram) {
         node = ngx_http_9p_rnode_walk(cr->ram, name->data, name->len);
 
-        if (node == NULL) {
-            ngx_http_9p_walk_fail(cr, NULL, ngx_http_9p_rnode_isdir(cr->ram)
-                                            ? "file does not exist"
-                                            : "not a directory");
-            return NGX_DONE;
-        }
-
     } else if (!cr->mount->dev) {
         return NGX_DECLINED;
 
@@ -240,13 +233,16 @@ ngx_http_9p_walk_local(ngx_http_9p_creq_t *cr)
             cr->member = next;
             return ngx_http_9p_walk_local(cr);
         }
+    }
 
-        if (file == NGX_HTTP_9P_DEV_NONE) {
-            ngx_http_9p_walk_fail(cr, NULL, ngx_http_9p_dev_isdir(cr->dev)
-                                            ? "file does not exist"
-                                            : "not a directory");
-            return NGX_DONE;
-        }
+    if (file == NGX_HTTP_9P_DEV_NONE && node == NULL) {
+        /* a name not in a kernel or rescue directory, or no directory */
+        ngx_http_9p_walk_fail(cr, NULL, (cr->mount->ram
+                                         ? ngx_http_9p_rnode_isdir(cr->ram)
+                                         : ngx_http_9p_dev_isdir(cr->dev))
+                                        ? "file does not exist"
+                                        : "not a directory");
+        return NGX_DONE;
     }
 
     ngx_http_9p_walk_leave(cr);
