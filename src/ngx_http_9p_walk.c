@@ -518,42 +518,32 @@ ngx_http_9p_walk_finish(ngx_http_9p_creq_t *cr)
 
     s = cr->s;
     f = ngx_http_9p_creq_fid(cr);
+    nf = (cr->newfid == cr->fidno) ? f
+         : ngx_http_9p_fid_find(s, cr->newfid) ? NULL
+         : ngx_http_9p_fid_new(s, cr->newfid);
 
-    if (cr->newfid == cr->fidno && f == NULL) {
-        /* the client clunked the fid while it was being walked */
+    if (nf == NULL) {
+        /* the fid was clunked meanwhile, or newfid is taken, or none left */
         ngx_http_9p_creq_clunk(cr);
 
-        ngx_http_9p_creq_error(cr, NULL, "fid clunked during the walk");
+        ngx_http_9p_creq_error(cr, NULL, (cr->newfid == cr->fidno)
+                                         ? "fid clunked during the walk"
+                                         : ngx_http_9p_fid_find(s, cr->newfid)
+                                         ? "newfid in use" : "too many fids");
         return;
     }
 
-    if (cr->newfid == cr->fidno) {
-        nf = f;
-
-        if (f->backend) {
-            /* the old backend fid, unless the walk moved it in place */
-            if (f->bfid != cr->bfid || f->backend != cr->backend) {
-                ngx_http_9p_backend_clunk(f->backend, f->bfid);
-            }
-
-            ngx_http_9p_backend_unref(f->backend);
-        }
-
-    } else {
-        nf = ngx_http_9p_fid_find(s, cr->newfid) ? NULL
-                 : ngx_http_9p_fid_new(s, cr->newfid);
-
-        if (nf == NULL) {
-            ngx_http_9p_creq_clunk(cr);
-
-            ngx_http_9p_creq_error(cr, NULL,
-                                   ngx_http_9p_fid_find(s, cr->newfid)
-                                   ? "newfid in use" : "too many fids");
-            return;
-        }
-
+    if (cr->newfid != cr->fidno) {
         nf->ns = cr->ns;
         nf->ns->refs++;
+
+    } else if (f->backend) {
+        /* the old backend fid, unless the walk moved it in place */
+        if (f->bfid != cr->bfid || f->backend != cr->backend) {
+            ngx_http_9p_backend_clunk(f->backend, f->bfid);
+        }
+
+        ngx_http_9p_backend_unref(f->backend);
     }
 
     if (ngx_http_9p_fid_set_path(nf, cr->path, cr->path_len) != NGX_OK) {
