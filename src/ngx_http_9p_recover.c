@@ -322,22 +322,13 @@ static void
 ngx_http_9p_recover_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err)
 {
-    ngx_http_9p_fid_t  *f;
-
     if (err) {
         ngx_http_9p_recover_failed(cr, r, err);
         return;
     }
 
-    f = ngx_http_9p_creq_fid(cr);
     cr->offset = 0;
-
-    if (f && (f->qid.type & NINEP_QTDIR) && f->dir_next > 0) {
-        ngx_http_9p_recover_skip(cr);
-        return;
-    }
-
-    ngx_http_9p_recover_done(cr);
+    ngx_http_9p_recover_skip(cr);
 }
 
 
@@ -350,7 +341,9 @@ ngx_http_9p_recover_skip(ngx_http_9p_creq_t *cr)
 
     f = ngx_http_9p_creq_fid(cr);
 
-    if (f == NULL || cr->offset >= f->dir_next) {
+    if (f == NULL || !(f->qid.type & NINEP_QTDIR)
+        || cr->offset >= f->dir_next)
+    {
         ngx_http_9p_recover_done(cr);
         return;
     }
