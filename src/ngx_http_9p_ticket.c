@@ -52,8 +52,6 @@ const char  ngx_http_9p_unknown_key[] = "ticket signed by an unknown key";
 
 static ten_cert_t *ngx_http_9p_ticket_cert(ngx_http_9p_loc_conf_t *conf,
     const char *keyid);
-static ten_cert_t *ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf,
-    const char *keyid);
 static const char *ngx_http_9p_ticket_path(u_char *path, size_t plen,
     ten_ticket_t *t);
 static ngx_http_9p_tcache_t *ngx_http_9p_tcache_slot(u_char *path,
@@ -119,13 +117,17 @@ ngx_http_9p_ticket_check(ngx_http_9p_loc_conf_t *conf, u_char *text,
 }
 
 
-/* The certificate of keyid: configured (ninep_ticket_keys), or read. */
+/*
+ * The certificate of keyid: configured (ninep_ticket_keys), or read from
+ * factotum's /keys for conf's issuer.
+ */
 
 static ten_cert_t *
 ngx_http_9p_ticket_cert(ngx_http_9p_loc_conf_t *conf, const char *keyid)
 {
-    ngx_uint_t   i;
-    ten_cert_t  *cert;
+    ngx_uint_t              i;
+    ten_cert_t             *cert;
+    const ten_principal_t  *issuer;
 
     if (conf->certs) {
         cert = conf->certs->elts;
@@ -137,7 +139,21 @@ ngx_http_9p_ticket_cert(ngx_http_9p_loc_conf_t *conf, const char *keyid)
         }
     }
 
-    return ngx_http_9p_fkey(conf, keyid);
+    issuer = conf->trust ? ten_trust_find(conf->trust, "factotum") : NULL;
+
+    if (issuer == NULL
+        || ngx_memcmp(issuer->pk, ngx_http_9p_fkeys_issuer, TEN_PK_LEN) != 0)
+    {
+        return NULL;
+    }
+
+    for (i = 0; i < ngx_http_9p_nfkeys; i++) {
+        if (ngx_strcmp(ngx_http_9p_fkeys[i].keyid, keyid) == 0) {
+            return &ngx_http_9p_fkeys[i];
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -210,32 +226,6 @@ ngx_http_9p_tcache_slot(u_char *path, size_t len)
     }
 
     return &ngx_http_9p_tcache[ngx_hash_key(path, len) % NGX_HTTP_9P_TCACHE];
-}
-
-
-/* A certificate from factotum's /keys with keyid, for conf's issuer. */
-
-static ten_cert_t *
-ngx_http_9p_fkey(ngx_http_9p_loc_conf_t *conf, const char *keyid)
-{
-    ngx_uint_t              i;
-    const ten_principal_t  *issuer;
-
-    issuer = conf->trust ? ten_trust_find(conf->trust, "factotum") : NULL;
-
-    if (issuer == NULL
-        || ngx_memcmp(issuer->pk, ngx_http_9p_fkeys_issuer, TEN_PK_LEN) != 0)
-    {
-        return NULL;
-    }
-
-    for (i = 0; i < ngx_http_9p_nfkeys; i++) {
-        if (ngx_strcmp(ngx_http_9p_fkeys[i].keyid, keyid) == 0) {
-            return &ngx_http_9p_fkeys[i];
-        }
-    }
-
-    return NULL;
 }
 
 
