@@ -308,16 +308,7 @@ ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *u)
 }
 
 
-/* The mount whose point is the longest prefix of path. */
-
-ngx_http_9p_mount_t *
-ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path, size_t len)
-{
-    return ngx_http_9p_mount_beside(ns, path, len, NULL);
-}
-
-
-/* The same, the union of except left aside: what lies under it. */
+/* The mount at the longest prefix of path, except's union left aside. */
 
 ngx_http_9p_mount_t *
 ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns, u_char *path, size_t len,

@@ -92,8 +92,8 @@ ngx_uint_t ngx_http_9p_same_point(ngx_http_9p_mount_t *a,
 ngx_http_9p_mount_t *ngx_http_9p_union_next(ngx_http_9p_ns_t *ns,
     ngx_http_9p_mount_t *m);
 /* The entry whose point is the longest prefix of path (a union's first). */
-ngx_http_9p_mount_t *ngx_http_9p_mount_of(ngx_http_9p_ns_t *ns, u_char *path,
-    size_t len);
+#define ngx_http_9p_mount_of(ns, path, len)                                   \
+    ngx_http_9p_mount_beside(ns, path, len, NULL)
 /* The same with except's union left aside: what lies under it. */
 ngx_http_9p_mount_t *ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns,
     u_char *path, size_t len, ngx_http_9p_mount_t *except);
