@@ -391,9 +391,7 @@ ngx_http_9p_union_statted(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
 
     f = ngx_http_9p_creq_fid(cr);
 
-    if (f && err == NULL
-        && cr->mount_i < f->ns->mounts.nelts)
-    {
+    if (f && err == NULL && cr->mount_i < f->ns->mounts.nelts) {
         /* the mounted root, under the name of its point */
         mp = f->ns->mounts.elts;
         m = mp[cr->mount_i];
