@@ -17,8 +17,6 @@ static void ngx_http_9p_remount_ready(ngx_http_9p_wait_t *w,
     ngx_http_9p_backend_t *b, const char *err);
 static void ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr,
     ninep_fcall_t *r, const char *err);
-static void ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_mount_t *target);
 static void ngx_http_9p_recover_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
 static void ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr);
@@ -91,7 +89,7 @@ ngx_http_9p_recover(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 /*
  * Mount target lives again, then resume(cr); if it cannot be, unmade(cr,
  * why).  A bind is walked again from its source's mount, which may need
- * making first.
+ * making first: each call makes the first dead mount of the chain.
  */
 
 void
@@ -99,20 +97,11 @@ ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target,
     void (*resume)(ngx_http_9p_creq_t *cr),
     void (*unmade)(ngx_http_9p_creq_t *cr, const char *ename))
 {
-    cr->resume = resume;
-    cr->unmade = unmade;
-    ngx_http_9p_remount_step(cr, target);
-}
-
-
-/* One step: the first mount of the chain to target that is dead. */
-
-static void
-ngx_http_9p_remount_step(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target)
-{
     ngx_uint_t              depth;
     ngx_http_9p_mount_t    *m, *src;
 
+    cr->resume = resume;
+    cr->unmade = unmade;
     cr->remount = target;
 
     if (!ngx_http_9p_mount_dead(target)) {
@@ -234,7 +223,7 @@ ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     cr->nbfid = NINEP_NOFID;
-    ngx_http_9p_remount_step(cr, cr->remount);
+    ngx_http_9p_remount(cr, cr->remount, cr->resume, cr->unmade);
 }
 
 
