@@ -18,8 +18,6 @@ static ngx_int_t ngx_http_9p_union_serve(ngx_http_9p_session_t *s,
 static void ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr);
 static void ngx_http_9p_union_unmade(ngx_http_9p_creq_t *cr,
     const char *ename);
-static ngx_int_t ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr,
-    ngx_http_9p_rnode_t *dir);
 static void ngx_http_9p_union_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     const char *err);
 static void ngx_http_9p_union_opened(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
@@ -141,9 +139,11 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
     u_char                 buf[NGX_HTTP_9P_DEV_MAX];
     ssize_t                n;
     ngx_str_t              path, name;
+    ngx_uint_t             at;
     ninep_stat_t           st;
     ninep_fcall_t          t;
     ngx_http_9p_fid_t     *f;
+    ngx_http_9p_rnode_t   *dir;
     ngx_http_9p_mount_t   *m, **mp;
 
     f = ngx_http_9p_creq_fid(cr);
@@ -171,11 +171,19 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
                     ? ngx_http_9p_union_next(f->ns, m) : NULL;
 
         if (m->ram) {
-            if (ngx_http_9p_union_ram(cr, (m == f->mount && f->ram) ? f->ram
-                                                                   : m->ram)
-                != NGX_OK)
-            {
-                return;
+            /* a directory of the rescue tree */
+            dir = (m == f->mount && f->ram) ? f->ram : m->ram;
+
+            for (at = 0; /* void */; /* void */) {
+                n = ngx_http_9p_rnode_readdir(dir, &at, buf, sizeof(buf));
+
+                if (n == 0) {
+                    break;
+                }
+
+                if (ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
+                    return;
+                }
             }
 
             continue;
@@ -279,29 +287,6 @@ ngx_http_9p_union_unmade(ngx_http_9p_creq_t *cr, const char *ename)
                 ? ngx_http_9p_union_next(cr->ns, m) : NULL;
 
     ngx_http_9p_union_next_source(cr);
-}
-
-
-/* A directory of the rescue tree joins the listing. */
-
-static ngx_int_t
-ngx_http_9p_union_ram(ngx_http_9p_creq_t *cr, ngx_http_9p_rnode_t *dir)
-{
-    u_char      buf[NGX_HTTP_9P_DEV_MAX];
-    size_t      n;
-    ngx_uint_t  at;
-
-    for (at = 0; /* void */; /* void */) {
-        n = ngx_http_9p_rnode_readdir(dir, &at, buf, sizeof(buf));
-
-        if (n == 0) {
-            return NGX_OK;
-        }
-
-        if (ngx_http_9p_union_add(cr, buf, n) != NGX_OK) {
-            return NGX_ERROR;
-        }
-    }
 }
 
 
