@@ -464,20 +464,16 @@ ngx_http_9p_path_join(u_char *buf, u_char *path, size_t len, ngx_str_t *name)
             len--;
         }
 
-        if (len > 1) {
-            len--;
-        }
-
-        ngx_memmove(buf, path, len);
-        return len;
-    }
-
-    if (name->len == 1 && name->data[0] == '.') {
+        len -= (len > 1);
         ngx_memmove(buf, path, len);
         return len;
     }
 
     ngx_memmove(buf, path, len);
+
+    if (name->len == 1 && name->data[0] == '.') {
+        return len;
+    }
 
     if (len > 1) {
         buf[len++] = '/';
