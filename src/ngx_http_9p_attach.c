@@ -858,12 +858,9 @@ ngx_http_9p_attach_fail(ngx_http_9p_creq_t *cr, const char *fmt, ...)
 static void
 ngx_http_9p_boot_wait(ngx_http_9p_creq_t *cr, ngx_http_9p_ready_pt ready)
 {
-    ngx_http_9p_service_t  *svc;
-
-    svc = ngx_http_9p_boot_service(cr->s);
-
     cr->wait.handler = ready;
-    ngx_http_9p_pool_get(svc, cr->s->conf, cr->s->request, &cr->wait);
+    ngx_http_9p_pool_get(ngx_http_9p_boot_service(cr->s), cr->s->conf,
+                         cr->s->request, &cr->wait);
 }
 
 
