@@ -244,13 +244,11 @@ static ngx_int_t
 ngx_http_9p_rescue_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
     const char *why)
 {
-    u_char                 text[NGX_HTTP_9P_ENAME_MAX], *p;
-    ngx_str_t              reason;
-    ngx_http_9p_service_t  *boot;
+    u_char     text[NGX_HTTP_9P_ENAME_MAX], *p;
+    ngx_str_t  reason;
 
-    boot = ngx_http_9p_boot_service(cr->s);
-    p = ngx_snprintf(text, sizeof(text), "%V unavailable: %s", &boot->name,
-                     why);
+    p = ngx_snprintf(text, sizeof(text), "%V unavailable: %s",
+                     &ngx_http_9p_boot_service(cr->s)->name, why);
     reason.data = text;
     reason.len = p - text;
 
