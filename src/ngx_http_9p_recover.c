@@ -259,9 +259,8 @@ ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
 
     m = f->mount;
 
+    /* walk_root would send the first NINEP_MAXWELEM names only */
     ngx_memzero(&t, sizeof(t));
-    t.type = NINEP_TWALK;
-    t.fid = m->bfid;
     if (ngx_http_9p_path_wnames(&t, m, f->path, f->path_len) != NGX_OK) {
         ngx_http_9p_creq_error(cr, NULL, "connection lost; the path is too "
                                "deep to recover");
@@ -270,15 +269,12 @@ ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
 
     ngx_http_9p_creq_use(cr, m->backend);
 
-    if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
+    if (ngx_http_9p_walk_root(cr, m, f->path, f->path_len,
+                              ngx_http_9p_recover_walked)
+        != NGX_OK)
+    {
         ngx_http_9p_creq_error(cr, NULL, "out of backend fids");
-        return;
     }
-
-    t.newfid = cr->nbfid;
-
-    (void) ngx_http_9p_send(cr, cr->backend, &t,
-                            ngx_http_9p_recover_walked);
 }
 
 
