@@ -1209,12 +1209,10 @@ ngx_http_9p_ns_include(ngx_http_9p_creq_t *cr, ngx_http_9p_nsword_t *file,
     }
 
     if (ngx_http_9p_expand_user(cr->ns, file, &cr->include[cr->ninclude])
-        != NGX_OK)
+        == NGX_OK)
     {
-        return;
+        cr->include_at[cr->ninclude++] = cr->pending.nelts;
     }
-
-    cr->include_at[cr->ninclude++] = cr->pending.nelts;
 }
 
 
