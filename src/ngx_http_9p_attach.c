@@ -559,11 +559,8 @@ ngx_http_9p_bind_walked(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         return;
     }
 
-    m->backend = cr->backend;
-    ngx_http_9p_backend_ref(m->backend);
-    m->bfid = cr->nbfid;
+    ngx_http_9p_creq_give(cr, &m->backend, &m->bfid, &cr->nbfid);
     m->qid = r->nwqid ? r->wqid[r->nwqid - 1] : cr->qid;
-    cr->nbfid = NINEP_NOFID;
 
     ngx_http_9p_attach_made(cr, m);
 }
@@ -1338,11 +1335,8 @@ ngx_http_9p_mount_attached(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
         return;
     }
 
-    m->backend = cr->backend;
-    ngx_http_9p_backend_ref(m->backend);
-    m->bfid = cr->nbfid;
+    ngx_http_9p_creq_give(cr, &m->backend, &m->bfid, &cr->nbfid);
     m->qid = r->qid;
-    cr->nbfid = NINEP_NOFID;
 
     ngx_http_9p_attach_made(cr, m);
 }

@@ -205,13 +205,7 @@ ngx_http_9p_remount_done(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     }
 
     if (ngx_http_9p_mount_dead(m)) {
-        if (m->backend) {
-            ngx_http_9p_backend_unref(m->backend);
-        }
-
-        m->backend = cr->backend;
-        ngx_http_9p_backend_ref(m->backend);
-        m->bfid = cr->nbfid;
+        ngx_http_9p_creq_give(cr, &m->backend, &m->bfid, &cr->nbfid);
 
         ngx_log_error(NGX_LOG_INFO, cr->s->connection->log, 0,
                       "9p: %V made again on a new connection to \"%V\"",
@@ -405,14 +399,7 @@ ngx_http_9p_recover_done(ngx_http_9p_creq_t *cr)
         return;
     }
 
-    if (f->backend) {
-        ngx_http_9p_backend_unref(f->backend);
-    }
-
-    f->backend = cr->backend;
-    ngx_http_9p_backend_ref(f->backend);
-    f->bfid = cr->owned;
-    cr->owned = NINEP_NOFID;
+    ngx_http_9p_creq_give(cr, &f->backend, &f->bfid, &cr->owned);
 
     ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
                   "9p: fid %uD (%*s) recovered on a new connection to "

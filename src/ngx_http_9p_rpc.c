@@ -264,6 +264,21 @@ ngx_http_9p_read_at(ngx_http_9p_creq_t *cr, uint32_t fid, uint64_t max,
 
 
 void
+ngx_http_9p_creq_give(ngx_http_9p_creq_t *cr, ngx_http_9p_backend_t **bp,
+    uint32_t *fid, uint32_t *from)
+{
+    if (*bp) {
+        ngx_http_9p_backend_unref(*bp);
+    }
+
+    *bp = cr->backend;
+    ngx_http_9p_backend_ref(*bp);
+    *fid = *from;
+    *from = NINEP_NOFID;
+}
+
+
+void
 ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m)
 {
     if (m->ram) {

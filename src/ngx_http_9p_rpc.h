@@ -57,6 +57,9 @@ void ngx_http_9p_read_at(ngx_http_9p_creq_t *cr, uint32_t fid, uint64_t max,
  */
 void ngx_http_9p_read_whole(ngx_http_9p_creq_t *cr, u_char *path,
     size_t len, size_t max, ngx_http_9p_rpc_pt done);
+/* *bp, *fid take cr's connection (a reference) and fid *from (then NOFID). */
+void ngx_http_9p_creq_give(ngx_http_9p_creq_t *cr,
+    ngx_http_9p_backend_t **bp, uint32_t *fid, uint32_t *from);
 /* A namespace's drop function: an entry's root fid is clunked. */
 void ngx_http_9p_entry_drop(ngx_http_9p_mount_t *m);
 

@@ -738,13 +738,9 @@ ngx_http_9p_union_created(ngx_http_9p_creq_t *cr, ninep_fcall_t *r,
     /* the client's fid moves to the new file, in the -c member */
     if (f->backend) {
         ngx_http_9p_backend_clunk(f->backend, f->bfid);
-        ngx_http_9p_backend_unref(f->backend);
     }
 
-    f->backend = cr->backend;
-    ngx_http_9p_backend_ref(f->backend);
-    f->bfid = cr->owned;
-    cr->owned = NINEP_NOFID;
+    ngx_http_9p_creq_give(cr, &f->backend, &f->bfid, &cr->owned);
     f->mount = cr->mount;
     f->dev = NGX_HTTP_9P_DEV_NONE;
     ngx_http_9p_fid_opened(cr, f, r);
