@@ -26,8 +26,6 @@ static ngx_int_t ngx_http_9p_kern_wstat(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_kern_clunk(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
-static ngx_int_t ngx_http_9p_kern_remove(ngx_http_9p_session_t *s,
-    ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 static ngx_int_t ngx_http_9p_kern_denied(ngx_http_9p_session_t *s,
     ngx_http_9p_fid_t *f, ninep_fcall_t *t);
 
@@ -38,7 +36,7 @@ const ngx_http_9p_ops_t  ngx_http_9p_kernel_ops = {
     ngx_http_9p_kern_read,
     ngx_http_9p_kern_write,
     ngx_http_9p_kern_clunk,
-    ngx_http_9p_kern_remove,
+    ngx_http_9p_kern_clunk,             /* remove: a clunk that fails */
     ngx_http_9p_kern_stat,
     ngx_http_9p_kern_wstat
 };
@@ -212,25 +210,16 @@ ngx_http_9p_kern_wstat(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
 }
 
 
+/* A clunk, or a remove: remove(5) clunks the fid even when it fails. */
+
 static ngx_int_t
 ngx_http_9p_kern_clunk(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
     ninep_fcall_t *t)
 {
     ngx_http_9p_fid_free(s, f, 0);
 
-    return ngx_http_9p_reply_to(s, t, NULL);
-}
-
-
-/* remove(5): the fid is clunked even when the remove fails. */
-
-static ngx_int_t
-ngx_http_9p_kern_remove(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
-    ninep_fcall_t *t)
-{
-    ngx_http_9p_fid_free(s, f, 0);
-
-    return ngx_http_9p_reply_error(s, t->tag, "permission denied");
+    return ngx_http_9p_reply_to(s, t, (t->type == NINEP_TREMOVE)
+                                      ? "permission denied" : NULL);
 }
 
 
