@@ -533,8 +533,6 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
         return;
     }
 
-    ngx_http_9p_creq_use(cr, src->backend);
-
     if (ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
                               ngx_http_9p_bind_walked)
         != NGX_OK)
@@ -804,8 +802,6 @@ ngx_http_9p_attach_root(ngx_http_9p_creq_t *cr)
         ngx_http_9p_attach_done(cr);
         return;
     }
-
-    ngx_http_9p_creq_use(cr, cr->mount->backend);
 
     if (ngx_http_9p_walk_root(cr, cr->mount, cr->mount->path.data,
                               cr->mount->path.len, ngx_http_9p_root_cloned)

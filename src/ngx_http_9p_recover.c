@@ -145,8 +145,6 @@ ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target,
     }
 
     /* a bind whose source lives: walked again from there */
-    ngx_http_9p_creq_use(cr, src->backend);
-
     if (ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
                               ngx_http_9p_remount_done)
         != NGX_OK)
@@ -260,8 +258,6 @@ ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
                                "deep to recover");
         return;
     }
-
-    ngx_http_9p_creq_use(cr, m->backend);
 
     if (ngx_http_9p_walk_root(cr, m, f->path, f->path_len,
                               ngx_http_9p_recover_walked)

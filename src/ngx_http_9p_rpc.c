@@ -213,6 +213,8 @@ ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
 {
     ninep_fcall_t  t;
 
+    ngx_http_9p_creq_use(cr, m->backend);
+
     if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
         return NGX_ERROR;
     }

@@ -38,8 +38,9 @@ ngx_int_t ngx_http_9p_lost(ngx_http_9p_creq_t *cr);
 ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m, ngx_http_9p_rpc_pt handler);
 /*
- * Twalk on cr->backend from m's root to path (m->path: a clone of the
- * root) into a new backend fid, cr->nbfid.  NGX_ERROR: none left.
+ * Twalk on m's connection, cr's from now on, from m's root to path
+ * (m->path: a clone of the root) into a new backend fid, cr->nbfid.
+ * NGX_ERROR: none left.
  */
 ngx_int_t ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m, u_char *path, size_t len,

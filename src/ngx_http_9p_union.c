@@ -219,8 +219,6 @@ ngx_http_9p_union_next_source(ngx_http_9p_creq_t *cr)
             continue;   /* a member that cannot be read is left out */
         }
 
-        ngx_http_9p_creq_use(cr, m->backend);
-
         if (ngx_http_9p_walk_root(cr, m, m->path.data, m->path.len,
                                   ngx_http_9p_union_walked)
             == NGX_OK)
@@ -668,8 +666,6 @@ ngx_http_9p_union_create(ngx_http_9p_session_t *s, ngx_http_9p_fid_t *f,
                                                  : "connection lost");
         return NGX_OK;
     }
-
-    ngx_http_9p_creq_use(cr, m->backend);
 
     if (ngx_http_9p_walk_root(cr, m, m->path.data, m->path.len,
                               ngx_http_9p_union_create_walked)
