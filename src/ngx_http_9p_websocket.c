@@ -116,8 +116,6 @@ static ngx_int_t ngx_http_9p_ws_fail(ngx_http_9p_session_t *s,
     ngx_uint_t code, const char *reason);
 static u_char *ngx_http_9p_ws_queue(ngx_http_9p_session_t *s,
     ngx_uint_t opcode, u_char *payload, size_t len);
-static size_t ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode,
-    size_t len);
 static ngx_buf_t *ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s,
     size_t size);
 static ngx_buf_t *ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s,
@@ -891,26 +889,36 @@ ngx_http_9p_ws_post(ngx_http_9p_session_t *s)
 /*
  * A frame of len payload bytes at the end of the output, the payload
  * copied into it unless NULL: where its payload goes, or NULL if the
- * session ends.
+ * session ends.  A server frame is final and unmasked, and its length
+ * takes the minimal form.
  */
 
 static u_char *
 ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     u_char *payload, size_t len)
 {
-    u_char      header[NGX_HTTP_9P_WS_MAX_HEADER], *p;
-    size_t      hlen;
-    ngx_buf_t  *b;
+    u_char      *p;
+    ngx_buf_t   *b;
+    ngx_uint_t   i, n;
 
-    hlen = ngx_http_9p_ws_header(header, opcode, len);
+    /* bytes of extended length */
+    n = (len < 126) ? 0 : (len <= 0xffff) ? 2 : 8;
 
-    b = ngx_http_9p_ws_reserve(s, hlen + len);
+    b = ngx_http_9p_ws_reserve(s, 2 + n + len);
     if (b == NULL) {
         ngx_http_9p_ws_finish(ngx_http_9p_ws(s), NGX_ERROR);
         return NULL;
     }
 
-    p = ngx_cpymem(b->last, header, hlen);
+    p = b->last;
+    p[0] = (u_char) (0x80 | opcode);
+    p[1] = (u_char) ((n == 0) ? len : (n == 2) ? 126 : 127);
+
+    for (i = 0; i < n; i++) {
+        p[1 + n - i] = (u_char) ((uint64_t) len >> (8 * i));
+    }
+
+    p += 2 + n;
     b->last = p + len;
 
     /* an empty ping has no payload at all */
@@ -919,31 +927,6 @@ ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
     }
 
     return p;
-}
-
-
-/* A final, unmasked server frame header with the minimal length form. */
-
-static size_t
-ngx_http_9p_ws_header(u_char *p, ngx_uint_t opcode, size_t len)
-{
-    ngx_uint_t  i, n;
-
-    p[0] = (u_char) (0x80 | opcode);
-
-    if (len < 126) {
-        p[1] = (u_char) len;
-        return 2;
-    }
-
-    n = (len <= 0xffff) ? 2 : 8;        /* bytes of extended length */
-    p[1] = (n == 2) ? 126 : 127;
-
-    for (i = 0; i < n; i++) {
-        p[1 + n - i] = (u_char) ((uint64_t) len >> (8 * i));
-    }
-
-    return 2 + n;
 }
 
 
