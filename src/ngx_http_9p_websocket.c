@@ -118,8 +118,6 @@ static u_char *ngx_http_9p_ws_queue(ngx_http_9p_session_t *s,
     ngx_uint_t opcode, u_char *payload, size_t len);
 static ngx_buf_t *ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s,
     size_t size);
-static ngx_buf_t *ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s,
-    size_t size);
 static void ngx_http_9p_ws_free_overflow(ngx_http_9p_ws_t *ws,
     ngx_uint_t all);
 static size_t ngx_http_9p_ws_room(ngx_http_9p_ws_t *ws);
@@ -940,7 +938,9 @@ ngx_http_9p_ws_queue(ngx_http_9p_session_t *s, ngx_uint_t opcode,
 static ngx_buf_t *
 ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
 {
+    size_t             len;
     ngx_buf_t         *b;
+    ngx_chain_t       *cl;
     ngx_http_9p_ws_t  *ws;
 
     ws = ngx_http_9p_ws(s);
@@ -948,10 +948,12 @@ ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
     b = &ws->out;
 
     if (ws->overflow) {
-        return ngx_http_9p_ws_overflow(s, size);
-    }
+        /* the last overflow block */
+        cl = (ngx_chain_t *) ((u_char *) ws->overflow_last
+                              - offsetof(ngx_chain_t, next));
+        b = cl->buf;
 
-    if (b->start == NULL) {
+    } else if (b->start == NULL) {
         b->start = ngx_http_9p_buf_get(ws->out_size, s->connection->log);
         if (b->start == NULL) {
             return NULL;
@@ -961,39 +963,14 @@ ngx_http_9p_ws_reserve(ngx_http_9p_session_t *s, size_t size)
         b->last = b->start;
         b->end = b->start + ws->out_size;
         b->temporary = 1;
-    }
 
-    if ((size_t) (b->end - b->last) < size && b->pos != b->start) {
+    } else if ((size_t) (b->end - b->last) < size && b->pos != b->start) {
         b->last = ngx_movemem(b->start, b->pos, b->last - b->pos);
         b->pos = b->start;
     }
 
-    if ((size_t) (b->end - b->last) < size) {
-        return ngx_http_9p_ws_overflow(s, size);
-    }
-
-    return b;
-}
-
-
-static ngx_buf_t *
-ngx_http_9p_ws_overflow(ngx_http_9p_session_t *s, size_t size)
-{
-    size_t             len;
-    ngx_buf_t         *b;
-    ngx_chain_t       *cl;
-    ngx_http_9p_ws_t  *ws;
-
-    ws = ngx_http_9p_ws(s);
-
-    if (ws->overflow) {
-        cl = (ngx_chain_t *) ((u_char *) ws->overflow_last
-                              - offsetof(ngx_chain_t, next));
-        b = cl->buf;
-
-        if ((size_t) (b->end - b->last) >= size) {
-            return b;
-        }
+    if ((size_t) (b->end - b->last) >= size) {
+        return b;
     }
 
     len = ngx_max(size, 16384);
