@@ -569,10 +569,6 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
                                    s->msize - ws->msg_len, &f, &code,
                                    &reason);
 
-    if (rc == 0) {
-        return NGX_AGAIN;
-    }
-
     if (rc < 0) {
         if (code == NGX_HTTP_9P_WS_TOO_BIG) {
             ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
@@ -583,7 +579,7 @@ ngx_http_9p_ws_frame(ngx_http_9p_session_t *s)
         return ngx_http_9p_ws_fail(s, code, reason);
     }
 
-    if (avail - f.hlen < f.len) {
+    if (rc == 0 || avail - f.hlen < f.len) {
         return NGX_AGAIN;
     }
 
