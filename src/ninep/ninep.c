@@ -33,14 +33,9 @@ typedef struct {
 } ninep_wr_t;
 
 
-static uint16_t get16(const uint8_t *p);
-static uint32_t get32(const uint8_t *p);
-static uint64_t get64(const uint8_t *p);
+static uint64_t get_le(const uint8_t *p, size_t n);
 static const uint8_t *rd_take(ninep_rd_t *r, size_t n, int err);
-static uint8_t rd_u8(ninep_rd_t *r);
-static uint16_t rd_u16(ninep_rd_t *r);
-static uint32_t rd_u32(ninep_rd_t *r);
-static uint64_t rd_u64(ninep_rd_t *r);
+static uint64_t rd_le(ninep_rd_t *r, size_t n);
 static ninep_str_t rd_str(ninep_rd_t *r);
 static ninep_qid_t rd_qid(ninep_rd_t *r);
 static const uint8_t *rd_rest(ninep_rd_t *r, uint32_t count);
@@ -160,25 +155,18 @@ _Static_assert(sizeof(ninep_errors) / sizeof(ninep_errors[0])
                == 1 - NINEP_EINVAL, "a reason for every ninep_err_t");
 
 
-static uint16_t
-get16(const uint8_t *p)
-{
-    return (uint16_t) (p[0] | p[1] << 8);
-}
-
-
-static uint32_t
-get32(const uint8_t *p)
-{
-    return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
-           | (uint32_t) p[3] << 24;
-}
-
+/* n bytes, little-endian */
 
 static uint64_t
-get64(const uint8_t *p)
+get_le(const uint8_t *p, size_t n)
 {
-    return (uint64_t) get32(p) | (uint64_t) get32(p + 4) << 32;
+    uint64_t  v;
+
+    for (v = 0; n; n--) {
+        v = v << 8 | p[n - 1];
+    }
+
+    return v;
 }
 
 
@@ -203,47 +191,16 @@ rd_take(ninep_rd_t *r, size_t n, int err)
 }
 
 
-static uint8_t
-rd_u8(ninep_rd_t *r)
-{
-    const uint8_t  *p;
-
-    p = rd_take(r, 1, r->efixed);
-
-    return p ? p[0] : 0;
-}
-
-
-static uint16_t
-rd_u16(ninep_rd_t *r)
-{
-    const uint8_t  *p;
-
-    p = rd_take(r, 2, r->efixed);
-
-    return p ? get16(p) : 0;
-}
-
-
-static uint32_t
-rd_u32(ninep_rd_t *r)
-{
-    const uint8_t  *p;
-
-    p = rd_take(r, 4, r->efixed);
-
-    return p ? get32(p) : 0;
-}
-
+/* a fixed field of n bytes */
 
 static uint64_t
-rd_u64(ninep_rd_t *r)
+rd_le(ninep_rd_t *r, size_t n)
 {
     const uint8_t  *p;
 
-    p = rd_take(r, 8, r->efixed);
+    p = rd_take(r, n, r->efixed);
 
-    return p ? get64(p) : 0;
+    return p ? get_le(p, n) : 0;
 }
 
 
@@ -263,9 +220,9 @@ rd_str(ninep_rd_t *r)
         return s;
     }
 
-    s.data = rd_take(r, get16(p), NINEP_ESTRING);
+    s.data = rd_take(r, get_le(p, 2), NINEP_ESTRING);
     if (s.data != NULL) {
-        s.len = get16(p);
+        s.len = get_le(p, 2);
     }
 
     return s;
@@ -277,9 +234,9 @@ rd_qid(ninep_rd_t *r)
 {
     ninep_qid_t  q;
 
-    q.type = rd_u8(r);
-    q.version = rd_u32(r);
-    q.path = rd_u64(r);
+    q.type = rd_le(r, 1);
+    q.version = rd_le(r, 4);
+    q.path = rd_le(r, 8);
 
     return q;
 }
@@ -305,7 +262,7 @@ stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st)
 {
     ninep_rd_t  r;
 
-    if (len < 2 || (size_t) get16(buf) + 2 != len) {
+    if (len < 2 || get_le(buf, 2) + 2 != len) {
         return NINEP_ESTATSZ;
     }
 
@@ -314,13 +271,13 @@ stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st)
     r.err = NINEP_OK;
     r.efixed = NINEP_ESTATSZ;
 
-    st->type = rd_u16(&r);
-    st->dev = rd_u32(&r);
+    st->type = rd_le(&r, 2);
+    st->dev = rd_le(&r, 4);
     st->qid = rd_qid(&r);
-    st->mode = rd_u32(&r);
-    st->atime = rd_u32(&r);
-    st->mtime = rd_u32(&r);
-    st->length = rd_u64(&r);
+    st->mode = rd_le(&r, 4);
+    st->atime = rd_le(&r, 4);
+    st->mtime = rd_le(&r, 4);
+    st->length = rd_le(&r, 8);
     st->name = rd_str(&r);
     st->uid = rd_str(&r);
     st->gid = rd_str(&r);
@@ -341,7 +298,7 @@ unpack_stat(ninep_rd_t *r, ninep_fcall_t *f)
 {
     int  rc;
 
-    f->nstat = rd_u16(r);
+    f->nstat = rd_le(r, 2);
     f->stat = rd_take(r, f->nstat, NINEP_ETRUNC);
 
     if (f->stat == NULL) {
@@ -370,19 +327,19 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
         switch (fl->kind) {
 
         case NINEP_F_U8:
-            *p = rd_u8(r);
+            *p = rd_le(r, 1);
             break;
 
         case NINEP_F_U16:
-            *(uint16_t *) p = rd_u16(r);
+            *(uint16_t *) p = rd_le(r, 2);
             break;
 
         case NINEP_F_U32:
-            *(uint32_t *) p = rd_u32(r);
+            *(uint32_t *) p = rd_le(r, 4);
             break;
 
         case NINEP_F_U64:
-            *(uint64_t *) p = rd_u64(r);
+            *(uint64_t *) p = rd_le(r, 8);
             break;
 
         case NINEP_F_STR:
@@ -394,7 +351,7 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
             break;
 
         case NINEP_F_WNAMES:
-            f->nwname = rd_u16(r);
+            f->nwname = rd_le(r, 2);
 
             if (f->nwname > NINEP_MAXWELEM) {
                 return NINEP_EWELEM;
@@ -407,7 +364,7 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
             break;
 
         case NINEP_F_WQIDS:
-            f->nwqid = rd_u16(r);
+            f->nwqid = rd_le(r, 2);
 
             if (f->nwqid > NINEP_MAXWELEM) {
                 return NINEP_EWQID;
@@ -420,7 +377,7 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
             break;
 
         case NINEP_F_DATA:
-            f->count = rd_u32(r);
+            f->count = rd_le(r, 4);
             f->data = rd_rest(r, f->count);
             break;
 
@@ -441,7 +398,7 @@ ninep_peek_size(const uint8_t *buf, size_t len)
         return NINEP_ESHORT;
     }
 
-    return get32(buf);
+    return get_le(buf, 4);
 }
 
 
@@ -481,7 +438,7 @@ ninep_unpack(const uint8_t *buf, size_t len, uint32_t msize, int want,
 
     memset(f, 0, sizeof(*f));
     f->type = buf[4];
-    f->tag = get16(buf + 5);
+    f->tag = get_le(buf + 5, 2);
     f->raw = buf;
     f->raw_len = (uint32_t) len;
 
@@ -799,7 +756,7 @@ ninep_stat_unpack(const uint8_t *buf, size_t len, ninep_stat_t *st,
         return NINEP_ETRUNC;
     }
 
-    n = (size_t) get16(buf) + 2;
+    n = get_le(buf, 2) + 2;
     if (n > len) {
         return NINEP_ETRUNC;
     }
@@ -819,7 +776,7 @@ ninep_dir_fit(const uint8_t *buf, size_t len, size_t count)
     size_t  n, size;
 
     for (n = 0; n + 2 <= len; n += size) {
-        size = 2 + (size_t) (buf[n] | (buf[n + 1] << 8));
+        size = 2 + get_le(buf + n, 2);
 
         if (n + size > len || n + size > count) {
             break;
