@@ -43,9 +43,7 @@ static int stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st);
 static void unpack_stat(ninep_rd_t *r, ninep_fcall_t *f);
 static int unpack_fields(ninep_rd_t *r, ninep_fcall_t *f);
 static void wr_bytes(ninep_wr_t *w, const void *src, size_t n);
-static void wr_u8(ninep_wr_t *w, uint8_t v);
-static void wr_u16(ninep_wr_t *w, uint16_t v);
-static void wr_u32(ninep_wr_t *w, uint32_t v);
+static void wr_le(ninep_wr_t *w, uint32_t v, size_t n);
 static void wr_u64(ninep_wr_t *w, uint64_t v);
 static void wr_str(ninep_wr_t *w, ninep_str_t s);
 static void wr_qid(ninep_wr_t *w, const ninep_qid_t *q);
@@ -472,44 +470,27 @@ wr_bytes(ninep_wr_t *w, const void *src, size_t n)
 }
 
 
-static void
-wr_u8(ninep_wr_t *w, uint8_t v)
-{
-    wr_bytes(w, &v, 1);
-}
-
+/* v as n bytes (at most 4), little-endian, written whole or not at all */
 
 static void
-wr_u16(ninep_wr_t *w, uint16_t v)
+wr_le(ninep_wr_t *w, uint32_t v, size_t n)
 {
-    uint8_t  b[2];
-
-    b[0] = (uint8_t) v;
-    b[1] = (uint8_t) (v >> 8);
-
-    wr_bytes(w, b, 2);
-}
-
-
-static void
-wr_u32(ninep_wr_t *w, uint32_t v)
-{
+    size_t   i;
     uint8_t  b[4];
 
-    b[0] = (uint8_t) v;
-    b[1] = (uint8_t) (v >> 8);
-    b[2] = (uint8_t) (v >> 16);
-    b[3] = (uint8_t) (v >> 24);
+    for (i = 0; i < n; i++) {
+        b[i] = (uint8_t) (v >> 8 * i);
+    }
 
-    wr_bytes(w, b, 4);
+    wr_bytes(w, b, n);
 }
 
 
 static void
 wr_u64(ninep_wr_t *w, uint64_t v)
 {
-    wr_u32(w, (uint32_t) v);
-    wr_u32(w, (uint32_t) (v >> 32));
+    wr_le(w, (uint32_t) v, 4);
+    wr_le(w, (uint32_t) (v >> 32), 4);
 }
 
 
@@ -523,7 +504,7 @@ wr_str(ninep_wr_t *w, ninep_str_t s)
         return;
     }
 
-    wr_u16(w, s.len);
+    wr_le(w, s.len, 2);
     wr_bytes(w, s.data, s.len);
 }
 
@@ -531,8 +512,8 @@ wr_str(ninep_wr_t *w, ninep_str_t s)
 static void
 wr_qid(ninep_wr_t *w, const ninep_qid_t *q)
 {
-    wr_u8(w, q->type);
-    wr_u32(w, q->version);
+    wr_le(w, q->type, 1);
+    wr_le(w, q->version, 4);
     wr_u64(w, q->path);
 }
 
@@ -545,7 +526,7 @@ wr_data(ninep_wr_t *w, const uint8_t *data, uint32_t count)
         return;
     }
 
-    wr_u32(w, count);
+    wr_le(w, count, 4);
     wr_bytes(w, data, count);
 }
 
@@ -561,13 +542,13 @@ wr_stat(ninep_wr_t *w, const ninep_stat_t *st)
         return;
     }
 
-    wr_u16(w, (uint16_t) size);
-    wr_u16(w, st->type);
-    wr_u32(w, st->dev);
+    wr_le(w, (uint16_t) size, 2);
+    wr_le(w, st->type, 2);
+    wr_le(w, st->dev, 4);
     wr_qid(w, &st->qid);
-    wr_u32(w, st->mode);
-    wr_u32(w, st->atime);
-    wr_u32(w, st->mtime);
+    wr_le(w, st->mode, 4);
+    wr_le(w, st->atime, 4);
+    wr_le(w, st->mtime, 4);
     wr_u64(w, st->length);
     wr_str(w, st->name);
     wr_str(w, st->uid);
@@ -590,7 +571,7 @@ pack_stat(ninep_wr_t *w, const ninep_fcall_t *f)
             return;
         }
 
-        wr_u16(w, f->nstat);
+        wr_le(w, f->nstat, 2);
         wr_bytes(w, f->stat, f->nstat);
         return;
     }
@@ -601,7 +582,7 @@ pack_stat(ninep_wr_t *w, const ninep_fcall_t *f)
         return;
     }
 
-    wr_u16(w, (uint16_t) n);
+    wr_le(w, (uint16_t) n, 2);
     wr_stat(w, &f->st);
 }
 
@@ -621,15 +602,15 @@ pack_fields(ninep_wr_t *w, const ninep_fcall_t *f)
         switch (fl->kind) {
 
         case NINEP_F_U8:
-            wr_u8(w, *p);
+            wr_le(w, *p, 1);
             break;
 
         case NINEP_F_U16:
-            wr_u16(w, *(const uint16_t *) p);
+            wr_le(w, *(const uint16_t *) p, 2);
             break;
 
         case NINEP_F_U32:
-            wr_u32(w, *(const uint32_t *) p);
+            wr_le(w, *(const uint32_t *) p, 4);
             break;
 
         case NINEP_F_U64:
@@ -649,7 +630,7 @@ pack_fields(ninep_wr_t *w, const ninep_fcall_t *f)
                 return NINEP_EINVAL;
             }
 
-            wr_u16(w, f->nwname);
+            wr_le(w, f->nwname, 2);
 
             for (i = 0; i < f->nwname; i++) {
                 wr_str(w, f->wname[i]);
@@ -662,7 +643,7 @@ pack_fields(ninep_wr_t *w, const ninep_fcall_t *f)
                 return NINEP_EINVAL;
             }
 
-            wr_u16(w, f->nwqid);
+            wr_le(w, f->nwqid, 2);
 
             for (i = 0; i < f->nwqid; i++) {
                 wr_qid(w, &f->wqid[i]);
@@ -698,9 +679,9 @@ pack_fcall(const ninep_fcall_t *f, uint8_t *buf, size_t cap, size_t *need)
     w.inval = 0;
     *need = 0;
 
-    wr_u32(&w, 0);          /* size, set below */
-    wr_u8(&w, f->type);
-    wr_u16(&w, f->tag);
+    wr_le(&w, 0, 4);        /* size, set below */
+    wr_le(&w, f->type, 1);
+    wr_le(&w, f->tag, 2);
 
     if (ninep_type_dir(f->type) == 0 || pack_fields(&w, f) != NINEP_OK) {
         return NINEP_EINVAL;
@@ -718,7 +699,7 @@ pack_fcall(const ninep_fcall_t *f, uint8_t *buf, size_t cap, size_t *need)
     size = w.n;
 
     w.n = 0;
-    wr_u32(&w, (uint32_t) size);
+    wr_le(&w, (uint32_t) size, 4);
 
     return (ssize_t) size;
 }
