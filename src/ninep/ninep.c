@@ -41,7 +41,7 @@ static ninep_qid_t rd_qid(ninep_rd_t *r);
 static const uint8_t *rd_rest(ninep_rd_t *r, uint32_t count);
 static int stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st);
 static void unpack_stat(ninep_rd_t *r, ninep_fcall_t *f);
-static int unpack_fields(ninep_rd_t *r, ninep_fcall_t *f);
+static void unpack_fields(ninep_rd_t *r, ninep_fcall_t *f);
 static void wr_bytes(ninep_wr_t *w, const void *src, size_t n);
 static void wr_le(ninep_wr_t *w, uint32_t v, size_t n);
 static void wr_u64(ninep_wr_t *w, uint64_t v);
@@ -312,7 +312,7 @@ unpack_stat(ninep_rd_t *r, ninep_fcall_t *f)
 
 /* The fields of f->type after the tag; a count over 16 stops at once. */
 
-static int
+static void
 unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
 {
     uint8_t              *p;
@@ -352,7 +352,8 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
             f->nwname = rd_le(r, 2);
 
             if (f->nwname > NINEP_MAXWELEM) {
-                return NINEP_EWELEM;
+                r->err = NINEP_EWELEM;
+                return;
             }
 
             for (i = 0; i < f->nwname; i++) {
@@ -365,7 +366,8 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
             f->nwqid = rd_le(r, 2);
 
             if (f->nwqid > NINEP_MAXWELEM) {
-                return NINEP_EWQID;
+                r->err = NINEP_EWQID;
+                return;
             }
 
             for (i = 0; i < f->nwqid; i++) {
@@ -384,8 +386,6 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
             break;
         }
     }
-
-    return NINEP_OK;
 }
 
 
@@ -404,7 +404,7 @@ int
 ninep_unpack(const uint8_t *buf, size_t len, uint32_t msize, int want,
     ninep_fcall_t *f)
 {
-    int         dir, rc;
+    int         dir;
     int64_t     size;
     ninep_rd_t  r;
 
@@ -445,10 +445,7 @@ ninep_unpack(const uint8_t *buf, size_t len, uint32_t msize, int want,
     r.err = NINEP_OK;
     r.efixed = NINEP_ETRUNC;
 
-    rc = unpack_fields(&r, f);
-    if (rc != NINEP_OK) {
-        return rc;
-    }
+    unpack_fields(&r, f);
 
     if (r.err != NINEP_OK) {
         return r.err;
