@@ -244,9 +244,7 @@ ten_trust_load(const char *path, ten_trust_t *trust, char *err,
             *next++ = '\0';
         }
 
-        if (strchr(line, '#')) {
-            *strchr(line, '#') = '\0';
-        }
+        line[strcspn(line, "#")] = '\0';
 
         n = split_words(line, words, 8);
 
