@@ -40,7 +40,6 @@ static ninep_str_t rd_str(ninep_rd_t *r);
 static ninep_qid_t rd_qid(ninep_rd_t *r);
 static const uint8_t *rd_rest(ninep_rd_t *r, uint32_t count);
 static int stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st);
-static void unpack_stat(ninep_rd_t *r, ninep_fcall_t *f);
 static void unpack_fields(ninep_rd_t *r, ninep_fcall_t *f);
 static void wr_bytes(ninep_wr_t *w, const void *src, size_t n);
 static void wr_le(ninep_wr_t *w, uint32_t v, size_t n);
@@ -289,27 +288,6 @@ stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st)
 }
 
 
-/* Rstat and Twstat: nstat[2] stat[nstat] */
-
-static void
-unpack_stat(ninep_rd_t *r, ninep_fcall_t *f)
-{
-    int  rc;
-
-    f->nstat = rd_le(r, 2);
-    f->stat = rd_take(r, f->nstat, NINEP_ETRUNC);
-
-    if (f->stat == NULL) {
-        return;
-    }
-
-    rc = stat_decode(f->stat, f->nstat, &f->st);
-    if (rc != NINEP_OK) {
-        r->err = rc;
-    }
-}
-
-
 /* The fields of f->type after the tag; a count over 16 stops at once. */
 
 static void
@@ -381,8 +359,15 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
             f->data = rd_rest(r, f->count);
             break;
 
-        default: /* NINEP_F_STAT */
-            unpack_stat(r, f);
+        default: /* NINEP_F_STAT: one sound entry */
+            f->nstat = rd_le(r, 2);
+            f->stat = rd_take(r, f->nstat, NINEP_ETRUNC);
+
+            if (f->stat != NULL) {
+                /* taken, so no error has stuck yet */
+                r->err = stat_decode(f->stat, f->nstat, &f->st);
+            }
+
             break;
         }
     }
