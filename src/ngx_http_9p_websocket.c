@@ -777,13 +777,12 @@ ngx_http_9p_ws_fail(ngx_http_9p_session_t *s, ngx_uint_t code,
     if (ws->close_sent) {
         /* no handshake is left to finish with this client */
         ngx_http_9p_ws_finish(ws, NGX_HTTP_CLOSE);
-        return NGX_ERROR;
+
+    } else {
+        ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                      "9p: closing WebSocket with %ui: %s", code, reason);
+        ngx_http_9p_ws_close(s, code, reason);
     }
-
-    ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
-                  "9p: closing WebSocket with %ui: %s", code, reason);
-
-    ngx_http_9p_ws_close(s, code, reason);
 
     return NGX_ERROR;
 }
@@ -1047,23 +1046,21 @@ ngx_http_9p_ws_flush(ngx_http_9p_session_t *s)
     if (r->out == NULL && ws->out.pos == ws->out.last && ws->overflow == NULL
         && !(c->buffered & NGX_LOWLEVEL_BUFFERED))
     {
-
         if (c->write->timer_set) {
             ngx_del_timer(c->write);
         }
 
         if (ws->close_received) {
             ngx_http_9p_ws_finish(ws, NGX_DONE);
-            return;
-        }
 
-        if (ws->close_sent) {
+        } else if (ws->close_sent) {
             /* wait for the client's close, not for ever */
             ngx_add_timer(&ws->timer, clcf->lingering_timeout);
-            return;
+
+        } else {
+            ngx_http_9p_ws_put_out(ws);
         }
 
-        ngx_http_9p_ws_put_out(ws);
         return;
     }
 
