@@ -822,9 +822,7 @@ ninep_str_eq(ninep_str_t s, const char *cstr)
 const char *
 ninep_type_name(int type)
 {
-    if (type < NINEP_TVERSION || type > NINEP_RWSTAT
-        || ninep_type_names[type - NINEP_TVERSION] == NULL)
-    {
+    if (ninep_type_dir(type) == 0) {
         return "unknown";
     }
 
