@@ -701,7 +701,6 @@ ninep_packed_size(const ninep_fcall_t *f)
 {
     size_t  need;
 
-    need = 0;
     (void) pack_fcall(f, NULL, 0, &need);
 
     return need;
