@@ -810,11 +810,8 @@ ninep_str_eq(ninep_str_t s, const char *cstr)
 
     n = strlen(cstr);
 
-    if (s.len != n) {
-        return 0;
-    }
-
-    return n == 0 || (s.data != NULL && memcmp(s.data, cstr, n) == 0);
+    return s.len == n
+           && (n == 0 || (s.data != NULL && memcmp(s.data, cstr, n) == 0));
 }
 
 
