@@ -38,7 +38,6 @@ static const uint8_t *rd_take(ninep_rd_t *r, size_t n, int err);
 static uint64_t rd_le(ninep_rd_t *r, size_t n);
 static ninep_str_t rd_str(ninep_rd_t *r);
 static ninep_qid_t rd_qid(ninep_rd_t *r);
-static const uint8_t *rd_rest(ninep_rd_t *r, uint32_t count);
 static int stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st);
 static void unpack_fields(ninep_rd_t *r, ninep_fcall_t *f);
 static void wr_bytes(ninep_wr_t *w, const void *src, size_t n);
@@ -239,19 +238,6 @@ rd_qid(ninep_rd_t *r)
 }
 
 
-/* Twrite and Rread data: count must cover exactly the rest */
-
-static const uint8_t *
-rd_rest(ninep_rd_t *r, uint32_t count)
-{
-    if (r->err == NINEP_OK && (size_t) (r->end - r->p) != count) {
-        r->err = NINEP_ECOUNT;
-    }
-
-    return rd_take(r, count, NINEP_ECOUNT);
-}
-
-
 /* one entry of exactly len bytes, its size[2] included */
 
 static int
@@ -354,9 +340,14 @@ unpack_fields(ninep_rd_t *r, ninep_fcall_t *f)
 
             break;
 
-        case NINEP_F_DATA:
+        case NINEP_F_DATA: /* count must cover exactly the rest */
             f->count = rd_le(r, 4);
-            f->data = rd_rest(r, f->count);
+
+            if (r->err == NINEP_OK && (size_t) (r->end - r->p) != f->count) {
+                r->err = NINEP_ECOUNT;
+            }
+
+            f->data = rd_take(r, f->count, NINEP_ECOUNT);
             break;
 
         default: /* NINEP_F_STAT: one sound entry */
