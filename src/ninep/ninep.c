@@ -45,7 +45,6 @@ static void wr_le(ninep_wr_t *w, uint32_t v, size_t n);
 static void wr_u64(ninep_wr_t *w, uint64_t v);
 static void wr_str(ninep_wr_t *w, ninep_str_t s);
 static void wr_qid(ninep_wr_t *w, const ninep_qid_t *q);
-static void wr_data(ninep_wr_t *w, const uint8_t *data, uint32_t count);
 static void wr_stat(ninep_wr_t *w, const ninep_stat_t *st);
 static void pack_stat(ninep_wr_t *w, const ninep_fcall_t *f);
 static int pack_fields(ninep_wr_t *w, const ninep_fcall_t *f);
@@ -492,19 +491,6 @@ wr_qid(ninep_wr_t *w, const ninep_qid_t *q)
 
 
 static void
-wr_data(ninep_wr_t *w, const uint8_t *data, uint32_t count)
-{
-    if (data == NULL && count != 0) {
-        w->inval = 1;
-        return;
-    }
-
-    wr_le(w, count, 4);
-    wr_bytes(w, data, count);
-}
-
-
-static void
 wr_stat(ninep_wr_t *w, const ninep_stat_t *st)
 {
     size_t  size;
@@ -625,7 +611,13 @@ pack_fields(ninep_wr_t *w, const ninep_fcall_t *f)
             break;
 
         case NINEP_F_DATA:
-            wr_data(w, f->data, f->count);
+            if (f->data == NULL && f->count != 0) {
+                w->inval = 1;
+                break;
+            }
+
+            wr_le(w, f->count, 4);
+            wr_bytes(w, f->data, f->count);
             break;
 
         default: /* NINEP_F_STAT */
