@@ -46,7 +46,6 @@ static void wr_u64(ninep_wr_t *w, uint64_t v);
 static void wr_str(ninep_wr_t *w, ninep_str_t s);
 static void wr_qid(ninep_wr_t *w, const ninep_qid_t *q);
 static void wr_stat(ninep_wr_t *w, const ninep_stat_t *st);
-static void pack_stat(ninep_wr_t *w, const ninep_fcall_t *f);
 static int pack_fields(ninep_wr_t *w, const ninep_fcall_t *f);
 
 
@@ -516,42 +515,14 @@ wr_stat(ninep_wr_t *w, const ninep_stat_t *st)
 }
 
 
-/* Rstat and Twstat: raw f->stat when set (and sound), else f->st */
-
-static void
-pack_stat(ninep_wr_t *w, const ninep_fcall_t *f)
-{
-    size_t        n;
-    ninep_stat_t  st;
-
-    if (f->stat != NULL) {
-        if (stat_decode(f->stat, f->nstat, &st) != NINEP_OK) {
-            w->inval = 1;
-            return;
-        }
-
-        wr_le(w, f->nstat, 2);
-        wr_bytes(w, f->stat, f->nstat);
-        return;
-    }
-
-    n = ninep_stat_size(&f->st);
-    if (n > 0xffff) {
-        w->inval = 1;
-        return;
-    }
-
-    wr_le(w, (uint16_t) n, 2);
-    wr_stat(w, &f->st);
-}
-
-
 /* The fields of f->type after the tag; NINEP_EINVAL: a count over 16. */
 
 static int
 pack_fields(ninep_wr_t *w, const ninep_fcall_t *f)
 {
+    size_t                n;
     uint16_t              i;
+    ninep_stat_t          st;
     const uint8_t        *p;
     const ninep_field_t  *fl;
 
@@ -620,8 +591,26 @@ pack_fields(ninep_wr_t *w, const ninep_fcall_t *f)
             wr_bytes(w, f->data, f->count);
             break;
 
-        default: /* NINEP_F_STAT */
-            pack_stat(w, f);
+        default: /* NINEP_F_STAT: raw f->stat if set (and sound), else f->st */
+            if (f->stat != NULL) {
+                if (stat_decode(f->stat, f->nstat, &st) != NINEP_OK) {
+                    w->inval = 1;
+                    break;
+                }
+
+                wr_le(w, f->nstat, 2);
+                wr_bytes(w, f->stat, f->nstat);
+                break;
+            }
+
+            n = ninep_stat_size(&f->st);
+            if (n > 0xffff) {
+                w->inval = 1;
+                break;
+            }
+
+            wr_le(w, (uint16_t) n, 2);
+            wr_stat(w, &f->st);
             break;
         }
     }
