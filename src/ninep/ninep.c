@@ -206,18 +206,11 @@ rd_str(ninep_rd_t *r)
     ninep_str_t     s;
     const uint8_t  *p;
 
-    s.data = NULL;
-    s.len = 0;
-
     p = rd_take(r, 2, NINEP_ESTRING);
-    if (p == NULL) {
-        return s;
-    }
 
-    s.data = rd_take(r, get_le(p, 2), NINEP_ESTRING);
-    if (s.data != NULL) {
-        s.len = get_le(p, 2);
-    }
+    /* without len[2], an error has stuck and this take fails too */
+    s.data = rd_take(r, p ? get_le(p, 2) : 0, NINEP_ESTRING);
+    s.len = s.data ? get_le(p, 2) : 0;
 
     return s;
 }
