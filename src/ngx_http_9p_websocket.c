@@ -110,7 +110,6 @@ static ngx_int_t ngx_http_9p_ws_data(ngx_http_9p_session_t *s,
     ngx_uint_t opcode, ngx_uint_t fin, u_char *payload, size_t len);
 static void ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s,
     u_char *payload, size_t len);
-static ngx_uint_t ngx_http_9p_ws_valid_code(ngx_uint_t code);
 static ngx_uint_t ngx_http_9p_ws_valid_utf8(u_char *p, size_t len);
 static ngx_int_t ngx_http_9p_ws_fail(ngx_http_9p_session_t *s,
     ngx_uint_t code, const char *reason);
@@ -681,7 +680,11 @@ ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s, u_char *payload,
     } else {
         code = ((ngx_uint_t) payload[0] << 8) | payload[1];
 
-        if (!ngx_http_9p_ws_valid_code(code)) {
+        /* the codes a client may send (RFC 6455 7.4) */
+        if (!((code >= 1000 && code <= 1003)
+              || (code >= 1007 && code <= 1014)
+              || (code >= 3000 && code <= 4999)))
+        {
             (void) ngx_http_9p_ws_fail(s, NGX_HTTP_9P_WS_PROTOCOL,
                                        "invalid close code");
             return;
@@ -700,15 +703,6 @@ ngx_http_9p_ws_close_frame(ngx_http_9p_session_t *s, u_char *payload,
     ws->close_received = 1;
     ngx_http_9p_stats_closed(s, NGX_HTTP_9P_CLOSED_BY_CLIENT, code);
     ngx_http_9p_ws_close(s, code, NULL);
-}
-
-
-static ngx_uint_t
-ngx_http_9p_ws_valid_code(ngx_uint_t code)
-{
-    return (code >= 1000 && code <= 1003)
-           || (code >= 1007 && code <= 1014)
-           || (code >= 3000 && code <= 4999);
 }
 
 
