@@ -33,15 +33,15 @@ typedef struct {
 } ninep_wr_t;
 
 
-static uint64_t get_le(const uint8_t *p, size_t n);
+static inline uint64_t get_le(const uint8_t *p, size_t n);
 static const uint8_t *rd_take(ninep_rd_t *r, size_t n, int err);
-static uint64_t rd_le(ninep_rd_t *r, size_t n);
+static inline uint64_t rd_le(ninep_rd_t *r, size_t n);
 static ninep_str_t rd_str(ninep_rd_t *r);
 static ninep_qid_t rd_qid(ninep_rd_t *r);
 static int stat_decode(const uint8_t *buf, size_t len, ninep_stat_t *st);
 static void unpack_fields(ninep_rd_t *r, ninep_fcall_t *f);
 static void wr_bytes(ninep_wr_t *w, const void *src, size_t n);
-static void wr_le(ninep_wr_t *w, uint32_t v, size_t n);
+static inline void wr_le(ninep_wr_t *w, uint32_t v, size_t n);
 static void wr_u64(ninep_wr_t *w, uint64_t v);
 static void wr_str(ninep_wr_t *w, ninep_str_t s);
 static void wr_qid(ninep_wr_t *w, const ninep_qid_t *q);
@@ -149,9 +149,9 @@ _Static_assert(sizeof(ninep_errors) / sizeof(ninep_errors[0])
                == 1 - NINEP_EINVAL, "a reason for every ninep_err_t");
 
 
-/* n bytes, little-endian */
+/* n bytes, little-endian; inline, as every caller gives n as a constant */
 
-static uint64_t
+static inline uint64_t
 get_le(const uint8_t *p, size_t n)
 {
     uint64_t  v;
@@ -187,7 +187,7 @@ rd_take(ninep_rd_t *r, size_t n, int err)
 
 /* a fixed field of n bytes */
 
-static uint64_t
+static inline uint64_t
 rd_le(ninep_rd_t *r, size_t n)
 {
     const uint8_t  *p;
@@ -436,7 +436,7 @@ wr_bytes(ninep_wr_t *w, const void *src, size_t n)
 
 /* v as n bytes (at most 4), little-endian, written whole or not at all */
 
-static void
+static inline void
 wr_le(ninep_wr_t *w, uint32_t v, size_t n)
 {
     size_t   i;
