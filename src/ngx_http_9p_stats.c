@@ -274,10 +274,6 @@ void
 ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
     const char *user, const char *why)
 {
-    if (kind >= NGX_HTTP_9P_ATTACH_KINDS) {
-        return;
-    }
-
     if (user) {
         /* the log names the session's first user */
         if (s->attach == 0) {
@@ -296,7 +292,7 @@ ngx_http_9p_stats_attach(ngx_http_9p_session_t *s, ngx_uint_t kind,
     }
 
     ngx_http_9p_add(attaches[kind][0], 1);
-    ngx_http_9p_add(refusals[ngx_http_9p_refusal(why ? why : "")], 1);
+    ngx_http_9p_add(refusals[ngx_http_9p_refusal(why)], 1);
 }
 
 
@@ -426,9 +422,7 @@ ngx_http_9p_stats_recovery(ngx_uint_t what)
 void
 ngx_http_9p_stats_cache(ngx_uint_t which, ngx_uint_t hit)
 {
-    if (which < NGX_HTTP_9P_CACHES) {
-        ngx_http_9p_add(cache[which][hit ? 1 : 0], 1);
-    }
+    ngx_http_9p_add(cache[which][hit], 1);
 }
 
 
