@@ -1023,7 +1023,6 @@ ngx_http_9p_backend_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
     ngx_http_9p_reply_pt handler, void *data, const char **err)
 {
     ssize_t              n;
-    ngx_buf_t           *o;
     ngx_http_9p_breq_t  *br;
 
     if (b->state == NGX_HTTP_9P_B_DEAD) {
@@ -1056,15 +1055,14 @@ ngx_http_9p_backend_send(ngx_http_9p_backend_t *b, ninep_fcall_t *t,
         return NULL;
     }
 
-    o = &b->out;
-    (void) ninep_pack(t, o->last, n);
+    (void) ninep_pack(t, b->out.last, n);
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "9p: to %V: %s tag %ud fid %uD newfid %uD",
                    &b->pool->service->name, ninep_type_name(t->type),
                    t->tag, t->fid, t->newfid);
 
-    o->last += n;
+    b->out.last += n;
 
     if (br != &b->version) {
         b->free_tags = br->next;
