@@ -654,8 +654,6 @@ ngx_http_9p_backend_find_peer(ngx_http_9p_backend_t *b)
     ngx_uint_t                    n;
     ngx_http_upstream_rr_peer_t  *peer;
 
-    b->peer = NULL;
-
     for (n = 0; ngx_http_9p_upstream_peer(b->pool->service->upstream, n,
                                           &peer);
          n++)
