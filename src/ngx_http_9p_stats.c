@@ -232,7 +232,6 @@ ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, ngx_http_9p_ns_t *ns)
 {
     u_char                *text;
     size_t                 len;
-    ngx_uint_t             entries;
     ngx_http_9p_listed_t  *l;
 
     l = s->listed;
@@ -247,7 +246,6 @@ ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, ngx_http_9p_ns_t *ns)
     }
 
     len = ngx_http_9p_ns_text(ns, text, text + NGX_HTTP_9P_DEV_MAX) - text;
-    entries = ns->mounts.nelts;
 
     ngx_shmtx_lock(&ngx_http_9p_zone_pool->mutex);
 
@@ -262,7 +260,7 @@ ngx_http_9p_stats_namespace(ngx_http_9p_session_t *s, ngx_http_9p_ns_t *ns)
         ngx_memcpy(l->ns, text, len);
     }
 
-    l->entries = entries;
+    l->entries = ns->mounts.nelts;
 
     ngx_shmtx_unlock(&ngx_http_9p_zone_pool->mutex);
 
