@@ -1719,8 +1719,6 @@ ngx_http_9p_backend_kernel_fid(ngx_http_9p_backend_t *b)
 }
 
 
-/* The worker exits: its connections to the services go with it. */
-
 void
 ngx_http_9p_backends_exit(void)
 {

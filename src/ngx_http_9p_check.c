@@ -286,8 +286,6 @@ ngx_http_9p_upstream_npeers(ngx_http_upstream_srv_conf_t *us)
 }
 
 
-/* The n-th server of us, the primary ones first, then the backups. */
-
 ngx_uint_t
 ngx_http_9p_upstream_peer(ngx_http_upstream_srv_conf_t *us, ngx_uint_t n,
     ngx_http_upstream_rr_peer_t **peer)

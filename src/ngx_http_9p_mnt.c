@@ -22,8 +22,6 @@ static u_char *ngx_http_9p_ns_line(ngx_http_9p_mount_t *m, u_char flag,
     u_char *p, u_char *end);
 
 
-/* A namespace of its own pool, empty, with one reference. */
-
 ngx_http_9p_ns_t *
 ngx_http_9p_ns_create(ngx_log_t *log, ngx_http_9p_drop_pt drop)
 {
@@ -73,8 +71,6 @@ ngx_http_9p_ns_unref(ngx_http_9p_ns_t *ns)
     ngx_destroy_pool(ns->pool);
 }
 
-
-/* A new entry in the namespace's pool, not yet in its table. */
 
 ngx_http_9p_mount_t *
 ngx_http_9p_mount_new(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
@@ -156,8 +152,6 @@ ngx_http_9p_path_clean(u_char *dst, u_char *src, size_t len)
 }
 
 
-/* Whether a and b are members of one union: the same mount point. */
-
 ngx_uint_t
 ngx_http_9p_same_point(ngx_http_9p_mount_t *a, ngx_http_9p_mount_t *b)
 {
@@ -166,8 +160,6 @@ ngx_http_9p_same_point(ngx_http_9p_mount_t *a, ngx_http_9p_mount_t *b)
                && ngx_strncmp(a->path.data, b->path.data, a->path.len) == 0);
 }
 
-
-/* The member after m in its union, or NULL. */
 
 ngx_http_9p_mount_t *
 ngx_http_9p_union_next(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *m)
@@ -308,8 +300,6 @@ ngx_http_9p_ns_unmount(ngx_http_9p_ns_t *ns, ngx_http_9p_mount_t *u)
 }
 
 
-/* The mount at the longest prefix of path, except's union left aside. */
-
 ngx_http_9p_mount_t *
 ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
     ngx_http_9p_mount_t *except)
@@ -340,8 +330,6 @@ ngx_http_9p_mount_beside(ngx_http_9p_ns_t *ns, u_char *path, size_t len,
     return best;
 }
 
-
-/* Whether m's point is a name right below path; name gets it. */
 
 ngx_uint_t
 ngx_http_9p_child_point(ngx_http_9p_mount_t *m, u_char *path, size_t len,
