@@ -217,22 +217,21 @@ static ngx_int_t
 ngx_http_9p_pool_init(ngx_http_9p_service_t *svc,
     ngx_http_9p_loc_conf_t *conf)
 {
-    ngx_http_9p_pool_t      *p;
-    ngx_http_9p_srv_conf_t  *scf;
+    ngx_http_9p_pool_t  *p;
 
     p = ngx_pcalloc(ngx_cycle->pool, sizeof(ngx_http_9p_pool_t));
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    scf = ngx_http_conf_upstream_srv_conf(svc->upstream, ngx_http_9p_module);
-
     ngx_queue_insert_tail(&ngx_http_9p_pools, &p->link);
 
     p->service = svc;
     p->conf = conf;
-    p->max = (scf->connections == NGX_CONF_UNSET_UINT) ? 1
-                                                        : scf->connections;
+    p->scf = ngx_http_conf_upstream_srv_conf(svc->upstream,
+                                             ngx_http_9p_module);
+    p->max = (p->scf->connections == NGX_CONF_UNSET_UINT)
+             ? 1 : p->scf->connections;
     ngx_queue_init(&p->backends);
     ngx_queue_init(&p->waiting);
     p->row = ngx_http_9p_stats_row(svc, NULL);
@@ -738,9 +737,8 @@ ngx_http_9p_backend_test_connect(ngx_connection_t *c)
 static void
 ngx_http_9p_backend_handler(ngx_event_t *ev)
 {
-    ngx_connection_t        *c;
-    ngx_http_9p_backend_t   *b;
-    ngx_http_9p_srv_conf_t  *scf;
+    ngx_connection_t       *c;
+    ngx_http_9p_backend_t  *b;
 
     c = ev->data;
     b = c->data;
@@ -757,12 +755,9 @@ ngx_http_9p_backend_handler(ngx_event_t *ev)
             return;
         }
 
-        scf = ngx_http_conf_upstream_srv_conf(b->pool->service->upstream,
-                                              ngx_http_9p_module);
-
         /* TLS first, within what is left of the connect timeout */
-        if (scf->ssl_ctx && c->ssl == NULL) {
-            if (ngx_http_9p_tls_start(scf, &b->pc,
+        if (b->pool->scf->ssl_ctx && c->ssl == NULL) {
+            if (ngx_http_9p_tls_start(b->pool->scf, &b->pc,
                                       ngx_http_9p_backend_tls_done,
                                       ngx_http_9p_backend_save_session)
                 != NGX_AGAIN)
@@ -803,15 +798,11 @@ ngx_http_9p_backend_handler(ngx_event_t *ev)
 static void
 ngx_http_9p_backend_tls_done(ngx_connection_t *c)
 {
-    const char              *why;
-    ngx_http_9p_backend_t   *b;
-    ngx_http_9p_srv_conf_t  *scf;
+    const char             *why;
+    ngx_http_9p_backend_t  *b;
 
     b = c->data;
-    scf = ngx_http_conf_upstream_srv_conf(b->pool->service->upstream,
-                                          ngx_http_9p_module);
-
-    why = ngx_http_9p_tls_verified(scf, c);
+    why = ngx_http_9p_tls_verified(b->pool->scf, c);
 
     if (why) {
         ngx_http_9p_backend_connect_failed(b, why);

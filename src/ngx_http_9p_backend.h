@@ -66,6 +66,7 @@ struct ngx_http_9p_pool_s {
     ngx_queue_t                 link;       /* the worker's pools */
     ngx_http_9p_service_t      *service;
     ngx_http_9p_loc_conf_t     *conf;
+    ngx_http_9p_srv_conf_t     *scf;        /* its upstream's ninep_* */
     ngx_queue_t                 backends;
     ngx_uint_t                  nbackends;
     ngx_uint_t                  max;
