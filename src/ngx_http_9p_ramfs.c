@@ -176,10 +176,6 @@ ngx_http_9p_rnode_walk(ngx_http_9p_rnode_t *n, u_char *name, size_t len)
         return n->parent ? n->parent : n;
     }
 
-    if (!ngx_http_9p_rnode_isdir(n)) {
-        return NULL;
-    }
-
     for (c = n->child; c; c = c->next) {
         if (c->name_len == len && ngx_memcmp(c->name, name, len) == 0) {
             return c;
