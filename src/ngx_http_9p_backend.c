@@ -165,7 +165,7 @@ ngx_http_9p_pool_get(ngx_http_9p_service_t *svc,
 
     p = svc->pool;
 
-    /* the servers the health checks found down since are known */
+    /* the servers found down since: not picked, skipped by the balancer */
     ngx_http_9p_check_sync(svc->upstream);
 
     b = ngx_http_9p_pool_pick(p);
@@ -398,9 +398,6 @@ ngx_http_9p_backend_open(ngx_http_9p_pool_t *p, ngx_http_request_t *r)
     b->retire.log = ngx_cycle->log;
 
     us = p->service->upstream;
-
-    /* the servers the health checks found down are skipped */
-    ngx_http_9p_check_sync(us);
 
     /* the stream module's lender request has no main_conf */
     cmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
