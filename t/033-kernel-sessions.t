@@ -319,7 +319,7 @@ did not answer Tread in 1000 ms
     }
 --- perl
 my ($c, $root) = kattach('glenda');
-kill STOP => kvfs->pid;
+kvfs->freeze;
 $c->send("Twalk tag=7 fid=$root newfid=20 wname=[tmp]");
 is_9p($c->recv(4), 'Rerror tag=7 ename="vfs: timed out"', 'the walk times out at a stopped service');
 $c->send("Twalk tag=8 fid=$root newfid=21 wname=[tmp]");

@@ -98,7 +98,7 @@ my $f = $c->walk_to($root, 'tmp/alphabet');
 $c->open($f, 0);
 my $w = $c->walk_to($root, 'usr/glenda');
 $c->create($w, 'log', 0644, 1);
-kill STOP => kvfs->pid;
+kvfs->freeze;
 $c->send("Tread tag=40 fid=$f offset=26 count=5", "Twrite tag=41 fid=$w offset=0 data=\"lost?\"");
 ok($c->quiet(0.3), 'nothing comes back from a stopped server');
 kvfs->kill9;

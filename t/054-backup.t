@@ -95,7 +95,7 @@ like(main::error_log(), qr/recovered on a new connection to "vfs"/, 'the kernel 
 --- perl
 my ($c, $root) = kattach('glenda');
 is_9p($c->stat($root), 'Rstat stat=*', 'a session on the primary');
-kill STOP => kvfs->pid;
+kvfs->freeze;
 ok(wait_for(sub { main::error_log() =~ /server 127\.0\.0\.1:$ENV{TEST_NGINX_VFS_PORT} is down: 2 checks failed/ }, 3),
    'the hung primary is marked down');
 my ($d, $root2, $r) = kattach('glenda');

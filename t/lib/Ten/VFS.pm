@@ -286,6 +286,25 @@ sub alive {
     return 0;
 }
 
+# SIGSTOP, back once every thread has stopped: on a busy machine a thread
+# can otherwise answer a request sent after the kill, as the stop reaches
+# the threads only when one of them has taken the signal.
+sub freeze {
+    my ($self) = @_;
+    kill STOP => $self->{pid};
+    for (1 .. 500) {
+        my $running = 0;
+        for my $stat (glob "/proc/$self->{pid}/task/*/stat") {
+            open my $fh, '<', $stat or next;    # a thread just ended
+            my ($state) = (<$fh> // '') =~ /.*\) (\S)/s;
+            $running++ if ($state // 'T') !~ /[Tt]/;
+        }
+        return 1 unless $running;
+        select(undef, undef, undef, 0.01);
+    }
+    die "ten-vfs $self->{pid} did not stop in 5 s\n";
+}
+
 sub kill9 {
     my ($self) = @_;
     my $pid = delete $self->{pid} or return;
