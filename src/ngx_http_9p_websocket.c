@@ -1186,23 +1186,26 @@ ngx_http_9p_buf_put(void *p, size_t size)
         return;
     }
 
-    for (i = 0; i < NGX_HTTP_9P_CACHE_SIZES; i++) {
-        c = &ngx_http_9p_cache[i];
-
-        if (c->n == 0 && c->size != size) {
-            /* an unused or empty class takes this size */
-            c->size = size;
-            c->low = 0;
+    /* its size's class, else the first empty one takes the size */
+    for (i = 0, c = NULL; i < NGX_HTTP_9P_CACHE_SIZES; i++) {
+        if (ngx_http_9p_cache[i].size == size) {
+            c = &ngx_http_9p_cache[i];
+            break;
         }
 
-        if (c->size == size) {
-            break;
+        if (c == NULL && ngx_http_9p_cache[i].n == 0) {
+            c = &ngx_http_9p_cache[i];
         }
     }
 
-    if (i == NGX_HTTP_9P_CACHE_SIZES) {
+    if (c == NULL) {
         ngx_free(p);
         return;
+    }
+
+    if (c->size != size) {
+        c->size = size;
+        c->low = 0;
     }
 
     *(void **) p = c->free;
