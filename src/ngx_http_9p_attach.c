@@ -506,6 +506,7 @@ ngx_http_9p_expand_user(ngx_http_9p_ns_t *ns, ngx_http_9p_nsword_t *w,
 static void
 ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
 {
+    ngx_int_t              rc;
     ngx_http_9p_mount_t   *src;
 
     src = ngx_http_9p_mount_of(cr->ns, m->source.data, m->source.len);
@@ -533,10 +534,14 @@ ngx_http_9p_attach_bind(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m)
         return;
     }
 
-    if (ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
-                              ngx_http_9p_bind_walked)
-        != NGX_OK)
-    {
+    rc = ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
+                               ngx_http_9p_bind_walked);
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_9p_attach_skip(cr, "bind: more than 16 names to walk to "
+                                "the source", &m->source);
+
+    } else if (rc != NGX_OK) {
         ngx_http_9p_attach_fail(cr, "out of backend fids");
     }
 }

@@ -97,6 +97,7 @@ ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target,
     void (*resume)(ngx_http_9p_creq_t *cr),
     void (*unmade)(ngx_http_9p_creq_t *cr, const char *ename))
 {
+    ngx_int_t               rc;
     ngx_uint_t              depth;
     ngx_http_9p_mount_t    *m, *src;
 
@@ -145,11 +146,12 @@ ngx_http_9p_remount(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *target,
     }
 
     /* a bind whose source lives: walked again from there */
-    if (ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
-                              ngx_http_9p_remount_done)
-        != NGX_OK)
-    {
-        cr->unmade(cr, "out of backend fids");
+    rc = ngx_http_9p_walk_root(cr, src, m->source.data, m->source.len,
+                               ngx_http_9p_remount_done);
+
+    if (rc != NGX_OK) {
+        cr->unmade(cr, (rc == NGX_DECLINED) ? "the source is too deep"
+                                            : "out of backend fids");
     }
 }
 
@@ -238,7 +240,7 @@ ngx_http_9p_recover_unmade(ngx_http_9p_creq_t *cr, const char *ename)
 static void
 ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
 {
-    ninep_fcall_t         t;
+    ngx_int_t             rc;
     ngx_http_9p_fid_t    *f;
     ngx_http_9p_mount_t  *m;
 
@@ -251,19 +253,14 @@ ngx_http_9p_recover_walk(ngx_http_9p_creq_t *cr)
 
     m = f->mount;
 
-    /* walk_root would send the first NINEP_MAXWELEM names only */
-    ngx_memzero(&t, sizeof(t));
-    if (ngx_http_9p_path_wnames(&t, m, f->path, f->path_len) != NGX_OK) {
-        ngx_http_9p_creq_error(cr, NULL, "connection lost; the path is too "
-                               "deep to recover");
-        return;
-    }
+    rc = ngx_http_9p_walk_root(cr, m, f->path, f->path_len,
+                               ngx_http_9p_recover_walked);
 
-    if (ngx_http_9p_walk_root(cr, m, f->path, f->path_len,
-                              ngx_http_9p_recover_walked)
-        != NGX_OK)
-    {
-        ngx_http_9p_creq_error(cr, NULL, "out of backend fids");
+    if (rc != NGX_OK) {
+        ngx_http_9p_creq_error(cr, NULL, (rc == NGX_DECLINED)
+                                         ? "connection lost; the path is "
+                                           "too deep to recover"
+                                         : "out of backend fids");
     }
 }
 

@@ -214,16 +214,19 @@ ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr, ngx_http_9p_mount_t *m,
     ninep_fcall_t  t;
 
     ngx_http_9p_creq_use(cr, m->backend);
+    ngx_memzero(&t, sizeof(t));
+
+    if (ngx_http_9p_path_wnames(&t, m, path, len) != NGX_OK) {
+        return NGX_DECLINED;
+    }
 
     if (ngx_http_9p_backend_fid(cr->backend, &cr->nbfid) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_memzero(&t, sizeof(t));
     t.type = NINEP_TWALK;
     t.fid = m->bfid;
     t.newfid = cr->nbfid;
-    (void) ngx_http_9p_path_wnames(&t, m, path, len);
 
     (void) ngx_http_9p_send(cr, cr->backend, &t, handler);
 

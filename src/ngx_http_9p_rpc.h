@@ -40,7 +40,8 @@ ngx_int_t ngx_http_9p_mount_root(ngx_http_9p_creq_t *cr,
 /*
  * Twalk on m's connection, cr's from now on, from m's root to path
  * (m->path: a clone of the root) into a new backend fid, cr->nbfid.
- * NGX_ERROR: none left.
+ * NGX_DECLINED: path is more than 16 names below m; NGX_ERROR: no fid
+ * left.  Nothing is sent then.
  */
 ngx_int_t ngx_http_9p_walk_root(ngx_http_9p_creq_t *cr,
     ngx_http_9p_mount_t *m, u_char *path, size_t len,

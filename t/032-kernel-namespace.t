@@ -212,3 +212,25 @@ my $c = kclient();
 my $r = $c->attach(0, 'glenda', $ENV{TEST_NGINX_TICKET});
 like($r->{ename} // '', qr/^vfs2 unavailable: /, 'Rerror: vfs2 unavailable')
     or diag(Ten::NineP::format_msg($r));
+
+
+
+=== TEST 8: a bind source more than 16 names below its mount is refused, not walked to its 16th name
+--- setup
+mkdir -p d/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16
+printf 'sixteen\n' > d/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/at16
+printf 'seventeen\n' > d/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/at17
+--- perl
+my ($c, $root) = kattach('glenda');
+$c->walk($root, 1, 'dev', 'nsctl');
+$c->open(1, 1);
+my $ctl = sub { $c->write(1, 0, $_[0]) };
+is_9p($ctl->('bind /d/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15 /tmp'), 'Rwrite count=*', "16 names below vfs's root: bound");
+my $f = $c->walk_to($root, 'tmp/at16');
+ok(defined $f, 'and /tmp is that directory');
+$c->open($f, 0);
+is($c->read($f, 0, 100)->{data}, "sixteen\n", 'its file reads');
+is_rerror($ctl->('bind /d/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16 /usr'),
+    'bind: more than 16 names to walk to the source /d/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16',
+    '17 names: refused, not bound to the 16th');
+is_9p($c->walk($root, 2, 'usr', 'glenda'), 'Rwalk wqid=[* *]', '/usr is as it was');
